@@ -1,0 +1,61 @@
+// Outbox: the effects one handler call recorded, as data (DESIGN.md 3).
+//
+// Effects are kept by kind so that apply() (apply.h) can give them their one meaning in a
+// fixed order. Invariants: at most one persist per handler call (the last one wins, since a
+// Durable is a whole state); timer effects keep their order; sends keep their order.
+// Drivers reuse one Outbox across events (clear() keeps capacity), so handlers don't allocate.
+#pragma once
+
+#include <optional>
+#include <vector>
+
+#include "sim/core/ids.h"
+#include "sim/core/time.h"
+
+namespace faultline {
+
+template <class P>
+class Outbox {
+ public:
+  using Message = typename P::Message;
+  using Timer = typename P::Timer;
+  using Durable = typename P::Durable;
+  using Output = typename P::Output;
+
+  struct Send {
+    NodeId target;
+    Message message;
+  };
+  struct TimerEffect {
+    Timer timer;
+    std::optional<DurationRange> after;  // none: cancel the timer
+  };
+
+  void persist(Durable durable) { persist_ = std::move(durable); }
+  void send(NodeId target, Message message) { sends_.push_back(Send{target, std::move(message)}); }
+  void set_timer(Timer timer, DurationRange after) { timers_.push_back(TimerEffect{std::move(timer), after}); }
+  void set_timer(Timer timer, Duration after) { set_timer(std::move(timer), DurationRange::exactly(after)); }
+  void cancel_timer(Timer timer) { timers_.push_back(TimerEffect{std::move(timer), std::nullopt}); }
+  void emit(Output output) { outputs_.push_back(std::move(output)); }
+
+  const std::optional<Durable>& persisted() const { return persist_; }
+  const std::vector<Send>& sends() const { return sends_; }
+  const std::vector<TimerEffect>& timers() const { return timers_; }
+  const std::vector<Output>& outputs() const { return outputs_; }
+  bool empty() const { return !persist_ && sends_.empty() && timers_.empty() && outputs_.empty(); }
+
+  void clear() {
+    persist_.reset();
+    sends_.clear();
+    timers_.clear();
+    outputs_.clear();
+  }
+
+ private:
+  std::optional<Durable> persist_;
+  std::vector<Send> sends_;
+  std::vector<TimerEffect> timers_;
+  std::vector<Output> outputs_;
+};
+
+}  // namespace faultline
