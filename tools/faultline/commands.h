@@ -1,0 +1,20 @@
+// The `faultline` command line: each subcommand registers itself on the CLI11 app.
+//
+// Exit codes (documented in the README): 0 all checks passed; 1 usage or scenario error;
+// 2 a safety property was violated; 3 a liveness or timing expectation was missed.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+namespace faultline::cli {
+
+enum ExitCode : int { exit_ok = 0, exit_usage = 1, exit_safety = 2, exit_liveness = 3 };
+
+void add_run_commands(CLI::App& app);    // run, replay, lint (cmd_run.cc)
+void add_bench_command(CLI::App& app);   // bench (cmd_bench.cc)
+void add_lin_command(CLI::App& app);     // lin (cmd_lin.cc)
+
+// Set by a subcommand's callback; main returns it.
+int& exit_code();
+
+}  // namespace faultline::cli
