@@ -38,11 +38,12 @@ concept Protocol = requires {
   typename P::Durable;
   typename P::Input;
   typename P::Output;
-} && requires(typename P::Node& node, const typename P::Node& const_node, const typename P::Config& config,
+} && std::constructible_from<typename P::Node, const typename P::Config&, NodeId, std::uint32_t,
+                             std::optional<typename P::Durable>> &&
+requires(typename P::Node& node, const typename P::Node& const_node, const typename P::Config& config,
               std::optional<typename P::Durable> recovered, Outbox<P>& outbox, NodeId id,
               const typename P::Message& message, const typename P::Timer& timer,
               const typename P::Input& input) {
-  typename P::Node(config, id, std::uint32_t{3}, recovered);
   node.on_start(outbox);
   node.on_message(id, message, outbox);
   node.on_timer(timer, outbox);

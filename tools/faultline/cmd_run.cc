@@ -1,3 +1,224 @@
-// Temporary: replaced by the run/replay/lint commands while the engine lands.
+// `faultline run`, `replay` and `lint`.
+//
+// run: one seed (--seed) or many (--seeds N from --seed-start), across --jobs worker threads
+// (parallelism across seeds only; each simulation is single-threaded). replay: re-runs one seed
+// twice and checks the fingerprints agree with each other and with --fingerprint if given.
+#include <atomic>
+#include <cstdio>
+#include <memory>
+#include <thread>
+
+#include <fmt/core.h>
+
 #include "tools/faultline/commands.h"
-namespace faultline::cli { void add_run_commands(CLI::App&) {} }
+#include "tools/faultline/registry.h"
+#include "tools/faultline/report.h"
+
+namespace faultline::cli {
+
+namespace {
+
+struct RunArgs {
+  std::string path;
+  std::uint64_t seed = 0;
+  bool seed_given = false;
+  std::uint64_t seeds = 0;
+  std::uint64_t seed_start = 1;
+  unsigned jobs = 0;
+  std::string trace_path;
+  bool json = false;
+  bool wire = false;
+  std::vector<std::string> overrides;
+  std::string fingerprint;  // replay only
+};
+
+std::optional<BoundScenario> load_or_report(const RunArgs& args) {
+  auto bound = load_scenario_file(args.path, args.overrides);
+  if (!bound) {
+    std::fprintf(stderr, "error: %s\n", bound.error().to_string().c_str());
+    exit_code() = exit_usage;
+    return std::nullopt;
+  }
+  return std::move(*bound);
+}
+
+struct TraceFile {
+  std::FILE* file = nullptr;
+  std::unique_ptr<JsonlTraceWriter> writer;
+  ~TraceFile() {
+    if (file != nullptr) std::fclose(file);
+  }
+};
+
+bool open_trace(const std::string& path, TraceFile& trace) {
+  if (path.empty()) return true;
+  trace.file = std::fopen(path.c_str(), "wb");
+  if (trace.file == nullptr) {
+    std::fprintf(stderr, "error: --trace %s: cannot open for writing\n", path.c_str());
+    exit_code() = exit_usage;
+    return false;
+  }
+  trace.writer = std::make_unique<JsonlTraceWriter>(trace.file);
+  return true;
+}
+
+ReproArgs repro_of(const RunArgs& args) { return ReproArgs{args.path, args.overrides, args.wire}; }
+
+void run_one(const RunArgs& args, const BoundScenario& bound, std::uint64_t seed) {
+  TraceFile trace;
+  if (!open_trace(args.trace_path, trace)) return;
+  RunOptions options;
+  options.seed = seed;
+  options.trace = trace.writer.get();
+  options.wire_check = args.wire;
+  const RunOutcome outcome = bound.run(options);
+  if (args.json) {
+    auto json = run_json(bound, outcome);
+    if (outcome.status != RunStatus::passed) json["repro"] = repro_command(repro_of(args), seed, outcome.fingerprint);
+    std::printf("%s\n", json.dump(2).c_str());
+  } else {
+    print_run(stdout, bound, outcome);
+    if (outcome.status != RunStatus::passed)
+      std::printf("repro: %s\n", repro_command(repro_of(args), seed, outcome.fingerprint).c_str());
+  }
+  exit_code() = exit_code_for(outcome.status);
+}
+
+void run_many(const RunArgs& args, const BoundScenario& bound) {
+  SeedsSummary summary;
+  summary.seed_start = args.seed_start;
+  summary.seed_count = args.seeds;
+  summary.outcomes.resize(args.seeds);
+  unsigned jobs = args.jobs != 0 ? args.jobs : std::max(1u, std::thread::hardware_concurrency());
+  jobs = static_cast<unsigned>(std::min<std::uint64_t>(jobs, args.seeds));
+  std::atomic<std::uint64_t> next{0};
+  const auto worker = [&] {
+    for (std::uint64_t i = next++; i < args.seeds; i = next++) {
+      RunOptions options;
+      options.seed = args.seed_start + i;
+      options.wire_check = args.wire;
+      summary.outcomes[i] = bound.run(options);
+    }
+  };
+  std::vector<std::thread> threads;
+  for (unsigned j = 1; j < jobs; ++j) threads.emplace_back(worker);
+  worker();
+  for (auto& t : threads) t.join();
+
+  RunStatus worst = RunStatus::passed;
+  for (const auto& o : summary.outcomes) {
+    if (o.status == RunStatus::safety_violation) worst = RunStatus::safety_violation;
+    else if (o.status == RunStatus::liveness_violation && worst == RunStatus::passed) worst = RunStatus::liveness_violation;
+  }
+  if (args.json) std::printf("%s\n", seeds_json(bound, summary, repro_of(args)).dump(2).c_str());
+  else print_seeds(stdout, bound, summary, repro_of(args));
+  exit_code() = exit_code_for(worst);
+}
+
+void add_common(CLI::App* command, RunArgs& args) {
+  command->add_option("FILE", args.path, "Scenario file (YAML)")->required();
+  command->add_option("--set", args.overrides,
+                      "Override a cluster.config key (key=value), or a workload key (workload.key=value); repeatable");
+  command->add_flag("--wire", args.wire, "Round-trip every message through the wire codec and assert it is unchanged");
+}
+
+}  // namespace
+
+void add_run_commands(CLI::App& app) {
+  auto args = std::make_shared<RunArgs>();
+
+  CLI::App* run = app.add_subcommand("run", "Run a scenario for one seed or many, check it, and report");
+  add_common(run, *args);
+  run->add_option("--seed", args->seed, "Run exactly this seed (default: the scenario's run.seed)")
+      ->each([args](const std::string&) { args->seed_given = true; });
+  run->add_option("--seeds", args->seeds, "Run this many seeds, starting at --seed-start, and aggregate");
+  run->add_option("--seed-start", args->seed_start, "First seed of --seeds (default 1)");
+  run->add_option("--jobs", args->jobs, "Worker threads for --seeds (default: all cores)");
+  run->add_option("--trace", args->trace_path, "Write the full event trace as JSON lines (single seed only)");
+  run->add_flag("--json", args->json, "Print the summary as JSON");
+  run->callback([args] {
+    auto bound = load_or_report(*args);
+    if (!bound) return;
+    if (args->seeds > 0) {
+      if (!args->trace_path.empty()) {
+        std::fprintf(stderr, "error: --trace needs a single seed; use --seed N, not --seeds\n");
+        exit_code() = exit_usage;
+        return;
+      }
+      run_many(*args, *bound);
+      return;
+    }
+    run_one(*args, *bound, args->seed_given ? args->seed : bound->scenario.run.seed);
+  });
+
+  CLI::App* replay = app.add_subcommand("replay", "Re-run one seed and verify its trace fingerprint reproduces");
+  add_common(replay, *args);
+  replay->add_option("--seed", args->seed, "The seed to replay")->required();
+  replay->add_option("--fingerprint", args->fingerprint, "The fingerprint the original run printed (hex)");
+  replay->add_option("--trace", args->trace_path, "Write the replayed run's trace as JSON lines");
+  replay->add_flag("--json", args->json, "Print the summary as JSON");
+  replay->callback([args] {
+    auto bound = load_or_report(*args);
+    if (!bound) return;
+    RunOptions first_options;
+    first_options.seed = args->seed;
+    first_options.wire_check = args->wire;
+    const RunOutcome first = bound->run(first_options);
+    std::uint64_t expected = first.fingerprint;
+    if (!args->fingerprint.empty()) {
+      try {
+        expected = std::stoull(args->fingerprint, nullptr, 16);
+      } catch (const std::exception&) {
+        std::fprintf(stderr, "error: --fingerprint '%s' is not a hexadecimal number\n", args->fingerprint.c_str());
+        exit_code() = exit_usage;
+        return;
+      }
+    }
+    TraceFile trace;
+    if (!open_trace(args->trace_path, trace)) return;
+    RunOptions options = first_options;
+    options.trace = trace.writer.get();
+    const RunOutcome second = bound->run(options);
+    if (args->json) {
+      auto json = run_json(*bound, second);
+      json["fingerprint_expected"] = fmt::format("{:016x}", expected);
+      json["reproduced"] = second.fingerprint == expected && first.fingerprint == second.fingerprint;
+      std::printf("%s\n", json.dump(2).c_str());
+    } else {
+      print_run(stdout, *bound, second);
+    }
+    if (first.fingerprint != second.fingerprint || second.fingerprint != expected) {
+      std::fprintf(stderr, "NOT REPRODUCED: expected fingerprint %016llx, runs gave %016llx and %016llx\n",
+                   static_cast<unsigned long long>(expected), static_cast<unsigned long long>(first.fingerprint),
+                   static_cast<unsigned long long>(second.fingerprint));
+      exit_code() = exit_usage;
+      return;
+    }
+    if (!args->json) std::printf("reproduced   fingerprint %016llx matches\n", static_cast<unsigned long long>(expected));
+    if (second.status != RunStatus::passed && !args->json)
+      std::printf("repro: %s\n", repro_command(repro_of(*args), args->seed, second.fingerprint).c_str());
+    exit_code() = exit_code_for(second.status);
+  });
+
+  auto lint_paths = std::make_shared<std::vector<std::string>>();
+  auto lint_overrides = std::make_shared<std::vector<std::string>>();
+  CLI::App* lint = app.add_subcommand("lint", "Validate scenario files without running them");
+  lint->add_option("FILE", *lint_paths, "Scenario files")->required();
+  lint->add_option("--set", *lint_overrides, "Overrides to validate along (key=value)");
+  lint->callback([lint_paths, lint_overrides] {
+    int code = exit_ok;
+    for (const auto& path : *lint_paths) {
+      auto bound = load_scenario_file(path, *lint_overrides);
+      if (!bound) {
+        std::fprintf(stderr, "error: %s\n", bound.error().to_string().c_str());
+        code = exit_usage;
+        continue;
+      }
+      std::printf("ok  %s: %s (%s, %zu nodes, %zu faults)\n", path.c_str(), bound->scenario.name.c_str(),
+                  bound->protocol.c_str(), bound->scenario.node_names.size(), bound->scenario.faults.size());
+    }
+    exit_code() = code;
+  });
+}
+
+}  // namespace faultline::cli

@@ -1,0 +1,143 @@
+// Ping: the smallest protocol there is, for engine tests and the events-per-second benchmark.
+//
+// Every node starts `tokens_per_node` tokens; a node that receives a token forwards it to a
+// next hop computed from the token (no randomness in the node), so the number of messages in
+// flight stays constant and every event is one delivery plus one send. A `Stop` input ends
+// forwarding at a node; `hops_max` bounds a token's life (0 = forever).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include "sim/core/assert.h"
+#include "sim/core/outbox.h"
+#include "sim/core/rng.h"
+#include "sim/core/workload.h"
+
+namespace faultline::ping {
+
+struct Token {
+  static constexpr std::string_view type_name = "Token";
+  std::uint32_t origin = 0;
+  std::uint64_t hops = 0;
+  template <class Self, class Visit>
+  static void fields(Self& self, Visit&& visit) {
+    visit("origin", self.origin);
+    visit("hops", self.hops);
+  }
+  friend bool operator==(const Token&, const Token&) = default;
+};
+
+struct Config {
+  static constexpr std::string_view type_name = "Config";
+  std::uint32_t tokens_per_node = 1;
+  std::uint64_t hops_max = 0;
+  template <class Self, class Visit>
+  static void fields(Self& self, Visit&& visit) {
+    visit("tokens_per_node", self.tokens_per_node);
+    visit("hops_max", self.hops_max);
+  }
+};
+
+struct Tick {
+  static constexpr std::string_view type_name = "Tick";
+  template <class Self, class Visit>
+  static void fields(Self&, Visit&&) {}
+  friend bool operator==(const Tick&, const Tick&) = default;
+};
+
+struct Received {
+  static constexpr std::string_view type_name = "Received";
+  std::uint64_t count = 0;
+  template <class Self, class Visit>
+  static void fields(Self& self, Visit&& visit) { visit("count", self.count); }
+  friend bool operator==(const Received&, const Received&) = default;
+};
+
+struct WorkloadConfig {
+  static constexpr std::string_view type_name = "WorkloadConfig";
+  template <class Self, class Visit>
+  static void fields(Self&, Visit&&) {}
+};
+
+struct Ping;
+using Message = std::variant<Token>;
+
+class Node {
+ public:
+  Node(const Config& config, NodeId self, std::uint32_t node_count, std::optional<Received> recovered)
+      : config_(config), self_(self), node_count_(node_count), received_(recovered.value_or(Received{}).count) {
+    FL_ASSERT(self.value < node_count, "node id out of range");
+  }
+  void on_start(Outbox<Ping>& out);
+  void on_message(NodeId from, const Message& message, Outbox<Ping>& out);
+  void on_timer(const Tick&, Outbox<Ping>&) {}
+  void on_input(const Tick&, Outbox<Ping>& out);
+  std::string_view role() const { return "node"; }
+  std::uint64_t received() const { return received_; }
+  friend bool operator==(const Node& a, const Node& b) {
+    return a.self_ == b.self_ && a.received_ == b.received_;
+  }
+
+ private:
+  NodeId next_hop(const Token& token) const {
+    // A fixed pseudo-random walk: mixes origin and hop count, never the sender's own id.
+    std::uint64_t mix = token.origin * 0x9e3779b97f4a7c15ULL + token.hops * 0xbf58476d1ce4e5b9ULL;
+    mix ^= mix >> 31;
+    std::uint32_t target = static_cast<std::uint32_t>(mix % node_count_);
+    if (target == self_.value) target = (target + 1) % node_count_;
+    return NodeId{target};
+  }
+
+  Config config_;
+  NodeId self_;
+  std::uint32_t node_count_;
+  std::uint64_t received_ = 0;
+};
+
+class Workload {
+ public:
+  Workload(const WorkloadConfig&, const Config&, std::uint32_t, Rng) {}
+  void start(WorkloadSink<Ping>&) {}
+  void on_output(Time, NodeId, const Received&, WorkloadSink<Ping>&) {}
+};
+
+struct Ping {
+  static constexpr std::string_view name = "ping";
+  using Config = ping::Config;
+  using Node = ping::Node;
+  using Message = ping::Message;
+  using Timer = Tick;
+  using Durable = Received;
+  using Input = Tick;
+  using Output = Received;
+  using WorkloadConfig = ping::WorkloadConfig;
+  using Workload = ping::Workload;
+  static std::vector<std::string> role_names() { return {"node"}; }
+};
+
+inline void Node::on_start(Outbox<Ping>& out) {
+  if (node_count_ < 2) return;
+  for (std::uint32_t t = 0; t < config_.tokens_per_node; ++t) {
+    const Token token{self_.value * config_.tokens_per_node + t, 0};
+    out.send(next_hop(token), token);
+  }
+}
+
+inline void Node::on_message(NodeId, const Message& message, Outbox<Ping>& out) {
+  const Token& token = std::get<Token>(message);
+  ++received_;
+  if (config_.hops_max != 0 && token.hops + 1 >= config_.hops_max) return;
+  const Token next{token.origin, token.hops + 1};
+  out.send(next_hop(next), next);
+}
+
+inline void Node::on_input(const Tick&, Outbox<Ping>& out) {
+  out.persist(Received{received_});
+  out.emit(Received{received_});
+}
+
+}  // namespace faultline::ping

@@ -1,0 +1,187 @@
+#include "tools/faultline/report.h"
+
+#include <fmt/core.h>
+
+#include <map>
+
+#include "sim/engine/stats.h"
+#include "tools/faultline/commands.h"
+
+namespace faultline::cli {
+
+namespace {
+
+std::string quote_if_needed(const std::string& text) {
+  if (text.find_first_of(" \t'\"$\\") == std::string::npos) return text;
+  std::string out = "'";
+  for (char c : text) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return out + "'";
+}
+
+std::string with_commas(std::uint64_t n) {
+  std::string digits = std::to_string(n);
+  std::string out;
+  for (std::size_t i = 0; i < digits.size(); ++i) {
+    if (i > 0 && (digits.size() - i) % 3 == 0) out += ',';
+    out += digits[i];
+  }
+  return out;
+}
+
+void print_metrics_table(std::FILE* out, const Metrics& metrics) {
+  if (metrics.empty()) return;
+  std::fprintf(out, "timing (virtual time)      count        min        p50        p90        p99        max\n");
+  for (const auto& [name, samples] : metrics) {
+    const Summary s = summarize(samples);
+    std::fprintf(out, "  %-22s %7zu %10s %10s %10s %10s %10s\n", name.c_str(), s.count, format_duration(s.min).c_str(),
+                 format_duration(s.p50).c_str(), format_duration(s.p90).c_str(), format_duration(s.p99).c_str(),
+                 format_duration(s.max).c_str());
+  }
+}
+
+nlohmann::json metrics_json(const Metrics& metrics) {
+  nlohmann::json out = nlohmann::json::object();
+  for (const auto& [name, samples] : metrics) {
+    const Summary s = summarize(samples);
+    out[name] = {{"count", s.count},          {"min_ns", s.min.nanoseconds}, {"p50_ns", s.p50.nanoseconds},
+                 {"p90_ns", s.p90.nanoseconds}, {"p99_ns", s.p99.nanoseconds}, {"max_ns", s.max.nanoseconds}};
+  }
+  return out;
+}
+
+std::string hex(std::uint64_t value) { return fmt::format("{:016x}", value); }
+
+}  // namespace
+
+std::string repro_command(const ReproArgs& args, std::uint64_t seed, std::uint64_t fingerprint) {
+  std::string command = "faultline replay " + quote_if_needed(args.path) + " --seed " + std::to_string(seed);
+  for (const auto& o : args.overrides) command += " --set " + quote_if_needed(o);
+  if (args.wire) command += " --wire";
+  command += " --fingerprint " + hex(fingerprint);
+  return command;
+}
+
+int exit_code_for(RunStatus status) {
+  switch (status) {
+    case RunStatus::passed: return exit_ok;
+    case RunStatus::safety_violation: return exit_safety;
+    case RunStatus::liveness_violation: return exit_liveness;
+  }
+  return exit_usage;
+}
+
+void print_run(std::FILE* out, const BoundScenario& bound, const RunOutcome& o) {
+  const auto& s = bound.scenario;
+  std::fprintf(out, "scenario     %s (%s, %zu nodes) from %s\n", s.name.c_str(), bound.protocol.c_str(), s.node_names.size(),
+               bound.path.c_str());
+  std::fprintf(out, "seed         %llu\n", static_cast<unsigned long long>(o.seed));
+  std::fprintf(out, "result       %s\n", o.status == RunStatus::passed ? "PASSED" : o.status == RunStatus::safety_violation ? "FAILED (safety violated)" : "FAILED (liveness or timing missed)");
+  std::fprintf(out, "events       %s processed\n", with_commas(o.events).c_str());
+  std::string phases = "safety phase " + format_duration(s.run.until);
+  if (o.convergence) phases += ", converged " + format_duration(*o.convergence) + " after faults stopped";
+  std::fprintf(out, "virtual time %s (%s)\n", format_time(o.end).c_str(), phases.c_str());
+  const NetworkStats& n = o.network;
+  std::fprintf(out, "network      %s sent, %s delivered, %s duplicated, %s reordered; dropped: %s partition, %s loss, %s queue full, %s node down\n",
+               with_commas(n.sent).c_str(), with_commas(n.delivered).c_str(), with_commas(n.duplicated).c_str(),
+               with_commas(n.reordered).c_str(), with_commas(n.dropped_partition).c_str(), with_commas(n.dropped_loss).c_str(),
+               with_commas(n.dropped_queue_full).c_str(), with_commas(n.dropped_node_down).c_str());
+  std::fprintf(out, "faults       %u crashes, %u restarts\n", o.crashes, o.restarts);
+  std::fprintf(out, "checks\n");
+  for (const auto& v : o.verdicts)
+    std::fprintf(out, "  %-4s %-26s %-10s %s\n", v.passed ? "ok" : "FAIL", v.name.c_str(), v.kind.c_str(), v.detail.c_str());
+  print_metrics_table(out, o.metrics);
+  std::fprintf(out, "fingerprint  %s\n", hex(o.fingerprint).c_str());
+  if (o.status != RunStatus::passed) std::fprintf(out, "failure      %s\n", o.failure.c_str());
+}
+
+nlohmann::json run_json(const BoundScenario& bound, const RunOutcome& o) {
+  nlohmann::json checks = nlohmann::json::array();
+  for (const auto& v : o.verdicts) checks.push_back({{"name", v.name}, {"kind", v.kind}, {"passed", v.passed}, {"detail", v.detail}});
+  const NetworkStats& n = o.network;
+  nlohmann::json out = {
+      {"scenario", bound.scenario.name},
+      {"protocol", bound.protocol},
+      {"path", bound.path},
+      {"nodes", bound.scenario.node_names.size()},
+      {"seed", o.seed},
+      {"status", std::string(to_string(o.status))},
+      {"exit_code", exit_code_for(o.status)},
+      {"failure", o.failure},
+      {"events", o.events},
+      {"virtual_time_ns", o.end.nanoseconds},
+      {"safety_end_ns", o.safety_end.nanoseconds},
+      {"fingerprint", hex(o.fingerprint)},
+      {"network", {{"sent", n.sent}, {"delivered", n.delivered}, {"duplicated", n.duplicated}, {"reordered", n.reordered},
+                   {"dropped_partition", n.dropped_partition}, {"dropped_loss", n.dropped_loss},
+                   {"dropped_queue_full", n.dropped_queue_full}, {"dropped_node_down", n.dropped_node_down}}},
+      {"crashes", o.crashes},
+      {"restarts", o.restarts},
+      {"checks", checks},
+      {"metrics", metrics_json(o.metrics)},
+  };
+  if (o.convergence) out["convergence_ns"] = o.convergence->nanoseconds;
+  return out;
+}
+
+namespace {
+Metrics merged_metrics(const SeedsSummary& summary) {
+  Metrics merged;
+  for (const auto& o : summary.outcomes)
+    for (const auto& [name, samples] : o.metrics) merged[name].insert(merged[name].end(), samples.begin(), samples.end());
+  return merged;
+}
+}  // namespace
+
+void print_seeds(std::FILE* out, const BoundScenario& bound, const SeedsSummary& summary, const ReproArgs& repro) {
+  const auto& s = bound.scenario;
+  std::size_t passed = 0;
+  std::uint64_t events = 0;
+  std::map<std::string, std::size_t> failures_by_check;
+  for (const auto& o : summary.outcomes) {
+    events += o.events;
+    if (o.status == RunStatus::passed) ++passed;
+    for (const auto& v : o.verdicts)
+      if (!v.passed) ++failures_by_check[v.name];
+  }
+  std::fprintf(out, "scenario     %s (%s, %zu nodes) from %s\n", s.name.c_str(), bound.protocol.c_str(), s.node_names.size(), bound.path.c_str());
+  std::fprintf(out, "seeds        %llu..%llu (%llu runs)\n", static_cast<unsigned long long>(summary.seed_start),
+               static_cast<unsigned long long>(summary.seed_start + summary.seed_count - 1), static_cast<unsigned long long>(summary.seed_count));
+  std::fprintf(out, "result       %zu passed, %zu failed\n", passed, summary.outcomes.size() - passed);
+  std::fprintf(out, "events       %s processed in total\n", with_commas(events).c_str());
+  for (const auto& [name, count] : failures_by_check) std::fprintf(out, "  %-26s failed in %zu runs\n", name.c_str(), count);
+  print_metrics_table(out, merged_metrics(summary));
+  std::vector<const RunOutcome*> failing;
+  for (const auto& o : summary.outcomes)
+    if (o.status != RunStatus::passed) failing.push_back(&o);
+  if (failing.empty()) return;
+  std::fprintf(out, "failing seeds");
+  for (std::size_t i = 0; i < failing.size() && i < 20; ++i) std::fprintf(out, " %llu", static_cast<unsigned long long>(failing[i]->seed));
+  if (failing.size() > 20) std::fprintf(out, " ... (%zu more)", failing.size() - 20);
+  std::fprintf(out, "\nfirst failure seed %llu: %s\n", static_cast<unsigned long long>(failing[0]->seed), failing[0]->failure.c_str());
+  std::fprintf(out, "repro: %s\n", repro_command(repro, failing[0]->seed, failing[0]->fingerprint).c_str());
+}
+
+nlohmann::json seeds_json(const BoundScenario& bound, const SeedsSummary& summary, const ReproArgs& repro) {
+  nlohmann::json failing = nlohmann::json::array();
+  std::size_t passed = 0;
+  for (const auto& o : summary.outcomes) {
+    if (o.status == RunStatus::passed) {
+      ++passed;
+      continue;
+    }
+    failing.push_back({{"seed", o.seed}, {"status", std::string(to_string(o.status))}, {"failure", o.failure},
+                       {"repro", repro_command(repro, o.seed, o.fingerprint)}});
+  }
+  return {{"scenario", bound.scenario.name}, {"protocol", bound.protocol}, {"path", bound.path},
+          {"seed_start", summary.seed_start}, {"seed_count", summary.seed_count}, {"passed", passed},
+          {"failed", summary.outcomes.size() - passed}, {"failing", failing}, {"metrics", metrics_json(merged_metrics(summary))}};
+}
+
+void JsonlTraceWriter::record(const TraceEvent& e) {
+  const nlohmann::json line = {{"time_ns", e.time.nanoseconds}, {"time", format_time(e.time)}, {"kind", e.kind},
+                               {"node", e.node}, {"peer", e.peer}, {"text", e.text}};
+  const std::string text = line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+  std::fwrite(text.data(), 1, text.size(), file_);
+}
+
+}  // namespace faultline::cli

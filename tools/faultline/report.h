@@ -1,0 +1,46 @@
+// Run reports: the human summary, the JSON summary, the JSONL trace writer, and the one-line
+// repro command every failure ends with.
+#pragma once
+
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "sim/engine/simulation.h"
+#include "tools/faultline/registry.h"
+
+namespace faultline::cli {
+
+struct ReproArgs {
+  std::string path;
+  std::vector<std::string> overrides;
+  bool wire = false;
+};
+
+std::string repro_command(const ReproArgs& args, std::uint64_t seed, std::uint64_t fingerprint);
+int exit_code_for(RunStatus status);
+
+void print_run(std::FILE* out, const BoundScenario& bound, const RunOutcome& outcome);
+nlohmann::json run_json(const BoundScenario& bound, const RunOutcome& outcome);
+
+struct SeedsSummary {
+  std::uint64_t seed_start = 0;
+  std::uint64_t seed_count = 0;
+  std::vector<RunOutcome> outcomes;  // in seed order
+};
+void print_seeds(std::FILE* out, const BoundScenario& bound, const SeedsSummary& summary, const ReproArgs& repro);
+nlohmann::json seeds_json(const BoundScenario& bound, const SeedsSummary& summary, const ReproArgs& repro);
+
+// Writes one JSON object per trace event: {"time_ns", "time", "kind", "node", "peer", "text"}.
+class JsonlTraceWriter final : public TraceSink {
+ public:
+  explicit JsonlTraceWriter(std::FILE* file) : file_(file) {}
+  void record(const TraceEvent& event) override;
+
+ private:
+  std::FILE* file_;
+};
+
+}  // namespace faultline::cli
