@@ -39,15 +39,21 @@ struct ByteWriter {
 };
 
 template <class Sink>
-void write_varint(Sink& sink, std::uint64_t value) {
-  std::uint8_t buffer[10];
+[[gnu::always_inline]] inline void write_varint(Sink& sink, std::uint64_t value) {
+  if (value < 0x80) {  // the common case: one byte
+    sink.write_byte(static_cast<std::uint8_t>(value));
+    return;
+  }
+  // 16 bytes so a sink may copy a fixed-size block (see FingerprintSink::write_block16).
+  std::uint8_t buffer[16] = {};
   std::size_t n = 0;
   while (value >= 0x80) {
     buffer[n++] = static_cast<std::uint8_t>(value) | 0x80;
     value >>= 7;
   }
   buffer[n++] = static_cast<std::uint8_t>(value);
-  sink.write(buffer, n);
+  if constexpr (requires { sink.write_block16(buffer, n); }) sink.write_block16(buffer, n);
+  else sink.write(buffer, n);
 }
 
 inline std::uint64_t zigzag(std::int64_t v) {

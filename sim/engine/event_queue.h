@@ -43,7 +43,8 @@ class EventQueue {
       slot = static_cast<std::uint32_t>(slab_.size());
       slab_.push_back(std::move(payload));
     }
-    heap_.push_back(Entry{time, next_sequence_++, slot});
+    FL_ASSERT(slot < kSlotLimit, "more than 16M events pending");
+    heap_.push_back(Entry{time, (next_sequence_++ << kSlotBits) | slot});
     sift_up(heap_.size() - 1);
   }
 
@@ -53,21 +54,25 @@ class EventQueue {
     heap_.front() = heap_.back();
     heap_.pop_back();
     if (!heap_.empty()) sift_down(0);
-    free_slots_.push_back(top.slot);
-    return Popped{top.time, top.sequence, std::move(slab_[top.slot])};
+    const auto slot = static_cast<std::uint32_t>(top.order & (kSlotLimit - 1));
+    free_slots_.push_back(slot);
+    return Popped{top.time, top.order >> kSlotBits, std::move(slab_[slot])};
   }
 
  private:
+  // 16 bytes, so four children share one cache line: the sequence number (high 40 bits) and the
+  // slab slot (low 24 bits) share a word; ordering by that word orders by sequence.
   struct Entry {
     Time time;
-    std::uint64_t sequence;
-    std::uint32_t slot;
+    std::uint64_t order;
   };
+  static constexpr int kSlotBits = 24;
+  static constexpr std::uint64_t kSlotLimit = std::uint64_t{1} << kSlotBits;
   static constexpr std::size_t kArity = 4;
 
   static bool before(const Entry& a, const Entry& b) {
     if (a.time.nanoseconds != b.time.nanoseconds) return a.time.nanoseconds < b.time.nanoseconds;
-    return a.sequence < b.sequence;
+    return a.order < b.order;
   }
 
   void sift_up(std::size_t index) {
