@@ -1,0 +1,83 @@
+#include "protocols/two_phase_commit/log.h"
+
+#include "sim/core/assert.h"
+
+namespace faultline::two_phase_commit {
+
+namespace {
+TxId tx_of(const LogRecord& record) {
+  return std::visit([](const auto& r) { return r.tx; }, record);
+}
+}  // namespace
+
+std::optional<Outcome> outcome_of(const Log& log, TxId tx) {
+  for (const LogRecord& record : log.records) {
+    if (tx_of(record) != tx) continue;
+    if (std::holds_alternative<CommittedRecord>(record)) return Outcome::commit;
+    if (std::holds_alternative<AbortedRecord>(record)) return Outcome::abort;
+    if (const auto* d = std::get_if<DecisionRecord>(&record)) return d->outcome;
+  }
+  return std::nullopt;
+}
+
+const PreparedRecord* prepared_of(const Log& log, TxId tx) {
+  for (const LogRecord& record : log.records)
+    if (const auto* p = std::get_if<PreparedRecord>(&record); p != nullptr && p->tx == tx) return p;
+  return nullptr;
+}
+
+const DecisionRecord* decision_of(const Log& log, TxId tx) {
+  for (const LogRecord& record : log.records)
+    if (const auto* d = std::get_if<DecisionRecord>(&record); d != nullptr && d->tx == tx) return d;
+  return nullptr;
+}
+
+TxId max_tx(const Log& log) {
+  TxId result;
+  for (const LogRecord& record : log.records) result = std::max(result, tx_of(record));
+  return result;
+}
+
+const CommittedRecord* latest_committed(const Log& log) {
+  const CommittedRecord* best = nullptr;
+  for (const LogRecord& record : log.records) {
+    const auto* c = std::get_if<CommittedRecord>(&record);
+    if (c != nullptr && (best == nullptr || c->state.version > best->state.version)) best = c;
+  }
+  return best;
+}
+
+const DecisionRecord* last_decision(const Log& log) {
+  const DecisionRecord* best = nullptr;
+  for (const LogRecord& record : log.records) {
+    const auto* d = std::get_if<DecisionRecord>(&record);
+    if (d != nullptr && (best == nullptr || d->tx > best->tx)) best = d;
+  }
+  return best;
+}
+
+const BeginRecord* dangling_begin(const Log& log) {
+  const BeginRecord* found = nullptr;
+  for (const LogRecord& record : log.records) {
+    const auto* b = std::get_if<BeginRecord>(&record);
+    if (b == nullptr || decision_of(log, b->tx) != nullptr) continue;
+    // The coordinator decides one tx before it begins the next, so at most one dangles.
+    FL_ASSERT(found == nullptr, "two undecided BEGIN records");
+    found = b;
+  }
+  return found;
+}
+
+const PreparedRecord* in_doubt_of(const Log& log) {
+  const PreparedRecord* found = nullptr;
+  for (const LogRecord& record : log.records) {
+    const auto* p = std::get_if<PreparedRecord>(&record);
+    if (p == nullptr || !p->yes || outcome_of(log, p->tx)) continue;
+    // A participant votes no on any prepare while it is in doubt, so at most one yes is open.
+    FL_ASSERT(found == nullptr, "two in-doubt yes votes");
+    found = p;
+  }
+  return found;
+}
+
+}  // namespace faultline::two_phase_commit

@@ -1,0 +1,483 @@
+#include "protocols/two_phase_commit/node.h"
+
+// GCC 12 reports false "maybe-uninitialized" warnings when a temporary struct is moved into a
+// std::variant inside Outbox (GCC PR 105562 family); the values are fully initialized.
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
+
+#include <algorithm>
+
+#include "protocols/two_phase_commit/log.h"
+#include "protocols/two_phase_commit/two_phase_commit.h"
+#include "sim/core/assert.h"
+
+namespace faultline::two_phase_commit {
+
+namespace {
+bool within(const Ratio& value, const Ratio& max) { return !(max < value); }
+}  // namespace
+
+// ---------------------------------------------------------------------------------------------
+// Construction and recovery
+
+Node::Node(const Config& config, NodeId id, std::uint32_t node_count, std::optional<Log> recovered)
+    : config_(config),
+      id_(id),
+      node_count_(node_count),
+      log_(recovered.value_or(Log{})),
+      committed_(initial_state(config)) {
+  FL_ASSERT(node_count >= 1 && id.value < node_count, "node id outside the cluster");
+  FL_ASSERT(config.validate(node_count).has_value(), "config must be validated before nodes are built");
+  if (!is_coordinator() && config_.bug == Bug::forget_vote_on_restart && recovered) {
+    // The bug: votes did not survive the crash (as if PREPARED were never synced).
+    const auto erased = std::erase_if(log_.records, [](const LogRecord& r) { return std::holds_alternative<PreparedRecord>(r); });
+    forgot_votes_ = erased > 0;
+  }
+  if (const CommittedRecord* latest = latest_committed(log_)) {
+    committed_ = latest->state;
+    committed_tx_ = latest->tx;
+  }
+  if (is_coordinator()) {
+    CoordinatorState state;
+    state.next_tx = TxId{max_tx(log_).value + 1};
+    role_ = state;
+  } else {
+    ParticipantState state;
+    if (const PreparedRecord* open = in_doubt_of(log_)) state.in_doubt = InDoubt{open->tx, open->state};
+    role_ = state;
+  }
+}
+
+std::optional<TxId> Node::in_doubt_tx() const {
+  const ParticipantState* p = participant();
+  if (p == nullptr || !p->in_doubt) return std::nullopt;
+  return p->in_doubt->tx;
+}
+
+CoordinatorState& Node::coord() {
+  FL_ASSERT(is_coordinator(), "coordinator state on a participant");
+  return std::get<CoordinatorState>(role_);
+}
+
+ParticipantState& Node::part() {
+  FL_ASSERT(!is_coordinator(), "participant state on the coordinator");
+  return std::get<ParticipantState>(role_);
+}
+
+void Node::on_start(Effects& out) {
+  if (is_coordinator()) coordinator_start(out);
+  else participant_start(out);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Shared handlers
+
+void Node::on_message(NodeId source, const Message& message, Effects& out) {
+  // Any node answers a state request: committed states are final, whoever holds them.
+  if (std::holds_alternative<StateRequest>(message)) return answer_state_request(source, out);
+  if (source.value >= node_count_ || source == id_) return;  // not a cluster peer: ignore
+  if (is_coordinator()) coordinator_message(source, message, out);
+  else participant_message(source, message, out);
+}
+
+void Node::on_timer(const Timer& timer, Effects& out) {
+  if (is_coordinator()) {
+    if (std::holds_alternative<StageTimer>(timer)) return on_stage_timer(out);
+    if (const auto* t = std::get_if<PrepareTimer>(&timer)) {
+      const CoordinatorState& c = coord();
+      if (c.active && c.active->tx == t->tx) evaluate_votes(/*timed_out=*/true, out);
+      return;
+    }
+    if (std::holds_alternative<DecisionRetryTimer>(timer)) {
+      if (!coord().pending) return;
+      send_pending_decision(out);
+      out.set_timer(DecisionRetryTimer{}, config_.decision_retry);
+      return;
+    }
+    if (std::holds_alternative<HeartbeatTimer>(timer)) {
+      for (std::uint32_t i = 1; i < node_count_; ++i) out.send(NodeId{i}, Heartbeat{committed_.version});
+      out.set_timer(HeartbeatTimer{}, config_.heartbeat_interval);
+      return;
+    }
+    return;  // a participant timer armed before a role change cannot exist; ignore stale ones
+  }
+  if (std::holds_alternative<QueryTimer>(timer)) on_query_timer(out);
+}
+
+void Node::on_input(const Input& input, Effects& out) {
+  if (const auto* p = std::get_if<Predict>(&input)) return on_predict(*p, out);
+  if (const auto* h = std::get_if<ObserveHealth>(&input)) return on_observe_health(*h);
+  FL_UNREACHABLE("unknown input alternative");
+}
+
+void Node::on_predict(const Predict& predict, Effects& out) const {
+  FL_ASSERT(committed_.canary_weight_bps <= basis_points_total, "weight out of range");
+  // draw is uniform in [0, 10000), so P(canary) = weight / 10000 exactly.
+  const bool canary = predict.draw < committed_.canary_weight_bps;
+  out.emit(PredictServed{predict.request_id, canary ? committed_.canary_model_id : committed_.stable_model_id,
+                         committed_.version, canary});
+}
+
+void Node::on_observe_health(const ObserveHealth& health) {
+  healthy_ = health.canary_p95_latency <= config_.p95_latency_max &&
+             health.canary_error_rate.denominator != 0 && within(health.canary_error_rate, config_.error_rate_max);
+}
+
+void Node::answer_state_request(NodeId source, Effects& out) const {
+  if (source.value >= node_count_ || source == id_) return;
+  out.send(source, StateSync{committed_tx_, committed_});
+}
+
+void Node::apply_commit(TxId tx, const RoutingState& state, Effects& out) {
+  FL_ASSERT(state.version > committed_.version, "committed state must move forward");
+  FL_ASSERT(state.canary_weight_bps <= basis_points_total, "weight out of range");
+  committed_ = state;
+  committed_tx_ = tx;
+  out.emit(StateApplied{tx, state});
+}
+
+// ---------------------------------------------------------------------------------------------
+// Coordinator
+
+void Node::coordinator_start(Effects& out) {
+  CoordinatorState& c = coord();
+  FL_ASSERT(!c.active && !c.pending, "on_start runs once, on a fresh node");
+  if (const BeginRecord* dangling = dangling_begin(log_)) {
+    // Crashed while collecting votes: nobody can have committed (no decision was logged), so
+    // presume abort, log it, and tell everyone.
+    const DecisionRecord record{dangling->tx, dangling->kind, Outcome::abort, dangling->state};
+    append(record);
+    out.persist(log_);
+    out.emit(DecisionMade{record.tx, Outcome::abort, record.state});
+  }
+  if (const DecisionRecord* last = last_decision(log_); last != nullptr && participant_count() > 0) {
+    // Re-send the latest decision: participants may still be in doubt about it.
+    c.pending = PendingDecision{Decision{last->tx, last->outcome, last->state}, std::vector<std::uint8_t>(node_count_, 0)};
+    send_pending_decision(out);
+    out.set_timer(DecisionRetryTimer{}, config_.decision_retry);
+  }
+  derive_phase();
+  out.set_timer(HeartbeatTimer{}, config_.heartbeat_interval);
+  if (c.phase == RolloutPhase::staging || c.phase == RolloutPhase::rolling_back)
+    out.set_timer(StageTimer{}, config_.stage_interval);
+}
+
+// Where the rollout stands follows from the log alone, so a restarted coordinator resumes it.
+void Node::derive_phase() {
+  CoordinatorState& c = coord();
+  const std::vector<std::uint32_t> weights = stage_weights_bps(config_);
+  const DecisionRecord* last = last_decision(log_);
+  c.next_stage = static_cast<std::uint32_t>(
+      std::ranges::count_if(weights, [&](std::uint32_t w) { return w <= committed_.canary_weight_bps; }));
+  if (committed_.status == RoutingStatus::rolled_back) c.phase = RolloutPhase::done;
+  else if (last != nullptr && last->outcome == Outcome::abort)
+    c.phase = config_.on_abort == OnAbort::halt ? RolloutPhase::halted : RolloutPhase::rolling_back;
+  else if (c.next_stage >= weights.size()) c.phase = RolloutPhase::done;
+  else c.phase = RolloutPhase::staging;
+}
+
+void Node::coordinator_message(NodeId source, const Message& message, Effects& out) {
+  if (const auto* v = std::get_if<Vote>(&message)) return on_vote(source, *v, out);
+  if (const auto* a = std::get_if<Ack>(&message)) return on_ack(source, *a, out);
+  if (const auto* q = std::get_if<DecisionQuery>(&message)) return on_decision_query(source, *q, out);
+  // Prepare, Decision, Heartbeat, StateSync, PeerQuery, PeerAnswer are for participants.
+}
+
+void Node::on_stage_timer(Effects& out) {
+  CoordinatorState& c = coord();
+  if (c.active) return;  // cannot happen (the timer is set only when idle); harmless if it does
+  if (c.phase == RolloutPhase::rolling_back) return begin_tx(TxKind::rollback, out);
+  if (c.phase != RolloutPhase::staging) return;
+  if (!gate_open()) {
+    // The coordinator's own health gate is closed: do not propose, look again later.
+    out.emit(StageDeferred{c.next_stage});
+    out.set_timer(StageTimer{}, config_.stage_interval);
+    return;
+  }
+  begin_tx(TxKind::stage, out);
+}
+
+void Node::begin_tx(TxKind kind, Effects& out) {
+  CoordinatorState& c = coord();
+  FL_ASSERT(!c.active, "one transaction at a time");
+  const std::vector<std::uint32_t> weights = stage_weights_bps(config_);
+  FL_ASSERT(kind == TxKind::rollback || c.next_stage < weights.size(), "no stage left to begin");
+  RoutingState proposal = committed_;
+  proposal.version = committed_.version + 1;
+  proposal.canary_weight_bps = kind == TxKind::stage ? weights[c.next_stage] : 0;
+  proposal.status = kind == TxKind::stage ? RoutingStatus::committed : RoutingStatus::rolled_back;
+  ActiveTx active{c.next_tx, kind, c.next_stage, proposal, std::vector<VoteState>(node_count_, VoteState::unknown)};
+  c.next_tx = TxId{c.next_tx.value + 1};
+  append(BeginRecord{active.tx, kind, proposal});
+  out.persist(log_);
+  for (std::uint32_t i = 1; i < node_count_; ++i)
+    out.send(NodeId{i}, Prepare{active.tx, kind, committed_tx_, committed_, proposal});
+  out.set_timer(PrepareTimer{active.tx}, config_.prepare_timeout);
+  out.emit(TxStarted{active.tx, kind, active.stage, proposal});
+  c.active = std::move(active);
+  evaluate_votes(/*timed_out=*/false, out);  // a one-node cluster decides at once
+}
+
+void Node::on_vote(NodeId source, const Vote& vote, Effects& out) {
+  CoordinatorState& c = coord();
+  if (!c.active || c.active->tx != vote.tx) return;  // stale or duplicate after the decision
+  VoteState& slot = c.active->votes[source.value];
+  if (slot != VoteState::unknown) return;  // duplicate: a participant never changes its vote
+  slot = vote.yes ? VoteState::yes : VoteState::no;
+  evaluate_votes(/*timed_out=*/false, out);
+}
+
+void Node::evaluate_votes(bool timed_out, Effects& out) {
+  const ActiveTx& active = *coord().active;
+  std::uint32_t yes = 0;
+  std::uint32_t no = 0;
+  for (std::uint32_t i = 1; i < node_count_; ++i) {
+    yes += active.votes[i] == VoteState::yes;
+    no += active.votes[i] == VoteState::no;
+  }
+  FL_ASSERT(yes + no <= participant_count(), "more votes than participants");
+  if (config_.bug == Bug::commit_on_majority) {
+    // The bug: count the coordinator plus yes votes against the whole cluster, ignore no votes.
+    if ((yes + 1) * 2 > node_count_) return decide(Outcome::commit, out);
+    if (timed_out) decide(Outcome::abort, out);
+    return;
+  }
+  if (no > 0 || timed_out) return decide(Outcome::abort, out);
+  if (yes == participant_count()) decide(Outcome::commit, out);
+}
+
+void Node::decide(Outcome outcome, Effects& out) {
+  CoordinatorState& c = coord();
+  FL_ASSERT(c.active.has_value(), "deciding without a transaction");
+  const ActiveTx active = std::move(*c.active);
+  c.active.reset();
+  FL_ASSERT(decision_of(log_, active.tx) == nullptr, "a tx is decided once");
+  append(DecisionRecord{active.tx, active.kind, outcome, active.proposal});
+  if (outcome == Outcome::commit) append(CommittedRecord{active.tx, active.proposal});
+  out.persist(log_);
+  out.cancel_timer(PrepareTimer{active.tx});
+  out.emit(DecisionMade{active.tx, outcome, active.proposal});
+  if (outcome == Outcome::commit) apply_commit(active.tx, active.proposal, out);
+  if (participant_count() > 0) {
+    c.pending = PendingDecision{Decision{active.tx, outcome, active.proposal}, std::vector<std::uint8_t>(node_count_, 0)};
+    send_pending_decision(out);
+    out.set_timer(DecisionRetryTimer{}, config_.decision_retry);
+  }
+  advance_after(active.kind, outcome, out);
+}
+
+void Node::advance_after(TxKind kind, Outcome outcome, Effects& out) {
+  CoordinatorState& c = coord();
+  const auto stage_count = stage_weights_bps(config_).size();
+  if (outcome == Outcome::commit) {
+    if (kind == TxKind::rollback) {
+      c.phase = RolloutPhase::done;
+      return;
+    }
+    c.next_stage += 1;
+    c.phase = c.next_stage < stage_count ? RolloutPhase::staging : RolloutPhase::done;
+    if (c.phase == RolloutPhase::staging) out.set_timer(StageTimer{}, config_.stage_interval);
+    return;
+  }
+  if (config_.on_abort == OnAbort::halt) {
+    c.phase = RolloutPhase::halted;
+    return;
+  }
+  c.phase = RolloutPhase::rolling_back;
+  // A failed stage rolls back at once; a failed rollback (someone unreachable) retries later.
+  if (kind == TxKind::stage) begin_tx(TxKind::rollback, out);
+  else out.set_timer(StageTimer{}, config_.stage_interval);
+}
+
+void Node::send_pending_decision(Effects& out) const {
+  const PendingDecision& pending = *std::get<CoordinatorState>(role_).pending;
+  FL_ASSERT(pending.acked.size() == node_count_, "ack vector sized to the cluster");
+  for (std::uint32_t i = 1; i < node_count_; ++i)
+    if (pending.acked[i] == 0) out.send(NodeId{i}, pending.decision);
+}
+
+void Node::on_ack(NodeId source, const Ack& ack, Effects& out) {
+  CoordinatorState& c = coord();
+  if (!c.pending || c.pending->decision.tx != ack.tx) return;  // ack of an older decision
+  c.pending->acked[source.value] = 1;
+  for (std::uint32_t i = 1; i < node_count_; ++i)
+    if (c.pending->acked[i] == 0) return;
+  c.pending.reset();
+  out.cancel_timer(DecisionRetryTimer{});
+}
+
+void Node::on_decision_query(NodeId source, const DecisionQuery& query, Effects& out) const {
+  const CoordinatorState& c = std::get<CoordinatorState>(role_);
+  if (const DecisionRecord* d = decision_of(log_, query.tx)) {
+    out.send(source, Decision{d->tx, d->outcome, d->state});
+    return;
+  }
+  if (c.active && c.active->tx == query.tx) return;  // still collecting votes; the decision will come
+  // Never begun (or begun before a crash, which recovery aborted and logged): presumed abort.
+  FL_ASSERT(dangling_begin(log_) == nullptr || c.active, "recovery decides every dangling BEGIN");
+  out.send(source, Decision{query.tx, Outcome::abort, RoutingState{}});
+}
+
+// ---------------------------------------------------------------------------------------------
+// Participant
+
+void Node::participant_start(Effects& out) {
+  ParticipantState& p = part();
+  FL_ASSERT(!p.blocked, "a fresh node is not blocked yet");
+  if (forgot_votes_) {
+    out.persist(log_);  // make the (buggy) loss durable, as a lost unsynced write would be
+    forgot_votes_ = false;
+  }
+  if (p.in_doubt) out.set_timer(QueryTimer{}, config_.query_interval);
+}
+
+void Node::participant_message(NodeId source, const Message& message, Effects& out) {
+  if (const auto* m = std::get_if<Prepare>(&message)) return on_prepare(source, *m, out);
+  if (const auto* m = std::get_if<Decision>(&message)) return on_decision(source, *m, out);
+  if (const auto* m = std::get_if<Heartbeat>(&message)) return on_heartbeat(source, *m, out);
+  if (const auto* m = std::get_if<StateSync>(&message)) return on_state_sync(*m, out);
+  if (const auto* m = std::get_if<PeerQuery>(&message)) return on_peer_query(source, *m, out);
+  if (const auto* m = std::get_if<PeerAnswer>(&message)) {
+    const ParticipantState& p = part();
+    if (p.in_doubt && p.in_doubt->tx == m->tx) resolve(m->outcome, out);
+    return;
+  }
+  // Vote, Ack, DecisionQuery are for the coordinator.
+}
+
+void Node::on_prepare(NodeId source, const Prepare& prepare, Effects& out) {
+  ParticipantState& p = part();
+  if (const PreparedRecord* prior = prepared_of(log_, prepare.tx)) {
+    out.send(source, Vote{prepare.tx, prior->yes});  // duplicate PREPARE: same answer
+    return;
+  }
+  if (const auto known = outcome_of(log_, prepare.tx)) {
+    out.send(source, Vote{prepare.tx, *known == Outcome::commit});  // aborted unilaterally earlier
+    return;
+  }
+  if (prepare.tx < max_tx(log_)) return;  // a stale PREPARE overtaken by a later tx
+  const std::optional<TxId> doubted = in_doubt_tx();
+  bool yes = false;
+  if (!doubted) {
+    if (prepare.base.version > committed_.version) catch_up(prepare.base_tx, prepare.base, out);
+    const bool next_version = prepare.proposal.version == committed_.version + 1;
+    // Rolling back to the stable model is always safe, so it needs no health evidence.
+    yes = next_version && (prepare.kind == TxKind::rollback || gate_open());
+  }
+  // While in doubt about an older tx this node cannot judge the new proposal's base: vote no.
+  append(PreparedRecord{prepare.tx, prepare.proposal, yes});
+  if (!yes) append(AbortedRecord{prepare.tx});
+  out.persist(log_);
+  out.send(source, Vote{prepare.tx, yes});
+  out.emit(VoteCast{prepare.tx, yes});
+  if (doubted) out.send(coordinator_id, DecisionQuery{*doubted});
+  if (yes) {
+    p.in_doubt = InDoubt{prepare.tx, prepare.proposal};
+    p.blocked = false;
+    out.set_timer(QueryTimer{}, config_.query_interval);
+  }
+}
+
+void Node::on_decision(NodeId source, const Decision& decision, Effects& out) {
+  const ParticipantState& p = part();
+  if (p.in_doubt && p.in_doubt->tx == decision.tx) {
+    resolve(decision.outcome, out);
+    out.send(source, Ack{decision.tx});
+    return;
+  }
+  if (outcome_of(log_, decision.tx)) {
+    // Already final here (a duplicate, or with a buggy coordinator a conflicting one: outcomes
+    // are final, so keep ours and let the checkers see the conflict).
+    out.send(source, Ack{decision.tx});
+    return;
+  }
+  // No record of this tx.
+  if (decision.outcome == Outcome::abort) {
+    out.send(source, Ack{decision.tx});  // presumed abort: nothing to remember
+    return;
+  }
+  if (config_.bug == Bug::forget_vote_on_restart) {
+    // The bug: an unknown tx is presumed aborted, even though the coordinator says commit.
+    append(AbortedRecord{decision.tx});
+    out.persist(log_);
+    out.send(source, Ack{decision.tx});
+    return;
+  }
+  // A commit we never voted on (only a buggy coordinator sends one): adopt it if it is our next
+  // version; otherwise heartbeats bring us up to date.
+  if (!p.in_doubt && decision.state.version == committed_.version + 1) {
+    catch_up(decision.tx, decision.state, out);
+    out.send(source, Ack{decision.tx});
+  }
+}
+
+void Node::on_heartbeat(NodeId source, const Heartbeat& heartbeat, Effects& out) {
+  // Behind: ask for the state. (In doubt, only a sync naming our very tx resolves it.)
+  if (heartbeat.version <= committed_.version) return;
+  out.send(source, StateRequest{});
+}
+
+void Node::on_state_sync(const StateSync& sync, Effects& out) {
+  const ParticipantState& p = part();
+  if (p.in_doubt) {
+    if (sync.tx == p.in_doubt->tx && sync.state == p.in_doubt->proposal) resolve(Outcome::commit, out);
+    return;
+  }
+  if (sync.state.version > committed_.version) catch_up(sync.tx, sync.state, out);
+}
+
+void Node::catch_up(TxId tx, const RoutingState& state, Effects& out) {
+  FL_ASSERT(!part().in_doubt, "catching up past an in-doubt tx would guess its outcome");
+  append(CommittedRecord{tx, state});
+  out.persist(log_);
+  apply_commit(tx, state, out);
+}
+
+void Node::on_peer_query(NodeId source, const PeerQuery& query, Effects& out) {
+  if (source == coordinator_id) return;
+  if (const auto known = outcome_of(log_, query.tx)) {
+    out.send(source, PeerAnswer{query.tx, *known});
+    return;
+  }
+  if (prepared_of(log_, query.tx) != nullptr) return;  // in doubt too: nothing to tell
+  // Not voted yet: abort unilaterally (and vote no if the PREPARE arrives later), so the
+  // coordinator cannot have committed and never will.
+  append(AbortedRecord{query.tx});
+  out.persist(log_);
+  out.send(source, PeerAnswer{query.tx, Outcome::abort});
+}
+
+void Node::on_query_timer(Effects& out) {
+  ParticipantState& p = part();
+  if (!p.in_doubt) return;
+  if (!p.blocked) {
+    p.blocked = true;
+    out.emit(Blocked{p.in_doubt->tx});
+  }
+  out.send(coordinator_id, DecisionQuery{p.in_doubt->tx});
+  if (config_.cooperative_termination)
+    for (std::uint32_t i = 1; i < node_count_; ++i)
+      if (NodeId{i} != id_) out.send(NodeId{i}, PeerQuery{p.in_doubt->tx});
+  out.set_timer(QueryTimer{}, config_.query_interval);
+}
+
+void Node::resolve(Outcome outcome, Effects& out) {
+  ParticipantState& p = part();
+  FL_ASSERT(p.in_doubt.has_value(), "resolving without an in-doubt tx");
+  const InDoubt doubt = std::move(*p.in_doubt);
+  p.in_doubt.reset();
+  FL_ASSERT(!outcome_of(log_, doubt.tx), "an in-doubt tx has no outcome yet");
+  if (outcome == Outcome::commit) append(CommittedRecord{doubt.tx, doubt.proposal});
+  else append(AbortedRecord{doubt.tx});
+  out.persist(log_);
+  out.cancel_timer(QueryTimer{});
+  // With a correct coordinator the proposal is exactly the next version; a buggy one may have
+  // moved us past it already (the checkers report that, we must not crash on it).
+  if (outcome == Outcome::commit && doubt.proposal.version > committed_.version)
+    apply_commit(doubt.tx, doubt.proposal, out);
+  if (p.blocked) out.emit(Unblocked{doubt.tx, outcome});
+  p.blocked = false;
+}
+
+}  // namespace faultline::two_phase_commit

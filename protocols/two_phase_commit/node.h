@@ -1,0 +1,214 @@
+// Node: one member of the canary-rollout cluster, as a pure, copyable state machine.
+//
+// Node 0 is the coordinator: it drives the staged rollout, one two-phase-commit transaction per
+// stage. Every other node is a participant that votes on its local health gate. Both roles serve
+// predictions from their committed RoutingState. Role state lives in a variant so the world is a
+// dense vector of one Node type.
+//
+// Invariants (asserted): the committed state only moves to a higher version; every vote and
+// decision is in the persisted log before it is sent (apply() persists before sending); a
+// participant is in doubt about at most one tx; the coordinator has at most one tx collecting
+// votes, and decides it before it begins the next. Node state holds no counters that change on
+// heartbeats, and heartbeats never append to the log, so idle states fingerprint equal.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include "protocols/two_phase_commit/types.h"
+#include "sim/core/ids.h"
+#include "sim/core/outbox.h"
+
+namespace faultline::two_phase_commit {
+
+struct TwoPhaseCommit;
+using Effects = Outbox<TwoPhaseCommit>;
+
+enum class VoteState : std::uint8_t { unknown, yes, no };
+inline std::string_view to_string(VoteState v) {
+  switch (v) {
+    case VoteState::unknown: return "unknown";
+    case VoteState::yes: return "yes";
+    case VoteState::no: return "no";
+  }
+  return "";
+}
+
+enum class RolloutPhase : std::uint8_t { staging, rolling_back, done, halted };
+inline std::string_view to_string(RolloutPhase p) {
+  switch (p) {
+    case RolloutPhase::staging: return "staging";
+    case RolloutPhase::rolling_back: return "rolling_back";
+    case RolloutPhase::done: return "done";
+    case RolloutPhase::halted: return "halted";
+  }
+  return "";
+}
+
+// The coordinator's transaction that is collecting votes.
+struct ActiveTx {
+  static constexpr std::string_view type_name = "ActiveTx";
+  TxId tx;
+  TxKind kind = TxKind::stage;
+  std::uint32_t stage = 0;
+  RoutingState proposal;
+  std::vector<VoteState> votes;  // indexed by NodeId; [0] (the coordinator) unused
+  template <class Self, class Visit>
+  static void fields(Self& self, Visit&& visit) {
+    visit("tx", self.tx);
+    visit("kind", self.kind);
+    visit("stage", self.stage);
+    visit("proposal", self.proposal);
+    visit("votes", self.votes);
+  }
+  friend bool operator==(const ActiveTx&, const ActiveTx&) = default;
+};
+
+// The latest decision, retransmitted every decision_retry until every participant acked it.
+struct PendingDecision {
+  static constexpr std::string_view type_name = "PendingDecision";
+  Decision decision;
+  std::vector<std::uint8_t> acked;  // indexed by NodeId; 1 = acked; [0] unused
+  template <class Self, class Visit>
+  static void fields(Self& self, Visit&& visit) {
+    visit("decision", self.decision);
+    visit("acked", self.acked);
+  }
+  friend bool operator==(const PendingDecision&, const PendingDecision&) = default;
+};
+
+struct CoordinatorState {
+  static constexpr std::string_view type_name = "Coordinator";
+  TxId next_tx{1};
+  RolloutPhase phase = RolloutPhase::staging;
+  std::uint32_t next_stage = 0;  // index into stage_weights_bps()
+  std::optional<ActiveTx> active;
+  std::optional<PendingDecision> pending;
+  template <class Self, class Visit>
+  static void fields(Self& self, Visit&& visit) {
+    visit("next_tx", self.next_tx);
+    visit("phase", self.phase);
+    visit("next_stage", self.next_stage);
+    visit("active", self.active);
+    visit("pending", self.pending);
+  }
+  friend bool operator==(const CoordinatorState&, const CoordinatorState&) = default;
+};
+
+struct InDoubt {
+  static constexpr std::string_view type_name = "InDoubt";
+  TxId tx;
+  RoutingState proposal;
+  template <class Self, class Visit>
+  static void fields(Self& self, Visit&& visit) {
+    visit("tx", self.tx);
+    visit("proposal", self.proposal);
+  }
+  friend bool operator==(const InDoubt&, const InDoubt&) = default;
+};
+
+struct ParticipantState {
+  static constexpr std::string_view type_name = "Participant";
+  std::optional<InDoubt> in_doubt;  // voted yes, outcome unknown
+  bool blocked = false;             // in doubt past one query_interval (Blocked was emitted)
+  template <class Self, class Visit>
+  static void fields(Self& self, Visit&& visit) {
+    visit("in_doubt", self.in_doubt);
+    visit("blocked", self.blocked);
+  }
+  friend bool operator==(const ParticipantState&, const ParticipantState&) = default;
+};
+
+class Node {
+ public:
+  static constexpr NodeId coordinator_id{0};
+
+  // `recovered` is the last persisted log (none on first start). Effects of recovery (presumed
+  // abort, re-sending a decision, timers) happen in on_start, since constructors have no outbox.
+  Node(const Config& config, NodeId id, std::uint32_t node_count, std::optional<Log> recovered);
+
+  void on_start(Effects& out);
+  void on_message(NodeId source, const Message& message, Effects& out);
+  void on_timer(const Timer& timer, Effects& out);
+  void on_input(const Input& input, Effects& out);
+
+  std::string_view role() const { return is_coordinator() ? "coordinator" : "participant"; }
+
+  // Observers for checkers and tests.
+  NodeId id() const { return id_; }
+  bool is_coordinator() const { return id_ == coordinator_id; }
+  const RoutingState& committed_state() const { return committed_; }
+  TxId committed_tx() const { return committed_tx_; }
+  const Log& log() const { return log_; }
+  std::optional<bool> healthy() const { return healthy_; }
+  const CoordinatorState* coordinator() const { return std::get_if<CoordinatorState>(&role_); }
+  const ParticipantState* participant() const { return std::get_if<ParticipantState>(&role_); }
+  std::optional<TxId> in_doubt_tx() const;
+
+  friend bool operator==(const Node&, const Node&) = default;
+
+  // The volatile state as a field list (for fingerprints and describe); the config is constant.
+  template <class Self, class Visit>
+  static void fields(Self& self, Visit&& visit) {
+    visit("id", self.id_);
+    visit("committed_tx", self.committed_tx_);
+    visit("committed", self.committed_);
+    visit("healthy", self.healthy_);
+    visit("log", self.log_);
+    visit("role", self.role_);
+  }
+  static constexpr std::string_view type_name = "Node";
+
+ private:
+  // Shared.
+  void append(LogRecord record) { log_.records.push_back(std::move(record)); }
+  void apply_commit(TxId tx, const RoutingState& state, Effects& out);
+  bool gate_open() const { return healthy_.value_or(false); }
+  void on_predict(const Predict& predict, Effects& out) const;
+  void on_observe_health(const ObserveHealth& health);
+  void answer_state_request(NodeId source, Effects& out) const;
+  std::uint32_t participant_count() const { return node_count_ - 1; }
+
+  // Coordinator.
+  CoordinatorState& coord();
+  void coordinator_start(Effects& out);
+  void coordinator_message(NodeId source, const Message& message, Effects& out);
+  void on_stage_timer(Effects& out);
+  void begin_tx(TxKind kind, Effects& out);
+  void on_vote(NodeId source, const Vote& vote, Effects& out);
+  void evaluate_votes(bool timed_out, Effects& out);
+  void decide(Outcome outcome, Effects& out);
+  void advance_after(TxKind kind, Outcome outcome, Effects& out);
+  void send_pending_decision(Effects& out) const;
+  void on_ack(NodeId source, const Ack& ack, Effects& out);
+  void on_decision_query(NodeId source, const DecisionQuery& query, Effects& out) const;
+  void derive_phase();
+
+  // Participant.
+  ParticipantState& part();
+  void participant_start(Effects& out);
+  void participant_message(NodeId source, const Message& message, Effects& out);
+  void on_prepare(NodeId source, const Prepare& prepare, Effects& out);
+  void on_decision(NodeId source, const Decision& decision, Effects& out);
+  void on_heartbeat(NodeId source, const Heartbeat& heartbeat, Effects& out);
+  void on_state_sync(const StateSync& sync, Effects& out);
+  void on_peer_query(NodeId source, const PeerQuery& query, Effects& out);
+  void on_query_timer(Effects& out);
+  void resolve(Outcome outcome, Effects& out);
+  void catch_up(TxId tx, const RoutingState& state, Effects& out);
+
+  Config config_;
+  NodeId id_;
+  std::uint32_t node_count_ = 1;
+  Log log_;                      // this node's copy of its durable log; persisted whole
+  RoutingState committed_;
+  TxId committed_tx_;
+  std::optional<bool> healthy_;  // the latest observation's gate verdict; none = no evidence yet
+  bool forgot_votes_ = false;    // bug forget_vote_on_restart: the pruned log awaits its persist
+  std::variant<CoordinatorState, ParticipantState> role_;
+};
+
+}  // namespace faultline::two_phase_commit

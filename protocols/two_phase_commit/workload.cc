@@ -1,0 +1,58 @@
+#include "protocols/two_phase_commit/workload.h"
+
+#include "protocols/two_phase_commit/two_phase_commit.h"
+#include "sim/core/assert.h"
+
+namespace faultline::two_phase_commit {
+
+Result<void> WorkloadConfig::validate(std::uint32_t node_count) const {
+  if (predict_interval <= Duration{}) return fail("predict_interval", 0, "must be a positive duration");
+  if (health_interval <= Duration{}) return fail("health_interval", 0, "must be a positive duration");
+  if (p95_jitter > p95_latency) return fail("p95_jitter", 0, "must not exceed p95_latency");
+  if (error_rate.denominator == 0 || error_rate.numerator > error_rate.denominator)
+    return fail("error_rate", 0, "must be a probability");
+  for (std::size_t i = 0; i < degrade.size(); ++i) {
+    const std::string where = "degrade[" + std::to_string(i) + "]";
+    if (degrade[i].node >= node_count)
+      return fail(where + ".node", 0, "node " + std::to_string(degrade[i].node) + " is outside the cluster");
+    if (degrade[i].until < degrade[i].from) return fail(where + ".until", 0, "ends before it starts");
+  }
+  return {};
+}
+
+Workload::Workload(const WorkloadConfig& config, const Config&, std::uint32_t node_count, Rng rng)
+    : config_(config), node_count_(node_count), predict_rng_(rng.fork("predict")), health_rng_(rng.fork("health")) {
+  FL_ASSERT(node_count >= 1, "a cluster has nodes");
+  FL_ASSERT(config.validate(node_count).has_value(), "workload config must be validated");
+}
+
+ObserveHealth Workload::observation(std::uint32_t node, Time at) {
+  for (const Degradation& d : config_.degrade) {
+    const Time from{d.from.nanoseconds};
+    const Time until{d.until.nanoseconds};
+    if (d.node == node && from <= at && at < until) return ObserveHealth{d.p95_latency, d.error_rate};
+  }
+  const std::int64_t jitter = config_.p95_jitter.nanoseconds;
+  const Duration p95 = config_.p95_latency + Duration{health_rng_.between(-jitter, jitter)};
+  return ObserveHealth{p95, config_.error_rate};
+}
+
+void Workload::start(WorkloadSink<TwoPhaseCommit>& sink) {
+  const Time end{config_.duration.nanoseconds};
+  for (Time at{}; at < end; at = at + config_.health_interval)
+    for (std::uint32_t node = 0; node < node_count_; ++node)
+      sink.submit(at, NodeId{node}, health_client, observation(node, at));
+  std::uint64_t request_id = 1;
+  for (Time at = Time{} + config_.predict_interval; at < end; at = at + config_.predict_interval) {
+    if (config_.predict_count && request_id > *config_.predict_count) break;
+    const auto node = static_cast<std::uint32_t>(predict_rng_.below(node_count_));
+    const auto draw = static_cast<std::uint32_t>(predict_rng_.below(basis_points_total));
+    sink.submit(at, NodeId{node}, predict_client, Predict{request_id++, draw});
+  }
+}
+
+void Workload::on_output(Time, NodeId, const Output&, WorkloadSink<TwoPhaseCommit>&) {
+  // Open loop: every input was scheduled in start().
+}
+
+}  // namespace faultline::two_phase_commit
