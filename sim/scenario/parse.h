@@ -3,11 +3,24 @@
 // Never crashes or hangs on any input: malformed YAML, unknown keys, wrong types, negative
 // durations, probabilities over 1, unknown node names (that are not plausible role names),
 // empty partitions and times past the end of the run are all errors. Protocol-specific parts
-// are returned as ConfigTree for the protocol binding to decode.
+// are returned as ConfigTree for the protocol binding to decode. No exception escapes.
+//
+// Error conventions (docs/scenario-schema.md lists the messages):
+//   - `where` is the key path ("faults[2].at"); when `origin` is non-empty it is prefixed,
+//     "scenarios/x.yaml: faults[2].at", so Error::to_string() reads
+//     "scenarios/x.yaml: faults[2].at (line 12): expected a duration like 150ms, ...".
+//   - `line` is 1-based. A map value carries the line of its key (so an error about
+//     `cluster:` points at that line, not at its first nested key); a list item or the root
+//     carries the line where it starts; aliased copies carry the alias's line at the top and the
+//     anchor's lines inside. 0 means "not from the file" (a missing file, an --set override).
+//   - Limits keep parsing bounded: 8 MiB of text, 64 levels of nesting, 200k nodes and 16 MiB of
+//     text after expanding aliases. Files must be UTF-8 without NUL bytes; one document only;
+//     duplicate keys and merge keys ('<<') are rejected.
 #pragma once
 
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "sim/core/config_tree.h"
 #include "sim/core/result.h"
@@ -23,13 +36,16 @@ Result<ConfigTree> parse_yaml(std::string_view text, std::string_view origin);
 // (e.g. {"coordinator", "participant"}) are checked here too.
 Result<Scenario> parse_scenario(std::string_view text, std::string_view origin,
                                 const std::vector<std::string>& role_names);
+// Reads the file and parses it with `path` as the origin; sets Scenario::source_path.
 Result<Scenario> load_scenario(const std::string& path, const std::vector<std::string>& role_names);
 
 // Reads only the `protocol:` key, so the caller can pick the binding before a full parse.
 Result<std::string> peek_protocol(std::string_view text, std::string_view origin);
 
 // Applies `key.path=value` overrides (from --set) to a ConfigTree before decoding, e.g.
-// "bug=commit_on_majority" on cluster.config. Creates missing map keys.
+// "bug=commit_on_majority" on cluster.config. The key is dot-separated names with optional
+// [index] into existing lists; missing map keys are created. The value is read as YAML, so
+// "timeout=[150ms, 300ms]" sets a list. On error the tree is left unchanged.
 Result<void> apply_override(ConfigTree& tree, std::string_view assignment);
 
 }  // namespace faultline::scenario

@@ -1,0 +1,696 @@
+// parse_scenario: ConfigTree (from parse_yaml) -> Scenario, validating everything that does not
+// need the protocol. Each section has one small reader; every error comes from the ConfigTree
+// node it is about, so it carries that node's key path and line.
+#include <algorithm>
+#include <charconv>
+#include <cstdint>
+#include <filesystem>
+#include <fstream>
+#include <initializer_list>
+#include <span>
+#include <iterator>
+#include <sstream>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "sim/scenario/parse.h"
+#include "sim/scenario/parse_detail.h"
+
+namespace faultline::scenario {
+
+namespace {
+
+using Kind = ConfigTree::Kind;
+using Keys = std::span<const std::string_view>;
+
+constexpr std::uint32_t kMaxNodeCount = 1024;
+constexpr std::string_view kSelectorKeywords[] = {"all", "rest", "any"};
+constexpr std::string_view kLinkSettingKeys[] = {"latency", "drop", "duplicate", "reorder", "queue_capacity"};
+constexpr std::string_view kFaultActions[] = {"crash", "restart", "pause",   "resume", "isolate", "partition",
+                                              "one_way", "heal", "network", "clog",   "flap",    "input"};
+constexpr std::string_view kStatistics[] = {"min", "p50", "p90", "p99", "max", "count"};
+constexpr std::string_view kLatencyShapes[] = {"fixed", "uniform", "exponential", "pareto"};
+
+std::string join(Keys words) {
+  std::string text;
+  for (std::string_view word : words) text += (text.empty() ? "" : ", ") + std::string(word);
+  return text;
+}
+bool contains(Keys words, std::string_view word) { return std::find(words.begin(), words.end(), word) != words.end(); }
+
+std::string kind_name(const ConfigTree& node) { return std::string(detail::describe_kind(node.kind)); }
+
+template <class T>
+Result<T> decode(const ConfigTree& node) {
+  T value{};
+  if (auto ok = decode_config(node, value); !ok) return std::unexpected(ok.error());
+  return value;
+}
+
+// A map whose keys are all in `accepted`; null ("key:" with nothing) counts as an empty map.
+Result<void> expect_map(const ConfigTree& node, Keys accepted) {
+  if (node.kind == Kind::null) return {};
+  if (node.kind != Kind::map) return node.error("expected a map with keys " + join(accepted) + ", got a " + kind_name(node));
+  for (const auto& [key, value] : node.entries)
+    if (!contains(accepted, key)) return value.error("unknown key '" + key + "' (expected one of: " + join(accepted) + ")");
+  return {};
+}
+
+Result<void> expect_map(const ConfigTree& node, std::initializer_list<std::string_view> accepted) {
+  return expect_map(node, Keys(accepted.begin(), accepted.size()));
+}
+
+std::unexpected<Error> missing(const ConfigTree& map, std::string_view key) {
+  return fail(join_path(map.path, key), map.line, "required key '" + std::string(key) + "' is missing");
+}
+
+Result<const ConfigTree*> require(const ConfigTree& map, std::string_view key) {
+  if (const ConfigTree* found = map.find(key)) return found;
+  return missing(map, key);
+}
+
+// Reads map[key] with `read`, or fails naming the missing key.
+template <class Read>
+auto read_required(const ConfigTree& map, std::string_view key, Read&& read) -> decltype(read(map)) {
+  const ConfigTree* found = map.find(key);
+  if (found == nullptr) return missing(map, key);
+  return read(*found);
+}
+
+Result<std::string> read_text(const ConfigTree& node, std::string_view what) {
+  if (node.kind != Kind::scalar) return node.error("expected " + std::string(what) + ", got a " + kind_name(node));
+  if (node.scalar.empty()) return node.error("expected " + std::string(what) + ", got an empty string");
+  return node.scalar;
+}
+
+Result<Duration> read_positive_duration(const ConfigTree& node) {
+  auto d = decode<Duration>(node);
+  if (d && d->nanoseconds <= 0) return node.error("must be greater than 0");
+  return d;
+}
+
+bool is_identifier(std::string_view text) {
+  if (text.empty()) return false;
+  for (char c : text)
+    if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '-')) return false;
+  return true;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Network settings (shared by `network:`, `network.links[i]` and the `network:` fault).
+
+Result<LatencyModel> read_pareto(const ConfigTree& node) {
+  if (auto ok = expect_map(node, {"scale", "shape", "cap"}); !ok) return std::unexpected(ok.error());
+  LatencyModel model{.shape = LatencyModel::Shape::pareto};
+  auto scale = read_required(node, "scale", [](const ConfigTree& n) { return read_positive_duration(n); });
+  if (!scale) return std::unexpected(scale.error());
+  auto cap = read_required(node, "cap", [](const ConfigTree& n) { return decode<Duration>(n); });
+  if (!cap) return std::unexpected(cap.error());
+  if (*cap < *scale) return node.find("cap")->error("cap " + format_duration(*cap) + " is below scale " + format_duration(*scale));
+  model.low = *scale;
+  model.high = *cap;
+  if (const ConfigTree* shape = node.find("shape")) {
+    if (shape->kind != Kind::scalar) return shape->error("expected a ratio like 3/2 or 1.5, got a " + kind_name(*shape));
+    auto ratio = parse_ratio(shape->scalar);
+    if (!ratio) return shape->error(ratio.error().what);
+    if (ratio->is_zero()) return shape->error("must be greater than 0");
+    model.pareto_shape = *ratio;
+  }
+  return model;
+}
+
+Result<LatencyModel> read_latency(const ConfigTree& node) {
+  if (auto ok = expect_map(node, kLatencyShapes); !ok) return std::unexpected(ok.error());
+  if (node.entries.size() != 1)
+    return node.error("expected exactly one latency model (" + join(kLatencyShapes) + "), like { uniform: [1ms, 10ms] }");
+  const auto& [shape, body] = node.entries.front();
+  if (shape == "pareto") return read_pareto(body);
+  LatencyModel model;
+  if (shape == "uniform") {
+    auto range = decode<DurationRange>(body);
+    if (!range) return std::unexpected(range.error());
+    model.low = range->min;
+    model.high = range->max;
+    return model;
+  }
+  // fixed: the value; exponential: the mean. `high` mirrors `low` so equal models compare equal.
+  auto value = shape == "fixed" ? decode<Duration>(body) : read_positive_duration(body);
+  if (!value) return std::unexpected(value.error());
+  model.shape = shape == "fixed" ? LatencyModel::Shape::fixed : LatencyModel::Shape::exponential;
+  model.low = *value;
+  model.high = *value;
+  return model;
+}
+
+Result<std::uint32_t> read_queue_capacity(const ConfigTree& node) {
+  auto capacity = decode<std::uint32_t>(node);
+  if (capacity && *capacity == 0) return node.error("must be at least 1 message");
+  return capacity;
+}
+
+// Reads whichever of the five link settings are present; the caller has checked the keys.
+Result<LinkSettings> read_link_settings(const ConfigTree& node) {
+  LinkSettings settings;
+  if (const ConfigTree* n = node.find("latency")) {
+    auto latency = read_latency(*n);
+    if (!latency) return std::unexpected(latency.error());
+    settings.latency = *latency;
+  }
+  const std::pair<std::string_view, std::optional<Ratio>*> ratios[] = {
+      {"drop", &settings.drop}, {"duplicate", &settings.duplicate}, {"reorder", &settings.reorder}};
+  for (const auto& [key, slot] : ratios) {
+    const ConfigTree* n = node.find(key);
+    if (n == nullptr) continue;
+    auto ratio = decode<Ratio>(*n);
+    if (!ratio) return std::unexpected(ratio.error());
+    *slot = *ratio;
+  }
+  if (const ConfigTree* n = node.find("queue_capacity")) {
+    auto capacity = read_queue_capacity(*n);
+    if (!capacity) return std::unexpected(capacity.error());
+    settings.queue_capacity = *capacity;
+  }
+  return settings;
+}
+
+bool has_any_setting(const LinkSettings& s) {
+  return s.latency || s.drop || s.duplicate || s.reorder || s.queue_capacity;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Expectations: "< 600ms", ">= 3".
+
+Result<Expectation> read_bound(const ConfigTree& node, std::string metric, std::string statistic) {
+  Expectation e{.metric = std::move(metric), .statistic = std::move(statistic), .path = node.path, .line = node.line};
+  const auto bad = [&] {
+    return node.error("expected a bound like \"< 600ms\" (operators <, <=, >, >=; count takes a plain integer), got '" +
+                      node.scalar + "'");
+  };
+  if (node.kind != Kind::scalar) return node.error("expected a bound like \"< 600ms\", got a " + kind_name(node));
+  std::string_view text = node.scalar;
+  constexpr std::pair<std::string_view, Expectation::Comparison> kOperators[] = {
+      {"<=", Expectation::Comparison::less_equal}, {">=", Expectation::Comparison::greater_equal},
+      {"<", Expectation::Comparison::less}, {">", Expectation::Comparison::greater}};
+  const auto op = std::find_if(std::begin(kOperators), std::end(kOperators),
+                               [&](const auto& candidate) { return text.starts_with(candidate.first); });
+  if (op == std::end(kOperators)) return bad();
+  e.comparison = op->second;
+  text.remove_prefix(op->first.size());
+  while (!text.empty() && text.front() == ' ') text.remove_prefix(1);
+  if (e.statistic == "count") {
+    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), e.bound);
+    if (text.empty() || ec != std::errc{} || end != text.data() + text.size() || e.bound < 0) return bad();
+    return e;
+  }
+  auto duration = parse_duration(text);
+  if (!duration) return node.error(duration.error().what);
+  e.bound = duration->nanoseconds;
+  return e;
+}
+
+// ---------------------------------------------------------------------------------------------
+
+class ScenarioReader {
+ public:
+  explicit ScenarioReader(const std::vector<std::string>& role_names) : role_names_(role_names) {}
+
+  Result<Scenario> read(const ConfigTree& root) {
+    if (root.kind != Kind::map)
+      return root.error("expected a map of scenario keys (name, protocol, cluster, ...) at the top level, got a " +
+                        kind_name(root));
+    if (auto ok = expect_map(root, {"name", "description", "protocol", "cluster", "network", "workload", "faults",
+                                    "nemesis", "run", "checks", "expect"});
+        !ok)
+      return std::unexpected(ok.error());
+    // Order matters: run.until bounds fault times, cluster.nodes resolves selectors.
+    using Step = Result<void> (ScenarioReader::*)(const ConfigTree&);
+    constexpr Step kSteps[] = {&ScenarioReader::read_header, &ScenarioReader::read_cluster, &ScenarioReader::read_run,
+                               &ScenarioReader::read_network, &ScenarioReader::read_faults, &ScenarioReader::read_nemesis,
+                               &ScenarioReader::read_checks, &ScenarioReader::read_expect};
+    for (const Step step : kSteps)
+      if (auto ok = (this->*step)(root); !ok) return std::unexpected(ok.error());
+    scenario_.workload = section(root, "workload");
+    return std::move(scenario_);
+  }
+
+ private:
+  // A section as given, or a null node carrying the path it would have had.
+  static ConfigTree section(const ConfigTree& parent, std::string_view key) {
+    if (const ConfigTree* found = parent.find(key)) return *found;
+    ConfigTree absent;
+    absent.path = join_path(parent.path, key);
+    absent.line = parent.line;
+    return absent;
+  }
+
+  Result<void> read_header(const ConfigTree& root) {
+    auto name = read_required(root, "name", [](const ConfigTree& n) { return read_text(n, "a scenario name"); });
+    if (!name) return std::unexpected(name.error());
+    scenario_.name = *name;
+    auto protocol = read_required(root, "protocol", [](const ConfigTree& n) { return read_text(n, "a protocol name"); });
+    if (!protocol) return std::unexpected(protocol.error());
+    scenario_.protocol = *protocol;
+    if (const ConfigTree* description = root.find("description")) {
+      if (description->kind == Kind::null) return {};
+      if (description->kind != Kind::scalar) return description->error("expected text, got a " + kind_name(*description));
+      scenario_.description = description->scalar;
+    }
+    return {};
+  }
+
+  // --- cluster -----------------------------------------------------------------------------
+
+  Result<void> read_cluster(const ConfigTree& root) {
+    auto cluster = require(root, "cluster");
+    if (!cluster) return std::unexpected(cluster.error());
+    if (auto ok = expect_map(**cluster, {"nodes", "config"}); !ok) return ok;
+    auto nodes = require(**cluster, "nodes");
+    if (!nodes) return std::unexpected(nodes.error());
+    if (auto ok = (*nodes)->kind == Kind::list ? read_node_list(**nodes) : read_node_count(**nodes); !ok) return ok;
+    scenario_.config = section(**cluster, "config");
+    return {};
+  }
+
+  Result<void> read_node_count(const ConfigTree& node) {
+    const std::string expected = "expected a node count (1 to " + std::to_string(kMaxNodeCount) + ") or a list of unique node names";
+    if (node.kind != Kind::scalar) return node.error(expected + ", got a " + kind_name(node));
+    std::uint32_t count = 0;
+    const auto [end, ec] = std::from_chars(node.scalar.data(), node.scalar.data() + node.scalar.size(), count);
+    if (ec != std::errc{} || end != node.scalar.data() + node.scalar.size() || count == 0 || count > kMaxNodeCount)
+      return node.error(expected + ", got '" + node.scalar + "'");
+    for (std::uint32_t i = 0; i < count; ++i) scenario_.node_names.push_back("n" + std::to_string(i));
+    names_are_numbered_ = true;
+    return {};
+  }
+
+  Result<void> read_node_list(const ConfigTree& node) {
+    if (node.items.empty() || node.items.size() > kMaxNodeCount)
+      return node.error("expected 1 to " + std::to_string(kMaxNodeCount) + " node names, got " + std::to_string(node.items.size()));
+    for (const ConfigTree& item : node.items) {
+      auto name = read_text(item, "a node name");
+      if (!name) return std::unexpected(name.error());
+      if (!is_identifier(*name)) return item.error("node names use letters, digits, '_' and '-', got '" + *name + "'");
+      if (std::ranges::find(kSelectorKeywords, *name) != std::end(kSelectorKeywords))
+        return item.error("'" + *name + "' is reserved as a selector (all, rest, any) and cannot name a node");
+      if (std::ranges::find(role_names_, *name) != role_names_.end())
+        return item.error("'" + *name + "' is a role of protocol '" + scenario_.protocol + "' and cannot name a node");
+      const auto previous = std::ranges::find(scenario_.node_names, *name);
+      if (previous != scenario_.node_names.end())
+        return item.error("duplicate node name '" + *name + "' (also " +
+                          node.items[static_cast<std::size_t>(previous - scenario_.node_names.begin())].path + ")");
+      scenario_.node_names.push_back(*name);
+    }
+    return {};
+  }
+
+  // --- node selectors ----------------------------------------------------------------------
+
+  std::string known_nodes() const {
+    const auto& names = scenario_.node_names;
+    if (names_are_numbered_) return names.size() == 1 ? "n0" : "n0..n" + std::to_string(names.size() - 1);
+    std::string text;
+    for (std::size_t i = 0; i < names.size() && i < 8; ++i) text += (i == 0 ? "" : ", ") + names[i];
+    return names.size() > 8 ? text + ", ..." : text;
+  }
+
+  Result<NodeSelector> read_selector(const ConfigTree& node) const {
+    auto text = read_text(node, "a node name, a role, or all/rest/any");
+    if (!text) return std::unexpected(text.error());
+    const bool known = std::ranges::find(scenario_.node_names, *text) != scenario_.node_names.end() ||
+                       std::ranges::find(role_names_, *text) != role_names_.end() ||
+                       std::ranges::find(kSelectorKeywords, *text) != std::end(kSelectorKeywords);
+    if (!known) {
+      std::string roles;
+      for (const std::string& role : role_names_) roles += (roles.empty() ? "" : ", ") + role;
+      return node.error("unknown node '" + *text + "' (expected a node (" + known_nodes() + ")" +
+                        (roles.empty() ? "" : ", a role (" + roles + ")") + ", or all, rest, any)");
+    }
+    return NodeSelector{*text, node.path, node.line};
+  }
+
+  // One selector or a non-empty list of them.
+  Result<NodeSelectors> read_selectors(const ConfigTree& node) const {
+    if (node.kind == Kind::scalar) {
+      auto one = read_selector(node);
+      if (!one) return std::unexpected(one.error());
+      return NodeSelectors{*one};
+    }
+    if (node.kind != Kind::list) return node.error("expected a node selector or a list of them, got a " + kind_name(node));
+    if (node.items.empty()) return node.error("expected at least one node");
+    NodeSelectors selectors;
+    for (const ConfigTree& item : node.items) {
+      auto one = read_selector(item);
+      if (!one) return std::unexpected(one.error());
+      selectors.push_back(*one);
+    }
+    return selectors;
+  }
+
+  // At least two non-empty groups; a node named literally may sit in only one group.
+  Result<std::vector<NodeSelectors>> read_groups(const ConfigTree& node) const {
+    if (node.kind != Kind::list || node.items.size() < 2)
+      return node.error("expected at least two groups, like [[n0], [rest]]");
+    std::vector<NodeSelectors> groups;
+    std::vector<std::string> seen;
+    for (const ConfigTree& item : node.items) {
+      if (item.kind == Kind::list && item.items.empty()) return item.error("partition group is empty");
+      auto group = read_selectors(item);
+      if (!group) return std::unexpected(group.error());
+      for (const NodeSelector& s : *group) {
+        const bool literal = std::ranges::find(scenario_.node_names, s.text) != scenario_.node_names.end() || s.text == "rest";
+        if (literal && std::ranges::find(seen, s.text) != seen.end())
+          return fail(s.path, s.line, "'" + s.text + "' appears in more than one group");
+        if (literal) seen.push_back(s.text);
+      }
+      groups.push_back(std::move(*group));
+    }
+    return groups;
+  }
+
+  Result<std::pair<NodeSelectors, NodeSelectors>> read_from_to(const ConfigTree& node) const {
+    auto from = read_required(node, "from", [&](const ConfigTree& n) { return read_selectors(n); });
+    if (!from) return std::unexpected(from.error());
+    auto to = read_required(node, "to", [&](const ConfigTree& n) { return read_selectors(n); });
+    if (!to) return std::unexpected(to.error());
+    return std::pair{std::move(*from), std::move(*to)};
+  }
+
+  // --- run and network ---------------------------------------------------------------------
+
+  Result<void> read_run(const ConfigTree& root) {
+    const ConfigTree run = section(root, "run");
+    if (auto ok = expect_map(run, {"until", "converge_within", "restart_crashed", "seed"}); !ok) return ok;
+    RunSpec& spec = scenario_.run;
+    if (const ConfigTree* n = run.find("until")) {
+      auto until = read_positive_duration(*n);
+      if (!until) return std::unexpected(until.error());
+      spec.until = *until;
+    }
+    if (const ConfigTree* n = run.find("converge_within"); n && !decode_into(*n, spec.converge_within)) return last_error_;
+    if (const ConfigTree* n = run.find("restart_crashed"); n && !decode_into(*n, spec.restart_crashed)) return last_error_;
+    if (const ConfigTree* n = run.find("seed"); n && !decode_into(*n, spec.seed)) return last_error_;
+    return {};
+  }
+
+  template <class T>
+  bool decode_into(const ConfigTree& node, T& out) {
+    auto ok = decode_config(node, out);
+    if (!ok) last_error_ = std::unexpected(ok.error());
+    return ok.has_value();
+  }
+
+  Result<void> read_network(const ConfigTree& root) {
+    const ConfigTree network = section(root, "network");
+    if (auto ok = expect_map(network, {"latency", "drop", "duplicate", "reorder", "queue_capacity", "links"}); !ok) return ok;
+    auto settings = read_link_settings(network);
+    if (!settings) return std::unexpected(settings.error());
+    NetworkSpec& spec = scenario_.network;
+    spec.latency = settings->latency.value_or(spec.latency);
+    spec.drop = settings->drop.value_or(spec.drop);
+    spec.duplicate = settings->duplicate.value_or(spec.duplicate);
+    spec.reorder = settings->reorder.value_or(spec.reorder);
+    spec.queue_capacity = settings->queue_capacity.value_or(spec.queue_capacity);
+    const ConfigTree* links = network.find("links");
+    if (links == nullptr || links->kind == Kind::null) return {};
+    if (links->kind != Kind::list) return links->error("expected a list of link overrides, got a " + kind_name(*links));
+    for (const ConfigTree& item : links->items) {
+      auto link = read_link(item);
+      if (!link) return std::unexpected(link.error());
+      spec.links.push_back(std::move(*link));
+    }
+    return {};
+  }
+
+  Result<LinkOverride> read_link(const ConfigTree& node) {
+    if (node.kind != Kind::map) return node.error("expected a map like { from: [a], to: [b], drop: 1/10 }, got a " + kind_name(node));
+    if (auto ok = expect_map(node, {"from", "to", "symmetric", "latency", "drop", "duplicate", "reorder", "queue_capacity"}); !ok)
+      return std::unexpected(ok.error());
+    LinkOverride link;
+    auto ends = read_from_to(node);
+    if (!ends) return std::unexpected(ends.error());
+    link.from = std::move(ends->first);
+    link.to = std::move(ends->second);
+    if (const ConfigTree* n = node.find("symmetric"); n && !decode_into(*n, link.symmetric))
+      return std::unexpected(last_error_.error());
+    auto settings = read_link_settings(node);
+    if (!settings) return std::unexpected(settings.error());
+    if (!has_any_setting(*settings)) return node.error("a link override needs at least one of: " + join(kLinkSettingKeys));
+    link.settings = *settings;
+    return link;
+  }
+
+  // --- faults ------------------------------------------------------------------------------
+
+  Result<void> read_faults(const ConfigTree& root) {
+    const ConfigTree* faults = root.find("faults");
+    if (faults == nullptr || faults->kind == Kind::null) return {};
+    if (faults->kind != Kind::list) return faults->error("expected a list of faults, got a " + kind_name(*faults));
+    for (const ConfigTree& item : faults->items) {
+      auto fault = read_fault(item);
+      if (!fault) return std::unexpected(fault.error());
+      scenario_.faults.push_back(std::move(*fault));
+    }
+    std::ranges::stable_sort(scenario_.faults, {}, &Fault::at);
+    return {};
+  }
+
+  Result<Fault> read_fault(const ConfigTree& node) {
+    if (node.kind != Kind::map) return node.error("expected a fault like { at: 2s, crash: n1 }, got a " + kind_name(node));
+    const ConfigTree* action = nullptr;
+    std::string action_key;
+    for (const auto& [key, value] : node.entries) {
+      if (key == "at") continue;
+      if (!contains(kFaultActions, key))
+        return value.error("unknown key '" + key + "' (expected 'at' and one of: " + join(kFaultActions) + ")");
+      if (action != nullptr)
+        return value.error("a fault has exactly one action, got both '" + action_key + "' and '" + key + "'");
+      action = &value;
+      action_key = key;
+    }
+    auto at = read_required(node, "at", [](const ConfigTree& n) { return decode<Duration>(n); });
+    if (!at) return std::unexpected(at.error());
+    if (*at >= scenario_.run.until)
+      return node.find("at")->error("fault at " + format_duration(*at) + " is not before run.until (" +
+                                    format_duration(scenario_.run.until) + "); faults happen in the safety phase");
+    if (action == nullptr) return node.error("a fault needs one action: " + join(kFaultActions));
+    auto parsed = read_action(action_key, *action);
+    if (!parsed) return std::unexpected(parsed.error());
+    return Fault{Time{at->nanoseconds}, std::move(*parsed), node.path, node.line};
+  }
+
+  Result<FaultAction> read_action(std::string_view key, const ConfigTree& node) const {
+    if (key == "crash") return read_targets<Crash>(node);
+    if (key == "restart") return read_targets<Restart>(node);
+    if (key == "pause") return read_targets<Pause>(node);
+    if (key == "resume") return read_targets<Resume>(node);
+    if (key == "isolate") return read_targets<Isolate>(node);
+    if (key == "partition") return read_partition(node);
+    if (key == "one_way") return read_one_way(node);
+    if (key == "heal") return read_heal(node);
+    if (key == "network") return read_network_change(node);
+    if (key == "clog") return read_clog(node);
+    if (key == "flap") return read_flap(node);
+    return read_input(node);
+  }
+
+  template <class Action>
+  Result<FaultAction> read_targets(const ConfigTree& node) const {
+    auto targets = read_selectors(node);
+    if (!targets) return std::unexpected(targets.error());
+    return Action{std::move(*targets)};
+  }
+
+  Result<FaultAction> read_partition(const ConfigTree& node) const {
+    auto groups = read_groups(node);
+    if (!groups) return std::unexpected(groups.error());
+    return Partition{std::move(*groups)};
+  }
+
+  Result<FaultAction> read_one_way(const ConfigTree& node) const {
+    if (node.kind != Kind::map) return node.error("expected { from: [...], to: [...] }, got a " + kind_name(node));
+    if (auto ok = expect_map(node, {"from", "to"}); !ok) return std::unexpected(ok.error());
+    auto ends = read_from_to(node);
+    if (!ends) return std::unexpected(ends.error());
+    return OneWayPartition{std::move(ends->first), std::move(ends->second)};
+  }
+
+  static Result<FaultAction> read_heal(const ConfigTree& node) {
+    if (node.kind != Kind::scalar || node.scalar != "all")
+      return node.error("expected 'all' (heal removes every partition, clog and one-way cut)");
+    return Heal{};
+  }
+
+  static Result<FaultAction> read_network_change(const ConfigTree& node) {
+    if (node.kind != Kind::map) return node.error("expected a map of link settings (" + join(kLinkSettingKeys) + "), got a " + kind_name(node));
+    if (auto ok = expect_map(node, kLinkSettingKeys); !ok) return std::unexpected(ok.error());
+    auto settings = read_link_settings(node);
+    if (!settings) return std::unexpected(settings.error());
+    if (!has_any_setting(*settings)) return node.error("expected at least one of: " + join(kLinkSettingKeys));
+    return NetworkChange{*settings};
+  }
+
+  Result<FaultAction> read_clog(const ConfigTree& node) const {
+    if (node.kind != Kind::map) return node.error("expected { from: [...], to: [...], for: 500ms }, got a " + kind_name(node));
+    if (auto ok = expect_map(node, {"from", "to", "for"}); !ok) return std::unexpected(ok.error());
+    auto ends = read_from_to(node);
+    if (!ends) return std::unexpected(ends.error());
+    auto duration = read_required(node, "for", [](const ConfigTree& n) { return read_positive_duration(n); });
+    if (!duration) return std::unexpected(duration.error());
+    return Clog{std::move(ends->first), std::move(ends->second), *duration};
+  }
+
+  Result<FaultAction> read_flap(const ConfigTree& node) const {
+    if (node.kind != Kind::map) return node.error("expected { groups: [[...], [...]], period: 300ms, for: 3s }, got a " + kind_name(node));
+    if (auto ok = expect_map(node, {"groups", "period", "for"}); !ok) return std::unexpected(ok.error());
+    auto groups = read_required(node, "groups", [&](const ConfigTree& n) { return read_groups(n); });
+    if (!groups) return std::unexpected(groups.error());
+    auto period = read_required(node, "period", [](const ConfigTree& n) { return read_positive_duration(n); });
+    if (!period) return std::unexpected(period.error());
+    auto duration = read_required(node, "for", [](const ConfigTree& n) { return read_positive_duration(n); });
+    if (!duration) return std::unexpected(duration.error());
+    return Flap{std::move(*groups), *period, *duration};
+  }
+
+  // { node: n0, begin: { ... } }: the target plus one protocol input, kept for the binding.
+  Result<FaultAction> read_input(const ConfigTree& node) const {
+    if (node.kind != Kind::map) return node.error("expected { node: n0, <input kind>: {...} }, got a " + kind_name(node));
+    auto target = read_required(node, "node", [&](const ConfigTree& n) { return read_selector(n); });
+    if (!target) return std::unexpected(target.error());
+    ConfigTree input;
+    input.kind = Kind::map;
+    input.path = node.path;
+    input.line = node.line;
+    for (const auto& entry : node.entries) {
+      if (entry.first == "node") continue;
+      if (!input.entries.empty())
+        return entry.second.error("an input has one kind, got both '" + input.entries.front().first + "' and '" + entry.first + "'");
+      input.entries.push_back(entry);
+    }
+    if (input.entries.empty()) return node.error("missing the input kind next to 'node', like { node: n0, <input kind>: {...} }");
+    return OperatorInput{std::move(*target), std::move(input)};
+  }
+
+  // --- nemesis, checks, expect -------------------------------------------------------------
+
+  Result<void> read_nemesis(const ConfigTree& root) {
+    const ConfigTree* node = root.find("nemesis");
+    if (node == nullptr || node->kind == Kind::null) return {};
+    if (node->kind != Kind::map) return node->error("expected a map with keys kinds, interval, start, stop, crashed_max, got a " + kind_name(*node));
+    if (auto ok = expect_map(*node, {"kinds", "interval", "start", "stop", "crashed_max"}); !ok) return ok;
+    Nemesis nemesis;
+    auto kinds = read_required(*node, "kinds", [](const ConfigTree& n) { return decode<std::vector<Nemesis::Kind>>(n); });
+    if (!kinds) return std::unexpected(kinds.error());
+    if (kinds->empty()) return node->find("kinds")->error("expected at least one kind");
+    nemesis.kinds = *kinds;
+    if (const ConfigTree* n = node->find("interval")) {
+      if (!decode_into(*n, nemesis.interval)) return last_error_;
+      if (nemesis.interval.min.nanoseconds <= 0) return n->error("the shortest interval must be greater than 0");
+    }
+    if (auto ok = read_nemesis_window(*node, nemesis); !ok) return ok;
+    if (const ConfigTree* n = node->find("crashed_max")) {
+      if (!decode_into(*n, nemesis.crashed_max)) return last_error_;
+      if (nemesis.crashed_max > scenario_.node_names.size())
+        return n->error("crashed_max " + std::to_string(nemesis.crashed_max) + " exceeds the " +
+                        std::to_string(scenario_.node_names.size()) + " nodes");
+    }
+    scenario_.nemesis = std::move(nemesis);
+    return {};
+  }
+
+  Result<void> read_nemesis_window(const ConfigTree& node, Nemesis& nemesis) {
+    const Duration until = scenario_.run.until;
+    if (const ConfigTree* n = node.find("start")) {
+      Duration start;
+      if (!decode_into(*n, start)) return last_error_;
+      if (start >= until) return n->error("start " + format_duration(start) + " is not before run.until (" + format_duration(until) + ")");
+      nemesis.start = Time{start.nanoseconds};
+    }
+    if (const ConfigTree* n = node.find("stop")) {
+      Duration stop;
+      if (!decode_into(*n, stop)) return last_error_;
+      if (stop > until) return n->error("stop " + format_duration(stop) + " is after run.until (" + format_duration(until) + ")");
+      if (stop.nanoseconds <= nemesis.start.nanoseconds) return n->error("stop " + format_duration(stop) + " is not after start");
+      nemesis.stop = Time{stop.nanoseconds};
+    }
+    return {};
+  }
+
+  Result<void> read_checks(const ConfigTree& root) {
+    const ConfigTree* node = root.find("checks");
+    if (node == nullptr || node->kind == Kind::null) return {};
+    if (node->kind != Kind::list) return node->error("expected a list of check names, got a " + kind_name(*node));
+    for (const ConfigTree& item : node->items) {
+      auto name = read_text(item, "a check name");
+      if (!name) return std::unexpected(name.error());
+      if (std::ranges::find(scenario_.checks, *name) != scenario_.checks.end()) return item.error("check '" + *name + "' is listed twice");
+      scenario_.checks.push_back(*name);
+    }
+    return {};
+  }
+
+  Result<void> read_expect(const ConfigTree& root) {
+    const ConfigTree* node = root.find("expect");
+    if (node == nullptr || node->kind == Kind::null) return {};
+    if (node->kind != Kind::map) return node->error("expected a map of metric -> { statistic: bound }, got a " + kind_name(*node));
+    for (const auto& [metric, statistics] : node->entries) {
+      if (!is_identifier(metric)) return statistics.error("expected a metric name, got '" + metric + "'");
+      if (statistics.kind != Kind::map || statistics.entries.empty())
+        return statistics.error("expected a map of statistic -> bound, like { p99: \"< 600ms\" }");
+      if (auto ok = expect_map(statistics, kStatistics); !ok) return ok;
+      for (const auto& [statistic, bound] : statistics.entries) {
+        auto expectation = read_bound(bound, metric, statistic);
+        if (!expectation) return std::unexpected(expectation.error());
+        scenario_.expectations.push_back(std::move(*expectation));
+      }
+    }
+    return {};
+  }
+
+  const std::vector<std::string>& role_names_;
+  Scenario scenario_;
+  bool names_are_numbered_ = false;
+  Result<void> last_error_;
+};
+
+Result<std::string> read_file(const std::string& path) {
+  std::error_code ec;
+  if (!std::filesystem::exists(path, ec)) return fail(path, 0, "no such file");
+  if (std::filesystem::is_directory(path, ec)) return fail(path, 0, "is a directory, not a scenario file");
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return fail(path, 0, "cannot open the file for reading");
+  std::ostringstream contents;
+  contents << in.rdbuf();
+  if (in.bad()) return fail(path, 0, "could not read the file");
+  return contents.str();
+}
+
+}  // namespace
+
+Result<Scenario> parse_scenario(std::string_view text, std::string_view origin, const std::vector<std::string>& role_names) {
+  auto tree = parse_yaml(text, origin);
+  if (!tree) return std::unexpected(tree.error());
+  auto scenario = ScenarioReader(role_names).read(*tree);
+  if (!scenario) return std::unexpected(with_origin(std::move(scenario.error()), origin));
+  scenario->source_path = std::string(origin);
+  return scenario;
+}
+
+Result<Scenario> load_scenario(const std::string& path, const std::vector<std::string>& role_names) {
+  auto text = read_file(path);
+  if (!text) return std::unexpected(text.error());
+  return parse_scenario(*text, path, role_names);
+}
+
+Result<std::string> peek_protocol(std::string_view text, std::string_view origin) {
+  auto tree = parse_yaml(text, origin);
+  if (!tree) return std::unexpected(tree.error());
+  if (tree->kind != Kind::map)
+    return std::unexpected(with_origin(Error{tree->path, tree->line, "expected a map of scenario keys at the top level, got a " + kind_name(*tree)}, origin));
+  auto protocol = read_required(*tree, "protocol", [](const ConfigTree& n) { return read_text(n, "a protocol name"); });
+  if (!protocol) return std::unexpected(with_origin(std::move(protocol.error()), origin));
+  return protocol;
+}
+
+}  // namespace faultline::scenario
