@@ -11,7 +11,7 @@
 namespace faultline::detail {
 [[noreturn]] inline void assertion_failed(const char* expression, const char* file, int line,
                                           const char* message) {
-  std::fprintf(stderr, "faultline: assertion failed: %s (%s) at %s:%d\n", expression, message,
+  std::fprintf(stderr, "faultline: assertion failed: %s (%s) at %s:%d\n", expression, message,  // tidy: allow the one report before abort
                file, line);
   std::fflush(stderr);
   std::abort();

@@ -74,20 +74,16 @@ std::string format_duration(Duration d) {
     n = -n;
   }
   if (n == 0) return "0s";
-  // Pick the largest of s, ms, us, ns that shows the value with at most 3 decimals exactly.
-  struct Choice { std::string_view suffix; std::int64_t scale; };
-  constexpr std::array<Choice, 4> kChoices{{{"s", 1'000'000'000}, {"ms", 1'000'000}, {"us", 1'000}, {"ns", 1}}};
+  // The largest unit the value reaches, with exactly as many decimals as it needs.
+  struct Choice { std::string_view suffix; std::int64_t scale; int digits; };
+  constexpr std::array<Choice, 4> kChoices{{{"s", 1'000'000'000, 9}, {"ms", 1'000'000, 6}, {"us", 1'000, 3}, {"ns", 1, 0}}};
   for (const Choice& c : kChoices) {
     if (n < c.scale) continue;
-    const std::int64_t whole = n / c.scale;
-    std::int64_t rest = n % c.scale;
-    if (c.scale >= 1000 && rest % (c.scale / 1000) != 0) continue;  // needs more than 3 decimals
-    std::string text = sign + std::to_string(whole);
-    if (rest != 0) {
-      std::int64_t milli = rest / (c.scale / 1000);
-      std::string decimals = std::to_string(milli);
-      decimals = std::string(3 - decimals.size(), '0') + decimals;
-      while (!decimals.empty() && decimals.back() == '0') decimals.pop_back();
+    std::string text = sign + std::to_string(n / c.scale);
+    if (const std::int64_t rest = n % c.scale; rest != 0) {
+      std::string decimals = std::to_string(rest);
+      decimals = std::string(static_cast<std::size_t>(c.digits) - decimals.size(), '0') + decimals;
+      while (decimals.back() == '0') decimals.pop_back();
       text += "." + decimals;
     }
     return text + std::string(c.suffix);

@@ -57,7 +57,7 @@ constexpr Duration operator""_s(unsigned long long n) { return Duration::from_se
 // (except "0"), unknown units and values that overflow int64 nanoseconds.
 Result<Duration> parse_duration(std::string_view text);
 
-// The shortest exact text form: 1500ms -> "1.5s", 150ms -> "150ms", 0 -> "0s".
+// An exact text form in the largest unit reached: 1500ms -> "1.5s", 1234567ns -> "1.234567ms", 0 -> "0s".
 std::string format_duration(Duration d);
 inline std::string format_time(Time t) { return format_duration(Duration{t.nanoseconds}); }
 

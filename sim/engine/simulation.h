@@ -286,8 +286,9 @@ class Simulation final : public WorkloadSink<P> {
   template <class T>
   void fold(std::uint8_t kind, NodeId node, const T& value) {
     std::uint8_t header[16] = {};
-    std::memcpy(header, &now_.nanoseconds, 8);  // byte order: this build's; fingerprints compare within one build
-    std::memcpy(header + 8, &node.value, 4);
+    const auto time_bits = static_cast<std::uint64_t>(now_.nanoseconds);
+    for (int i = 0; i < 8; ++i) header[i] = static_cast<std::uint8_t>(time_bits >> (8 * i));  // little-endian everywhere
+    for (int i = 0; i < 4; ++i) header[8 + i] = static_cast<std::uint8_t>(node.value >> (8 * i));
     header[12] = kind;
     run_hash_.write_block16(header, 13);
     encode(run_hash_, value);
