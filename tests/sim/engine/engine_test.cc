@@ -217,3 +217,18 @@ TEST_CASE("an unmet sometimes property fails the run as vacuous") {
   CHECK(outcome.status == RunStatus::liveness_violation);
   CHECK(outcome.failure.find("received_something never held") != std::string::npos);
 }
+
+#include "tests/support/scenario_gen.h"
+
+TEST_CASE("any generated scenario reproduces its fingerprint from its seed") {
+  rc::prop("run(seed) twice gives one fingerprint", [] {
+    const auto s = *faultline::testing::gen_scenario(2, 6, 2_s);
+    const auto seed = *rc::gen::arbitrary<std::uint64_t>();
+    const ping::Config config{3, 0};
+    const auto a = run(s, seed, config);
+    const auto b = run(s, seed, config);
+    RC_ASSERT(a.fingerprint == b.fingerprint);
+    RC_ASSERT(a.events == b.events);
+    RC_ASSERT(a.end == b.end);
+  });
+}
