@@ -40,6 +40,7 @@
 #include "sim/engine/run_record.h"
 #include "sim/engine/stats.h"
 #include "sim/scenario/scenario.h"
+#include "sim/topology/reachability.h"
 
 namespace faultline {
 
@@ -348,7 +349,16 @@ class Simulation final : public WorkloadSink<P> {
     for (Payload& event : backlog) queue_.push(now_, std::move(event));
   }
 
+  // "components {n0} {n1,n2}": who can still talk to whom (strongly connected), after a cut.
+  std::string components_text() const {
+    const topology::Reachability reach(node_count_, [&](NodeId from, NodeId to) { return network_.is_cut(from, to); });
+    std::string text = "components";
+    for (const auto& component : reach.components()) text += " " + names(component);
+    return text;
+  }
+
   void record_fault(FaultRecord::Kind kind, std::vector<NodeId> nodes, std::string text) {
+    if (kind == FaultRecord::Kind::partition || kind == FaultRecord::Kind::heal) text += " -> " + components_text();
     trace(std::string_view(fault_kind_name(kind)), std::nullopt, std::nullopt, [&] { return text; });
     fold(0xf0, NodeId{}, text);
     fault_log_.push_back(FaultRecord{now_, kind, std::move(nodes), std::move(text)});
@@ -473,6 +483,8 @@ class Simulation final : public WorkloadSink<P> {
     phase_ = Phase::liveness;
     record_fault(FaultRecord::Kind::liveness_start, {}, "liveness phase: faults stop, network heals");
     network_.make_reliable();
+    FL_ASSERT(topology::Reachability(node_count_, [&](NodeId a, NodeId b) { return network_.is_cut(a, b); }).is_connected(),
+              "the liveness phase must start with a connected network");
     if (scenario_.run.restart_crashed) {
       for (std::uint32_t i = 0; i < node_count_; ++i) {
         resume(NodeId{i});

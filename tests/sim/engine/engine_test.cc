@@ -175,7 +175,7 @@ TEST_CASE("a partition stops traffic across it and heal restores it") {
   const auto outcome = run(s, 1, {}, &sink);
   CHECK(outcome.network.dropped_partition >= 1);
   bool saw_partition = false;
-  for (const auto& line : sink.lines) saw_partition |= line.find("partition {n0} | {n1}") != std::string::npos;
+  for (const auto& line : sink.lines) saw_partition |= line.find("partition {n0} | {n1} -> components {n0} {n1}") != std::string::npos;
   CHECK(saw_partition);
   // With tokens lost to the partition, nothing circulates after heal: 1 token per node, both lost.
   CHECK(outcome.network.delivered < 300);
