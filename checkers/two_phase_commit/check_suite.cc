@@ -1,0 +1,264 @@
+#include "checkers/two_phase_commit/check_suite.h"
+
+#include <algorithm>
+#include <map>
+#include <set>
+#include <vector>
+
+#include "protocols/two_phase_commit/log.h"
+#include "sim/core/describe.h"
+
+namespace faultline::two_phase_commit {
+
+namespace {
+
+std::string node_name(std::size_t i) { return "n" + std::to_string(i); }
+
+std::string node_list(const std::vector<std::size_t>& nodes) {
+  std::string text;
+  for (std::size_t n : nodes) text += (text.empty() ? "" : ", ") + node_name(n);
+  return text;
+}
+
+// Every outcome any log holds, by tx: which nodes logged commit, which abort.
+struct Outcomes {
+  std::set<std::size_t> committed;
+  std::set<std::size_t> aborted;
+  std::optional<RoutingState> state;  // the committed state, when known
+};
+
+std::map<TxId, Outcomes> outcomes_by_tx(const View& view) {
+  std::map<TxId, Outcomes> outcomes;
+  for (std::size_t i = 0; i < view.disks.size(); ++i) {
+    if (!view.disks[i]) continue;
+    for (const LogRecord& record : view.disks[i]->records) {
+      if (const auto* c = std::get_if<CommittedRecord>(&record)) {
+        outcomes[c->tx].committed.insert(i);
+        outcomes[c->tx].state = c->state;
+      } else if (const auto* a = std::get_if<AbortedRecord>(&record)) {
+        outcomes[a->tx].aborted.insert(i);
+      } else if (const auto* d = std::get_if<DecisionRecord>(&record)) {
+        auto& o = outcomes[d->tx];
+        if (d->outcome == Outcome::commit) {
+          o.committed.insert(i);
+          o.state = d->state;
+        } else {
+          o.aborted.insert(i);
+        }
+      }
+    }
+  }
+  return outcomes;
+}
+
+std::string version_text(const std::optional<RoutingState>& state) {
+  return state ? " (version " + std::to_string(state->version) + ")" : "";
+}
+
+}  // namespace
+
+std::optional<std::string> check_atomicity(const View& view) {
+  for (const auto& [tx, o] : outcomes_by_tx(view)) {
+    if (o.committed.empty() || o.aborted.empty()) continue;
+    return describe(tx) + version_text(o.state) + " committed at " +
+           node_list({o.committed.begin(), o.committed.end()}) + " but aborted at " +
+           node_list({o.aborted.begin(), o.aborted.end()}) + " (durable logs)";
+  }
+  return std::nullopt;
+}
+
+std::optional<std::string> check_agreement(const View& view) {
+  struct Holder {
+    RoutingState state;
+    std::size_t node;
+    TxId tx;
+  };
+  std::map<std::uint64_t, Holder> by_version;
+  const auto note = [&](const RoutingState& state, std::size_t node, TxId tx) -> std::optional<std::string> {
+    const auto [it, inserted] = by_version.emplace(state.version, Holder{state, node, tx});
+    if (inserted || it->second.state == state) return std::nullopt;
+    return "version " + std::to_string(state.version) + " differs: " + node_name(it->second.node) + " applied " +
+           describe(it->second.tx) + " " + describe(it->second.state) + ", " + node_name(node) + " applied " +
+           describe(tx) + " " + describe(state);
+  };
+  for (std::size_t i = 0; i < view.nodes.size(); ++i) {
+    if (view.nodes[i])
+      if (auto bad = note(view.nodes[i]->committed_state(), i, view.nodes[i]->committed_tx())) return bad;
+    if (!view.disks[i]) continue;
+    for (const LogRecord& record : view.disks[i]->records)
+      if (const auto* c = std::get_if<CommittedRecord>(&record))
+        if (auto bad = note(c->state, i, c->tx)) return bad;
+  }
+  return std::nullopt;
+}
+
+std::optional<std::string> check_validity(const View& view) {
+  for (const auto& [tx, o] : outcomes_by_tx(view)) {
+    if (o.committed.empty()) continue;
+    for (std::size_t p = 1; p < view.disks.size(); ++p) {
+      const PreparedRecord* vote = view.disks[p] ? prepared_of(*view.disks[p], tx) : nullptr;
+      if (vote != nullptr && vote->yes) continue;
+      const std::string why = vote == nullptr ? "no durable PREPARED record" : "its durable vote is no";
+      return describe(tx) + version_text(o.state) + " committed at " +
+             node_list({o.committed.begin(), o.committed.end()}) + " without a yes vote from " + node_name(p) + " (" +
+             why + ")";
+    }
+  }
+  return std::nullopt;
+}
+
+std::optional<std::string> check_durability(const View& view, const Config& config) {
+  for (std::size_t i = 0; i < view.nodes.size(); ++i) {
+    if (!view.nodes[i]) continue;
+    const CommittedRecord* latest = view.disks[i] ? latest_committed(*view.disks[i]) : nullptr;
+    const RoutingState expected = latest != nullptr ? latest->state : initial_state(config);
+    const RoutingState& held = view.nodes[i]->committed_state();
+    if (held == expected) continue;
+    return node_name(i) + " holds version " + std::to_string(held.version) + " (" + describe(view.nodes[i]->committed_tx()) +
+           ") but its durable log's latest committed version is " + std::to_string(expected.version) +
+           (latest != nullptr ? " (" + describe(latest->tx) + ")" : " (initial)") + ": " + describe(held) + " vs " +
+           describe(expected);
+  }
+  return std::nullopt;
+}
+
+std::optional<std::string> check_committed_a_stage(const View& view) {
+  for (std::size_t i = 0; i < view.nodes.size(); ++i) {
+    if (view.nodes[i] && view.nodes[i]->committed_state().version > 1) return std::nullopt;
+    if (view.disks[i] && latest_committed(*view.disks[i]) != nullptr) return std::nullopt;
+  }
+  return "no node committed any version beyond the initial version 1";
+}
+
+std::optional<std::string> check_termination(const View& view) {
+  if (view.nodes.empty()) return std::nullopt;
+  if (!view.nodes[0]) return std::string("the coordinator n0 is down");
+  const RoutingState& target = view.nodes[0]->committed_state();
+  for (std::size_t i = 1; i < view.nodes.size(); ++i) {
+    if (!view.nodes[i]) continue;
+    if (const auto doubt = view.nodes[i]->in_doubt_tx())
+      return node_name(i) + " is still in doubt about " + describe(*doubt) + " (coordinator n0 at version " +
+             std::to_string(target.version) + ")";
+    const std::uint64_t version = view.nodes[i]->committed_state().version;
+    if (version != target.version)
+      return node_name(i) + " is at version " + std::to_string(version) + " but the coordinator n0 is at version " +
+             std::to_string(target.version);
+  }
+  return std::nullopt;
+}
+
+bool canary_count_plausible(std::uint64_t requests, std::uint64_t canary, std::uint32_t weight_bps) {
+  // Binomial(n, p = w / 10000): mean n w / 10000, variance n w (10000 - w) / 10000^2.
+  // Scale by 10000: |10000 k - n w| <= s * sqrt(n w (10000 - w)), squared on both sides.
+  const int128 deviation = static_cast<int128>(canary) * basis_points_total - static_cast<int128>(requests) * weight_bps;
+  const uint128 deviation_squared = static_cast<uint128>(deviation < 0 ? -deviation : deviation) *
+                                    static_cast<uint128>(deviation < 0 ? -deviation : deviation);
+  const uint128 variance_scaled =
+      static_cast<uint128>(requests) * weight_bps * (basis_points_total - weight_bps);
+  return deviation_squared <= variance_scaled * routing_fidelity_sigmas * routing_fidelity_sigmas;
+}
+
+std::optional<std::string> check_routing_fidelity(const Record& record, const Config& config) {
+  std::map<std::uint64_t, RoutingState> states;
+  const RoutingState initial = initial_state(config);
+  states.emplace(initial.version, initial);
+  for (const auto& e : record.history.emissions)
+    if (const auto* applied = std::get_if<StateApplied>(&e.output)) states.emplace(applied->state.version, applied->state);
+  std::map<std::uint64_t, std::uint32_t> draws;
+  for (const auto& inv : record.history.invocations)
+    if (const auto* p = std::get_if<Predict>(&inv.input)) draws.emplace(p->request_id, p->draw);
+
+  struct Counts {
+    std::uint64_t requests = 0;
+    std::uint64_t canary = 0;
+  };
+  std::map<std::uint64_t, Counts> counts;
+  for (const auto& e : record.history.emissions) {
+    const auto* served = std::get_if<PredictServed>(&e.output);
+    if (served == nullptr) continue;
+    const std::string where = "request " + std::to_string(served->request_id) + " at " + node_name(e.node.value) + " @" +
+                              format_time(e.time);
+    const auto state = states.find(served->version);
+    if (state == states.end()) return where + " was served under version " + std::to_string(served->version) + ", which no node applied";
+    const RoutingState& s = state->second;
+    const std::string& expected_model = served->canary ? s.canary_model_id : s.stable_model_id;
+    if (served->model_id != expected_model)
+      return where + " was served by model " + served->model_id + " but version " + std::to_string(s.version) +
+             " routes that path to " + expected_model;
+    if (const auto draw = draws.find(served->request_id); draw != draws.end()) {
+      const bool should_be_canary = draw->second < s.canary_weight_bps;
+      if (served->canary != should_be_canary)
+        return where + " with draw " + std::to_string(draw->second) + " went to the " +
+               (served->canary ? "canary" : "stable model") + " under version " + std::to_string(s.version) +
+               " whose canary weight is " + std::to_string(s.canary_weight_bps) + " bps";
+    }
+    Counts& c = counts[served->version];
+    c.requests += 1;
+    c.canary += served->canary ? 1 : 0;
+  }
+  for (const auto& [version, c] : counts) {
+    if (c.requests < routing_fidelity_requests_min) continue;
+    const std::uint32_t weight = states.at(version).canary_weight_bps;
+    if (canary_count_plausible(c.requests, c.canary, weight)) continue;
+    return "version " + std::to_string(version) + " sent " + std::to_string(c.canary) + " of " +
+           std::to_string(c.requests) + " requests to the canary, outside 5 standard deviations of its weight " +
+           std::to_string(weight) + " bps";
+  }
+  return std::nullopt;
+}
+
+Metrics collect_metrics(const Record& record) {
+  Metrics metrics;
+  auto& decision_latency = metrics["decision_latency"];
+  auto& commit_latency = metrics["commit_latency"];
+  auto& stage_duration = metrics["stage_duration"];
+  auto& blocked_time = metrics["blocked_time"];
+  const std::size_t participants = record.node_names.empty() ? 0 : record.node_names.size() - 1;
+  std::map<TxId, Time> started;
+  std::map<TxId, Outcome> decided;
+  std::map<TxId, std::map<std::uint32_t, Time>> applied;  // tx -> participant -> first applied
+  std::map<std::pair<std::uint32_t, TxId>, Time> blocked;
+  for (const auto& e : record.history.emissions) {
+    if (const auto* s = std::get_if<TxStarted>(&e.output)) {
+      started[s->tx] = e.time;
+    } else if (const auto* d = std::get_if<DecisionMade>(&e.output)) {
+      decided[d->tx] = d->outcome;
+      const auto it = started.find(d->tx);
+      if (it == started.end()) continue;
+      decision_latency.push_back(e.time - it->second);
+      if (d->outcome == Outcome::commit) commit_latency.push_back(e.time - it->second);
+    } else if (const auto* a = std::get_if<StateApplied>(&e.output)) {
+      if (e.node.value == 0) continue;
+      applied[a->tx].emplace(e.node.value, e.time);
+    } else if (const auto* b = std::get_if<Blocked>(&e.output)) {
+      blocked.emplace(std::pair{e.node.value, b->tx}, e.time);
+    } else if (const auto* u = std::get_if<Unblocked>(&e.output)) {
+      if (const auto it = blocked.find({e.node.value, u->tx}); it != blocked.end()) blocked_time.push_back(e.time - it->second);
+    }
+  }
+  for (const auto& [tx, by_node] : applied) {
+    const auto start = started.find(tx);
+    if (start == started.end() || by_node.size() < participants || participants == 0) continue;
+    Time last = start->second;
+    for (const auto& [node, time] : by_node) last = std::max(last, time);
+    stage_duration.push_back(last - start->second);
+  }
+  return metrics;
+}
+
+CheckSuite<TwoPhaseCommit> check_suite(const Config& config) {
+  CheckSuite<TwoPhaseCommit> suite;
+  using Kind = PropertyKind;
+  suite.properties.push_back({"atomicity", Kind::always, check_atomicity});
+  suite.properties.push_back({"agreement", Kind::always, check_agreement});
+  suite.properties.push_back({"validity", Kind::always, check_validity});
+  suite.properties.push_back({"durability", Kind::always, [config](const View& v) { return check_durability(v, config); }});
+  suite.properties.push_back({"committed_a_stage", Kind::sometimes, check_committed_a_stage});
+  suite.properties.push_back({"termination", Kind::eventually, check_termination});
+  suite.history_checks.push_back(
+      {"routing_fidelity", /*liveness=*/false, [config](const Record& r) { return check_routing_fidelity(r, config); }});
+  suite.metrics = collect_metrics;
+  return suite;
+}
+
+}  // namespace faultline::two_phase_commit
