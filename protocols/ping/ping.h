@@ -87,7 +87,8 @@ class Node {
     // A fixed pseudo-random walk: mixes origin and hop count, never the sender's own id.
     std::uint64_t mix = token.origin * 0x9e3779b97f4a7c15ULL + token.hops * 0xbf58476d1ce4e5b9ULL;
     mix ^= mix >> 31;
-    std::uint32_t target = static_cast<std::uint32_t>(mix % node_count_);
+    // Multiply-shift range reduction (no division): the high bits of mix scaled to [0, n).
+    std::uint32_t target = static_cast<std::uint32_t>(((mix >> 32) * node_count_) >> 32);
     if (target == self_.value) target = (target + 1) % node_count_;
     return NodeId{target};
   }

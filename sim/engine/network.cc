@@ -46,75 +46,15 @@ void Network::make_reliable() {
   heal_all();
 }
 
-const LinkParams& Network::params(NodeId from, NodeId to) const {
-  if (overrides_.empty()) return defaults_;
-  const auto it = overrides_.find({from.value, to.value});
-  return it == overrides_.end() ? defaults_ : it->second;
-}
 
-Duration Network::sample_latency(const scenario::LatencyModel& model) {
-  using Shape = scenario::LatencyModel::Shape;
-  switch (model.shape) {
-    case Shape::fixed: return model.low;
-    case Shape::uniform: return rng_.duration_in({model.low, model.high});
-    case Shape::exponential: return rng_.exponential(model.low);
-    case Shape::pareto: return rng_.pareto(model.low, model.pareto_shape, model.high);
-  }
-  FL_UNREACHABLE("unknown latency shape");
-}
 
-Time Network::schedule_copy(Time now, std::size_t link, const LinkParams& p, bool may_reorder) {
-  Time at = std::max(now, clogged_until_[link]) + sample_latency(p.latency);
-  if (may_reorder && !p.reorder.is_zero() && rng_.chance(p.reorder)) {
-    if (at < last_delivery_[link]) ++stats_.reordered;
-  } else {
-    at = std::max(at, last_delivery_[link]);  // FIFO, like a TCP connection
-    last_delivery_[link] = at;
-  }
-  ++in_flight_[link];
-  return at;
-}
 
-Network::Fate Network::send(Time now, NodeId from, NodeId to) {
-  FL_ASSERT(from.value < node_count_ && to.value < node_count_, "send endpoint out of range");
-  ++stats_.sent;
-  const std::size_t link = index(from, to);
-  Fate fate{SendResult::dropped_partition, {Time{}, Time{}}};
-  if (cut_[link]) {
-    ++stats_.dropped_partition;
-    return fate;
-  }
-  const LinkParams& p = params(from, to);
-  if (!p.drop.is_zero() && rng_.chance(p.drop)) {
-    ++stats_.dropped_loss;
-    fate.result = SendResult::dropped_loss;
-    return fate;
-  }
-  if (in_flight_[link] >= p.queue_capacity) {
-    ++stats_.dropped_queue_full;
-    fate.result = SendResult::dropped_queue_full;
-    return fate;
-  }
-  fate.result = SendResult::delivered_once;
-  fate.deliver_at[0] = schedule_copy(now, link, p, true);
-  if (!p.duplicate.is_zero() && rng_.chance(p.duplicate) && in_flight_[link] < p.queue_capacity) {
-    ++stats_.duplicated;
-    fate.result = SendResult::delivered_twice;
-    fate.deliver_at[1] = schedule_copy(now, link, p, true);
-  }
-  return fate;
-}
 
-bool Network::arrive(NodeId from, NodeId to) {
-  const std::size_t link = index(from, to);
-  FL_ASSERT(in_flight_[link] > 0, "a message arrived that was never in flight");
-  --in_flight_[link];
-  if (cut_[link]) {
-    ++stats_.dropped_partition;
-    return false;
-  }
-  return true;
-}
+
+
+
+
+
 
 void Network::clog(NodeId from, NodeId to, Time until) {
   const std::size_t link = index(from, to);
