@@ -1,0 +1,24 @@
+// The linearizability benchmark: checks every history under a directory (jepsen/*.log and
+// kv/*.txt, in name order), then a generated 5,000-operation single-key history, and prints
+// per-file wall time (parse + check), the total, memo-table sizes and the process's peak
+// resident memory (VmHWM from /proc/self/status).
+//
+// Timings are measurements, not assertions: nothing here decides a test.
+#pragma once
+
+#include <ostream>
+#include <string>
+
+#include "checkers/linearizability/history.h"
+
+namespace faultline::lin {
+
+// Returns 0 when every file was read and got a verdict, 1 otherwise.
+int run_benchmark(const std::string& histories_dir, std::ostream& out);
+
+// A deterministic single-key cas-register history: `count` operations executed sequentially
+// against the model by `clients` clients with overlapping intervals; every 50th write or cas
+// crashes (outcome unknown). Linearizable by construction.
+History generate_register_history(std::size_t count, std::size_t clients, std::uint64_t seed);
+
+}  // namespace faultline::lin

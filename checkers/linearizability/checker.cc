@@ -1,0 +1,445 @@
+#include "checkers/linearizability/checker.h"
+
+#include <algorithm>
+#include <limits>
+#include <map>
+#include <memory>
+
+#include <fmt/format.h>
+
+#include "checkers/linearizability/memo_table.h"
+#include "checkers/linearizability/model_append_list.h"
+#include "checkers/linearizability/model_register.h"
+
+namespace faultline::lin {
+
+std::string_view to_string(ModelKind kind) {
+  switch (kind) {
+    case ModelKind::register_rw: return "register";
+    case ModelKind::cas_register: return "cas-register";
+    case ModelKind::kv: return "kv";
+    case ModelKind::append_list: return "append-list";
+  }
+  return "";
+}
+
+Result<ModelKind> parse_model_kind(std::string_view name) {
+  for (ModelKind kind : {ModelKind::register_rw, ModelKind::cas_register, ModelKind::kv, ModelKind::append_list})
+    if (name == to_string(kind)) return kind;
+  return fail("--model", 0,
+              fmt::format("unknown model '{}' (expected register, cas-register, kv or append-list)", name));
+}
+
+ModelKind infer_model(const History& history) {
+  bool keys = false;
+  for (const Operation& op : history.operations) {
+    if (op.kind == OpKind::append) return ModelKind::append_list;
+    keys = keys || !op.key.empty();
+  }
+  return keys ? ModelKind::kv : ModelKind::cas_register;
+}
+
+std::string_view to_string(Verdict verdict) {
+  switch (verdict) {
+    case Verdict::linearizable: return "linearizable";
+    case Verdict::not_linearizable: return "not linearizable";
+    case Verdict::unknown: return "unknown (budget exhausted)";
+  }
+  return "";
+}
+
+namespace {
+
+constexpr std::int64_t infinite_ns = std::numeric_limits<std::int64_t>::max();
+constexpr std::int32_t no_entry = -1;
+
+std::uint64_t splitmix64(std::uint64_t x) {
+  x += 0x9e3779b97f4a7c15ULL;
+  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
+  return x ^ (x >> 31);
+}
+
+struct SearchOutcome {
+  std::vector<std::uint32_t> prefix;  // partition-local indices
+  std::string state_after_prefix;
+  std::vector<std::pair<std::uint32_t, bool>> candidates;
+  std::optional<std::uint32_t> deadline_op;
+};
+
+// The call/return entries of one key as Porcupine's doubly linked list, in index arrays.
+// Entry 0 is the head sentinel. Lifting an operation unlinks its call and return entries;
+// the unlinked entries keep their own links, so unlifting in LIFO order relinks them in O(1).
+class EntryList {
+ public:
+  EntryList(const std::vector<CompiledOp>& ops, const std::vector<std::int64_t>& invoke_ns,
+            const std::vector<std::int64_t>& return_ns) {
+    struct Event { std::int64_t time_ns; bool is_return; std::uint32_t op; };
+    std::vector<Event> events;
+    events.reserve(ops.size() * 2);
+    for (std::uint32_t i = 0; i < ops.size(); ++i) {
+      events.push_back({invoke_ns[i], false, i});
+      // An operation with unknown outcome has no return entry: it never forces a backtrack and
+      // the search ends as soon as every completed operation is placed.
+      if (ops[i].completed) events.push_back({return_ns[i], true, i});
+    }
+    // Equal times: calls first, i.e. treated as concurrent (never a false violation).
+    std::sort(events.begin(), events.end(), [](const Event& a, const Event& b) {
+      if (a.time_ns != b.time_ns) return a.time_ns < b.time_ns;
+      if (a.is_return != b.is_return) return !a.is_return;
+      return a.op < b.op;
+    });
+    const std::size_t count = events.size();
+    next_.assign(count + 1, no_entry);
+    prev_.assign(count + 1, no_entry);
+    op_.assign(count + 1, 0);
+    is_call_.assign(count + 1, 0);
+    match_.assign(count + 1, 0);
+    std::vector<std::int32_t> call_of_op(ops.size(), 0);
+    for (std::size_t k = 0; k < count; ++k) {
+      const auto e = static_cast<std::int32_t>(k + 1);
+      op_[e] = events[k].op;
+      is_call_[e] = !events[k].is_return;
+      if (is_call_[e]) {
+        call_of_op[events[k].op] = e;
+      } else {
+        FL_ASSERT(call_of_op[events[k].op] != 0, "return entry sorted before its call");
+        match_[call_of_op[events[k].op]] = e;
+      }
+      prev_[e] = e - 1;
+      next_[e] = k + 1 < count ? e + 1 : no_entry;
+    }
+    next_[0] = count > 0 ? 1 : no_entry;
+  }
+
+  std::int32_t first() const { return next_[0]; }
+  std::int32_t next(std::int32_t e) const { return next_[e]; }
+  bool is_call(std::int32_t e) const { return is_call_[e] != 0; }
+  std::uint32_t op(std::int32_t e) const { return op_[e]; }
+
+  void lift(std::int32_t call) {
+    unlink(call);
+    if (match_[call] != 0) unlink(match_[call]);
+  }
+  void unlift(std::int32_t call) {
+    if (match_[call] != 0) relink(match_[call]);
+    relink(call);
+  }
+
+ private:
+  void unlink(std::int32_t e) {
+    next_[prev_[e]] = next_[e];
+    if (next_[e] != no_entry) prev_[next_[e]] = prev_[e];
+  }
+  void relink(std::int32_t e) {
+    next_[prev_[e]] = e;
+    if (next_[e] != no_entry) prev_[next_[e]] = e;
+  }
+
+  std::vector<std::int32_t> next_, prev_;
+  std::vector<std::uint32_t> op_;
+  std::vector<std::uint8_t> is_call_;
+  std::vector<std::int32_t> match_;
+};
+
+enum class SearchStatus { running, found, exhausted, budget };
+
+// One key's search, resumable so that keys can be advanced round-robin: a violation in any
+// key settles the whole history, so no single hard key may starve the others (Porcupine gets
+// the same effect by checking keys in parallel and stopping at the first violation).
+class PartitionSearch {
+ public:
+  virtual ~PartitionSearch() = default;
+  // Runs until a verdict, or until `new_states` more memo entries were added (status running),
+  // or until the memo exceeds `memory_bytes` or the deadline passes (status budget).
+  virtual SearchStatus advance(std::uint64_t new_states, std::uint64_t memory_bytes,
+                               const std::optional<std::chrono::steady_clock::time_point>& deadline) = 0;
+  virtual std::uint64_t states() const = 0;
+  virtual std::uint64_t memo_bytes() const = 0;
+  virtual void release_memory() = 0;
+  SearchOutcome outcome;
+};
+
+template <Model M>
+class Search final : public PartitionSearch {
+ public:
+  using State = typename M::State;
+
+  Search(std::vector<CompiledOp> ops, const std::vector<std::int64_t>& invoke_ns,
+         const std::vector<std::int64_t>& return_ns, std::unique_ptr<ValueTable> values)
+      : values_(std::move(values)),
+        model_(*values_),
+        ops_(std::move(ops)),
+        list_(ops_, invoke_ns, return_ns),
+        bits_(std::max<std::size_t>(1, (ops_.size() + 63) / 64), 0),
+        zobrist_(ops_.size()),
+        memo_(bits_.size()),
+        state_(model_.initial()) {
+    for (std::size_t i = 0; i < ops_.size(); ++i) zobrist_[i] = splitmix64(i * 2 + 1);
+    for (const CompiledOp& op : ops_) completed_left_ += op.completed ? 1 : 0;
+    stack_.reserve(ops_.size());
+    entry_ = list_.first();
+  }
+
+  std::uint64_t states() const override { return states_; }
+  std::uint64_t memo_bytes() const override { return memo_.bytes(); }
+  void release_memory() override { memo_ = MemoTable(1); }
+
+  SearchStatus advance(std::uint64_t new_states, std::uint64_t memory_bytes,
+                       const std::optional<std::chrono::steady_clock::time_point>& deadline) override {
+    const std::uint64_t states_limit = memo_.size() + new_states;
+    std::uint64_t steps = 0;
+    for (;;) {
+      if (completed_left_ == 0) return SearchStatus::found;
+      if (deadline && (++steps & 4095) == 0 && std::chrono::steady_clock::now() > *deadline) {
+        record_if_deeper();
+        return SearchStatus::budget;
+      }
+      if (entry_ != no_entry && list_.is_call(entry_)) {
+        const std::uint32_t op = list_.op(entry_);
+        State next_state{};
+        if (!model_.step(state_, ops_[op], next_state)) {
+          entry_ = list_.next(entry_);
+          continue;
+        }
+        const bool read_only = M::read_only(ops_[op]);
+        if (memo_.size() >= states_limit) return SearchStatus::running;  // resumes right here
+        if (memo_.bytes() > memory_bytes) {
+          record_if_deeper();
+          return SearchStatus::budget;
+        }
+        const std::uint64_t mask = std::uint64_t{1} << (op & 63);
+        bits_[op >> 6] |= mask;
+        const std::uint64_t next_bits_hash = bits_hash_ ^ zobrist_[op];
+        const std::uint64_t word = M::encode(next_state);
+        if (memo_.insert(next_bits_hash ^ splitmix64(word), word, bits_.data())) {
+          states_ = memo_.size();
+          stack_.push_back({entry_, state_, read_only});
+          state_ = next_state;
+          bits_hash_ = next_bits_hash;
+          list_.lift(entry_);
+          if (ops_[op].completed) --completed_left_;
+          entry_ = list_.first();
+          continue;
+        }
+        bits_[op >> 6] &= ~mask;
+        // A legal read-only candidate can always go first (see backtrack()): if placing it
+        // leads to a configuration already known dead, so is this one.
+        if (!read_only) {
+          entry_ = list_.next(entry_);
+          continue;
+        }
+      }
+      if (!backtrack()) return SearchStatus::exhausted;
+    }
+  }
+
+ private:
+  struct Frame { std::int32_t entry; State state; bool read_only; };
+
+  // Dead end: a completed operation's return was reached unplaced, or no candidate led on.
+  // Pops frames until one has an untried alternative; false when the search space is exhausted.
+  //
+  // A frame that placed a legal read-only operation has no alternatives worth trying: if a
+  // linearization exists from the configuration before it, moving that read to the front of it
+  // is still one (the read was a candidate, so everything that must precede it is placed; it
+  // changes no state, so nothing after it changes).
+  bool backtrack() {
+    record_if_deeper();
+    for (;;) {
+      if (stack_.empty()) return false;
+      const Frame frame = stack_.back();
+      stack_.pop_back();
+      const std::uint32_t op = list_.op(frame.entry);
+      state_ = frame.state;
+      bits_[op >> 6] &= ~(std::uint64_t{1} << (op & 63));
+      bits_hash_ ^= zobrist_[op];
+      list_.unlift(frame.entry);
+      if (ops_[op].completed) ++completed_left_;
+      if (!frame.read_only) {
+        entry_ = list_.next(frame.entry);
+        return true;
+      }
+    }
+  }
+
+  // Remembers the deepest point reached, for the explanation.
+  void record_if_deeper() {
+    if (static_cast<std::int64_t>(stack_.size()) <= best_depth_) return;
+    best_depth_ = static_cast<std::int64_t>(stack_.size());
+    outcome.prefix.clear();
+    for (const Frame& frame : stack_) outcome.prefix.push_back(list_.op(frame.entry));
+    outcome.state_after_prefix = model_.describe(state_);
+    outcome.candidates.clear();
+    std::int32_t e = list_.first();
+    for (; e != no_entry && list_.is_call(e); e = list_.next(e)) {
+      State ignored{};
+      outcome.candidates.emplace_back(list_.op(e), model_.step(state_, ops_[list_.op(e)], ignored));
+    }
+    outcome.deadline_op = e != no_entry ? std::optional<std::uint32_t>(list_.op(e)) : std::nullopt;
+  }
+
+  std::unique_ptr<ValueTable> values_;  // owned here: the model refers to it
+  M model_;
+  std::vector<CompiledOp> ops_;
+  EntryList list_;
+  std::vector<std::uint64_t> bits_;
+  std::vector<std::uint64_t> zobrist_;
+  MemoTable memo_;
+  std::vector<Frame> stack_;
+  State state_;
+  std::uint64_t bits_hash_ = 0;
+  std::int32_t entry_ = no_entry;
+  std::size_t completed_left_ = 0;
+  std::uint64_t states_ = 0;
+  std::int64_t best_depth_ = -1;
+};
+
+template <Model M>
+Result<std::unique_ptr<PartitionSearch>> make_search(const History& history, const std::vector<std::size_t>& indices) {
+  auto values = std::make_unique<ValueTable>();
+  std::vector<CompiledOp> ops;
+  std::vector<std::int64_t> invoke_ns, return_ns;
+  ops.reserve(indices.size());
+  for (std::size_t index : indices) {
+    const Operation& op = history.operations[index];
+    auto compiled = M::compile(op, *values);
+    if (!compiled) return std::unexpected(compiled.error());
+    ops.push_back(*compiled);
+    invoke_ns.push_back(op.invoke_ns);
+    return_ns.push_back(op.return_ns.value_or(infinite_ns));
+  }
+  return std::make_unique<Search<M>>(std::move(ops), invoke_ns, return_ns, std::move(values));
+}
+
+Result<std::unique_ptr<PartitionSearch>> make_search(ModelKind kind, const History& history,
+                                                     const std::vector<std::size_t>& indices) {
+  switch (kind) {
+    case ModelKind::register_rw: return make_search<RegisterModel>(history, indices);
+    case ModelKind::cas_register:
+    case ModelKind::kv: return make_search<CasRegisterModel>(history, indices);
+    case ModelKind::append_list: return make_search<AppendListModel>(history, indices);
+  }
+  FL_UNREACHABLE("unknown model kind");
+}
+
+}  // namespace
+
+Result<Report> check_history(const History& history, ModelKind model, const CheckOptions& options) {
+  if (auto valid = validate_history(history); !valid) return std::unexpected(valid.error());
+  // P-compositionality: one search per key. A read whose outcome is unknown neither changes
+  // state nor constrains it, so it is left out.
+  std::map<std::string, std::vector<std::size_t>> keys;
+  for (std::size_t i = 0; i < history.operations.size(); ++i) {
+    const Operation& op = history.operations[i];
+    if (op.kind == OpKind::read && !op.completed()) continue;
+    keys[op.key].push_back(i);
+  }
+
+  Report report;
+  report.model = model;
+  std::vector<std::unique_ptr<PartitionSearch>> searches;
+  std::vector<SearchStatus> status;
+  for (auto& [key, indices] : keys) {
+    auto search = make_search(model, history, indices);
+    if (!search) return std::unexpected(search.error());
+    searches.push_back(std::move(*search));
+    status.push_back(SearchStatus::running);
+    PartitionReport part;
+    part.key = key;
+    part.operations = std::move(indices);
+    report.partitions.push_back(std::move(part));
+  }
+
+  // Round-robin in key order with a doubling quantum of new states: deterministic, and a key
+  // that fails fast is found even when another key needs millions of states.
+  std::uint64_t states_used = 0;
+  std::uint64_t quantum = 4096;
+  bool running = !searches.empty();
+  bool stop = false;
+  while (running && !stop) {
+    running = false;
+    for (std::size_t k = 0; k < searches.size() && !stop; ++k) {
+      if (status[k] != SearchStatus::running) continue;
+      std::uint64_t other_bytes = 0;
+      for (std::size_t j = 0; j < searches.size(); ++j)
+        if (j != k && status[j] == SearchStatus::running) other_bytes += searches[j]->memo_bytes();
+      const std::uint64_t states_left = options.max_states - std::min(options.max_states, states_used);
+      const std::uint64_t memory_left = options.max_memory_bytes - std::min(options.max_memory_bytes, other_bytes);
+      const std::uint64_t before = searches[k]->states();
+      if (states_left == 0) {
+        status[k] = SearchStatus::budget;
+        report.unknown_reason = fmt::format("the state budget of {} was exhausted", options.max_states);
+      } else {
+        status[k] = searches[k]->advance(std::min(quantum, states_left), memory_left, options.deadline);
+      }
+      states_used += searches[k]->states() - before;
+      report.memo_peak_bytes = std::max(report.memo_peak_bytes, searches[k]->memo_bytes() + other_bytes);
+      if (status[k] == SearchStatus::running) {
+        running = true;
+        continue;
+      }
+      if (status[k] == SearchStatus::budget && report.unknown_reason.empty())
+        report.unknown_reason = options.deadline && std::chrono::steady_clock::now() > *options.deadline
+                                    ? "the deadline passed"
+                                    : fmt::format("the memory budget of {} bytes was exhausted", options.max_memory_bytes);
+      if (status[k] == SearchStatus::exhausted && options.stop_at_first_violation) stop = true;
+      if (status[k] != SearchStatus::budget) searches[k]->release_memory();
+    }
+    quantum *= 2;
+  }
+
+  std::optional<std::size_t> first_unknown;
+  for (std::size_t k = 0; k < searches.size(); ++k) {
+    PartitionReport& part = report.partitions[k];
+    const SearchOutcome& outcome = searches[k]->outcome;
+    part.states = searches[k]->states();
+    report.states += part.states;
+    if (status[k] == SearchStatus::found) continue;
+    part.verdict = status[k] == SearchStatus::exhausted ? Verdict::not_linearizable : Verdict::unknown;
+    for (std::uint32_t local : outcome.prefix) part.longest_prefix.push_back(part.operations[local]);
+    part.state_after_prefix = outcome.state_after_prefix;
+    for (auto [local, legal] : outcome.candidates) part.candidates.push_back({part.operations[local], legal});
+    if (outcome.deadline_op) part.deadline_op = part.operations[*outcome.deadline_op];
+    if (part.verdict == Verdict::not_linearizable && !report.failing) {
+      report.verdict = Verdict::not_linearizable;
+      report.failing = k;
+    }
+    if (part.verdict == Verdict::unknown && !first_unknown) first_unknown = k;
+  }
+  if (report.verdict != Verdict::not_linearizable && first_unknown) {
+    report.verdict = Verdict::unknown;
+    report.failing = first_unknown;
+  }
+  if (report.verdict != Verdict::unknown) report.unknown_reason.clear();
+  return report;
+}
+
+std::string explain(const History& history, const Report& report) {
+  std::string text = fmt::format("{} (model {}, {} operations, {} keys checked, {} states)\n", to_string(report.verdict),
+                                 to_string(report.model), history.operations.size(), report.partitions.size(),
+                                 report.states);
+  if (!report.failing) return text;
+  const PartitionReport& part = report.partitions[*report.failing];
+  if (report.verdict == Verdict::unknown) text += fmt::format("gave up: {}\n", report.unknown_reason);
+  text += fmt::format("key \"{}\": {} operations\n", part.key, part.operations.size());
+  text += fmt::format("longest linearizable prefix found: {} of {} operations\n", part.longest_prefix.size(),
+                      part.operations.size());
+  constexpr std::size_t shown = 12;
+  const std::size_t skip = part.longest_prefix.size() > shown ? part.longest_prefix.size() - shown : 0;
+  if (skip > 0) text += fmt::format("  ... {} earlier operations\n", skip);
+  for (std::size_t i = skip; i < part.longest_prefix.size(); ++i)
+    text += fmt::format("  {:>4}. {}\n", i + 1, describe_operation(history.operations[part.longest_prefix[i]]));
+  text += fmt::format("state after the prefix: {}\n", part.state_after_prefix);
+  text += "operations that could not be placed next:\n";
+  for (const Candidate& c : part.candidates)
+    text += fmt::format("  {}  [{}]\n", describe_operation(history.operations[c.operation]),
+                        c.legal_here ? "legal here, but no linearization continues from it"
+                                     : "the model rejects it in this state");
+  if (part.deadline_op)
+    text += fmt::format("the first of them had to take effect before it returned: {}\n",
+                        describe_operation(history.operations[*part.deadline_op]));
+  return text;
+}
+
+}  // namespace faultline::lin

@@ -1,0 +1,75 @@
+// Append-only list per key (Jepsen/Knossos "append/get" KV logs): the state is the key's
+// string; append concatenates, put (write) replaces, get (read) returns the whole string.
+//
+// State: the value id of the whole string in the partition's ValueTable. Interning is exact
+// (equal ids <=> equal strings), so the memo table never merges two different strings, unlike a
+// (length, hash) summary. Concatenations are cached per (state, argument) so a step allocates
+// only the first time a new string is built.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <unordered_map>
+
+#include "checkers/linearizability/model.h"
+
+namespace faultline::lin {
+
+class AppendListModel {
+ public:
+  using State = std::uint32_t;
+  static constexpr std::string_view name = "append-list";
+
+  explicit AppendListModel(ValueTable& values) : values_(&values) {}
+
+  static Result<CompiledOp> compile(const Operation& op, ValueTable& values) {
+    CompiledOp out;
+    out.kind = op.kind;
+    out.completed = op.completed();
+    switch (op.kind) {
+      case OpKind::read: out.result = intern_text(op.result, values); break;
+      case OpKind::write:
+      case OpKind::append: out.argument = intern_text(op.argument, values); break;
+      case OpKind::cas: return unsupported_operation(name, op);
+    }
+    return out;
+  }
+
+  State initial() const { return 0; }  // the empty string
+
+  bool step(State state, const CompiledOp& op, State& next) {
+    switch (op.kind) {
+      case OpKind::read: next = state; return state == op.result;
+      case OpKind::write: next = op.argument; return true;
+      case OpKind::append: next = concatenate(state, op.argument); return true;
+      case OpKind::cas: break;
+    }
+    FL_UNREACHABLE("append-list step on an operation compile() rejects");
+  }
+
+  static std::uint64_t encode(State state) { return state; }
+  static bool read_only(const CompiledOp& op) { return op.kind == OpKind::read; }
+  std::string describe(State state) const { return "\"" + values_->text(state) + "\""; }
+
+ private:
+  static std::uint32_t intern_text(const Value& value, ValueTable& values) {
+    if (std::holds_alternative<std::monostate>(value)) return 0;  // nil reads as ""
+    if (const auto* n = std::get_if<std::int64_t>(&value)) return values.intern(std::to_string(*n));
+    return values.intern(std::get<std::string>(value));
+  }
+
+  std::uint32_t concatenate(std::uint32_t state, std::uint32_t suffix) {
+    if (suffix == 0) return state;
+    const std::uint64_t key = (std::uint64_t{state} << 32) | suffix;
+    auto it = concat_cache_.find(key);
+    if (it != concat_cache_.end()) return it->second;
+    const std::uint32_t id = values_->intern(values_->text(state) + values_->text(suffix));
+    concat_cache_.emplace(key, id);
+    return id;
+  }
+
+  ValueTable* values_;
+  std::unordered_map<std::uint64_t, std::uint32_t> concat_cache_;
+};
+
+}  // namespace faultline::lin
