@@ -7,8 +7,8 @@
 #include <filesystem>
 #include <fstream>
 #include <initializer_list>
-#include <span>
 #include <iterator>
+#include <span>
 #include <sstream>
 #include <string>
 #include <string_view>
@@ -69,6 +69,13 @@ std::unexpected<Error> missing(const ConfigTree& map, std::string_view key) {
 Result<const ConfigTree*> require(const ConfigTree& map, std::string_view key) {
   if (const ConfigTree* found = map.find(key)) return found;
   return missing(map, key);
+}
+
+// Decodes map[key] into `out` when the key is present; otherwise `out` keeps its default.
+template <class T>
+Result<void> decode_if_present(const ConfigTree& map, std::string_view key, T& out) {
+  const ConfigTree* found = map.find(key);
+  return found == nullptr ? Result<void>{} : decode_config(*found, out);
 }
 
 // Reads map[key] with `read`, or fails naming the missing key.
@@ -388,17 +395,10 @@ class ScenarioReader {
       if (!until) return std::unexpected(until.error());
       spec.until = *until;
     }
-    if (const ConfigTree* n = run.find("converge_within"); n && !decode_into(*n, spec.converge_within)) return last_error_;
-    if (const ConfigTree* n = run.find("restart_crashed"); n && !decode_into(*n, spec.restart_crashed)) return last_error_;
-    if (const ConfigTree* n = run.find("seed"); n && !decode_into(*n, spec.seed)) return last_error_;
+    if (auto ok = decode_if_present(run, "converge_within", spec.converge_within); !ok) return ok;
+    if (auto ok = decode_if_present(run, "restart_crashed", spec.restart_crashed); !ok) return ok;
+    if (auto ok = decode_if_present(run, "seed", spec.seed); !ok) return ok;
     return {};
-  }
-
-  template <class T>
-  bool decode_into(const ConfigTree& node, T& out) {
-    auto ok = decode_config(node, out);
-    if (!ok) last_error_ = std::unexpected(ok.error());
-    return ok.has_value();
   }
 
   Result<void> read_network(const ConfigTree& root) {
@@ -432,8 +432,7 @@ class ScenarioReader {
     if (!ends) return std::unexpected(ends.error());
     link.from = std::move(ends->first);
     link.to = std::move(ends->second);
-    if (const ConfigTree* n = node.find("symmetric"); n && !decode_into(*n, link.symmetric))
-      return std::unexpected(last_error_.error());
+    if (auto ok = decode_if_present(node, "symmetric", link.symmetric); !ok) return std::unexpected(ok.error());
     auto settings = read_link_settings(node);
     if (!settings) return std::unexpected(settings.error());
     if (!has_any_setting(*settings)) return node.error("a link override needs at least one of: " + join(kLinkSettingKeys));
@@ -585,12 +584,12 @@ class ScenarioReader {
     if (kinds->empty()) return node->find("kinds")->error("expected at least one kind");
     nemesis.kinds = *kinds;
     if (const ConfigTree* n = node->find("interval")) {
-      if (!decode_into(*n, nemesis.interval)) return last_error_;
+      if (auto ok = decode_config(*n, nemesis.interval); !ok) return ok;
       if (nemesis.interval.min.nanoseconds <= 0) return n->error("the shortest interval must be greater than 0");
     }
     if (auto ok = read_nemesis_window(*node, nemesis); !ok) return ok;
     if (const ConfigTree* n = node->find("crashed_max")) {
-      if (!decode_into(*n, nemesis.crashed_max)) return last_error_;
+      if (auto ok = decode_config(*n, nemesis.crashed_max); !ok) return ok;
       if (nemesis.crashed_max > scenario_.node_names.size())
         return n->error("crashed_max " + std::to_string(nemesis.crashed_max) + " exceeds the " +
                         std::to_string(scenario_.node_names.size()) + " nodes");
@@ -603,13 +602,13 @@ class ScenarioReader {
     const Duration until = scenario_.run.until;
     if (const ConfigTree* n = node.find("start")) {
       Duration start;
-      if (!decode_into(*n, start)) return last_error_;
+      if (auto ok = decode_config(*n, start); !ok) return ok;
       if (start >= until) return n->error("start " + format_duration(start) + " is not before run.until (" + format_duration(until) + ")");
       nemesis.start = Time{start.nanoseconds};
     }
     if (const ConfigTree* n = node.find("stop")) {
       Duration stop;
-      if (!decode_into(*n, stop)) return last_error_;
+      if (auto ok = decode_config(*n, stop); !ok) return ok;
       if (stop > until) return n->error("stop " + format_duration(stop) + " is after run.until (" + format_duration(until) + ")");
       if (stop.nanoseconds <= nemesis.start.nanoseconds) return n->error("stop " + format_duration(stop) + " is not after start");
       nemesis.stop = Time{stop.nanoseconds};
@@ -651,7 +650,6 @@ class ScenarioReader {
   const std::vector<std::string>& role_names_;
   Scenario scenario_;
   bool names_are_numbered_ = false;
-  Result<void> last_error_;
 };
 
 Result<std::string> read_file(const std::string& path) {

@@ -16,7 +16,7 @@ ConfigTree config_of(std::string_view yaml) {
 }
 }  // namespace
 
-TEST_CASE("apply_override replaces an existing scalar", "[scenario][override]") {
+TEST_CASE("scenario: apply_override replaces an existing scalar", "[scenario][override]") {
   ConfigTree config = config_of("name: x\nprotocol: p\ncluster:\n  nodes: 2\n  config: { bug: none, timeout: 1s }\n");
   REQUIRE(apply_override(config, "bug=commit_on_majority"));
   CHECK(config.find("bug")->scalar == "commit_on_majority");
@@ -26,7 +26,7 @@ TEST_CASE("apply_override replaces an existing scalar", "[scenario][override]") 
   CHECK(config.entries.size() == 2);
 }
 
-TEST_CASE("apply_override creates missing maps and parses YAML values", "[scenario][override]") {
+TEST_CASE("scenario: apply_override creates missing maps and parses YAML values", "[scenario][override]") {
   ConfigTree config = config_of("name: x\nprotocol: p\ncluster: { nodes: 2 }\n");
   REQUIRE(config.kind == Kind::null);
   REQUIRE(apply_override(config, " election.timeout = [150ms, 300ms] "));
@@ -40,7 +40,7 @@ TEST_CASE("apply_override creates missing maps and parses YAML values", "[scenar
   CHECK(config.find("election")->find("timeout")->items.at(0).scalar == "100ms");
 }
 
-TEST_CASE("apply_override rejects bad syntax and leaves the tree unchanged", "[scenario][override]") {
+TEST_CASE("scenario: apply_override rejects bad syntax and leaves the tree unchanged", "[scenario][override]") {
   ConfigTree config = config_of("name: x\nprotocol: p\ncluster:\n  nodes: 2\n  config: { bug: none, list: [1] }\n");
   const std::vector<std::pair<std::string, std::string>> bad{
       {"bug", "expected key=value"},

@@ -39,7 +39,7 @@ const T& action_at(const Scenario& s, std::size_t i) {
 
 }  // namespace
 
-TEST_CASE("full example: header, cluster and protocol sections", "[scenario]") {
+TEST_CASE("scenario: full example: header, cluster and protocol sections", "[scenario]") {
   const Scenario s = parse_full();
   CHECK(s.name == "canary_rollout");
   CHECK(s.description == "Coordinator crashes mid-commit");
@@ -57,7 +57,7 @@ TEST_CASE("full example: header, cluster and protocol sections", "[scenario]") {
   CHECK(s.checks == std::vector<std::string>{"atomicity", "agreement"});
 }
 
-TEST_CASE("full example: network and link overrides", "[scenario]") {
+TEST_CASE("scenario: full example: network and link overrides", "[scenario]") {
   const Scenario s = parse_full();
   const NetworkSpec& n = s.network;
   CHECK(n.latency == LatencyModel{LatencyModel::Shape::uniform, 1_ms, 10_ms, Ratio{3, 2}});
@@ -88,7 +88,7 @@ TEST_CASE("full example: network and link overrides", "[scenario]") {
   CHECK(n.links[2].settings.latency == LatencyModel{LatencyModel::Shape::exponential, 3_ms, 3_ms, Ratio{3, 2}});
 }
 
-TEST_CASE("full example: faults are sorted stably by time", "[scenario]") {
+TEST_CASE("scenario: full example: faults are sorted stably by time", "[scenario]") {
   const Scenario s = parse_full();
   REQUIRE(s.faults.size() == 12);
   // File order: 2s 3s 3s 4s 2s 2s 0 6s 1s 1s 1.5s 1s -> stable sort by `at`.
@@ -104,7 +104,7 @@ TEST_CASE("full example: faults are sorted stably by time", "[scenario]") {
   CHECK(s.faults[4].at == Time{1'500'000'000});
 }
 
-TEST_CASE("full example: every fault action", "[scenario]") {
+TEST_CASE("scenario: full example: every fault action", "[scenario]") {
   const Scenario s = parse_full();
   const auto& one_way = action_at<OneWayPartition>(s, 0);
   CHECK(texts(one_way.from) == std::vector<std::string>{"a"});
@@ -150,7 +150,7 @@ TEST_CASE("full example: every fault action", "[scenario]") {
   CHECK(std::holds_alternative<Heal>(s.faults[11].action));
 }
 
-TEST_CASE("full example: nemesis, run and expectations", "[scenario]") {
+TEST_CASE("scenario: full example: nemesis, run and expectations", "[scenario]") {
   const Scenario s = parse_full();
   REQUIRE(s.nemesis);
   CHECK(s.nemesis->kinds.size() == 8);
@@ -180,7 +180,7 @@ TEST_CASE("full example: nemesis, run and expectations", "[scenario]") {
   CHECK((e[5].statistic == "p90" && e[5].bound == (1500_ms).nanoseconds));
 }
 
-TEST_CASE("minimal scenario takes every default", "[scenario]") {
+TEST_CASE("scenario: minimal scenario takes every default", "[scenario]") {
   auto s = parse_scenario("name: m\nprotocol: p\ncluster: { nodes: 3 }\n", "", {});
   REQUIRE(s);
   CHECK(s->node_names == std::vector<std::string>{"n0", "n1", "n2"});
@@ -205,7 +205,7 @@ TEST_CASE("minimal scenario takes every default", "[scenario]") {
   CHECK(s->expectations.empty());
 }
 
-TEST_CASE("nemesis defaults", "[scenario]") {
+TEST_CASE("scenario: nemesis defaults", "[scenario]") {
   auto s = parse_scenario("name: m\nprotocol: p\ncluster: { nodes: 3 }\nnemesis: { kinds: [crash] }\n", "", {});
   REQUIRE(s);
   REQUIRE(s->nemesis);
@@ -215,7 +215,7 @@ TEST_CASE("nemesis defaults", "[scenario]") {
   CHECK(s->nemesis->crashed_max == 1);
 }
 
-TEST_CASE("selector forms and probability forms", "[scenario]") {
+TEST_CASE("scenario: selector forms and probability forms", "[scenario]") {
   auto s = parse_scenario(R"(name: m
 protocol: p
 cluster: { nodes: 2 }
@@ -232,7 +232,7 @@ faults:
   CHECK(partition.groups[0][0].path == "faults[0].partition[0]");
 }
 
-TEST_CASE("load_scenario reads a file and names it in errors", "[scenario]") {
+TEST_CASE("scenario: load_scenario reads a file and names it in errors", "[scenario]") {
   const auto dir = std::filesystem::temp_directory_path() / "faultline_scenario_test";
   std::filesystem::create_directories(dir);
   const std::string good = (dir / "good.yaml").string();
@@ -261,7 +261,7 @@ TEST_CASE("load_scenario reads a file and names it in errors", "[scenario]") {
   std::filesystem::remove_all(dir);
 }
 
-TEST_CASE("peek_protocol reads only the protocol key", "[scenario]") {
+TEST_CASE("scenario: peek_protocol reads only the protocol key", "[scenario]") {
   CHECK(peek_protocol("protocol: raft\nfaults: [garbage that the full parser rejects]\n", "") == "raft");
   auto missing = peek_protocol("name: x\n", "f.yaml");
   REQUIRE_FALSE(missing);
@@ -271,7 +271,7 @@ TEST_CASE("peek_protocol reads only the protocol key", "[scenario]") {
   CHECK_FALSE(peek_protocol("protocol: [a]", ""));
 }
 
-TEST_CASE("anchors and aliases reuse settings", "[scenario]") {
+TEST_CASE("scenario: anchors and aliases reuse settings", "[scenario]") {
   auto s = parse_scenario(R"(name: m
 protocol: p
 cluster: { nodes: 3 }
@@ -284,4 +284,26 @@ network:
   REQUIRE(s->network.links.size() == 2);
   CHECK(s->network.links[1].settings.latency == s->network.links[0].settings.latency);
   CHECK(s->network.links[1].from[0].path == "network.links[1].from");
+}
+
+TEST_CASE("scenario: the DESIGN.md section 7 example parses", "[scenario]") {
+  auto s = parse_scenario(R"(name: raft_leader_isolated
+protocol: raft
+cluster: { nodes: 5, config: { election_timeout: [150ms, 300ms], heartbeat: 50ms } }
+network: { latency: { uniform: [1ms, 10ms] }, drop: 1/100, duplicate: 1/1000 }
+workload: { clients: 3, requests: 200, mix: { put: 1/2, get: 1/2 }, keys: 8 }
+faults:
+  - { at: 2s, partition: [[leader], [rest]] }
+  - { at: 6s, heal: all }
+run: { until: 20s, converge_within: 5s }
+checks: [election_safety, log_matching, linearizable, converged]
+expect: { failover: { p99: "< 600ms" } }
+)", "scenarios/raft/leader_isolated.yaml", {"leader", "follower", "candidate"});
+  if (!s) FAIL(s.error().to_string());
+  CHECK(s->source_path == "scenarios/raft/leader_isolated.yaml");
+  CHECK(s->node_names.size() == 5);
+  CHECK(s->network.duplicate == Ratio{1, 1000});
+  CHECK(s->run.until == 20_s);
+  CHECK(std::get<Partition>(s->faults[0].action).groups[0][0].text == "leader");
+  CHECK(s->expectations.at(0).metric == "failover");
 }

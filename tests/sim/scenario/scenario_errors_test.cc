@@ -91,7 +91,7 @@ const std::vector<BadCase>& bad_cases() {
 
 }  // namespace
 
-TEST_CASE("malformed scenarios name the path and line", "[scenario][errors]") {
+TEST_CASE("scenario: malformed scenarios name the path and line", "[scenario][errors]") {
   for (const BadCase& c : bad_cases()) {
     DYNAMIC_SECTION(c.label) {
       auto parsed = parse_scenario(c.text, "", kRoles);
@@ -104,7 +104,7 @@ TEST_CASE("malformed scenarios name the path and line", "[scenario][errors]") {
   }
 }
 
-TEST_CASE("the origin prefixes every error", "[scenario][errors]") {
+TEST_CASE("scenario: the origin prefixes every error", "[scenario][errors]") {
   auto parsed = parse_scenario(std::string(kHeader) + "faults:\n  - { at: 1s, crash: n9 }\n", "scenarios/x.yaml", kRoles);
   REQUIRE_FALSE(parsed);
   CHECK(parsed.error().where == "scenarios/x.yaml: faults[0].crash");
@@ -119,7 +119,7 @@ TEST_CASE("the origin prefixes every error", "[scenario][errors]") {
   CHECK_THAT(syntax.error().to_string(), Catch::StartsWith("s.yaml (line "));
 }
 
-TEST_CASE("deep nesting and alias bombs fail fast instead of crashing", "[scenario][errors]") {
+TEST_CASE("scenario: deep nesting and alias bombs fail fast instead of crashing", "[scenario][errors]") {
   const std::string deep = "a: " + std::string(100'000, '[') + std::string(100'000, ']') + "\n";
   auto nested = parse_scenario(deep, "", kRoles);
   REQUIRE_FALSE(nested);

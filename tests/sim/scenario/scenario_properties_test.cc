@@ -149,11 +149,11 @@ bool same_shape(const ConfigTree& a, const ConfigTree& b) {
 
 }  // namespace
 
-TEST_CASE("the full example is valid (the mutation seed)", "[scenario][property]") {
+TEST_CASE("scenario: the full example is valid (the mutation seed)", "[scenario][property]") {
   REQUIRE(parse_scenario(kFullExample, "", kRoles));
 }
 
-TEST_CASE("parse_scenario is total", "[scenario][property]") {
+TEST_CASE("scenario: parse_scenario is total", "[scenario][property]") {
   rc::prop("on arbitrary strings", [](const std::string& text) { require_total(text); });
 
   rc::prop("on YAML-looking noise", [] {
@@ -166,7 +166,7 @@ TEST_CASE("parse_scenario is total", "[scenario][property]") {
   });
 }
 
-TEST_CASE("parse_yaml round-trips generated documents", "[scenario][property]") {
+TEST_CASE("scenario: parse_yaml round-trips generated documents", "[scenario][property]") {
   rc::prop("paths, lines, kinds and text survive", [] {
     ConfigTree tree = generate(*rc::gen::inRange(1, 5));
     if (tree.kind == Kind::scalar) {

@@ -10,7 +10,7 @@ using namespace faultline::scenario;
 using Kind = ConfigTree::Kind;
 }  // namespace
 
-TEST_CASE("parse_yaml gives paths and lines to every node", "[scenario][yaml]") {
+TEST_CASE("scenario: parse_yaml gives paths and lines to every node", "[scenario][yaml]") {
   auto tree = parse_yaml(R"(top: 1
 nested:
   list:
@@ -45,7 +45,7 @@ nested:
   CHECK(nested.find("quoted")->scalar == "~");
 }
 
-TEST_CASE("parse_yaml keeps document order and scalar text", "[scenario][yaml]") {
+TEST_CASE("scenario: parse_yaml keeps document order and scalar text", "[scenario][yaml]") {
   auto tree = parse_yaml("z: 1\na: '0.50'\nm: |\n  two\n  lines\n", "");
   REQUIRE(tree);
   REQUIRE(tree->entries.size() == 3);
@@ -55,7 +55,7 @@ TEST_CASE("parse_yaml keeps document order and scalar text", "[scenario][yaml]")
   CHECK(tree->entries[2].second.scalar == "two\nlines\n");
 }
 
-TEST_CASE("aliases expand to copies with the alias's paths", "[scenario][yaml]") {
+TEST_CASE("scenario: aliases expand to copies with the alias's paths", "[scenario][yaml]") {
   auto tree = parse_yaml("base: &b { drop: 1/10, to: [x] }\nlinks:\n  - *b\n", "");
   REQUIRE(tree);
   const ConfigTree& copy = tree->find("links")->items.at(0);
@@ -68,7 +68,7 @@ TEST_CASE("aliases expand to copies with the alias's paths", "[scenario][yaml]")
   CHECK(copy.find("drop")->line == 1);  // inner nodes point at the anchor's text
 }
 
-TEST_CASE("parse_yaml rejects duplicate keys at any depth", "[scenario][yaml]") {
+TEST_CASE("scenario: parse_yaml rejects duplicate keys at any depth", "[scenario][yaml]") {
   auto flat = parse_yaml("a: 1\nb: 2\na: 3\n", "f.yaml");
   REQUIRE_FALSE(flat);
   CHECK(flat.error().where == "f.yaml: a");
@@ -79,7 +79,7 @@ TEST_CASE("parse_yaml rejects duplicate keys at any depth", "[scenario][yaml]") 
   CHECK_THAT(flow.error().what, Catch::Contains("duplicate key 'k'"));
 }
 
-TEST_CASE("parse_yaml rejects binary input before yaml-cpp sees it", "[scenario][yaml]") {
+TEST_CASE("scenario: parse_yaml rejects binary input before yaml-cpp sees it", "[scenario][yaml]") {
   const std::string utf16 = std::string("\xff\xfe", 2) + std::string("a\0:\0 \0001\0", 8);
   auto bom = parse_yaml(utf16, "");
   REQUIRE_FALSE(bom);

@@ -48,7 +48,7 @@ CutMatrix random_cuts() {
 
 }  // namespace
 
-TEST_CASE("no cuts: one component, everyone reaches everyone", "[topology]") {
+TEST_CASE("topology: no cuts: one component, everyone reaches everyone", "[topology]") {
   const Reachability r{CutMatrix(4)};
   CHECK(r.is_connected());
   CHECK(r.components() == std::vector<Component>{ids({0, 1, 2, 3})});
@@ -57,7 +57,7 @@ TEST_CASE("no cuts: one component, everyone reaches everyone", "[topology]") {
     for (std::uint32_t b = 0; b < 4; ++b) CHECK(r.reachable(NodeId{a}, NodeId{b}));
 }
 
-TEST_CASE("symmetric partition splits into sorted components", "[topology]") {
+TEST_CASE("topology: symmetric partition splits into sorted components", "[topology]") {
   CutMatrix cuts(5);
   cuts.cut_between(ids({3, 0}), ids({1, 2, 4}));
   const Reachability r{cuts};
@@ -70,7 +70,7 @@ TEST_CASE("symmetric partition splits into sorted components", "[topology]") {
   CHECK_FALSE(r.reachable(NodeId{2}, NodeId{3}));
 }
 
-TEST_CASE("isolating one node leaves the rest connected", "[topology]") {
+TEST_CASE("topology: isolating one node leaves the rest connected", "[topology]") {
   CutMatrix cuts(4);
   cuts.cut_between(ids({2}), ids({0, 1, 3}));
   const Reachability r{cuts};
@@ -79,7 +79,7 @@ TEST_CASE("isolating one node leaves the rest connected", "[topology]") {
   CHECK_FALSE(r.reachable(NodeId{2}, NodeId{0}));
 }
 
-TEST_CASE("multi-hop: a cut direct link is bypassed through a relay", "[topology]") {
+TEST_CASE("topology: multi-hop: a cut direct link is bypassed through a relay", "[topology]") {
   CutMatrix cuts(3);
   cuts.set_cut(NodeId{0}, NodeId{2}, true);
   cuts.set_cut(NodeId{2}, NodeId{0}, true);
@@ -88,7 +88,7 @@ TEST_CASE("multi-hop: a cut direct link is bypassed through a relay", "[topology
   CHECK(r.is_connected());
 }
 
-TEST_CASE("one-way cut: strong and weak components differ", "[topology]") {
+TEST_CASE("topology: one-way cut: strong and weak components differ", "[topology]") {
   // Only links 0 -> 1 and 1 -> 2 are up.
   const Reachability r(3, [](NodeId from, NodeId to) { return to.value != from.value + 1; });
   CHECK(r.reachable(NodeId{0}, NodeId{2}));
@@ -100,7 +100,7 @@ TEST_CASE("one-way cut: strong and weak components differ", "[topology]") {
   CHECK(r.reachable_from(NodeId{1}) == std::vector<bool>{false, true, true});
 }
 
-TEST_CASE("edge sizes: zero and one node", "[topology]") {
+TEST_CASE("topology: edge sizes: zero and one node", "[topology]") {
   CHECK(Reachability{CutMatrix(0)}.is_connected());
   CHECK(Reachability{CutMatrix(0)}.components().empty());
   const Reachability one{CutMatrix(1)};
@@ -109,7 +109,7 @@ TEST_CASE("edge sizes: zero and one node", "[topology]") {
   CHECK(one.reachable(NodeId{0}, NodeId{0}));
 }
 
-TEST_CASE("reachable agrees with a reference BFS", "[topology][property]") {
+TEST_CASE("topology: reachable agrees with a reference BFS", "[topology][property]") {
   rc::prop("over random cut matrices", [] {
     const CutMatrix cuts = random_cuts();
     const Reachability r{cuts};
