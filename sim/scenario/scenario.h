@@ -34,7 +34,7 @@ struct LatencyModel {
   enum class Shape { fixed, uniform, exponential, pareto };
   Shape shape = Shape::uniform;
   Duration low = Duration::from_milliseconds(1);    // fixed: the value; uniform: min; exponential: mean; pareto: scale
-  Duration high = Duration::from_milliseconds(10);  // uniform: max; pareto: cap
+  Duration high = Duration::from_milliseconds(10);  // uniform: max; pareto: cap; fixed, exponential: == low
   Ratio pareto_shape{3, 2};                         // pareto: tail index alpha (smaller = heavier)
   friend bool operator==(const LatencyModel&, const LatencyModel&) = default;
 };
