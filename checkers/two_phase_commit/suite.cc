@@ -1,4 +1,4 @@
-#include "checkers/two_phase_commit/check_suite.h"
+#include "checkers/two_phase_commit/suite.h"
 
 #include <algorithm>
 #include <map>

@@ -10,7 +10,7 @@
 #include <optional>
 #include <string>
 
-#include "protocols/two_phase_commit/two_phase_commit.h"
+#include "protocols/two_phase_commit/protocol.h"
 #include "sim/core/property.h"
 #include "sim/engine/run_record.h"
 

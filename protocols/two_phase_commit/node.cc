@@ -9,7 +9,7 @@
 #include <algorithm>
 
 #include "protocols/two_phase_commit/log.h"
-#include "protocols/two_phase_commit/two_phase_commit.h"
+#include "protocols/two_phase_commit/protocol.h"
 #include "sim/core/assert.h"
 
 namespace faultline::two_phase_commit {

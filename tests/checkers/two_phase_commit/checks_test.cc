@@ -3,7 +3,7 @@
 #include <catch2/catch.hpp>
 #include <rapidcheck/catch.h>
 
-#include "checkers/two_phase_commit/check_suite.h"
+#include "checkers/two_phase_commit/suite.h"
 #include "tests/protocols/two_phase_commit/harness.h"
 
 namespace faultline::two_phase_commit {

@@ -4,7 +4,7 @@
 #include <catch2/catch.hpp>
 #include <rapidcheck/catch.h>
 
-#include "checkers/two_phase_commit/check_suite.h"
+#include "checkers/two_phase_commit/suite.h"
 #include "sim/core/describe.h"
 #include "tests/protocols/two_phase_commit/harness.h"
 

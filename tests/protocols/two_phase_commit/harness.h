@@ -15,7 +15,7 @@
 #include <vector>
 
 #include "protocols/two_phase_commit/log.h"
-#include "protocols/two_phase_commit/two_phase_commit.h"
+#include "protocols/two_phase_commit/protocol.h"
 #include "sim/core/apply.h"
 #include "sim/core/property.h"
 

@@ -2,7 +2,7 @@
 #include <catch2/catch.hpp>
 #include <rapidcheck/catch.h>
 
-#include "protocols/two_phase_commit/two_phase_commit.h"
+#include "protocols/two_phase_commit/protocol.h"
 
 namespace faultline::two_phase_commit {
 namespace {
