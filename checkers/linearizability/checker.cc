@@ -4,6 +4,7 @@
 #include <limits>
 #include <map>
 #include <memory>
+#include <tuple>
 
 #include <fmt/format.h>
 
@@ -52,6 +53,7 @@ namespace {
 
 constexpr std::int64_t infinite_ns = std::numeric_limits<std::int64_t>::max();
 constexpr std::int32_t no_entry = -1;
+constexpr std::uint32_t no_twin = std::numeric_limits<std::uint32_t>::max();
 
 std::uint64_t splitmix64(std::uint64_t x) {
   x += 0x9e3779b97f4a7c15ULL;
@@ -116,6 +118,7 @@ class EntryList {
   std::int32_t next(std::int32_t e) const { return next_[e]; }
   bool is_call(std::int32_t e) const { return is_call_[e] != 0; }
   std::uint32_t op(std::int32_t e) const { return op_[e]; }
+  std::int32_t return_entry(std::int32_t call) const { return match_[call]; }  // 0: none
 
   void lift(std::int32_t call) {
     unlink(call);
@@ -174,9 +177,11 @@ class Search final : public PartitionSearch {
         bits_(std::max<std::size_t>(1, (ops_.size() + 63) / 64), 0),
         zobrist_(ops_.size()),
         memo_(bits_.size()),
-        state_(model_.initial()) {
+        state_(model_.initial()),
+        invoke_ns_(invoke_ns) {
     for (std::size_t i = 0; i < ops_.size(); ++i) zobrist_[i] = splitmix64(i * 2 + 1);
     for (const CompiledOp& op : ops_) completed_left_ += op.completed ? 1 : 0;
+    find_twins();
     stack_.reserve(ops_.size());
     entry_ = list_.first();
   }
@@ -198,7 +203,7 @@ class Search final : public PartitionSearch {
       if (entry_ != no_entry && list_.is_call(entry_)) {
         const std::uint32_t op = list_.op(entry_);
         State next_state{};
-        if (!model_.step(state_, ops_[op], next_state)) {
+        if (!model_.step(state_, ops_[op], next_state) || dominated(op, next_state)) {
           entry_ = list_.next(entry_);
           continue;
         }
@@ -220,6 +225,7 @@ class Search final : public PartitionSearch {
           list_.lift(entry_);
           if (ops_[op].completed) --completed_left_;
           entry_ = list_.first();
+          guard_valid_ = false;
           continue;
         }
         bits_[op >> 6] &= ~mask;
@@ -250,12 +256,14 @@ class Search final : public PartitionSearch {
       if (stack_.empty()) return false;
       const Frame frame = stack_.back();
       stack_.pop_back();
+      prefix_low_water_ = std::min(prefix_low_water_, stack_.size());
       const std::uint32_t op = list_.op(frame.entry);
       state_ = frame.state;
       bits_[op >> 6] &= ~(std::uint64_t{1} << (op & 63));
       bits_hash_ ^= zobrist_[op];
       list_.unlift(frame.entry);
       if (ops_[op].completed) ++completed_left_;
+      guard_valid_ = false;
       if (!frame.read_only) {
         entry_ = list_.next(frame.entry);
         return true;
@@ -263,12 +271,89 @@ class Search final : public PartitionSearch {
     }
   }
 
+  // Pruning rules that skip a legal candidate because another branch covers it. Each is a
+  // dominance argument; none can hide a linearization.
+  bool dominated(std::uint32_t op, const State& next_state) {
+    const CompiledOp& candidate = ops_[op];
+    if (!candidate.completed) {
+      // An outcome-unknown op that changes nothing: leaving it unplaced keeps strictly more options.
+      if (M::encode(next_state) == M::encode(state_)) return true;
+      // Interchangeable twins (same op, both invoked, no return): place them in invoke order only.
+      if (twin_before_[op] != no_twin && !is_linearized(twin_before_[op])) return true;
+    }
+    // After an outcome-unknown op, a blind op (whose result ignores the state) makes it invisible:
+    // the configuration with the unknown op still unplaced is reached from the frame below and
+    // dominates this one.
+    if (M::blind(candidate) && !stack_.empty() && !ops_[list_.op(stack_.back().entry)].completed) return true;
+    if constexpr (requires(M& m, State s) { m.may_grow_into(s, candidate); M::resets(candidate); M::after_reset(candidate); }) {
+      if (!M::read_only(candidate) && !M::resets(candidate)) {
+        const std::uint32_t read = guard_read();
+        if (read != no_twin && !model_.may_grow_into(next_state, ops_[read])) return true;
+      }
+    }
+    return false;
+  }
+
+  // For monotone models: an unplaced completed read r that no unplaced reset can "feed", i.e.
+  // every reset invoked before r returns has a value that cannot grow into r's result. Then the
+  // state after the candidate must itself grow into r's result (the last reset before r, if
+  // any, would have to be one of those). Scans a bounded window from the head for the first
+  // such read; cached per configuration.
+  std::uint32_t guard_read() {
+    if (guard_valid_) return guard_read_;
+    guard_valid_ = true;
+    guard_read_ = no_twin;
+    if constexpr (requires(const CompiledOp& op) { M::resets(op); M::after_reset(op); }) {
+      constexpr int window_entries = 256;
+      resets_seen_.clear();
+      int scanned = 0;
+      for (std::int32_t e = list_.first(); e != no_entry && scanned < window_entries; e = list_.next(e), ++scanned) {
+        const std::uint32_t op = list_.op(e);
+        if (list_.is_call(e)) {
+          if (M::resets(ops_[op])) resets_seen_.push_back(op);
+          continue;
+        }
+        if (!M::read_only(ops_[op])) continue;
+        bool fed = false;
+        for (std::uint32_t reset : resets_seen_)
+          fed = fed || model_.may_grow_into(M::after_reset(ops_[reset]), ops_[op]);
+        if (!fed) {
+          guard_read_ = op;
+          break;
+        }
+      }
+    }
+    return guard_read_;
+  }
+
+  bool is_linearized(std::uint32_t op) const { return (bits_[op >> 6] >> (op & 63)) & 1; }
+
+  // twin_before_[c]: the latest earlier-invoked outcome-unknown op identical to c, or no_twin.
+  void find_twins() {
+    twin_before_.assign(ops_.size(), no_twin);
+    std::map<std::tuple<OpKind, std::uint32_t, std::uint32_t>, std::uint32_t> last;
+    std::vector<std::uint32_t> order;
+    for (std::uint32_t i = 0; i < ops_.size(); ++i)
+      if (!ops_[i].completed) order.push_back(i);
+    std::stable_sort(order.begin(), order.end(),
+                     [&](std::uint32_t a, std::uint32_t b) { return invoke_ns_[a] < invoke_ns_[b]; });
+    for (std::uint32_t i : order) {
+      const auto key = std::make_tuple(ops_[i].kind, ops_[i].argument, ops_[i].argument2);
+      auto it = last.find(key);
+      if (it != last.end()) twin_before_[i] = it->second;
+      last[key] = i;
+    }
+  }
+
   // Remembers the deepest point reached, for the explanation.
   void record_if_deeper() {
     if (static_cast<std::int64_t>(stack_.size()) <= best_depth_) return;
     best_depth_ = static_cast<std::int64_t>(stack_.size());
-    outcome.prefix.clear();
-    for (const Frame& frame : stack_) outcome.prefix.push_back(list_.op(frame.entry));
+    // Only the part of the stack popped since the last record can differ: copy just that, so
+    // recording stays linear overall even on long histories.
+    outcome.prefix.resize(std::min(prefix_low_water_, outcome.prefix.size()));
+    for (std::size_t i = outcome.prefix.size(); i < stack_.size(); ++i) outcome.prefix.push_back(list_.op(stack_[i].entry));
+    prefix_low_water_ = stack_.size();
     outcome.state_after_prefix = model_.describe(state_);
     outcome.candidates.clear();
     std::int32_t e = list_.first();
@@ -293,6 +378,12 @@ class Search final : public PartitionSearch {
   std::size_t completed_left_ = 0;
   std::uint64_t states_ = 0;
   std::int64_t best_depth_ = -1;
+  std::vector<std::int64_t> invoke_ns_;
+  std::vector<std::uint32_t> twin_before_;
+  bool guard_valid_ = false;
+  std::uint32_t guard_read_ = no_twin;
+  std::vector<std::uint32_t> resets_seen_;
+  std::size_t prefix_low_water_ = 0;  // stack_[0, this) still equals outcome.prefix's start
 };
 
 template <Model M>

@@ -14,6 +14,11 @@
 //   * `read_only(op)` is true only for operations that leave EVERY state unchanged; the search
 //     places a legal read-only candidate without trying alternatives (always safe, see
 //     checker.cc), so a wrong `true` would make the checker miss linearizations.
+//   * `blind(op)`: the op is legal in every state and its next state does not depend on the
+//     state (a register write, a put). Again a wrong `true` could hide linearizations.
+//   * optional, for models whose state only grows except through "reset" ops:
+//     `resets(op)` and `may_grow_into(state, read)` (false only if no sequence of non-reset
+//     ops leads from state to one where read is legal). See model_append_list.h.
 // Adding a model is one small header (see model_register.h) plus a line in checker.cc.
 #pragma once
 
@@ -75,6 +80,7 @@ concept Model = requires(M& model, const M& const_model, typename M::State state
   { model.step(state, op, next) } -> std::same_as<bool>;
   { M::encode(state) } -> std::same_as<std::uint64_t>;
   { M::read_only(op) } -> std::same_as<bool>;
+  { M::blind(op) } -> std::same_as<bool>;
   { const_model.describe(state) } -> std::same_as<std::string>;
 };
 

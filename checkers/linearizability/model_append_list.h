@@ -7,6 +7,7 @@
 // only the first time a new string is built.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <string>
 #include <unordered_map>
@@ -49,6 +50,17 @@ class AppendListModel {
 
   static std::uint64_t encode(State state) { return state; }
   static bool read_only(const CompiledOp& op) { return op.kind == OpKind::read; }
+  static bool blind(const CompiledOp& op) { return op.kind == OpKind::write; }
+  // Only a put (write) can shrink or change the string; appends extend it. So without a put in
+  // between, a read can only become legal if the current string is a prefix of its result.
+  static bool resets(const CompiledOp& op) { return op.kind == OpKind::write; }
+  static State after_reset(const CompiledOp& reset) { return reset.argument; }
+  bool may_grow_into(State state, const CompiledOp& read) const {
+    const std::string& have = values_->text(state);
+    const std::string& want = values_->text(read.result);
+    return have.size() <= want.size() && std::equal(have.begin(), have.end(), want.begin());
+  }
+
   std::string describe(State state) const { return "\"" + values_->text(state) + "\""; }
 
  private:

@@ -68,6 +68,7 @@ class RegisterModelT {
 
   static std::uint64_t encode(State state) { return state; }
   static bool read_only(const CompiledOp& op) { return op.kind == OpKind::read; }
+  static bool blind(const CompiledOp& op) { return op.kind == OpKind::write; }
   std::string describe(State state) const { return describe_tagged(*values_, state); }
 
  private:
