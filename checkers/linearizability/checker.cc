@@ -160,6 +160,7 @@ class PartitionSearch {
   virtual std::uint64_t states() const = 0;
   virtual std::uint64_t memo_bytes() const = 0;
   virtual void release_memory() = 0;
+  virtual void record_stop() = 0;  // remember where the search stood when a budget stopped it
   SearchOutcome outcome;
 };
 
@@ -189,6 +190,7 @@ class Search final : public PartitionSearch {
   std::uint64_t states() const override { return states_; }
   std::uint64_t memo_bytes() const override { return memo_.bytes(); }
   void release_memory() override { memo_ = MemoTable(1); }
+  void record_stop() override { record_if_deeper(); }
 
   SearchStatus advance(std::uint64_t new_states, std::uint64_t memory_bytes,
                        const std::optional<std::chrono::steady_clock::time_point>& deadline) override {
@@ -460,6 +462,7 @@ Result<Report> check_history(const History& history, ModelKind model, const Chec
       const std::uint64_t before = searches[k]->states();
       if (states_left == 0) {
         status[k] = SearchStatus::budget;
+        searches[k]->record_stop();
         report.unknown_reason = fmt::format("the state budget of {} was exhausted", options.max_states);
       } else {
         status[k] = searches[k]->advance(std::min(quantum, states_left), memory_left, options.deadline);
@@ -522,7 +525,8 @@ std::string explain(const History& history, const Report& report) {
   for (std::size_t i = skip; i < part.longest_prefix.size(); ++i)
     text += fmt::format("  {:>4}. {}\n", i + 1, describe_operation(history.operations[part.longest_prefix[i]]));
   text += fmt::format("state after the prefix: {}\n", part.state_after_prefix);
-  text += "operations that could not be placed next:\n";
+  text += report.verdict == Verdict::unknown ? "candidates at that point (search unfinished):\n"
+                                             : "operations that could not be placed next:\n";
   for (const Candidate& c : part.candidates)
     text += fmt::format("  {}  [{}]\n", describe_operation(history.operations[c.operation]),
                         c.legal_here ? "legal here, but no linearization continues from it"
