@@ -21,6 +21,10 @@ Result<LoadedScenario<P>> bind_scenario(scenario::Scenario parsed, const CheckSu
       return std::unexpected(Error{parsed.config.path, parsed.config.line, status.error().to_string()});
   }
   if (auto status = decode_config(parsed.workload, loaded.workload); !status) return std::unexpected(status.error());
+  if constexpr (requires(const typename P::WorkloadConfig& w, std::uint32_t n) { w.validate(n); }) {
+    if (auto status = loaded.workload.validate(static_cast<std::uint32_t>(parsed.node_names.size())); !status)
+      return std::unexpected(Error{parsed.workload.path, parsed.workload.line, status.error().to_string()});
+  }
   for (std::size_t i = 0; i < parsed.faults.size(); ++i) {
     const auto* input = std::get_if<scenario::OperatorInput>(&parsed.faults[i].action);
     if (input == nullptr) continue;

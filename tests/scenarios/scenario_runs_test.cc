@@ -1,0 +1,127 @@
+// Scenario-level tests through the protocol registry (the same path as `faultline run`):
+// each bug switch is caught by the named checker within a stated number of seeds and the
+// correct protocol passes the same seeds; any generated fault schedule keeps 2PC's safety
+// properties; the same seed gives the same fingerprint.
+#include <catch2/catch.hpp>
+#include <rapidcheck/catch.h>
+
+#include <set>
+
+#include "checkers/two_phase_commit/suite.h"
+#include "protocols/two_phase_commit/protocol.h"
+#include "sim/engine/binding.h"
+#include "tests/support/scenario_gen.h"
+#include "tools/faultline/registry.h"
+
+using namespace faultline;
+
+namespace {
+
+std::string scenario_path(const std::string& name) {
+  return std::string(FAULTLINE_SOURCE_DIR) + "/scenarios/two_phase_commit/" + name + ".yaml";
+}
+
+cli::BoundScenario load(const std::string& name, const std::string& bug) {
+  auto bound = cli::load_scenario_file(scenario_path(name), {"bug=" + bug});
+  if (!bound) FAIL(bound.error().to_string());
+  return std::move(*bound);
+}
+
+struct SeedSweep {
+  std::optional<std::uint64_t> first_failing_seed;
+  std::set<std::string> failed_checks;  // over the failing runs
+  std::size_t failures = 0;
+};
+
+SeedSweep sweep(const cli::BoundScenario& bound, std::uint64_t seeds) {
+  SeedSweep result;
+  for (std::uint64_t seed = 1; seed <= seeds; ++seed) {
+    RunOptions options;
+    options.seed = seed;
+    options.wire_check = true;
+    const RunOutcome outcome = bound.run(options);
+    if (outcome.status == RunStatus::passed) continue;
+    ++result.failures;
+    if (!result.first_failing_seed) result.first_failing_seed = seed;
+    for (const auto& v : outcome.verdicts)
+      if (!v.passed) result.failed_checks.insert(v.name);
+  }
+  return result;
+}
+
+}  // namespace
+
+// Each row: a known-wrong variant, a bundled scenario that exposes it, the checkers allowed to
+// name it, and the seed budget (the first failing seed must come within it).
+TEST_CASE("every 2PC bug switch is caught by the right checker within the stated seeds") {
+  struct Row {
+    std::string bug, scenario;
+    std::set<std::string> checks;
+    std::uint64_t seeds_max;
+  };
+  const std::vector<Row> rows = {
+      {"commit_on_majority", "participant_votes_no", {"atomicity", "validity"}, 5},
+      {"commit_on_majority", "degraded_health_aborts_stage", {"atomicity", "validity"}, 5},
+      {"forget_vote_on_restart", "participant_crash_during_prepare", {"validity", "atomicity"}, 5},
+      {"forget_vote_on_restart", "restart_log_replay", {"validity", "atomicity"}, 5},
+  };
+  for (const auto& row : rows) {
+    INFO(row.bug << " on " << row.scenario);
+    const SeedSweep buggy = sweep(load(row.scenario, row.bug), row.seeds_max);
+    REQUIRE(buggy.first_failing_seed.has_value());
+    for (const auto& check : buggy.failed_checks) CHECK(row.checks.count(check) == 1);
+    const SeedSweep correct = sweep(load(row.scenario, "none"), 50);
+    CHECK(correct.failures == 0);
+  }
+}
+
+TEST_CASE("a failing seed reproduces its fingerprint and its violation") {
+  const auto bound = load("participant_votes_no", "commit_on_majority");
+  RunOptions options;
+  options.seed = 3;
+  const RunOutcome a = bound.run(options);
+  const RunOutcome b = bound.run(options);
+  CHECK(a.status == RunStatus::safety_violation);
+  CHECK(a.fingerprint == b.fingerprint);
+  CHECK(a.failure == b.failure);
+}
+
+namespace {
+
+// The 2PC run for a generated scenario: default config (optionally a bug), default workload.
+RunOutcome run_two_phase_commit(scenario::Scenario s, std::uint64_t seed, two_phase_commit::Bug bug) {
+  s.protocol = "two_phase_commit";
+  LoadedScenario<TwoPhaseCommit> loaded;
+  loaded.scenario = std::move(s);
+  loaded.config.bug = bug;
+  const auto suite = two_phase_commit::check_suite(loaded.config);
+  RunOptions options;
+  options.seed = seed;
+  options.wire_check = true;
+  return run_simulation(loaded, suite, options);
+}
+
+}  // namespace
+
+TEST_CASE("any generated fault schedule keeps the 2PC safety properties") {
+  rc::prop("no always-property or history check fails with bug=none", [] {
+    auto s = *faultline::testing::gen_scenario(2, 6, Duration::from_seconds(8));
+    s.checks = {"atomicity", "agreement", "validity", "durability", "termination"};
+    s.run.converge_within = Duration::from_seconds(30);
+    const auto seed = *rc::gen::arbitrary<std::uint64_t>();
+    const RunOutcome outcome = run_two_phase_commit(s, seed, two_phase_commit::Bug::none);
+    RC_ASSERT(outcome.status != RunStatus::safety_violation);
+    RC_ASSERT(outcome.status == RunStatus::passed);
+  });
+}
+
+TEST_CASE("generated 2PC runs reproduce their fingerprint") {
+  rc::prop("same seed, same fingerprint", [] {
+    auto s = *faultline::testing::gen_scenario(2, 5, Duration::from_seconds(4));
+    const auto seed = *rc::gen::arbitrary<std::uint64_t>();
+    const RunOutcome a = run_two_phase_commit(s, seed, two_phase_commit::Bug::none);
+    const RunOutcome b = run_two_phase_commit(s, seed, two_phase_commit::Bug::none);
+    RC_ASSERT(a.fingerprint == b.fingerprint);
+    RC_ASSERT(a.events == b.events);
+  });
+}
