@@ -58,12 +58,20 @@ struct RunRecord {
   Time end;         // when the run stopped
 };
 
+// Why a history check did not hold. An inconclusive result (a search that ran out of budget)
+// is never reported as a violation: the run fails as a missed expectation (exit 3) instead.
+struct CheckFailure {
+  std::string reason;
+  bool inconclusive = false;
+  CheckFailure(std::string why, bool unknown = false) : reason(std::move(why)), inconclusive(unknown) {}  // NOLINT: implicit from a reason
+};
+
 // A check over the whole run; returns nothing when it holds, else why not.
 template <class P>
 struct HistoryCheck {
   std::string name;
   bool liveness = false;  // a failure is a missed liveness/timing expectation (exit 3), not safety (exit 2)
-  std::function<std::optional<std::string>(const RunRecord<P>&)> check;
+  std::function<std::optional<CheckFailure>(const RunRecord<P>&)> check;
 };
 
 // Named duration samples ("decision_latency") for reports and `expect:` bounds.

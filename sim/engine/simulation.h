@@ -814,10 +814,11 @@ class Simulation final : public WorkloadSink<P> {
     for (const auto& check : suite_.history_checks) {
       if (!check_selected(check.name)) continue;
       CheckVerdict verdict{check.name, "history", true, ""};
-      if (auto reason = check.check(record)) {
+      if (auto failure = check.check(record)) {
         verdict.passed = false;
-        verdict.detail = *reason;
-        fail(check.liveness ? RunStatus::liveness_violation : RunStatus::safety_violation, check.name + ": " + *reason);
+        verdict.detail = (failure->inconclusive ? "inconclusive: " : "") + failure->reason;
+        const bool safety = !check.liveness && !failure->inconclusive;
+        fail(safety ? RunStatus::safety_violation : RunStatus::liveness_violation, check.name + ": " + verdict.detail);
       }
       outcome_.verdicts.push_back(std::move(verdict));
     }
