@@ -28,14 +28,27 @@ std::string with_commas(std::uint64_t n) {
   return out;
 }
 
+// Three significant figures for tables ("13.7ms", "2.01s"); JSON keeps exact nanoseconds.
+std::string short_duration(Duration d) {
+  const double ns = static_cast<double>(d.nanoseconds);
+  if (d.nanoseconds == 0) return "0";
+  const auto three = [](double v, const char* unit) {
+    return fmt::format("{:.{}f}{}", v, v >= 100 ? 0 : v >= 10 ? 1 : 2, unit);
+  };
+  if (ns >= 1e9) return three(ns / 1e9, "s");
+  if (ns >= 1e6) return three(ns / 1e6, "ms");
+  if (ns >= 1e3) return three(ns / 1e3, "us");
+  return fmt::format("{}ns", d.nanoseconds);
+}
+
 void print_metrics_table(std::FILE* out, const Metrics& metrics) {
   if (metrics.empty()) return;
   std::fprintf(out, "timing (virtual time)      count        min        p50        p90        p99        max\n");
   for (const auto& [name, samples] : metrics) {
     const Summary s = summarize(samples);
-    std::fprintf(out, "  %-22s %7zu %10s %10s %10s %10s %10s\n", name.c_str(), s.count, format_duration(s.min).c_str(),
-                 format_duration(s.p50).c_str(), format_duration(s.p90).c_str(), format_duration(s.p99).c_str(),
-                 format_duration(s.max).c_str());
+    std::fprintf(out, "  %-22s %7zu %10s %10s %10s %10s %10s\n", name.c_str(), s.count, short_duration(s.min).c_str(),
+                 short_duration(s.p50).c_str(), short_duration(s.p90).c_str(), short_duration(s.p99).c_str(),
+                 short_duration(s.max).c_str());
   }
 }
 
