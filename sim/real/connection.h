@@ -1,0 +1,89 @@
+// Connection: one TCP stream carrying frames (frame.h), over Boost.Asio, on the one
+// io_context thread of its process (so no locks: every callback runs on that thread).
+//
+// Reading: a 9-byte header, bounds-checked before any payload is read (an oversized length
+// never allocates), then the payload, checksum-verified, then handed to on_frame. The first
+// bad frame or socket error closes the connection and calls on_close once with the reason;
+// the stream cannot be re-synchronised after a bad frame, and a fresh connection is cheap.
+// Writing: frames queue and go out in order; a queue above its byte bound closes the
+// connection (a peer that stopped reading must not exhaust memory).
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <utility>  // first: Boost 1.74 asio/awaitable.hpp uses std::exchange without including it
+
+#include <boost/asio.hpp>
+
+#include "sim/core/result.h"
+#include "sim/real/frame.h"
+
+namespace faultline::real {
+
+namespace asio = boost::asio;
+using tcp = asio::ip::tcp;
+
+class Connection : public std::enable_shared_from_this<Connection> {
+ public:
+  using OnFrame = std::function<void(std::vector<std::uint8_t> payload)>;
+  using OnClose = std::function<void(const std::string& reason)>;
+
+  static constexpr std::size_t send_queue_bytes_max = 64u << 20;
+
+  Connection(tcp::socket socket, std::uint32_t payload_bytes_max, std::string label)
+      : socket_(std::move(socket)), payload_bytes_max_(payload_bytes_max), label_(std::move(label)) {}
+
+  // Starts reading; on_frame for each good frame, on_close once when the connection ends.
+  void start(OnFrame on_frame, OnClose on_close);
+  // Queues one payload as a frame. Ignored once closed.
+  void send(std::span<const std::uint8_t> payload);
+  // Queues bytes as they are (tests use it to send garbage).
+  void send_raw(std::vector<std::uint8_t> bytes);
+  void close(const std::string& reason);
+  bool is_open() const { return open_; }
+  const std::string& label() const { return label_; }
+  void set_label(std::string label) { label_ = std::move(label); }
+
+ private:
+  void read_header();
+  void read_payload(FrameHeader header);
+  void write_next();
+
+  tcp::socket socket_;
+  std::uint32_t payload_bytes_max_;
+  std::string label_;
+  OnFrame on_frame_;
+  OnClose on_close_;
+  bool open_ = true;
+  std::uint64_t read_offset_ = 0;  // stream offset of the next frame, for error messages
+  std::array<std::uint8_t, frame_header_bytes> header_{};
+  std::vector<std::uint8_t> payload_;
+  std::deque<std::vector<std::uint8_t>> queue_;
+  std::size_t queued_bytes_ = 0;
+  bool writing_ = false;
+};
+
+// Exponential backoff between reconnect attempts: min, doubling, capped at max; reset on success.
+class Backoff {
+ public:
+  Backoff(std::int64_t min_ns, std::int64_t max_ns) : min_ns_(min_ns), max_ns_(max_ns), next_ns_(min_ns) {}
+  std::int64_t next() {
+    const std::int64_t now = next_ns_;
+    next_ns_ = std::min(max_ns_, next_ns_ * 2);
+    return now;
+  }
+  void reset() { next_ns_ = min_ns_; }
+
+ private:
+  std::int64_t min_ns_, max_ns_, next_ns_;
+};
+
+// Resolves "127.0.0.1" / "localhost" style hosts once (numeric addresses need no DNS).
+Result<tcp::endpoint> resolve_endpoint(asio::io_context& io, const std::string& host, std::uint16_t port);
+
+}  // namespace faultline::real

@@ -1,0 +1,119 @@
+#include "sim/real/frame.h"
+
+#include <array>
+#include <string>
+
+#include <boost/crc.hpp>
+
+#include "sim/core/assert.h"
+
+namespace faultline::real {
+
+namespace {
+
+using Crc32c = boost::crc_optimal<32, 0x1EDC6F41, 0xFFFFFFFF, 0xFFFFFFFF, true, true>;
+
+void put_u32(std::uint8_t* out, std::uint32_t v) {
+  for (int i = 0; i < 4; ++i) out[i] = static_cast<std::uint8_t>(v >> (8 * i));
+}
+std::uint32_t get_u32(const std::uint8_t* in) {
+  std::uint32_t v = 0;
+  for (int i = 0; i < 4; ++i) v |= static_cast<std::uint32_t>(in[i]) << (8 * i);
+  return v;
+}
+
+std::string at(std::uint64_t offset) { return "frame at byte " + std::to_string(offset); }
+
+std::uint32_t frame_checksum(std::uint8_t version, std::span<const std::uint8_t> payload) {
+  Crc32c crc;
+  crc.process_byte(version);
+  crc.process_bytes(payload.data(), payload.size());
+  return crc.checksum();
+}
+
+}  // namespace
+
+std::uint32_t crc32c(std::span<const std::uint8_t> bytes) {
+  Crc32c engine;
+  engine.process_bytes(bytes.data(), bytes.size());
+  return engine.checksum();
+}
+
+std::vector<std::uint8_t> encode_frame(std::span<const std::uint8_t> payload, std::uint8_t version) {
+  FL_ASSERT(payload.size() <= 0xFFFFFFFFu, "a frame payload must fit a u32 length");
+  std::vector<std::uint8_t> frame(frame_header_bytes + payload.size());
+  put_u32(frame.data(), static_cast<std::uint32_t>(payload.size()));
+  frame[4] = version;
+  put_u32(frame.data() + 5, frame_checksum(version, payload));
+  if (!payload.empty()) std::copy(payload.begin(), payload.end(), frame.begin() + frame_header_bytes);
+  return frame;
+}
+
+Result<FrameHeader> decode_frame_header(std::span<const std::uint8_t> header, std::uint32_t payload_bytes_max,
+                                        std::uint64_t offset) {
+  if (header.size() != frame_header_bytes)
+    return fail(at(offset), 0, "header is " + std::to_string(header.size()) + " bytes, expected " +
+                                   std::to_string(frame_header_bytes));
+  FrameHeader h{get_u32(header.data()), header[4], get_u32(header.data() + 5)};
+  if (h.version != frame_version)
+    return fail(at(offset), 0, "unknown frame version " + std::to_string(h.version) + " (this build speaks " +
+                                   std::to_string(frame_version) + ")");
+  if (h.payload_bytes > payload_bytes_max)
+    return fail(at(offset), 0, "payload length " + std::to_string(h.payload_bytes) + " exceeds the bound of " +
+                                   std::to_string(payload_bytes_max) + " bytes");
+  return h;
+}
+
+Result<void> verify_frame_payload(const FrameHeader& header, std::span<const std::uint8_t> payload,
+                                  std::uint64_t offset) {
+  if (payload.size() != header.payload_bytes)
+    return fail(at(offset), 0, "truncated: " + std::to_string(payload.size()) + " of " +
+                                   std::to_string(header.payload_bytes) + " payload bytes");
+  const std::uint32_t actual = frame_checksum(header.version, payload);
+  if (actual != header.checksum)
+    return fail(at(offset), 0, "checksum mismatch (header says " + std::to_string(header.checksum) +
+                                   ", payload hashes to " + std::to_string(actual) + ")");
+  return {};
+}
+
+Result<std::vector<std::uint8_t>> decode_frame(std::span<const std::uint8_t> bytes, std::uint32_t payload_bytes_max) {
+  if (bytes.size() < frame_header_bytes)
+    return fail(at(0), 0, "truncated: " + std::to_string(bytes.size()) + " bytes, a header needs " +
+                              std::to_string(frame_header_bytes));
+  auto header = decode_frame_header(bytes.first(frame_header_bytes), payload_bytes_max);
+  if (!header) return std::unexpected(header.error());
+  const auto rest = bytes.subspan(frame_header_bytes);
+  if (rest.size() > header->payload_bytes)
+    return fail(at(0), 0, std::to_string(rest.size() - header->payload_bytes) + " trailing bytes after the frame");
+  if (auto ok = verify_frame_payload(*header, rest); !ok) return std::unexpected(ok.error());
+  return std::vector<std::uint8_t>(rest.begin(), rest.end());
+}
+
+void FrameDecoder::feed(std::span<const std::uint8_t> bytes) {
+  if (error_) return;  // a broken stream stays broken; don't buffer what nobody will read
+  buffer_.insert(buffer_.end(), bytes.begin(), bytes.end());
+}
+
+Result<std::optional<std::vector<std::uint8_t>>> FrameDecoder::next() {
+  if (error_) return std::unexpected(*error_);
+  if (buffer_.size() < frame_header_bytes) return std::optional<std::vector<std::uint8_t>>{};
+  std::array<std::uint8_t, frame_header_bytes> raw{};
+  std::copy_n(buffer_.begin(), frame_header_bytes, raw.begin());
+  auto header = decode_frame_header(raw, payload_bytes_max_, consumed_);
+  if (!header) {
+    error_ = header.error();
+    return std::unexpected(*error_);
+  }
+  if (buffer_.size() - frame_header_bytes < header->payload_bytes) return std::optional<std::vector<std::uint8_t>>{};
+  const auto begin = buffer_.begin() + frame_header_bytes;
+  std::vector<std::uint8_t> payload(begin, begin + header->payload_bytes);
+  if (auto ok = verify_frame_payload(*header, payload, consumed_); !ok) {
+    error_ = ok.error();
+    return std::unexpected(*error_);
+  }
+  buffer_.erase(buffer_.begin(), begin + header->payload_bytes);
+  consumed_ += frame_header_bytes + header->payload_bytes;
+  return std::optional<std::vector<std::uint8_t>>{std::move(payload)};
+}
+
+}  // namespace faultline::real
