@@ -18,6 +18,7 @@
 #pragma once
 
 #include <algorithm>
+#include <bit>
 #include <cstdint>
 #include <cstring>
 #include <map>
@@ -286,10 +287,10 @@ class Simulation final : public WorkloadSink<P> {
   // Folds one event into the run fingerprint: a fixed 16-byte header, then the encoded value.
   template <class T>
   void fold(std::uint8_t kind, NodeId node, const T& value) {
+    static_assert(std::endian::native == std::endian::little, "fingerprints assume a little-endian host");
     std::uint8_t header[16] = {};
-    const auto time_bits = static_cast<std::uint64_t>(now_.nanoseconds);
-    for (int i = 0; i < 8; ++i) header[i] = static_cast<std::uint8_t>(time_bits >> (8 * i));  // little-endian everywhere
-    for (int i = 0; i < 4; ++i) header[8 + i] = static_cast<std::uint8_t>(node.value >> (8 * i));
+    std::memcpy(header, &now_.nanoseconds, 8);
+    std::memcpy(header + 8, &node.value, 4);
     header[12] = kind;
     run_hash_.write_block16(header, 13);
     encode(run_hash_, value);
