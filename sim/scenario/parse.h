@@ -5,7 +5,7 @@
 // empty partitions and times past the end of the run are all errors. Protocol-specific parts
 // are returned as ConfigTree for the protocol binding to decode. No exception escapes.
 //
-// Error conventions (docs/scenario-schema.md lists the messages):
+// Error conventions (README.md, "Scenario file reference", lists the messages):
 //   - `where` is the key path ("faults[2].at"); when `origin` is non-empty it is prefixed,
 //     "scenarios/x.yaml: faults[2].at", so Error::to_string() reads
 //     "scenarios/x.yaml: faults[2].at (line 12): expected a duration like 150ms, ...".

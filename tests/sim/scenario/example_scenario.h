@@ -1,4 +1,4 @@
-// The complete example scenario: every key of docs/scenario-schema.md at least once. Tests
+// The complete example scenario: every key of the README's scenario reference at least once. Tests
 // check values and line numbers against it, so edit both together.
 #pragma once
 

@@ -1,4 +1,4 @@
-// Every documented scenario key parses to the value the schema (docs/scenario-schema.md) promises.
+// Every documented scenario key parses to the value the schema (README.md, "Scenario file reference") promises.
 #include <catch2/catch.hpp>
 #include <rapidcheck/catch.h>
 

@@ -1,5 +1,5 @@
 // Malformed scenarios: each error names the exact key path and 1-based line, and says what is
-// wrong. This table is the contract of docs/scenario-schema.md's error list.
+// wrong. This table is the contract of the README's scenario error list.
 #include <catch2/catch.hpp>
 #include <rapidcheck/catch.h>
 
