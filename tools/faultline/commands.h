@@ -13,6 +13,7 @@ enum ExitCode : int { exit_ok = 0, exit_usage = 1, exit_safety = 2, exit_livenes
 void add_run_commands(CLI::App& app);    // run, replay, lint (cmd_run.cc)
 void add_bench_command(CLI::App& app);   // bench (cmd_bench.cc)
 void add_lin_command(CLI::App& app);     // lin (cmd_lin.cc)
+void add_cluster_commands(CLI::App& app);  // node, cluster up|down, client (cmd_cluster.cc)
 
 // Set by a subcommand's callback; main returns it.
 int& exit_code();

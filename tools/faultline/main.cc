@@ -17,6 +17,7 @@ int main(int argc, char** argv) {
   faultline::cli::add_run_commands(app);
   faultline::cli::add_bench_command(app);
   faultline::cli::add_lin_command(app);
+  faultline::cli::add_cluster_commands(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
