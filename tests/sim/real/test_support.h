@@ -1,0 +1,59 @@
+// Helpers for the socket runtime's tests: temporary directories, free loopback ports, and a
+// 2PC cluster file. Ports come from binding port 0, so concurrent test runs do not collide.
+#pragma once
+
+#include <unistd.h>
+
+#include <atomic>
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include "sim/real/connection.h"
+
+namespace faultline::real::testing {
+
+struct TempDir {
+  std::string path;
+  TempDir() {
+    static std::atomic<int> counter{0};
+    path = (std::filesystem::temp_directory_path() /
+            ("faultline-real-" + std::to_string(::getpid()) + "-" + std::to_string(counter++)))
+               .string();
+    std::filesystem::remove_all(path);
+    std::filesystem::create_directories(path);
+  }
+  ~TempDir() {
+    if (std::getenv("FAULTLINE_KEEP_TEST_DIRS") == nullptr) std::filesystem::remove_all(path);
+  }
+};
+
+// Distinct free loopback ports (bound together, then released).
+inline std::vector<std::uint16_t> free_ports(std::size_t count) {
+  asio::io_context io;
+  std::vector<tcp::acceptor> held;
+  std::vector<std::uint16_t> ports;
+  for (std::size_t i = 0; i < count; ++i) {
+    held.emplace_back(io, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
+    ports.push_back(held.back().local_endpoint().port());
+  }
+  return ports;
+}
+
+inline std::string cluster_yaml(const std::vector<std::uint16_t>& ports, const std::string& data_dir,
+                                const std::string& config, const std::string& workload = "") {
+  std::string text = "protocol: two_phase_commit\nseed: 11\ndata_dir: " + data_dir + "\nnodes:\n";
+  for (std::size_t i = 0; i < ports.size(); ++i)
+    text += "  - { id: n" + std::to_string(i) + ", address: 127.0.0.1:" + std::to_string(ports[i]) + " }\n";
+  text += "config: " + config + "\n";
+  if (!workload.empty()) text += "workload: " + workload + "\n";
+  return text;
+}
+
+inline void write_text(const std::string& path, const std::string& text) {
+  std::ofstream out(path, std::ios::trunc);
+  out << text;
+}
+
+}  // namespace faultline::real::testing
