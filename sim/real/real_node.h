@@ -202,6 +202,7 @@ class RealNode {
     std::unique_ptr<asio::steady_timer> retry;
     std::deque<std::vector<std::uint8_t>> pending;  // frames waiting for the connection
     std::uint64_t failures = 0;                     // attempts since the last success
+    bool lost = false;                              // an established link broke; log its return
     std::uint64_t dropped = 0;
   };
   enum class CallerKind { unknown, peer, client };
@@ -338,8 +339,11 @@ class RealNode {
         if (link.failures++ == 0) log_.line("cannot reach " + setup_.cluster.nodes[peer].id + " (" + ec.message() + "); retrying with backoff");
         return schedule_reconnect(peer);
       }
-      if (link.failures > 0) log_.line("connected to " + setup_.cluster.nodes[peer].id + " after " + std::to_string(link.failures) + " failed attempts");
+      if (link.failures > 0 || link.lost)
+        log_.line((link.lost ? "reconnected to " : "connected to ") + setup_.cluster.nodes[peer].id + " after " +
+                  std::to_string(link.failures) + " failed attempts");
       link.failures = 0;
+      link.lost = false;
       link.backoff.reset();
       link.connection = std::make_shared<Connection>(std::move(*socket), setup_.cluster.runtime.frame_bytes_max,
                                                      "outbound to " + setup_.cluster.nodes[peer].id);
@@ -348,6 +352,7 @@ class RealNode {
                              [this, peer](const std::string& reason) {
                                if (stopped_) return;
                                log_.line("lost " + setup_.cluster.nodes[peer].id + ": " + reason);
+                               links_[peer].lost = true;
                                schedule_reconnect(peer);
                              });
       link.connection->send(encode_envelope<P>(PeerHello{std::string(P::name), id_.value}));
