@@ -75,7 +75,11 @@ Result<ClusterFile> parse_cluster_file(std::string_view text, const std::string&
     return true;
   });
   ClusterKeys keys;
-  if (auto ok = decode_config(rest, keys); !ok) return std::unexpected(ok.error());
+  if (auto ok = decode_config(rest, keys); !ok) {
+    Error e = ok.error();
+    if (!e.where.starts_with(path)) e.where = path + (e.where.empty() ? "" : ": " + e.where);
+    return std::unexpected(e);
+  }
   const auto where = [&](std::string key) { return path + ": " + key; };
   if (keys.protocol.empty()) return fail(where("protocol"), 0, "missing: name the protocol, e.g. two_phase_commit");
   if (keys.nodes.empty()) return fail(where("nodes"), 0, "a cluster needs at least one node");
