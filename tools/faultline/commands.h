@@ -14,6 +14,7 @@ void add_run_commands(CLI::App& app);    // run, replay, lint (cmd_run.cc)
 void add_bench_command(CLI::App& app);   // bench (cmd_bench.cc)
 void add_lin_command(CLI::App& app);     // lin (cmd_lin.cc)
 void add_cluster_commands(CLI::App& app);  // node, cluster up|down, client (cmd_cluster.cc)
+void add_check_command(CLI::App& app);   // check (cmd_check.cc)
 
 // Set by a subcommand's callback; main returns it.
 int& exit_code();

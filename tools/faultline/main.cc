@@ -18,6 +18,7 @@ int main(int argc, char** argv) {
   faultline::cli::add_bench_command(app);
   faultline::cli::add_lin_command(app);
   faultline::cli::add_cluster_commands(app);
+  faultline::cli::add_check_command(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -1,0 +1,124 @@
+// replay_counterexample(): runs a counterexample file step by step, driving the same nodes
+// through apply() as the explorer and the simulator do, and checks every `always` property
+// after every step, so a file reproduces its violation (or says precisely where it diverges).
+//
+// Each step is matched against the current state by content, not position: a message action by
+// its (sender, receiver, message fingerprint), a timer by (node, timer fingerprint), an input by
+// its index and fingerprint. After each step the world fingerprint is compared with the file's.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "sim/core/property.h"
+#include "sim/explore/counterexample.h"
+#include "sim/explore/world.h"
+
+namespace faultline::explore {
+
+struct ReplayReport {
+  std::vector<std::string> lines;       // "  3. deliver n1 -> n0 Vote{...}" per step run
+  std::optional<std::string> property;  // the first `always` property that failed, if any
+  std::string detail;
+  std::size_t violation_step = 0;       // 1-based; 0 = the initial state (or none)
+  bool reproduced = false;              // the file's property failed, at its last step
+  std::optional<std::string> divergence;  // why a step could not be replayed as recorded
+};
+
+namespace detail {
+template <class P>
+std::optional<std::string> first_violation(const World<P>& world, const std::vector<Property<P>>& properties,
+                                           std::string& detail) {
+  ViewBuffer<P> buffer;
+  const ClusterView<P> view = buffer.fill(world);
+  for (const Property<P>& property : properties) {
+    if (property.kind != PropertyKind::always) continue;
+    if (auto reason = property.check(view)) {
+      detail = *reason;
+      return property.name;
+    }
+  }
+  return std::nullopt;
+}
+
+inline std::optional<ActionKind> action_kind(std::string_view name) {
+  for (ActionKind k : {ActionKind::deliver, ActionKind::drop, ActionKind::duplicate, ActionKind::timer, ActionKind::crash,
+                       ActionKind::restart, ActionKind::input})
+    if (to_string(k) == name) return k;
+  return std::nullopt;
+}
+}  // namespace detail
+
+template <class P>
+Result<ReplayReport> replay_counterexample(const Counterexample& file, const std::vector<Property<P>>& properties) {
+  auto model = model_from_counterexample<P>(file);
+  if (!model) return std::unexpected(model.error());
+  Stepper<P> stepper(*model);
+  World<P> world = stepper.initial();
+  ReplayReport report;
+  if (world_fingerprint(world) != file.initial_state)
+    report.divergence = "the initial state differs from the file's (protocol or config changed?)";
+  if (auto name = detail::first_violation(world, properties, report.detail)) {
+    report.property = name;
+    report.reproduced = *name == file.property && file.steps.empty();
+    return report;
+  }
+  for (std::size_t i = 0; i < file.steps.size(); ++i) {
+    const CounterexampleStep& s = file.steps[i];
+    const std::string where = "step " + std::to_string(i + 1);
+    const auto kind = detail::action_kind(s.kind);
+    if (!kind) return fail(where, 0, "unknown action kind '" + s.kind + "'");
+    if (s.node >= world.slots.size()) return fail(where, 0, "node n" + std::to_string(s.node) + " is outside the cluster");
+    std::optional<Action> action;
+    switch (*kind) {
+      case ActionKind::deliver:
+      case ActionKind::drop:
+      case ActionKind::duplicate:
+        for (std::uint32_t m = 0; m < world.messages.size() && !action; ++m) {
+          const auto& msg = *world.messages[m];
+          if (msg.from.value == s.from && msg.to.value == s.node && msg.key == s.key) action = Action{*kind, s.node, m};
+        }
+        break;
+      case ActionKind::timer:
+        if (world.up(s.node))
+          for (std::uint32_t t = 0; t < world.slots[s.node]->timers.size() && !action; ++t)
+            if (world.slots[s.node]->timers[t].key == s.key) action = Action{*kind, s.node, t};
+        break;
+      case ActionKind::input:
+        if (s.index < world.inputs_done.size() && world.inputs_done[s.index] == 0 && world.up(s.node) &&
+            fingerprint(model->model_inputs[s.index].second) == s.key)
+          action = Action{*kind, s.node, s.index};
+        break;
+      case ActionKind::crash:
+        if (world.up(s.node) && world.crashes < model->crashes_max) action = Action{*kind, s.node, 0};
+        break;
+      case ActionKind::restart:
+        if (!world.up(s.node)) action = Action{*kind, s.node, 0};
+        break;
+    }
+    if (!action) {
+      report.divergence = where + " (" + s.text + ") is not enabled in the replayed state";
+      return report;
+    }
+    if ((*kind == ActionKind::drop && world.drops >= model->drops_max) ||
+        (*kind == ActionKind::duplicate && world.duplicates >= model->duplicates_max)) {
+      report.divergence = where + " exceeds the file's fault budget";
+      return report;
+    }
+    report.lines.push_back(std::to_string(i + 1) + ". " + stepper.describe_action(world, *action));
+    stepper.step(world, *action);
+    if (!report.divergence && world_fingerprint(world) != s.state_after)
+      report.divergence = where + ": the state after it differs from the file's";
+    if (auto name = detail::first_violation(world, properties, report.detail)) {
+      report.property = name;
+      report.violation_step = i + 1;
+      report.reproduced = *name == file.property && i + 1 == file.steps.size();
+      return report;
+    }
+  }
+  return report;
+}
+
+}  // namespace faultline::explore

@@ -1,0 +1,410 @@
+// World<P>: one state of the model checker, the actions that lead out of it, and the one step
+// function that both the explorer and the counterexample replayer use.
+//
+// A world state is every node's volatile value (none while crashed), every node's durable value,
+// the in-flight messages as a multiset, the armed timers of every node as a set, and the fault
+// budget used so far (crashes, drops, duplicates). Per-node parts live in shared immutable
+// NodeSlots, so a successor copies only the slot its action changed. Time is abstracted away: an armed timer may
+// fire at any moment, in any order with the other timers and deliveries (an over-approximation
+// of the simulator, which fires a timer only after its sampled delay).
+//
+// Invariants (kept by the Driver below, checked by FL_ASSERT):
+//   - messages are sorted by (from, to, key) where key is the message's fingerprint; equal keys
+//     are copies of one message, and at most `copies_max` copies are ever in flight (a send of a
+//     further copy is absorbed: the network lost it, which is within the fault model);
+//   - timers[n] is sorted by key and holds each Timer at most once, so re-arming an armed timer
+//     leaves the state unchanged (the simulator re-arms by equality too);
+//   - a down node has no Node value and no timers.
+// Effects go through faultline::apply() (sim/core/apply.h), exactly as in the simulator.
+#pragma once
+
+#include <algorithm>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <span>
+#include <tuple>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "sim/core/apply.h"
+#include "sim/core/assert.h"
+#include "sim/core/describe.h"
+#include "sim/core/fingerprint.h"
+#include "sim/core/ids.h"
+#include "sim/core/outbox.h"
+#include "sim/core/property.h"
+
+namespace faultline::explore {
+
+// How a node's volatile state enters the world fingerprint. The default encodes the Node's field
+// list; a protocol whose Node has none (ping) specializes this where it is explored.
+template <class P>
+struct NodeEncoding {
+  template <class Sink>
+  static void encode(Sink& sink, const typename P::Node& node) {
+    static_assert(HasFields<typename P::Node>, "explore: the Node needs a field list (or a NodeEncoding<P>)");
+    faultline::encode(sink, node);
+  }
+};
+
+template <class P>
+struct InFlight {
+  NodeId from;
+  NodeId to;
+  std::uint64_t key = 0;  // fingerprint(message): the canonical order and the copy identity
+  typename P::Message message;
+};
+
+template <class P>
+struct ArmedTimer {
+  std::uint64_t key = 0;  // fingerprint(timer)
+  typename P::Timer timer;
+};
+
+// Everything one node owns. Immutable once in a World: steps copy the one slot they change, so
+// successor states (and the BFS queue) share the slots of the nodes an action did not touch.
+template <class P>
+struct NodeSlot {
+  std::optional<typename P::Node> node;     // none: the node is down
+  std::optional<typename P::Durable> disk;  // none: nothing persisted yet
+  std::vector<ArmedTimer<P>> timers;        // sorted by key, unique
+  std::uint64_t key = 0;                    // fingerprint of the three above (see seal())
+};
+
+template <class P>
+struct World {
+  std::vector<std::shared_ptr<const NodeSlot<P>>> slots;
+  std::vector<std::shared_ptr<const InFlight<P>>> messages;  // sorted by (from, to, key)
+  std::uint32_t crashes = 0;
+  std::uint32_t drops = 0;
+  std::uint32_t duplicates = 0;
+  std::vector<std::uint8_t> inputs_done;  // per model input: 1 once delivered
+
+  bool up(std::uint32_t node) const { return slots[node]->node.has_value(); }
+};
+
+// Contiguous copies of a world's nodes and disks, as ClusterView needs. Refreshes only the
+// slots that changed since the last fill (it holds the slots it copied, so pointers stay unique).
+template <class P>
+class ViewBuffer {
+ public:
+  ClusterView<P> fill(const World<P>& world) {
+    const std::size_t n = world.slots.size();
+    if (source_.size() != n) {
+      source_.assign(n, nullptr);
+      nodes_.assign(n, std::nullopt);
+      disks_.assign(n, std::nullopt);
+    }
+    for (std::size_t i = 0; i < n; ++i) {
+      if (source_[i] == world.slots[i]) continue;
+      source_[i] = world.slots[i];
+      nodes_[i] = source_[i]->node;
+      disks_[i] = source_[i]->disk;
+    }
+    return ClusterView<P>{std::span<const std::optional<typename P::Node>>(nodes_),
+                          std::span<const std::optional<typename P::Durable>>(disks_), Time{}};
+  }
+
+ private:
+  std::vector<std::shared_ptr<const NodeSlot<P>>> source_;
+  std::vector<std::optional<typename P::Node>> nodes_;
+  std::vector<std::optional<typename P::Durable>> disks_;
+};
+
+enum class ActionKind : std::uint8_t { deliver, drop, duplicate, timer, crash, restart, input };
+
+inline std::string_view to_string(ActionKind kind) {
+  switch (kind) {
+    case ActionKind::deliver: return "deliver";
+    case ActionKind::drop: return "drop";
+    case ActionKind::duplicate: return "duplicate";
+    case ActionKind::timer: return "timer";
+    case ActionKind::crash: return "crash";
+    case ActionKind::restart: return "restart";
+    case ActionKind::input: return "input";
+  }
+  return "";
+}
+
+// One transition. `index` is into the world's messages (deliver, drop, duplicate), the node's
+// timers (timer) or the model inputs (input); `node` is the node it happens at.
+struct Action {
+  ActionKind kind = ActionKind::deliver;
+  std::uint32_t node = 0;
+  std::uint32_t index = 0;
+  friend bool operator==(const Action&, const Action&) = default;
+};
+
+// The parameters that define the transition system (everything except search bounds).
+template <class P>
+struct Model {
+  typename P::Config config;
+  std::uint32_t node_count = 0;
+  // Inputs every node receives right after on_start, at the first start and after each restart
+  // (the environment's standing observations, e.g. 2PC's health reports).
+  std::vector<std::vector<typename P::Input>> boot_inputs;
+  // Inputs delivered exactly once each, at any point, as actions (the workload's requests).
+  std::vector<std::pair<NodeId, typename P::Input>> model_inputs;
+  std::uint32_t crashes_max = 0;
+  std::uint32_t drops_max = 0;       // 0: the network never drops
+  std::uint32_t duplicates_max = 0;  // 0: the network never duplicates
+  std::uint32_t copies_max = 1;      // identical messages in flight at once (>= 1)
+  // false: a delivery consumes the message (the multiset network). true: every message ever sent
+  // stays deliverable any number of times (TLA+'s "msgs" set): duplication and reordering without
+  // bound, loss as never delivering; a much smaller space for exhaustive runs.
+  bool sent_set = false;
+};
+
+// Applies one handler's effects to a world (the apply() driver hooks). Only the acting node's
+// slot (already copied by the caller) and the message multiset change.
+template <class P>
+struct Driver {
+  World<P>& world;
+  NodeSlot<P>& slot;
+  NodeId acting;
+  std::uint32_t copies_max;
+
+  void persist(NodeId node, const typename P::Durable& durable) {
+    FL_ASSERT(node == acting, "a node persists only its own state");
+    slot.disk = durable;
+  }
+  void set_timer(NodeId node, const typename P::Timer& timer, DurationRange) {
+    FL_ASSERT(node == acting, "a node arms only its own timers");
+    const std::uint64_t key = fingerprint(timer);
+    auto it = std::lower_bound(slot.timers.begin(), slot.timers.end(), key,
+                               [](const ArmedTimer<P>& t, std::uint64_t k) { return t.key < k; });
+    if (it != slot.timers.end() && it->key == key) return;  // already armed: re-arming changes nothing
+    slot.timers.insert(it, ArmedTimer<P>{key, timer});
+  }
+  void cancel_timer(NodeId node, const typename P::Timer& timer) {
+    FL_ASSERT(node == acting, "a node cancels only its own timers");
+    const std::uint64_t key = fingerprint(timer);
+    std::erase_if(slot.timers, [&](const ArmedTimer<P>& t) { return t.key == key; });
+  }
+  void send(NodeId from, NodeId to, const typename P::Message& message) {
+    FL_ASSERT(to.value < world.slots.size(), "message addressed to a node that does not exist");
+    insert_message(world, copies_max, std::make_shared<const InFlight<P>>(InFlight<P>{from, to, fingerprint(message), message}));
+  }
+  void emit(NodeId, const typename P::Output&) {}
+
+  static void insert_message(World<P>& world, std::uint32_t copies_max, std::shared_ptr<const InFlight<P>> item) {
+    auto& messages = world.messages;
+    const auto less = [](const std::shared_ptr<const InFlight<P>>& a, const std::shared_ptr<const InFlight<P>>& b) {
+      return std::tie(a->from, a->to, a->key) < std::tie(b->from, b->to, b->key);
+    };
+    const auto [first, last] = std::equal_range(messages.begin(), messages.end(), item, less);
+    if (static_cast<std::uint32_t>(last - first) >= copies_max) return;  // absorbed (see header)
+    messages.insert(last, std::move(item));
+  }
+};
+
+// Fingerprint keys are already uniform 64-bit hashes: hash their 8 bytes (little-endian, so the
+// value is the same on every platform) rather than varint-encoding them.
+template <class Sink>
+void write_key(Sink& sink, std::uint64_t key) {
+  std::uint8_t block[16] = {};
+  for (int i = 0; i < 8; ++i) block[i] = static_cast<std::uint8_t>(key >> (8 * i));
+  sink.write_block16(block, 8);
+}
+
+// Computes a slot's key from its contents; called whenever a step changed the slot.
+template <class P>
+void seal(NodeSlot<P>& slot) {
+  FingerprintSink sink;
+  sink.write_byte(slot.node ? 1 : 0);
+  if (slot.node) NodeEncoding<P>::encode(sink, *slot.node);
+  encode(sink, slot.disk);
+  write_varint(sink, slot.timers.size());
+  for (const auto& t : slot.timers) write_key(sink, t.key);
+  slot.key = sink.digest();
+}
+
+// The world fingerprint: each slot's key, the in-flight multiset, the budgets used, the inputs
+// delivered. Slot keys already hash node value, disk and timers, so this stays cheap.
+template <class P>
+std::uint64_t world_fingerprint(const World<P>& world) {
+  FingerprintSink sink;
+  for (const auto& slot : world.slots) write_key(sink, slot->key);
+  write_varint(sink, world.messages.size());
+  for (const auto& m : world.messages) {
+    write_varint(sink, m->from.value);
+    write_varint(sink, m->to.value);
+    write_key(sink, m->key);
+  }
+  write_varint(sink, world.crashes);
+  write_varint(sink, world.drops);
+  write_varint(sink, world.duplicates);
+  for (std::uint8_t done : world.inputs_done) sink.write_byte(done);
+  return sink.digest();
+}
+
+// Runs handlers and applies their effects; owns the reused Outbox so steps don't allocate it.
+template <class P>
+class Stepper {
+ public:
+  explicit Stepper(const Model<P>& model) : model_(model) {
+    FL_ASSERT(model.node_count > 0, "a model needs nodes");
+    FL_ASSERT(model.copies_max >= 1, "copies_max must be at least 1");
+    FL_ASSERT(model.boot_inputs.empty() || model.boot_inputs.size() == model.node_count, "boot inputs per node");
+  }
+
+  const Model<P>& model() const { return model_; }
+
+  // The initial state: every node constructed fresh and started in id order, then given its
+  // boot inputs.
+  World<P> initial() {
+    World<P> world;
+    const std::uint32_t n = model_.node_count;
+    world.slots.assign(n, std::make_shared<const NodeSlot<P>>());
+    world.inputs_done.assign(model_.model_inputs.size(), 0);
+    for (std::uint32_t i = 0; i < n; ++i) {
+      NodeSlot<P>& slot = own(world, i);
+      start(world, slot, NodeId{i});
+      seal(slot);
+    }
+    return world;
+  }
+
+  // Every action enabled in `world`, in a fixed order (the order BFS tries them).
+  void actions(const World<P>& world, std::vector<Action>& out) const {
+    out.clear();
+    const auto& messages = world.messages;
+    const auto distinct = [&](std::uint32_t i) { return i == 0 || !same_message(*messages[i - 1], *messages[i]); };
+    for (std::uint32_t i = 0; i < messages.size(); ++i)
+      if (distinct(i)) out.push_back(Action{ActionKind::deliver, messages[i]->to.value, i});  // copies lead to one state
+    if (world.drops < model_.drops_max)
+      for (std::uint32_t i = 0; i < messages.size(); ++i)
+        if (distinct(i)) out.push_back(Action{ActionKind::drop, messages[i]->to.value, i});
+    if (world.duplicates < model_.duplicates_max)
+      for (std::uint32_t i = 0; i < messages.size(); ++i)
+        if (distinct(i)) out.push_back(Action{ActionKind::duplicate, messages[i]->to.value, i});
+    for (std::uint32_t n = 0; n < world.slots.size(); ++n)
+      for (std::uint32_t t = 0; t < world.slots[n]->timers.size(); ++t) out.push_back(Action{ActionKind::timer, n, t});
+    for (std::uint32_t j = 0; j < model_.model_inputs.size(); ++j)
+      if (world.inputs_done[j] == 0 && world.up(model_.model_inputs[j].first.value))
+        out.push_back(Action{ActionKind::input, model_.model_inputs[j].first.value, j});
+    if (world.crashes < model_.crashes_max)
+      for (std::uint32_t n = 0; n < world.slots.size(); ++n)
+        if (world.up(n)) out.push_back(Action{ActionKind::crash, n, 0});
+    for (std::uint32_t n = 0; n < world.slots.size(); ++n)
+      if (!world.up(n)) out.push_back(Action{ActionKind::restart, n, 0});
+  }
+
+  // One line saying what `action` does in `world` (call before step()).
+  std::string describe_action(const World<P>& world, const Action& action) const {
+    const std::string node = "n" + std::to_string(action.node);
+    switch (action.kind) {
+      case ActionKind::deliver:
+      case ActionKind::drop:
+      case ActionKind::duplicate: {
+        const InFlight<P>& m = *world.messages[action.index];
+        std::string text = std::string(to_string(action.kind)) + " n" + std::to_string(m.from.value) + " -> n" +
+                           std::to_string(m.to.value) + " " + describe(m.message);
+        if (action.kind == ActionKind::deliver && !world.up(m.to.value)) text += " (n" + std::to_string(m.to.value) + " is down: lost)";
+        return text;
+      }
+      case ActionKind::timer: return "timer " + node + " " + describe(world.slots[action.node]->timers[action.index].timer);
+      case ActionKind::crash: return "crash " + node + " (" + std::string(world.slots[action.node]->node->role()) + ")";
+      case ActionKind::restart: return "restart " + node;
+      case ActionKind::input: return "input " + node + " " + describe(model_.model_inputs[action.index].second);
+    }
+    return "";
+  }
+
+  // Applies one enabled action to `world` in place.
+  void step(World<P>& world, const Action& action) {
+    switch (action.kind) {
+      case ActionKind::deliver: {
+        FL_ASSERT(action.index < world.messages.size(), "deliver: no such message");
+        const std::shared_ptr<const InFlight<P>> m = world.messages[action.index];
+        if (!model_.sent_set) world.messages.erase(world.messages.begin() + action.index);
+        if (!world.up(m->to.value)) return;  // the node is down: the message is lost
+        NodeSlot<P>& slot = own(world, m->to.value);
+        run(world, slot, m->to, [&](typename P::Node& node, Outbox<P>& out) { node.on_message(m->from, m->message, out); });
+        seal(slot);
+        return;
+      }
+      case ActionKind::drop:
+        FL_ASSERT(action.index < world.messages.size(), "drop: no such message");
+        world.messages.erase(world.messages.begin() + action.index);
+        ++world.drops;
+        return;
+      case ActionKind::duplicate: {
+        FL_ASSERT(action.index < world.messages.size(), "duplicate: no such message");
+        ++world.duplicates;
+        Driver<P>::insert_message(world, model_.copies_max, world.messages[action.index]);
+        return;
+      }
+      case ActionKind::timer: {
+        FL_ASSERT(action.index < world.slots[action.node]->timers.size() && world.up(action.node), "timer: not armed or node down");
+        NodeSlot<P>& slot = own(world, action.node);
+        const typename P::Timer timer = std::move(slot.timers[action.index].timer);
+        slot.timers.erase(slot.timers.begin() + action.index);
+        run(world, slot, NodeId{action.node}, [&](typename P::Node& node, Outbox<P>& out) { node.on_timer(timer, out); });
+        seal(slot);
+        return;
+      }
+      case ActionKind::input: {
+        FL_ASSERT(action.index < world.inputs_done.size() && world.inputs_done[action.index] == 0, "input: already delivered");
+        world.inputs_done[action.index] = 1;
+        const auto& [target, input] = model_.model_inputs[action.index];
+        NodeSlot<P>& slot = own(world, target.value);
+        run(world, slot, target, [&](typename P::Node& node, Outbox<P>& out) { node.on_input(input, out); });
+        seal(slot);
+        return;
+      }
+      case ActionKind::crash: {
+        FL_ASSERT(world.up(action.node) && world.crashes < model_.crashes_max, "crash: node down or budget spent");
+        NodeSlot<P>& slot = own(world, action.node);
+        slot.node.reset();
+        slot.timers.clear();
+        seal(slot);
+        ++world.crashes;
+        return;
+      }
+      case ActionKind::restart: {
+        FL_ASSERT(!world.up(action.node), "restart: node is up");
+        NodeSlot<P>& slot = own(world, action.node);
+        start(world, slot, NodeId{action.node});
+        seal(slot);
+        return;
+      }
+    }
+  }
+
+ private:
+  static bool same_message(const InFlight<P>& a, const InFlight<P>& b) {
+    return a.from == b.from && a.to == b.to && a.key == b.key;
+  }
+
+  // Copy-on-write: gives `world` its own copy of one slot to change.
+  static NodeSlot<P>& own(World<P>& world, std::uint32_t node) {
+    auto copy = std::make_shared<NodeSlot<P>>(*world.slots[node]);
+    NodeSlot<P>& slot = *copy;
+    world.slots[node] = std::move(copy);
+    return slot;
+  }
+
+  template <class Handler>
+  void run(World<P>& world, NodeSlot<P>& slot, NodeId id, Handler&& handler) {
+    outbox_.clear();
+    handler(*slot.node, outbox_);
+    Driver<P> driver{world, slot, id, model_.copies_max};
+    apply(id, outbox_, driver);
+  }
+
+  void start(World<P>& world, NodeSlot<P>& slot, NodeId id) {
+    slot.node.emplace(model_.config, id, model_.node_count, slot.disk);
+    run(world, slot, id, [](typename P::Node& node, Outbox<P>& out) { node.on_start(out); });
+    if (model_.boot_inputs.empty()) return;
+    for (const auto& input : model_.boot_inputs[id.value])
+      run(world, slot, id, [&](typename P::Node& node, Outbox<P>& out) { node.on_input(input, out); });
+  }
+
+  const Model<P>& model_;
+  Outbox<P> outbox_;
+};
+
+}  // namespace faultline::explore

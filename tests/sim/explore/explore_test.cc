@@ -1,0 +1,231 @@
+// The model checker: pinned state counts (so an accidental change to a protocol or to the
+// explorer shows up), the 2PC bug switches found with shortest counterexamples, no violation
+// without a bug, and the counterexample file round trip through replay.
+//
+// Pinned configurations (all 2PC ones use stages=[1/2], on_abort=halt: a rollback retry takes a
+// fresh tx id each time, so with on_abort=rollback the space is infinite; docs/model-checker.md).
+#include <catch2/catch.hpp>
+
+#include "sim/explore/counterexample.h"
+#include "sim/explore/explorer.h"
+#include "sim/explore/replay.h"
+#include "tools/faultline/check_models.h"
+
+namespace faultline::explore {
+namespace {
+
+using two_phase_commit::TwoPhaseCommit;
+
+two_phase_commit::Config small_config(two_phase_commit::Bug bug = two_phase_commit::Bug::none) {
+  two_phase_commit::Config config;
+  config.stages = {Ratio{1, 2}};
+  config.on_abort = two_phase_commit::OnAbort::halt;
+  config.bug = bug;
+  return config;
+}
+
+struct TwoPhase {
+  Model<TwoPhaseCommit> model;
+  std::vector<Property<TwoPhaseCommit>> properties;
+};
+
+TwoPhase two_phase(std::uint32_t nodes, two_phase_commit::Bug bug = two_phase_commit::Bug::none) {
+  const auto config = small_config(bug);
+  return TwoPhase{two_phase_commit_model(config, nodes), two_phase_commit::check_suite(config).properties};
+}
+
+SearchResult bfs(const TwoPhase& t, std::uint32_t depth_max = 0) {
+  SearchOptions options;
+  options.depth_max = depth_max;
+  return explore(t.model, t.properties, options);
+}
+
+TEST_CASE("explore: ping state counts are pinned", "[explore]") {
+  ping::Config config;
+  config.tokens_per_node = 1;
+  config.hops_max = 3;
+  const auto model = ping_model(config, 3);
+  const SearchResult r = explore(model, std::vector<Property<ping::Ping>>{}, SearchOptions{});
+  // Each of the 3 tokens is delivered 3 times (hops 0, 1, 2) and its walk is fixed, so a state is
+  // how far each token has got: 4^3 states, and every path is 9 deliveries long.
+  CHECK(r.exhausted);
+  CHECK(r.states_unique == 64);
+  CHECK(r.depth_reached == 9);
+  CHECK_FALSE(r.violation);
+}
+
+TEST_CASE("explore: 2PC with 1 participant, no faults, is exhausted at a pinned count", "[explore]") {
+  const SearchResult r = bfs(two_phase(2));
+  CHECK(r.exhausted);
+  CHECK_FALSE(r.violation);
+  CHECK(r.states_unique == 382);
+  CHECK(r.depth_reached == 16);
+  CHECK(r.sometimes_unreached.empty());
+  CHECK(r.eventually_unchecked == std::vector<std::string>{"termination"});
+}
+
+TEST_CASE("explore: 2PC with 1 participant and 1 crash is exhausted at a pinned count", "[explore]") {
+  TwoPhase t = two_phase(2);
+  t.model.crashes_max = 1;
+  const SearchResult r = bfs(t);
+  CHECK(r.exhausted);
+  CHECK_FALSE(r.violation);
+  CHECK(r.states_unique == 1646);
+}
+
+TEST_CASE("explore: 2PC with 2 participants, no faults, is exhausted at a pinned count", "[explore]") {
+  const SearchResult r = bfs(two_phase(3));
+  CHECK(r.exhausted);
+  CHECK_FALSE(r.violation);
+  CHECK(r.states_unique == 74404);
+  CHECK(r.depth_reached == 27);
+  CHECK(r.sometimes_unreached.empty());
+}
+
+TEST_CASE("explore: 2PC with 3 participants on the set network is exhausted with no violation", "[explore]") {
+  TwoPhase t = two_phase(4);
+  t.model.sent_set = true;
+  const SearchResult r = bfs(t);
+  CHECK(r.exhausted);
+  CHECK_FALSE(r.violation);
+  CHECK(r.states_unique == 21062);
+  CHECK(r.depth_reached == 24);
+  CHECK(r.sometimes_unreached.empty());
+}
+
+TEST_CASE("explore: 2PC with 3 participants on the multiset network, bounded depth, has no violation", "[explore]") {
+  const SearchResult r = bfs(two_phase(4), 10);
+  CHECK_FALSE(r.exhausted);
+  CHECK(r.bound == Bound::depth);
+  CHECK_FALSE(r.violation);
+  CHECK(r.states_unique == 49467);
+}
+
+TEST_CASE("explore: bfs and dfs agree on an exhausted space", "[explore]") {
+  TwoPhase t = two_phase(2);
+  t.model.crashes_max = 1;
+  SearchOptions options;
+  options.strategy = Strategy::dfs;
+  const SearchResult dfs = explore(t.model, t.properties, options);
+  CHECK(dfs.exhausted);
+  CHECK(dfs.states_unique == 1646);
+}
+
+TEST_CASE("explore: the random strategy is seeded and never claims exhaustion", "[explore]") {
+  SearchOptions options;
+  options.strategy = Strategy::random;
+  options.depth_max = 30;
+  options.states_max = 2000;
+  options.seed = 7;
+  const TwoPhase t = two_phase(3);
+  const SearchResult a = explore(t.model, t.properties, options);
+  const SearchResult b = explore(t.model, t.properties, options);
+  CHECK_FALSE(a.exhausted);
+  CHECK(a.states_unique == b.states_unique);
+  CHECK(a.states_explored == b.states_explored);
+}
+
+TEST_CASE("explore: re-arming an armed timer leaves the state unchanged", "[explore]") {
+  const TwoPhase t = two_phase(2);
+  Stepper<TwoPhaseCommit> stepper(t.model);
+  World<TwoPhaseCommit> world = stepper.initial();
+  Driver<TwoPhaseCommit> driver{world, const_cast<NodeSlot<TwoPhaseCommit>&>(*world.slots[0]), NodeId{0}, 1};
+  const std::size_t armed = world.slots[0]->timers.size();
+  REQUIRE(armed > 0);
+  driver.set_timer(NodeId{0}, world.slots[0]->timers[0].timer, DurationRange{});
+  CHECK(world.slots[0]->timers.size() == armed);
+}
+
+TEST_CASE("explore: a model that can never commit reports its sometimes property as unreached", "[explore]") {
+  TwoPhase t = two_phase(3);
+  t.model.boot_inputs.clear();  // no health evidence: every gate stays closed
+  const SearchResult r = bfs(t);
+  CHECK(r.exhausted);
+  CHECK_FALSE(r.violation);
+  CHECK(r.sometimes_unreached == std::vector<std::string>{"committed_a_stage"});
+}
+
+TEST_CASE("explore: bug commit_on_majority is found with a shortest counterexample", "[explore]") {
+  const SearchResult r = bfs(two_phase(3, two_phase_commit::Bug::commit_on_majority));
+  REQUIRE(r.violation);
+  CHECK(r.violation->property == "validity");
+  REQUIRE(r.violation->steps.size() == 3);
+  CHECK(r.violation->steps[0].text == "timer n0 StageTimer{}");
+  CHECK(r.violation->steps[2].text == "deliver n1 -> n0 Vote{tx=tx1, yes=true}");
+}
+
+TEST_CASE("explore: bug commit_on_majority with a degraded participant breaks atomicity too", "[explore]") {
+  TwoPhase t = two_phase(4, two_phase_commit::Bug::commit_on_majority);
+  t.model.model_inputs.emplace_back(NodeId{3}, two_phase_commit::Input{sick_observation()});
+  // Checking atomicity alone: the commit must reach n0 while n3 logged its no vote (abort).
+  std::vector<Property<TwoPhaseCommit>> atomicity;
+  for (const auto& p : t.properties)
+    if (p.name == "atomicity") atomicity.push_back(p);
+  const SearchResult r = explore(t.model, atomicity, SearchOptions{});
+  REQUIRE(r.violation);
+  CHECK(r.violation->property == "atomicity");
+  CHECK(r.violation->steps.size() == 7);
+}
+
+TEST_CASE("explore: bug forget_vote_on_restart is found with a shortest counterexample", "[explore]") {
+  TwoPhase t = two_phase(2, two_phase_commit::Bug::forget_vote_on_restart);
+  t.model.crashes_max = 1;
+  const SearchResult r = bfs(t);
+  REQUIRE(r.violation);
+  CHECK(r.violation->property == "validity");
+  REQUIRE(r.violation->steps.size() == 5);
+  CHECK(r.violation->steps[3].text == "crash n1 (participant)");
+  CHECK(r.violation->steps[4].text == "restart n1");
+}
+
+TEST_CASE("explore: a counterexample file round-trips through JSON and replays to the same violation", "[explore]") {
+  TwoPhase t = two_phase(2, two_phase_commit::Bug::forget_vote_on_restart);
+  t.model.crashes_max = 1;
+  const SearchResult r = bfs(t);
+  REQUIRE(r.violation);
+  const Counterexample file = make_counterexample(t.model, *r.violation, {"bug=forget_vote_on_restart"}, Strategy::bfs);
+  const auto parsed = counterexample_from_json(to_json(file));
+  REQUIRE(parsed.has_value());
+  CHECK(to_json(*parsed) == to_json(file));
+  const auto replayed = replay_counterexample<TwoPhaseCommit>(*parsed, t.properties);
+  REQUIRE(replayed.has_value());
+  CHECK(replayed->reproduced);
+  CHECK_FALSE(replayed->divergence);
+  CHECK(replayed->property == std::optional<std::string>("validity"));
+  CHECK(replayed->violation_step == 5);
+  CHECK(replayed->detail == r.violation->detail);
+
+  SECTION("a truncated file replays without the violation") {
+    Counterexample shorter = *parsed;
+    shorter.steps.pop_back();
+    const auto partial = replay_counterexample<TwoPhaseCommit>(shorter, t.properties);
+    REQUIRE(partial.has_value());
+    CHECK_FALSE(partial->property);
+    CHECK_FALSE(partial->reproduced);
+  }
+  SECTION("a step that is not enabled is reported as a divergence") {
+    Counterexample wrong = *parsed;
+    wrong.steps[1].key ^= 1;
+    const auto diverged = replay_counterexample<TwoPhaseCommit>(wrong, t.properties);
+    REQUIRE(diverged.has_value());
+    CHECK(diverged->divergence);
+    CHECK_FALSE(diverged->reproduced);
+  }
+  SECTION("a file for another protocol is an error, not a crash") {
+    Counterexample other = *parsed;
+    other.protocol = "ping";
+    CHECK_FALSE(replay_counterexample<TwoPhaseCommit>(other, t.properties).has_value());
+  }
+}
+
+TEST_CASE("explore: malformed counterexample files are errors", "[explore]") {
+  CHECK_FALSE(counterexample_from_json("").has_value());
+  CHECK_FALSE(counterexample_from_json("{}").has_value());
+  CHECK_FALSE(counterexample_from_json(R"({"format": "faultline-counterexample/1"})").has_value());
+  CHECK_FALSE(from_hex("abc").has_value());
+  CHECK_FALSE(from_hex("zz").has_value());
+  CHECK(from_hex("00ff10") == std::vector<std::uint8_t>{0x00, 0xff, 0x10});
+}
+
+}  // namespace
+}  // namespace faultline::explore

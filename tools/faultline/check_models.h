@@ -1,0 +1,56 @@
+// The model-checking bindings of each protocol: how `faultline check` turns a protocol's Config
+// and a node count into an explore::Model, and which properties it checks.
+//
+// The only protocol-specific knowledge is the environment a node needs to make progress: 2PC
+// nodes vote and stage only with a healthy health observation (the simulator's workload sends
+// one every second), so every node gets one healthy ObserveHealth at start and after each
+// restart (Model::boot_inputs). Shared by the CLI and tests so both explore the same model.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "checkers/two_phase_commit/suite.h"
+#include "protocols/ping/ping.h"
+#include "protocols/two_phase_commit/protocol.h"
+#include "sim/explore/world.h"
+
+namespace faultline::explore {
+
+// Ping's Node has no field list; its volatile state is its id and the tokens it has received.
+template <>
+struct NodeEncoding<ping::Ping> {
+  template <class Sink>
+  static void encode(Sink& sink, const ping::Node& node) {
+    faultline::encode(sink, node.received());
+  }
+};
+
+// The workload's healthy baseline (80ms p95, 0.2% errors): within the default gate limits.
+inline two_phase_commit::ObserveHealth healthy_observation() {
+  return two_phase_commit::ObserveHealth{Duration::from_milliseconds(80), Ratio{1, 500}};
+}
+
+// What `check --degrade N` lets node N observe once: a canary over the default latency and error
+// limits, so that node's health gate closes and it votes no.
+inline two_phase_commit::ObserveHealth sick_observation() {
+  return two_phase_commit::ObserveHealth{Duration::from_milliseconds(400), Ratio{5, 100}};
+}
+
+inline Model<two_phase_commit::TwoPhaseCommit> two_phase_commit_model(const two_phase_commit::Config& config,
+                                                                       std::uint32_t node_count) {
+  Model<two_phase_commit::TwoPhaseCommit> model;
+  model.config = config;
+  model.node_count = node_count;
+  model.boot_inputs.assign(node_count, {two_phase_commit::Input{healthy_observation()}});
+  return model;
+}
+
+inline Model<ping::Ping> ping_model(const ping::Config& config, std::uint32_t node_count) {
+  Model<ping::Ping> model;
+  model.config = config;
+  model.node_count = node_count;
+  return model;
+}
+
+}  // namespace faultline::explore
