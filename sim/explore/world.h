@@ -19,6 +19,7 @@
 #pragma once
 
 #include <algorithm>
+#include <bit>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -222,22 +223,36 @@ void seal(NodeSlot<P>& slot) {
 }
 
 // The world fingerprint: each slot's key, the in-flight multiset, the budgets used, the inputs
-// delivered. Slot keys already hash node value, disk and timers, so this stays cheap.
+// delivered. Slot keys already hash node value, disk and timers, so this hashes a short array of
+// 64-bit words in one XXH3 call (words are little-endian on every supported host; the
+// static_assert below keeps fingerprints comparable across machines).
 template <class P>
 std::uint64_t world_fingerprint(const World<P>& world) {
-  FingerprintSink sink;
-  for (const auto& slot : world.slots) write_key(sink, slot->key);
-  write_varint(sink, world.messages.size());
-  for (const auto& m : world.messages) {
-    write_varint(sink, m->from.value);
-    write_varint(sink, m->to.value);
-    write_key(sink, m->key);
+  static_assert(std::endian::native == std::endian::little, "fingerprints hash little-endian words");
+  constexpr std::size_t kInline = 128;
+  const std::size_t count = world.slots.size() + 2 * world.messages.size() + 2 + (world.inputs_done.size() + 7) / 8;
+  std::uint64_t inline_words[kInline];
+  std::vector<std::uint64_t> heap_words;
+  std::uint64_t* words = inline_words;
+  if (count > kInline) {
+    heap_words.resize(count);
+    words = heap_words.data();
   }
-  write_varint(sink, world.crashes);
-  write_varint(sink, world.drops);
-  write_varint(sink, world.duplicates);
-  for (std::uint8_t done : world.inputs_done) sink.write_byte(done);
-  return sink.digest();
+  std::size_t n = 0;
+  for (const auto& slot : world.slots) words[n++] = slot->key;
+  for (const auto& m : world.messages) {
+    words[n++] = (static_cast<std::uint64_t>(m->from.value) << 32) | m->to.value;
+    words[n++] = m->key;
+  }
+  words[n++] = world.messages.size();
+  words[n++] = (static_cast<std::uint64_t>(world.crashes) << 42) ^ (static_cast<std::uint64_t>(world.drops) << 21) ^ world.duplicates;
+  for (std::size_t i = 0; i < world.inputs_done.size(); i += 8) {
+    std::uint64_t packed = 0;
+    for (std::size_t j = i; j < std::min(i + 8, world.inputs_done.size()); ++j) packed |= static_cast<std::uint64_t>(world.inputs_done[j]) << (8 * (j - i));
+    words[n++] = packed;
+  }
+  FL_ASSERT(n == count, "world fingerprint word count");
+  return XXH3_64bits(words, n * sizeof(std::uint64_t));
 }
 
 // Runs handlers and applies their effects; owns the reused Outbox so steps don't allocate it.
