@@ -3,7 +3,8 @@
 # per second on it (exhaustive safety search, no partial-order reduction: one process has none to
 # offer). Called by `faultline bench check`; also runs on its own:
 #   bench/spin/run.sh [PARTICIPANTS] [ROUNDS]
-# The last line is machine-readable: spin_states_per_second=<rate>.
+# The last two lines are machine-readable: spin_seconds_per_run=<s>, spin_states_per_second=<rate>
+# (SPIN's own "states, stored" count over the time of one run).
 set -euo pipefail
 participants=${1:-2}
 rounds=${2:-20}
@@ -25,4 +26,5 @@ elapsed_ns=$((end - start))
 rate=$(awk -v s="$stored" -v r="$rounds" -v ns="$elapsed_ns" 'BEGIN { printf "%.0f", s * r / (ns / 1e9) }')
 seconds=$(awk -v ns="$elapsed_ns" -v r="$rounds" 'BEGIN { printf "%.4f", ns / 1e9 / r }')
 echo "spin       2PC $participants participants (pan -DSAFETY, $rounds rounds)       $stored states stored, $seconds s per run (process start included)"
+echo "spin_seconds_per_run=$seconds"
 echo "spin_states_per_second=$rate"

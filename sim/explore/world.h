@@ -68,10 +68,12 @@ struct ArmedTimer {
 // successor states (and the BFS queue) share the slots of the nodes an action did not touch.
 template <class P>
 struct NodeSlot {
-  std::optional<typename P::Node> node;     // none: the node is down
-  std::optional<typename P::Durable> disk;  // none: nothing persisted yet
-  std::vector<ArmedTimer<P>> timers;        // sorted by key, unique
-  std::uint64_t key = 0;                    // fingerprint of the three above (see seal())
+  std::optional<typename P::Node> node;            // none: the node is down
+  std::shared_ptr<const typename P::Durable> disk;  // null: nothing persisted yet; shared, as it
+                                                    // changes far less often than the node
+  std::uint64_t disk_key = 0;                      // fingerprint(*disk), set by persist
+  std::vector<ArmedTimer<P>> timers;               // sorted by key, unique
+  std::uint64_t key = 0;                           // fingerprint of the above (see seal())
 };
 
 template <class P>
@@ -102,7 +104,8 @@ class ViewBuffer {
       if (source_[i] == world.slots[i]) continue;
       source_[i] = world.slots[i];
       nodes_[i] = source_[i]->node;
-      disks_[i] = source_[i]->disk;
+      if (source_[i]->disk) disks_[i] = *source_[i]->disk;
+      else disks_[i].reset();
     }
     return ClusterView<P>{std::span<const std::optional<typename P::Node>>(nodes_),
                           std::span<const std::optional<typename P::Durable>>(disks_), Time{}};
@@ -169,7 +172,8 @@ struct Driver {
 
   void persist(NodeId node, const typename P::Durable& durable) {
     FL_ASSERT(node == acting, "a node persists only its own state");
-    slot.disk = durable;
+    slot.disk = std::make_shared<const typename P::Durable>(durable);
+    slot.disk_key = fingerprint(durable);
   }
   void set_timer(NodeId node, const typename P::Timer& timer, DurationRange) {
     FL_ASSERT(node == acting, "a node arms only its own timers");
@@ -216,7 +220,8 @@ void seal(NodeSlot<P>& slot) {
   FingerprintSink sink;
   sink.write_byte(slot.node ? 1 : 0);
   if (slot.node) NodeEncoding<P>::encode(sink, *slot.node);
-  encode(sink, slot.disk);
+  sink.write_byte(slot.disk ? 1 : 0);
+  write_key(sink, slot.disk_key);
   write_varint(sink, slot.timers.size());
   for (const auto& t : slot.timers) write_key(sink, t.key);
   slot.key = sink.digest();
@@ -411,7 +416,9 @@ class Stepper {
   }
 
   void start(World<P>& world, NodeSlot<P>& slot, NodeId id) {
-    slot.node.emplace(model_.config, id, model_.node_count, slot.disk);
+    std::optional<typename P::Durable> recovered;
+    if (slot.disk) recovered = *slot.disk;
+    slot.node.emplace(model_.config, id, model_.node_count, std::move(recovered));
     run(world, slot, id, [](typename P::Node& node, Outbox<P>& out) { node.on_start(out); });
     if (model_.boot_inputs.empty()) return;
     for (const auto& input : model_.boot_inputs[id.value])

@@ -48,6 +48,7 @@ struct CheckArgs {
   std::vector<std::uint32_t> degrade;
   std::string out_path = "counterexample.json";
   std::string replay_path;
+  std::string bench_source_dir;
 };
 
 // What a check run measured, for the report and the benchmark.
@@ -234,6 +235,7 @@ const CheckEntry* find_entry(const std::string& name, std::ostream& out) {
 
 int run_check(const CheckArgs& args, std::ostream& out) {
   if (!args.replay_path.empty()) return replay_counterexample_file(args.replay_path, out);
+  if (!args.bench_source_dir.empty()) return explore::run_benchmark(args.bench_source_dir, out);
   ConfigTree tree;
   tree.kind = ConfigTree::Kind::map;
   tree.path = "cluster.config";
@@ -331,6 +333,7 @@ void add_check_command(CLI::App& app) {
   check->add_option("--degrade", args->degrade, "2PC: this node may observe a sick canary once, at any point; repeatable");
   check->add_option("--out", args->out_path, "Where to write a counterexample (default counterexample.json)");
   check->add_option("--replay", args->replay_path, "Replay a counterexample file instead of exploring");
+  check->add_option("--bench", args->bench_source_dir, "Run the model checker benchmark against SPIN (SOURCE_DIR); as `faultline bench check`");
   check->callback([args] {
     exit_code() = run_check(*args, std::cout);
     std::cout.flush();
@@ -355,6 +358,7 @@ int run_benchmark(const std::string& source_dir, std::ostream& out) {
                                    {"2PC 3 participants, set network, 1 stage", 4, true, 0},
                                    {"2PC 2 participants, multiset, 1 crash", 3, false, 1}};
   double faultline_rate = 0;
+  std::uint64_t faultline_states = 0;
   for (const Case& c : cases) {
     two_phase_commit::Config config;
     config.stages = {Ratio{1, 2}};
@@ -371,7 +375,10 @@ int run_benchmark(const std::string& source_dir, std::ostream& out) {
       const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
       best = std::max(best, static_cast<double>(result.states_unique) / seconds);
     }
-    if (faultline_rate == 0) faultline_rate = best;
+    if (faultline_rate == 0) {
+      faultline_rate = best;
+      faultline_states = result.states_unique;
+    }
     out << "  faultline  " << std::left << std::setw(44) << c.label << std::right << std::setw(10) << result.states_unique
         << " states  " << std::setw(10) << static_cast<std::uint64_t>(best) << " states/s"
         << (result.exhausted ? "  (exhausted)" : "") << "\n";
@@ -387,19 +394,29 @@ int run_benchmark(const std::string& source_dir, std::ostream& out) {
   while (std::fgets(buffer, sizeof(buffer), pipe) != nullptr) output += buffer;
   const int status = pclose(pipe);
   double spin_rate = 0;
+  double spin_seconds = 0;
   std::istringstream lines(output);
   std::string line;
   while (std::getline(lines, line)) {
     out << "  " << line << "\n";
     const auto at = line.find("spin_states_per_second=");
     if (at != std::string::npos) spin_rate = std::stod(line.substr(at + 23));
+    const auto per_run = line.find("spin_seconds_per_run=");
+    if (per_run != std::string::npos) spin_seconds = std::stod(line.substr(per_run + 21));
   }
   if (status != 0 || spin_rate <= 0) {
     out << "  spin       not measured (is the Debian package `spin` installed? tools/install-deps.sh)\n";
     return cli::exit_ok;
   }
   out << "  ratio      faultline / SPIN = " << std::fixed << std::setprecision(3) << faultline_rate / spin_rate
-      << "  (SPIN is " << std::setprecision(1) << spin_rate / faultline_rate << "x faster; target: within 3x)\n";
+      << "  (SPIN is " << std::setprecision(1) << spin_rate / faultline_rate << "x faster by its own stored-state count; target: within 3x)\n";
+  if (spin_seconds > 0) {
+    // SPIN stores fewer states than it visits (its 'stored' count is below the reachable set,
+    // which equals faultline's: docs/model-checker.md); the same space over SPIN's time is fairer.
+    const double same_space = static_cast<double>(faultline_states) / spin_seconds;
+    out << "  ratio      same space (" << faultline_states << " states / SPIN's time): SPIN " << std::setprecision(0)
+        << same_space << " states/s, " << std::setprecision(1) << same_space / faultline_rate << "x faster\n";
+  }
   return cli::exit_ok;
 }
 

@@ -82,6 +82,15 @@ TEST_CASE("explore: 2PC with 2 participants, no faults, is exhausted at a pinned
   CHECK(r.sometimes_unreached.empty());
 }
 
+TEST_CASE("explore: 2PC with 2 participants and 1 crash is exhausted at a pinned count", "[explore]") {
+  TwoPhase t = two_phase(3);
+  t.model.crashes_max = 1;
+  const SearchResult r = bfs(t);
+  CHECK(r.exhausted);
+  CHECK_FALSE(r.violation);
+  CHECK(r.states_unique == 427936);
+}
+
 TEST_CASE("explore: 2PC with 3 participants on the set network is exhausted with no violation", "[explore]") {
   TwoPhase t = two_phase(4);
   t.model.sent_set = true;
