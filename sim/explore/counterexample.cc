@@ -91,7 +91,7 @@ std::string to_json(const Counterexample& c) {
       {"boot_inputs", std::move(boot)},
       {"model_inputs", std::move(model_inputs)},
       {"model", Json{{"crashes_max", c.crashes_max}, {"drops_max", c.drops_max}, {"duplicates_max", c.duplicates_max},
-                     {"copies_max", c.copies_max}}},
+                     {"copies_max", c.copies_max}, {"network", c.sent_set ? "set" : "multiset"}}},
       {"strategy", c.strategy},
       {"violation", Json{{"property", c.property}, {"detail", c.detail}}},
       {"initial_state", fingerprint_text(c.initial_state)},
@@ -122,6 +122,9 @@ Result<Counterexample> counterexample_from_json(std::string_view text) {
     c.drops_max = model.at("drops_max").get<std::uint32_t>();
     c.duplicates_max = model.at("duplicates_max").get<std::uint32_t>();
     c.copies_max = model.at("copies_max").get<std::uint32_t>();
+    const std::string network = model.value("network", std::string("multiset"));
+    if (network != "multiset" && network != "set") return fail("model.network", 0, "expected multiset or set");
+    c.sent_set = network == "set";
     c.strategy = document.value("strategy", std::string{});
     c.property = document.at("violation").at("property").get<std::string>();
     c.detail = document.at("violation").value("detail", std::string{});

@@ -50,6 +50,7 @@ struct Counterexample {
   std::uint32_t drops_max = 0;
   std::uint32_t duplicates_max = 0;
   std::uint32_t copies_max = 1;
+  bool sent_set = false;  // the network: false "multiset", true "set"
   std::string strategy;
   std::string property;
   std::string detail;
@@ -96,6 +97,7 @@ Counterexample make_counterexample(const Model<P>& model, const Violation& viola
   c.drops_max = model.drops_max;
   c.duplicates_max = model.duplicates_max;
   c.copies_max = model.copies_max;
+  c.sent_set = model.sent_set;
   c.strategy = std::string(to_string(strategy));
   c.property = violation.property;
   c.detail = violation.detail;
@@ -139,6 +141,7 @@ Result<Model<P>> model_from_counterexample(const Counterexample& c) {
   model.drops_max = c.drops_max;
   model.duplicates_max = c.duplicates_max;
   model.copies_max = c.copies_max;
+  model.sent_set = c.sent_set;
   return model;
 }
 
