@@ -20,91 +20,126 @@ std::string node_list(const std::vector<std::size_t>& nodes) {
   return text;
 }
 
-// Every outcome any log holds, by tx: which nodes logged commit, which abort.
-struct Outcomes {
-  std::set<std::size_t> committed;
-  std::set<std::size_t> aborted;
-  std::optional<RoutingState> state;  // the committed state, when known
+// One outcome some durable log holds: node `node` logged `tx` as committed (with `state`) or
+// aborted. Pointers into the logs, no copies: these checks run after every simulated event and
+// on every explored state, so they must not allocate per record.
+struct LoggedOutcome {
+  TxId tx;
+  bool committed = false;
+  std::size_t node = 0;
+  const RoutingState* state = nullptr;  // committed outcomes only
 };
 
-std::map<TxId, Outcomes> outcomes_by_tx(const View& view) {
-  std::map<TxId, Outcomes> outcomes;
+// Every outcome in every log, sorted by (tx, aborted before committed, node), so the outcomes of
+// one tx are adjacent.
+std::vector<LoggedOutcome> logged_outcomes(const View& view) {
+  std::vector<LoggedOutcome> outcomes;
   for (std::size_t i = 0; i < view.disks.size(); ++i) {
     if (!view.disks[i]) continue;
     for (const LogRecord& record : view.disks[i]->records) {
       if (const auto* c = std::get_if<CommittedRecord>(&record)) {
-        outcomes[c->tx].committed.insert(i);
-        outcomes[c->tx].state = c->state;
+        outcomes.push_back({c->tx, true, i, &c->state});
       } else if (const auto* a = std::get_if<AbortedRecord>(&record)) {
-        outcomes[a->tx].aborted.insert(i);
+        outcomes.push_back({a->tx, false, i, nullptr});
       } else if (const auto* d = std::get_if<DecisionRecord>(&record)) {
-        auto& o = outcomes[d->tx];
-        if (d->outcome == Outcome::commit) {
-          o.committed.insert(i);
-          o.state = d->state;
-        } else {
-          o.aborted.insert(i);
-        }
+        const bool commit = d->outcome == Outcome::commit;
+        outcomes.push_back({d->tx, commit, i, commit ? &d->state : nullptr});
       }
     }
   }
+  std::sort(outcomes.begin(), outcomes.end(), [](const LoggedOutcome& a, const LoggedOutcome& b) {
+    if (a.tx != b.tx) return a.tx < b.tx;
+    if (a.committed != b.committed) return !a.committed;
+    return a.node < b.node;
+  });
   return outcomes;
 }
 
-std::string version_text(const std::optional<RoutingState>& state) {
-  return state ? " (version " + std::to_string(state->version) + ")" : "";
+// The outcomes of one tx: [begin, end) of the sorted list, split into aborted then committed.
+struct TxOutcomes {
+  TxId tx;
+  std::vector<std::size_t> aborted;    // nodes, ascending, unique
+  std::vector<std::size_t> committed;  // nodes, ascending, unique
+  const RoutingState* state = nullptr;
+};
+
+template <class Visit>
+std::optional<std::string> for_each_tx(const std::vector<LoggedOutcome>& outcomes, Visit&& visit) {
+  TxOutcomes group;
+  for (std::size_t i = 0; i < outcomes.size();) {
+    group.tx = outcomes[i].tx;
+    group.aborted.clear();
+    group.committed.clear();
+    group.state = nullptr;
+    for (; i < outcomes.size() && outcomes[i].tx == group.tx; ++i) {
+      auto& nodes = outcomes[i].committed ? group.committed : group.aborted;
+      if (nodes.empty() || nodes.back() != outcomes[i].node) nodes.push_back(outcomes[i].node);
+      if (outcomes[i].committed) group.state = outcomes[i].state;
+    }
+    if (auto bad = visit(group)) return bad;
+  }
+  return std::nullopt;
+}
+
+std::string version_text(const RoutingState* state) {
+  return state != nullptr ? " (version " + std::to_string(state->version) + ")" : "";
 }
 
 }  // namespace
 
 std::optional<std::string> check_atomicity(const View& view) {
-  for (const auto& [tx, o] : outcomes_by_tx(view)) {
-    if (o.committed.empty() || o.aborted.empty()) continue;
-    return describe(tx) + version_text(o.state) + " committed at " +
-           node_list({o.committed.begin(), o.committed.end()}) + " but aborted at " +
-           node_list({o.aborted.begin(), o.aborted.end()}) + " (durable logs)";
-  }
-  return std::nullopt;
+  return for_each_tx(logged_outcomes(view), [](const TxOutcomes& o) -> std::optional<std::string> {
+    if (o.committed.empty() || o.aborted.empty()) return std::nullopt;
+    return describe(o.tx) + version_text(o.state) + " committed at " + node_list(o.committed) + " but aborted at " +
+           node_list(o.aborted) + " (durable logs)";
+  });
 }
 
 std::optional<std::string> check_agreement(const View& view) {
+  // Every applied (version, state) pair, live and durable, by pointer; sorted by version so two
+  // holders of one version are adjacent. No RoutingState is copied.
   struct Holder {
-    RoutingState state;
+    const RoutingState* state;
     std::size_t node;
     TxId tx;
   };
-  std::map<std::uint64_t, Holder> by_version;
-  const auto note = [&](const RoutingState& state, std::size_t node, TxId tx) -> std::optional<std::string> {
-    const auto [it, inserted] = by_version.emplace(state.version, Holder{state, node, tx});
-    if (inserted || it->second.state == state) return std::nullopt;
-    return "version " + std::to_string(state.version) + " differs: " + node_name(it->second.node) + " applied " +
-           describe(it->second.tx) + " " + describe(it->second.state) + ", " + node_name(node) + " applied " +
-           describe(tx) + " " + describe(state);
-  };
+  std::vector<Holder> holders;
   for (std::size_t i = 0; i < view.nodes.size(); ++i) {
-    if (view.nodes[i])
-      if (auto bad = note(view.nodes[i]->committed_state(), i, view.nodes[i]->committed_tx())) return bad;
+    if (view.nodes[i]) holders.push_back({&view.nodes[i]->committed_state(), i, view.nodes[i]->committed_tx()});
     if (!view.disks[i]) continue;
     for (const LogRecord& record : view.disks[i]->records)
-      if (const auto* c = std::get_if<CommittedRecord>(&record))
-        if (auto bad = note(c->state, i, c->tx)) return bad;
+      if (const auto* c = std::get_if<CommittedRecord>(&record)) holders.push_back({&c->state, i, c->tx});
+  }
+  // Stable: the first holder in node order is the one a difference is reported against.
+  std::stable_sort(holders.begin(), holders.end(),
+                   [](const Holder& a, const Holder& b) { return a.state->version < b.state->version; });
+  for (std::size_t i = 1; i < holders.size(); ++i) {
+    const Holder& first = holders[i - 1];
+    const Holder& other = holders[i];
+    if (first.state->version != other.state->version || *first.state == *other.state) continue;
+    std::size_t j = i - 1;  // report against the first holder of this version
+    while (j > 0 && holders[j - 1].state->version == first.state->version) --j;
+    const Holder& reference = holders[j];
+    const Holder& differing = *reference.state == *first.state ? other : first;
+    return "version " + std::to_string(other.state->version) + " differs: " + node_name(reference.node) + " applied " +
+           describe(reference.tx) + " " + describe(*reference.state) + ", " + node_name(differing.node) + " applied " +
+           describe(differing.tx) + " " + describe(*differing.state);
   }
   return std::nullopt;
 }
 
 std::optional<std::string> check_validity(const View& view) {
-  for (const auto& [tx, o] : outcomes_by_tx(view)) {
-    if (o.committed.empty()) continue;
+  return for_each_tx(logged_outcomes(view), [&](const TxOutcomes& o) -> std::optional<std::string> {
+    if (o.committed.empty()) return std::nullopt;
     for (std::size_t p = 1; p < view.disks.size(); ++p) {
-      const PreparedRecord* vote = view.disks[p] ? prepared_of(*view.disks[p], tx) : nullptr;
+      const PreparedRecord* vote = view.disks[p] ? prepared_of(*view.disks[p], o.tx) : nullptr;
       if (vote != nullptr && vote->yes) continue;
       const std::string why = vote == nullptr ? "no durable PREPARED record" : "its durable vote is no";
-      return describe(tx) + version_text(o.state) + " committed at " +
-             node_list({o.committed.begin(), o.committed.end()}) + " without a yes vote from " + node_name(p) + " (" +
-             why + ")";
+      return describe(o.tx) + version_text(o.state) + " committed at " + node_list(o.committed) +
+             " without a yes vote from " + node_name(p) + " (" + why + ")";
     }
-  }
-  return std::nullopt;
+    return std::nullopt;
+  });
 }
 
 std::optional<std::string> check_durability(const View& view, const Config& config) {
