@@ -65,5 +65,13 @@ head -c 3000 /dev/urandom >"$work/garbage.yaml"
 "$faultline" run 2>/dev/null; check "missing argument exits 1" 1 $?
 "$faultline" lint scenarios/*/*.yaml >/dev/null; check "every bundled scenario lints" 0 $?
 
+"$faultline" replay "$demo" 2>/dev/null; check "replay of a scenario without --seed exits 1" 1 $?
+"$faultline" check --protocol two_phase_commit --nodes 3 --set 'stages=[1/2]' --set on_abort=halt \
+  --set bug=commit_on_majority --out "$work/cx.json" >"$work/check.txt"
+check "check finds commit_on_majority (exit 2)" 2 $?
+contains "check prints the shortest counterexample" "$work/check.txt" '=> validity'
+"$faultline" replay "$work/cx.json" >"$work/cxreplay.txt"; check "replay of a counterexample file exits 2" 2 $?
+contains "the counterexample reproduces in replay" "$work/cxreplay.txt" '^result: reproduced'
+
 echo "$failures failed"
 [ "$failures" -eq 0 ]

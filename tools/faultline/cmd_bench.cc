@@ -4,6 +4,7 @@
 //           loop doing the same number of pushes and pops in the same process, and
 //           (b) the two-phase-commit canary rollout scenario, in simulated events per second.
 //   lin     every history in ../shared/histories through the linearizability checker.
+//   check   the model checker's unique states per second on 2PC, beside SPIN on the same model.
 //
 // Wall-clock time is read here, in the tool, never inside the simulator.
 #include <chrono>
@@ -14,6 +15,7 @@
 #include <string>
 
 #include "checkers/linearizability/bench.h"
+#include "tools/faultline/check.h"
 #include "protocols/ping/ping.h"
 #include "sim/engine/simulation.h"
 #include "tools/faultline/commands.h"
@@ -123,14 +125,16 @@ void add_bench_command(CLI::App& app) {
   auto what = std::make_shared<std::string>("engine");
   auto source_dir = std::make_shared<std::string>(".");
   auto histories_dir = std::make_shared<std::string>("../shared/histories");
-  CLI::App* bench = app.add_subcommand("bench", "Measure throughput: engine (events/s) or lin (linearizability checker)");
-  bench->add_option("WHAT", *what, "engine, lin or all")->check(CLI::IsMember({"engine", "lin", "all"}));
+  CLI::App* bench = app.add_subcommand(
+      "bench", "Measure throughput: engine (events/s), lin (linearizability checker), check (model checker vs SPIN)");
+  bench->add_option("WHAT", *what, "engine, lin, check or all")->check(CLI::IsMember({"engine", "lin", "check", "all"}));
   bench->add_option("--source-dir", *source_dir, "The faultline checkout (for bundled scenarios)");
   bench->add_option("--histories", *histories_dir, "Directory of histories for `bench lin`");
   bench->callback([what, source_dir, histories_dir] {
     int code = exit_ok;
     if (*what == "engine" || *what == "all") code = bench_engine(*source_dir);
     if (code == exit_ok && (*what == "lin" || *what == "all")) code = lin::run_benchmark(*histories_dir, std::cout);
+    if (code == exit_ok && (*what == "check" || *what == "all")) code = explore::run_benchmark(*source_dir, std::cout);
     exit_code() = code;
   });
 }

@@ -4,12 +4,14 @@
 // (parallelism across seeds only; each simulation is single-threaded). replay: re-runs one seed
 // twice and checks the fingerprints agree with each other and with --fingerprint if given.
 #include <atomic>
+#include <iostream>
 #include <cstdio>
 #include <memory>
 #include <thread>
 
 #include <fmt/core.h>
 
+#include "tools/faultline/check.h"
 #include "tools/faultline/commands.h"
 #include "tools/faultline/registry.h"
 #include "tools/faultline/report.h"
@@ -151,13 +153,25 @@ void add_run_commands(CLI::App& app) {
     run_one(*args, *bound, args->seed_given ? args->seed : bound->scenario.run.seed);
   });
 
-  CLI::App* replay = app.add_subcommand("replay", "Re-run one seed and verify its trace fingerprint reproduces");
+  CLI::App* replay = app.add_subcommand(
+      "replay", "Re-run one seed and verify its trace fingerprint reproduces; or replay a `faultline check` counterexample (FILE.json)");
   add_common(replay, *args);
-  replay->add_option("--seed", args->seed, "The seed to replay")->required();
+  replay->add_option("--seed", args->seed, "The seed to replay (required for a scenario file)")
+      ->each([args](const std::string&) { args->seed_given = true; });
   replay->add_option("--fingerprint", args->fingerprint, "The fingerprint the original run printed (hex)");
   replay->add_option("--trace", args->trace_path, "Write the replayed run's trace as JSON lines");
   replay->add_flag("--json", args->json, "Print the summary as JSON");
   replay->callback([args] {
+    // A counterexample written by `faultline check` replays step by step instead of by seed.
+    if (args->path.size() > 5 && args->path.ends_with(".json")) {
+      exit_code() = replay_counterexample_file(args->path, std::cout);
+      return;
+    }
+    if (!args->seed_given) {
+      std::fprintf(stderr, "error: replay of a scenario needs --seed N\n");
+      exit_code() = exit_usage;
+      return;
+    }
     auto bound = load_or_report(*args);
     if (!bound) return;
     RunOptions first_options;
