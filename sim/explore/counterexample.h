@@ -6,7 +6,7 @@
 // (fault budgets, copies_max), and the steps. Each step names its action kind, the node it
 // happens at, the message (sender and fingerprint), timer or input it acts on, a describe()
 // line for people, and the world fingerprint after it, so a replay that diverges says where.
-// Format: JSON, "format": "faultline-counterexample/1" (docs/model-checker.md).
+// Format: JSON, "format": "faultline-counterexample/1" (README.md, "Counterexamples and replay").
 #pragma once
 
 #include <cstdint>

@@ -4,7 +4,7 @@
 // Invariants: membership is the only query, so iteration order never affects results (DESIGN.md
 // 4.3); the table is a power of two and at most half full; the fingerprint 0 is the empty-slot
 // marker, so a genuine 0 is stored as 1 (one more collision class among 2^64, see
-// docs/model-checker.md on the probability of fingerprint collisions).
+// README.md, "The model checker", on the probability of fingerprint collisions).
 #pragma once
 
 #include <cstddef>

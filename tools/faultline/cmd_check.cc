@@ -412,7 +412,7 @@ int run_benchmark(const std::string& source_dir, std::ostream& out) {
       << "  (SPIN is " << std::setprecision(1) << spin_rate / faultline_rate << "x faster by its own stored-state count; target: within 3x)\n";
   if (spin_seconds > 0) {
     // SPIN stores fewer states than it visits (its 'stored' count is below the reachable set,
-    // which equals faultline's: docs/model-checker.md); the same space over SPIN's time is fairer.
+    // which equals faultline's: README.md, "Benchmark: faultline vs SPIN"); the same space over SPIN's time is fairer.
     const double same_space = static_cast<double>(faultline_states) / spin_seconds;
     out << "  ratio      same space (" << faultline_states << " states / SPIN's time): SPIN " << std::setprecision(0)
         << same_space << " states/s, " << std::setprecision(1) << same_space / faultline_rate << "x faster\n";

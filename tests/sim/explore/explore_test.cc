@@ -3,7 +3,7 @@
 // without a bug, and the counterexample file round trip through replay.
 //
 // Pinned configurations (all 2PC ones use stages=[1/2], on_abort=halt: a rollback retry takes a
-// fresh tx id each time, so with on_abort=rollback the space is infinite; docs/model-checker.md).
+// fresh tx id each time, so with on_abort=rollback the space is infinite; README.md, "Budgets and what makes a space infinite").
 #include <catch2/catch.hpp>
 #include <rapidcheck/catch.h>
 
