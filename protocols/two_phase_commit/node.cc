@@ -29,7 +29,7 @@ Node::Node(const Config& config, NodeId id, std::uint32_t node_count, std::optio
       committed_(initial_state(config)) {
   FL_ASSERT(node_count >= 1 && id.value < node_count, "node id outside the cluster");
   FL_ASSERT(config.validate(node_count).has_value(), "config must be validated before nodes are built");
-  if (!is_coordinator() && config_.bug == Bug::forget_vote_on_restart && recovered) {
+  if (!is_coordinator() && config_->bug == Bug::forget_vote_on_restart && recovered) {
     // The bug: votes did not survive the crash (as if PREPARED were never synced).
     const auto erased = std::erase_if(log_.records, [](const LogRecord& r) { return std::holds_alternative<PreparedRecord>(r); });
     forgot_votes_ = erased > 0;
@@ -92,12 +92,12 @@ void Node::on_timer(const Timer& timer, Effects& out) {
     if (std::holds_alternative<DecisionRetryTimer>(timer)) {
       if (!coord().pending) return;
       send_pending_decision(out);
-      out.set_timer(DecisionRetryTimer{}, config_.decision_retry);
+      out.set_timer(DecisionRetryTimer{}, config_->decision_retry);
       return;
     }
     if (std::holds_alternative<HeartbeatTimer>(timer)) {
       for (std::uint32_t i = 1; i < node_count_; ++i) out.send(NodeId{i}, Heartbeat{committed_.version});
-      out.set_timer(HeartbeatTimer{}, config_.heartbeat_interval);
+      out.set_timer(HeartbeatTimer{}, config_->heartbeat_interval);
       return;
     }
     return;  // a participant timer armed before a role change cannot exist; ignore stale ones
@@ -120,8 +120,8 @@ void Node::on_predict(const Predict& predict, Effects& out) const {
 }
 
 void Node::on_observe_health(const ObserveHealth& health) {
-  healthy_ = health.canary_p95_latency <= config_.p95_latency_max &&
-             health.canary_error_rate.denominator != 0 && within(health.canary_error_rate, config_.error_rate_max);
+  healthy_ = health.canary_p95_latency <= config_->p95_latency_max &&
+             health.canary_error_rate.denominator != 0 && within(health.canary_error_rate, config_->error_rate_max);
 }
 
 void Node::answer_state_request(NodeId source, Effects& out) const {
@@ -155,24 +155,24 @@ void Node::coordinator_start(Effects& out) {
     // Re-send the latest decision: participants may still be in doubt about it.
     c.pending = PendingDecision{Decision{last->tx, last->outcome, last->state}, std::vector<std::uint8_t>(node_count_, 0)};
     send_pending_decision(out);
-    out.set_timer(DecisionRetryTimer{}, config_.decision_retry);
+    out.set_timer(DecisionRetryTimer{}, config_->decision_retry);
   }
   derive_phase();
-  out.set_timer(HeartbeatTimer{}, config_.heartbeat_interval);
+  out.set_timer(HeartbeatTimer{}, config_->heartbeat_interval);
   if (c.phase == RolloutPhase::staging || c.phase == RolloutPhase::rolling_back)
-    out.set_timer(StageTimer{}, config_.stage_interval);
+    out.set_timer(StageTimer{}, config_->stage_interval);
 }
 
 // Where the rollout stands follows from the log alone, so a restarted coordinator resumes it.
 void Node::derive_phase() {
   CoordinatorState& c = coord();
-  const std::vector<std::uint32_t> weights = stage_weights_bps(config_);
+  const std::vector<std::uint32_t> weights = stage_weights_bps(*config_);
   const DecisionRecord* last = last_decision(log_);
   c.next_stage = static_cast<std::uint32_t>(
       std::ranges::count_if(weights, [&](std::uint32_t w) { return w <= committed_.canary_weight_bps; }));
   if (committed_.status == RoutingStatus::rolled_back) c.phase = RolloutPhase::done;
   else if (last != nullptr && last->outcome == Outcome::abort)
-    c.phase = config_.on_abort == OnAbort::halt ? RolloutPhase::halted : RolloutPhase::rolling_back;
+    c.phase = config_->on_abort == OnAbort::halt ? RolloutPhase::halted : RolloutPhase::rolling_back;
   else if (c.next_stage >= weights.size()) c.phase = RolloutPhase::done;
   else c.phase = RolloutPhase::staging;
 }
@@ -192,7 +192,7 @@ void Node::on_stage_timer(Effects& out) {
   if (!gate_open()) {
     // The coordinator's own health gate is closed: do not propose, look again later.
     out.emit(StageDeferred{c.next_stage});
-    out.set_timer(StageTimer{}, config_.stage_interval);
+    out.set_timer(StageTimer{}, config_->stage_interval);
     return;
   }
   begin_tx(TxKind::stage, out);
@@ -201,7 +201,7 @@ void Node::on_stage_timer(Effects& out) {
 void Node::begin_tx(TxKind kind, Effects& out) {
   CoordinatorState& c = coord();
   FL_ASSERT(!c.active, "one transaction at a time");
-  const std::vector<std::uint32_t> weights = stage_weights_bps(config_);
+  const std::vector<std::uint32_t> weights = stage_weights_bps(*config_);
   FL_ASSERT(kind == TxKind::rollback || c.next_stage < weights.size(), "no stage left to begin");
   RoutingState proposal = committed_;
   proposal.version = committed_.version + 1;
@@ -213,7 +213,7 @@ void Node::begin_tx(TxKind kind, Effects& out) {
   out.persist(log_);
   for (std::uint32_t i = 1; i < node_count_; ++i)
     out.send(NodeId{i}, Prepare{active.tx, kind, committed_tx_, committed_, proposal});
-  out.set_timer(PrepareTimer{active.tx}, config_.prepare_timeout);
+  out.set_timer(PrepareTimer{active.tx}, config_->prepare_timeout);
   out.emit(TxStarted{active.tx, kind, active.stage, proposal});
   c.active = std::move(active);
   evaluate_votes(/*timed_out=*/false, out);  // a one-node cluster decides at once
@@ -237,7 +237,7 @@ void Node::evaluate_votes(bool timed_out, Effects& out) {
     no += active.votes[i] == VoteState::no;
   }
   FL_ASSERT(yes + no <= participant_count(), "more votes than participants");
-  if (config_.bug == Bug::commit_on_majority) {
+  if (config_->bug == Bug::commit_on_majority) {
     // The bug: count the coordinator plus yes votes against the whole cluster, ignore no votes.
     if ((yes + 1) * 2 > node_count_) return decide(Outcome::commit, out);
     if (timed_out) decide(Outcome::abort, out);
@@ -262,14 +262,14 @@ void Node::decide(Outcome outcome, Effects& out) {
   if (participant_count() > 0) {
     c.pending = PendingDecision{Decision{active.tx, outcome, active.proposal}, std::vector<std::uint8_t>(node_count_, 0)};
     send_pending_decision(out);
-    out.set_timer(DecisionRetryTimer{}, config_.decision_retry);
+    out.set_timer(DecisionRetryTimer{}, config_->decision_retry);
   }
   advance_after(active.kind, outcome, out);
 }
 
 void Node::advance_after(TxKind kind, Outcome outcome, Effects& out) {
   CoordinatorState& c = coord();
-  const auto stage_count = stage_weights_bps(config_).size();
+  const auto stage_count = stage_weights_bps(*config_).size();
   if (outcome == Outcome::commit) {
     if (kind == TxKind::rollback) {
       c.phase = RolloutPhase::done;
@@ -277,17 +277,17 @@ void Node::advance_after(TxKind kind, Outcome outcome, Effects& out) {
     }
     c.next_stage += 1;
     c.phase = c.next_stage < stage_count ? RolloutPhase::staging : RolloutPhase::done;
-    if (c.phase == RolloutPhase::staging) out.set_timer(StageTimer{}, config_.stage_interval);
+    if (c.phase == RolloutPhase::staging) out.set_timer(StageTimer{}, config_->stage_interval);
     return;
   }
-  if (config_.on_abort == OnAbort::halt) {
+  if (config_->on_abort == OnAbort::halt) {
     c.phase = RolloutPhase::halted;
     return;
   }
   c.phase = RolloutPhase::rolling_back;
   // A failed stage rolls back at once; a failed rollback (someone unreachable) retries later.
   if (kind == TxKind::stage) begin_tx(TxKind::rollback, out);
-  else out.set_timer(StageTimer{}, config_.stage_interval);
+  else out.set_timer(StageTimer{}, config_->stage_interval);
 }
 
 void Node::send_pending_decision(Effects& out) const {
@@ -329,7 +329,7 @@ void Node::participant_start(Effects& out) {
     out.persist(log_);  // make the (buggy) loss durable, as a lost unsynced write would be
     forgot_votes_ = false;
   }
-  if (p.in_doubt) out.set_timer(QueryTimer{}, config_.query_interval);
+  if (p.in_doubt) out.set_timer(QueryTimer{}, config_->query_interval);
 }
 
 void Node::participant_message(NodeId source, const Message& message, Effects& out) {
@@ -375,7 +375,7 @@ void Node::on_prepare(NodeId source, const Prepare& prepare, Effects& out) {
   if (yes) {
     p.in_doubt = InDoubt{prepare.tx, prepare.proposal};
     p.blocked = false;
-    out.set_timer(QueryTimer{}, config_.query_interval);
+    out.set_timer(QueryTimer{}, config_->query_interval);
   }
 }
 
@@ -397,7 +397,7 @@ void Node::on_decision(NodeId source, const Decision& decision, Effects& out) {
     out.send(source, Ack{decision.tx});  // presumed abort: nothing to remember
     return;
   }
-  if (config_.bug == Bug::forget_vote_on_restart) {
+  if (config_->bug == Bug::forget_vote_on_restart) {
     // The bug: an unknown tx is presumed aborted, even though the coordinator says commit.
     append(AbortedRecord{decision.tx});
     out.persist(log_);
@@ -456,10 +456,10 @@ void Node::on_query_timer(Effects& out) {
     out.emit(Blocked{p.in_doubt->tx});
   }
   out.send(coordinator_id, DecisionQuery{p.in_doubt->tx});
-  if (config_.cooperative_termination)
+  if (config_->cooperative_termination)
     for (std::uint32_t i = 1; i < node_count_; ++i)
       if (NodeId{i} != id_) out.send(NodeId{i}, PeerQuery{p.in_doubt->tx});
-  out.set_timer(QueryTimer{}, config_.query_interval);
+  out.set_timer(QueryTimer{}, config_->query_interval);
 }
 
 void Node::resolve(Outcome outcome, Effects& out) {

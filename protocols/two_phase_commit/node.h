@@ -13,6 +13,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string_view>
 #include <variant>
@@ -122,6 +123,22 @@ struct ParticipantState {
   friend bool operator==(const ParticipantState&, const ParticipantState&) = default;
 };
 
+// The node's config, shared by every copy of the node. The config never changes after
+// construction, and the model checker copies a node on every step: sharing one immutable value
+// makes a copy a pointer copy instead of a vector and two strings. Equality is by value.
+class SharedConfig {
+ public:
+  explicit SharedConfig(const Config& config) : value_(std::make_shared<const Config>(config)) {}
+  const Config* operator->() const { return value_.get(); }
+  const Config& operator*() const { return *value_; }
+  friend bool operator==(const SharedConfig& a, const SharedConfig& b) {
+    return a.value_ == b.value_ || *a.value_ == *b.value_;
+  }
+
+ private:
+  std::shared_ptr<const Config> value_;
+};
+
 class Node {
  public:
   static constexpr NodeId coordinator_id{0};
@@ -200,7 +217,7 @@ class Node {
   void resolve(Outcome outcome, Effects& out);
   void catch_up(TxId tx, const RoutingState& state, Effects& out);
 
-  Config config_;
+  SharedConfig config_;
   NodeId id_;
   std::uint32_t node_count_ = 1;
   Log log_;                      // this node's copy of its durable log; persisted whole
