@@ -30,12 +30,12 @@ class FingerprintSink {
     used_ += size;
   }
   // Appends the first `size` bytes of a 16-byte block with one fixed-size copy (no memcpy call).
-  void write_block16(const std::uint8_t (&block)[16], std::size_t size) {
+  [[gnu::always_inline]] void write_block16(const std::uint8_t (&block)[16], std::size_t size) {
     if (used_ + 16 > sizeof(buffer_)) flush();
     std::memcpy(buffer_ + used_, block, 16);
     used_ += size;
   }
-  void write_byte(std::uint8_t b) {
+  [[gnu::always_inline]] void write_byte(std::uint8_t b) {
     if (used_ == sizeof(buffer_)) flush();
     buffer_[used_++] = b;
   }
