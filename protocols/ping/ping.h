@@ -81,6 +81,12 @@ class Node {
   friend bool operator==(const Node& a, const Node& b) {
     return a.self_ == b.self_ && a.received_ == b.received_;
   }
+  // The volatile state (the config and node count never change), for fingerprints.
+  template <class Self, class Visit>
+  static void fields(Self& self, Visit&& visit) {
+    visit("self", self.self_);
+    visit("received", self.received_);
+  }
 
  private:
   NodeId next_hop(const Token& token) const {

@@ -39,17 +39,6 @@
 
 namespace faultline::explore {
 
-// How a node's volatile state enters the world fingerprint. The default encodes the Node's field
-// list; a protocol whose Node has none (ping) specializes this where it is explored.
-template <class P>
-struct NodeEncoding {
-  template <class Sink>
-  static void encode(Sink& sink, const typename P::Node& node) {
-    static_assert(HasFields<typename P::Node>, "explore: the Node needs a field list (or a NodeEncoding<P>)");
-    faultline::encode(sink, node);
-  }
-};
-
 template <class P>
 struct InFlight {
   NodeId from;
@@ -219,7 +208,8 @@ template <class P>
 void seal(NodeSlot<P>& slot) {
   FingerprintSink sink;
   sink.write_byte(slot.node ? 1 : 0);
-  if (slot.node) NodeEncoding<P>::encode(sink, *slot.node);
+  static_assert(HasFields<typename P::Node>, "explore: the Node needs a field list (its volatile state)");
+  if (slot.node) faultline::encode(sink, *slot.node);
   sink.write_byte(slot.disk ? 1 : 0);
   write_key(sink, slot.disk_key);
   write_varint(sink, slot.timers.size());

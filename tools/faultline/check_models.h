@@ -17,15 +17,6 @@
 
 namespace faultline::explore {
 
-// Ping's Node has no field list; its volatile state is its id and the tokens it has received.
-template <>
-struct NodeEncoding<ping::Ping> {
-  template <class Sink>
-  static void encode(Sink& sink, const ping::Node& node) {
-    faultline::encode(sink, node.received());
-  }
-};
-
 // The workload's healthy baseline (80ms p95, 0.2% errors): within the default gate limits.
 inline two_phase_commit::ObserveHealth healthy_observation() {
   return two_phase_commit::ObserveHealth{Duration::from_milliseconds(80), Ratio{1, 500}};
