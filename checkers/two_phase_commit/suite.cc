@@ -113,17 +113,20 @@ std::optional<std::string> check_agreement(const View& view) {
   // Stable: the first holder in node order is the one a difference is reported against.
   std::stable_sort(holders.begin(), holders.end(),
                    [](const Holder& a, const Holder& b) { return a.state->version < b.state->version; });
+  // Within a version, compare each holder with the first one (node order): the first mismatch
+  // is the one reported.
+  std::size_t first = 0;
   for (std::size_t i = 1; i < holders.size(); ++i) {
-    const Holder& first = holders[i - 1];
-    const Holder& other = holders[i];
-    if (first.state->version != other.state->version || *first.state == *other.state) continue;
-    std::size_t j = i - 1;  // report against the first holder of this version
-    while (j > 0 && holders[j - 1].state->version == first.state->version) --j;
-    const Holder& reference = holders[j];
-    const Holder& differing = *reference.state == *first.state ? other : first;
-    return "version " + std::to_string(other.state->version) + " differs: " + node_name(reference.node) + " applied " +
-           describe(reference.tx) + " " + describe(*reference.state) + ", " + node_name(differing.node) + " applied " +
-           describe(differing.tx) + " " + describe(*differing.state);
+    if (holders[i].state->version != holders[first].state->version) {
+      first = i;
+      continue;
+    }
+    const Holder& reference = holders[first];
+    const Holder& differing = holders[i];
+    if (*reference.state == *differing.state) continue;
+    return "version " + std::to_string(differing.state->version) + " differs: " + node_name(reference.node) +
+           " applied " + describe(reference.tx) + " " + describe(*reference.state) + ", " + node_name(differing.node) +
+           " applied " + describe(differing.tx) + " " + describe(*differing.state);
   }
   return std::nullopt;
 }

@@ -603,21 +603,20 @@ class Simulation final : public WorkloadSink<P> {
     for (NodeId id : targets) queue_.push(now_, InputArrival{id, kOperator, it->second});
   }
 
+  // Named groups resolve first, so a "rest" group can mean every node none of them holds.
   void cut_groups(const std::vector<scenario::NodeSelectors>& groups, std::string_view label) {
+    const auto has_rest = [](const scenario::NodeSelectors& group) {
+      return std::any_of(group.begin(), group.end(), [](const auto& s) { return s.text == "rest"; });
+    };
     std::vector<std::vector<NodeId>> resolved;
     std::vector<NodeId> named;
     for (const auto& group : groups) {
-      bool has_rest = false;
-      for (const auto& s : group) has_rest |= s.text == "rest";
-      if (has_rest) continue;
+      if (has_rest(group)) continue;
       resolved.push_back(resolve(group));
       named.insert(named.end(), resolved.back().begin(), resolved.back().end());
     }
-    for (const auto& group : groups) {
-      bool has_rest = false;
-      for (const auto& s : group) has_rest |= s.text == "rest";
-      if (has_rest) resolved.push_back(resolve(group, named));
-    }
+    for (const auto& group : groups)
+      if (has_rest(group)) resolved.push_back(resolve(group, named));
     partition_into(resolved, label);
   }
 
