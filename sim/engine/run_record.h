@@ -46,6 +46,7 @@ struct FaultRecord {
   Kind kind;
   std::vector<NodeId> nodes;  // the nodes it touched (crash/restart/pause/resume/isolate), else empty
   std::string text;           // "crash n0 (coordinator)"
+  std::vector<std::vector<NodeId>> components;  // partition/heal/clog: who can still reach whom, after it
 };
 
 template <class P>

@@ -179,6 +179,7 @@ class Simulation final : public WorkloadSink<P> {
     FL_ASSERT(target.value < node_count_, "workload input for a node that does not exist");
     queue_.push(std::max(at, now_), InputArrival{target, client, std::move(input)});
   }
+  void wake(Time at, std::uint64_t token) override { queue_.push(std::max(at, now_), WorkloadWake{token}); }
 
   // apply() driver hooks.
   void persist(NodeId node, const Durable& durable) { disks_[node.value] = durable; }
@@ -242,7 +243,11 @@ class Simulation final : public WorkloadSink<P> {
   };
   struct NemesisTick {};
   struct LivenessStart {};
-  using Payload = std::variant<Deliver, TimerFire, InputArrival, FaultFire, FlapToggle, NemesisTick, LivenessStart>;
+  struct WorkloadWake {
+    std::uint64_t token;
+  };
+  using Payload = std::variant<Deliver, TimerFire, InputArrival, FaultFire, FlapToggle, NemesisTick, LivenessStart,
+                               WorkloadWake>;
 
   struct TimerSlot {
     Timer timer;
@@ -359,10 +364,14 @@ class Simulation final : public WorkloadSink<P> {
   }
 
   void record_fault(FaultRecord::Kind kind, std::vector<NodeId> nodes, std::string text) {
-    if (kind == FaultRecord::Kind::partition || kind == FaultRecord::Kind::heal) text += " -> " + components_text();
+    std::vector<std::vector<NodeId>> components;
+    if (kind == FaultRecord::Kind::partition || kind == FaultRecord::Kind::heal) {
+      text += " -> " + components_text();
+      components = topology::Reachability(node_count_, [&](NodeId from, NodeId to) { return network_.is_cut(from, to); }).components();
+    }
     trace(std::string_view(fault_kind_name(kind)), std::nullopt, std::nullopt, [&] { return text; });
     fold(0xf0, NodeId{}, text);
-    fault_log_.push_back(FaultRecord{now_, kind, std::move(nodes), std::move(text)});
+    fault_log_.push_back(FaultRecord{now_, kind, std::move(nodes), std::move(text), std::move(components)});
   }
 
   static std::string_view fault_kind_name(FaultRecord::Kind kind) {
@@ -478,6 +487,20 @@ class Simulation final : public WorkloadSink<P> {
     nemesis_fault(kind, nemesis);
     const Time next = now_ + nemesis_rng_.duration_in(nemesis.interval);
     if (next < stop) queue_.push(next, NemesisTick{});
+  }
+
+  void handle(WorkloadWake& wake) {
+    if constexpr (requires { workload_.on_wake(now_, wake.token, *this); }) workload_.on_wake(now_, wake.token, *this);
+  }
+
+  bool workload_idle() const {
+    if constexpr (requires { workload_.idle(); }) return workload_.idle();
+    else return true;
+  }
+
+  std::string workload_outstanding() const {
+    if constexpr (requires { workload_.outstanding(); }) return workload_.outstanding();
+    else return "(the workload does not say which)";
   }
 
   void handle(LivenessStart&) {
@@ -755,7 +778,7 @@ class Simulation final : public WorkloadSink<P> {
           break;
       }
     }
-    if (phase_ == Phase::liveness && any_eventually && all_eventually && !finished_) {
+    if (phase_ == Phase::liveness && any_eventually && all_eventually && !finished_ && workload_idle()) {
       outcome_.convergence = now_ - outcome_.safety_end;
       finished_ = true;
     }
@@ -800,6 +823,12 @@ class Simulation final : public WorkloadSink<P> {
                                format_duration(scenario_.run.converge_within) + " after faults stopped)";
               fail(RunStatus::liveness_violation, property.name + " did not hold within converge_within=" +
                                                        format_duration(scenario_.run.converge_within) + ": " + *reason);
+            } else if (!workload_idle()) {
+              verdict.detail = "held, but the workload still had requests outstanding: " + workload_outstanding();
+              verdict.passed = false;
+              fail(RunStatus::liveness_violation, "client requests did not all complete within converge_within=" +
+                                                       format_duration(scenario_.run.converge_within) + ": " +
+                                                       workload_outstanding());
             } else {
               verdict.detail = "held, but not together with the other eventually properties";
               verdict.passed = false;

@@ -4,8 +4,10 @@
 #include <memory>
 #include <sstream>
 
+#include "checkers/raft/suite.h"
 #include "checkers/two_phase_commit/suite.h"
 #include "protocols/ping/ping.h"
+#include "protocols/raft/protocol.h"
 #include "protocols/two_phase_commit/protocol.h"
 #include "sim/engine/binding.h"
 #include "sim/scenario/parse.h"
@@ -59,6 +61,7 @@ const std::vector<ProtocolEntry>& protocols() {
     std::vector<ProtocolEntry> list;
     list.push_back(make_entry<two_phase_commit::TwoPhaseCommit>(
         [](const two_phase_commit::Config& c) { return two_phase_commit::check_suite(c); }));
+    list.push_back(make_entry<raft::Raft>([](const raft::Config& c) { return raft::check_suite(c); }));
     list.push_back(make_entry<ping::Ping>([](const ping::Config&) { return CheckSuite<ping::Ping>{}; }));
     return list;
   }();

@@ -20,6 +20,7 @@ struct RecordingSink final : WorkloadSink<TwoPhaseCommit> {
   void submit(Time at, NodeId node, ClientId client, Input input) override {
     submitted.push_back(Submitted{at, node, client, std::move(input)});
   }
+  void wake(Time, std::uint64_t) override { FAIL("the 2PC workload is open loop: it never asks for a wake"); }
 };
 
 std::vector<Submitted> run_workload(const WorkloadConfig& config, std::uint64_t seed) {

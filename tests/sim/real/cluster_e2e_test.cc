@@ -193,8 +193,8 @@ TEST_CASE("cluster: 3 real processes, SIGKILL a participant mid-rollout, restart
     CHECK_FALSE(verdict.has_value());
     if (verdict) WARN(*verdict);
   }
-  const std::vector<FaultRecord> faults{FaultRecord{Time{}, FaultRecord::Kind::crash, {NodeId{1}}, "SIGKILL n1"},
-                                        FaultRecord{Time{}, FaultRecord::Kind::restart, {NodeId{1}}, "cluster up n1"}};
+  const std::vector<FaultRecord> faults{FaultRecord{Time{}, FaultRecord::Kind::crash, {NodeId{1}}, "SIGKILL n1", {}},
+                                        FaultRecord{Time{}, FaultRecord::Kind::restart, {NodeId{1}}, "cluster up n1", {}}};
   const auto names = cluster.node_names();
   const Time end = history->emissions.empty() ? Time{} : history->emissions.back().time;
   const tpc::Record record{*history, view, faults, names, end, end};

@@ -1,0 +1,347 @@
+#include "checkers/raft/suite.h"
+
+#include <algorithm>
+#include <map>
+#include <vector>
+
+#include "sim/core/describe.h"
+
+namespace faultline::raft {
+
+namespace {
+
+std::string node_name(std::size_t i) { return "n" + std::to_string(i); }
+
+// Read-only accessors over a Disk, the same arithmetic as Node's (checks read disks too, so
+// crashed nodes' logs count).
+Index last_index(const Disk& d) { return d.snapshot.last_index + d.entries.size(); }
+std::optional<Term> term_at(const Disk& d, Index i) {
+  if (i == d.snapshot.last_index) return d.snapshot.last_term;
+  if (i < d.snapshot.last_index || i > last_index(d)) return std::nullopt;
+  return d.entries[i - d.snapshot.last_index - 1].term;
+}
+std::optional<std::uint64_t> checksum_at(const Disk& d, Index i) {
+  if (i == d.snapshot.last_index) return d.snapshot.last_checksum;
+  if (i < d.snapshot.last_index || i > last_index(d)) return std::nullopt;
+  return d.entries[i - d.snapshot.last_index - 1].checksum;
+}
+const Entry* entry_at(const Disk& d, Index i) {
+  if (i <= d.snapshot.last_index || i > last_index(d)) return nullptr;
+  return &d.entries[i - d.snapshot.last_index - 1];
+}
+
+std::string describe_entry_at(const Disk& d, Index i) {
+  const Entry* e = entry_at(d, i);
+  return e ? describe(*e) : "(compacted)";
+}
+
+}  // namespace
+
+std::uint64_t request_id(std::uint64_t client, std::uint64_t seq) { return (client << 32) | seq; }
+
+// ---- always ---------------------------------------------------------------------------------
+
+std::optional<std::string> check_election_safety(const View& view) {
+  for (std::size_t a = 0; a < view.nodes.size(); ++a) {
+    if (!view.nodes[a] || !view.nodes[a]->is_leader()) continue;
+    for (std::size_t b = a + 1; b < view.nodes.size(); ++b)
+      if (view.nodes[b] && view.nodes[b]->is_leader() && view.nodes[b]->current_term() == view.nodes[a]->current_term())
+        return node_name(a) + " and " + node_name(b) + " are both leader of term " + std::to_string(view.nodes[a]->current_term());
+  }
+  return std::nullopt;
+}
+
+// The highest index where both logs hold the same term must hold the same chained checksum;
+// that one comparison covers every lower index too (the checksum chains the whole prefix).
+std::optional<std::string> check_log_matching(const View& view) {
+  for (std::size_t a = 0; a < view.disks.size(); ++a) {
+    if (!view.disks[a]) continue;
+    const Disk& da = *view.disks[a];
+    for (std::size_t b = a + 1; b < view.disks.size(); ++b) {
+      if (!view.disks[b]) continue;
+      const Disk& db = *view.disks[b];
+      const Index low = std::max(da.snapshot.last_index, db.snapshot.last_index);
+      for (Index i = std::min(last_index(da), last_index(db)); i >= low && i > 0; --i) {
+        if (*term_at(da, i) != *term_at(db, i)) continue;
+        if (*checksum_at(da, i) != *checksum_at(db, i))
+          return "the logs of " + node_name(a) + " and " + node_name(b) + " both hold term " + std::to_string(*term_at(da, i)) +
+                 " at index " + std::to_string(i) + " but differ at or before it: " + node_name(a) + " has " +
+                 describe_entry_at(da, i) + ", " + node_name(b) + " has " + describe_entry_at(db, i);
+        break;
+      }
+    }
+  }
+  return std::nullopt;
+}
+
+// Every leader holds every entry any node knows is committed, when that node learned it in a
+// term no later than the leader's (the commit happened in a term <= the leader's).
+std::optional<std::string> check_leader_completeness(const View& view) {
+  for (std::size_t l = 0; l < view.nodes.size(); ++l) {
+    if (!view.nodes[l] || !view.nodes[l]->is_leader()) continue;
+    const Node& leader = *view.nodes[l];
+    for (std::size_t f = 0; f < view.nodes.size(); ++f) {
+      if (f == l || !view.nodes[f]) continue;
+      const Node& follower = *view.nodes[f];
+      const Index c = follower.commit_index();
+      if (c == 0 || follower.current_term() > leader.current_term()) continue;
+      if (c > leader.last_index())
+        return "leader " + node_name(l) + " (term " + std::to_string(leader.current_term()) + ") lacks index " + std::to_string(c) +
+               ", which " + node_name(f) + " knows is committed (its log ends at " + std::to_string(leader.last_index()) + ")";
+      const auto mine = leader.checksum_at(c);
+      const auto theirs = follower.checksum_at(c);
+      if (mine && theirs && *mine != *theirs)
+        return "leader " + node_name(l) + " (term " + std::to_string(leader.current_term()) + ") holds a different entry at index " +
+               std::to_string(c) + ", which " + node_name(f) + " knows is committed: " + describe_entry_at(leader.disk(), c) +
+               " vs " + describe_entry_at(follower.disk(), c);
+    }
+  }
+  return std::nullopt;
+}
+
+std::optional<std::string> check_state_machine_safety(const View& view) {
+  for (std::size_t a = 0; a < view.nodes.size(); ++a) {
+    if (!view.nodes[a]) continue;
+    for (std::size_t b = a + 1; b < view.nodes.size(); ++b) {
+      if (!view.nodes[b]) continue;
+      const Index i = std::min(view.nodes[a]->last_applied(), view.nodes[b]->last_applied());
+      if (i == 0) continue;
+      const auto ca = view.nodes[a]->checksum_at(i);
+      const auto cb = view.nodes[b]->checksum_at(i);
+      if (ca && cb && *ca != *cb)
+        return node_name(a) + " and " + node_name(b) + " applied different logs through index " + std::to_string(i) + ": " +
+               describe_entry_at(view.nodes[a]->disk(), i) + " vs " + describe_entry_at(view.nodes[b]->disk(), i);
+    }
+  }
+  return std::nullopt;
+}
+
+std::optional<std::string> check_state_checksum_agreement(const View& view) {
+  for (std::size_t a = 0; a < view.nodes.size(); ++a) {
+    if (!view.nodes[a]) continue;
+    for (std::size_t b = a + 1; b < view.nodes.size(); ++b) {
+      if (!view.nodes[b] || view.nodes[a]->last_applied() != view.nodes[b]->last_applied()) continue;
+      if (view.nodes[a]->state().state_checksum != view.nodes[b]->state().state_checksum)
+        return node_name(a) + " and " + node_name(b) + " both applied through index " + std::to_string(view.nodes[a]->last_applied()) +
+               " but their state checksums differ: " + describe(view.nodes[a]->state().data) + " vs " +
+               describe(view.nodes[b]->state().data);
+    }
+  }
+  return std::nullopt;
+}
+
+// ---- sometimes / eventually -----------------------------------------------------------------
+
+std::optional<std::string> check_leader_committed(const View& view) {
+  for (const auto& node : view.nodes)
+    if (node && node->is_leader() && node->committed_in_term()) return std::nullopt;
+  return "no leader has committed an entry of its term";
+}
+
+// A stable leader: it committed in its term, and every running member follows that term.
+std::optional<std::string> check_leader_elected(const View& view) {
+  for (std::size_t l = 0; l < view.nodes.size(); ++l) {
+    if (!view.nodes[l] || !view.nodes[l]->is_leader() || !view.nodes[l]->committed_in_term()) continue;
+    const Node& leader = *view.nodes[l];
+    for (std::uint32_t m : leader.members()) {
+      if (m >= view.nodes.size() || !view.nodes[m] || m == l) continue;
+      const Node& member = *view.nodes[m];
+      if (member.current_term() != leader.current_term() || member.raft_role() != Role::follower)
+        return node_name(m) + " is " + std::string(to_string(member.raft_role())) + " in term " + std::to_string(member.current_term()) +
+               " while " + node_name(l) + " leads term " + std::to_string(leader.current_term());
+    }
+    return std::nullopt;
+  }
+  return "no node is a leader that has committed in its term";
+}
+
+// ---- history --------------------------------------------------------------------------------
+
+std::optional<CheckFailure> check_one_leader_per_term(const Record& record) {
+  std::map<Term, std::uint32_t> leader_of;
+  for (const auto& e : record.history.emissions) {
+    const auto* became = std::get_if<BecameLeader>(&e.output);
+    if (became == nullptr) continue;
+    const auto [it, inserted] = leader_of.emplace(became->term, e.node.value);
+    if (!inserted && it->second != e.node.value)
+      return CheckFailure(node_name(it->second) + " and " + node_name(e.node.value) + " were both elected leader of term " +
+                          std::to_string(became->term) + " (the second at " + format_time(e.time) + ")");
+  }
+  return std::nullopt;
+}
+
+// Every write a client was told succeeded stays at the index it was acknowledged at, on every
+// running node that has committed that far; and the final leader holds it.
+std::optional<CheckFailure> check_acknowledged_writes_durable(const Record& record) {
+  for (const auto& e : record.history.emissions) {
+    const auto* reply = std::get_if<ClientReply>(&e.output);
+    if (reply == nullptr || reply->status != ReplyStatus::ok || reply->index == 0) continue;
+    for (std::size_t n = 0; n < record.final_view.nodes.size(); ++n) {
+      const auto& node = record.final_view.nodes[n];
+      if (!node) continue;
+      const bool must_hold = node->commit_index() >= reply->index || (node->is_leader() && node->committed_in_term());
+      if (!must_hold || reply->index < node->first_index()) continue;
+      const std::string what = "client " + std::to_string(reply->client) + " seq " + std::to_string(reply->seq) +
+                               ", acknowledged at index " + std::to_string(reply->index) + " at " + format_time(e.time);
+      if (reply->index > node->last_index())
+        return CheckFailure("the write of " + what + " is missing from " + node_name(n) + ", whose log ends at " +
+                            std::to_string(node->last_index()));
+      const auto* command = std::get_if<ClientCommand>(&node->entry_at(reply->index).command);
+      if (command == nullptr || command->client != reply->client || command->seq != reply->seq)
+        return CheckFailure("the write of " + what + " was replaced on " + node_name(n) + " by " +
+                            describe(node->entry_at(reply->index)));
+    }
+  }
+  return std::nullopt;
+}
+
+std::optional<lin::Call> LinearizabilityMapping::call(const Input& input) const {
+  const auto* request = std::get_if<ClientRequest>(&input);
+  if (request == nullptr || request->attempt != 0) return std::nullopt;  // retries are the same operation
+  lin::Call call;
+  call.request_id = request_id(request->client, request->seq);
+  if (const auto* put = std::get_if<Put>(&request->operation)) {
+    call.key = put->key;
+    call.kind = lin::OpKind::write;
+    call.argument = put->value;
+  } else if (const auto* get = std::get_if<Get>(&request->operation)) {
+    call.key = get->key;
+    call.kind = lin::OpKind::read;
+  } else {
+    const Cas& cas = std::get<Cas>(request->operation);
+    call.key = cas.key;
+    call.kind = lin::OpKind::cas;
+    if (cas.expected) call.argument = *cas.expected;
+    call.argument2 = cas.value;
+  }
+  return call;
+}
+
+std::optional<lin::Reply> LinearizabilityMapping::reply(const Output& output) const {
+  const auto* reply = std::get_if<ClientReply>(&output);
+  if (reply == nullptr || reply->status != ReplyStatus::ok) return std::nullopt;
+  lin::Reply r;
+  r.request_id = request_id(reply->client, reply->seq);
+  // A Cas that found another value definitely did not happen; every other ok reply completed.
+  r.status = reply->result.ok ? lin::Reply::Status::ok : lin::Reply::Status::failed;
+  if (reply->result.value) r.result = *reply->result.value;
+  return r;
+}
+
+// ---- metrics --------------------------------------------------------------------------------
+
+namespace {
+
+struct LeaderLoss {
+  Time at;
+  Term term;
+};
+
+// When a leader stopped being able to lead: it crashed or paused, or a partition left it in a
+// component without a majority of the cluster. Leadership is followed through the outputs.
+std::vector<LeaderLoss> leader_losses(const Record& record) {
+  const std::size_t node_count = record.node_names.size();
+  std::vector<std::optional<Term>> leading(node_count);  // by node: the term it leads
+  std::vector<LeaderLoss> losses;
+  std::vector<Term> lost_terms;
+  auto lose = [&](std::size_t n, Time at) {
+    if (!leading[n]) return;
+    if (std::find(lost_terms.begin(), lost_terms.end(), *leading[n]) == lost_terms.end()) {
+      losses.push_back({at, *leading[n]});
+      lost_terms.push_back(*leading[n]);
+    }
+  };
+  std::size_t e = 0;
+  const auto& emissions = record.history.emissions;
+  for (const FaultRecord& fault : record.faults) {
+    for (; e < emissions.size() && emissions[e].time <= fault.time; ++e) {
+      const std::size_t n = emissions[e].node.value;
+      if (const auto* b = std::get_if<BecameLeader>(&emissions[e].output)) leading[n] = b->term;
+      else if (std::holds_alternative<SteppedDown>(emissions[e].output)) leading[n].reset();
+    }
+    switch (fault.kind) {
+      case FaultRecord::Kind::crash:
+      case FaultRecord::Kind::pause:
+        for (NodeId n : fault.nodes) {
+          lose(n.value, fault.time);
+          if (fault.kind == FaultRecord::Kind::crash) leading[n.value].reset();
+        }
+        break;
+      case FaultRecord::Kind::partition:
+        for (NodeId n : fault.nodes) lose(n.value, fault.time);  // isolate
+        for (const auto& component : fault.components)
+          if (component.size() * 2 <= node_count)
+            for (NodeId n : component) lose(n.value, fault.time);
+        break;
+      default: break;
+    }
+  }
+  return losses;
+}
+
+}  // namespace
+
+Metrics collect_metrics(const Record& record) {
+  Metrics metrics;
+  const auto& emissions = record.history.emissions;
+  for (const LeaderLoss& loss : leader_losses(record)) {
+    std::optional<Time> elected, committed;
+    for (const auto& e : emissions) {
+      if (e.time < loss.at) continue;
+      if (const auto* b = std::get_if<BecameLeader>(&e.output); b && b->term > loss.term && !elected) elected = e.time;
+      if (const auto* c = std::get_if<LeaderCommitted>(&e.output); c && c->term > loss.term && !committed) committed = e.time;
+      if (elected && committed) break;
+    }
+    if (elected) metrics["election"].push_back(*elected - loss.at);
+    if (committed) metrics["failover"].push_back(*committed - loss.at);
+  }
+  // Client latencies: from a request's first attempt to its first ok answer.
+  struct Request {
+    Time invoked;
+    bool read = false;
+    bool retried = false;
+    bool answered = false;
+  };
+  std::map<std::uint64_t, Request> requests;
+  for (const auto& inv : record.history.invocations) {
+    const auto* request = std::get_if<ClientRequest>(&inv.input);
+    if (request == nullptr) continue;
+    const std::uint64_t id = request_id(request->client, request->seq);
+    if (request->attempt == 0) requests[id] = Request{inv.time, std::holds_alternative<Get>(request->operation), false, false};
+    else if (auto it = requests.find(id); it != requests.end()) it->second.retried = true;
+  }
+  for (const auto& e : emissions) {
+    const auto* reply = std::get_if<ClientReply>(&e.output);
+    if (reply == nullptr || reply->status != ReplyStatus::ok) continue;
+    auto it = requests.find(request_id(reply->client, reply->seq));
+    if (it == requests.end() || it->second.answered) continue;
+    it->second.answered = true;
+    const Duration latency = e.time - it->second.invoked;
+    metrics[it->second.read ? "read_latency" : "commit_latency"].push_back(latency);
+    if (it->second.retried) metrics["unavailable"].push_back(latency);
+  }
+  return metrics;
+}
+
+// ---- the suite ------------------------------------------------------------------------------
+
+CheckSuite<Raft> check_suite(const Config&) {
+  CheckSuite<Raft> suite;
+  auto always = [&](std::string name, std::optional<std::string> (*check)(const View&)) {
+    suite.properties.push_back(Property<Raft>{std::move(name), PropertyKind::always, check});
+  };
+  always("election_safety", check_election_safety);
+  always("log_matching", check_log_matching);
+  always("leader_completeness", check_leader_completeness);
+  always("state_machine_safety", check_state_machine_safety);
+  always("state_checksum_agreement", check_state_checksum_agreement);
+  suite.properties.push_back(Property<Raft>{"leader_committed", PropertyKind::sometimes, check_leader_committed});
+  suite.properties.push_back(Property<Raft>{"leader_elected", PropertyKind::eventually, check_leader_elected});
+  suite.history_checks.push_back(HistoryCheck<Raft>{"one_leader_per_term", false, check_one_leader_per_term});
+  suite.history_checks.push_back(HistoryCheck<Raft>{"acknowledged_writes_durable", false, check_acknowledged_writes_durable});
+  suite.history_checks.push_back(lin::linearizable_check<Raft>(lin::ModelKind::kv, LinearizabilityMapping{}));
+  suite.metrics = collect_metrics;
+  return suite;
+}
+
+}  // namespace faultline::raft

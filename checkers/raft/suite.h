@@ -1,0 +1,54 @@
+// Checkers for Raft and its key-value store: the Raft paper's safety properties (Figure 3) over
+// the cluster view, the seed's state-checksum agreement, history checks on the client history
+// (linearizability, no acknowledged write lost, one leader per term), liveness, and failover
+// timing metrics (DESIGN.md 6).
+//
+// Log comparisons use the chained entry checksums (protocols/raft/types.h): two logs agree up to
+// an index iff their checksums there are equal, so each pair of nodes costs O(1) per check in
+// the common case; these properties run after every simulated event and on every explored state.
+// Every violation names the nodes, terms and indexes involved.
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include "checkers/linearizability/simulation_bridge.h"
+#include "protocols/raft/protocol.h"
+#include "sim/core/property.h"
+#include "sim/engine/run_record.h"
+
+namespace faultline::raft {
+
+using View = ClusterView<Raft>;
+using Record = RunRecord<Raft>;
+
+// The whole suite, with the names scenarios use in `checks:`:
+//   always: election_safety, log_matching, leader_completeness, state_machine_safety,
+//           state_checksum_agreement;
+//   sometimes: leader_committed;  eventually: leader_elected;
+//   history: one_leader_per_term, linearizable, acknowledged_writes_durable;
+//   metrics: election, failover, commit_latency, read_latency, unavailable.
+CheckSuite<Raft> check_suite(const Config& config);
+
+// The individual checks, for tests and the model checker.
+std::optional<std::string> check_election_safety(const View& view);
+std::optional<std::string> check_log_matching(const View& view);
+std::optional<std::string> check_leader_completeness(const View& view);
+std::optional<std::string> check_state_machine_safety(const View& view);
+std::optional<std::string> check_state_checksum_agreement(const View& view);
+std::optional<std::string> check_leader_committed(const View& view);
+std::optional<std::string> check_leader_elected(const View& view);
+std::optional<CheckFailure> check_one_leader_per_term(const Record& record);
+std::optional<CheckFailure> check_acknowledged_writes_durable(const Record& record);
+Metrics collect_metrics(const Record& record);
+
+// Client operations as the linearizability checker sees them: a request's first attempt is
+// the call (retries are the same operation), an ok reply completes it, a Cas that found another
+// value definitely did not happen, and not_leader answers are ignored (the client retries).
+struct LinearizabilityMapping {
+  std::optional<lin::Call> call(const Input& input) const;
+  std::optional<lin::Reply> reply(const Output& output) const;
+};
+std::uint64_t request_id(std::uint64_t client, std::uint64_t seq);
+
+}  // namespace faultline::raft

@@ -1,0 +1,695 @@
+#include "protocols/raft/node.h"
+
+#include <algorithm>
+
+#include "protocols/raft/protocol.h"
+#include "sim/core/assert.h"
+
+namespace faultline::raft {
+
+Node::Node(const Config& config, NodeId id, std::uint32_t node_count, std::optional<Disk> recovered)
+    : config_(config), id_(id), node_count_(node_count) {
+  FL_ASSERT(id.value < node_count, "node id outside the cluster");
+  if (recovered) {
+    disk_ = std::move(*recovered);
+    // The bug: the vote was never made durable, so a restarted node may vote again in its term.
+    if (bug(Bug::forget_vote_on_restart)) disk_.voted_for.reset();
+  } else {
+    disk_.snapshot.members = initial_members(config_, node_count_);
+  }
+  state_ = disk_.snapshot.state;
+  commit_index_ = disk_.snapshot.last_index;
+  last_applied_ = disk_.snapshot.last_index;
+  recompute_members();
+  FL_ASSERT(!members_.empty(), "a configuration has at least one member");
+}
+
+std::string_view Node::role() const {
+  switch (role_) {
+    case Role::leader: return "leader";
+    case Role::candidate:
+    case Role::pre_candidate: return "candidate";
+    case Role::follower: return "follower";
+  }
+  return "follower";
+}
+
+void Node::on_start(Effects& out) {
+  // A fresh node persists its initial state so that a crash before any vote still restarts
+  // with its configuration; a recovered one persists only if the bug changed what it read.
+  persist(out);
+  become_follower(out);
+}
+
+// ---- helpers --------------------------------------------------------------------------------
+
+bool Node::is_member(std::uint32_t node) const {
+  return std::binary_search(members_.begin(), members_.end(), node);
+}
+
+void Node::persist(Effects& out) const {
+  Disk durable = disk_;
+  out.persist(std::move(durable));
+}
+
+void Node::arm_election_timer(Effects& out) const {
+  if (is_member(self())) out.set_timer(ElectionTimer{}, config_.election_timeout);
+  else out.cancel_timer(ElectionTimer{});  // a non-member never campaigns
+}
+
+std::optional<Term> Node::term_at(Index index) const {
+  if (index == disk_.snapshot.last_index) return disk_.snapshot.last_term;
+  if (index < first_index() || index > last_index()) return std::nullopt;
+  return entry_at(index).term;
+}
+
+std::optional<std::uint64_t> Node::checksum_at(Index index) const {
+  if (index == disk_.snapshot.last_index) return disk_.snapshot.last_checksum;
+  if (index < first_index() || index > last_index()) return std::nullopt;
+  return entry_at(index).checksum;
+}
+
+const Entry& Node::entry_at(Index index) const {
+  FL_ASSERT(index >= first_index() && index <= last_index(), "entry outside the log");
+  return disk_.entries[index - first_index()];
+}
+
+bool Node::log_up_to_date(Index last_log_index, Term last_log_term) const {
+  const Term my_last_term = *term_at(last_index());
+  if (last_log_term != my_last_term) return last_log_term > my_last_term;
+  return last_log_index >= last_index();
+}
+
+// ---- terms and roles ------------------------------------------------------------------------
+
+bool Node::observe_term(Term term, Effects& out) {
+  if (term <= disk_.current_term) return false;
+  const bool was_leader = role_ == Role::leader;
+  const Term old_term = disk_.current_term;
+  disk_.current_term = term;
+  disk_.voted_for.reset();
+  persist(out);
+  if (was_leader) out.emit(SteppedDown{old_term});
+  become_follower(out);
+  return true;
+}
+
+void Node::become_follower(Effects& out) {
+  if (role_ == Role::leader) {
+    fail_reads(out);
+    out.cancel_timer(HeartbeatTimer{});
+  }
+  role_ = Role::follower;
+  votes_.clear();
+  progress_.clear();
+  committed_in_term_ = false;
+  membership_index_ = 0;
+  leader_alive_ = false;
+  arm_election_timer(out);
+}
+
+void Node::step_down(Effects& out) {
+  FL_ASSERT(role_ == Role::leader, "only a leader steps down");
+  out.emit(SteppedDown{disk_.current_term});
+  leader_hint_.reset();
+  become_follower(out);
+}
+
+void Node::on_election_timer(Effects& out) {
+  if (role_ == Role::leader) {
+    // Check quorum: the timer doubles as the leader's lease check.
+    std::uint32_t heard = is_member(self()) ? 1 : 0;
+    for (std::uint32_t m : members_)
+      if (m != self() && progress_[m].heard) ++heard;
+    for (Progress& p : progress_) p.heard = false;
+    if (config_.check_quorum && !quorum(heard)) return step_down(out);
+    if (config_.check_quorum) out.set_timer(ElectionTimer{}, config_.election_timeout);
+    return;
+  }
+  if (!is_member(self())) return;
+  leader_alive_ = false;
+  if (config_.pre_vote) start_pre_vote(out);
+  else start_election(out);
+}
+
+void Node::start_pre_vote(Effects& out) {
+  role_ = Role::pre_candidate;
+  votes_.assign(1, self());
+  leader_hint_.reset();
+  arm_election_timer(out);
+  if (quorum(1)) return start_election(out);
+  const RequestVote ask{disk_.current_term + 1, last_index(), *term_at(last_index()), true};
+  for (std::uint32_t m : members_)
+    if (m != self()) out.send(NodeId{m}, ask);
+}
+
+void Node::start_election(Effects& out) {
+  FL_ASSERT(is_member(self()), "only a member campaigns");
+  role_ = Role::candidate;
+  disk_.current_term += 1;
+  disk_.voted_for = self();
+  persist(out);
+  votes_.assign(1, self());
+  leader_hint_.reset();
+  arm_election_timer(out);
+  if (quorum(1)) return become_leader(out);
+  const RequestVote ask{disk_.current_term, last_index(), *term_at(last_index()), false};
+  for (std::uint32_t m : members_)
+    if (m != self()) out.send(NodeId{m}, ask);
+}
+
+void Node::become_leader(Effects& out) {
+  FL_ASSERT(role_ == Role::candidate, "only a candidate becomes leader");
+  role_ = Role::leader;
+  votes_.clear();
+  leader_hint_ = self();
+  leader_alive_ = true;
+  committed_in_term_ = false;
+  membership_index_ = 0;
+  read_round_ = 0;
+  reads_.clear();
+  progress_.assign(node_count_, Progress{});
+  for (Progress& p : progress_) p.next_index = last_index() + 1;
+  // The no-op lets the leader commit in its term, which commits every earlier entry and is
+  // what read-index reads wait for (Raft paper section 8).
+  append(disk_.current_term, Noop{});
+  persist(out);
+  progress_[self()].match_index = last_index();
+  out.emit(BecameLeader{disk_.current_term});
+  if (config_.check_quorum) out.set_timer(ElectionTimer{}, config_.election_timeout);
+  else out.cancel_timer(ElectionTimer{});
+  out.set_timer(HeartbeatTimer{}, config_.heartbeat_interval);
+  broadcast_append(true, out);
+  advance_commit(out);  // a single-member cluster commits alone
+}
+
+// ---- elections ------------------------------------------------------------------------------
+
+void Node::on_request_vote(NodeId source, const RequestVote& request, Effects& out) {
+  // Leader stickiness (with pre-vote or check-quorum): while this node hears from a live
+  // leader, it refuses to help unseat it, so a rejoining or removed server cannot disrupt.
+  const bool sticky = (config_.pre_vote || config_.check_quorum) && leader_alive_;
+  const bool log_ok = bug(Bug::vote_without_log_check) || log_up_to_date(request.last_log_index, request.last_log_term);
+  if (request.pre_vote) {
+    const bool granted = request.term > disk_.current_term && log_ok && !sticky && role_ != Role::leader;
+    out.send(source, VoteReply{request.term, granted, true});
+    return;
+  }
+  if (request.term > disk_.current_term && sticky && role_ != Role::candidate) {
+    out.send(source, VoteReply{disk_.current_term, false, false});
+    return;
+  }
+  observe_term(request.term, out);
+  bool granted = false;
+  if (request.term == disk_.current_term && log_ok &&
+      (!disk_.voted_for || *disk_.voted_for == source.value)) {
+    FL_ASSERT(role_ != Role::leader || !checked(), "a leader never votes in its own term");
+    granted = true;
+    if (disk_.voted_for != source.value) {
+      disk_.voted_for = source.value;
+      persist(out);
+    }
+    arm_election_timer(out);
+  }
+  out.send(source, VoteReply{disk_.current_term, granted, false});
+}
+
+void Node::on_vote_reply(NodeId source, const VoteReply& reply, Effects& out) {
+  if (reply.pre_vote) {
+    if (role_ != Role::pre_candidate || reply.term != disk_.current_term + 1 || !reply.granted) return;
+  } else {
+    if (observe_term(reply.term, out)) return;
+    if (role_ != Role::candidate || reply.term != disk_.current_term || !reply.granted) return;
+  }
+  if (!is_member(source.value)) return;
+  if (std::binary_search(votes_.begin(), votes_.end(), source.value)) return;
+  votes_.insert(std::upper_bound(votes_.begin(), votes_.end(), source.value), source.value);
+  if (!quorum(static_cast<std::uint32_t>(votes_.size()))) return;
+  if (role_ == Role::pre_candidate) start_election(out);
+  else become_leader(out);
+}
+
+// ---- the log --------------------------------------------------------------------------------
+
+void Node::append(Term term, Command command) {
+  FL_ASSERT(term >= *term_at(last_index()), "log terms never decrease");
+  const std::uint64_t checksum = chain_checksum(*checksum_at(last_index()), term, command);
+  const bool membership = std::holds_alternative<MembershipEntry>(command);
+  disk_.entries.push_back(Entry{term, std::move(command), checksum});
+  if (membership) members_ = std::get<MembershipEntry>(disk_.entries.back().command).members;
+}
+
+void Node::truncate_from(Index index) {
+  FL_ASSERT(index >= first_index() && index <= last_index(), "truncating outside the log");
+  FL_ASSERT(role_ != Role::leader, "a leader never truncates its log (leader append-only)");
+  FL_ASSERT(index > commit_index_ || !checked(), "a committed entry is never truncated");
+  if (index <= commit_index_) {
+    // Only under a bug switch: a committed entry is overwritten. The state machine keeps what it
+    // applied and applies the replacement on top, so the divergence stays visible to checkers.
+    commit_index_ = index - 1;
+    last_applied_ = std::min(last_applied_, index - 1);
+  }
+  disk_.entries.resize(index - first_index());
+  recompute_members();
+}
+
+std::vector<std::uint32_t> Node::members_at(Index index) const {
+  for (Index i = std::min(index, last_index()); i >= first_index(); --i)
+    if (const auto* m = std::get_if<MembershipEntry>(&entry_at(i).command)) return m->members;
+  return disk_.snapshot.members;
+}
+
+void Node::recompute_members() { members_ = members_at(last_index()); }
+
+Index Node::first_index_of_term(Index index) const {
+  const Term term = *term_at(index);
+  while (index > first_index() && *term_at(index - 1) == term) --index;
+  return index;
+}
+
+std::optional<Index> Node::last_index_of_term(Term term) const {
+  for (Index i = last_index(); i >= first_index(); --i) {
+    const Term t = entry_at(i).term;
+    if (t == term) return i;
+    if (t < term) break;
+  }
+  return std::nullopt;
+}
+
+// ---- replication: leader --------------------------------------------------------------------
+
+void Node::broadcast_append(bool heartbeat, Effects& out) {
+  for (std::uint32_t m : members_)
+    if (m != self()) send_append(m, heartbeat, out);
+}
+
+void Node::send_append(std::uint32_t peer, bool heartbeat, Effects& out) {
+  FL_ASSERT(role_ == Role::leader && peer != self(), "only a leader replicates, to others");
+  Progress& p = progress_[peer];
+  if (heartbeat && p.replicating) {
+    // Resend everything unacknowledged: a lost batch is repaired within one heartbeat.
+    p.next_index = p.match_index + 1;
+    p.inflight = 0;
+  }
+  if (!heartbeat && (!p.replicating || p.inflight >= config_.inflight_max)) return;
+  if (p.next_index <= disk_.snapshot.last_index) {
+    out.send(NodeId{peer}, InstallSnapshot{disk_.current_term, disk_.snapshot});
+    return;
+  }
+  AppendEntries request;
+  request.term = disk_.current_term;
+  request.prev_index = p.next_index - 1;
+  request.prev_term = *term_at(request.prev_index);
+  request.leader_commit = commit_index_;
+  request.read_round = read_round_;
+  const Index last = std::min(last_index(), request.prev_index + config_.batch_entries_max);
+  for (Index i = p.next_index; i <= last; ++i) request.entries.push_back(entry_at(i));
+  if (p.replicating && !request.entries.empty()) {
+    p.next_index = last + 1;
+    ++p.inflight;
+  }
+  if (!heartbeat && request.entries.empty()) return;
+  out.send(NodeId{peer}, std::move(request));
+}
+
+// An empty AppendEntries carrying the current read round, to confirm leadership. It claims a
+// match only where the leader knows the logs match, so it never truncates anything.
+void Node::send_read_probe(std::uint32_t peer, Effects& out) {
+  const Progress& p = progress_[peer];
+  AppendEntries probe;
+  probe.term = disk_.current_term;
+  probe.prev_index = std::max(p.match_index, disk_.snapshot.last_index);
+  probe.prev_term = *term_at(probe.prev_index);
+  probe.leader_commit = std::min(commit_index_, p.match_index);
+  probe.read_round = read_round_;
+  out.send(NodeId{peer}, std::move(probe));
+}
+
+void Node::on_heartbeat_timer(Effects& out) {
+  if (role_ != Role::leader) return;
+  broadcast_append(true, out);
+  out.set_timer(HeartbeatTimer{}, config_.heartbeat_interval);
+}
+
+void Node::on_append_reply(NodeId source, const AppendReply& reply, Effects& out) {
+  if (observe_term(reply.term, out)) return;
+  if (role_ != Role::leader || reply.term != disk_.current_term) return;
+  Progress& p = progress_[source.value];
+  p.heard = true;
+  p.acked_round = std::max(p.acked_round, reply.read_round);
+  if (reply.success) {
+    FL_ASSERT(reply.match_index <= last_index() || !checked(), "a follower matched past the leader's log");
+    p.match_index = std::max(p.match_index, std::min(reply.match_index, last_index()));
+    p.next_index = std::max(p.next_index, p.match_index + 1);
+    if (p.inflight > 0) --p.inflight;
+    p.replicating = true;
+    advance_commit(out);
+    if (role_ != Role::leader) return;  // the commit removed this leader
+    serve_reads(out);
+    if (p.next_index <= last_index()) send_append(source.value, false, out);
+    return;
+  }
+  // Fast back-off: skip the follower's whole conflicting term (Raft paper section 5.3).
+  Index next = reply.conflict_index;
+  if (reply.conflict_term != 0)
+    if (auto last = last_index_of_term(reply.conflict_term)) next = *last + 1;
+  next = std::clamp<Index>(next, p.match_index + 1, last_index() + 1);
+  p.next_index = next;
+  p.replicating = false;
+  p.inflight = 0;
+  serve_reads(out);
+  send_append(source.value, true, out);
+}
+
+void Node::advance_commit(Effects& out) {
+  FL_ASSERT(role_ == Role::leader, "only a leader counts replicas");
+  Index committed = commit_index_;
+  for (Index n = last_index(); n > commit_index_; --n) {
+    const Term term = entry_at(n).term;
+    // Only entries of the leader's own term are committed by counting (Figure 8); earlier
+    // ones commit with them. The bug counts replicas of old-term entries too.
+    if (term != disk_.current_term && !bug(Bug::commit_previous_term_by_count)) break;
+    std::uint32_t replicas = 0;
+    for (std::uint32_t m : members_)
+      if (progress_[m].match_index >= n) ++replicas;
+    if (quorum(replicas)) {
+      committed = n;
+      break;
+    }
+  }
+  if (committed == commit_index_) return;
+  commit_index_ = committed;
+  on_commit_advanced(out);
+}
+
+void Node::on_commit_advanced(Effects& out) {
+  if (role_ == Role::leader && !committed_in_term_ && *term_at(commit_index_) == disk_.current_term) {
+    committed_in_term_ = true;
+    out.emit(LeaderCommitted{disk_.current_term, commit_index_});
+    // Reads that arrived before the first commit now get their read index and round.
+    bool waiting = false;
+    for (PendingRead& r : reads_)
+      if (r.read_index == 0) {
+        r.read_index = commit_index_;
+        r.round = read_round_ + 1;
+        waiting = true;
+      }
+    if (waiting) {
+      ++read_round_;
+      for (std::uint32_t m : members_)
+        if (m != self()) send_read_probe(m, out);
+    }
+  }
+  apply_committed(out);
+  if (role_ == Role::leader && membership_index_ != 0 && commit_index_ >= membership_index_) {
+    membership_index_ = 0;
+    out.emit(MembershipReply{MembershipStatus::committed, members_});
+    if (!is_member(self())) return step_down(out);  // a removed leader leaves once it committed its removal
+  }
+  if (role_ == Role::leader) serve_reads(out);
+}
+
+// ---- replication: follower ------------------------------------------------------------------
+
+void Node::accept_leader(NodeId source, Effects& out) {
+  FL_ASSERT(role_ != Role::leader || !checked(), "two leaders in one term");
+  if (role_ != Role::follower) become_follower(out);
+  leader_hint_ = source.value;
+  leader_alive_ = true;
+  arm_election_timer(out);
+}
+
+void Node::on_append_entries(NodeId source, const AppendEntries& request, Effects& out) {
+  observe_term(request.term, out);
+  AppendReply reply;
+  reply.term = disk_.current_term;
+  reply.read_round = request.read_round;
+  if (request.term < disk_.current_term) return out.send(source, reply);
+  if (role_ == Role::leader) return;  // only reachable under a bug switch: two leaders in a term
+  accept_leader(source, out);
+
+  // Entries at or below the snapshot are committed here already: skip them.
+  Index prev_index = request.prev_index;
+  Term prev_term = request.prev_term;
+  std::size_t skip = 0;
+  if (prev_index < disk_.snapshot.last_index) {
+    skip = std::min<std::size_t>(request.entries.size(), disk_.snapshot.last_index - prev_index);
+    if (skip < request.entries.size() || prev_index + skip == disk_.snapshot.last_index) {
+      prev_index += skip;
+      prev_term = skip == 0 ? prev_term : request.entries[skip - 1].term;
+    }
+    if (prev_index < disk_.snapshot.last_index) {  // everything sent is already in the snapshot
+      reply.success = true;
+      reply.match_index = disk_.snapshot.last_index;
+      return out.send(source, reply);
+    }
+  }
+  if (prev_index > last_index()) {
+    reply.conflict_index = last_index() + 1;
+    return out.send(source, reply);
+  }
+  if (*term_at(prev_index) != prev_term) {
+    reply.conflict_term = *term_at(prev_index);
+    reply.conflict_index = first_index_of_term(prev_index);
+    return out.send(source, reply);
+  }
+  bool changed = false;
+  Index index = prev_index;
+  for (std::size_t k = skip; k < request.entries.size(); ++k) {
+    const Entry& entry = request.entries[k];
+    ++index;
+    if (index <= last_index()) {
+      if (entry_at(index).term == entry.term) continue;  // already held (a retransmission)
+      truncate_from(index);
+    }
+    append(entry.term, entry.command);
+    changed = true;
+  }
+  if (changed) persist(out);
+  const Index match = prev_index + (request.entries.size() - skip);
+  if (request.leader_commit > commit_index_) {
+    const Index commit = std::min(request.leader_commit, match);
+    if (commit > commit_index_) {
+      commit_index_ = commit;
+      apply_committed(out);
+    }
+  }
+  reply.success = true;
+  reply.match_index = match;
+  out.send(source, reply);
+}
+
+void Node::on_install_snapshot(NodeId source, const InstallSnapshot& request, Effects& out) {
+  observe_term(request.term, out);
+  AppendReply reply;
+  reply.term = disk_.current_term;
+  if (request.term < disk_.current_term) return out.send(source, reply);
+  if (role_ == Role::leader) return;
+  accept_leader(source, out);
+  const Snapshot& snapshot = request.snapshot;
+  reply.success = true;
+  reply.match_index = snapshot.last_index;
+  if (snapshot.last_index <= commit_index_) {
+    reply.match_index = commit_index_;
+    return out.send(source, reply);
+  }
+  // Keep the log after the snapshot if it continues it; otherwise the snapshot replaces it.
+  std::vector<Entry> kept;
+  if (term_at(snapshot.last_index) == snapshot.last_term)
+    kept.assign(disk_.entries.begin() + static_cast<std::ptrdiff_t>(snapshot.last_index - disk_.snapshot.last_index),
+                disk_.entries.end());
+  disk_.snapshot = snapshot;
+  disk_.entries = std::move(kept);
+  recompute_members();
+  state_ = snapshot.state;
+  commit_index_ = snapshot.last_index;
+  last_applied_ = snapshot.last_index;
+  persist(out);
+  out.send(source, reply);
+}
+
+// ---- the state machine ----------------------------------------------------------------------
+
+CommandResult Node::execute(const Operation& operation) {
+  CommandResult result;
+  auto write = [&](const std::string& key, const std::string& value) {
+    auto [it, inserted] = state_.data.try_emplace(key, value);
+    if (!inserted) {
+      state_.state_checksum -= pair_checksum(key, it->second);
+      it->second = value;
+    }
+    state_.state_checksum += pair_checksum(key, value);
+  };
+  auto read = [&](const std::string& key) -> std::optional<std::string> {
+    const auto it = state_.data.find(key);
+    if (it == state_.data.end()) return std::nullopt;
+    return it->second;
+  };
+  if (const auto* put = std::get_if<Put>(&operation)) {
+    write(put->key, put->value);
+  } else if (const auto* get = std::get_if<Get>(&operation)) {
+    result.value = read(get->key);
+  } else {
+    const Cas& cas = std::get<Cas>(operation);
+    result.value = read(cas.key);
+    result.ok = result.value == cas.expected;
+    if (result.ok) write(cas.key, cas.value);
+  }
+  return result;
+}
+
+void Node::apply_committed(Effects& out) {
+  FL_ASSERT(commit_index_ <= last_index(), "commit index past the log");
+  while (last_applied_ < commit_index_) {
+    ++last_applied_;
+    const Entry& entry = entry_at(last_applied_);
+    const auto* command = std::get_if<ClientCommand>(&entry.command);
+    if (command == nullptr) continue;
+    Session& session = state_.sessions[command->client];
+    if (command->seq > session.last_seq) {
+      session.last_result = execute(command->operation);
+      session.last_seq = command->seq;
+      session.index = last_applied_;
+    } else if (command->seq < session.last_seq) {
+      continue;  // an old retry: its client has moved on
+    }
+    // The leader answers (a retry applied twice answers twice, with the same result).
+    if (role_ == Role::leader)
+      out.emit(ClientReply{command->client, command->seq, ReplyStatus::ok, session.last_result, self(), session.index});
+  }
+  maybe_snapshot(out);
+}
+
+void Node::maybe_snapshot(Effects& out) {
+  if (config_.snapshot_threshold == 0) return;
+  if (last_applied_ - disk_.snapshot.last_index < config_.snapshot_threshold) return;
+  Snapshot snapshot;
+  snapshot.last_index = last_applied_;
+  snapshot.last_term = *term_at(last_applied_);
+  snapshot.last_checksum = *checksum_at(last_applied_);
+  snapshot.members = members_at(last_applied_);
+  snapshot.state = state_;
+  disk_.entries.erase(disk_.entries.begin(),
+                      disk_.entries.begin() + static_cast<std::ptrdiff_t>(last_applied_ - disk_.snapshot.last_index));
+  disk_.snapshot = std::move(snapshot);
+  persist(out);
+}
+
+// Confirmed reads: a quorum acknowledged their round (this leader was still leader when they
+// arrived) and the state machine reached their read index.
+void Node::serve_reads(Effects& out) {
+  if (role_ != Role::leader || reads_.empty()) return;
+  std::vector<std::uint64_t> rounds;
+  for (std::uint32_t m : members_) rounds.push_back(m == self() ? read_round_ : progress_[m].acked_round);
+  std::sort(rounds.begin(), rounds.end(), std::greater<>());
+  const std::uint64_t confirmed = rounds[members_.size() / 2];  // the highest round a quorum acked
+  const auto ready = [&](const PendingRead& read) {
+    return read.read_index != 0 && read.round <= confirmed && last_applied_ >= read.read_index;
+  };
+  for (const PendingRead& read : reads_) {
+    if (!ready(read)) continue;
+    CommandResult result;
+    if (const auto it = state_.data.find(read.key); it != state_.data.end()) result.value = it->second;
+    out.emit(ClientReply{read.client, read.seq, ReplyStatus::ok, result, self(), 0});
+  }
+  std::erase_if(reads_, ready);
+}
+
+void Node::fail_reads(Effects& out) {
+  for (const PendingRead& read : reads_)
+    out.emit(ClientReply{read.client, read.seq, ReplyStatus::not_leader, {}, std::nullopt, 0});
+  reads_.clear();
+}
+
+// ---- clients and operators ------------------------------------------------------------------
+
+void Node::reply_not_leader(const ClientRequest& request, Effects& out) const {
+  std::optional<std::uint32_t> hint;
+  if (leader_hint_ && *leader_hint_ != self()) hint = leader_hint_;
+  out.emit(ClientReply{request.client, request.seq, ReplyStatus::not_leader, {}, hint, 0});
+}
+
+void Node::on_client_request(const ClientRequest& request, Effects& out) {
+  if (role_ != Role::leader) return reply_not_leader(request, out);
+  // A retry of a command that already applied gets its recorded answer.
+  if (const auto it = state_.sessions.find(request.client); it != state_.sessions.end() && request.seq <= it->second.last_seq) {
+    if (request.seq == it->second.last_seq)
+      out.emit(ClientReply{request.client, request.seq, ReplyStatus::ok, it->second.last_result, self(), it->second.index});
+    return;
+  }
+  if (const auto* get = std::get_if<Get>(&request.operation); get && config_.read_mode == ReadMode::read_index) {
+    if (bug(Bug::read_without_quorum)) {
+      CommandResult result;
+      if (const auto it = state_.data.find(get->key); it != state_.data.end()) result.value = it->second;
+      out.emit(ClientReply{request.client, request.seq, ReplyStatus::ok, result, self(), 0});
+      return;
+    }
+    PendingRead read{request.client, request.seq, get->key, 0, 0};
+    if (committed_in_term_) {
+      read.read_index = commit_index_;
+      read.round = ++read_round_;
+      reads_.push_back(std::move(read));
+      for (std::uint32_t m : members_)
+        if (m != self()) send_read_probe(m, out);
+      serve_reads(out);  // a single-member cluster confirms alone
+    } else {
+      reads_.push_back(std::move(read));
+    }
+    return;
+  }
+  append(disk_.current_term, ClientCommand{request.client, request.seq, request.operation});
+  persist(out);
+  progress_[self()].match_index = last_index();
+  broadcast_append(false, out);
+  advance_commit(out);
+}
+
+void Node::on_membership(std::uint32_t node, bool add, Effects& out) {
+  if (role_ != Role::leader) return out.emit(MembershipReply{MembershipStatus::not_leader, members_});
+  if (node >= node_count_ || is_member(node) == add) return out.emit(MembershipReply{MembershipStatus::no_change, members_});
+  // One change at a time, and only after this leader committed in its term (the fix to the
+  // single-server change bug, Ongaro on raft-dev, 2015).
+  if (membership_index_ != 0 || !committed_in_term_)
+    return out.emit(MembershipReply{MembershipStatus::busy, members_});
+  std::vector<std::uint32_t> members = members_;
+  if (add) members.insert(std::upper_bound(members.begin(), members.end(), node), node);
+  else members.erase(std::find(members.begin(), members.end(), node));
+  if (members.empty()) return out.emit(MembershipReply{MembershipStatus::no_change, members_});
+  append(disk_.current_term, MembershipEntry{members});
+  persist(out);
+  membership_index_ = last_index();
+  progress_[self()].match_index = last_index();
+  if (add) progress_[node] = Progress{last_index(), 0, 0, false, 0, false};
+  broadcast_append(true, out);
+  advance_commit(out);
+}
+
+// ---- dispatch -------------------------------------------------------------------------------
+
+void Node::on_message(NodeId source, const Message& message, Effects& out) {
+  FL_ASSERT(source.value < node_count_ && source != id_, "a message from outside the cluster or from itself");
+  std::visit(
+      [&](const auto& m) {
+        using M = std::decay_t<decltype(m)>;
+        if constexpr (std::is_same_v<M, RequestVote>) on_request_vote(source, m, out);
+        else if constexpr (std::is_same_v<M, VoteReply>) on_vote_reply(source, m, out);
+        else if constexpr (std::is_same_v<M, AppendEntries>) on_append_entries(source, m, out);
+        else if constexpr (std::is_same_v<M, AppendReply>) on_append_reply(source, m, out);
+        else on_install_snapshot(source, m, out);
+      },
+      message);
+  FL_ASSERT(last_applied_ <= commit_index_ && commit_index_ <= last_index(), "applied <= commit <= last");
+}
+
+void Node::on_timer(const Timer& timer, Effects& out) {
+  if (std::holds_alternative<ElectionTimer>(timer)) on_election_timer(out);
+  else on_heartbeat_timer(out);
+}
+
+void Node::on_input(const Input& input, Effects& out) {
+  if (const auto* request = std::get_if<ClientRequest>(&input)) on_client_request(*request, out);
+  else if (const auto* add = std::get_if<AddServer>(&input)) on_membership(add->node, true, out);
+  else on_membership(std::get<RemoveServer>(input).node, false, out);
+}
+
+}  // namespace faultline::raft

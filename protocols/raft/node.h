@@ -1,0 +1,213 @@
+// Node: one Raft server with its key-value state machine, as a pure, copyable state machine.
+//
+// Follows the Raft paper (Ongaro & Ousterhout 2014) and the dissertation's extensions: pre-vote
+// and check-quorum as switches, single-server membership changes, read-index reads, snapshots
+// with InstallSnapshot, and client sessions. README.md ("Raft") explains every choice.
+//
+// Invariants (asserted when no bug switch is on): the term only grows; a vote and every log
+// change are persisted before any message that depends on them is sent (apply() persists first);
+// commit_index only grows and never passes the log; last_applied <= commit_index; a leader never
+// truncates its own log; the chained checksums of the log are consistent with its entries.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string_view>
+#include <vector>
+
+#include "protocols/raft/types.h"
+#include "sim/core/ids.h"
+#include "sim/core/outbox.h"
+
+namespace faultline::raft {
+
+struct Raft;
+using Effects = Outbox<Raft>;
+
+enum class Role : std::uint8_t { follower, pre_candidate, candidate, leader };
+inline std::string_view to_string(Role r) {
+  switch (r) {
+    case Role::follower: return "follower";
+    case Role::pre_candidate: return "pre_candidate";
+    case Role::candidate: return "candidate";
+    case Role::leader: return "leader";
+  }
+  return "";
+}
+
+// The leader's view of one peer (etcd calls it Progress). A peer is probed (one AppendEntries
+// per heartbeat, waiting for its reply to find where the logs match) until it first succeeds,
+// then entries are pipelined: up to inflight_max unacknowledged batches, next_index advanced
+// optimistically. Every heartbeat resends from match_index + 1, which repairs losses.
+struct Progress {
+  static constexpr std::string_view type_name = "Progress";
+  Index next_index = 1;
+  Index match_index = 0;
+  std::uint32_t inflight = 0;
+  bool replicating = false;
+  std::uint64_t acked_round = 0;  // the highest read round this peer confirmed
+  bool heard = false;             // replied since the last check-quorum tick
+  template <class Self, class Visit>
+  static void fields(Self& self, Visit&& visit) {
+    visit("next_index", self.next_index);
+    visit("match_index", self.match_index);
+    visit("inflight", self.inflight);
+    visit("replicating", self.replicating);
+    visit("acked_round", self.acked_round);
+    visit("heard", self.heard);
+  }
+  friend bool operator==(const Progress&, const Progress&) = default;
+};
+
+// A read-index Get waiting for its leadership confirmation (round) and for the state machine to
+// reach read_index. read_index 0: the leader has not committed in its term yet.
+struct PendingRead {
+  static constexpr std::string_view type_name = "PendingRead";
+  std::uint64_t client = 0;
+  std::uint64_t seq = 0;
+  std::string key;
+  Index read_index = 0;
+  std::uint64_t round = 0;
+  template <class Self, class Visit>
+  static void fields(Self& self, Visit&& visit) {
+    visit("client", self.client);
+    visit("seq", self.seq);
+    visit("key", self.key);
+    visit("read_index", self.read_index);
+    visit("round", self.round);
+  }
+  friend bool operator==(const PendingRead&, const PendingRead&) = default;
+};
+
+class Node {
+ public:
+  Node(const Config& config, NodeId id, std::uint32_t node_count, std::optional<Disk> recovered);
+
+  void on_start(Effects& out);
+  void on_message(NodeId source, const Message& message, Effects& out);
+  void on_timer(const Timer& timer, Effects& out);
+  void on_input(const Input& input, Effects& out);
+
+  // "leader", "candidate" (also while pre-voting) or "follower", for fault targeting.
+  std::string_view role() const;
+
+  // Observers for checkers and tests.
+  NodeId id() const { return id_; }
+  Role raft_role() const { return role_; }
+  bool is_leader() const { return role_ == Role::leader; }
+  Term current_term() const { return disk_.current_term; }
+  const Disk& disk() const { return disk_; }
+  Index commit_index() const { return commit_index_; }
+  Index last_applied() const { return last_applied_; }
+  Index last_index() const { return disk_.snapshot.last_index + disk_.entries.size(); }
+  Index first_index() const { return disk_.snapshot.last_index + 1; }  // the first entry still in the log
+  // Term and checksum of entry `index`, if it is in the log or is the snapshot's last entry.
+  std::optional<Term> term_at(Index index) const;
+  std::optional<std::uint64_t> checksum_at(Index index) const;
+  const Entry& entry_at(Index index) const;  // first_index() <= index <= last_index()
+  const StateMachine& state() const { return state_; }
+  const std::vector<std::uint32_t>& members() const { return members_; }
+  std::optional<std::uint32_t> leader_hint() const { return leader_hint_; }
+  bool committed_in_term() const { return committed_in_term_; }
+  const std::vector<Progress>& progress() const { return progress_; }
+  const std::vector<PendingRead>& pending_reads() const { return reads_; }
+
+  friend bool operator==(const Node&, const Node&) = default;
+
+  template <class Self, class Visit>
+  static void fields(Self& self, Visit&& visit) {
+    visit("id", self.id_);
+    visit("role", self.role_);
+    visit("disk", self.disk_);
+    visit("commit_index", self.commit_index_);
+    visit("last_applied", self.last_applied_);
+    visit("state", self.state_);
+    visit("members", self.members_);
+    visit("leader_hint", self.leader_hint_);
+    visit("leader_alive", self.leader_alive_);
+    visit("votes", self.votes_);
+    visit("committed_in_term", self.committed_in_term_);
+    visit("progress", self.progress_);
+    visit("read_round", self.read_round_);
+    visit("reads", self.reads_);
+    visit("membership_index", self.membership_index_);
+  }
+  static constexpr std::string_view type_name = "Node";
+
+ private:
+  bool bug(Bug b) const { return config_.bug == b; }
+  bool checked() const { return config_.bug == Bug::none; }  // cross-node invariants hold
+  bool is_member(std::uint32_t node) const;
+  bool quorum(std::uint32_t count) const { return count * 2 > members_.size(); }
+  std::uint32_t self() const { return id_.value; }
+  void persist(Effects& out) const;
+  void arm_election_timer(Effects& out) const;
+
+  // Terms and roles.
+  bool observe_term(Term term, Effects& out);  // a higher term: adopt it and follow
+  void become_follower(Effects& out);
+  void start_pre_vote(Effects& out);
+  void start_election(Effects& out);
+  void become_leader(Effects& out);
+  void step_down(Effects& out);
+  bool log_up_to_date(Index last_log_index, Term last_log_term) const;
+
+  // Elections.
+  void on_request_vote(NodeId source, const RequestVote& request, Effects& out);
+  void on_vote_reply(NodeId source, const VoteReply& reply, Effects& out);
+  void on_election_timer(Effects& out);
+
+  // Log.
+  void append(Term term, Command command);
+  void truncate_from(Index index);
+  void recompute_members();
+  std::vector<std::uint32_t> members_at(Index index) const;
+  Index first_index_of_term(Index index) const;
+  std::optional<Index> last_index_of_term(Term term) const;
+
+  // Replication (leader).
+  void broadcast_append(bool heartbeat, Effects& out);
+  void send_append(std::uint32_t peer, bool heartbeat, Effects& out);
+  void send_read_probe(std::uint32_t peer, Effects& out);
+  void on_append_reply(NodeId source, const AppendReply& reply, Effects& out);
+  void advance_commit(Effects& out);
+  void on_commit_advanced(Effects& out);
+  void on_heartbeat_timer(Effects& out);
+
+  // Replication (follower).
+  void on_append_entries(NodeId source, const AppendEntries& request, Effects& out);
+  void on_install_snapshot(NodeId source, const InstallSnapshot& request, Effects& out);
+  void accept_leader(NodeId source, Effects& out);
+
+  // State machine.
+  void apply_committed(Effects& out);
+  CommandResult execute(const Operation& operation);
+  void maybe_snapshot(Effects& out);
+  void serve_reads(Effects& out);
+  void fail_reads(Effects& out);
+
+  // Clients and operators.
+  void on_client_request(const ClientRequest& request, Effects& out);
+  void on_membership(std::uint32_t node, bool add, Effects& out);
+  void reply_not_leader(const ClientRequest& request, Effects& out) const;
+
+  Config config_;
+  NodeId id_;
+  std::uint32_t node_count_ = 1;
+  Role role_ = Role::follower;
+  Disk disk_;                       // this node's copy of its durable state; persisted whole
+  Index commit_index_ = 0;
+  Index last_applied_ = 0;
+  StateMachine state_;
+  std::vector<std::uint32_t> members_;  // the latest configuration in the log (or snapshot)
+  std::optional<std::uint32_t> leader_hint_;
+  bool leader_alive_ = false;           // heard from the current leader since the last election timeout
+  std::vector<std::uint32_t> votes_;    // candidate/pre-candidate: who granted, ascending
+  bool committed_in_term_ = false;      // leader: an entry of its term has committed
+  std::vector<Progress> progress_;      // leader: by node index
+  std::uint64_t read_round_ = 0;        // leader: the latest read-index round started
+  std::vector<PendingRead> reads_;      // leader: reads waiting, in arrival order
+  Index membership_index_ = 0;          // leader: an uncommitted membership entry (0: none)
+};
+
+}  // namespace faultline::raft

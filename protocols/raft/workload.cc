@@ -1,0 +1,119 @@
+#include "protocols/raft/workload.h"
+
+#include "protocols/raft/protocol.h"
+#include "sim/core/assert.h"
+
+namespace faultline::raft {
+
+Result<void> WorkloadConfig::validate(std::uint32_t node_count) const {
+  if (keys < 1) return fail("keys", 0, "must be at least 1");
+  if (read_percent + cas_percent > 100) return fail("read_percent", 0, "read_percent + cas_percent exceeds 100");
+  if (request_timeout <= Duration{}) return fail("request_timeout", 0, "must be a positive duration");
+  if (retry_backoff <= Duration{}) return fail("retry_backoff", 0, "must be a positive duration");
+  if (think_time.min < Duration{} || think_time.max < think_time.min) return fail("think_time", 0, "must be a range [min, max] with 0 <= min <= max");
+  if (first_target && *first_target >= node_count) return fail("first_target", 0, "names a node outside the cluster");
+  return {};
+}
+
+Workload::Workload(const WorkloadConfig& config, const Config&, std::uint32_t node_count, Rng rng)
+    : config_(config), node_count_(node_count), rng_(std::move(rng)), clients_(config.clients) {
+  FL_ASSERT(node_count_ > 0, "a workload needs nodes");
+  for (std::uint32_t i = 0; i < clients_.size(); ++i) {
+    clients_[i].target = config_.first_target.value_or(i % node_count_);
+    clients_[i].last_seen.assign(config_.keys, std::nullopt);
+  }
+}
+
+void Workload::start(WorkloadSink<Raft>& sink) {
+  for (std::uint32_t i = 0; i < clients_.size(); ++i) next_request(i, Time{} + rng_.duration_in(config_.think_time), sink);
+}
+
+Operation Workload::draw_operation(Client& client, std::uint32_t index) {
+  const std::uint32_t key_index = static_cast<std::uint32_t>(rng_.below(config_.keys));
+  client.key_index = key_index;
+  std::string key = "k" + std::to_string(key_index);
+  const std::uint64_t roll = rng_.below(100);
+  if (roll < config_.read_percent) return Get{std::move(key)};
+  std::string value = "c" + std::to_string(client_id(index)) + "s" + std::to_string(client.seq);
+  if (roll < config_.read_percent + config_.cas_percent) return Cas{std::move(key), client.last_seen[key_index], std::move(value)};
+  return Put{std::move(key), std::move(value)};
+}
+
+void Workload::next_request(std::uint32_t index, Time at, WorkloadSink<Raft>& sink) {
+  Client& client = clients_[index];
+  FL_ASSERT(!client.waiting, "one request outstanding per client");
+  if (at >= Time{} + config_.duration) return;
+  if (config_.requests_per_client && client.seq >= *config_.requests_per_client) return;
+  client.seq += 1;
+  client.attempt = 0;
+  client.operation = draw_operation(client, index);
+  client.waiting = true;
+  send(index, at, sink);
+}
+
+void Workload::send(std::uint32_t index, Time at, WorkloadSink<Raft>& sink) {
+  Client& client = clients_[index];
+  client.sent = at;
+  sink.submit(at, NodeId{client.target}, ClientId{static_cast<std::uint32_t>(client_id(index))},
+              ClientRequest{client_id(index), client.seq, client.attempt, client.operation});
+  // The token names this send, so the wake of an answered or superseded attempt is ignored.
+  client.generation += 1;
+  sink.wake(at + config_.request_timeout, (static_cast<std::uint64_t>(index) << 32) | client.generation);
+}
+
+void Workload::on_output(Time now, NodeId node, const Output& output, WorkloadSink<Raft>& sink) {
+  const auto* reply = std::get_if<ClientReply>(&output);
+  if (reply == nullptr || reply->client == 0 || reply->client > clients_.size()) return;
+  const std::uint32_t index = static_cast<std::uint32_t>(reply->client - 1);
+  Client& client = clients_[index];
+  if (!client.waiting || reply->seq != client.seq) return;  // a late answer to an earlier request
+  if (reply->status == ReplyStatus::not_leader) {
+    if (node.value != client.target) return;  // an answer to an attempt it already gave up on
+    client.attempt += 1;
+    if (reply->leader_hint) {
+      client.target = *reply->leader_hint;
+      send(index, now, sink);
+    } else {
+      client.target = (client.target + 1) % node_count_;
+      send(index, now + config_.retry_backoff, sink);
+    }
+    return;
+  }
+  client.waiting = false;
+  client.target = node.value;  // it answered: it leads
+  const std::uint32_t key_index = client.key_index;
+  if (std::holds_alternative<Put>(client.operation)) client.last_seen[key_index] = std::get<Put>(client.operation).value;
+  else if (std::holds_alternative<Cas>(client.operation) && reply->result.ok) client.last_seen[key_index] = std::get<Cas>(client.operation).value;
+  else client.last_seen[key_index] = reply->result.value;
+  next_request(index, now + rng_.duration_in(config_.think_time), sink);
+}
+
+void Workload::on_wake(Time now, std::uint64_t token, WorkloadSink<Raft>& sink) {
+  const std::uint32_t index = static_cast<std::uint32_t>(token >> 32);
+  const std::uint32_t generation = static_cast<std::uint32_t>(token & 0xffffffffu);
+  FL_ASSERT(index < clients_.size(), "a wake for a client that does not exist");
+  Client& client = clients_[index];
+  if (!client.waiting || client.generation != generation) return;
+  client.attempt += 1;
+  client.target = (client.target + 1) % node_count_;
+  send(index, now, sink);
+}
+
+bool Workload::idle() const {
+  for (const Client& c : clients_)
+    if (c.waiting) return false;
+  return true;
+}
+
+std::string Workload::outstanding() const {
+  std::string text;
+  for (std::uint32_t i = 0; i < clients_.size(); ++i) {
+    const Client& c = clients_[i];
+    if (!c.waiting) continue;
+    text += (text.empty() ? "" : "; ") + std::string("client ") + std::to_string(client_id(i)) + " seq " +
+            std::to_string(c.seq) + " (attempt " + std::to_string(c.attempt) + ", to n" + std::to_string(c.target) + ")";
+  }
+  return text.empty() ? "nothing" : text;
+}
+
+}  // namespace faultline::raft
