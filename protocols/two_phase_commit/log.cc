@@ -1,8 +1,32 @@
 #include "protocols/two_phase_commit/log.h"
 
 #include "sim/core/assert.h"
+#include "sim/core/fingerprint.h"
 
 namespace faultline::two_phase_commit {
+
+LogRecords::LogRecords(std::vector<LogRecord> records) {
+  if (records.empty()) return;  // an empty log holds no vector
+  const std::uint64_t key = faultline::fingerprint(records);
+  shared_ = std::make_shared<const Shared>(Shared{std::move(records), key});
+}
+
+const std::vector<LogRecord>& LogRecords::empty_records() {
+  static const std::vector<LogRecord> empty;  // a constant: never written, so safe to share
+  return empty;
+}
+
+void LogRecords::push_back(LogRecord record) {
+  std::vector<LogRecord> grown;
+  grown.reserve(size() + 1);
+  grown = vector();
+  grown.push_back(std::move(record));
+  *this = LogRecords(std::move(grown));
+}
+
+std::uint64_t LogRecords::fingerprint() const {
+  return shared_ ? shared_->fingerprint : faultline::fingerprint(empty_records());
+}
 
 namespace {
 TxId tx_of(const LogRecord& record) {

@@ -31,7 +31,7 @@ Node::Node(const Config& config, NodeId id, std::uint32_t node_count, std::optio
   FL_ASSERT(config.validate(node_count).has_value(), "config must be validated before nodes are built");
   if (!is_coordinator() && config_->bug == Bug::forget_vote_on_restart && recovered) {
     // The bug: votes did not survive the crash (as if PREPARED were never synced).
-    const auto erased = std::erase_if(log_.records, [](const LogRecord& r) { return std::holds_alternative<PreparedRecord>(r); });
+    const auto erased = log_.records.erase_if([](const LogRecord& r) { return std::holds_alternative<PreparedRecord>(r); });
     forgot_votes_ = erased > 0;
   }
   if (const CommittedRecord* latest = latest_committed(log_)) {

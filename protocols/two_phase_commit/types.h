@@ -13,9 +13,12 @@
 
 #include <compare>
 #include <cstdint>
+#include <initializer_list>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <variant>
 #include <vector>
 
@@ -368,12 +371,77 @@ struct DecisionRecord {
 
 using LogRecord = std::variant<PreparedRecord, CommittedRecord, AbortedRecord, BeginRecord, DecisionRecord>;
 
+// The records of one log, shared between copies. A node's log, the Durable it persists and
+// every copy the simulator or the model checker takes of either (the model checker copies a
+// node on every step it explores) hold one immutable vector, so copying a log is a pointer copy.
+// Appending copies the vector once: logs are short and appends rare (a few per transaction).
+// Reads like a const std::vector<LogRecord>; compares, encodes and describes as one (see Log).
+// The fingerprint of the records is computed once, when the vector is built (never lazily, so a
+// shared vector is never written after it is built).
+class LogRecords {
+ public:
+  using value_type = LogRecord;
+  using const_iterator = std::vector<LogRecord>::const_iterator;
+
+  LogRecords() = default;
+  LogRecords(std::initializer_list<LogRecord> records) : LogRecords(std::vector<LogRecord>(records)) {}
+  explicit LogRecords(std::vector<LogRecord> records);
+
+  const std::vector<LogRecord>& vector() const { return shared_ ? shared_->records : empty_records(); }
+  const_iterator begin() const { return vector().begin(); }
+  const_iterator end() const { return vector().end(); }
+  std::size_t size() const { return vector().size(); }
+  bool empty() const { return vector().empty(); }
+  const LogRecord& operator[](std::size_t i) const { return vector()[i]; }
+  const LogRecord& back() const { return vector().back(); }
+
+  void push_back(LogRecord record);
+  // Removes the records `remove` selects; returns how many.
+  template <class Predicate>
+  std::size_t erase_if(Predicate&& remove) {
+    std::vector<LogRecord> kept = vector();
+    const std::size_t erased = std::erase_if(kept, remove);
+    if (erased > 0) *this = LogRecords(std::move(kept));
+    return erased;
+  }
+
+  // faultline::fingerprint() of the records as a std::vector<LogRecord>, which is also the
+  // fingerprint of the Log holding them (a Log encodes as its one field).
+  std::uint64_t fingerprint() const;
+
+  friend bool operator==(const LogRecords& a, const LogRecords& b) {
+    return a.shared_ == b.shared_ || a.vector() == b.vector();
+  }
+
+ private:
+  struct Shared {
+    std::vector<LogRecord> records;
+    std::uint64_t fingerprint = 0;
+  };
+  static const std::vector<LogRecord>& empty_records();
+  std::shared_ptr<const Shared> shared_;  // null: no records
+};
+
 // The Durable: the whole append-only log, persisted as one value.
 struct Log {
   static constexpr std::string_view type_name = "Log";
-  std::vector<LogRecord> records;
+  LogRecords records;
+  // One field, "records", encoded exactly as a std::vector<LogRecord>. Readers (the codec,
+  // describe, fingerprints) see the shared vector; writers (decoders, generators) fill a plain
+  // vector, which then becomes the log's shared one.
   template <class Self, class Visit>
-  static void fields(Self& self, Visit&& visit) { visit("records", self.records); }
+  static void fields(Self& self, Visit&& visit) {
+    if constexpr (std::is_const_v<Self>) {
+      visit("records", self.records.vector());
+    } else {
+      std::vector<LogRecord> records = self.records.vector();
+      visit("records", records);
+      self.records = LogRecords(std::move(records));
+    }
+  }
+  // Equal to faultline::fingerprint(*this), computed once per appended record rather than per
+  // call: the model checker fingerprints a node's log on every step (sim/explore/world.h).
+  std::uint64_t cached_fingerprint() const { return records.fingerprint(); }
   friend bool operator==(const Log&, const Log&) = default;
 };
 
