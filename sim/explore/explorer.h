@@ -144,6 +144,12 @@ class Explorer {
 
   // Evaluates the properties on a newly found state; returns true when an `always` failed.
   bool check(const World<P>& world, std::uint32_t trail) {
+    // Properties are pure functions of the nodes and disks (property.h), which the slot keys
+    // determine, and many states differ only in the messages in flight. A combination of slots
+    // seen before already passed every `always` (the first failure ends the search) and already
+    // counted for every `sometimes`, so it is evaluated once. (A 64-bit fingerprint, as for the
+    // visited set: a collision would skip one evaluation.)
+    if (!views_checked_.insert(slots_fingerprint(world))) return false;
     const ClusterView<P> view = view_.fill(world);
     for (std::size_t i = 0; i < properties_.size(); ++i) {
       const Property<P>& property = properties_[i];
@@ -182,17 +188,20 @@ class Explorer {
       }
       stepper_.actions(current.world, actions_);
       for (const Action& action : actions_) {  // check() and discover() leave actions_ alone
-        World<P> next = current.world;
-        stepper_.step(next, action);
-        const auto id = discover(next, current.trail, action);
+        // Most successors were seen before: build each in the reused `next_` (assignment keeps
+        // its buffers) with the changed slot in the stepper's scratch, and copy only new ones.
+        next_ = current.world;
+        stepper_.step_scratch(next_, action);
+        const auto id = discover(next_, current.trail, action);
         if (!id) continue;
+        stepper_.keep(next_);
         note_depth(current.depth + 1);
-        if (check(next, *id)) return;
+        if (check(next_, *id)) return;
         if (states_full()) {
           result_.bound = Bound::states;
           return;
         }
-        queue.push_back(Queued{std::move(next), *id, current.depth + 1});
+        queue.push_back(Queued{next_, *id, current.depth + 1});
         result_.frontier_peak = std::max<std::uint64_t>(result_.frontier_peak, queue.size());
       }
     }
@@ -215,18 +224,19 @@ class Explorer {
         continue;
       }
       const Action action = top.actions[top.next++];
-      World<P> next = top.world;
-      stepper_.step(next, action);
+      next_ = top.world;  // as in bfs: scratch first, a copy only for a new state
+      stepper_.step_scratch(next_, action);
       const auto depth = static_cast<std::uint32_t>(stack.size());
-      const auto id = discover(next, top.trail, action);
+      const auto id = discover(next_, top.trail, action);
       if (!id) continue;
+      stepper_.keep(next_);
       note_depth(depth);
-      if (check(next, *id)) return;
+      if (check(next_, *id)) return;
       if (states_full()) {
         result_.bound = Bound::states;
         return;
       }
-      Frame frame{std::move(next), *id, {}, 0};
+      Frame frame{next_, *id, {}, 0};
       stepper_.actions(frame.world, frame.actions);
       if (options_.depth_max != 0 && depth >= options_.depth_max) {
         if (!frame.actions.empty()) result_.bound = Bound::depth;
@@ -277,7 +287,7 @@ class Explorer {
 
   SearchResult finish() {
     result_.states_unique = visited_.size();
-    result_.visited_bytes = visited_.bytes() + trail_.capacity() * sizeof(TrailEntry);
+    result_.visited_bytes = visited_.bytes() + views_checked_.bytes() + trail_.capacity() * sizeof(TrailEntry);
     if (violation_) {
       std::vector<Action> actions;
       for (std::uint32_t at = violation_trail_; at != 0; at = trail_[at].parent) actions.push_back(trail_[at].action);
@@ -300,9 +310,11 @@ class Explorer {
   SearchOptions options_;
   Stepper<P> stepper_;
   VisitedSet visited_;
+  VisitedSet views_checked_;  // slots_fingerprint of every state whose properties were evaluated
   ViewBuffer<P> view_;
   std::vector<TrailEntry> trail_;
   std::vector<Action> actions_;
+  World<P> next_;  // the successor being built (bfs, dfs); reused so its buffers are kept
   std::vector<bool> reached_;
   std::optional<Violation> violation_;
   std::uint32_t violation_trail_ = 0;

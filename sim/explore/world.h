@@ -21,6 +21,7 @@
 #include <algorithm>
 #include <bit>
 #include <cstdint>
+#include <cstring>
 #include <memory>
 #include <optional>
 #include <span>
@@ -150,6 +151,63 @@ struct Model {
   bool sent_set = false;
 };
 
+// A value that keeps its own fingerprint (equal to faultline::fingerprint(value)), computed when
+// it was built, so hashing it again costs nothing: 2PC's Log, whose records every node copy
+// shares. The explorer hashes such a value, as a Durable or as a field of a Node, by that key.
+template <class T>
+concept CachesFingerprint = requires(const T& value) {
+  { value.cached_fingerprint() } -> std::same_as<std::uint64_t>;
+};
+
+template <class T>
+std::uint64_t key_of(const T& value) {
+  if constexpr (CachesFingerprint<T>) return value.cached_fingerprint();
+  else return fingerprint(value);
+}
+
+// Every distinct in-flight message the stepper has built, by (from, to, key), so that a send of
+// a message sent before (heartbeats, retransmitted decisions, the same vote on another path)
+// shares the one immutable InFlight instead of allocating a copy. Lookup only: an open-addressing
+// table whose order is never observed. Two messages with equal (from, to, key) are already one
+// message to the multiset (see the header), so sharing them changes nothing.
+template <class P>
+class MessageTable {
+ public:
+  MessageTable() : entries_(64) {}
+
+  std::shared_ptr<const InFlight<P>> intern(NodeId from, NodeId to, std::uint64_t key, const typename P::Message& message) {
+    if ((size_ + 1) * 2 > entries_.size()) grow();
+    std::shared_ptr<const InFlight<P>>& entry = find(entries_, from, to, key);
+    if (!entry) {
+      entry = std::make_shared<const InFlight<P>>(InFlight<P>{from, to, key, message});
+      ++size_;
+    }
+    return entry;
+  }
+
+ private:
+  using Entries = std::vector<std::shared_ptr<const InFlight<P>>>;
+
+  static std::shared_ptr<const InFlight<P>>& find(Entries& entries, NodeId from, NodeId to, std::uint64_t key) {
+    const std::size_t mask = entries.size() - 1;
+    const std::uint64_t ends = (static_cast<std::uint64_t>(from.value) << 32) | to.value;
+    for (std::size_t i = static_cast<std::size_t>(((key ^ ends) * 0x9e3779b97f4a7c15ULL) >> 17) & mask;; i = (i + 1) & mask) {
+      std::shared_ptr<const InFlight<P>>& entry = entries[i];
+      if (!entry || (entry->key == key && entry->from == from && entry->to == to)) return entry;
+    }
+  }
+
+  void grow() {
+    Entries bigger(entries_.size() * 2);
+    for (auto& entry : entries_)
+      if (entry) find(bigger, entry->from, entry->to, entry->key) = std::move(entry);
+    entries_.swap(bigger);
+  }
+
+  Entries entries_;  // size a power of two, at most half full
+  std::size_t size_ = 0;
+};
+
 // Applies one handler's effects to a world (the apply() driver hooks). Only the acting node's
 // slot (already copied by the caller) and the message multiset change.
 template <class P>
@@ -158,11 +216,12 @@ struct Driver {
   NodeSlot<P>& slot;
   NodeId acting;
   std::uint32_t copies_max;
+  MessageTable<P>* table = nullptr;  // where sent messages are interned; null: allocate each
 
   void persist(NodeId node, const typename P::Durable& durable) {
     FL_ASSERT(node == acting, "a node persists only its own state");
     slot.disk = std::make_shared<const typename P::Durable>(durable);
-    slot.disk_key = fingerprint(durable);
+    slot.disk_key = key_of(durable);
   }
   void set_timer(NodeId node, const typename P::Timer& timer, DurationRange) {
     FL_ASSERT(node == acting, "a node arms only its own timers");
@@ -179,29 +238,58 @@ struct Driver {
   }
   void send(NodeId from, NodeId to, const typename P::Message& message) {
     FL_ASSERT(to.value < world.slots.size(), "message addressed to a node that does not exist");
-    insert_message(world, copies_max, std::make_shared<const InFlight<P>>(InFlight<P>{from, to, fingerprint(message), message}));
+    const std::uint64_t key = fingerprint(message);
+    const auto at = insert_position(world, copies_max, from, to, key);
+    if (!at) return;  // absorbed (see header)
+    world.messages.insert(world.messages.begin() + static_cast<std::ptrdiff_t>(*at),
+                          table != nullptr ? table->intern(from, to, key, message)
+                                           : std::make_shared<const InFlight<P>>(InFlight<P>{from, to, key, message}));
   }
   void emit(NodeId, const typename P::Output&) {}
 
+  // Where a message (from, to, key) goes in the sorted multiset (after its copies), or none when
+  // `copies_max` copies are already in flight and the send is absorbed.
+  static std::optional<std::size_t> insert_position(const World<P>& world, std::uint32_t copies_max, NodeId from, NodeId to,
+                                                    std::uint64_t key) {
+    const auto& messages = world.messages;
+    const auto ends = std::tie(from, to, key);
+    const auto first = std::lower_bound(messages.begin(), messages.end(), ends, [](const auto& m, const auto& e) {
+      return std::tie(m->from, m->to, m->key) < e;
+    });
+    auto last = first;
+    while (last != messages.end() && (*last)->key == key && (*last)->from == from && (*last)->to == to) ++last;
+    if (static_cast<std::uint32_t>(last - first) >= copies_max) return std::nullopt;
+    return static_cast<std::size_t>(last - messages.begin());
+  }
+
   static void insert_message(World<P>& world, std::uint32_t copies_max, std::shared_ptr<const InFlight<P>> item) {
-    auto& messages = world.messages;
-    const auto less = [](const std::shared_ptr<const InFlight<P>>& a, const std::shared_ptr<const InFlight<P>>& b) {
-      return std::tie(a->from, a->to, a->key) < std::tie(b->from, b->to, b->key);
-    };
-    const auto [first, last] = std::equal_range(messages.begin(), messages.end(), item, less);
-    if (static_cast<std::uint32_t>(last - first) >= copies_max) return;  // absorbed (see header)
-    messages.insert(last, std::move(item));
+    const auto at = insert_position(world, copies_max, item->from, item->to, item->key);
+    if (!at) return;  // absorbed (see header)
+    world.messages.insert(world.messages.begin() + static_cast<std::ptrdiff_t>(*at), std::move(item));
   }
 };
 
 // Fingerprint keys are already uniform 64-bit hashes: hash their 8 bytes (little-endian, so the
 // value is the same on every platform) rather than varint-encoding them.
 template <class Sink>
-void write_key(Sink& sink, std::uint64_t key) {
+[[gnu::always_inline]] inline void write_key(Sink& sink, std::uint64_t key) {
+  static_assert(std::endian::native == std::endian::little, "keys are hashed as little-endian bytes");
   std::uint8_t block[16] = {};
-  for (int i = 0; i < 8; ++i) block[i] = static_cast<std::uint8_t>(key >> (8 * i));
+  std::memcpy(block, &key, sizeof(key));
   sink.write_block16(block, 8);
 }
+
+// Hashes a Node's fields for its slot key: each field by its encoding, or by its cached
+// fingerprint when it keeps one (a long log is then 8 bytes, not every record re-encoded).
+template <class Sink>
+struct SealVisit {
+  Sink& sink;
+  template <class T>
+  void operator()(std::string_view, const T& field) const {
+    if constexpr (CachesFingerprint<T>) write_key(sink, field.cached_fingerprint());
+    else faultline::encode(sink, field);
+  }
+};
 
 // Computes a slot's key from its contents; called whenever a step changed the slot.
 template <class P>
@@ -209,7 +297,7 @@ void seal(NodeSlot<P>& slot) {
   FingerprintSink sink;
   sink.write_byte(slot.node ? 1 : 0);
   static_assert(HasFields<typename P::Node>, "explore: the Node needs a field list (its volatile state)");
-  if (slot.node) faultline::encode(sink, *slot.node);
+  if (slot.node) P::Node::fields(*slot.node, SealVisit<FingerprintSink>{sink});
   sink.write_byte(slot.disk ? 1 : 0);
   write_key(sink, slot.disk_key);
   write_varint(sink, slot.timers.size());
@@ -250,11 +338,28 @@ std::uint64_t world_fingerprint(const World<P>& world) {
   return XXH3_64bits(words, n * sizeof(std::uint64_t));
 }
 
+// The fingerprint of the nodes and disks alone (the slot keys; messages and budgets left out):
+// what a ClusterView, and so every property, depends on. The explorer evaluates properties once
+// per distinct value of it.
+template <class P>
+std::uint64_t slots_fingerprint(const World<P>& world) {
+  constexpr std::size_t kInline = 64;
+  std::uint64_t inline_words[kInline];
+  std::vector<std::uint64_t> heap_words;
+  std::uint64_t* words = inline_words;
+  if (world.slots.size() > kInline) {
+    heap_words.resize(world.slots.size());
+    words = heap_words.data();
+  }
+  for (std::size_t i = 0; i < world.slots.size(); ++i) words[i] = world.slots[i]->key;
+  return XXH3_64bits(words, world.slots.size() * sizeof(std::uint64_t));
+}
+
 // Runs handlers and applies their effects; owns the reused Outbox so steps don't allocate it.
 template <class P>
 class Stepper {
  public:
-  explicit Stepper(const Model<P>& model) : model_(model) {
+  explicit Stepper(const Model<P>& model) : model_(model), scratch_(model.node_count) {
     FL_ASSERT(model.node_count > 0, "a model needs nodes");
     FL_ASSERT(model.copies_max >= 1, "copies_max must be at least 1");
     FL_ASSERT(model.boot_inputs.empty() || model.boot_inputs.size() == model.node_count, "boot inputs per node");
@@ -323,8 +428,30 @@ class Stepper {
     return "";
   }
 
-  // Applies one enabled action to `world` in place.
+  // Applies one enabled action to `world` in place; the slot it changes gets a new shared copy.
   void step(World<P>& world, const Action& action) {
+    FL_ASSERT(!scratch_mode_, "step() inside step_scratch()");
+    step_in_place(world, action);
+  }
+
+  // The explorer's step: as step(), but the changed slot is written into a scratch slot that
+  // the stepper owns and `world` only points at. Most successors are states seen before, and
+  // this way they cost no allocation; keep() gives a new state its own copy of the slot. The
+  // next step_scratch() overwrites the scratch slots, so `world` must be kept or dropped first.
+  void step_scratch(World<P>& world, const Action& action) {
+    scratch_mode_ = true;
+    step_in_place(world, action);
+    scratch_mode_ = false;
+  }
+
+  // Replaces any slot of `world` that points at a scratch slot by its own shared copy.
+  void keep(World<P>& world) const {
+    for (std::uint32_t i = 0; i < world.slots.size(); ++i)
+      if (is_scratch(world, i)) world.slots[i] = std::make_shared<const NodeSlot<P>>(scratch_[i]);
+  }
+
+ private:
+  void step_in_place(World<P>& world, const Action& action) {
     switch (action.kind) {
       case ActionKind::deliver: {
         FL_ASSERT(action.index < world.messages.size(), "deliver: no such message");
@@ -384,13 +511,25 @@ class Stepper {
     }
   }
 
- private:
   static bool same_message(const InFlight<P>& a, const InFlight<P>& b) {
     return a.from == b.from && a.to == b.to && a.key == b.key;
   }
 
-  // Copy-on-write: gives `world` its own copy of one slot to change.
-  static NodeSlot<P>& own(World<P>& world, std::uint32_t node) {
+  bool is_scratch(const World<P>& world, std::uint32_t node) const {
+    return node < scratch_.size() && world.slots[node].get() == &scratch_[node];
+  }
+
+  // Copy-on-write: gives `world` its own copy of one slot to change. In scratch mode the copy
+  // is assigned into the node's scratch slot (reusing its buffers: no allocation) and `world`
+  // points at it without owning it (an aliasing shared_ptr with no control block).
+  NodeSlot<P>& own(World<P>& world, std::uint32_t node) {
+    if (scratch_mode_) {
+      if (!is_scratch(world, node)) {
+        scratch_[node] = *world.slots[node];
+        world.slots[node] = std::shared_ptr<const NodeSlot<P>>(std::shared_ptr<const NodeSlot<P>>(), &scratch_[node]);
+      }
+      return scratch_[node];
+    }
     auto copy = std::make_shared<NodeSlot<P>>(*world.slots[node]);
     NodeSlot<P>& slot = *copy;
     world.slots[node] = std::move(copy);
@@ -401,7 +540,7 @@ class Stepper {
   void run(World<P>& world, NodeSlot<P>& slot, NodeId id, Handler&& handler) {
     outbox_.clear();
     handler(*slot.node, outbox_);
-    Driver<P> driver{world, slot, id, model_.copies_max};
+    Driver<P> driver{world, slot, id, model_.copies_max, &messages_};
     apply(id, outbox_, driver);
   }
 
@@ -417,6 +556,9 @@ class Stepper {
 
   const Model<P>& model_;
   Outbox<P> outbox_;
+  MessageTable<P> messages_;
+  bool scratch_mode_ = false;
+  std::vector<NodeSlot<P>> scratch_;  // one per node (a node's slot keeps its shape: cheap to assign)
 };
 
 }  // namespace faultline::explore
