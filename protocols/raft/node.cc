@@ -39,6 +39,7 @@ void Node::on_start(Effects& out) {
   // with its configuration; a recovered one persists only if the bug changed what it read.
   persist(out);
   become_follower(out);
+  arm_election_timer(out);
 }
 
 // ---- helpers --------------------------------------------------------------------------------
@@ -94,8 +95,13 @@ bool Node::observe_term(Term term, Effects& out) {
   return true;
 }
 
+// Only a former leader gets a fresh election timeout here: a follower or candidate keeps the one
+// it has. Seeing a higher term is not a reason to wait longer (the paper resets the timer only
+// on hearing the leader, granting a vote, or campaigning); otherwise every failed candidate
+// would push back the one node whose log could win, and elections could stall.
 void Node::become_follower(Effects& out) {
-  if (role_ == Role::leader) {
+  const bool was_leader = role_ == Role::leader;
+  if (was_leader) {
     fail_reads(out);
     out.cancel_timer(HeartbeatTimer{});
   }
@@ -105,7 +111,7 @@ void Node::become_follower(Effects& out) {
   committed_in_term_ = false;
   membership_index_ = 0;
   leader_alive_ = false;
-  arm_election_timer(out);
+  if (was_leader) arm_election_timer(out);
 }
 
 void Node::step_down(Effects& out) {
@@ -689,7 +695,8 @@ void Node::on_timer(const Timer& timer, Effects& out) {
 void Node::on_input(const Input& input, Effects& out) {
   if (const auto* request = std::get_if<ClientRequest>(&input)) on_client_request(*request, out);
   else if (const auto* add = std::get_if<AddServer>(&input)) on_membership(add->node, true, out);
-  else on_membership(std::get<RemoveServer>(input).node, false, out);
+  else if (const auto* remove = std::get_if<RemoveServer>(&input)) on_membership(remove->node, false, out);
+  else if (role_ != Role::leader && is_member(self())) start_election(out);  // Campaign
 }
 
 }  // namespace faultline::raft

@@ -420,7 +420,17 @@ struct RemoveServer {
   friend bool operator==(const RemoveServer&, const RemoveServer&) = default;
 };
 
-using Input = std::variant<ClientRequest, AddServer, RemoveServer>;
+// Operator request: start an election now, without waiting for the election timeout (etcd's
+// campaign, the dissertation's TimeoutNow). Lets scenarios choose who leads when.
+struct Campaign {
+  static constexpr std::string_view type_name = "Campaign";
+  static constexpr std::string_view config_name = "campaign";
+  template <class Self, class Visit>
+  static void fields(Self&, Visit&&) {}
+  friend bool operator==(const Campaign&, const Campaign&) = default;
+};
+
+using Input = std::variant<ClientRequest, AddServer, RemoveServer, Campaign>;
 
 // ---------------------------------------------------------------------------------------------
 // Outputs. Index = tag.

@@ -12,6 +12,7 @@ Result<void> WorkloadConfig::validate(std::uint32_t node_count) const {
   if (retry_backoff <= Duration{}) return fail("retry_backoff", 0, "must be a positive duration");
   if (think_time.min < Duration{} || think_time.max < think_time.min) return fail("think_time", 0, "must be a range [min, max] with 0 <= min <= max");
   if (first_target && *first_target >= node_count) return fail("first_target", 0, "names a node outside the cluster");
+  if (readers > clients) return fail("readers", 0, "is more than the number of clients");
   return {};
 }
 
@@ -33,7 +34,7 @@ Operation Workload::draw_operation(Client& client, std::uint32_t index) {
   client.key_index = key_index;
   std::string key = "k" + std::to_string(key_index);
   const std::uint64_t roll = rng_.below(100);
-  if (roll < config_.read_percent) return Get{std::move(key)};
+  if (roll < config_.read_percent || index < config_.readers) return Get{std::move(key)};
   std::string value = "c" + std::to_string(client_id(index)) + "s" + std::to_string(client.seq);
   if (roll < config_.read_percent + config_.cas_percent) return Cas{std::move(key), client.last_seen[key_index], std::move(value)};
   return Put{std::move(key), std::move(value)};

@@ -35,6 +35,7 @@ struct WorkloadConfig {
   std::uint32_t keys = 3;           // keys k0 .. k{keys-1}
   std::uint32_t read_percent = 40;  // of requests
   std::uint32_t cas_percent = 20;   // of requests; the rest are puts
+  std::uint32_t readers = 0;        // the first `readers` clients only read (dashboards, monitors)
   std::optional<std::uint64_t> requests_per_client;  // stop after this many
   std::optional<std::uint32_t> first_target;         // the node clients try first (default: client i -> node i mod n)
   template <class Self, class Visit>
@@ -47,6 +48,7 @@ struct WorkloadConfig {
     visit("keys", self.keys);
     visit("read_percent", self.read_percent);
     visit("cas_percent", self.cas_percent);
+    visit("readers", self.readers);
     visit("requests_per_client", self.requests_per_client);
     visit("first_target", self.first_target);
   }
