@@ -20,8 +20,10 @@
 
 #include <algorithm>
 #include <bit>
+#include <concepts>
 #include <cstdint>
 #include <cstring>
+#include <deque>
 #include <memory>
 #include <optional>
 #include <span>
@@ -46,6 +48,13 @@ struct InFlight {
   NodeId to;
   std::uint64_t key = 0;  // fingerprint(message): the canonical order and the copy identity
   typename P::Message message;
+  std::uint64_t word = 0;  // (from, to, key) hashed to one word: its part of the world fingerprint
+
+  static InFlight make(NodeId from, NodeId to, std::uint64_t key, const typename P::Message& message) {
+    static_assert(std::endian::native == std::endian::little, "fingerprints hash little-endian words");
+    const std::uint64_t words[2] = {(static_cast<std::uint64_t>(from.value) << 32) | to.value, key};
+    return InFlight{from, to, key, message, XXH3_64bits(words, sizeof(words))};
+  }
 };
 
 template <class P>
@@ -56,6 +65,8 @@ struct ArmedTimer {
 
 // Everything one node owns. Immutable once in a World: steps copy the one slot they change, so
 // successor states (and the BFS queue) share the slots of the nodes an action did not touch.
+// Slots are interned by the Stepper (one stored copy per distinct slot), so equal pointers mean
+// equal slots.
 template <class P>
 struct NodeSlot {
   std::optional<typename P::Node> node;            // none: the node is down
@@ -66,10 +77,12 @@ struct NodeSlot {
   std::uint64_t key = 0;                           // fingerprint of the above (see seal())
 };
 
+// The slots and messages a World points at are interned by the Stepper that built it and live
+// as long as it does: a World is a few arrays of pointers, cheap to copy and to queue.
 template <class P>
 struct World {
-  std::vector<std::shared_ptr<const NodeSlot<P>>> slots;
-  std::vector<std::shared_ptr<const InFlight<P>>> messages;  // sorted by (from, to, key)
+  std::vector<const NodeSlot<P>*> slots;
+  std::vector<const InFlight<P>*> messages;  // sorted by (from, to, key)
   std::uint32_t crashes = 0;
   std::uint32_t drops = 0;
   std::uint32_t duplicates = 0;
@@ -79,7 +92,8 @@ struct World {
 };
 
 // Contiguous copies of a world's nodes and disks, as ClusterView needs. Refreshes only the
-// slots that changed since the last fill (it holds the slots it copied, so pointers stay unique).
+// slots that changed since the last fill (slots are interned, so a pointer names one value; use
+// one ViewBuffer with the worlds of one Stepper).
 template <class P>
 class ViewBuffer {
  public:
@@ -102,7 +116,7 @@ class ViewBuffer {
   }
 
  private:
-  std::vector<std::shared_ptr<const NodeSlot<P>>> source_;
+  std::vector<const NodeSlot<P>*> source_;
   std::vector<std::optional<typename P::Node>> nodes_;
   std::vector<std::optional<typename P::Durable>> disks_;
 };
@@ -151,6 +165,47 @@ struct Model {
   bool sent_set = false;
 };
 
+// The explorer's fingerprint sink. FingerprintSink streams into an XXH3 state, whose reset and
+// digest cost more than hashing a short value; the values hashed on every step (a node's fields,
+// a message, a timer) are short, so KeySink collects the bytes in a buffer and hashes them in
+// one call, streaming only a value longer than the buffer. XXH3's one-shot and streaming forms
+// agree on the same bytes, so key(v) == faultline::fingerprint(v) for every value.
+class KeySink {
+ public:
+  void write(const void* data, std::size_t size) {
+    if (streaming_ || used_ + size > sizeof(buffer_)) return stream(data, size);
+    std::memcpy(buffer_ + used_, data, size);
+    used_ += size;
+  }
+  [[gnu::always_inline]] void write_block16(const std::uint8_t (&block)[16], std::size_t size) {
+    if (streaming_ || used_ + 16 > sizeof(buffer_)) return stream(block, size);
+    std::memcpy(buffer_ + used_, block, 16);
+    used_ += size;
+  }
+  [[gnu::always_inline]] void write_byte(std::uint8_t b) {
+    if (streaming_ || used_ == sizeof(buffer_)) return stream(&b, 1);
+    buffer_[used_++] = b;
+  }
+  std::uint64_t digest() {
+    if (!streaming_) return XXH3_64bits(buffer_, used_);
+    return XXH3_64bits_digest(&state_);
+  }
+
+ private:
+  void stream(const void* data, std::size_t size) {
+    if (!streaming_) {
+      streaming_ = true;
+      XXH3_64bits_reset(&state_);
+      XXH3_64bits_update(&state_, buffer_, used_);
+    }
+    XXH3_64bits_update(&state_, data, size);
+  }
+  std::uint8_t buffer_[512];
+  std::size_t used_ = 0;
+  bool streaming_ = false;
+  XXH3_state_t state_;  // untouched unless a value outgrows the buffer
+};
+
 // A value that keeps its own fingerprint (equal to faultline::fingerprint(value)), computed when
 // it was built, so hashing it again costs nothing: 2PC's Log, whose records every node copy
 // shares. The explorer hashes such a value, as a Durable or as a field of a Node, by that key.
@@ -159,53 +214,87 @@ concept CachesFingerprint = requires(const T& value) {
   { value.cached_fingerprint() } -> std::same_as<std::uint64_t>;
 };
 
+// faultline::fingerprint(value): the cached one, or computed through KeySink.
 template <class T>
 std::uint64_t key_of(const T& value) {
-  if constexpr (CachesFingerprint<T>) return value.cached_fingerprint();
-  else return fingerprint(value);
+  if constexpr (CachesFingerprint<T>) {
+    return value.cached_fingerprint();
+  } else {
+    KeySink sink;
+    faultline::encode(sink, value);
+    return sink.digest();
+  }
 }
 
-// Every distinct in-flight message the stepper has built, by (from, to, key), so that a send of
-// a message sent before (heartbeats, retransmitted decisions, the same vote on another path)
-// shares the one immutable InFlight instead of allocating a copy. Lookup only: an open-addressing
-// table whose order is never observed. Two messages with equal (from, to, key) are already one
-// message to the multiset (see the header), so sharing them changes nothing.
-template <class P>
-class MessageTable {
- public:
-  MessageTable() : entries_(64) {}
+// Equality where the type has it; otherwise values whose keys (fingerprints) the caller already
+// found equal count as equal.
+template <class T>
+bool same_value(const T& a, const T& b) {
+  if constexpr (std::equality_comparable<T>) return a == b;
+  else return true;
+}
 
-  std::shared_ptr<const InFlight<P>> intern(NodeId from, NodeId to, std::uint64_t key, const typename P::Message& message) {
-    if ((size_ + 1) * 2 > entries_.size()) grow();
-    std::shared_ptr<const InFlight<P>>& entry = find(entries_, from, to, key);
-    if (!entry) {
-      entry = std::make_shared<const InFlight<P>>(InFlight<P>{from, to, key, message});
-      ++size_;
+// Interning: one stored copy of each distinct value, found by its 64-bit key, so a value built
+// again (a resent heartbeat, the same vote on another path, a node slot another state already
+// has) costs no allocation and worlds can hold plain pointers. Exact: a key match is confirmed
+// with `same`, so two values never merge on a key collision. Lookup only (open addressing): the
+// table's order is never observed. Values never move or die before the table does.
+template <class T>
+class InternTable {
+ public:
+  InternTable() : index_(64, nullptr) {}
+
+  template <class Same>
+  const T* find(std::uint64_t key, Same&& same) const {
+    const std::size_t mask = index_.size() - 1;
+    for (std::size_t i = home(key, mask);; i = (i + 1) & mask) {
+      const T* entry = index_[i];
+      if (entry == nullptr) return nullptr;
+      if (keys_[i] == key && same(*entry)) return entry;
     }
-    return entry;
   }
+
+  // The stored copy of `value` (whose key is `key`), adding it if new.
+  template <class Same>
+  const T* intern(std::uint64_t key, const T& value, Same&& same) {
+    if (const T* found = find(key, same)) return found;
+    return add(key, value);
+  }
+
+  // Stores `value`, which find() did not find.
+  const T* add(std::uint64_t key, const T& value) {
+    if ((storage_.size() + 1) * 2 > index_.size()) grow();
+    storage_.push_back(value);
+    place(index_, keys_, key, &storage_.back());
+    return &storage_.back();
+  }
+
+  std::size_t size() const { return storage_.size(); }
 
  private:
-  using Entries = std::vector<std::shared_ptr<const InFlight<P>>>;
-
-  static std::shared_ptr<const InFlight<P>>& find(Entries& entries, NodeId from, NodeId to, std::uint64_t key) {
-    const std::size_t mask = entries.size() - 1;
-    const std::uint64_t ends = (static_cast<std::uint64_t>(from.value) << 32) | to.value;
-    for (std::size_t i = static_cast<std::size_t>(((key ^ ends) * 0x9e3779b97f4a7c15ULL) >> 17) & mask;; i = (i + 1) & mask) {
-      std::shared_ptr<const InFlight<P>>& entry = entries[i];
-      if (!entry || (entry->key == key && entry->from == from && entry->to == to)) return entry;
-    }
+  static std::size_t home(std::uint64_t key, std::size_t mask) {
+    return static_cast<std::size_t>((key * 0x9e3779b97f4a7c15ULL) >> 17) & mask;
   }
-
+  static void place(std::vector<const T*>& index, std::vector<std::uint64_t>& keys, std::uint64_t key, const T* entry) {
+    if (keys.size() != index.size()) keys.resize(index.size());
+    const std::size_t mask = index.size() - 1;
+    std::size_t i = home(key, mask);
+    while (index[i] != nullptr) i = (i + 1) & mask;
+    index[i] = entry;
+    keys[i] = key;
+  }
   void grow() {
-    Entries bigger(entries_.size() * 2);
-    for (auto& entry : entries_)
-      if (entry) find(bigger, entry->from, entry->to, entry->key) = std::move(entry);
-    entries_.swap(bigger);
+    std::vector<const T*> index(index_.size() * 2, nullptr);
+    std::vector<std::uint64_t> keys(index.size());
+    for (std::size_t i = 0; i < index_.size(); ++i)
+      if (index_[i] != nullptr) place(index, keys, keys_[i], index_[i]);
+    index_.swap(index);
+    keys_.swap(keys);
   }
 
-  Entries entries_;  // size a power of two, at most half full
-  std::size_t size_ = 0;
+  std::deque<T> storage_;             // stable addresses
+  std::vector<const T*> index_;       // a power of two, at most half full
+  std::vector<std::uint64_t> keys_ = std::vector<std::uint64_t>(64);  // the key of index_[i]
 };
 
 // Applies one handler's effects to a world (the apply() driver hooks). Only the acting node's
@@ -216,7 +305,7 @@ struct Driver {
   NodeSlot<P>& slot;
   NodeId acting;
   std::uint32_t copies_max;
-  MessageTable<P>* table = nullptr;  // where sent messages are interned; null: allocate each
+  InternTable<InFlight<P>>& sent;  // where sent messages are interned
 
   void persist(NodeId node, const typename P::Durable& durable) {
     FL_ASSERT(node == acting, "a node persists only its own state");
@@ -225,7 +314,7 @@ struct Driver {
   }
   void set_timer(NodeId node, const typename P::Timer& timer, DurationRange) {
     FL_ASSERT(node == acting, "a node arms only its own timers");
-    const std::uint64_t key = fingerprint(timer);
+    const std::uint64_t key = key_of(timer);
     auto it = std::lower_bound(slot.timers.begin(), slot.timers.end(), key,
                                [](const ArmedTimer<P>& t, std::uint64_t k) { return t.key < k; });
     if (it != slot.timers.end() && it->key == key) return;  // already armed: re-arming changes nothing
@@ -233,17 +322,18 @@ struct Driver {
   }
   void cancel_timer(NodeId node, const typename P::Timer& timer) {
     FL_ASSERT(node == acting, "a node cancels only its own timers");
-    const std::uint64_t key = fingerprint(timer);
+    const std::uint64_t key = key_of(timer);
     std::erase_if(slot.timers, [&](const ArmedTimer<P>& t) { return t.key == key; });
   }
   void send(NodeId from, NodeId to, const typename P::Message& message) {
     FL_ASSERT(to.value < world.slots.size(), "message addressed to a node that does not exist");
-    const std::uint64_t key = fingerprint(message);
+    const std::uint64_t key = key_of(message);
     const auto at = insert_position(world, copies_max, from, to, key);
     if (!at) return;  // absorbed (see header)
-    world.messages.insert(world.messages.begin() + static_cast<std::ptrdiff_t>(*at),
-                          table != nullptr ? table->intern(from, to, key, message)
-                                           : std::make_shared<const InFlight<P>>(InFlight<P>{from, to, key, message}));
+    const auto same = [&](const InFlight<P>& m) { return m.from == from && m.to == to && same_value(m.message, message); };
+    const InFlight<P>* item = sent.find(key, same);
+    if (item == nullptr) item = sent.add(key, InFlight<P>::make(from, to, key, message));
+    world.messages.insert(world.messages.begin() + static_cast<std::ptrdiff_t>(*at), item);
   }
   void emit(NodeId, const typename P::Output&) {}
 
@@ -262,10 +352,10 @@ struct Driver {
     return static_cast<std::size_t>(last - messages.begin());
   }
 
-  static void insert_message(World<P>& world, std::uint32_t copies_max, std::shared_ptr<const InFlight<P>> item) {
+  static void insert_message(World<P>& world, std::uint32_t copies_max, const InFlight<P>* item) {
     const auto at = insert_position(world, copies_max, item->from, item->to, item->key);
     if (!at) return;  // absorbed (see header)
-    world.messages.insert(world.messages.begin() + static_cast<std::ptrdiff_t>(*at), std::move(item));
+    world.messages.insert(world.messages.begin() + static_cast<std::ptrdiff_t>(*at), item);
   }
 };
 
@@ -294,10 +384,10 @@ struct SealVisit {
 // Computes a slot's key from its contents; called whenever a step changed the slot.
 template <class P>
 void seal(NodeSlot<P>& slot) {
-  FingerprintSink sink;
+  KeySink sink;
   sink.write_byte(slot.node ? 1 : 0);
   static_assert(HasFields<typename P::Node>, "explore: the Node needs a field list (its volatile state)");
-  if (slot.node) P::Node::fields(*slot.node, SealVisit<FingerprintSink>{sink});
+  if (slot.node) P::Node::fields(*slot.node, SealVisit<KeySink>{sink});
   sink.write_byte(slot.disk ? 1 : 0);
   write_key(sink, slot.disk_key);
   write_varint(sink, slot.timers.size());
@@ -306,14 +396,14 @@ void seal(NodeSlot<P>& slot) {
 }
 
 // The world fingerprint: each slot's key, the in-flight multiset, the budgets used, the inputs
-// delivered. Slot keys already hash node value, disk and timers, so this hashes a short array of
-// 64-bit words in one XXH3 call (words are little-endian on every supported host; the
+// delivered. Slot keys already hash node value, disk and timers, and each message's word its
+// sender, receiver and key, so this hashes a short array of 64-bit words in one XXH3 call (words are little-endian on every supported host; the
 // static_assert below keeps fingerprints comparable across machines).
 template <class P>
 std::uint64_t world_fingerprint(const World<P>& world) {
   static_assert(std::endian::native == std::endian::little, "fingerprints hash little-endian words");
   constexpr std::size_t kInline = 128;
-  const std::size_t count = world.slots.size() + 2 * world.messages.size() + 2 + (world.inputs_done.size() + 7) / 8;
+  const std::size_t count = world.slots.size() + world.messages.size() + 2 + (world.inputs_done.size() + 7) / 8;
   std::uint64_t inline_words[kInline];
   std::vector<std::uint64_t> heap_words;
   std::uint64_t* words = inline_words;
@@ -323,10 +413,7 @@ std::uint64_t world_fingerprint(const World<P>& world) {
   }
   std::size_t n = 0;
   for (const auto& slot : world.slots) words[n++] = slot->key;
-  for (const auto& m : world.messages) {
-    words[n++] = (static_cast<std::uint64_t>(m->from.value) << 32) | m->to.value;
-    words[n++] = m->key;
-  }
+  for (const auto& m : world.messages) words[n++] = m->word;
   words[n++] = world.messages.size();
   words[n++] = (static_cast<std::uint64_t>(world.crashes) << 42) ^ (static_cast<std::uint64_t>(world.drops) << 21) ^ world.duplicates;
   for (std::size_t i = 0; i < world.inputs_done.size(); i += 8) {
@@ -343,8 +430,8 @@ std::uint64_t world_fingerprint(const World<P>& world) {
 // per distinct value of it.
 template <class P>
 std::uint64_t slots_fingerprint(const World<P>& world) {
-  constexpr std::size_t kInline = 64;
-  std::uint64_t inline_words[kInline];
+  constexpr std::size_t kInline = 16;
+  std::uint64_t inline_words[kInline] = {};
   std::vector<std::uint64_t> heap_words;
   std::uint64_t* words = inline_words;
   if (world.slots.size() > kInline) {
@@ -355,7 +442,10 @@ std::uint64_t slots_fingerprint(const World<P>& world) {
   return XXH3_64bits(words, world.slots.size() * sizeof(std::uint64_t));
 }
 
-// Runs handlers and applies their effects; owns the reused Outbox so steps don't allocate it.
+// Runs handlers and applies their effects. Owns the interned slots and messages its worlds point
+// at (a World must not outlive its Stepper), one scratch slot per node that a step writes the
+// changed slot into, and the reused Outbox, so that a step which leads to a state seen before
+// allocates nothing.
 template <class P>
 class Stepper {
  public:
@@ -372,13 +462,16 @@ class Stepper {
   World<P> initial() {
     World<P> world;
     const std::uint32_t n = model_.node_count;
-    world.slots.assign(n, std::make_shared<const NodeSlot<P>>());
+    NodeSlot<P> empty;
+    seal(empty);
+    world.slots.assign(n, intern(empty));
     world.inputs_done.assign(model_.model_inputs.size(), 0);
     for (std::uint32_t i = 0; i < n; ++i) {
       NodeSlot<P>& slot = own(world, i);
       start(world, slot, NodeId{i});
       seal(slot);
     }
+    keep(world);
     return world;
   }
 
@@ -428,39 +521,27 @@ class Stepper {
     return "";
   }
 
-  // Applies one enabled action to `world` in place; the slot it changes gets a new shared copy.
+  // Applies one enabled action to `world` in place.
   void step(World<P>& world, const Action& action) {
-    FL_ASSERT(!scratch_mode_, "step() inside step_scratch()");
-    step_in_place(world, action);
+    step_scratch(world, action);
+    keep(world);
   }
 
-  // The explorer's step: as step(), but the changed slot is written into a scratch slot that
-  // the stepper owns and `world` only points at. Most successors are states seen before, and
-  // this way they cost no allocation; keep() gives a new state its own copy of the slot. The
-  // next step_scratch() overwrites the scratch slots, so `world` must be kept or dropped first.
+  // The explorer's step: as step(), but the slot the action changes stays in this node's
+  // scratch slot, which `world` points at. Most successors are states seen before: they are
+  // fingerprinted and dropped without storing anything. keep() interns the scratch slot of a
+  // new state. The next step overwrites the scratch slots, so keep or drop `world` before it.
   void step_scratch(World<P>& world, const Action& action) {
-    scratch_mode_ = true;
-    step_in_place(world, action);
-    scratch_mode_ = false;
-  }
-
-  // Replaces any slot of `world` that points at a scratch slot by its own shared copy.
-  void keep(World<P>& world) const {
-    for (std::uint32_t i = 0; i < world.slots.size(); ++i)
-      if (is_scratch(world, i)) world.slots[i] = std::make_shared<const NodeSlot<P>>(scratch_[i]);
-  }
-
- private:
-  void step_in_place(World<P>& world, const Action& action) {
     switch (action.kind) {
       case ActionKind::deliver: {
         FL_ASSERT(action.index < world.messages.size(), "deliver: no such message");
-        const std::shared_ptr<const InFlight<P>> m = world.messages[action.index];
+        const InFlight<P>* m = world.messages[action.index];
         if (!model_.sent_set) world.messages.erase(world.messages.begin() + action.index);
         if (!world.up(m->to.value)) return;  // the node is down: the message is lost
+        const NodeSlot<P>* before = world.slots[m->to.value];
         NodeSlot<P>& slot = own(world, m->to.value);
         run(world, slot, m->to, [&](typename P::Node& node, Outbox<P>& out) { node.on_message(m->from, m->message, out); });
-        seal(slot);
+        seal_unless_unchanged(world, m->to.value, slot, before);
         return;
       }
       case ActionKind::drop:
@@ -476,20 +557,22 @@ class Stepper {
       }
       case ActionKind::timer: {
         FL_ASSERT(action.index < world.slots[action.node]->timers.size() && world.up(action.node), "timer: not armed or node down");
+        const NodeSlot<P>* before = world.slots[action.node];
         NodeSlot<P>& slot = own(world, action.node);
         const typename P::Timer timer = std::move(slot.timers[action.index].timer);
         slot.timers.erase(slot.timers.begin() + action.index);
         run(world, slot, NodeId{action.node}, [&](typename P::Node& node, Outbox<P>& out) { node.on_timer(timer, out); });
-        seal(slot);
+        seal_unless_unchanged(world, action.node, slot, before);
         return;
       }
       case ActionKind::input: {
         FL_ASSERT(action.index < world.inputs_done.size() && world.inputs_done[action.index] == 0, "input: already delivered");
         world.inputs_done[action.index] = 1;
         const auto& [target, input] = model_.model_inputs[action.index];
+        const NodeSlot<P>* before = world.slots[target.value];
         NodeSlot<P>& slot = own(world, target.value);
         run(world, slot, target, [&](typename P::Node& node, Outbox<P>& out) { node.on_input(input, out); });
-        seal(slot);
+        seal_unless_unchanged(world, target.value, slot, before);
         return;
       }
       case ActionKind::crash: {
@@ -511,36 +594,62 @@ class Stepper {
     }
   }
 
+  // Replaces any slot of `world` that points at a scratch slot by its interned copy.
+  void keep(World<P>& world) {
+    for (std::uint32_t i = 0; i < world.slots.size(); ++i)
+      if (world.slots[i] == &scratch_[i]) world.slots[i] = intern(scratch_[i]);
+  }
+
+  std::size_t interned_slots() const { return slots_.size(); }
+  std::size_t interned_messages() const { return sent_.size(); }
+
+ private:
+  // Two slots are the same value: the same key, node, disk and timers.
+  static bool same_slot(const NodeSlot<P>& a, const NodeSlot<P>& b) {
+    return a.key == b.key && a.disk_key == b.disk_key && same_timers(a.timers, b.timers) && a.node == b.node &&
+           (a.disk == b.disk || (a.disk && b.disk && same_value(*a.disk, *b.disk)));
+  }
+  static bool same_timers(const std::vector<ArmedTimer<P>>& a, const std::vector<ArmedTimer<P>>& b) {
+    return std::equal(a.begin(), a.end(), b.begin(), b.end(),
+                      [](const ArmedTimer<P>& x, const ArmedTimer<P>& y) { return x.key == y.key; });
+  }
+
+  const NodeSlot<P>* intern(const NodeSlot<P>& slot) {
+    return slots_.intern(slot.key, slot, [&](const NodeSlot<P>& stored) { return same_slot(stored, slot); });
+  }
+
   static bool same_message(const InFlight<P>& a, const InFlight<P>& b) {
     return a.from == b.from && a.to == b.to && a.key == b.key;
   }
 
-  bool is_scratch(const World<P>& world, std::uint32_t node) const {
-    return node < scratch_.size() && world.slots[node].get() == &scratch_[node];
+  // After a handler ran on a copy of a slot: when the slot is equal to what it was (a stale or
+  // duplicate message, a heartbeat with nothing new, a timer that re-armed itself), the world
+  // points back at the original, whose key is still right; otherwise the copy is sealed.
+  // Comparing is cheaper than hashing, and an unchanged slot costs keep() nothing. (Equality
+  // implies equal encodings, hence equal keys, so this never changes a fingerprint.)
+  void seal_unless_unchanged(World<P>& world, std::uint32_t node, NodeSlot<P>& slot, const NodeSlot<P>* before) {
+    if (slot.disk == before->disk && same_timers(slot.timers, before->timers) && slot.node == before->node) {
+      world.slots[node] = before;
+      return;
+    }
+    seal(slot);
   }
 
-  // Copy-on-write: gives `world` its own copy of one slot to change. In scratch mode the copy
-  // is assigned into the node's scratch slot (reusing its buffers: no allocation) and `world`
-  // points at it without owning it (an aliasing shared_ptr with no control block).
+  // Copy-on-write: gives `world` a copy of one slot to change, in that node's scratch slot
+  // (assignment reuses its buffers: no allocation).
   NodeSlot<P>& own(World<P>& world, std::uint32_t node) {
-    if (scratch_mode_) {
-      if (!is_scratch(world, node)) {
-        scratch_[node] = *world.slots[node];
-        world.slots[node] = std::shared_ptr<const NodeSlot<P>>(std::shared_ptr<const NodeSlot<P>>(), &scratch_[node]);
-      }
-      return scratch_[node];
+    if (world.slots[node] != &scratch_[node]) {
+      scratch_[node] = *world.slots[node];
+      world.slots[node] = &scratch_[node];
     }
-    auto copy = std::make_shared<NodeSlot<P>>(*world.slots[node]);
-    NodeSlot<P>& slot = *copy;
-    world.slots[node] = std::move(copy);
-    return slot;
+    return scratch_[node];
   }
 
   template <class Handler>
   void run(World<P>& world, NodeSlot<P>& slot, NodeId id, Handler&& handler) {
     outbox_.clear();
     handler(*slot.node, outbox_);
-    Driver<P> driver{world, slot, id, model_.copies_max, &messages_};
+    Driver<P> driver{world, slot, id, model_.copies_max, sent_};
     apply(id, outbox_, driver);
   }
 
@@ -556,8 +665,8 @@ class Stepper {
 
   const Model<P>& model_;
   Outbox<P> outbox_;
-  MessageTable<P> messages_;
-  bool scratch_mode_ = false;
+  InternTable<NodeSlot<P>> slots_;
+  InternTable<InFlight<P>> sent_;
   std::vector<NodeSlot<P>> scratch_;  // one per node (a node's slot keeps its shape: cheap to assign)
 };
 
