@@ -89,6 +89,9 @@ void encode(Sink& sink, const T& value) {
     write_varint(sink, value.value);
   } else if constexpr (std::is_same_v<T, Duration> || std::is_same_v<T, Time>) {
     write_varint(sink, zigzag(value.nanoseconds));
+  } else if constexpr (std::is_same_v<T, DurationRange>) {
+    write_varint(sink, zigzag(value.min.nanoseconds));
+    write_varint(sink, zigzag(value.max.nanoseconds));
   } else if constexpr (std::is_same_v<T, std::string>) {
     write_varint(sink, value.size());
     sink.write(value.data(), value.size());
@@ -225,6 +228,9 @@ void decode_into(ByteReader& reader, T& value) {
     decode_into(reader, value.value);
   } else if constexpr (std::is_same_v<T, Duration> || std::is_same_v<T, Time>) {
     value.nanoseconds = unzigzag(reader.read_varint());
+  } else if constexpr (std::is_same_v<T, DurationRange>) {
+    value.min.nanoseconds = unzigzag(reader.read_varint());
+    value.max.nanoseconds = unzigzag(reader.read_varint());
   } else if constexpr (std::is_same_v<T, std::string>) {
     const std::uint64_t size = reader.read_varint();
     if (!reader.ok()) return;

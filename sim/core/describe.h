@@ -49,6 +49,8 @@ void describe_into(std::string& out, const T& value) {
     out += std::to_string(value.value);
   } else if constexpr (std::is_same_v<T, Duration>) {
     out += format_duration(value);
+  } else if constexpr (std::is_same_v<T, DurationRange>) {
+    out += "[" + format_duration(value.min) + ", " + format_duration(value.max) + "]";
   } else if constexpr (std::is_same_v<T, Time>) {
     out += "@" + format_time(value);
   } else if constexpr (std::is_same_v<T, Ratio>) {

@@ -232,6 +232,7 @@ class Simulation final : public WorkloadSink<P> {
     NodeId node;
     ClientId client;
     Input input;
+    bool recorded = false;  // its invocation is in the history already (it waited in a backlog)
   };
   struct FaultFire {
     std::size_t index;
@@ -450,12 +451,17 @@ class Simulation final : public WorkloadSink<P> {
   }
 
   void handle(InputArrival& event) {
+    // The client invoked the request when it arrived, even if a paused node handles it later:
+    // histories need the invocation time, or a reply to a retry could precede it.
+    const bool up = status_[event.node.value] != Status::down;
+    if (!event.recorded) {
+      history_.invocations.push_back(Invocation<P>{now_, event.node, event.client, event.input, up});
+      event.recorded = true;
+    }
     if (status_[event.node.value] == Status::paused) {
       backlog_[event.node.value].push_back(Payload{std::move(event)});
       return;
     }
-    const bool up = status_[event.node.value] == Status::up;
-    history_.invocations.push_back(Invocation<P>{now_, event.node, event.client, event.input, up});
     fold(3, event.node, event.input);
     trace("input", event.node, std::nullopt, [&] { return describe(event.input) + (up ? "" : " (node down: lost)"); });
     if (!up) return;

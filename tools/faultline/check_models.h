@@ -10,8 +10,10 @@
 #include <cstdint>
 #include <vector>
 
+#include "checkers/raft/suite.h"
 #include "checkers/two_phase_commit/suite.h"
 #include "protocols/ping/ping.h"
+#include "protocols/raft/protocol.h"
 #include "protocols/two_phase_commit/protocol.h"
 #include "sim/explore/world.h"
 
@@ -34,6 +36,21 @@ inline Model<two_phase_commit::TwoPhaseCommit> two_phase_commit_model(const two_
   model.config = config;
   model.node_count = node_count;
   model.boot_inputs.assign(node_count, {two_phase_commit::Input{healthy_observation()}});
+  return model;
+}
+
+// Raft: `requests` client writes (client i+1, seq 1, put k=v<i>). Each is offered to every node
+// as its own input, so whichever node leads when it arrives takes it; the others answer
+// not_leader, and a second copy reaching a later leader is deduplicated by the session.
+// Elections are driven by the timer actions (time is abstract: any armed timer may fire).
+inline Model<raft::Raft> raft_model(const raft::Config& config, std::uint32_t node_count, std::uint32_t requests) {
+  Model<raft::Raft> model;
+  model.config = config;
+  model.node_count = node_count;
+  for (std::uint32_t i = 0; i < requests; ++i)
+    for (std::uint32_t n = 0; n < node_count; ++n)
+      model.model_inputs.emplace_back(
+          NodeId{n}, raft::Input{raft::ClientRequest{i + 1, 1, 0, raft::Put{"k", "v" + std::to_string(i + 1)}}});
   return model;
 }
 

@@ -46,6 +46,7 @@ struct CheckArgs {
   std::string network = "multiset";
   std::uint64_t seed = 1;
   std::vector<std::uint32_t> degrade;
+  std::uint32_t requests = 1;  // raft: client writes, each offered to every node
   std::string out_path = "counterexample.json";
   std::string replay_path;
   std::string bench_source_dir;
@@ -212,6 +213,12 @@ const std::vector<CheckEntry>& check_entries() {
           return model;
         },
         [](const two_phase_commit::Config& config) { return two_phase_commit::check_suite(config).properties; }));
+    list.push_back(make_check_entry<raft::Raft>(
+        [](const raft::Config& config, std::uint32_t nodes, const CheckArgs& args) -> Result<explore::Model<raft::Raft>> {
+          if (!args.degrade.empty()) return fail("--degrade", 0, "raft has no health observations");
+          return explore::raft_model(config, nodes, args.requests);
+        },
+        [](const raft::Config& config) { return raft::check_suite(config).properties; }));
     list.push_back(make_check_entry<ping::Ping>(
         [](const ping::Config& config, std::uint32_t nodes, const CheckArgs& args) -> Result<explore::Model<ping::Ping>> {
           if (!args.degrade.empty()) return fail("--degrade", 0, "ping has no health observations");
@@ -330,6 +337,7 @@ void add_check_command(CLI::App& app) {
   check->add_option("--network", args->network, "multiset (a delivery consumes the message) or set (sent messages stay deliverable)")
       ->check(CLI::IsMember({"multiset", "set"}));
   check->add_option("--seed", args->seed, "Seed of the random strategy");
+  check->add_option("--requests", args->requests, "Raft: client writes, each offered to every node (default 1)");
   check->add_option("--degrade", args->degrade, "2PC: this node may observe a sick canary once, at any point; repeatable");
   check->add_option("--out", args->out_path, "Where to write a counterexample (default counterexample.json)");
   check->add_option("--replay", args->replay_path, "Replay a counterexample file instead of exploring");
