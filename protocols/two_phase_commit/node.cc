@@ -24,28 +24,29 @@ bool within(const Ratio& value, const Ratio& max) { return !(max < value); }
 Node::Node(const Config& config, NodeId id, std::uint32_t node_count, std::optional<Log> recovered)
     : config_(config),
       id_(id),
-      node_count_(node_count),
-      log_(recovered.value_or(Log{})),
-      committed_(initial_state(config)) {
+      node_count_(node_count) {
   FL_ASSERT(node_count >= 1 && id.value < node_count, "node id outside the cluster");
   FL_ASSERT(config.validate(node_count).has_value(), "config must be validated before nodes are built");
+  State& s = edit();  // a new node holds its state alone: changed in place
+  s.log = recovered.value_or(Log{});
+  s.committed = initial_state(config);
   if (!is_coordinator() && config_->bug == Bug::forget_vote_on_restart && recovered) {
     // The bug: votes did not survive the crash (as if PREPARED were never synced).
-    const auto erased = log_.records.erase_if([](const LogRecord& r) { return std::holds_alternative<PreparedRecord>(r); });
-    forgot_votes_ = erased > 0;
+    const auto erased = s.log.records.erase_if([](const LogRecord& r) { return std::holds_alternative<PreparedRecord>(r); });
+    s.forgot_votes = erased > 0;
   }
-  if (const CommittedRecord* latest = latest_committed(log_)) {
-    committed_ = latest->state;
-    committed_tx_ = latest->tx;
+  if (const CommittedRecord* latest = latest_committed(s.log)) {
+    s.committed = latest->state;
+    s.committed_tx = latest->tx;
   }
   if (is_coordinator()) {
     CoordinatorState state;
-    state.next_tx = TxId{max_tx(log_).value + 1};
-    role_ = state;
+    state.next_tx = TxId{max_tx(s.log).value + 1};
+    s.role = state;
   } else {
     ParticipantState state;
-    if (const PreparedRecord* open = in_doubt_of(log_)) state.in_doubt = InDoubt{open->tx, open->state};
-    role_ = state;
+    if (const PreparedRecord* open = in_doubt_of(s.log)) state.in_doubt = InDoubt{open->tx, open->state};
+    s.role = state;
   }
 }
 
@@ -57,12 +58,22 @@ std::optional<TxId> Node::in_doubt_tx() const {
 
 CoordinatorState& Node::coord() {
   FL_ASSERT(is_coordinator(), "coordinator state on a participant");
-  return std::get<CoordinatorState>(role_);
+  return std::get<CoordinatorState>(edit().role);
+}
+
+const CoordinatorState& Node::coord_state() const {
+  FL_ASSERT(is_coordinator(), "coordinator state on a participant");
+  return std::get<CoordinatorState>(data().role);
 }
 
 ParticipantState& Node::part() {
   FL_ASSERT(!is_coordinator(), "participant state on the coordinator");
-  return std::get<ParticipantState>(role_);
+  return std::get<ParticipantState>(edit().role);
+}
+
+const ParticipantState& Node::part_state() const {
+  FL_ASSERT(!is_coordinator(), "participant state on the coordinator");
+  return std::get<ParticipantState>(data().role);
 }
 
 void Node::on_start(Effects& out) {
@@ -85,18 +96,18 @@ void Node::on_timer(const Timer& timer, Effects& out) {
   if (is_coordinator()) {
     if (std::holds_alternative<StageTimer>(timer)) return on_stage_timer(out);
     if (const auto* t = std::get_if<PrepareTimer>(&timer)) {
-      const CoordinatorState& c = coord();
+      const CoordinatorState& c = coord_state();
       if (c.active && c.active->tx == t->tx) evaluate_votes(/*timed_out=*/true, out);
       return;
     }
     if (std::holds_alternative<DecisionRetryTimer>(timer)) {
-      if (!coord().pending) return;
+      if (!coord_state().pending) return;
       send_pending_decision(out);
       out.set_timer(DecisionRetryTimer{}, config_->decision_retry);
       return;
     }
     if (std::holds_alternative<HeartbeatTimer>(timer)) {
-      for (std::uint32_t i = 1; i < node_count_; ++i) out.send(NodeId{i}, Heartbeat{committed_.version});
+      for (std::uint32_t i = 1; i < node_count_; ++i) out.send(NodeId{i}, Heartbeat{data().committed.version});
       out.set_timer(HeartbeatTimer{}, config_->heartbeat_interval);
       return;
     }
@@ -112,28 +123,30 @@ void Node::on_input(const Input& input, Effects& out) {
 }
 
 void Node::on_predict(const Predict& predict, Effects& out) const {
-  FL_ASSERT(committed_.canary_weight_bps <= basis_points_total, "weight out of range");
+  FL_ASSERT(data().committed.canary_weight_bps <= basis_points_total, "weight out of range");
   // draw is uniform in [0, 10000), so P(canary) = weight / 10000 exactly.
-  const bool canary = predict.draw < committed_.canary_weight_bps;
-  out.emit(PredictServed{predict.request_id, canary ? committed_.canary_model_id : committed_.stable_model_id,
-                         committed_.version, canary});
+  const bool canary = predict.draw < data().committed.canary_weight_bps;
+  out.emit(PredictServed{predict.request_id, canary ? data().committed.canary_model_id : data().committed.stable_model_id,
+                         data().committed.version, canary});
 }
 
 void Node::on_observe_health(const ObserveHealth& health) {
-  healthy_ = health.canary_p95_latency <= config_->p95_latency_max &&
-             health.canary_error_rate.denominator != 0 && within(health.canary_error_rate, config_->error_rate_max);
+  const bool healthy = health.canary_p95_latency <= config_->p95_latency_max &&
+                       health.canary_error_rate.denominator != 0 && within(health.canary_error_rate, config_->error_rate_max);
+  if (data().healthy != healthy) edit().healthy = healthy;  // the same verdict again changes nothing
 }
 
 void Node::answer_state_request(NodeId source, Effects& out) const {
   if (source.value >= node_count_ || source == id_) return;
-  out.send(source, StateSync{committed_tx_, committed_});
+  out.send(source, StateSync{data().committed_tx, data().committed});
 }
 
 void Node::apply_commit(TxId tx, const RoutingState& state, Effects& out) {
-  FL_ASSERT(state.version > committed_.version, "committed state must move forward");
+  FL_ASSERT(state.version > data().committed.version, "committed state must move forward");
   FL_ASSERT(state.canary_weight_bps <= basis_points_total, "weight out of range");
-  committed_ = state;
-  committed_tx_ = tx;
+  State& s = edit();
+  s.committed = state;
+  s.committed_tx = tx;
   out.emit(StateApplied{tx, state});
 }
 
@@ -143,15 +156,15 @@ void Node::apply_commit(TxId tx, const RoutingState& state, Effects& out) {
 void Node::coordinator_start(Effects& out) {
   CoordinatorState& c = coord();
   FL_ASSERT(!c.active && !c.pending, "on_start runs once, on a fresh node");
-  if (const BeginRecord* dangling = dangling_begin(log_)) {
+  if (const BeginRecord* dangling = dangling_begin(data().log)) {
     // Crashed while collecting votes: nobody can have committed (no decision was logged), so
     // presume abort, log it, and tell everyone.
     const DecisionRecord record{dangling->tx, dangling->kind, Outcome::abort, dangling->state};
     append(record);
-    out.persist(log_);
+    out.persist(data().log);
     out.emit(DecisionMade{record.tx, Outcome::abort, record.state});
   }
-  if (const DecisionRecord* last = last_decision(log_); last != nullptr && participant_count() > 0) {
+  if (const DecisionRecord* last = last_decision(data().log); last != nullptr && participant_count() > 0) {
     // Re-send the latest decision: participants may still be in doubt about it.
     c.pending = PendingDecision{Decision{last->tx, last->outcome, last->state}, std::vector<std::uint8_t>(node_count_, 0)};
     send_pending_decision(out);
@@ -167,10 +180,10 @@ void Node::coordinator_start(Effects& out) {
 void Node::derive_phase() {
   CoordinatorState& c = coord();
   const std::vector<std::uint32_t> weights = stage_weights_bps(*config_);
-  const DecisionRecord* last = last_decision(log_);
+  const DecisionRecord* last = last_decision(data().log);
   c.next_stage = static_cast<std::uint32_t>(
-      std::ranges::count_if(weights, [&](std::uint32_t w) { return w <= committed_.canary_weight_bps; }));
-  if (committed_.status == RoutingStatus::rolled_back) c.phase = RolloutPhase::done;
+      std::ranges::count_if(weights, [&](std::uint32_t w) { return w <= data().committed.canary_weight_bps; }));
+  if (data().committed.status == RoutingStatus::rolled_back) c.phase = RolloutPhase::done;
   else if (last != nullptr && last->outcome == Outcome::abort)
     c.phase = config_->on_abort == OnAbort::halt ? RolloutPhase::halted : RolloutPhase::rolling_back;
   else if (c.next_stage >= weights.size()) c.phase = RolloutPhase::done;
@@ -185,7 +198,7 @@ void Node::coordinator_message(NodeId source, const Message& message, Effects& o
 }
 
 void Node::on_stage_timer(Effects& out) {
-  CoordinatorState& c = coord();
+  const CoordinatorState& c = coord_state();
   if (c.active) return;  // cannot happen (the timer is set only when idle); harmless if it does
   if (c.phase == RolloutPhase::rolling_back) return begin_tx(TxKind::rollback, out);
   if (c.phase != RolloutPhase::staging) return;
@@ -203,16 +216,16 @@ void Node::begin_tx(TxKind kind, Effects& out) {
   FL_ASSERT(!c.active, "one transaction at a time");
   const std::vector<std::uint32_t> weights = stage_weights_bps(*config_);
   FL_ASSERT(kind == TxKind::rollback || c.next_stage < weights.size(), "no stage left to begin");
-  RoutingState proposal = committed_;
-  proposal.version = committed_.version + 1;
+  RoutingState proposal = data().committed;
+  proposal.version = data().committed.version + 1;
   proposal.canary_weight_bps = kind == TxKind::stage ? weights[c.next_stage] : 0;
   proposal.status = kind == TxKind::stage ? RoutingStatus::committed : RoutingStatus::rolled_back;
   ActiveTx active{c.next_tx, kind, c.next_stage, proposal, std::vector<VoteState>(node_count_, VoteState::unknown)};
   c.next_tx = TxId{c.next_tx.value + 1};
   append(BeginRecord{active.tx, kind, proposal});
-  out.persist(log_);
+  out.persist(data().log);
   for (std::uint32_t i = 1; i < node_count_; ++i)
-    out.send(NodeId{i}, Prepare{active.tx, kind, committed_tx_, committed_, proposal});
+    out.send(NodeId{i}, Prepare{active.tx, kind, data().committed_tx, data().committed, proposal});
   out.set_timer(PrepareTimer{active.tx}, config_->prepare_timeout);
   out.emit(TxStarted{active.tx, kind, active.stage, proposal});
   c.active = std::move(active);
@@ -220,16 +233,15 @@ void Node::begin_tx(TxKind kind, Effects& out) {
 }
 
 void Node::on_vote(NodeId source, const Vote& vote, Effects& out) {
-  CoordinatorState& c = coord();
+  const CoordinatorState& c = coord_state();
   if (!c.active || c.active->tx != vote.tx) return;  // stale or duplicate after the decision
-  VoteState& slot = c.active->votes[source.value];
-  if (slot != VoteState::unknown) return;  // duplicate: a participant never changes its vote
-  slot = vote.yes ? VoteState::yes : VoteState::no;
+  if (c.active->votes[source.value] != VoteState::unknown) return;  // duplicate: a participant never changes its vote
+  coord().active->votes[source.value] = vote.yes ? VoteState::yes : VoteState::no;
   evaluate_votes(/*timed_out=*/false, out);
 }
 
 void Node::evaluate_votes(bool timed_out, Effects& out) {
-  const ActiveTx& active = *coord().active;
+  const ActiveTx& active = *coord_state().active;
   std::uint32_t yes = 0;
   std::uint32_t no = 0;
   for (std::uint32_t i = 1; i < node_count_; ++i) {
@@ -252,10 +264,10 @@ void Node::decide(Outcome outcome, Effects& out) {
   FL_ASSERT(c.active.has_value(), "deciding without a transaction");
   const ActiveTx active = std::move(*c.active);
   c.active.reset();
-  FL_ASSERT(decision_of(log_, active.tx) == nullptr, "a tx is decided once");
+  FL_ASSERT(decision_of(data().log, active.tx) == nullptr, "a tx is decided once");
   append(DecisionRecord{active.tx, active.kind, outcome, active.proposal});
   if (outcome == Outcome::commit) append(CommittedRecord{active.tx, active.proposal});
-  out.persist(log_);
+  out.persist(data().log);
   out.cancel_timer(PrepareTimer{active.tx});
   out.emit(DecisionMade{active.tx, outcome, active.proposal});
   if (outcome == Outcome::commit) apply_commit(active.tx, active.proposal, out);
@@ -291,31 +303,32 @@ void Node::advance_after(TxKind kind, Outcome outcome, Effects& out) {
 }
 
 void Node::send_pending_decision(Effects& out) const {
-  const PendingDecision& pending = *std::get<CoordinatorState>(role_).pending;
+  const PendingDecision& pending = *std::get<CoordinatorState>(data().role).pending;
   FL_ASSERT(pending.acked.size() == node_count_, "ack vector sized to the cluster");
   for (std::uint32_t i = 1; i < node_count_; ++i)
     if (pending.acked[i] == 0) out.send(NodeId{i}, pending.decision);
 }
 
 void Node::on_ack(NodeId source, const Ack& ack, Effects& out) {
-  CoordinatorState& c = coord();
-  if (!c.pending || c.pending->decision.tx != ack.tx) return;  // ack of an older decision
-  c.pending->acked[source.value] = 1;
+  const CoordinatorState& seen = coord_state();
+  if (!seen.pending || seen.pending->decision.tx != ack.tx) return;  // ack of an older decision
+  if (seen.pending->acked[source.value] == 0) coord().pending->acked[source.value] = 1;  // a repeated ack changes nothing
+  const PendingDecision& pending = *coord_state().pending;
   for (std::uint32_t i = 1; i < node_count_; ++i)
-    if (c.pending->acked[i] == 0) return;
-  c.pending.reset();
+    if (pending.acked[i] == 0) return;
+  coord().pending.reset();
   out.cancel_timer(DecisionRetryTimer{});
 }
 
 void Node::on_decision_query(NodeId source, const DecisionQuery& query, Effects& out) const {
-  const CoordinatorState& c = std::get<CoordinatorState>(role_);
-  if (const DecisionRecord* d = decision_of(log_, query.tx)) {
+  const CoordinatorState& c = std::get<CoordinatorState>(data().role);
+  if (const DecisionRecord* d = decision_of(data().log, query.tx)) {
     out.send(source, Decision{d->tx, d->outcome, d->state});
     return;
   }
   if (c.active && c.active->tx == query.tx) return;  // still collecting votes; the decision will come
   // Never begun (or begun before a crash, which recovery aborted and logged): presumed abort.
-  FL_ASSERT(dangling_begin(log_) == nullptr || c.active, "recovery decides every dangling BEGIN");
+  FL_ASSERT(dangling_begin(data().log) == nullptr || c.active, "recovery decides every dangling BEGIN");
   out.send(source, Decision{query.tx, Outcome::abort, RoutingState{}});
 }
 
@@ -323,11 +336,11 @@ void Node::on_decision_query(NodeId source, const DecisionQuery& query, Effects&
 // Participant
 
 void Node::participant_start(Effects& out) {
-  ParticipantState& p = part();
+  const ParticipantState& p = part_state();
   FL_ASSERT(!p.blocked, "a fresh node is not blocked yet");
-  if (forgot_votes_) {
-    out.persist(log_);  // make the (buggy) loss durable, as a lost unsynced write would be
-    forgot_votes_ = false;
+  if (data().forgot_votes) {
+    out.persist(data().log);  // make the (buggy) loss durable, as a lost unsynced write would be
+    edit().forgot_votes = false;
   }
   if (p.in_doubt) out.set_timer(QueryTimer{}, config_->query_interval);
 }
@@ -339,7 +352,7 @@ void Node::participant_message(NodeId source, const Message& message, Effects& o
   if (const auto* m = std::get_if<StateSync>(&message)) return on_state_sync(*m, out);
   if (const auto* m = std::get_if<PeerQuery>(&message)) return on_peer_query(source, *m, out);
   if (const auto* m = std::get_if<PeerAnswer>(&message)) {
-    const ParticipantState& p = part();
+    const ParticipantState& p = part_state();
     if (p.in_doubt && p.in_doubt->tx == m->tx) resolve(m->outcome, out);
     return;
   }
@@ -347,32 +360,32 @@ void Node::participant_message(NodeId source, const Message& message, Effects& o
 }
 
 void Node::on_prepare(NodeId source, const Prepare& prepare, Effects& out) {
-  ParticipantState& p = part();
-  if (const PreparedRecord* prior = prepared_of(log_, prepare.tx)) {
+  if (const PreparedRecord* prior = prepared_of(data().log, prepare.tx)) {
     out.send(source, Vote{prepare.tx, prior->yes});  // duplicate PREPARE: same answer
     return;
   }
-  if (const auto known = outcome_of(log_, prepare.tx)) {
+  if (const auto known = outcome_of(data().log, prepare.tx)) {
     out.send(source, Vote{prepare.tx, *known == Outcome::commit});  // aborted unilaterally earlier
     return;
   }
-  if (prepare.tx < max_tx(log_)) return;  // a stale PREPARE overtaken by a later tx
+  if (prepare.tx < max_tx(data().log)) return;  // a stale PREPARE overtaken by a later tx
   const std::optional<TxId> doubted = in_doubt_tx();
   bool yes = false;
   if (!doubted) {
-    if (prepare.base.version > committed_.version) catch_up(prepare.base_tx, prepare.base, out);
-    const bool next_version = prepare.proposal.version == committed_.version + 1;
+    if (prepare.base.version > data().committed.version) catch_up(prepare.base_tx, prepare.base, out);
+    const bool next_version = prepare.proposal.version == data().committed.version + 1;
     // Rolling back to the stable model is always safe, so it needs no health evidence.
     yes = next_version && (prepare.kind == TxKind::rollback || gate_open());
   }
   // While in doubt about an older tx this node cannot judge the new proposal's base: vote no.
   append(PreparedRecord{prepare.tx, prepare.proposal, yes});
   if (!yes) append(AbortedRecord{prepare.tx});
-  out.persist(log_);
+  out.persist(data().log);
   out.send(source, Vote{prepare.tx, yes});
   out.emit(VoteCast{prepare.tx, yes});
   if (doubted) out.send(coordinator_id, DecisionQuery{*doubted});
   if (yes) {
+    ParticipantState& p = part();
     p.in_doubt = InDoubt{prepare.tx, prepare.proposal};
     p.blocked = false;
     out.set_timer(QueryTimer{}, config_->query_interval);
@@ -380,13 +393,13 @@ void Node::on_prepare(NodeId source, const Prepare& prepare, Effects& out) {
 }
 
 void Node::on_decision(NodeId source, const Decision& decision, Effects& out) {
-  const ParticipantState& p = part();
+  const ParticipantState& p = part_state();
   if (p.in_doubt && p.in_doubt->tx == decision.tx) {
     resolve(decision.outcome, out);
     out.send(source, Ack{decision.tx});
     return;
   }
-  if (outcome_of(log_, decision.tx)) {
+  if (outcome_of(data().log, decision.tx)) {
     // Already final here (a duplicate, or with a buggy coordinator a conflicting one: outcomes
     // are final, so keep ours and let the checkers see the conflict).
     out.send(source, Ack{decision.tx});
@@ -400,13 +413,13 @@ void Node::on_decision(NodeId source, const Decision& decision, Effects& out) {
   if (config_->bug == Bug::forget_vote_on_restart) {
     // The bug: an unknown tx is presumed aborted, even though the coordinator says commit.
     append(AbortedRecord{decision.tx});
-    out.persist(log_);
+    out.persist(data().log);
     out.send(source, Ack{decision.tx});
     return;
   }
   // A commit we never voted on (only a buggy coordinator sends one): adopt it if it is our next
   // version; otherwise heartbeats bring us up to date.
-  if (!p.in_doubt && decision.state.version == committed_.version + 1) {
+  if (!p.in_doubt && decision.state.version == data().committed.version + 1) {
     catch_up(decision.tx, decision.state, out);
     out.send(source, Ack{decision.tx});
   }
@@ -414,51 +427,51 @@ void Node::on_decision(NodeId source, const Decision& decision, Effects& out) {
 
 void Node::on_heartbeat(NodeId source, const Heartbeat& heartbeat, Effects& out) {
   // Behind: ask for the state. (In doubt, only a sync naming our very tx resolves it.)
-  if (heartbeat.version <= committed_.version) return;
+  if (heartbeat.version <= data().committed.version) return;
   out.send(source, StateRequest{});
 }
 
 void Node::on_state_sync(const StateSync& sync, Effects& out) {
-  const ParticipantState& p = part();
+  const ParticipantState& p = part_state();
   if (p.in_doubt) {
     if (sync.tx == p.in_doubt->tx && sync.state == p.in_doubt->proposal) resolve(Outcome::commit, out);
     return;
   }
-  if (sync.state.version > committed_.version) catch_up(sync.tx, sync.state, out);
+  if (sync.state.version > data().committed.version) catch_up(sync.tx, sync.state, out);
 }
 
 void Node::catch_up(TxId tx, const RoutingState& state, Effects& out) {
-  FL_ASSERT(!part().in_doubt, "catching up past an in-doubt tx would guess its outcome");
+  FL_ASSERT(!part_state().in_doubt, "catching up past an in-doubt tx would guess its outcome");
   append(CommittedRecord{tx, state});
-  out.persist(log_);
+  out.persist(data().log);
   apply_commit(tx, state, out);
 }
 
 void Node::on_peer_query(NodeId source, const PeerQuery& query, Effects& out) {
   if (source == coordinator_id) return;
-  if (const auto known = outcome_of(log_, query.tx)) {
+  if (const auto known = outcome_of(data().log, query.tx)) {
     out.send(source, PeerAnswer{query.tx, *known});
     return;
   }
-  if (prepared_of(log_, query.tx) != nullptr) return;  // in doubt too: nothing to tell
+  if (prepared_of(data().log, query.tx) != nullptr) return;  // in doubt too: nothing to tell
   // Not voted yet: abort unilaterally (and vote no if the PREPARE arrives later), so the
   // coordinator cannot have committed and never will.
   append(AbortedRecord{query.tx});
-  out.persist(log_);
+  out.persist(data().log);
   out.send(source, PeerAnswer{query.tx, Outcome::abort});
 }
 
 void Node::on_query_timer(Effects& out) {
-  ParticipantState& p = part();
-  if (!p.in_doubt) return;
-  if (!p.blocked) {
-    p.blocked = true;
-    out.emit(Blocked{p.in_doubt->tx});
+  if (!part_state().in_doubt) return;
+  const TxId doubted = part_state().in_doubt->tx;
+  if (!part_state().blocked) {
+    part().blocked = true;
+    out.emit(Blocked{doubted});
   }
-  out.send(coordinator_id, DecisionQuery{p.in_doubt->tx});
+  out.send(coordinator_id, DecisionQuery{doubted});
   if (config_->cooperative_termination)
     for (std::uint32_t i = 1; i < node_count_; ++i)
-      if (NodeId{i} != id_) out.send(NodeId{i}, PeerQuery{p.in_doubt->tx});
+      if (NodeId{i} != id_) out.send(NodeId{i}, PeerQuery{doubted});
   out.set_timer(QueryTimer{}, config_->query_interval);
 }
 
@@ -467,14 +480,14 @@ void Node::resolve(Outcome outcome, Effects& out) {
   FL_ASSERT(p.in_doubt.has_value(), "resolving without an in-doubt tx");
   const InDoubt doubt = std::move(*p.in_doubt);
   p.in_doubt.reset();
-  FL_ASSERT(!outcome_of(log_, doubt.tx), "an in-doubt tx has no outcome yet");
+  FL_ASSERT(!outcome_of(data().log, doubt.tx), "an in-doubt tx has no outcome yet");
   if (outcome == Outcome::commit) append(CommittedRecord{doubt.tx, doubt.proposal});
   else append(AbortedRecord{doubt.tx});
-  out.persist(log_);
+  out.persist(data().log);
   out.cancel_timer(QueryTimer{});
   // With a correct coordinator the proposal is exactly the next version; a buggy one may have
   // moved us past it already (the checkers report that, we must not crash on it).
-  if (outcome == Outcome::commit && doubt.proposal.version > committed_.version)
+  if (outcome == Outcome::commit && doubt.proposal.version > data().committed.version)
     apply_commit(doubt.tx, doubt.proposal, out);
   if (p.blocked) out.emit(Unblocked{doubt.tx, outcome});
   p.blocked = false;

@@ -139,6 +139,31 @@ class SharedConfig {
   std::shared_ptr<const Config> value_;
 };
 
+// A value shared by copies until one of them changes it (copy-on-write). The model checker
+// copies a node for every step it explores, and most steps (a stale or duplicate message, a
+// heartbeat with nothing new) change nothing: with the node's volatile state behind one of
+// these, such a copy is a pointer copy and comparing it with the original is a pointer
+// comparison. edit() copies the value first only while another copy shares it, so the
+// simulator, whose nodes are never copied, changes its nodes in place. Equality is by value.
+// (One copy's holders stay on one thread: every driver runs a node on one thread.)
+template <class T>
+class CopyOnWrite {
+ public:
+  CopyOnWrite() : value_(std::make_shared<T>()) {}
+  const T& operator*() const { return *value_; }
+  const T* operator->() const { return value_.get(); }
+  T& edit() {
+    if (value_.use_count() > 1) value_ = std::make_shared<T>(*value_);
+    return *value_;
+  }
+  friend bool operator==(const CopyOnWrite& a, const CopyOnWrite& b) {
+    return a.value_ == b.value_ || *a.value_ == *b.value_;
+  }
+
+ private:
+  std::shared_ptr<T> value_;
+};
+
 class Node {
  public:
   static constexpr NodeId coordinator_id{0};
@@ -157,12 +182,12 @@ class Node {
   // Observers for checkers and tests.
   NodeId id() const { return id_; }
   bool is_coordinator() const { return id_ == coordinator_id; }
-  const RoutingState& committed_state() const { return committed_; }
-  TxId committed_tx() const { return committed_tx_; }
-  const Log& log() const { return log_; }
-  std::optional<bool> healthy() const { return healthy_; }
-  const CoordinatorState* coordinator() const { return std::get_if<CoordinatorState>(&role_); }
-  const ParticipantState* participant() const { return std::get_if<ParticipantState>(&role_); }
+  const RoutingState& committed_state() const { return data().committed; }
+  TxId committed_tx() const { return data().committed_tx; }
+  const Log& log() const { return data().log; }
+  std::optional<bool> healthy() const { return data().healthy; }
+  const CoordinatorState* coordinator() const { return std::get_if<CoordinatorState>(&data().role); }
+  const ParticipantState* participant() const { return std::get_if<ParticipantState>(&data().role); }
   std::optional<TxId> in_doubt_tx() const;
 
   friend bool operator==(const Node&, const Node&) = default;
@@ -170,27 +195,46 @@ class Node {
   // The volatile state as a field list (for fingerprints and describe); the config is constant.
   template <class Self, class Visit>
   static void fields(Self& self, Visit&& visit) {
+    auto& state = fields_state(self);  // const for readers; writers get their own copy
     visit("id", self.id_);
-    visit("committed_tx", self.committed_tx_);
-    visit("committed", self.committed_);
-    visit("healthy", self.healthy_);
-    visit("log", self.log_);
-    visit("role", self.role_);
+    visit("committed_tx", state.committed_tx);
+    visit("committed", state.committed);
+    visit("healthy", state.healthy);
+    visit("log", state.log);
+    visit("role", state.role);
   }
   static constexpr std::string_view type_name = "Node";
 
  private:
+  // Everything a handler may change, shared between copies of the node until one changes it
+  // (CopyOnWrite above). Handlers read through data() and write only through edit(), right
+  // where they change something, so a handler that changes nothing copies nothing.
+  struct State {
+    Log log;                      // this node's copy of its durable log; persisted whole
+    RoutingState committed;
+    TxId committed_tx;
+    std::optional<bool> healthy;  // the latest observation's gate verdict; none = no evidence yet
+    bool forgot_votes = false;    // bug forget_vote_on_restart: the pruned log awaits its persist
+    std::variant<CoordinatorState, ParticipantState> role;
+    friend bool operator==(const State&, const State&) = default;
+  };
+  const State& data() const { return *state_; }
+  State& edit() { return state_.edit(); }
+  static const State& fields_state(const Node& node) { return node.data(); }
+  static State& fields_state(Node& node) { return node.edit(); }
+
   // Shared.
-  void append(LogRecord record) { log_.records.push_back(std::move(record)); }
+  void append(LogRecord record) { edit().log.records.push_back(std::move(record)); }
   void apply_commit(TxId tx, const RoutingState& state, Effects& out);
-  bool gate_open() const { return healthy_.value_or(false); }
+  bool gate_open() const { return data().healthy.value_or(false); }
   void on_predict(const Predict& predict, Effects& out) const;
   void on_observe_health(const ObserveHealth& health);
   void answer_state_request(NodeId source, Effects& out) const;
   std::uint32_t participant_count() const { return node_count_ - 1; }
 
-  // Coordinator.
+  // Coordinator. coord() is for changing the coordinator state, coord_state() for reading it.
   CoordinatorState& coord();
+  const CoordinatorState& coord_state() const;
   void coordinator_start(Effects& out);
   void coordinator_message(NodeId source, const Message& message, Effects& out);
   void on_stage_timer(Effects& out);
@@ -204,8 +248,9 @@ class Node {
   void on_decision_query(NodeId source, const DecisionQuery& query, Effects& out) const;
   void derive_phase();
 
-  // Participant.
+  // Participant (part() to change, part_state() to read).
   ParticipantState& part();
+  const ParticipantState& part_state() const;
   void participant_start(Effects& out);
   void participant_message(NodeId source, const Message& message, Effects& out);
   void on_prepare(NodeId source, const Prepare& prepare, Effects& out);
@@ -220,12 +265,7 @@ class Node {
   SharedConfig config_;
   NodeId id_;
   std::uint32_t node_count_ = 1;
-  Log log_;                      // this node's copy of its durable log; persisted whole
-  RoutingState committed_;
-  TxId committed_tx_;
-  std::optional<bool> healthy_;  // the latest observation's gate verdict; none = no evidence yet
-  bool forgot_votes_ = false;    // bug forget_vote_on_restart: the pruned log awaits its persist
-  std::variant<CoordinatorState, ParticipantState> role_;
+  CopyOnWrite<State> state_;
 };
 
 }  // namespace faultline::two_phase_commit
