@@ -330,7 +330,9 @@ struct Driver {
     const std::uint64_t key = key_of(message);
     const auto at = insert_position(world, copies_max, from, to, key);
     if (!at) return;  // absorbed (see header)
-    const auto same = [&](const InFlight<P>& m) { return m.from == from && m.to == to && same_value(m.message, message); };
+    // (from, to, key) is the message's identity in the multiset (equal keys are copies), so it
+    // is its identity here too.
+    const auto same = [&](const InFlight<P>& m) { return m.from == from && m.to == to; };
     const InFlight<P>* item = sent.find(key, same);
     if (item == nullptr) item = sent.add(key, InFlight<P>::make(from, to, key, message));
     world.messages.insert(world.messages.begin() + static_cast<std::ptrdiff_t>(*at), item);
@@ -395,34 +397,36 @@ void seal(NodeSlot<P>& slot) {
   slot.key = sink.digest();
 }
 
-// The world fingerprint: each slot's key, the in-flight multiset, the budgets used, the inputs
-// delivered. Slot keys already hash node value, disk and timers, and each message's word its
-// sender, receiver and key, so this hashes a short array of 64-bit words in one XXH3 call (words are little-endian on every supported host; the
-// static_assert below keeps fingerprints comparable across machines).
+// splitmix64's finalizer: a bijection on 64-bit words in which every output bit depends on
+// every input bit.
+inline std::uint64_t mix64(std::uint64_t x) {
+  x ^= x >> 30;
+  x *= 0xbf58476d1ce4e5b9ULL;
+  x ^= x >> 27;
+  x *= 0x94d049bb133111ebULL;
+  x ^= x >> 31;
+  return x;
+}
+
+// The world fingerprint: a sum (mod 2^64) of one pseudo-random term per part of the state,
+// mixed once at the end. Each slot's key, tagged with its node; each in-flight message's word
+// (its sender, receiver and key, hashed when it was interned), once per copy, so the sum is a
+// multiset hash that needs no order; each budget counter and each delivered input, salted.
+// The terms are already hashes, so this costs a few instructions per term where hashing the
+// whole state again would cost hundreds; two different states collide with probability about
+// 2^-64, as with any 64-bit fingerprint (README.md, "What a state is").
 template <class P>
 std::uint64_t world_fingerprint(const World<P>& world) {
-  static_assert(std::endian::native == std::endian::little, "fingerprints hash little-endian words");
-  constexpr std::size_t kInline = 128;
-  const std::size_t count = world.slots.size() + world.messages.size() + 2 + (world.inputs_done.size() + 7) / 8;
-  std::uint64_t inline_words[kInline];
-  std::vector<std::uint64_t> heap_words;
-  std::uint64_t* words = inline_words;
-  if (count > kInline) {
-    heap_words.resize(count);
-    words = heap_words.data();
-  }
-  std::size_t n = 0;
-  for (const auto& slot : world.slots) words[n++] = slot->key;
-  for (const auto& m : world.messages) words[n++] = m->word;
-  words[n++] = world.messages.size();
-  words[n++] = (static_cast<std::uint64_t>(world.crashes) << 42) ^ (static_cast<std::uint64_t>(world.drops) << 21) ^ world.duplicates;
-  for (std::size_t i = 0; i < world.inputs_done.size(); i += 8) {
-    std::uint64_t packed = 0;
-    for (std::size_t j = i; j < std::min(i + 8, world.inputs_done.size()); ++j) packed |= static_cast<std::uint64_t>(world.inputs_done[j]) << (8 * (j - i));
-    words[n++] = packed;
-  }
-  FL_ASSERT(n == count, "world fingerprint word count");
-  return XXH3_64bits(words, n * sizeof(std::uint64_t));
+  constexpr std::uint64_t kGolden = 0x9e3779b97f4a7c15ULL;
+  std::uint64_t sum = 0;
+  for (std::size_t i = 0; i < world.slots.size(); ++i) sum += mix64(world.slots[i]->key + (i + 1) * kGolden);
+  for (const auto* m : world.messages) sum += m->word;
+  sum += mix64(world.crashes ^ 0x6372617368657321ULL);     // distinct salts: a crash and a drop
+  sum += mix64(world.drops ^ 0x64726f7070656421ULL);       // are different states
+  sum += mix64(world.duplicates ^ 0x6475706c69636174ULL);
+  for (std::size_t j = 0; j < world.inputs_done.size(); ++j)
+    if (world.inputs_done[j] != 0) sum += mix64((j + 1) * kGolden ^ 0x696e707574646f6eULL);
+  return mix64(sum);
 }
 
 // The fingerprint of the nodes and disks alone (the slot keys; messages and budgets left out):
