@@ -110,6 +110,7 @@ void Node::become_follower(Effects& out) {
   progress_.clear();
   committed_in_term_ = false;
   membership_index_ = 0;
+  removing_.reset();
   leader_alive_ = false;
   if (was_leader) arm_election_timer(out);
 }
@@ -172,6 +173,7 @@ void Node::become_leader(Effects& out) {
   leader_alive_ = true;
   committed_in_term_ = false;
   membership_index_ = 0;
+  removing_.reset();
   read_round_ = 0;
   reads_.clear();
   progress_.assign(node_count_, Progress{});
@@ -287,6 +289,9 @@ std::optional<Index> Node::last_index_of_term(Term term) const {
 void Node::broadcast_append(bool heartbeat, Effects& out) {
   for (std::uint32_t m : members_)
     if (m != self()) send_append(m, heartbeat, out);
+  // A server being removed keeps getting the log until its removal commits, so it learns it is
+  // no longer a member (and stops campaigning) instead of timing out and disrupting the rest.
+  if (removing_ && *removing_ != self()) send_append(*removing_, heartbeat, out);
 }
 
 void Node::send_append(std::uint32_t peer, bool heartbeat, Effects& out) {
@@ -409,6 +414,7 @@ void Node::on_commit_advanced(Effects& out) {
   apply_committed(out);
   if (role_ == Role::leader && membership_index_ != 0 && commit_index_ >= membership_index_) {
     membership_index_ = 0;
+    removing_.reset();
     out.emit(MembershipReply{MembershipStatus::committed, members_});
     if (!is_member(self())) return step_down(out);  // a removed leader leaves once it committed its removal
   }
@@ -610,8 +616,10 @@ void Node::fail_reads(Effects& out) {
 // ---- clients and operators ------------------------------------------------------------------
 
 void Node::reply_not_leader(const ClientRequest& request, Effects& out) const {
+  // A node outside the configuration no longer hears from the leader: its hint may be stale
+  // forever (two removed servers could send a client back and forth), so it gives none.
   std::optional<std::uint32_t> hint;
-  if (leader_hint_ && *leader_hint_ != self()) hint = leader_hint_;
+  if (leader_hint_ && *leader_hint_ != self() && is_member(self())) hint = leader_hint_;
   out.emit(ClientReply{request.client, request.seq, ReplyStatus::not_leader, {}, hint, 0});
 }
 
@@ -666,6 +674,7 @@ void Node::on_membership(std::uint32_t node, bool add, Effects& out) {
   membership_index_ = last_index();
   progress_[self()].match_index = last_index();
   if (add) progress_[node] = Progress{last_index(), 0, 0, false, 0, false};
+  else removing_ = node;
   broadcast_append(true, out);
   advance_commit(out);
 }

@@ -131,6 +131,7 @@ class Node {
     visit("read_round", self.read_round_);
     visit("reads", self.reads_);
     visit("membership_index", self.membership_index_);
+    visit("removing", self.removing_);
   }
   static constexpr std::string_view type_name = "Node";
 
@@ -208,6 +209,7 @@ class Node {
   std::uint64_t read_round_ = 0;        // leader: the latest read-index round started
   std::vector<PendingRead> reads_;      // leader: reads waiting, in arrival order
   Index membership_index_ = 0;          // leader: an uncommitted membership entry (0: none)
+  std::optional<std::uint32_t> removing_;  // leader: the server that entry removes
 };
 
 }  // namespace faultline::raft
