@@ -1,0 +1,204 @@
+// Raft node tests on the hand-driven harness: elections, replication, sessions, recovery from
+// disk, snapshots and InstallSnapshot, membership, config validation, and the wire codec.
+#include <catch2/catch.hpp>
+#include <rapidcheck/catch.h>
+
+#include "protocols/raft/protocol.h"
+#include "sim/core/codec.h"
+#include "tests/protocols/raft/harness.h"
+
+using namespace faultline;
+using namespace faultline::raft;
+using faultline::raft::testing::Harness;
+using faultline::raft::testing::put;
+
+namespace {
+
+std::vector<ClientReply> replies(Harness& h) {
+  std::vector<ClientReply> out;
+  for (const auto& [node, output] : h.outputs())
+    if (const auto* r = std::get_if<ClientReply>(&output)) out.push_back(*r);
+  return out;
+}
+
+Harness elected(Config config = {}, std::uint32_t nodes = 3) {
+  Harness h(std::move(config), nodes);
+  h.input(NodeId{0}, Campaign{});
+  h.settle();
+  return h;
+}
+
+}  // namespace
+
+TEST_CASE("a campaign elects the node, which commits its no-op on every follower") {
+  Harness h = elected();
+  REQUIRE(h.node(0).is_leader());
+  CHECK(h.node(0).current_term() == 1);
+  CHECK(h.node(0).committed_in_term());
+  h.fire(NodeId{0}, HeartbeatTimer{});  // carries the commit index to the followers
+  h.settle();
+  for (std::uint32_t i = 0; i < 3; ++i) {
+    CHECK(h.node(i).last_index() == 1);
+    CHECK(h.node(i).commit_index() == 1);
+    CHECK(h.disk(i)->current_term == 1);
+  }
+  CHECK(h.disk(1)->voted_for == 0u);  // the vote was persisted
+}
+
+TEST_CASE("a put commits on a majority and is answered once; a retry gets the recorded answer") {
+  Harness h = elected();
+  h.input(NodeId{0}, put(7, 1, "x", "a"));
+  h.settle();
+  auto r = replies(h);
+  REQUIRE(r.size() == 1);
+  CHECK(r[0].status == ReplyStatus::ok);
+  CHECK(r[0].index == 2);
+  // The same (client, seq) again: no new entry, the same answer.
+  h.input(NodeId{0}, ClientRequest{7, 1, 1, Put{"x", "a"}});
+  h.settle();
+  r = replies(h);
+  REQUIRE(r.size() == 2);
+  CHECK(r[1].index == 2);
+  CHECK(h.node(0).last_index() == 2);
+  CHECK(h.node(0).state().data.at("x") == "a");
+}
+
+TEST_CASE("a follower redirects to the leader") {
+  Harness h = elected();
+  h.input(NodeId{2}, put(1, 1, "x", "a"));
+  const auto r = replies(h);
+  REQUIRE(r.size() == 1);
+  CHECK(r[0].status == ReplyStatus::not_leader);
+  CHECK(r[0].leader_hint == 0u);
+}
+
+TEST_CASE("cas applies only when the expected value matches") {
+  Harness h = elected();
+  h.input(NodeId{0}, ClientRequest{1, 1, 0, Cas{"x", std::nullopt, "a"}});
+  h.settle();
+  h.input(NodeId{0}, ClientRequest{1, 2, 0, Cas{"x", std::string("b"), "c"}});
+  h.settle();
+  const auto r = replies(h);
+  REQUIRE(r.size() == 2);
+  CHECK(r[0].result.ok);
+  CHECK_FALSE(r[1].result.ok);
+  CHECK(r[1].result.value == std::optional<std::string>("a"));
+}
+
+TEST_CASE("a read-index read waits for a quorum's heartbeat acknowledgement") {
+  Harness h = elected();
+  h.input(NodeId{0}, put(1, 1, "x", "a"));
+  h.settle();
+  h.outputs().clear();
+  h.input(NodeId{0}, ClientRequest{2, 1, 0, Get{"x"}});
+  CHECK(replies(h).empty());  // not before the round is confirmed
+  h.settle();
+  const auto r = replies(h);
+  REQUIRE(r.size() == 1);
+  CHECK(r[0].result.value == std::optional<std::string>("a"));
+}
+
+TEST_CASE("an isolated leader cannot answer a read-index read; with read_without_quorum it answers stale") {
+  for (const Bug bug : {Bug::none, Bug::read_without_quorum}) {
+    Config config;
+    config.bug = bug;
+    Harness h = elected(config);
+    h.input(NodeId{0}, ClientRequest{2, 1, 0, Get{"x"}});
+    h.network().clear();  // the heartbeat round is lost: n0 is cut off
+    CHECK(replies(h).size() == (bug == Bug::none ? 0u : 1u));
+  }
+}
+
+TEST_CASE("a restarted node recovers term, vote, log and, after the next commit, its state") {
+  Harness h = elected();
+  h.input(NodeId{0}, put(1, 1, "x", "a"));
+  h.settle();
+  h.crash(NodeId{1});
+  h.restart(NodeId{1});
+  CHECK(h.node(1).current_term() == 1);
+  CHECK(h.node(1).last_index() == 2);
+  CHECK(h.node(1).commit_index() == 0);  // volatile: re-learned from the leader
+  h.fire(NodeId{0}, HeartbeatTimer{});
+  h.settle();
+  CHECK(h.node(1).commit_index() == 2);
+  CHECK(h.node(1).state().data.at("x") == "a");
+  CHECK(h.node(1).state().state_checksum == h.node(0).state().state_checksum);
+}
+
+TEST_CASE("forget_vote_on_restart loses the vote; the correct node keeps it") {
+  for (const Bug bug : {Bug::none, Bug::forget_vote_on_restart}) {
+    Config config;
+    config.bug = bug;
+    Harness h = elected(config);
+    h.crash(NodeId{1});
+    h.restart(NodeId{1});
+    CHECK(h.node(1).disk().voted_for.has_value() == (bug == Bug::none));
+  }
+}
+
+TEST_CASE("a follower that missed compacted entries gets the leader's snapshot") {
+  Config config;
+  config.snapshot_threshold = 5;
+  Harness h = elected(config);
+  h.crash(NodeId{2});
+  for (std::uint64_t seq = 1; seq <= 12; ++seq) {
+    h.input(NodeId{0}, put(1, seq, "k" + std::to_string(seq % 3), "v" + std::to_string(seq)));
+    h.settle();
+  }
+  CHECK(h.node(0).first_index() > 1);  // compacted
+  h.restart(NodeId{2});
+  h.fire(NodeId{0}, HeartbeatTimer{});
+  h.settle();
+  h.fire(NodeId{0}, HeartbeatTimer{});
+  h.settle();
+  CHECK(h.node(2).last_index() == h.node(0).last_index());
+  CHECK(h.node(2).state() == h.node(0).state());
+}
+
+TEST_CASE("membership: add a server, then remove the leader, which steps down once it commits") {
+  Config config;
+  config.initial_members = std::vector<std::uint32_t>{0, 1, 2};
+  Harness h = elected(config, 4);
+  CHECK(h.node(3).members() == std::vector<std::uint32_t>{0, 1, 2});
+  h.input(NodeId{0}, AddServer{3});
+  h.settle();
+  h.input(NodeId{0}, AddServer{3});  // already a member
+  h.settle();
+  CHECK(h.node(3).members() == std::vector<std::uint32_t>{0, 1, 2, 3});
+  h.input(NodeId{0}, RemoveServer{0});
+  h.settle();
+  CHECK_FALSE(h.node(0).is_leader());
+  CHECK(h.node(1).members() == std::vector<std::uint32_t>{1, 2, 3});
+  std::vector<MembershipStatus> statuses;
+  for (const auto& [node, output] : h.outputs())
+    if (const auto* m = std::get_if<MembershipReply>(&output)) statuses.push_back(m->status);
+  CHECK(statuses == std::vector<MembershipStatus>{MembershipStatus::committed, MembershipStatus::no_change, MembershipStatus::committed});
+}
+
+TEST_CASE("config validation names the key") {
+  Config c;
+  c.heartbeat_interval = Duration::from_milliseconds(200);
+  CHECK(c.validate(3).error().where == "heartbeat_interval");
+  c = Config{};
+  c.election_timeout = {Duration::from_milliseconds(300), Duration::from_milliseconds(150)};
+  CHECK(c.validate(3).error().where == "election_timeout");
+  c = Config{};
+  c.initial_members = std::vector<std::uint32_t>{0, 5};
+  CHECK(c.validate(3).error().where == "initial_members");
+  CHECK(Config{}.validate(3).has_value());
+}
+
+TEST_CASE("every message round-trips through the codec, and garbage never crashes the decoder") {
+  Harness h = elected();
+  h.input(NodeId{0}, put(1, 1, "x", "a"));
+  std::vector<Message> sent;
+  for (const auto& e : h.network()) sent.push_back(e.message);
+  h.settle();
+  sent.push_back(InstallSnapshot{3, Snapshot{4, 2, 99, {0, 1}, StateMachine{{{"x", "y"}}, {{1, Session{2, {}, 3}}}, 5}}});
+  for (const Message& m : sent) CHECK(decode_from_bytes<Message>(encode_to_bytes(m)) == m);
+  CHECK(decode_from_bytes<Disk>(encode_to_bytes(*h.disk(0))) == *h.disk(0));
+  rc::prop("random bytes decode to a value or an error", [](const std::vector<std::uint8_t>& bytes) {
+    (void)decode_from_bytes<Message>(bytes);
+    (void)decode_from_bytes<Disk>(bytes);
+  });
+}
