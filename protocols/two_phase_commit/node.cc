@@ -56,6 +56,21 @@ std::optional<TxId> Node::in_doubt_tx() const {
   return p->in_doubt->tx;
 }
 
+Node Node::renamed(std::span<const NodeId> ids) const {
+  FL_ASSERT(ids.size() == node_count_ && ids[0] == coordinator_id, "a renaming permutes the cluster and keeps the coordinator");
+  Node copy = *this;
+  copy.id_ = ids[id_.value];
+  if (!is_coordinator()) return copy;
+  const CoordinatorState& c = coord_state();
+  if (!c.active && !c.pending) return copy;
+  CoordinatorState& r = copy.coord();
+  for (std::uint32_t i = 0; i < node_count_; ++i) {
+    if (c.active) r.active->votes[ids[i].value] = c.active->votes[i];
+    if (c.pending) r.pending->acked[ids[i].value] = c.pending->acked[i];
+  }
+  return copy;
+}
+
 CoordinatorState& Node::coord() {
   FL_ASSERT(is_coordinator(), "coordinator state on a participant");
   return std::get<CoordinatorState>(edit().role);

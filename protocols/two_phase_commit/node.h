@@ -15,6 +15,7 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string_view>
 #include <variant>
 #include <vector>
@@ -191,6 +192,13 @@ class Node {
   std::optional<TxId> in_doubt_tx() const;
 
   friend bool operator==(const Node&, const Node&) = default;
+
+  // This node with every node id i replaced by ids[i], for a permutation `ids` of the cluster
+  // that keeps the coordinator at 0: what the model checker's participant symmetry reduction
+  // (`faultline check --symmetry`) compares states under. Participants are interchangeable:
+  // only the node's own id and the coordinator's per-node vectors (votes, acks) name nodes;
+  // messages, timers and log records never do.
+  Node renamed(std::span<const NodeId> ids) const;
 
   // The volatile state as a field list (for fingerprints and describe); the config is constant.
   template <class Self, class Visit>

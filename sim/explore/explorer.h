@@ -116,7 +116,7 @@ class Explorer {
 
   SearchResult run() {
     World<P> initial = stepper_.initial();
-    const std::uint64_t initial_fp = world_fingerprint(initial);
+    const std::uint64_t initial_fp = stepper_.fingerprint(initial);
     visited_.insert(initial_fp);
     trail_.push_back(TrailEntry{kNoParent, Action{}});
     if (check(initial, 0)) return finish();
@@ -169,7 +169,7 @@ class Explorer {
   // Records a successor: returns its trail index if it is new, or none if seen before.
   std::optional<std::uint32_t> discover(const World<P>& world, std::uint32_t parent, const Action& action) {
     ++result_.states_explored;
-    if (!visited_.insert(world_fingerprint(world))) return std::nullopt;
+    if (!visited_.insert(stepper_.fingerprint(world))) return std::nullopt;
     FL_ASSERT(trail_.size() < kNoParent, "more states than a 32-bit trail index holds");
     trail_.push_back(TrailEntry{parent, action});
     return static_cast<std::uint32_t>(trail_.size() - 1);
@@ -263,7 +263,7 @@ class Explorer {
         const Action action = actions_[rng.below(actions_.size())];
         stepper_.step(world, action);
         ++result_.states_explored;
-        const std::uint64_t fp = world_fingerprint(world);
+        const std::uint64_t fp = stepper_.fingerprint(world);
         if (!visited_.insert(fp)) {
           // Seen: keep walking, but the trail of this walk is not recorded past here, so a
           // violation further on is reported from a fresh trail entry chain below.

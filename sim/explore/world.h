@@ -24,6 +24,7 @@
 #include <cstdint>
 #include <cstring>
 #include <deque>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <span>
@@ -163,6 +164,20 @@ struct Model {
   // stays deliverable any number of times (TLA+'s "msgs" set): duplication and reordering without
   // bound, loss as never delivering; a much smaller space for exhaustive runs.
   bool sent_set = false;
+
+  // Symmetry reduction (opt-in; `faultline check --symmetry`). The nodes in `nodes` are
+  // interchangeable: renaming them by any permutation maps a reachable state to a reachable
+  // state and changes no property's verdict (2PC's participants, with the same boot inputs and
+  // no model inputs). The explorer then keeps one state per orbit, deduplicating by the least
+  // fingerprint over all renamings of a state (TLC's symmetry sets, Stateright's symmetry). The
+  // states it keeps are real, unrenamed states, so counterexamples replay as they are.
+  // `rename(node, ids)` is `node` with each node id i replaced by ids[i]; messages, timers and
+  // durables must not name nodes (the explorer renames the senders and receivers of messages).
+  struct Symmetry {
+    std::vector<std::uint32_t> nodes;
+    std::function<typename P::Node(const typename P::Node&, std::span<const NodeId>)> rename;
+  };
+  std::optional<Symmetry> symmetry;
 };
 
 // The explorer's fingerprint sink. FingerprintSink streams into an XXH3 state, whose reset and
@@ -415,17 +430,27 @@ inline std::uint64_t mix64(std::uint64_t x) {
 // The terms are already hashes, so this costs a few instructions per term where hashing the
 // whole state again would cost hundreds; two different states collide with probability about
 // 2^-64, as with any 64-bit fingerprint (README.md, "What a state is").
+inline constexpr std::uint64_t kGolden = 0x9e3779b97f4a7c15ULL;
+
+// The term of a slot whose key is `key` at node `node`.
+inline std::uint64_t slot_term(std::uint64_t key, std::uint32_t node) { return mix64(key + (node + std::uint64_t{1}) * kGolden); }
+
+// The terms that name no node: the budgets used and the inputs delivered.
 template <class P>
-std::uint64_t world_fingerprint(const World<P>& world) {
-  constexpr std::uint64_t kGolden = 0x9e3779b97f4a7c15ULL;
-  std::uint64_t sum = 0;
-  for (std::size_t i = 0; i < world.slots.size(); ++i) sum += mix64(world.slots[i]->key + (i + 1) * kGolden);
-  for (const auto* m : world.messages) sum += m->word;
-  sum += mix64(world.crashes ^ 0x6372617368657321ULL);     // distinct salts: a crash and a drop
-  sum += mix64(world.drops ^ 0x64726f7070656421ULL);       // are different states
+std::uint64_t budget_terms(const World<P>& world) {
+  std::uint64_t sum = mix64(world.crashes ^ 0x6372617368657321ULL);  // distinct salts: a crash and a
+  sum += mix64(world.drops ^ 0x64726f7070656421ULL);                 // drop are different states
   sum += mix64(world.duplicates ^ 0x6475706c69636174ULL);
   for (std::size_t j = 0; j < world.inputs_done.size(); ++j)
     if (world.inputs_done[j] != 0) sum += mix64((j + 1) * kGolden ^ 0x696e707574646f6eULL);
+  return sum;
+}
+
+template <class P>
+std::uint64_t world_fingerprint(const World<P>& world) {
+  std::uint64_t sum = budget_terms(world);
+  for (std::uint32_t i = 0; i < world.slots.size(); ++i) sum += slot_term(world.slots[i]->key, i);
+  for (const auto* m : world.messages) sum += m->word;
   return mix64(sum);
 }
 
@@ -446,6 +471,48 @@ std::uint64_t slots_fingerprint(const World<P>& world) {
   return XXH3_64bits(words, world.slots.size() * sizeof(std::uint64_t));
 }
 
+// A memo from 64-bit keys to fixed-length runs of 64-bit words (symmetry: a slot's keys or a
+// message's words under every renaming). Lookup only; its order is never observed.
+class KeyMemo {
+ public:
+  const std::uint64_t* find(std::uint64_t key) const {
+    if (index_.empty()) return nullptr;
+    const std::size_t mask = index_.size() - 1;
+    for (std::size_t i = home(key, mask);; i = (i + 1) & mask) {
+      if (index_[i].second == 0) return nullptr;  // 0: empty (offsets are stored plus one)
+      if (index_[i].first == key) return words_.data() + index_[i].second - 1;
+    }
+  }
+  std::uint64_t* add(std::uint64_t key, std::size_t length) {
+    if ((entries_ + 1) * 2 > index_.size()) grow();
+    place(index_, key, words_.size() + 1);
+    ++entries_;
+    words_.resize(words_.size() + length);
+    return words_.data() + words_.size() - length;
+  }
+
+ private:
+  using Index = std::vector<std::pair<std::uint64_t, std::size_t>>;
+  static std::size_t home(std::uint64_t key, std::size_t mask) {
+    return static_cast<std::size_t>((key * 0x9e3779b97f4a7c15ULL) >> 17) & mask;
+  }
+  static void place(Index& index, std::uint64_t key, std::size_t offset) {
+    const std::size_t mask = index.size() - 1;
+    std::size_t i = home(key, mask);
+    while (index[i].second != 0) i = (i + 1) & mask;
+    index[i] = {key, offset};
+  }
+  void grow() {
+    Index bigger(index_.empty() ? 64 : index_.size() * 2, {0, 0});
+    for (const auto& entry : index_)
+      if (entry.second != 0) place(bigger, entry.first, entry.second);
+    index_.swap(bigger);
+  }
+  Index index_;
+  std::vector<std::uint64_t> words_;
+  std::size_t entries_ = 0;
+};
+
 // Runs handlers and applies their effects. Owns the interned slots and messages its worlds point
 // at (a World must not outlive its Stepper), one scratch slot per node that a step writes the
 // changed slot into, and the reused Outbox, so that a step which leads to a state seen before
@@ -457,6 +524,14 @@ class Stepper {
     FL_ASSERT(model.node_count > 0, "a model needs nodes");
     FL_ASSERT(model.copies_max >= 1, "copies_max must be at least 1");
     FL_ASSERT(model.boot_inputs.empty() || model.boot_inputs.size() == model.node_count, "boot inputs per node");
+    if (model.symmetry) renamings_ = all_renamings(model.node_count, model.symmetry->nodes);
+  }
+
+  // The fingerprint the explorer deduplicates states by: world_fingerprint(), or with symmetry
+  // the least world fingerprint over every renaming of the interchangeable nodes.
+  std::uint64_t fingerprint(const World<P>& world) {
+    if (renamings_.empty()) return world_fingerprint(world);
+    return symmetric_fingerprint(world);
   }
 
   const Model<P>& model() const { return model_; }
@@ -608,6 +683,71 @@ class Stepper {
   std::size_t interned_messages() const { return sent_.size(); }
 
  private:
+  // Every permutation of `nodes` (the others fixed), as maps old id -> new id, identity first.
+  static std::vector<std::vector<NodeId>> all_renamings(std::uint32_t node_count, std::vector<std::uint32_t> nodes) {
+    std::sort(nodes.begin(), nodes.end());
+    FL_ASSERT(std::adjacent_find(nodes.begin(), nodes.end()) == nodes.end() && (nodes.empty() || nodes.back() < node_count),
+              "symmetric nodes are distinct nodes of the cluster");
+    std::vector<std::vector<NodeId>> renamings;
+    std::vector<std::uint32_t> images = nodes;
+    do {
+      std::vector<NodeId> ids(node_count);
+      for (std::uint32_t i = 0; i < node_count; ++i) ids[i] = NodeId{i};
+      for (std::size_t k = 0; k < nodes.size(); ++k) ids[nodes[k]] = NodeId{images[k]};
+      renamings.push_back(std::move(ids));
+    } while (std::next_permutation(images.begin(), images.end()));
+    return renamings;
+  }
+
+  // The least world fingerprint over every renaming of `world` (each computed as
+  // world_fingerprint() would on the renamed world). A slot's terms under every renaming are
+  // memoised by its key and node (equal keys: equal slots), a message's by its word: few
+  // distinct slots and messages occur, so a state costs a few additions per renaming.
+  std::uint64_t symmetric_fingerprint(const World<P>& world) {
+    const std::size_t count = renamings_.size();
+    sums_.assign(count, budget_terms(world));  // budgets and inputs name no node
+    for (std::uint32_t i = 0; i < world.slots.size(); ++i) {
+      const std::uint64_t* terms = renamed_slot_terms(*world.slots[i], i);
+      for (std::size_t r = 0; r < count; ++r) sums_[r] += terms[r];
+    }
+    for (const InFlight<P>* m : world.messages) {
+      const std::uint64_t* words = renamed_message_words(*m);
+      for (std::size_t r = 0; r < count; ++r) sums_[r] += words[r];
+    }
+    std::uint64_t least = ~std::uint64_t{0};
+    for (std::size_t r = 0; r < count; ++r) least = std::min(least, mix64(sums_[r]));
+    return least;
+  }
+
+  // slot_term() of slot `node`, renamed, at its new node, for every renaming.
+  const std::uint64_t* renamed_slot_terms(const NodeSlot<P>& slot, std::uint32_t node) {
+    const std::uint64_t memo_key = slot_term(slot.key, node);
+    if (const std::uint64_t* known = slot_memo_.find(memo_key)) return known;
+    std::uint64_t* terms = slot_memo_.add(memo_key, renamings_.size());
+    for (std::size_t r = 0; r < renamings_.size(); ++r) {
+      std::uint64_t key = slot.key;  // a down node names no one; r == 0 is the identity
+      if (slot.node && r != 0) {
+        NodeSlot<P> renamed;
+        renamed.node = model_.symmetry->rename(*slot.node, renamings_[r]);
+        renamed.disk_key = slot.disk_key;
+        renamed.disk = slot.disk;
+        renamed.timers = slot.timers;  // timers and durables name no node
+        seal(renamed);
+        key = renamed.key;
+      }
+      terms[r] = slot_term(key, renamings_[r][node].value);
+    }
+    return terms;
+  }
+
+  const std::uint64_t* renamed_message_words(const InFlight<P>& m) {
+    if (const std::uint64_t* known = message_memo_.find(m.word)) return known;
+    std::uint64_t* words = message_memo_.add(m.word, renamings_.size());
+    for (std::size_t r = 0; r < renamings_.size(); ++r)
+      words[r] = InFlight<P>::make(renamings_[r][m.from.value], renamings_[r][m.to.value], m.key, m.message).word;
+    return words;
+  }
+
   // Two slots are the same value: the same key, node, disk and timers.
   static bool same_slot(const NodeSlot<P>& a, const NodeSlot<P>& b) {
     return a.key == b.key && a.disk_key == b.disk_key && same_timers(a.timers, b.timers) && a.node == b.node &&
@@ -672,6 +812,12 @@ class Stepper {
   InternTable<NodeSlot<P>> slots_;
   InternTable<InFlight<P>> sent_;
   std::vector<NodeSlot<P>> scratch_;  // one per node (a node's slot keeps its shape: cheap to assign)
+  // Symmetry only (empty without): every renaming of the interchangeable nodes, and per slot key
+  // or message word its keys or words under each renaming.
+  std::vector<std::vector<NodeId>> renamings_;
+  KeyMemo slot_memo_;     // by slot_term(key, node)
+  KeyMemo message_memo_;  // by message word
+  std::vector<std::uint64_t> sums_;
 };
 
 }  // namespace faultline::explore

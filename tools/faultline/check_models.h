@@ -8,6 +8,7 @@
 #pragma once
 
 #include <cstdint>
+#include <span>
 #include <vector>
 
 #include "checkers/raft/suite.h"
@@ -37,6 +38,18 @@ inline Model<two_phase_commit::TwoPhaseCommit> two_phase_commit_model(const two_
   model.node_count = node_count;
   model.boot_inputs.assign(node_count, {two_phase_commit::Input{healthy_observation()}});
   return model;
+}
+
+// `check --symmetry` for 2PC: participants 1..N-1 are interchangeable (every node gets the same
+// boot inputs, the config names no participant, and a participant's state names only itself),
+// so states that differ only by a renaming of participants are explored once (Model::Symmetry).
+// A model input (--degrade) goes to one named participant, which breaks the symmetry.
+inline void add_participant_symmetry(Model<two_phase_commit::TwoPhaseCommit>& model) {
+  FL_ASSERT(model.model_inputs.empty(), "participant symmetry with an input to one participant");
+  Model<two_phase_commit::TwoPhaseCommit>::Symmetry symmetry;
+  for (std::uint32_t i = 1; i < model.node_count; ++i) symmetry.nodes.push_back(i);
+  symmetry.rename = [](const two_phase_commit::Node& node, std::span<const NodeId> ids) { return node.renamed(ids); };
+  model.symmetry = std::move(symmetry);
 }
 
 // Raft: `requests` client writes (client i+1, seq 1, put k=v<i>). Each is offered to every node

@@ -47,6 +47,7 @@ struct CheckArgs {
   std::uint64_t seed = 1;
   std::vector<std::uint32_t> degrade;
   std::uint32_t requests = 1;  // raft: client writes, each offered to every node
+  bool symmetry = false;       // explore one state per renaming of interchangeable nodes
   std::string out_path = "counterexample.json";
   std::string replay_path;
   std::string bench_source_dir;
@@ -103,12 +104,12 @@ int report(const explore::Model<P>& model, const std::vector<Property<P>>& prope
            const explore::SearchOptions& options, const CheckFigures& figures, std::ostream& out) {
   const explore::SearchResult& r = figures.result;
   out << "check " << P::name << ": " << model.node_count << " nodes, strategy " << explore::to_string(options.strategy)
-      << ", network " << (model.sent_set ? "set" : "multiset") << ", crashes-max " << model.crashes_max << ", drops-max "
+      << ", network " << (model.sent_set ? "set" : "multiset") << (model.symmetry ? ", symmetry" : "") << ", crashes-max " << model.crashes_max << ", drops-max "
       << (model.drops_max == 0xffffffffu ? std::string("unbounded") : std::to_string(model.drops_max)) << ", depth-max "
       << bound_text(options.depth_max) << ", states-max " << bound_text(options.states_max) << "\n";
   const double rate = figures.seconds > 0 ? static_cast<double>(r.states_unique) / figures.seconds : 0;
   out << "  states explored  " << r.states_explored << "\n";
-  out << "  unique states    " << r.states_unique << "\n";
+  out << "  unique states    " << r.states_unique << (model.symmetry ? " (orbits under the symmetry)" : "") << "\n";
   out << "  maximum depth    " << r.depth_reached << "\n";
   out << "  states/s         " << static_cast<std::uint64_t>(rate) << " unique (" << std::fixed << std::setprecision(2)
       << figures.seconds << " s)\n";
@@ -182,6 +183,11 @@ CheckEntry make_check_entry(std::function<Result<explore::Model<P>>(const typena
       return exit_usage;
     }
     apply_fault_options(*model, args);
+    if (args.symmetry && !model->symmetry) {
+      out << "error: --symmetry: " << P::name << " has no symmetry binding here"
+          << (model->model_inputs.empty() ? "" : " (inputs to named nodes break it)") << "\n";
+      return exit_usage;
+    }
     const auto properties = make_properties(model->config);
     explore::SearchOptions options;
     options.strategy = parse_strategy(args.strategy);
@@ -210,6 +216,7 @@ const std::vector<CheckEntry>& check_entries() {
             if (node >= nodes) return fail("--degrade", 0, "node " + std::to_string(node) + " is outside the cluster");
             model.model_inputs.emplace_back(NodeId{node}, two_phase_commit::Input{explore::sick_observation()});
           }
+          if (args.symmetry && model.model_inputs.empty()) explore::add_participant_symmetry(model);
           return model;
         },
         [](const two_phase_commit::Config& config) { return two_phase_commit::check_suite(config).properties; }));
@@ -337,6 +344,8 @@ void add_check_command(CLI::App& app) {
   check->add_option("--network", args->network, "multiset (a delivery consumes the message) or set (sent messages stay deliverable)")
       ->check(CLI::IsMember({"multiset", "set"}));
   check->add_option("--seed", args->seed, "Seed of the random strategy");
+  check->add_flag("--symmetry", args->symmetry,
+                  "Explore one state per renaming of interchangeable nodes (2PC: the participants); unique states are then orbits");
   check->add_option("--requests", args->requests, "Raft: client writes, each offered to every node (default 1)");
   check->add_option("--degrade", args->degrade, "2PC: this node may observe a sick canary once, at any point; repeatable");
   check->add_option("--out", args->out_path, "Where to write a counterexample (default counterexample.json)");

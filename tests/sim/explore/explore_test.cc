@@ -7,6 +7,8 @@
 #include <catch2/catch.hpp>
 #include <rapidcheck/catch.h>
 
+#include <deque>
+
 #include "sim/explore/counterexample.h"
 #include "sim/explore/explorer.h"
 #include "sim/explore/replay.h"
@@ -109,6 +111,107 @@ TEST_CASE("explore: 2PC with 3 participants on the multiset network, bounded dep
   CHECK(r.bound == Bound::depth);
   CHECK_FALSE(r.violation);
   CHECK(r.states_unique == 49467);
+}
+
+// Participant symmetry (Model::symmetry, `check --symmetry`): one state per renaming of the
+// participants. The reduced count must be exactly the number of orbits of the full space.
+TEST_CASE("explore: with symmetry, 2 participants give one state per orbit of the full space", "[explore]") {
+  TwoPhase full = two_phase(3);
+  TwoPhase reduced = two_phase(3);
+  add_participant_symmetry(reduced.model);
+  const SearchResult r = bfs(reduced);
+  CHECK(r.exhausted);
+  CHECK_FALSE(r.violation);
+  CHECK(r.states_unique == 37393);
+  CHECK(r.depth_reached == 27);  // renaming keeps depths: the same shortest paths
+  // Brute force: every state of the full space (plain fingerprints), counted by its canonical
+  // (least over renamings) fingerprint.
+  Stepper<TwoPhaseCommit> plain(full.model);
+  Stepper<TwoPhaseCommit> canonical(reduced.model);
+  VisitedSet seen;
+  VisitedSet orbits;
+  std::deque<World<TwoPhaseCommit>> queue{plain.initial()};
+  seen.insert(world_fingerprint(queue.front()));
+  orbits.insert(canonical.fingerprint(queue.front()));
+  std::vector<Action> actions;
+  while (!queue.empty()) {
+    const World<TwoPhaseCommit> world = std::move(queue.front());
+    queue.pop_front();
+    plain.actions(world, actions);
+    for (const Action& action : actions) {
+      World<TwoPhaseCommit> next = world;
+      plain.step(next, action);
+      if (!seen.insert(world_fingerprint(next))) continue;
+      orbits.insert(canonical.fingerprint(next));
+      queue.push_back(std::move(next));
+    }
+  }
+  CHECK(seen.size() == 74404);
+  CHECK(orbits.size() == r.states_unique);
+}
+
+TEST_CASE("explore: with symmetry, 3 participants on the set network are exhausted at a pinned count", "[explore]") {
+  TwoPhase t = two_phase(4);
+  t.model.sent_set = true;
+  add_participant_symmetry(t.model);
+  const SearchResult r = bfs(t);
+  CHECK(r.exhausted);
+  CHECK_FALSE(r.violation);
+  CHECK(r.states_unique == 4166);  // of 21062 states
+  CHECK(r.depth_reached == 24);
+}
+
+// The full space is 16,092,952 states (depth 38; README.md, "Pinned state counts"): too slow for
+// a unit test, while its 2,719,488 orbits take seconds.
+TEST_CASE("explore: with symmetry, 3 participants on the multiset network are exhausted with no violation", "[explore]") {
+  TwoPhase t = two_phase(4);
+  add_participant_symmetry(t.model);
+  const SearchResult r = bfs(t);
+  CHECK(r.exhausted);
+  CHECK_FALSE(r.violation);
+  CHECK(r.states_unique == 2719488);
+  CHECK(r.depth_reached == 38);
+  CHECK(r.sometimes_unreached.empty());
+}
+
+TEST_CASE("explore: with symmetry, bug commit_on_majority is still found with a shortest counterexample that replays", "[explore]") {
+  TwoPhase t = two_phase(3, two_phase_commit::Bug::commit_on_majority);
+  add_participant_symmetry(t.model);
+  const SearchResult r = bfs(t);
+  REQUIRE(r.violation);
+  CHECK(r.violation->property == "validity");
+  CHECK(r.violation->steps.size() == 3);
+  const Counterexample file = make_counterexample(t.model, *r.violation, {"bug=commit_on_majority"}, Strategy::bfs);
+  const auto replayed = replay_counterexample<TwoPhaseCommit>(*counterexample_from_json(to_json(file)), t.properties);
+  REQUIRE(replayed.has_value());
+  CHECK(replayed->reproduced);
+  CHECK_FALSE(replayed->divergence);
+}
+
+TEST_CASE("explore: renaming a 2PC node by a permutation and back gives the same node", "[explore]") {
+  // Every node of every state of the 2-participant space, renamed by the swap of n1 and n2.
+  const TwoPhase t = two_phase(3);
+  Stepper<TwoPhaseCommit> stepper(t.model);
+  const std::vector<NodeId> swap{NodeId{0}, NodeId{2}, NodeId{1}};
+  World<TwoPhaseCommit> world = stepper.initial();
+  std::vector<Action> actions;
+  std::size_t renamed_coordinators_with_votes = 0;
+  for (int depth = 0; depth < 30; ++depth) {
+    for (const auto* slot : world.slots) {
+      if (!slot->node) continue;
+      const two_phase_commit::Node once = slot->node->renamed(swap);
+      CHECK(once.id() == swap[slot->node->id().value]);
+      CHECK(once.renamed(swap) == *slot->node);
+      if (const auto* c = slot->node->coordinator(); c != nullptr && c->active) {
+        ++renamed_coordinators_with_votes;
+        CHECK(once.coordinator()->active->votes[1] == c->active->votes[2]);
+      }
+    }
+    stepper.actions(world, actions);
+    if (actions.empty()) break;
+    stepper.step(world, actions[actions.size() / 2]);
+  }
+  CHECK(renamed_coordinators_with_votes > 0);
 }
 
 TEST_CASE("explore: bfs and dfs agree on an exhausted space", "[explore]") {
