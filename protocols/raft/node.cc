@@ -257,7 +257,7 @@ void Node::truncate_from(Index index) {
     commit_index_ = index - 1;
     last_applied_ = std::min(last_applied_, index - 1);
   }
-  disk_.entries.resize(index - first_index());
+  disk_.entries.truncate(index - first_index());
   recompute_members();
 }
 
@@ -506,12 +506,9 @@ void Node::on_install_snapshot(NodeId source, const InstallSnapshot& request, Ef
     return out.send(source, reply);
   }
   // Keep the log after the snapshot if it continues it; otherwise the snapshot replaces it.
-  std::vector<Entry> kept;
-  if (term_at(snapshot.last_index) == snapshot.last_term)
-    kept.assign(disk_.entries.begin() + static_cast<std::ptrdiff_t>(snapshot.last_index - disk_.snapshot.last_index),
-                disk_.entries.end());
+  if (term_at(snapshot.last_index) == snapshot.last_term) disk_.entries.drop_front(snapshot.last_index - disk_.snapshot.last_index);
+  else disk_.entries.clear();
   disk_.snapshot = snapshot;
-  disk_.entries = std::move(kept);
   recompute_members();
   state_ = snapshot.state;
   commit_index_ = snapshot.last_index;
@@ -581,8 +578,7 @@ void Node::maybe_snapshot(Effects& out) {
   snapshot.last_checksum = *checksum_at(last_applied_);
   snapshot.members = members_at(last_applied_);
   snapshot.state = state_;
-  disk_.entries.erase(disk_.entries.begin(),
-                      disk_.entries.begin() + static_cast<std::ptrdiff_t>(last_applied_ - disk_.snapshot.last_index));
+  disk_.entries.drop_front(last_applied_ - disk_.snapshot.last_index);
   disk_.snapshot = std::move(snapshot);
   persist(out);
 }

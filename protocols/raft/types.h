@@ -21,6 +21,7 @@
 #include <variant>
 #include <vector>
 
+#include "sim/core/chunked_vector.h"
 #include "sim/core/result.h"
 #include "sim/core/time.h"
 
@@ -260,13 +261,15 @@ struct Snapshot {
 };
 
 // What survives a crash (the Durable): term, vote, snapshot and the log after it.
-// Invariant: entries[k] has index snapshot.last_index + 1 + k.
+// Invariant: entries[k] has index snapshot.last_index + 1 + k. The log is a ChunkedVector: the
+// node persists its whole Disk after every append, and a copy then costs a pointer per 64
+// entries instead of every entry (it encodes exactly as a std::vector<Entry>).
 struct Disk {
   static constexpr std::string_view type_name = "Disk";
   Term current_term = 0;
   std::optional<std::uint32_t> voted_for;
   Snapshot snapshot;
-  std::vector<Entry> entries;
+  ChunkedVector<Entry> entries;
   template <class Self, class Visit>
   static void fields(Self& self, Visit&& visit) {
     visit("current_term", self.current_term);
