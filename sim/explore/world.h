@@ -19,6 +19,7 @@
 #pragma once
 
 #include <algorithm>
+#include <array>
 #include <bit>
 #include <concepts>
 #include <cstdint>
@@ -312,6 +313,47 @@ class InternTable {
   std::vector<std::uint64_t> keys_ = std::vector<std::uint64_t>(64);  // the key of index_[i]
 };
 
+// Every message the stepper has seen sent: interned by (from, to, key), and the keys of recent
+// messages by value. A protocol sends few distinct messages over and over (heartbeats, votes,
+// retransmitted decisions), and comparing a message with the recent ones of its kind is cheaper
+// than encoding and hashing it again; equal messages encode equally, so the key is the same.
+template <class P>
+class SentMessages {
+ public:
+  using Message = typename P::Message;
+
+  std::uint64_t key(const Message& message) {
+    if constexpr (!std::equality_comparable<Message>) {
+      return key_of(message);
+    } else {
+      Recent& bucket = recent_[bucket_of(message)];
+      for (std::size_t i = 0; i < bucket.used; ++i)
+        if (bucket.entries[i].first == message) return bucket.entries[i].second;
+      const std::uint64_t key = key_of(message);
+      bucket.entries[bucket.next] = {message, key};  // replaces the oldest: round robin
+      bucket.next = (bucket.next + 1) % kWays;
+      bucket.used = std::max(bucket.used, bucket.next == 0 ? kWays : bucket.next);
+      return key;
+    }
+  }
+
+  InternTable<InFlight<P>> table;
+
+ private:
+  static constexpr std::size_t kBuckets = 16;
+  static constexpr std::size_t kWays = 4;
+  struct Recent {
+    std::array<std::pair<Message, std::uint64_t>, kWays> entries{};
+    std::size_t used = 0;
+    std::size_t next = 0;
+  };
+  static std::size_t bucket_of(const Message& message) {
+    if constexpr (is_variant<Message>::value) return message.index() % kBuckets;  // one kind per bucket
+    else return 0;
+  }
+  std::array<Recent, kBuckets> recent_{};
+};
+
 // Applies one handler's effects to a world (the apply() driver hooks). Only the acting node's
 // slot (already copied by the caller) and the message multiset change.
 template <class P>
@@ -320,7 +362,7 @@ struct Driver {
   NodeSlot<P>& slot;
   NodeId acting;
   std::uint32_t copies_max;
-  InternTable<InFlight<P>>& sent;  // where sent messages are interned
+  SentMessages<P>& sent;  // where sent messages are interned
 
   void persist(NodeId node, const typename P::Durable& durable) {
     FL_ASSERT(node == acting, "a node persists only its own state");
@@ -342,14 +384,14 @@ struct Driver {
   }
   void send(NodeId from, NodeId to, const typename P::Message& message) {
     FL_ASSERT(to.value < world.slots.size(), "message addressed to a node that does not exist");
-    const std::uint64_t key = key_of(message);
+    const std::uint64_t key = sent.key(message);
     const auto at = insert_position(world, copies_max, from, to, key);
     if (!at) return;  // absorbed (see header)
     // (from, to, key) is the message's identity in the multiset (equal keys are copies), so it
     // is its identity here too.
     const auto same = [&](const InFlight<P>& m) { return m.from == from && m.to == to; };
-    const InFlight<P>* item = sent.find(key, same);
-    if (item == nullptr) item = sent.add(key, InFlight<P>::make(from, to, key, message));
+    const InFlight<P>* item = sent.table.find(key, same);
+    if (item == nullptr) item = sent.table.add(key, InFlight<P>::make(from, to, key, message));
     world.messages.insert(world.messages.begin() + static_cast<std::ptrdiff_t>(*at), item);
   }
   void emit(NodeId, const typename P::Output&) {}
@@ -435,12 +477,14 @@ inline constexpr std::uint64_t kGolden = 0x9e3779b97f4a7c15ULL;
 // The term of a slot whose key is `key` at node `node`.
 inline std::uint64_t slot_term(std::uint64_t key, std::uint32_t node) { return mix64(key + (node + std::uint64_t{1}) * kGolden); }
 
-// The terms that name no node: the budgets used and the inputs delivered.
+// The terms that name no node: the budgets used and the inputs delivered. A zero counter adds
+// nothing (its term is 0), so a fault-free search pays nothing for them.
 template <class P>
 std::uint64_t budget_terms(const World<P>& world) {
-  std::uint64_t sum = mix64(world.crashes ^ 0x6372617368657321ULL);  // distinct salts: a crash and a
-  sum += mix64(world.drops ^ 0x64726f7070656421ULL);                 // drop are different states
-  sum += mix64(world.duplicates ^ 0x6475706c69636174ULL);
+  const auto term = [](std::uint64_t count, std::uint64_t salt) { return count == 0 ? 0 : mix64(count ^ salt); };
+  std::uint64_t sum = term(world.crashes, 0x6372617368657321ULL);  // distinct salts: a crash and a
+  sum += term(world.drops, 0x64726f7070656421ULL);                 // drop are different states
+  sum += term(world.duplicates, 0x6475706c69636174ULL);
   for (std::size_t j = 0; j < world.inputs_done.size(); ++j)
     if (world.inputs_done[j] != 0) sum += mix64((j + 1) * kGolden ^ 0x696e707574646f6eULL);
   return sum;
@@ -680,7 +724,7 @@ class Stepper {
   }
 
   std::size_t interned_slots() const { return slots_.size(); }
-  std::size_t interned_messages() const { return sent_.size(); }
+  std::size_t interned_messages() const { return sent_.table.size(); }
 
  private:
   // Every permutation of `nodes` (the others fixed), as maps old id -> new id, identity first.
@@ -810,7 +854,7 @@ class Stepper {
   const Model<P>& model_;
   Outbox<P> outbox_;
   InternTable<NodeSlot<P>> slots_;
-  InternTable<InFlight<P>> sent_;
+  SentMessages<P> sent_;
   std::vector<NodeSlot<P>> scratch_;  // one per node (a node's slot keeps its shape: cheap to assign)
   // Symmetry only (empty without): every renaming of the interchangeable nodes, and per slot key
   // or message word its keys or words under each renaming.

@@ -242,7 +242,7 @@ TEST_CASE("explore: re-arming an armed timer leaves the state unchanged", "[expl
   const TwoPhase t = two_phase(2);
   Stepper<TwoPhaseCommit> stepper(t.model);
   World<TwoPhaseCommit> world = stepper.initial();
-  InternTable<InFlight<TwoPhaseCommit>> sent;
+  SentMessages<TwoPhaseCommit> sent;
   Driver<TwoPhaseCommit> driver{world, const_cast<NodeSlot<TwoPhaseCommit>&>(*world.slots[0]), NodeId{0}, 1, sent};
   const std::size_t armed = world.slots[0]->timers.size();
   REQUIRE(armed > 0);
