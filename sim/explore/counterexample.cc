@@ -90,7 +90,7 @@ std::string to_json(const Counterexample& c) {
       {"config", value_json(c.config)},
       {"boot_inputs", std::move(boot)},
       {"model_inputs", std::move(model_inputs)},
-      {"model", Json{{"crashes_max", c.crashes_max}, {"drops_max", c.drops_max}, {"duplicates_max", c.duplicates_max},
+      {"model", Json{{"crashes_max", c.crashes_max}, {"timers_max", c.timers_max}, {"drops_max", c.drops_max}, {"duplicates_max", c.duplicates_max},
                      {"copies_max", c.copies_max}, {"network", c.sent_set ? "set" : "multiset"}}},
       {"strategy", c.strategy},
       {"violation", Json{{"property", c.property}, {"detail", c.detail}}},
@@ -119,6 +119,7 @@ Result<Counterexample> counterexample_from_json(std::string_view text) {
       c.model_inputs.emplace_back(item.at("node").get<std::uint32_t>(), value_from(item.at("input")));
     const Json& model = document.at("model");
     c.crashes_max = model.at("crashes_max").get<std::uint32_t>();
+    c.timers_max = model.value("timers_max", std::uint32_t{0});  // absent in files written before the budget existed
     c.drops_max = model.at("drops_max").get<std::uint32_t>();
     c.duplicates_max = model.at("duplicates_max").get<std::uint32_t>();
     c.copies_max = model.at("copies_max").get<std::uint32_t>();

@@ -47,6 +47,7 @@ struct Counterexample {
   std::vector<std::vector<EncodedValue>> boot_inputs;  // per node
   std::vector<std::pair<std::uint32_t, EncodedValue>> model_inputs;
   std::uint32_t crashes_max = 0;
+  std::uint32_t timers_max = 0;
   std::uint32_t drops_max = 0;
   std::uint32_t duplicates_max = 0;
   std::uint32_t copies_max = 1;
@@ -94,6 +95,7 @@ Counterexample make_counterexample(const Model<P>& model, const Violation& viola
   }
   for (const auto& [node, input] : model.model_inputs) c.model_inputs.emplace_back(node.value, encode_value(input));
   c.crashes_max = model.crashes_max;
+  c.timers_max = model.timers_max;
   c.drops_max = model.drops_max;
   c.duplicates_max = model.duplicates_max;
   c.copies_max = model.copies_max;
@@ -138,6 +140,7 @@ Result<Model<P>> model_from_counterexample(const Counterexample& c) {
   }
   if (c.copies_max == 0) return fail("copies_max", 0, "must be at least 1");
   model.crashes_max = c.crashes_max;
+  model.timers_max = c.timers_max;
   model.drops_max = c.drops_max;
   model.duplicates_max = c.duplicates_max;
   model.copies_max = c.copies_max;

@@ -82,7 +82,7 @@ Result<ReplayReport> replay_counterexample(const Counterexample& file, const std
         }
         break;
       case ActionKind::timer:
-        if (world.up(s.node))
+        if (world.up(s.node) && (model->timers_max == 0 || world.timers < model->timers_max))
           for (std::uint32_t t = 0; t < world.slots[s.node]->timers.size() && !action; ++t)
             if (world.slots[s.node]->timers[t].key == s.key) action = Action{*kind, s.node, t};
         break;

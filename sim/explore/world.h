@@ -3,10 +3,12 @@
 //
 // A world state is every node's volatile value (none while crashed), every node's durable value,
 // the in-flight messages as a multiset, the armed timers of every node as a set, and the fault
-// budget used so far (crashes, drops, duplicates). Per-node parts live in shared immutable
-// NodeSlots, so a successor copies only the slot its action changed. Time is abstracted away: an armed timer may
-// fire at any moment, in any order with the other timers and deliveries (an over-approximation
-// of the simulator, which fires a timer only after its sampled delay).
+// budget used so far (crashes, drops, duplicates). Per-node parts live in immutable NodeSlots and
+// messages in immutable InFlights, both interned by the Stepper, so a World is arrays of pointers
+// and a successor builds only the slot its action changed (in a reused scratch slot, stored
+// only when the state is new). Time is abstracted away: an armed timer may fire at any moment,
+// in any order with the other timers and deliveries (an over-approximation of the simulator,
+// which fires a timer only after its sampled delay).
 //
 // Invariants (kept by the Driver below, checked by FL_ASSERT):
 //   - messages are sorted by (from, to, key) where key is the message's fingerprint; equal keys
@@ -86,6 +88,7 @@ struct World {
   std::vector<const NodeSlot<P>*> slots;
   std::vector<const InFlight<P>*> messages;  // sorted by (from, to, key)
   std::uint32_t crashes = 0;
+  std::uint32_t timers = 0;  // timer firings so far (counted only when Model::timers_max is set)
   std::uint32_t drops = 0;
   std::uint32_t duplicates = 0;
   std::vector<std::uint8_t> inputs_done;  // per model input: 1 once delivered
@@ -158,6 +161,10 @@ struct Model {
   // Inputs delivered exactly once each, at any point, as actions (the workload's requests).
   std::vector<std::pair<NodeId, typename P::Input>> model_inputs;
   std::uint32_t crashes_max = 0;
+  // Timer firings per path; 0: unbounded. Time is abstract, so an armed timer may always fire:
+  // for protocols whose timers never stop (Raft's heartbeats and elections) this is the budget
+  // that makes deep schedules reachable (e.g. `--timers-max 4`: four elections, no heartbeats).
+  std::uint32_t timers_max = 0;
   std::uint32_t drops_max = 0;       // 0: the network never drops
   std::uint32_t duplicates_max = 0;  // 0: the network never duplicates
   std::uint32_t copies_max = 1;      // identical messages in flight at once (>= 1)
@@ -185,7 +192,7 @@ struct Model {
 // digest cost more than hashing a short value; the values hashed on every step (a node's fields,
 // a message, a timer) are short, so KeySink collects the bytes in a buffer and hashes them in
 // one call, streaming only a value longer than the buffer. XXH3's one-shot and streaming forms
-// agree on the same bytes, so key(v) == faultline::fingerprint(v) for every value.
+// agree on the same bytes, so key_of(v) == faultline::fingerprint(v) for every value.
 class KeySink {
  public:
   void write(const void* data, std::size_t size) {
@@ -252,9 +259,10 @@ bool same_value(const T& a, const T& b) {
 
 // Interning: one stored copy of each distinct value, found by its 64-bit key, so a value built
 // again (a resent heartbeat, the same vote on another path, a node slot another state already
-// has) costs no allocation and worlds can hold plain pointers. Exact: a key match is confirmed
-// with `same`, so two values never merge on a key collision. Lookup only (open addressing): the
-// table's order is never observed. Values never move or die before the table does.
+// has) costs no allocation and worlds can hold plain pointers. A key match is confirmed with
+// `same`: slots compare by value, so two slots never merge on a key collision; messages by
+// (from, to), their key being already their identity in the multiset. Lookup only (open
+// addressing): the table's order is never observed. Values never move or die before the table.
 template <class T>
 class InternTable {
  public:
@@ -465,13 +473,6 @@ inline std::uint64_t mix64(std::uint64_t x) {
   return x;
 }
 
-// The world fingerprint: a sum (mod 2^64) of one pseudo-random term per part of the state,
-// mixed once at the end. Each slot's key, tagged with its node; each in-flight message's word
-// (its sender, receiver and key, hashed when it was interned), once per copy, so the sum is a
-// multiset hash that needs no order; each budget counter and each delivered input, salted.
-// The terms are already hashes, so this costs a few instructions per term where hashing the
-// whole state again would cost hundreds; two different states collide with probability about
-// 2^-64, as with any 64-bit fingerprint (README.md, "What a state is").
 inline constexpr std::uint64_t kGolden = 0x9e3779b97f4a7c15ULL;
 
 // The term of a slot whose key is `key` at node `node`.
@@ -484,12 +485,20 @@ std::uint64_t budget_terms(const World<P>& world) {
   const auto term = [](std::uint64_t count, std::uint64_t salt) { return count == 0 ? 0 : mix64(count ^ salt); };
   std::uint64_t sum = term(world.crashes, 0x6372617368657321ULL);  // distinct salts: a crash and a
   sum += term(world.drops, 0x64726f7070656421ULL);                 // drop are different states
+  sum += term(world.timers, 0x74696d6572732121ULL);
   sum += term(world.duplicates, 0x6475706c69636174ULL);
   for (std::size_t j = 0; j < world.inputs_done.size(); ++j)
     if (world.inputs_done[j] != 0) sum += mix64((j + 1) * kGolden ^ 0x696e707574646f6eULL);
   return sum;
 }
 
+// The world fingerprint: a sum (mod 2^64) of one pseudo-random term per part of the state,
+// mixed once at the end. Each slot's key, tagged with its node; each in-flight message's word
+// (its sender, receiver and key, hashed when it was interned), once per copy, so the sum is a
+// multiset hash that needs no order; each budget counter and each delivered input, salted.
+// The terms are already hashes, so this costs a few instructions per term where hashing the
+// whole state again would cost hundreds; two different states collide with probability about
+// 2^-64, as with any 64-bit fingerprint (README.md, "What a state is").
 template <class P>
 std::uint64_t world_fingerprint(const World<P>& world) {
   std::uint64_t sum = budget_terms(world);
@@ -503,16 +512,9 @@ std::uint64_t world_fingerprint(const World<P>& world) {
 // per distinct value of it.
 template <class P>
 std::uint64_t slots_fingerprint(const World<P>& world) {
-  constexpr std::size_t kInline = 16;
-  std::uint64_t inline_words[kInline] = {};
-  std::vector<std::uint64_t> heap_words;
-  std::uint64_t* words = inline_words;
-  if (world.slots.size() > kInline) {
-    heap_words.resize(world.slots.size());
-    words = heap_words.data();
-  }
-  for (std::size_t i = 0; i < world.slots.size(); ++i) words[i] = world.slots[i]->key;
-  return XXH3_64bits(words, world.slots.size() * sizeof(std::uint64_t));
+  std::uint64_t sum = 0;
+  for (std::uint32_t i = 0; i < world.slots.size(); ++i) sum += slot_term(world.slots[i]->key, i);
+  return mix64(sum);
 }
 
 // A memo from 64-bit keys to fixed-length runs of 64-bit words (symmetry: a slot's keys or a
@@ -611,8 +613,9 @@ class Stepper {
     if (world.duplicates < model_.duplicates_max)
       for (std::uint32_t i = 0; i < messages.size(); ++i)
         if (distinct(i)) out.push_back(Action{ActionKind::duplicate, messages[i]->to.value, i});
-    for (std::uint32_t n = 0; n < world.slots.size(); ++n)
-      for (std::uint32_t t = 0; t < world.slots[n]->timers.size(); ++t) out.push_back(Action{ActionKind::timer, n, t});
+    if (model_.timers_max == 0 || world.timers < model_.timers_max)
+      for (std::uint32_t n = 0; n < world.slots.size(); ++n)
+        for (std::uint32_t t = 0; t < world.slots[n]->timers.size(); ++t) out.push_back(Action{ActionKind::timer, n, t});
     for (std::uint32_t j = 0; j < model_.model_inputs.size(); ++j)
       if (world.inputs_done[j] == 0 && world.up(model_.model_inputs[j].first.value))
         out.push_back(Action{ActionKind::input, model_.model_inputs[j].first.value, j});
@@ -684,6 +687,7 @@ class Stepper {
         NodeSlot<P>& slot = own(world, action.node);
         const typename P::Timer timer = std::move(slot.timers[action.index].timer);
         slot.timers.erase(slot.timers.begin() + action.index);
+        if (model_.timers_max != 0) ++world.timers;
         run(world, slot, NodeId{action.node}, [&](typename P::Node& node, Outbox<P>& out) { node.on_timer(timer, out); });
         seal_unless_unchanged(world, action.node, slot, before);
         return;

@@ -39,6 +39,7 @@ struct CheckArgs {
   std::uint32_t depth_max = 0;
   std::uint64_t states_max = 0;
   std::uint32_t crashes_max = 0;
+  std::uint32_t timers_max = 0;
   bool drops = false;
   std::uint32_t drops_max = 0;
   std::uint32_t duplicates_max = 0;
@@ -84,6 +85,7 @@ explore::Strategy parse_strategy(const std::string& name) {
 template <class P>
 void apply_fault_options(explore::Model<P>& model, const CheckArgs& args) {
   model.crashes_max = args.crashes_max;
+  model.timers_max = args.timers_max;
   model.drops_max = args.drops ? (args.drops_max == 0 ? 0xffffffffu : args.drops_max) : 0;
   model.duplicates_max = args.duplicates_max;
   model.copies_max = args.copies_max;
@@ -337,6 +339,7 @@ void add_check_command(CLI::App& app) {
   check->add_option("--depth-max", args->depth_max, "Do not expand states deeper than this (0: unbounded)");
   check->add_option("--states-max", args->states_max, "Stop after this many unique states (0: unbounded)");
   check->add_option("--crashes-max", args->crashes_max, "Crashes allowed per path (restarts are unbounded)");
+  check->add_option("--timers-max", args->timers_max, "Timer firings allowed per path (0: unbounded)");
   check->add_flag("--drops", args->drops, "Let the network drop any in-flight message");
   check->add_option("--drops-max", args->drops_max, "With --drops: drops allowed per path (0: unbounded)");
   check->add_option("--duplicates-max", args->duplicates_max, "Duplications of in-flight messages allowed per path");
