@@ -154,7 +154,7 @@ class Simulation final : public WorkloadSink<P> {
     stop_at_ = outcome_.safety_end + scenario_.run.converge_within;
     for (std::uint32_t i = 0; i < node_count_; ++i) start_node(NodeId{i}, std::nullopt);
     workload_.start(*this);
-    for (std::size_t i = 0; i < scenario_.faults.size(); ++i) queue_.push(scenario_.faults[i].at, FaultFire{i});
+    for (std::size_t i = 0; i < scenario_.faults.size(); ++i) queue_.push(fault_time(scenario_.faults[i]), FaultFire{i});
     if (scenario_.nemesis && !scenario_.nemesis->kinds.empty()) queue_.push(scenario_.nemesis->start, NemesisTick{});
     queue_.push(outcome_.safety_end, LivenessStart{});
     check_properties();
@@ -525,6 +525,14 @@ class Simulation final : public WorkloadSink<P> {
   }
 
   // ---- faults ------------------------------------------------------------------------------
+
+  // `at: [min, max]` is drawn uniformly from the faults stream when the run starts; a fixed `at`
+  // draws nothing, so scenarios without ranges keep their fingerprints.
+  Time fault_time(const scenario::Fault& fault) {
+    if (!fault.at_max) return fault.at;
+    FL_ASSERT(*fault.at_max >= fault.at, "a fault time range is inverted");
+    return fault.at + fault_rng_.duration_in(DurationRange{Duration{}, *fault.at_max - fault.at});
+  }
 
   std::vector<NodeId> up_nodes() const {
     std::vector<NodeId> out;

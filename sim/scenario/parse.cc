@@ -468,15 +468,22 @@ class ScenarioReader {
       action = &value;
       action_key = key;
     }
-    auto at = read_required(node, "at", [](const ConfigTree& n) { return decode<Duration>(n); });
+    // `at: 2s` fires at 2s; `at: [2s, 2075ms]` at a time drawn uniformly from that range.
+    auto at = read_required(node, "at", [](const ConfigTree& n) { return decode<DurationRange>(n); });
     if (!at) return std::unexpected(at.error());
-    if (*at >= scenario_.run.until)
-      return node.find("at")->error("fault at " + format_duration(*at) + " is not before run.until (" +
-                                    format_duration(scenario_.run.until) + "); faults happen in the safety phase");
+    const bool ranged = node.find("at")->kind == Kind::list;
+    if (at->max >= scenario_.run.until) {
+      const std::string what = ranged ? "fault time range [" + format_duration(at->min) + ", " + format_duration(at->max) + "] does not end"
+                                      : "fault at " + format_duration(at->max) + " is not";
+      return node.find("at")->error(what + " before run.until (" + format_duration(scenario_.run.until) +
+                                    "); faults happen in the safety phase");
+    }
     if (action == nullptr) return node.error("a fault needs one action: " + join(kFaultActions));
     auto parsed = read_action(action_key, *action);
     if (!parsed) return std::unexpected(parsed.error());
-    return Fault{Time{at->nanoseconds}, std::move(*parsed), node.path, node.line};
+    Fault fault{Time{at->min.nanoseconds}, std::move(*parsed), node.path, node.line};
+    if (ranged) fault.at_max = Time{at->max.nanoseconds};
+    return fault;
   }
 
   Result<FaultAction> read_action(std::string_view key, const ConfigTree& node) const {

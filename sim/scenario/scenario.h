@@ -81,10 +81,14 @@ using FaultAction = std::variant<Crash, Restart, Pause, Resume, Isolate, Partiti
                                  NetworkChange, Clog, Flap, OperatorInput>;
 
 struct Fault {
-  Time at;
+  Time at;  // when it fires; with at_max, the earliest time it may fire
   FaultAction action;
   std::string path;  // "faults[2]"
   int line = 0;
+  // `at: [min, max]`: the run draws the time uniformly from [at, *at_max], integer nanoseconds,
+  // from the seed's "faults" stream (once per such fault, at the start of the run, in this
+  // vector's order), so one seed always fires it at the same moment.
+  std::optional<Time> at_max{};
 };
 
 // Random faults drawn from the seed during the safety phase.

@@ -192,6 +192,47 @@ TEST_CASE("crash destroys volatile state; restart recovers the durable state") {
   CHECK(outcome.network.dropped_node_down > 0);
 }
 
+TEST_CASE("a fault time range fires once, at a time drawn from the range that the seed fixes") {
+  auto s = base_scenario(3, 3_s);
+  scenario::Fault crash{Time{} + 1_s, scenario::Crash{select({"n1"})}, "faults[0]", 0};
+  crash.at_max = Time{} + 1500_ms;
+  s.faults.push_back(crash);
+  const auto crash_time = [&](std::uint64_t seed, std::uint64_t* fingerprint = nullptr) {
+    RecordingSink sink;
+    const auto outcome = run(s, seed, {}, &sink);
+    CHECK(outcome.crashes == 1);
+    if (fingerprint != nullptr) *fingerprint = outcome.fingerprint;
+    std::optional<Duration> at;
+    for (const auto& line : sink.lines)
+      if (line.find(" crash ") != std::string::npos) {
+        CHECK_FALSE(at);  // exactly once
+        const auto d = parse_duration(line.substr(0, line.find(' ')));
+        REQUIRE(d.has_value());
+        at = *d;
+      }
+    REQUIRE(at.has_value());
+    return *at;
+  };
+  std::vector<Duration> times;
+  for (std::uint64_t seed = 1; seed <= 64; ++seed) {
+    const Duration at = crash_time(seed);
+    CHECK(at >= 1_s);
+    CHECK(at <= 1500_ms);
+    times.push_back(at);
+  }
+  std::sort(times.begin(), times.end());
+  CHECK(std::unique(times.begin(), times.end()) == times.end());  // integer nanoseconds: no ties expected
+  CHECK(times.front() < 1100_ms);                                    // it spreads over the range
+  CHECK(times.back() > 1400_ms);
+  std::uint64_t first = 0, second = 0;
+  CHECK(crash_time(7, &first) == crash_time(7, &second));
+  CHECK(first == second);
+
+  // A one-point range fires exactly there, like a plain `at`.
+  s.faults[0].at_max = s.faults[0].at;
+  CHECK(crash_time(3) == 1_s);
+}
+
 TEST_CASE("a paused node receives its backlog on resume, in order") {
   auto s = base_scenario(2, 2_s);
   s.network.latency = scenario::LatencyModel{scenario::LatencyModel::Shape::fixed, 1_ms, 1_ms, {3, 2}};

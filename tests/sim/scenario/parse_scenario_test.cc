@@ -104,6 +104,29 @@ TEST_CASE("scenario: full example: faults are sorted stably by time", "[scenario
   CHECK(s.faults[4].at == Time{1'500'000'000});
 }
 
+TEST_CASE("scenario: a fault time may be a range, drawn per run", "[scenario]") {
+  auto s = parse_scenario(R"(name: r
+protocol: p
+cluster: { nodes: 3 }
+faults:
+  - { at: [2s, 2075ms], crash: n0 }
+  - { at: 1s, crash: n1 }
+  - { at: [1500ms, 1500ms], crash: n2 }
+run: { until: 3s }
+)", "", {});
+  REQUIRE(s);
+  REQUIRE(s->faults.size() == 3);
+  // Sorted by the earliest time each may fire; a plain duration has no range.
+  CHECK(s->faults[0].path == "faults[1]");
+  CHECK(s->faults[0].at == Time{1'000'000'000});
+  CHECK_FALSE(s->faults[0].at_max);
+  CHECK(s->faults[1].path == "faults[2]");
+  CHECK(s->faults[1].at_max == Time{1'500'000'000});
+  CHECK(s->faults[2].path == "faults[0]");
+  CHECK(s->faults[2].at == Time{2'000'000'000});
+  CHECK(s->faults[2].at_max == Time{2'075'000'000});
+}
+
 TEST_CASE("scenario: full example: every fault action", "[scenario]") {
   const Scenario s = parse_full();
   const auto& one_way = action_at<OneWayPartition>(s, 0);
