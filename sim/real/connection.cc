@@ -7,54 +7,89 @@ void Connection::start(OnFrame on_frame, OnClose on_close) {
   on_close_ = std::move(on_close);
   boost::system::error_code ignored;
   socket_.set_option(tcp::no_delay(true), ignored);
-  read_header();
+  in_.resize(read_chunk_bytes);
+  read_more();
 }
 
-void Connection::read_header() {
-  asio::async_read(socket_, asio::buffer(header_), [self = shared_from_this()](const boost::system::error_code& ec, std::size_t) {
-    if (!self->open_) return;
-    if (ec) return self->close(ec == asio::error::eof ? "peer closed the connection" : "read: " + ec.message());
-    auto header = decode_frame_header(self->header_, self->payload_bytes_max_, self->read_offset_);
-    if (!header) return self->close("bad frame: " + header.error().to_string());
-    self->read_payload(*header);
-  });
+void Connection::read_more() {
+  // Room for the next read: move the unframed tail to the front, and grow (only ever to a size
+  // a validated header asked for) when one frame needs more than the buffer holds.
+  if (in_begin_ > 0) {
+    std::copy(in_.begin() + static_cast<std::ptrdiff_t>(in_begin_), in_.begin() + static_cast<std::ptrdiff_t>(in_end_), in_.begin());
+    in_end_ -= in_begin_;
+    in_begin_ = 0;
+  }
+  if (in_needed_ > in_.size()) in_.resize(in_needed_);
+  if (in_end_ == in_.size()) in_.resize(in_.size() + read_chunk_bytes);
+  socket_.async_read_some(asio::buffer(in_.data() + in_end_, in_.size() - in_end_),
+                          [self = shared_from_this()](const boost::system::error_code& ec, std::size_t n) {
+                            if (!self->open_) return;
+                            if (ec) {
+                              const bool between_frames = self->in_end_ == self->in_begin_;
+                              if (ec == asio::error::eof)
+                                return self->close(between_frames ? "peer closed the connection" : "stream ended inside a frame");
+                              return self->close("read: " + ec.message());
+                            }
+                            self->in_end_ += n;
+                            self->parse_frames();
+                          });
 }
 
-void Connection::read_payload(FrameHeader header) {
-  payload_.resize(header.payload_bytes);
-  asio::async_read(socket_, asio::buffer(payload_), [self = shared_from_this(), header](const boost::system::error_code& ec, std::size_t) {
-    if (!self->open_) return;
-    if (ec) return self->close(ec == asio::error::eof ? "stream ended inside a frame" : "read: " + ec.message());
-    if (auto ok = verify_frame_payload(header, self->payload_, self->read_offset_); !ok)
-      return self->close("bad frame: " + ok.error().to_string());
-    self->read_offset_ += frame_header_bytes + header.payload_bytes;
-    self->on_frame_(std::move(self->payload_));
-    self->payload_ = {};
-    if (self->open_) self->read_header();
-  });
+void Connection::parse_frames() {
+  auto self = shared_from_this();  // on_frame may close us and drop the last other reference
+  while (open_) {
+    const std::size_t available = in_end_ - in_begin_;
+    if (available < frame_header_bytes) {
+      in_needed_ = frame_header_bytes;
+      break;
+    }
+    const std::span<const std::uint8_t> header(in_.data() + in_begin_, frame_header_bytes);
+    auto decoded = decode_frame_header(header, payload_bytes_max_, read_offset_);
+    if (!decoded) return close("bad frame: " + decoded.error().to_string());
+    const std::size_t frame_bytes = frame_header_bytes + decoded->payload_bytes;
+    if (available < frame_bytes) {
+      in_needed_ = frame_bytes;
+      break;
+    }
+    const std::span<const std::uint8_t> payload(in_.data() + in_begin_ + frame_header_bytes, decoded->payload_bytes);
+    if (auto ok = verify_frame_payload(*decoded, payload, read_offset_); !ok) return close("bad frame: " + ok.error().to_string());
+    in_begin_ += frame_bytes;
+    read_offset_ += frame_bytes;
+    on_frame_(std::vector<std::uint8_t>(payload.begin(), payload.end()));
+  }
+  if (!open_) return;
+  if (in_begin_ == in_end_) in_begin_ = in_end_ = 0;
+  read_more();
 }
 
-void Connection::send(std::span<const std::uint8_t> payload) { send_raw(encode_frame(payload)); }
+void Connection::send(std::span<const std::uint8_t> payload) {
+  if (!open_) return;
+  append_frame(pending_, payload);
+  if (pending_.size() + writing_.size() > send_queue_bytes_max)
+    return close("send queue above " + std::to_string(send_queue_bytes_max) + " bytes");
+  if (!write_in_flight_) write_next();
+}
 
 void Connection::send_raw(std::vector<std::uint8_t> bytes) {
   if (!open_) return;
-  queued_bytes_ += bytes.size();
-  if (queued_bytes_ > send_queue_bytes_max) return close("send queue above " + std::to_string(send_queue_bytes_max) + " bytes");
-  queue_.push_back(std::move(bytes));
-  if (!writing_) write_next();
+  pending_.insert(pending_.end(), bytes.begin(), bytes.end());
+  if (pending_.size() + writing_.size() > send_queue_bytes_max)
+    return close("send queue above " + std::to_string(send_queue_bytes_max) + " bytes");
+  if (!write_in_flight_) write_next();
 }
 
 void Connection::write_next() {
-  if (queue_.empty() || !open_) {
-    writing_ = false;
+  if (pending_.empty() || !open_) {
+    write_in_flight_ = false;
     return;
   }
-  writing_ = true;
-  asio::async_write(socket_, asio::buffer(queue_.front()), [self = shared_from_this()](const boost::system::error_code& ec, std::size_t) {
+  write_in_flight_ = true;
+  writing_.swap(pending_);
+  pending_.clear();
+  asio::async_write(socket_, asio::buffer(writing_), [self = shared_from_this()](const boost::system::error_code& ec, std::size_t) {
     if (!self->open_) return;
     if (ec) return self->close("write: " + ec.message());
-    self->queued_bytes_ -= self->queue_.front().size();
-    self->queue_.pop_front();
+    self->writing_.clear();
     self->write_next();
   });
 }
@@ -65,8 +100,8 @@ void Connection::close(const std::string& reason) {
   boost::system::error_code ignored;
   socket_.shutdown(tcp::socket::shutdown_both, ignored);
   socket_.close(ignored);
-  queue_.clear();
-  queued_bytes_ = 0;
+  pending_.clear();
+  writing_.clear();
   if (on_close_) {
     auto callback = std::move(on_close_);
     on_close_ = nullptr;

@@ -1,11 +1,13 @@
 // Connection: one TCP stream carrying frames (frame.h), over Boost.Asio, on the one
 // io_context thread of its process (so no locks: every callback runs on that thread).
 //
-// Reading: a 9-byte header, bounds-checked before any payload is read (an oversized length
-// never allocates), then the payload, checksum-verified, then handed to on_frame. The first
-// bad frame or socket error closes the connection and calls on_close once with the reason;
-// the stream cannot be re-synchronised after a bad frame, and a fresh connection is cheap.
-// Writing: frames queue and go out in order; a queue above its byte bound closes the
+// Reading: whatever the socket has, up to 64 KiB a read, into one buffer; each frame's 9-byte
+// header is bounds-checked before the buffer grows for its payload (an oversized length never
+// allocates), then the payload is checksum-verified and handed to on_frame. The first bad frame
+// or socket error closes the connection and calls on_close once with the reason; the stream
+// cannot be re-synchronised after a bad frame, and a fresh connection is cheap.
+// Writing: frames are appended to one buffer and go out in order, everything queued while the
+// previous write was in flight in one write; a queue above its byte bound closes the
 // connection (a peer that stopped reading must not exhaust memory).
 #pragma once
 
@@ -50,8 +52,10 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void set_label(std::string label) { label_ = std::move(label); }
 
  private:
-  void read_header();
-  void read_payload(FrameHeader header);
+  static constexpr std::size_t read_chunk_bytes = 64u << 10;
+
+  void read_more();
+  void parse_frames();
   void write_next();
 
   tcp::socket socket_;
@@ -61,11 +65,13 @@ class Connection : public std::enable_shared_from_this<Connection> {
   OnClose on_close_;
   bool open_ = true;
   std::uint64_t read_offset_ = 0;  // stream offset of the next frame, for error messages
-  std::array<std::uint8_t, frame_header_bytes> header_{};
-  std::vector<std::uint8_t> payload_;
-  std::deque<std::vector<std::uint8_t>> queue_;
-  std::size_t queued_bytes_ = 0;
-  bool writing_ = false;
+  std::vector<std::uint8_t> in_;   // received bytes; [in_begin_, in_end_) not yet framed
+  std::size_t in_begin_ = 0;
+  std::size_t in_end_ = 0;
+  std::size_t in_needed_ = 0;      // bytes the next frame needs in the buffer (header + payload)
+  std::vector<std::uint8_t> pending_;  // frames queued since the write in flight started
+  std::vector<std::uint8_t> writing_;  // the bytes of the write in flight
+  bool write_in_flight_ = false;
 };
 
 // Exponential backoff between reconnect attempts: min, doubling, capped at max; reset on success.

@@ -40,13 +40,19 @@ std::uint32_t crc32c(std::span<const std::uint8_t> bytes) {
 }
 
 std::vector<std::uint8_t> encode_frame(std::span<const std::uint8_t> payload, std::uint8_t version) {
-  FL_ASSERT(payload.size() <= 0xFFFFFFFFu, "a frame payload must fit a u32 length");
-  std::vector<std::uint8_t> frame(frame_header_bytes + payload.size());
-  put_u32(frame.data(), static_cast<std::uint32_t>(payload.size()));
-  frame[4] = version;
-  put_u32(frame.data() + 5, frame_checksum(version, payload));
-  if (!payload.empty()) std::copy(payload.begin(), payload.end(), frame.begin() + frame_header_bytes);
+  std::vector<std::uint8_t> frame;
+  append_frame(frame, payload, version);
   return frame;
+}
+
+void append_frame(std::vector<std::uint8_t>& out, std::span<const std::uint8_t> payload, std::uint8_t version) {
+  FL_ASSERT(payload.size() <= 0xFFFFFFFFu, "a frame payload must fit a u32 length");
+  std::uint8_t header[frame_header_bytes];
+  put_u32(header, static_cast<std::uint32_t>(payload.size()));
+  header[4] = version;
+  put_u32(header + 5, frame_checksum(version, payload));
+  out.insert(out.end(), header, header + frame_header_bytes);
+  out.insert(out.end(), payload.begin(), payload.end());
 }
 
 Result<FrameHeader> decode_frame_header(std::span<const std::uint8_t> header, std::uint32_t payload_bytes_max,

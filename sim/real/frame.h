@@ -37,6 +37,8 @@ struct FrameHeader {
 
 // The whole frame for a payload (header + payload). The payload must fit in a u32 length.
 std::vector<std::uint8_t> encode_frame(std::span<const std::uint8_t> payload, std::uint8_t version = frame_version);
+// The same frame, appended to `out`.
+void append_frame(std::vector<std::uint8_t>& out, std::span<const std::uint8_t> payload, std::uint8_t version = frame_version);
 
 // Parses and bounds-checks a header: exactly frame_header_bytes bytes, known version, length
 // at most payload_bytes_max. `offset` is where the header starts in its stream (for errors).
