@@ -7,6 +7,7 @@
 #pragma once
 
 #include <optional>
+#include <utility>
 #include <vector>
 
 #include "sim/core/ids.h"
@@ -39,6 +40,9 @@ class Outbox {
   void emit(Output output) { outputs_.push_back(std::move(output)); }
 
   const std::optional<Durable>& persisted() const { return persist_; }
+  // Moves the persisted Durable out (a driver that keeps only the latest of several handler
+  // calls' Durables, such as the socket runtime's group commit, frees the others at once).
+  std::optional<Durable> take_persisted() { return std::exchange(persist_, std::nullopt); }
   const std::vector<Send>& sends() const { return sends_; }
   const std::vector<TimerEffect>& timers() const { return timers_; }
   const std::vector<Output>& outputs() const { return outputs_; }

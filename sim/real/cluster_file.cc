@@ -87,6 +87,7 @@ Result<ClusterFile> parse_cluster_file(std::string_view text, const std::string&
   if (keys.runtime.reconnect_backoff_min <= Duration{} || keys.runtime.reconnect_backoff_max < keys.runtime.reconnect_backoff_min)
     return fail(where("runtime"), 0, "reconnect backoff needs 0 < min <= max");
   if (keys.runtime.frame_bytes_max < 64) return fail(where("runtime.frame_bytes_max"), 0, "must be at least 64");
+  if (keys.runtime.group_commit_events_max < 1) return fail(where("runtime.group_commit_events_max"), 0, "must be at least 1");
   for (std::size_t i = 0; i < keys.nodes.size(); ++i) {
     const std::string key = "nodes[" + std::to_string(i) + "]";
     const NodeEntry& node = keys.nodes[i];

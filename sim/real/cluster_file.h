@@ -44,12 +44,14 @@ struct RuntimeOptions {
   Duration reconnect_backoff_max = Duration::from_seconds(2);
   std::uint32_t frame_bytes_max = 1u << 20;
   std::uint32_t send_queue_frames_max = 4096;  // per peer; beyond it new messages are dropped (like loss)
+  std::uint32_t group_commit_events_max = 1024;  // handler calls per batch (one persist, one fsync)
   template <class Self, class Visit>
   static void fields(Self& self, Visit&& visit) {
     visit("reconnect_backoff_min", self.reconnect_backoff_min);
     visit("reconnect_backoff_max", self.reconnect_backoff_max);
     visit("frame_bytes_max", self.frame_bytes_max);
     visit("send_queue_frames_max", self.send_queue_frames_max);
+    visit("group_commit_events_max", self.group_commit_events_max);
   }
 };
 

@@ -1,14 +1,29 @@
 // RealNode<P>: the socket runtime's driver for one protocol node in one OS process.
 //
-// It implements apply()'s four hooks (apply.h) with real effects:
-//   persist -> DurableStore (temp file, fsync, rename, fsync dir) before anything else happens;
-//              a failed persist ends the process (apply() must never run past it);
+// It gives apply()'s four effects (apply.h) real meaning:
+//   persist -> DurableLog (durable.log: a delta appended and fdatasync'd, by the Persister thread)
+//              before any send or output that may depend on it leaves; a failed persist ends the
+//              process (nothing may run past it);
 //   set/cancel timer -> an asio steady_timer per Timer value, its duration drawn from the
 //              node's Rng: Rng(seed).fork("timers").fork(node id), so the same ranges as the
 //              simulator are sampled by the same integer PRNG;
 //   send -> the outbound Connection to that peer (queued while it reconnects, with backoff);
 //   emit -> one line in outputs.log, and an Emitted frame to every connected client.
 // Everything runs on one io_context thread, so the Node value is only touched there.
+//
+// Group commit. Handlers run as their events arrive, each into its own Outbox; a handler's
+// timer effects take effect at once (timers are local and die with the process), but its
+// persist, sends and outputs wait for the end of the batch: every event that is ready, and
+// every event those make ready, up to group_commit_events_max handler calls. Then the batch's
+// LATEST Durable is written once (one fsync: a Durable is the node's whole durable state, so the
+// last one covers every earlier one), and only once it is durable do the batch's sends and
+// outputs leave, in handler order. A crash before that write completes loses the whole batch and
+// sends nothing, which is the same as a crash before its first event; a crash after it is an
+// ordinary crash after the batch, with some messages lost. So no message ever leaves before the
+// state it depends on is durable. The write runs on the Persister thread while the loop goes on
+// running handlers into the next batch (one write in flight; the next batch closes when it
+// completes). A handler that runs while nothing is pending or in flight and persists nothing
+// sends at once. A status request is answered after the batch it arrived in.
 //
 // Start-up: the durable file is read first; a corrupt or truncated file is an Error and the
 // node does not start (starting empty would forget votes). Then it binds its address, then
@@ -34,7 +49,9 @@
 #include "sim/core/rng.h"
 #include "sim/real/cluster_file.h"
 #include "sim/real/connection.h"
+#include "sim/real/durable_log.h"
 #include "sim/real/durable_store.h"
+#include "sim/real/persister.h"
 #include "sim/real/log.h"
 #include "sim/real/wire.h"
 
@@ -43,7 +60,7 @@ namespace faultline::real {
 // The files of one node's data directory (<data_dir>/<node id>/).
 struct NodeFiles {
   std::string dir;
-  std::string durable() const { return dir + "/durable.bin"; }
+  std::string durable() const { return dir + "/durable.log"; }
   std::string outputs() const { return dir + "/outputs.log"; }
   std::string final_state() const { return dir + "/final_state.txt"; }
   std::string log() const { return dir + "/node.log"; }
@@ -75,6 +92,7 @@ class RealNode {
         node_count_(static_cast<std::uint32_t>(setup_.cluster.nodes.size())),
         files_{setup_.cluster.node_dir(setup_.index)},
         store_(files_.durable()),
+        persister_(io, store_),
         rng_(Rng(setup_.seed).fork("timers").fork(setup_.cluster.nodes[setup_.index].id)),
         log_(log),
         acceptor_(io) {}
@@ -84,16 +102,23 @@ class RealNode {
 
   Result<void> start() {
     if (auto ok = make_directories(files_.dir); !ok) return ok;
-    auto recovered = store_.read<Durable>();
-    if (!recovered) return std::unexpected(recovered.error());
-    if (*recovered) {
+    auto bytes = store_.recover();
+    if (!bytes) return std::unexpected(bytes.error());
+    std::optional<Durable> recovered;
+    if (*bytes) {
+      auto value = decode_from_bytes<Durable>(**bytes);
+      if (!value) return fail(files_.durable(), 0, "value does not decode: " + value.error().to_string());
+      recovered = std::move(*value);
       recovered_ = true;
-      auto size = read_file_bytes(files_.durable());
-      recovered_bytes_ = size ? size->size() : 0;
-      log_.line("recovered " + std::to_string(recovered_bytes_) + " bytes of durable state from " + files_.durable());
+      recovered_bytes_ = store_.file_bytes();
+      log_.line("recovered " + std::to_string((*bytes)->size()) + " bytes of durable state from " + files_.durable() + " (" +
+                std::to_string(recovered_bytes_) + " bytes)");
     } else {
       log_.line("no durable state at " + files_.durable() + ": first start");
     }
+    if (store_.recovered_torn_bytes() > 0)
+      log_.line("cut off a torn final record of " + std::to_string(store_.recovered_torn_bytes()) + " bytes (a crash during a write)");
+    persister_.start();
     outputs_ = std::fopen(files_.outputs().c_str(), "ab");
     if (outputs_ == nullptr) return fail(files_.outputs(), 0, "cannot open for appending");
     if (auto ok = listen(); !ok) return ok;
@@ -101,7 +126,7 @@ class RealNode {
       links_.emplace_back(setup_.cluster.runtime);
       if (i != id_.value) connect(i);
     }
-    node_.emplace(setup_.config, id_, node_count_, std::move(*recovered));
+    node_.emplace(setup_.config, id_, node_count_, std::move(recovered));
     run_handler([](Node& node, Outbox<P>& out) { node.on_start(out); });
     log_.line("started as " + std::string(node_->role()) + ", listening on " + setup_.cluster.nodes[id_.value].address);
     return {};
@@ -110,8 +135,10 @@ class RealNode {
   // Graceful stop (SIGTERM): the final state goes to final_state.txt, then every socket closes.
   void stop(const std::string& reason) {
     if (stopped_) return;
+    flush();  // the pending batches are persisted and sent before the sockets close
     stopped_ = true;
-    log_.line("stopping: " + reason);
+    log_.line("stopping: " + reason + " (" + std::to_string(events_) + " events, " + std::to_string(persists_) +
+              " persists of " + std::to_string(persisted_bytes_) + " bytes, " + std::to_string(batches_) + " batches)");
     if (node_) write_final_state();
     boost::system::error_code ignored;
     acceptor_.close(ignored);
@@ -128,13 +155,29 @@ class RealNode {
   const Node& node() const { return *node_; }
   bool recovered() const { return recovered_; }
 
-  // ---- apply() hooks ----
+  // Ends every pending batch now, synchronously: waits for the write in flight, writes the latest
+  // Durable, releases every send and output. For stop(); the loop never blocks on the disk.
+  void flush() {
+    persister_.stop();  // the write in flight completes; its completion handler is ignored
+    if (auto failure = persister_.failure()) fatal_persist(*failure);
+    const Durable* latest = nullptr;
+    if (closing_.latest) latest = &*closing_.latest;
+    if (open_.latest) latest = &*open_.latest;
+    if (latest != nullptr) persist(id_, *latest);
+    writing_ = false;
+    release(closing_);
+    release(open_);
+  }
+  // True when every effect of every handler so far has happened (nothing pending or in flight).
+  bool synced() const { return !writing_ && open_.empty() && closing_.empty(); }
+
+  // ---- the effects (apply.h's hooks) ----
+  // Synchronous persist (stop() only; batches go through the Persister).
   void persist(NodeId, const Durable& durable) {
-    if (auto ok = store_.write(durable); !ok) {
-      // apply() must not continue past a persist that did not happen: end the process now.
-      log_.line("FATAL: persist failed: " + ok.error().to_string());
-      std::_Exit(74);
-    }
+    const auto payload = encode_to_bytes(durable);
+    if (auto ok = store_.append(payload); !ok) fatal_persist(ok.error());
+    ++persists_;
+    persisted_bytes_ += payload.size();
   }
   void set_timer(NodeId, const Timer& timer, DurationRange after) {
     TimerSlot& slot = timer_slot(timer);
@@ -178,10 +221,9 @@ class RealNode {
   }
   void emit(NodeId, const Output& output) {
     const std::int64_t now_ns = log_.elapsed_ns();
-    if (outputs_ != nullptr) {
+    if (outputs_ != nullptr) {  // flushed once per batch
       const std::string text = describe(output);
       std::fprintf(outputs_, "%lld %s\n", static_cast<long long>(now_ns), text.c_str());
-      std::fflush(outputs_);
     }
     const auto payload = encode_envelope<P>(Emitted<P>{++emitted_, output});
     for (auto& client : clients_) client->send(payload);
@@ -211,11 +253,109 @@ class RealNode {
     std::uint32_t id = 0;
   };
 
+  // One group-commit batch: an outbox per handler call (reused across batches) for its sends
+  // and outputs, and the latest Durable any of them persisted (earlier ones are freed at once).
+  struct Batch {
+    std::vector<Outbox<P>> outboxes;
+    std::size_t used = 0;
+    std::optional<Durable> latest;
+    std::vector<std::shared_ptr<Connection>> status_waiters;
+    bool empty() const { return used == 0 && status_waiters.empty(); }
+  };
+
+  // Runs one handler under group commit (see the banner).
   template <class Handler>
   void run_handler(Handler&& handler) {
-    outbox_.clear();
-    handler(*node_, outbox_);
-    apply(id_, outbox_, *this);
+    ++events_;
+    Batch& batch = open_;
+    if (batch.used == batch.outboxes.size()) batch.outboxes.emplace_back();
+    Outbox<P>& out = batch.outboxes[batch.used];
+    out.clear();
+    handler(*node_, out);
+    for (const auto& effect : out.timers()) {
+      if (effect.after) set_timer(id_, effect.timer, *effect.after);
+      else cancel_timer(id_, effect.timer);
+    }
+    if (batch.used == 0 && !writing_ && !out.persisted()) {  // depends on nothing unwritten: out it goes
+      release_outbox(out);
+      out.clear();
+      if (outputs_ != nullptr) std::fflush(outputs_);
+      return;
+    }
+    if (out.persisted()) batch.latest = out.take_persisted();
+    ++batch.used;
+    schedule_flush();
+  }
+
+  // Sends, then outputs (apply()'s order after persist and timers).
+  void release_outbox(const Outbox<P>& out) {
+    for (const auto& message : out.sends()) send(id_, message.target, message.message);
+    for (const auto& output : out.outputs()) emit(id_, output);
+  }
+  void release(Batch& batch) {
+    for (std::size_t i = 0; i < batch.used; ++i) {
+      release_outbox(batch.outboxes[i]);
+      batch.outboxes[i].clear();
+    }
+    const bool any = batch.used > 0;
+    batch.used = 0;
+    batch.latest.reset();
+    if (any) ++batches_;
+    if (outputs_ != nullptr) std::fflush(outputs_);
+    auto waiting = std::move(batch.status_waiters);
+    batch.status_waiters.clear();
+    for (auto& connection : waiting)
+      if (connection->is_open()) connection->send(encode_envelope<P>(status()));
+  }
+
+  // The open batch ends when a posted turn finds that no handler ran since it was posted (the
+  // ready queue is drained, including one non-blocking poll of the sockets), or at the size bound.
+  void schedule_flush() {
+    if (flush_posted_) return;
+    flush_posted_ = true;
+    flush_seen_events_ = events_;
+    asio::post(io_, [this, alive = std::weak_ptr<int>(alive_)] {
+      if (!alive.expired()) flush_turn();
+    });
+  }
+  void flush_turn() {
+    if (stopped_) return;
+    if (events_ != flush_seen_events_ && open_.used < setup_.cluster.runtime.group_commit_events_max) {
+      flush_seen_events_ = events_;
+      asio::post(io_, [this, alive = std::weak_ptr<int>(alive_)] {
+        if (!alive.expired()) flush_turn();
+      });
+      return;
+    }
+    flush_posted_ = false;
+    close_batch();
+  }
+
+  // The open batch becomes the closing one: its latest Durable goes to the Persister (if it has
+  // one), and its effects are released when that write completes. With a write in flight it
+  // stays open; the completion closes it.
+  void close_batch() {
+    if (writing_ || open_.empty()) return;
+    std::swap(open_, closing_);  // closing_ was released, so the new open_ is empty
+    if (!closing_.latest) return release(closing_);
+    writing_ = true;
+    auto payload = encode_to_bytes(*closing_.latest);
+    closing_.latest.reset();  // encoded: the value itself is no longer needed
+    ++persists_;
+    persisted_bytes_ += payload.size();
+    persister_.write(std::move(payload), [this, alive = std::weak_ptr<int>(alive_)](Result<void> written) {
+      if (alive.expired() || stopped_ || !writing_) return;
+      if (!written) fatal_persist(written.error());
+      writing_ = false;
+      release(closing_);
+      if (!flush_posted_) close_batch();  // the batch that gathered meanwhile (else its turn closes it)
+    });
+  }
+
+  [[noreturn]] void fatal_persist(const Error& error) {
+    // Nothing may run past a persist that did not happen: end the process now.
+    log_.line("FATAL: persist failed: " + error.to_string());
+    std::_Exit(74);
   }
 
   TimerSlot& timer_slot(const Timer& timer) {
@@ -279,7 +419,13 @@ class RealNode {
       run_handler([&](Node& node, Outbox<P>& out) { node.on_input(submit->input, out); });
       return;
     }
-    if (std::holds_alternative<StatusRequest>(*envelope)) return connection.send(encode_envelope<P>(status()));
+    if (std::holds_alternative<StatusRequest>(*envelope)) {
+      if (synced()) return connection.send(encode_envelope<P>(status()));
+      // Answered with the batch it arrived in (the state it reports is then durable).
+      (open_.empty() && writing_ ? closing_ : open_).status_waiters.push_back(connection.shared_from_this());
+      if (!open_.empty()) schedule_flush();
+      return;
+    }
     connection.close("a client sent something other than a submit or a status request");
   }
 
@@ -309,6 +455,9 @@ class RealNode {
     reply.role = std::string(node_->role());
     reply.recovered = recovered_;
     reply.recovered_bytes = recovered_bytes_;
+    reply.events = events_;
+    reply.persists = persists_;
+    reply.persisted_bytes = persisted_bytes_;
     if constexpr (HasFields<Node>) {
       reply.node_state = encode_to_bytes(*node_);
       reply.text = describe(*node_);
@@ -379,12 +528,22 @@ class RealNode {
   NodeId id_;
   std::uint32_t node_count_;
   NodeFiles files_;
-  DurableStore store_;
+  DurableLog store_;
+  Persister persister_;
   Rng rng_;
   const Logger& log_;
   tcp::acceptor acceptor_;
   std::optional<Node> node_;
-  Outbox<P> outbox_;
+  Batch open_;     // gathering handler calls
+  Batch closing_;  // its Durable is being written (writing_), or empty
+  bool writing_ = false;
+  bool flush_posted_ = false;
+  std::uint64_t flush_seen_events_ = 0;
+  std::shared_ptr<int> alive_ = std::make_shared<int>(0);  // posted handlers check it outlived them
+  std::uint64_t events_ = 0;          // handler calls
+  std::uint64_t persists_ = 0;        // durable writes (one fdatasync'd append each)
+  std::uint64_t persisted_bytes_ = 0; // encoded Durable bytes handed to them
+  std::uint64_t batches_ = 0;
   std::vector<TimerSlot> timers_;
   std::uint64_t timer_generation_ = 0;
   std::vector<PeerLink> links_;

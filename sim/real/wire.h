@@ -90,6 +90,9 @@ struct StatusReply {
   std::uint64_t recovered_bytes = 0;    // its size
   std::vector<std::uint8_t> node_state;  // the live Node, codec-encoded (empty if it has no field list)
   std::string text;                      // describe() of the live Node
+  std::uint64_t events = 0;              // handler calls since the process started
+  std::uint64_t persists = 0;            // durable writes (each one fsync'd replacement) since then
+  std::uint64_t persisted_bytes = 0;     // payload bytes those wrote
   template <class Self, class Visit>
   static void fields(Self& self, Visit&& visit) {
     visit("node", self.node);
@@ -98,6 +101,9 @@ struct StatusReply {
     visit("recovered_bytes", self.recovered_bytes);
     visit("node_state", self.node_state);
     visit("text", self.text);
+    visit("events", self.events);
+    visit("persists", self.persists);
+    visit("persisted_bytes", self.persisted_bytes);
   }
 };
 

@@ -74,7 +74,7 @@ std::optional<LiveNode> status_of(const ClusterFile& cluster, const tpc::Config&
 }
 
 std::optional<tpc::Log> disk_of(const ClusterFile& cluster, std::uint32_t index) {
-  auto log = DurableStore(NodeFiles{cluster.node_dir(index)}.durable()).read<tpc::Log>();
+  auto log = DurableLog::read<tpc::Log>(NodeFiles{cluster.node_dir(index)}.durable());
   REQUIRE(log.has_value());
   return *log;
 }
@@ -164,6 +164,17 @@ TEST_CASE("cluster: 3 real processes, SIGKILL a participant mid-rollout, restart
   REQUIRE(tpc::latest_committed(*n1_disk) != nullptr);
   CHECK(final_nodes[1]->node.committed_state() == tpc::latest_committed(*n1_disk)->state);
 
+  // The client has seen a prediction served under the 50% version (it writes each line as it
+  // arrives; a line still being written just fails to parse until the next poll).
+  const std::uint64_t half_version = final_nodes[0]->node.committed_state().version;
+  CHECK(poll_until([&] {
+    auto seen = read_history_jsonl<TPC>(history_path);
+    if (!seen) return false;
+    for (const auto& e : seen->emissions)
+      if (const auto* s = std::get_if<tpc::PredictServed>(&e.output); s && s->version == half_version) return true;
+    return false;
+  }, std::chrono::seconds(20)));
+
   // Stop the client (it flushes as it goes), then the cluster.
   ::kill(*client, SIGTERM);
   int client_status = 0;
@@ -207,6 +218,6 @@ TEST_CASE("cluster: 3 real processes, SIGKILL a participant mid-rollout, restart
   // The history is not vacuous: predictions were served under the 50% version.
   bool served_at_half = false;
   for (const auto& e : history->emissions)
-    if (const auto* s = std::get_if<tpc::PredictServed>(&e.output)) served_at_half |= s->version == final_nodes[0]->node.committed_state().version;
+    if (const auto* s = std::get_if<tpc::PredictServed>(&e.output)) served_at_half |= s->version == half_version;
   CHECK(served_at_half);
 }

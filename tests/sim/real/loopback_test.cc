@@ -54,7 +54,8 @@ TEST_CASE("loopback: a two-node cluster in one process commits every stage over 
   CHECK(client.submit(NodeId{0}, ClientId{1}, healthy()));
   CHECK(client.submit(NodeId{1}, ClientId{1}, healthy()));
   REQUIRE(run_until(io, [&] {
-    return n0.node().committed_state().canary_weight_bps == 5000 && n1.node().committed_state().canary_weight_bps == 5000;
+    return n0.node().committed_state().canary_weight_bps == 5000 && n1.node().committed_state().canary_weight_bps == 5000 &&
+           n1.synced();
   }, std::chrono::seconds(10)));
   // The client heard the commits, and a predict round-trips to a served reply.
   CHECK(client.submit(NodeId{1}, ClientId{0}, tpc::Predict{77, 100}));
@@ -66,8 +67,9 @@ TEST_CASE("loopback: a two-node cluster in one process commits every stage over 
   bool saw_applied = false;
   for (const auto& e : client.history().emissions) saw_applied |= std::holds_alternative<tpc::StateApplied>(e.output);
   CHECK(saw_applied);
-  // What the participant persisted is on disk.
-  auto disk = DurableStore(dir.path + "/n1/durable.bin").read<tpc::Log>();
+  // What the participant persisted is on disk (group commit: once it has synced).
+  REQUIRE(run_until(io, [&] { return n1.synced(); }, std::chrono::seconds(5)));
+  auto disk = DurableLog::read<tpc::Log>(dir.path + "/n1/durable.log");
   REQUIRE(disk.has_value());
   REQUIRE(disk->has_value());
   CHECK(**disk == n1.node().log());
@@ -76,7 +78,7 @@ TEST_CASE("loopback: a two-node cluster in one process commits every stage over 
   n1.stop("test over");
 }
 
-TEST_CASE("loopback: bad frames close only their connection; the node keeps serving and its state") {
+TEST_CASE("loopback: bad frames close only their connection, and the node keeps serving and its state") {
   TempDir dir;
   const auto ports = free_ports(1);
   auto cluster = parse_cluster_file(cluster_yaml(ports, dir.path, "{}"), dir.path + "/cluster.yaml");
@@ -91,10 +93,11 @@ TEST_CASE("loopback: bad frames close only their connection; the node keeps serv
     client.start();
     REQUIRE(run_until(io, [&] { return client.connected(0); }, std::chrono::seconds(5)));
     client.submit(NodeId{0}, ClientId{1}, healthy());
-    REQUIRE(run_until(io, [&] { return node.node().committed_state().canary_weight_bps == 5000; }, std::chrono::seconds(10)));
+    REQUIRE(run_until(io, [&] { return node.node().committed_state().canary_weight_bps == 5000 && node.synced(); },
+                      std::chrono::seconds(10)));
     client.stop();
   }
-  const auto before = DurableStore(dir.path + "/n0/durable.bin").read<tpc::Log>();
+  const auto before = DurableLog::read<tpc::Log>(dir.path + "/n0/durable.log");
   REQUIRE(before.has_value());
 
   const auto hello = encode_frame(encode_envelope<TPC>(ClientHello{"two_phase_commit", 5}));
@@ -135,7 +138,7 @@ TEST_CASE("loopback: bad frames close only their connection; the node keeps serv
     CHECK((*reply)->role == "coordinator");
     client.stop();
   }
-  const auto after = DurableStore(dir.path + "/n0/durable.bin").read<tpc::Log>();
+  const auto after = DurableLog::read<tpc::Log>(dir.path + "/n0/durable.log");
   REQUIRE(after.has_value());
   CHECK(*after == *before);
   node.stop("test over");
@@ -147,12 +150,17 @@ TEST_CASE("loopback: a node refuses to start over a damaged durable file and say
   auto cluster = parse_cluster_file(cluster_yaml(ports, dir.path, "{}"), dir.path + "/cluster.yaml");
   REQUIRE(cluster.has_value());
   std::filesystem::create_directories(dir.path + "/n0");
-  write_text(dir.path + "/n0/durable.bin", "FLDURBL1\x05");
+  // A complete record whose checksum does not match: damage, not a torn write.
+  std::string text = "FLDURLG1";
+  auto record = encode_frame(std::vector<std::uint8_t>{1, 2, 3});
+  record.back() ^= 0x40;
+  text.append(record.begin(), record.end());
+  write_text(dir.path + "/n0/durable.log", text);
   asio::io_context io;
   Logger log(nullptr, "test");
   RealNode<TPC> node(io, NodeSetup<TPC>{*cluster, fast_config(), 0, 1}, log);
   auto started = node.start();
   REQUIRE_FALSE(started.has_value());
-  CHECK(started.error().where == dir.path + "/n0/durable.bin");
-  CHECK_THAT(started.error().what, Catch::Contains("truncated"));
+  CHECK(started.error().where == dir.path + "/n0/durable.log");
+  CHECK_THAT(started.error().what, Catch::Contains("checksum"));
 }
