@@ -20,6 +20,12 @@ class Logger {
                  static_cast<long long>((ns % 1'000'000'000) / 1000), name_.c_str(), static_cast<int>(text.size()), text.data());
     std::fflush(out_);
   }
+  // The steady clock (CLOCK_MONOTONIC, shared by every process on the machine) when this logger
+  // started, in nanoseconds since the clock's epoch: elapsed_ns() + origin_ns() is comparable
+  // across processes.
+  std::int64_t origin_ns() const {
+    return std::chrono::duration_cast<std::chrono::nanoseconds>(start_.time_since_epoch()).count();
+  }
   // Nanoseconds since this logger (its process's runtime) started.
   std::int64_t elapsed_ns() const {
     return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - start_).count();
