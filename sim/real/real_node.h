@@ -23,7 +23,10 @@
 // state it depends on is durable. The write runs on the Persister thread while the loop goes on
 // running handlers into the next batch (one write in flight; the next batch closes when it
 // completes). A handler that runs while nothing is pending or in flight and persists nothing
-// sends at once. A status request is answered after the batch it arrived in.
+// sends at once; when the write in flight completes, the open batch's handlers before its first
+// persist go out too (they depended on nothing else). Client inputs wait for the next write to
+// start and run just before it (delivery delay only), so the peer messages and timers of a
+// batch come before its client writes. A status request is answered after the batch it arrived in.
 //
 // Start-up: the durable file is read first; a corrupt or truncated file is an Error and the
 // node does not start (starting empty would forget votes). Then it binds its address, then
@@ -169,7 +172,7 @@ class RealNode {
     release(open_);
   }
   // True when every effect of every handler so far has happened (nothing pending or in flight).
-  bool synced() const { return !writing_ && open_.empty() && closing_.empty(); }
+  bool synced() const { return !writing_ && open_.empty() && closing_.empty() && deferred_inputs_.empty(); }
 
   // ---- the effects (apply.h's hooks) ----
   // Synchronous persist (stop() only; batches go through the Persister).
@@ -258,15 +261,18 @@ class RealNode {
   struct Batch {
     std::vector<Outbox<P>> outboxes;
     std::size_t used = 0;
+    std::size_t released = 0;                   // outboxes [0, released) have gone out already
+    std::optional<std::size_t> first_persist;  // the first outbox whose handler persisted
     std::optional<Durable> latest;
     std::vector<std::shared_ptr<Connection>> status_waiters;
-    bool empty() const { return used == 0 && status_waiters.empty(); }
+    bool empty() const { return used == released && status_waiters.empty(); }
   };
 
   // Runs one handler under group commit (see the banner).
   template <class Handler>
   void run_handler(Handler&& handler) {
     ++events_;
+    ++arrivals_;
     Batch& batch = open_;
     if (batch.used == batch.outboxes.size()) batch.outboxes.emplace_back();
     Outbox<P>& out = batch.outboxes[batch.used];
@@ -276,13 +282,16 @@ class RealNode {
       if (effect.after) set_timer(id_, effect.timer, *effect.after);
       else cancel_timer(id_, effect.timer);
     }
-    if (batch.used == 0 && !writing_ && !out.persisted()) {  // depends on nothing unwritten: out it goes
+    if (!writing_ && !batch.first_persist && !out.persisted()) {  // depends on nothing unwritten: out it goes
       release_outbox(out);
       out.clear();
       if (outputs_ != nullptr) std::fflush(outputs_);
       return;
     }
-    if (out.persisted()) batch.latest = out.take_persisted();
+    if (out.persisted()) {
+      if (!batch.first_persist) batch.first_persist = batch.used;
+      batch.latest = out.take_persisted();
+    }
     ++batch.used;
     schedule_flush();
   }
@@ -292,13 +301,20 @@ class RealNode {
     for (const auto& message : out.sends()) send(id_, message.target, message.message);
     for (const auto& output : out.outputs()) emit(id_, output);
   }
-  void release(Batch& batch) {
-    for (std::size_t i = 0; i < batch.used; ++i) {
+  // Releases outboxes [released, until) of a batch.
+  void release_until(Batch& batch, std::size_t until) {
+    for (std::size_t i = batch.released; i < until; ++i) {
       release_outbox(batch.outboxes[i]);
       batch.outboxes[i].clear();
     }
+    batch.released = std::max(batch.released, until);
+  }
+  void release(Batch& batch) {
+    release_until(batch, batch.used);
     const bool any = batch.used > 0;
     batch.used = 0;
+    batch.released = 0;
+    batch.first_persist.reset();
     batch.latest.reset();
     if (any) ++batches_;
     if (outputs_ != nullptr) std::fflush(outputs_);
@@ -313,15 +329,15 @@ class RealNode {
   void schedule_flush() {
     if (flush_posted_) return;
     flush_posted_ = true;
-    flush_seen_events_ = events_;
+    flush_seen_events_ = arrivals_;
     asio::post(io_, [this, alive = std::weak_ptr<int>(alive_)] {
       if (!alive.expired()) flush_turn();
     });
   }
   void flush_turn() {
     if (stopped_) return;
-    if (events_ != flush_seen_events_ && open_.used < setup_.cluster.runtime.group_commit_events_max) {
-      flush_seen_events_ = events_;
+    if (arrivals_ != flush_seen_events_ && open_.used + deferred_inputs_.size() < setup_.cluster.runtime.group_commit_events_max) {
+      flush_seen_events_ = arrivals_;
       asio::post(io_, [this, alive = std::weak_ptr<int>(alive_)] {
         if (!alive.expired()) flush_turn();
       });
@@ -331,11 +347,13 @@ class RealNode {
     close_batch();
   }
 
-  // The open batch becomes the closing one: its latest Durable goes to the Persister (if it has
-  // one), and its effects are released when that write completes. With a write in flight it
-  // stays open; the completion closes it.
+  // The open batch becomes the closing one: client inputs that waited run first (into it), then
+  // its latest Durable goes to the Persister (if it has one), and its effects are released when
+  // that write completes. With a write in flight it stays open; the completion closes it.
   void close_batch() {
-    if (writing_ || open_.empty()) return;
+    if (writing_) return;
+    run_deferred_inputs();
+    if (open_.empty()) return;
     std::swap(open_, closing_);  // closing_ was released, so the new open_ is empty
     if (!closing_.latest) return release(closing_);
     writing_ = true;
@@ -348,8 +366,23 @@ class RealNode {
       if (!written) fatal_persist(written.error());
       writing_ = false;
       release(closing_);
+      // The open batch's handlers before its first persist depended on nothing but that write.
+      release_until(open_, open_.first_persist.value_or(open_.used));
+      if (outputs_ != nullptr) std::fflush(outputs_);
       if (!flush_posted_) close_batch();  // the batch that gathered meanwhile (else its turn closes it)
     });
+  }
+
+  // Client inputs wait for the next write to start: delivering an input later is only delay, and
+  // running them last keeps the open batch's peer messages and timers (a leader's replies and
+  // commits) ahead of its first persist, so those go out as soon as the write in flight lands.
+  void run_deferred_inputs() {
+    if (deferred_inputs_.empty()) return;
+    auto inputs = std::move(deferred_inputs_);
+    deferred_inputs_.clear();
+    for (const Input& input : inputs) run_handler([&](Node& node, Outbox<P>& out) { node.on_input(input, out); });
+    inputs.clear();
+    if (deferred_inputs_.empty()) deferred_inputs_ = std::move(inputs);  // keep the capacity
   }
 
   [[noreturn]] void fatal_persist(const Error& error) {
@@ -415,8 +448,10 @@ class RealNode {
       run_handler([&](Node& node, Outbox<P>& out) { node.on_message(NodeId{caller.id}, message->message, out); });
       return;
     }
-    if (const auto* submit = std::get_if<Submit<P>>(&*envelope)) {
-      run_handler([&](Node& node, Outbox<P>& out) { node.on_input(submit->input, out); });
+    if (auto* submit = std::get_if<Submit<P>>(&*envelope)) {
+      deferred_inputs_.push_back(std::move(submit->input));  // run when the next batch closes
+      ++arrivals_;
+      schedule_flush();
       return;
     }
     if (std::holds_alternative<StatusRequest>(*envelope)) {
@@ -540,6 +575,8 @@ class RealNode {
   bool flush_posted_ = false;
   std::uint64_t flush_seen_events_ = 0;
   std::shared_ptr<int> alive_ = std::make_shared<int>(0);  // posted handlers check it outlived them
+  std::vector<Input> deferred_inputs_;  // client inputs waiting for the next batch to close
+  std::uint64_t arrivals_ = 0;        // handler calls and deferred inputs (for the batch's end)
   std::uint64_t events_ = 0;          // handler calls
   std::uint64_t persists_ = 0;        // durable writes (one fdatasync'd append each)
   std::uint64_t persisted_bytes_ = 0; // encoded Durable bytes handed to them
