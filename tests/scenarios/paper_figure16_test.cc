@@ -31,7 +31,8 @@ Line run_line(const std::string& file, Duration timeout_min) {
   const std::string path = std::string(FAULTLINE_SOURCE_DIR) + "/scenarios/raft/paper_figure16/" + file + ".yaml";
   auto bound = cli::load_scenario_file(path);
   if (!bound) FAIL(bound.error().to_string());
-  Line line{timeout_min};
+  Line line;
+  line.timeout_min = timeout_min;
   for (std::uint64_t seed = 1; seed <= kSeeds; ++seed) {
     RunOptions options;
     options.seed = seed;
