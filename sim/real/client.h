@@ -41,6 +41,9 @@ class ClusterClient {
   std::function<void(const Invocation<P>&)> on_invocation;
   std::function<void(const Emission<P>&)> on_emission;
   std::function<void(NodeId, bool up)> on_link;
+  // Whether history() keeps every invocation and emission in memory (the hooks see them either
+  // way; a long closed-loop run that streams its history to a file turns this off).
+  bool keep_history = true;
 
   ClusterClient(asio::io_context& io, ClusterFile cluster, ClientId id, std::vector<std::uint32_t> targets, const Logger& log)
       : io_(io), cluster_(std::move(cluster)), id_(id), log_(log) {
@@ -72,8 +75,8 @@ class ClusterClient {
   bool submit(NodeId node, ClientId client, Input input) {
     const bool up = node.value < links_.size() && connected(node.value);
     Invocation<P> invocation{Time{now_ns()}, node, client, input, up};
-    history_.invocations.push_back(invocation);
     if (on_invocation) on_invocation(invocation);
+    if (keep_history) history_.invocations.push_back(std::move(invocation));
     if (up) links_[node.value].connection->send(encode_envelope<P>(Submit<P>{++next_request_, std::move(input)}));
     return up;
   }
@@ -128,8 +131,8 @@ class ClusterClient {
     if (!envelope) return connection.close("undecodable payload: " + envelope.error().to_string());
     if (const auto* emitted = std::get_if<Emitted<P>>(&*envelope)) {
       Emission<P> emission{Time{now_ns()}, NodeId{node}, emitted->output};
-      history_.emissions.push_back(emission);
       if (on_emission) on_emission(emission);
+      if (keep_history) history_.emissions.push_back(std::move(emission));
       return;
     }
     if (const auto* status = std::get_if<StatusReply>(&*envelope)) {

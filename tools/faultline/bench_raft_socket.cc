@@ -166,6 +166,7 @@ int run_raft_socket_benchmark(const RaftSocketBenchOptions& options) {
   std::vector<std::uint32_t> targets;
   for (std::uint32_t i = 0; i < node_count; ++i) targets.push_back(i);
   ClusterClient<Raft> client(io, *cluster, ClientId{0}, targets, quiet);
+  client.keep_history = false;
   WorkloadDriver<Raft> driver(io, client, workload);
 
   bool counting = false;

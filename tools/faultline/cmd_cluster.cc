@@ -535,6 +535,7 @@ void client_drive_closed_loop(const ClusterFile& cluster, const ClientArgs& args
   log.line("history times are nanoseconds since CLOCK_MONOTONIC " + std::to_string(log.origin_ns()));
   const auto names = cluster.node_names();
   ClusterClient<P> client(io, cluster, ClientId{0}, targets, log);
+  client.keep_history = false;  // streamed to --history instead
   WorkloadDriver<P> driver(io, client, *workload);
   if constexpr (ClientSessions<P>::shifted) {
     log.line("client sessions " + std::to_string(session_base + 1) + ".." + std::to_string(session_base + workload_config->clients));
@@ -543,7 +544,11 @@ void client_drive_closed_loop(const ClusterFile& cluster, const ClientArgs& args
   std::uint64_t outputs = 0;
   // Lines are buffered and flushed every 50 ms and at exit (a closed-loop client may record
   // tens of thousands of lines a second); SIGTERM/SIGINT still flush everything.
+  std::uint64_t invocations = 0;
+  std::uint64_t undelivered = 0;
   client.on_invocation = [&](const Invocation<P>& inv) {
+    ++invocations;
+    undelivered += inv.delivered ? 0 : 1;
     if (history != nullptr) std::fprintf(history, "%s\n", invocation_line(inv, names).c_str());
   };
   client.on_emission = [&](const Emission<P>& em) {
@@ -618,10 +623,8 @@ void client_drive_closed_loop(const ClusterFile& cluster, const ClientArgs& args
   client.start();
   io.run();
   if (history != nullptr) std::fclose(history);
-  std::size_t undelivered = 0;
-  for (const auto& inv : client.history().invocations) undelivered += inv.delivered ? 0 : 1;
-  std::fprintf(stderr, "client: submitted %zu inputs (%zu to unreachable nodes), received %llu outputs, %llu wake-ups; outstanding: %s\n",
-               client.history().invocations.size(), undelivered, static_cast<unsigned long long>(outputs),
+  std::fprintf(stderr, "client: submitted %llu inputs (%llu to unreachable nodes), received %llu outputs, %llu wake-ups; outstanding: %s\n",
+               static_cast<unsigned long long>(invocations), static_cast<unsigned long long>(undelivered), static_cast<unsigned long long>(outputs),
                static_cast<unsigned long long>(driver.wakes()), driver.done() ? "nothing" : driver.outstanding().c_str());
   exit_code() = exit_ok;
 }
