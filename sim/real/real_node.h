@@ -321,7 +321,7 @@ class RealNode {
     auto waiting = std::move(batch.status_waiters);
     batch.status_waiters.clear();
     for (auto& connection : waiting)
-      if (connection->is_open()) connection->send(encode_envelope<P>(status()));
+      if (connection->is_open()) connection->send(status_payload());
   }
 
   // The open batch ends when a posted turn finds that no handler ran since it was posted (the
@@ -455,7 +455,7 @@ class RealNode {
       return;
     }
     if (std::holds_alternative<StatusRequest>(*envelope)) {
-      if (synced()) return connection.send(encode_envelope<P>(status()));
+      if (synced()) return connection.send(status_payload());
       // Answered with the batch it arrived in (the state it reports is then durable).
       (open_.empty() && writing_ ? closing_ : open_).status_waiters.push_back(connection.shared_from_this());
       if (!open_.empty()) schedule_flush();
@@ -498,6 +498,21 @@ class RealNode {
       reply.text = describe(*node_);
     }
     return reply;
+  }
+
+  // A status reply as one frame's payload. It carries the whole node (a Raft log, say), so when
+  // that is more than a frame may hold (frame_bytes_max; the client would close the connection)
+  // the node state is left out and the text cut, and the text says so.
+  std::vector<std::uint8_t> status_payload() const {
+    StatusReply reply = status();
+    auto payload = encode_envelope<P>(reply);
+    const std::size_t limit = setup_.cluster.runtime.frame_bytes_max;
+    if (payload.size() <= limit) return payload;
+    const std::string note = "[node state of " + std::to_string(reply.node_state.size()) + " bytes and text of " +
+                             std::to_string(reply.text.size()) + " bytes left out: the reply exceeds runtime.frame_bytes_max]";
+    reply.node_state.clear();
+    reply.text = note + " " + reply.text.substr(0, std::min<std::size_t>(reply.text.size(), limit / 2));
+    return encode_envelope<P>(reply);
   }
 
   void write_final_state() {
