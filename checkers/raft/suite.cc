@@ -12,26 +12,8 @@ namespace {
 
 std::string node_name(std::size_t i) { return "n" + std::to_string(i); }
 
-// Read-only accessors over a Disk, the same arithmetic as Node's (checks read disks too, so
-// crashed nodes' logs count).
-Index last_index(const Disk& d) { return d.snapshot.last_index + d.entries.size(); }
-std::optional<Term> term_at(const Disk& d, Index i) {
-  if (i == d.snapshot.last_index) return d.snapshot.last_term;
-  if (i < d.snapshot.last_index || i > last_index(d)) return std::nullopt;
-  return d.entries[i - d.snapshot.last_index - 1].term;
-}
-std::optional<std::uint64_t> checksum_at(const Disk& d, Index i) {
-  if (i == d.snapshot.last_index) return d.snapshot.last_checksum;
-  if (i < d.snapshot.last_index || i > last_index(d)) return std::nullopt;
-  return d.entries[i - d.snapshot.last_index - 1].checksum;
-}
-const Entry* entry_at(const Disk& d, Index i) {
-  if (i <= d.snapshot.last_index || i > last_index(d)) return nullptr;
-  return &d.entries[i - d.snapshot.last_index - 1];
-}
-
 std::string describe_entry_at(const Disk& d, Index i) {
-  const Entry* e = entry_at(d, i);
+  const Entry* e = d.find(i);
   return e ? describe(*e) : "(compacted)";
 }
 
@@ -61,10 +43,10 @@ std::optional<std::string> check_log_matching(const View& view) {
       if (!view.disks[b]) continue;
       const Disk& db = *view.disks[b];
       const Index low = std::max(da.snapshot.last_index, db.snapshot.last_index);
-      for (Index i = std::min(last_index(da), last_index(db)); i >= low && i > 0; --i) {
-        if (*term_at(da, i) != *term_at(db, i)) continue;
-        if (*checksum_at(da, i) != *checksum_at(db, i))
-          return "the logs of " + node_name(a) + " and " + node_name(b) + " both hold term " + std::to_string(*term_at(da, i)) +
+      for (Index i = std::min(da.last_index(), db.last_index()); i >= low && i > 0; --i) {
+        if (*da.term_at(i) != *db.term_at(i)) continue;
+        if (*da.checksum_at(i) != *db.checksum_at(i))
+          return "the logs of " + node_name(a) + " and " + node_name(b) + " both hold term " + std::to_string(*da.term_at(i)) +
                  " at index " + std::to_string(i) + " but differ at or before it: " + node_name(a) + " has " +
                  describe_entry_at(da, i) + ", " + node_name(b) + " has " + describe_entry_at(db, i);
         break;

@@ -58,21 +58,10 @@ void Node::arm_election_timer(Effects& out) const {
   else out.cancel_timer(ElectionTimer{});  // a non-member never campaigns
 }
 
-std::optional<Term> Node::term_at(Index index) const {
-  if (index == disk_.snapshot.last_index) return disk_.snapshot.last_term;
-  if (index < first_index() || index > last_index()) return std::nullopt;
-  return entry_at(index).term;
-}
-
-std::optional<std::uint64_t> Node::checksum_at(Index index) const {
-  if (index == disk_.snapshot.last_index) return disk_.snapshot.last_checksum;
-  if (index < first_index() || index > last_index()) return std::nullopt;
-  return entry_at(index).checksum;
-}
-
 const Entry& Node::entry_at(Index index) const {
-  FL_ASSERT(index >= first_index() && index <= last_index(), "entry outside the log");
-  return disk_.entries[index - first_index()];
+  const Entry* entry = disk_.find(index);
+  FL_ASSERT(entry != nullptr, "entry outside the log");
+  return *entry;
 }
 
 bool Node::log_up_to_date(Index last_log_index, Term last_log_term) const {

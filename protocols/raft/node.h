@@ -99,11 +99,10 @@ class Node {
   const Disk& disk() const { return disk_; }
   Index commit_index() const { return commit_index_; }
   Index last_applied() const { return last_applied_; }
-  Index last_index() const { return disk_.snapshot.last_index + disk_.entries.size(); }
-  Index first_index() const { return disk_.snapshot.last_index + 1; }  // the first entry still in the log
-  // Term and checksum of entry `index`, if it is in the log or is the snapshot's last entry.
-  std::optional<Term> term_at(Index index) const;
-  std::optional<std::uint64_t> checksum_at(Index index) const;
+  Index last_index() const { return disk_.last_index(); }
+  Index first_index() const { return disk_.first_index(); }
+  std::optional<Term> term_at(Index index) const { return disk_.term_at(index); }
+  std::optional<std::uint64_t> checksum_at(Index index) const { return disk_.checksum_at(index); }
   const Entry& entry_at(Index index) const;  // first_index() <= index <= last_index()
   const StateMachine& state() const { return state_; }
   const std::vector<std::uint32_t>& members() const { return members_; }

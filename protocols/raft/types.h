@@ -278,6 +278,27 @@ struct Disk {
     visit("entries", self.entries);
   }
   friend bool operator==(const Disk&, const Disk&) = default;
+
+  // The log's index arithmetic, in one place for the node and the checkers (which read disks,
+  // so crashed nodes' logs count too).
+  Index first_index() const { return snapshot.last_index + 1; }  // the first entry still in the log
+  Index last_index() const { return snapshot.last_index + entries.size(); }
+  // Term and checksum of entry `index`, if it is in the log or is the snapshot's last entry.
+  std::optional<Term> term_at(Index index) const {
+    if (index == snapshot.last_index) return snapshot.last_term;
+    if (const Entry* e = find(index)) return e->term;
+    return std::nullopt;
+  }
+  std::optional<std::uint64_t> checksum_at(Index index) const {
+    if (index == snapshot.last_index) return snapshot.last_checksum;
+    if (const Entry* e = find(index)) return e->checksum;
+    return std::nullopt;
+  }
+  // The entry at `index`, or null when it is compacted or past the end.
+  const Entry* find(Index index) const {
+    if (index < first_index() || index > last_index()) return nullptr;
+    return &entries[index - first_index()];
+  }
 };
 
 // ---------------------------------------------------------------------------------------------

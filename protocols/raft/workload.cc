@@ -54,7 +54,6 @@ void Workload::next_request(std::uint32_t index, Time at, WorkloadSink<Raft>& si
 
 void Workload::send(std::uint32_t index, Time at, WorkloadSink<Raft>& sink) {
   Client& client = clients_[index];
-  client.sent = at;
   sink.submit(at, NodeId{client.target}, ClientId{static_cast<std::uint32_t>(client_id(index))},
               ClientRequest{client_id(index), client.seq, client.attempt, client.operation});
   // The token names this send, so the wake of an answered or superseded attempt is ignored.

@@ -78,7 +78,6 @@ class Workload {
     bool waiting = false;        // a request is outstanding
     Operation operation;
     std::uint32_t key_index = 0;  // of the operation's key
-    Time sent;                   // when the current attempt was sent
     std::vector<std::optional<std::string>> last_seen;  // per key: the value it last saw
   };
 

@@ -11,9 +11,12 @@
 #include "protocols/two_phase_commit/protocol.h"
 #include "sim/engine/binding.h"
 #include "tests/support/scenario_gen.h"
+#include "tests/support/seed_sweep.h"
 #include "tools/faultline/registry.h"
 
 using namespace faultline;
+using faultline::testing::SeedSweep;
+using faultline::testing::sweep;
 
 namespace {
 
@@ -27,27 +30,6 @@ cli::BoundScenario load(const std::string& name, const std::string& bug) {
   return std::move(*bound);
 }
 
-struct SeedSweep {
-  std::optional<std::uint64_t> first_failing_seed;
-  std::set<std::string> failed_checks;  // over the failing runs
-  std::size_t failures = 0;
-};
-
-SeedSweep sweep(const cli::BoundScenario& bound, std::uint64_t seeds) {
-  SeedSweep result;
-  for (std::uint64_t seed = 1; seed <= seeds; ++seed) {
-    RunOptions options;
-    options.seed = seed;
-    options.wire_check = true;
-    const RunOutcome outcome = bound.run(options);
-    if (outcome.status == RunStatus::passed) continue;
-    ++result.failures;
-    if (!result.first_failing_seed) result.first_failing_seed = seed;
-    for (const auto& v : outcome.verdicts)
-      if (!v.passed) result.failed_checks.insert(v.name);
-  }
-  return result;
-}
 
 }  // namespace
 
