@@ -25,7 +25,6 @@ constexpr std::size_t copy_bytes_min = 16;
 // After a mismatch, how far ahead (in either value) the matcher looks for the two to agree again.
 constexpr std::size_t resync_window = 48;
 
-std::string errno_text(const char* what) { return std::string(what) + ": " + std::strerror(errno); }
 
 void put_u32(std::vector<std::uint8_t>& out, std::uint64_t v) {
   for (int i = 0; i < 4; ++i) out.push_back(static_cast<std::uint8_t>(v >> (8 * i)));
@@ -54,18 +53,6 @@ struct Reader {
   }
 };
 
-Result<void> write_all(int fd, std::span<const std::uint8_t> bytes, const std::string& path) {
-  std::size_t done = 0;
-  while (done < bytes.size()) {
-    const ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return fail(path, 0, errno_text("write"));
-    }
-    done += static_cast<std::size_t>(n);
-  }
-  return {};
-}
 
 Result<void> fsync_directory_of(const std::string& path) {
   std::string dir = std::filesystem::path(path).parent_path().string();

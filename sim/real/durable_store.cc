@@ -14,7 +14,6 @@ namespace faultline::real {
 
 namespace {
 
-std::string errno_text(const char* what) { return std::string(what) + ": " + std::strerror(errno); }
 
 // Closes a file descriptor on every path out of a function.
 struct Fd {
@@ -23,6 +22,11 @@ struct Fd {
     if (fd >= 0) ::close(fd);
   }
 };
+
+
+}  // namespace
+
+std::string errno_text(const char* what) { return std::string(what) + ": " + std::strerror(errno); }
 
 Result<void> write_all(int fd, std::span<const std::uint8_t> bytes, const std::string& path) {
   std::size_t done = 0;
@@ -36,8 +40,6 @@ Result<void> write_all(int fd, std::span<const std::uint8_t> bytes, const std::s
   }
   return {};
 }
-
-}  // namespace
 
 Result<std::vector<std::uint8_t>> read_file_bytes(const std::string& path) {
   Fd file{::open(path.c_str(), O_RDONLY | O_CLOEXEC)};

@@ -20,6 +20,11 @@
 
 namespace faultline::real {
 
+// "what: <strerror(errno)>", for errors from system calls.
+std::string errno_text(const char* what);
+// Writes every byte (retrying short writes and EINTR); errors name `path`.
+Result<void> write_all(int fd, std::span<const std::uint8_t> bytes, const std::string& path);
+
 inline constexpr char durable_magic[8] = {'F', 'L', 'D', 'U', 'R', 'B', 'L', '1'};
 inline constexpr std::uint32_t durable_payload_bytes_max = 256u << 20;
 
