@@ -8,9 +8,14 @@
 // (there is no notion of time to converge in; the simulator's liveness phase checks them).
 //
 // Strategies: bfs visits states in order of depth, so its counterexample is a shortest one;
+// guided is bfs that first expands the states whose node states (or client history) are new,
+// which reaches deep schedules (Raft's 18-step Figure 8) bfs cannot, and is still exhaustive;
 // dfs uses less memory for deep spaces but with --depth-max may prune a state first reached
 // deep that is also reachable shallower; random does seeded random walks of at most depth_max
 // steps (a sampler, never "exhausted").
+//
+// With a client history (Model::client_history), its checks run once per distinct history,
+// and a failure is a violation like an `always` one.
 //
 // Determinism: no clocks, threads or unordered iteration; the same model and options give the
 // same counts and the same counterexample. States per second is measured by the caller.
@@ -31,13 +36,14 @@
 
 namespace faultline::explore {
 
-enum class Strategy : std::uint8_t { bfs, dfs, random };
+enum class Strategy : std::uint8_t { bfs, dfs, random, guided };
 
 inline std::string_view to_string(Strategy s) {
   switch (s) {
     case Strategy::bfs: return "bfs";
     case Strategy::dfs: return "dfs";
     case Strategy::random: return "random";
+    case Strategy::guided: return "guided";
   }
   return "";
 }
@@ -122,6 +128,7 @@ class Explorer {
     if (check(initial, 0)) return finish();
     switch (options_.strategy) {
       case Strategy::bfs: bfs(std::move(initial)); break;
+      case Strategy::guided: guided(std::move(initial)); break;
       case Strategy::dfs: dfs(std::move(initial)); break;
       case Strategy::random: random(std::move(initial)); break;
     }
@@ -149,7 +156,18 @@ class Explorer {
     // seen before already passed every `always` (the first failure ends the search) and already
     // counted for every `sometimes`, so it is evaluated once. (A 64-bit fingerprint, as for the
     // visited set: a collision would skip one evaluation.)
-    if (!views_checked_.insert(slots_fingerprint(world))) return false;
+    const bool history_new = world.history != nullptr && histories_checked_.insert(world.history->key);
+    last_view_new_ = views_checked_.insert(slots_fingerprint(world));
+    if (history_new) {
+      // A history seen before (on another path) already passed; a new one is checked once.
+      if (auto failed = failed_history_check(model_, world.history, view_.fill(world))) {
+        violation_ = Violation{failed->first, failed->second, 0, {}};
+        violation_trail_ = trail;
+        return true;
+      }
+      last_view_new_ = true;  // something new was told to a client: as novel as new node states
+    }
+    if (!last_view_new_) return false;
     const ClusterView<P> view = view_.fill(world);
     for (std::size_t i = 0; i < properties_.size(); ++i) {
       const Property<P>& property = properties_[i];
@@ -203,6 +221,42 @@ class Explorer {
         }
         queue.push_back(Queued{next_, *id, current.depth + 1});
         result_.frontier_peak = std::max<std::uint64_t>(result_.frontier_peak, queue.size());
+      }
+    }
+  }
+
+  // bfs over two queues: a state whose combination of node states (its view) no state before it
+  // had goes to `fresh`, every other to `stale`, and `stale` is expanded only while `fresh` is
+  // empty. Every reachable state is still expanded (exhaustive when it ends unbounded), but
+  // schedules that keep changing what the nodes know come first, as a greybox fuzzer prefers
+  // inputs with new coverage; the counterexample is short but not necessarily shortest.
+  void guided(World<P> initial) {
+    std::deque<Queued> fresh;
+    std::deque<Queued> stale;
+    fresh.push_back(Queued{std::move(initial), 0, 0});
+    while (!fresh.empty() || !stale.empty()) {
+      std::deque<Queued>& from = fresh.empty() ? stale : fresh;
+      Queued current = std::move(from.front());
+      from.pop_front();
+      stepper_.actions(current.world, actions_);
+      if (options_.depth_max != 0 && current.depth >= options_.depth_max) {
+        if (!actions_.empty()) result_.bound = Bound::depth;
+        continue;
+      }
+      for (const Action& action : actions_) {
+        next_ = current.world;
+        stepper_.step_scratch(next_, action);
+        const auto id = discover(next_, current.trail, action);
+        if (!id) continue;
+        stepper_.keep(next_);
+        note_depth(current.depth + 1);
+        if (check(next_, *id)) return;
+        if (states_full()) {
+          result_.bound = Bound::states;
+          return;
+        }
+        (last_view_new_ ? fresh : stale).push_back(Queued{next_, *id, current.depth + 1});
+        result_.frontier_peak = std::max<std::uint64_t>(result_.frontier_peak, fresh.size() + stale.size());
       }
     }
   }
@@ -287,7 +341,8 @@ class Explorer {
 
   SearchResult finish() {
     result_.states_unique = visited_.size();
-    result_.visited_bytes = visited_.bytes() + views_checked_.bytes() + trail_.capacity() * sizeof(TrailEntry);
+    result_.visited_bytes =
+        visited_.bytes() + views_checked_.bytes() + histories_checked_.bytes() + trail_.capacity() * sizeof(TrailEntry);
     if (violation_) {
       std::vector<Action> actions;
       for (std::uint32_t at = violation_trail_; at != 0; at = trail_[at].parent) actions.push_back(trail_[at].action);
@@ -311,6 +366,7 @@ class Explorer {
   Stepper<P> stepper_;
   VisitedSet visited_;
   VisitedSet views_checked_;  // slots_fingerprint of every state whose properties were evaluated
+  VisitedSet histories_checked_;  // key of every client history the history checks passed
   ViewBuffer<P> view_;
   std::vector<TrailEntry> trail_;
   std::vector<Action> actions_;
@@ -318,6 +374,7 @@ class Explorer {
   std::vector<bool> reached_;
   std::optional<Violation> violation_;
   std::uint32_t violation_trail_ = 0;
+  bool last_view_new_ = false;  // whether the last check() saw a new combination of node states
   SearchResult result_;
 };
 

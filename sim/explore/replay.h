@@ -1,6 +1,6 @@
 // replay_counterexample(): runs a counterexample file step by step, driving the same nodes
 // through apply() as the explorer and the simulator do, and checks every `always` property
-// after every step, so a file reproduces its violation (or says precisely where it diverges).
+// (and the model's client history checks) after every step, so a file reproduces its violation (or says precisely where it diverges).
 //
 // Each step is matched against the current state by content, not position: a message action by
 // its (sender, receiver, message fingerprint), a timer by (node, timer fingerprint), an input by
@@ -8,6 +8,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -29,10 +30,14 @@ struct ReplayReport {
 
 namespace detail {
 template <class P>
-std::optional<std::string> first_violation(const World<P>& world, const std::vector<Property<P>>& properties,
-                                           std::string& detail) {
+std::optional<std::string> first_violation(const Model<P>& model, const World<P>& world,
+                                           const std::vector<Property<P>>& properties, std::string& detail) {
   ViewBuffer<P> buffer;
   const ClusterView<P> view = buffer.fill(world);
+  if (auto failed = failed_history_check(model, world.history, view)) {
+    detail = failed->second;
+    return failed->first;
+  }
   for (const Property<P>& property : properties) {
     if (property.kind != PropertyKind::always) continue;
     if (auto reason = property.check(view)) {
@@ -51,16 +56,20 @@ inline std::optional<ActionKind> action_kind(std::string_view name) {
 }
 }  // namespace detail
 
+// `bind` adds to the rebuilt model what the file does not carry because it is protocol code:
+// the client history and its checks (Model::client_history).
 template <class P>
-Result<ReplayReport> replay_counterexample(const Counterexample& file, const std::vector<Property<P>>& properties) {
+Result<ReplayReport> replay_counterexample(const Counterexample& file, const std::vector<Property<P>>& properties,
+                                           const std::function<void(Model<P>&)>& bind = {}) {
   auto model = model_from_counterexample<P>(file);
   if (!model) return std::unexpected(model.error());
+  if (bind) bind(*model);
   Stepper<P> stepper(*model);
   World<P> world = stepper.initial();
   ReplayReport report;
   if (world_fingerprint(world) != file.initial_state)
     report.divergence = "the initial state differs from the file's (protocol or config changed?)";
-  if (auto name = detail::first_violation(world, properties, report.detail)) {
+  if (auto name = detail::first_violation(*model, world, properties, report.detail)) {
     report.property = name;
     report.reproduced = *name == file.property && file.steps.empty();
     return report;
@@ -111,7 +120,7 @@ Result<ReplayReport> replay_counterexample(const Counterexample& file, const std
     stepper.step(world, *action);
     if (!report.divergence && world_fingerprint(world) != s.state_after)
       report.divergence = where + ": the state after it differs from the file's";
-    if (auto name = detail::first_violation(world, properties, report.detail)) {
+    if (auto name = detail::first_violation(*model, world, properties, report.detail)) {
       report.property = name;
       report.violation_step = i + 1;
       report.reproduced = *name == file.property && i + 1 == file.steps.size();

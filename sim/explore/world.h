@@ -18,6 +18,12 @@
 //     leaves the state unchanged (the simulator re-arms by equality too);
 //   - a down node has no Node value and no timers.
 // Effects go through faultline::apply() (sim/core/apply.h), exactly as in the simulator.
+//
+// Client history (opt-in, Model::client_history): the world also carries the client-visible
+// events of its path (each model input when it first arrives, each reply output), as Stateright
+// carries a history for its linearizability tester, so history checks (linearizable) run on
+// every state. A history is part of the state: two paths that leave the nodes alike but told
+// clients different things are different states.
 #pragma once
 
 #include <algorithm>
@@ -43,6 +49,7 @@
 #include "sim/core/ids.h"
 #include "sim/core/outbox.h"
 #include "sim/core/property.h"
+#include "sim/engine/run_record.h"
 
 namespace faultline::explore {
 
@@ -81,6 +88,19 @@ struct NodeSlot {
   std::uint64_t key = 0;                           // fingerprint of the above (see seal())
 };
 
+// One client-visible event of a path, and (through `parent`) every one before it: a persistent
+// list, interned by the Stepper, so paths with equal histories share one pointer and a world
+// keeps one word for its history. `key` hashes the whole list; `length` counts its events.
+template <class P>
+struct HistoryEvent {
+  const HistoryEvent* parent = nullptr;
+  std::uint64_t key = 0;
+  std::uint32_t length = 0;
+  NodeId node;
+  std::optional<std::uint32_t> input;  // an invocation: the model input's index; else an output
+  std::optional<typename P::Output> output;
+};
+
 // The slots and messages a World points at are interned by the Stepper that built it and live
 // as long as it does: a World is a few arrays of pointers, cheap to copy and to queue.
 template <class P>
@@ -92,6 +112,7 @@ struct World {
   std::uint32_t drops = 0;
   std::uint32_t duplicates = 0;
   std::vector<std::uint8_t> inputs_done;  // per model input: 1 once delivered
+  const HistoryEvent<P>* history = nullptr;  // client history (Model::client_history), newest last
 
   bool up(std::uint32_t node) const { return slots[node]->node.has_value(); }
 };
@@ -186,7 +207,60 @@ struct Model {
     std::function<typename P::Node(const typename P::Node&, std::span<const NodeId>)> rename;
   };
   std::optional<Symmetry> symmetry;
+
+  // The client history (opt-in; see the header). A model input is a client call: its first
+  // arrival at any node is the invocation, and a later input equal to it is the same call
+  // offered to another node (a client retrying elsewhere), not a new one. `records` picks the
+  // outputs that are replies to clients; `client_of` names the client of an input. `checks`
+  // run on the history of every state whose history is new, with the event order as time;
+  // only checks that hold of every prefix of a correct history belong here (linearizable does;
+  // a liveness check does not).
+  struct ClientHistory {
+    std::function<bool(const typename P::Output&)> records;
+    std::function<ClientId(const typename P::Input&)> client_of;
+    std::vector<HistoryCheck<P>> checks;
+  };
+  std::optional<ClientHistory> client_history;
 };
+
+// The History<P> (sim/engine/run_record.h) a world's history list stands for: event k (from 1)
+// happens at time k ns, so real-time order is the order of the path.
+template <class P>
+History<P> history_of(const Model<P>& model, const HistoryEvent<P>* newest) {
+  std::vector<const HistoryEvent<P>*> events;
+  for (const HistoryEvent<P>* e = newest; e != nullptr; e = e->parent) events.push_back(e);
+  std::reverse(events.begin(), events.end());
+  History<P> history;
+  for (const HistoryEvent<P>* e : events) {
+    const Time at{static_cast<std::int64_t>(e->length)};
+    if (e->input) {
+      const typename P::Input& input = model.model_inputs[*e->input].second;
+      history.invocations.push_back(Invocation<P>{at, e->node, model.client_history->client_of(input), input, true});
+    } else {
+      history.emissions.push_back(Emission<P>{at, e->node, *e->output});
+    }
+  }
+  return history;
+}
+
+// The first of `checks` that fails on the history (name and why), or none. An inconclusive
+// verdict is not a violation (as in the simulator).
+template <class P>
+std::optional<std::pair<std::string, std::string>> failed_history_check(const Model<P>& model, const HistoryEvent<P>* newest,
+                                                                        const ClusterView<P>& view) {
+  if (!model.client_history || newest == nullptr) return std::nullopt;
+  const History<P> history = history_of(model, newest);
+  const std::vector<FaultRecord> faults;
+  std::vector<std::string> names;
+  for (std::size_t i = 0; i < view.nodes.size(); ++i) names.push_back("n" + std::to_string(i));
+  const Time end{static_cast<std::int64_t>(newest->length)};
+  const RunRecord<P> record{history, view, faults, names, end, end};
+  for (const HistoryCheck<P>& check : model.client_history->checks) {
+    FL_ASSERT(!check.liveness, "a liveness check cannot judge a prefix of a run");
+    if (auto failure = check.check(record); failure && !failure->inconclusive) return std::make_pair(check.name, failure->reason);
+  }
+  return std::nullopt;
+}
 
 // The explorer's fingerprint sink. FingerprintSink streams into an XXH3 state, whose reset and
 // digest cost more than hashing a short value; the values hashed on every step (a node's fields,
@@ -362,6 +436,70 @@ class SentMessages {
   std::array<Recent, kBuckets> recent_{};
 };
 
+// splitmix64's finalizer: a bijection on 64-bit words in which every output bit depends on
+// every input bit.
+inline std::uint64_t mix64(std::uint64_t x) {
+  x ^= x >> 30;
+  x *= 0xbf58476d1ce4e5b9ULL;
+  x ^= x >> 27;
+  x *= 0x94d049bb133111ebULL;
+  x ^= x >> 31;
+  return x;
+}
+
+inline constexpr std::uint64_t kGolden = 0x9e3779b97f4a7c15ULL;
+
+// The client histories of a Stepper's worlds: appends an event to a world's list, interning the
+// result (equal histories: one pointer). Events name nodes, so a model with a client history
+// has no symmetry reduction (the Stepper refuses the combination).
+template <class P>
+class HistoryLog {
+ public:
+  explicit HistoryLog(const Model<P>& model) : model_(model) {}
+
+  // Model input `index` arrived at `node`: an invocation, unless an equal input (the same call,
+  // offered to another node) is already in the history.
+  void record_input(World<P>& world, NodeId node, std::uint32_t index) {
+    if (!model_.client_history) return;
+    const typename P::Input& input = model_.model_inputs[index].second;
+    for (const HistoryEvent<P>* e = world.history; e != nullptr; e = e->parent)
+      if (e->input && same_input(model_.model_inputs[*e->input].second, input)) return;
+    HistoryEvent<P> event;
+    event.node = node;
+    event.input = index;
+    append(world, event, mix64(key_of(input) ^ 0x696e766f6b65ULL));
+  }
+
+  void record_output(World<P>& world, NodeId node, const typename P::Output& output) {
+    if (!model_.client_history || !model_.client_history->records(output)) return;
+    HistoryEvent<P> event;
+    event.node = node;
+    event.output = output;
+    append(world, event, mix64(key_of(output) ^ 0x7265706c79ULL));
+  }
+
+ private:
+  static bool same_input(const typename P::Input& a, const typename P::Input& b) {
+    if constexpr (std::equality_comparable<typename P::Input>) return a == b;
+    else return key_of(a) == key_of(b);
+  }
+
+  void append(World<P>& world, HistoryEvent<P>& event, std::uint64_t event_key) {
+    event.parent = world.history;
+    event.length = world.history == nullptr ? 1 : world.history->length + 1;
+    const std::uint64_t parent_key = world.history == nullptr ? 0 : world.history->key;
+    event.key = mix64(parent_key * kGolden + event_key + event.node.value);
+    const auto same = [&](const HistoryEvent<P>& e) {
+      return e.parent == event.parent && e.node == event.node && e.input == event.input &&
+             e.output.has_value() == event.output.has_value() && (!e.output || key_of(*e.output) == key_of(*event.output));
+    };
+    world.history = events_.intern(event.key, event, same);
+  }
+
+  const Model<P>& model_;
+  InternTable<HistoryEvent<P>> events_;
+};
+
 // Applies one handler's effects to a world (the apply() driver hooks). Only the acting node's
 // slot (already copied by the caller) and the message multiset change.
 template <class P>
@@ -371,6 +509,7 @@ struct Driver {
   NodeId acting;
   std::uint32_t copies_max;
   SentMessages<P>& sent;  // where sent messages are interned
+  HistoryLog<P>& history;  // where client replies are recorded
 
   void persist(NodeId node, const typename P::Durable& durable) {
     FL_ASSERT(node == acting, "a node persists only its own state");
@@ -402,7 +541,7 @@ struct Driver {
     if (item == nullptr) item = sent.table.add(key, InFlight<P>::make(from, to, key, message));
     world.messages.insert(world.messages.begin() + static_cast<std::ptrdiff_t>(*at), item);
   }
-  void emit(NodeId, const typename P::Output&) {}
+  void emit(NodeId node, const typename P::Output& output) { history.record_output(world, node, output); }
 
   // Where a message (from, to, key) goes in the sorted multiset (after its copies), or none when
   // `copies_max` copies are already in flight and the send is absorbed.
@@ -462,19 +601,6 @@ void seal(NodeSlot<P>& slot) {
   slot.key = sink.digest();
 }
 
-// splitmix64's finalizer: a bijection on 64-bit words in which every output bit depends on
-// every input bit.
-inline std::uint64_t mix64(std::uint64_t x) {
-  x ^= x >> 30;
-  x *= 0xbf58476d1ce4e5b9ULL;
-  x ^= x >> 27;
-  x *= 0x94d049bb133111ebULL;
-  x ^= x >> 31;
-  return x;
-}
-
-inline constexpr std::uint64_t kGolden = 0x9e3779b97f4a7c15ULL;
-
 // The term of a slot whose key is `key` at node `node`.
 inline std::uint64_t slot_term(std::uint64_t key, std::uint32_t node) { return mix64(key + (node + std::uint64_t{1}) * kGolden); }
 
@@ -489,6 +615,7 @@ std::uint64_t budget_terms(const World<P>& world) {
   sum += term(world.duplicates, 0x6475706c69636174ULL);
   for (std::size_t j = 0; j < world.inputs_done.size(); ++j)
     if (world.inputs_done[j] != 0) sum += mix64((j + 1) * kGolden ^ 0x696e707574646f6eULL);
+  if (world.history != nullptr) sum += mix64(world.history->key ^ 0x686973746f727921ULL);
   return sum;
 }
 
@@ -566,10 +693,11 @@ class KeyMemo {
 template <class P>
 class Stepper {
  public:
-  explicit Stepper(const Model<P>& model) : model_(model), scratch_(model.node_count) {
+  explicit Stepper(const Model<P>& model) : model_(model), history_(model), scratch_(model.node_count) {
     FL_ASSERT(model.node_count > 0, "a model needs nodes");
     FL_ASSERT(model.copies_max >= 1, "copies_max must be at least 1");
     FL_ASSERT(model.boot_inputs.empty() || model.boot_inputs.size() == model.node_count, "boot inputs per node");
+    FL_ASSERT(!(model.symmetry && model.client_history), "a client history names nodes: no symmetry reduction with it");
     if (model.symmetry) renamings_ = all_renamings(model.node_count, model.symmetry->nodes);
   }
 
@@ -696,6 +824,7 @@ class Stepper {
         FL_ASSERT(action.index < world.inputs_done.size() && world.inputs_done[action.index] == 0, "input: already delivered");
         world.inputs_done[action.index] = 1;
         const auto& [target, input] = model_.model_inputs[action.index];
+        history_.record_input(world, target, action.index);
         const NodeSlot<P>* before = world.slots[target.value];
         NodeSlot<P>& slot = own(world, target.value);
         run(world, slot, target, [&](typename P::Node& node, Outbox<P>& out) { node.on_input(input, out); });
@@ -841,7 +970,7 @@ class Stepper {
   void run(World<P>& world, NodeSlot<P>& slot, NodeId id, Handler&& handler) {
     outbox_.clear();
     handler(*slot.node, outbox_);
-    Driver<P> driver{world, slot, id, model_.copies_max, sent_};
+    Driver<P> driver{world, slot, id, model_.copies_max, sent_, history_};
     apply(id, outbox_, driver);
   }
 
@@ -859,6 +988,7 @@ class Stepper {
   Outbox<P> outbox_;
   InternTable<NodeSlot<P>> slots_;
   SentMessages<P> sent_;
+  HistoryLog<P> history_;
   std::vector<NodeSlot<P>> scratch_;  // one per node (a node's slot keeps its shape: cheap to assign)
   // Symmetry only (empty without): every renaming of the interchangeable nodes, and per slot key
   // or message word its keys or words under each renaming.

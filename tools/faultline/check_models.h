@@ -9,8 +9,11 @@
 
 #include <cstdint>
 #include <span>
+#include <string>
+#include <variant>
 #include <vector>
 
+#include "checkers/linearizability/simulation_bridge.h"
 #include "checkers/raft/suite.h"
 #include "checkers/two_phase_commit/suite.h"
 #include "protocols/ping/ping.h"
@@ -52,18 +55,42 @@ inline void add_participant_symmetry(Model<two_phase_commit::TwoPhaseCommit>& mo
   model.symmetry = std::move(symmetry);
 }
 
-// Raft: `requests` client writes (client i+1, seq 1, put k=v<i>). Each is offered to every node
-// as its own input, so whichever node leads when it arrives takes it; the others answer
-// not_leader, and a second copy reaching a later leader is deduplicated by the session.
+// Raft's client history: ok replies to clients, checked for linearizability on every state
+// (a leader that answers a read it may no longer be entitled to is caught here, not by any
+// property of the nodes). Applied to every Raft model, including one rebuilt from a file.
+inline void add_raft_client_history(Model<raft::Raft>& model) {
+  Model<raft::Raft>::ClientHistory history;
+  history.records = [](const raft::Output& output) {
+    const auto* reply = std::get_if<raft::ClientReply>(&output);
+    return reply != nullptr && reply->status == raft::ReplyStatus::ok;
+  };
+  history.client_of = [](const raft::Input& input) {
+    const auto* request = std::get_if<raft::ClientRequest>(&input);
+    FL_ASSERT(request != nullptr, "a Raft model input is a client request");
+    return ClientId{static_cast<std::uint32_t>(request->client)};
+  };
+  history.checks.push_back(lin::linearizable_check<raft::Raft>(lin::ModelKind::kv, raft::LinearizabilityMapping{}));
+  model.client_history = std::move(history);
+}
+
+// Raft: `writes` client writes (client i, seq 1, put k=v<i>) and then `reads` client reads
+// (get k). Each is offered to every node as its own input, so whichever node leads when it
+// arrives takes it; the others answer not_leader, and a second copy reaching a later leader is
+// deduplicated by the session. The client history records each call at its first arrival.
 // Elections are driven by the timer actions (time is abstract: any armed timer may fire).
-inline Model<raft::Raft> raft_model(const raft::Config& config, std::uint32_t node_count, std::uint32_t requests) {
+inline Model<raft::Raft> raft_model(const raft::Config& config, std::uint32_t node_count, std::uint32_t writes,
+                                    std::uint32_t reads = 0) {
   Model<raft::Raft> model;
   model.config = config;
   model.node_count = node_count;
-  for (std::uint32_t i = 0; i < requests; ++i)
+  for (std::uint32_t i = 0; i < writes + reads; ++i) {
+    const std::uint64_t client = i + 1;
+    const raft::Operation operation =
+        i < writes ? raft::Operation{raft::Put{"k", "v" + std::to_string(client)}} : raft::Operation{raft::Get{"k"}};
     for (std::uint32_t n = 0; n < node_count; ++n)
-      model.model_inputs.emplace_back(
-          NodeId{n}, raft::Input{raft::ClientRequest{i + 1, 1, 0, raft::Put{"k", "v" + std::to_string(i + 1)}}});
+      model.model_inputs.emplace_back(NodeId{n}, raft::Input{raft::ClientRequest{client, 1, 0, operation}});
+  }
+  add_raft_client_history(model);
   return model;
 }
 

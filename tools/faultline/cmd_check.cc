@@ -48,6 +48,7 @@ struct CheckArgs {
   std::uint64_t seed = 1;
   std::vector<std::uint32_t> degrade;
   std::uint32_t requests = 1;  // raft: client writes, each offered to every node
+  std::uint32_t reads = 0;     // raft: client reads, after the writes
   bool symmetry = false;       // explore one state per renaming of interchangeable nodes
   std::string out_path = "counterexample.json";
   std::string replay_path;
@@ -79,6 +80,7 @@ std::string bound_text(std::uint64_t value) { return value == 0 ? "none" : std::
 explore::Strategy parse_strategy(const std::string& name) {
   if (name == "dfs") return explore::Strategy::dfs;
   if (name == "random") return explore::Strategy::random;
+  if (name == "guided") return explore::Strategy::guided;
   return explore::Strategy::bfs;
 }
 
@@ -169,7 +171,8 @@ Result<typename P::Config> decode_protocol_config(const ConfigTree& tree, std::u
 
 template <class P>
 CheckEntry make_check_entry(std::function<Result<explore::Model<P>>(const typename P::Config&, std::uint32_t, const CheckArgs&)> make_model,
-                            std::function<std::vector<Property<P>>(const typename P::Config&)> make_properties) {
+                            std::function<std::vector<Property<P>>(const typename P::Config&)> make_properties,
+                            std::function<void(explore::Model<P>&)> bind_history = {}) {
   CheckEntry entry;
   entry.name = std::string(P::name);
   entry.check = [make_model, make_properties](const ConfigTree& tree, std::uint32_t nodes, const CheckArgs& args,
@@ -199,10 +202,10 @@ CheckEntry make_check_entry(std::function<Result<explore::Model<P>>(const typena
     const CheckFigures figures = run_search(*model, properties, options);
     return report(*model, properties, args, options, figures, out);
   };
-  entry.replay = [make_properties](const explore::Counterexample& file) -> Result<explore::ReplayReport> {
+  entry.replay = [make_properties, bind_history](const explore::Counterexample& file) -> Result<explore::ReplayReport> {
     auto model = explore::model_from_counterexample<P>(file);
     if (!model) return std::unexpected(model.error());
-    return explore::replay_counterexample<P>(file, make_properties(model->config));
+    return explore::replay_counterexample<P>(file, make_properties(model->config), bind_history);
   };
   return entry;
 }
@@ -225,9 +228,9 @@ const std::vector<CheckEntry>& check_entries() {
     list.push_back(make_check_entry<raft::Raft>(
         [](const raft::Config& config, std::uint32_t nodes, const CheckArgs& args) -> Result<explore::Model<raft::Raft>> {
           if (!args.degrade.empty()) return fail("--degrade", 0, "raft has no health observations");
-          return explore::raft_model(config, nodes, args.requests);
+          return explore::raft_model(config, nodes, args.requests, args.reads);
         },
-        [](const raft::Config& config) { return raft::check_suite(config).properties; }));
+        [](const raft::Config& config) { return raft::check_suite(config).properties; }, explore::add_raft_client_history));
     list.push_back(make_check_entry<ping::Ping>(
         [](const ping::Config& config, std::uint32_t nodes, const CheckArgs& args) -> Result<explore::Model<ping::Ping>> {
           if (!args.degrade.empty()) return fail("--degrade", 0, "ping has no health observations");
@@ -334,8 +337,8 @@ void add_check_command(CLI::App& app) {
   check->add_option("--protocol", args->protocol, "Protocol to check (without a scenario FILE)");
   check->add_option("--nodes", args->nodes, "Node count (without a scenario FILE)");
   check->add_option("--set", args->overrides, "Override a config key (key=value); repeatable");
-  check->add_option("--strategy", args->strategy, "bfs (shortest counterexample), dfs or random")
-      ->check(CLI::IsMember({"bfs", "dfs", "random"}));
+  check->add_option("--strategy", args->strategy, "bfs (shortest counterexample), guided (new node states first), dfs or random")
+      ->check(CLI::IsMember({"bfs", "guided", "dfs", "random"}));
   check->add_option("--depth-max", args->depth_max, "Do not expand states deeper than this (0: unbounded)");
   check->add_option("--states-max", args->states_max, "Stop after this many unique states (0: unbounded)");
   check->add_option("--crashes-max", args->crashes_max, "Crashes allowed per path (restarts are unbounded)");
@@ -350,6 +353,7 @@ void add_check_command(CLI::App& app) {
   check->add_flag("--symmetry", args->symmetry,
                   "Explore one state per renaming of interchangeable nodes (2PC: the participants); unique states are then orbits");
   check->add_option("--requests", args->requests, "Raft: client writes, each offered to every node (default 1)");
+  check->add_option("--reads", args->reads, "Raft: client reads (get), each offered to every node (default 0)");
   check->add_option("--degrade", args->degrade, "2PC: this node may observe a sick canary once, at any point; repeatable");
   check->add_option("--out", args->out_path, "Where to write a counterexample (default counterexample.json)");
   check->add_option("--replay", args->replay_path, "Replay a counterexample file instead of exploring");

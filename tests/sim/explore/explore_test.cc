@@ -224,6 +224,26 @@ TEST_CASE("explore: bfs and dfs agree on an exhausted space", "[explore]") {
   CHECK(dfs.states_unique == 1646);
 }
 
+TEST_CASE("explore: the guided strategy expands every state bfs does, and finds the same bugs", "[explore]") {
+  SearchOptions options;
+  options.strategy = Strategy::guided;
+  const SearchResult all = explore(two_phase(3).model, two_phase(3).properties, options);
+  CHECK(all.exhausted);
+  CHECK_FALSE(all.violation);
+  CHECK(all.states_unique == 74404);  // the pinned bfs count: only the order differs
+  TwoPhase crash = two_phase(3);
+  crash.model.crashes_max = 1;
+  CHECK(explore(crash.model, crash.properties, options).states_unique == 427936);
+  const TwoPhase buggy = two_phase(3, two_phase_commit::Bug::commit_on_majority);
+  const SearchResult found = explore(buggy.model, buggy.properties, options);
+  REQUIRE(found.violation);
+  CHECK(found.violation->property == "validity");
+  const Counterexample file = make_counterexample(buggy.model, *found.violation, {}, Strategy::guided);
+  const auto replayed = replay_counterexample<TwoPhaseCommit>(file, buggy.properties);
+  REQUIRE(replayed.has_value());
+  CHECK(replayed->reproduced);
+}
+
 TEST_CASE("explore: the random strategy is seeded and never claims exhaustion", "[explore]") {
   SearchOptions options;
   options.strategy = Strategy::random;
@@ -243,7 +263,8 @@ TEST_CASE("explore: re-arming an armed timer leaves the state unchanged", "[expl
   Stepper<TwoPhaseCommit> stepper(t.model);
   World<TwoPhaseCommit> world = stepper.initial();
   SentMessages<TwoPhaseCommit> sent;
-  Driver<TwoPhaseCommit> driver{world, const_cast<NodeSlot<TwoPhaseCommit>&>(*world.slots[0]), NodeId{0}, 1, sent};
+  HistoryLog<TwoPhaseCommit> history(t.model);
+  Driver<TwoPhaseCommit> driver{world, const_cast<NodeSlot<TwoPhaseCommit>&>(*world.slots[0]), NodeId{0}, 1, sent, history};
   const std::size_t armed = world.slots[0]->timers.size();
   REQUIRE(armed > 0);
   driver.set_timer(NodeId{0}, world.slots[0]->timers[0].timer, DurationRange{});
