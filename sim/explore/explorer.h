@@ -82,6 +82,7 @@ struct SearchResult {
   std::vector<std::string> sometimes_unreached;
   std::vector<std::string> eventually_unchecked;
   std::uint64_t frontier_peak = 0;  // states held at once (queue or stack)
+  std::uint64_t histories_checked = 0;  // distinct client histories the history checks ran on
   std::uint64_t visited_bytes = 0;
 };
 
@@ -341,6 +342,7 @@ class Explorer {
 
   SearchResult finish() {
     result_.states_unique = visited_.size();
+    result_.histories_checked = histories_checked_.size();
     result_.visited_bytes =
         visited_.bytes() + views_checked_.bytes() + histories_checked_.bytes() + trail_.capacity() * sizeof(TrailEntry);
     if (violation_) {

@@ -140,6 +140,11 @@ int report(const explore::Model<P>& model, const std::vector<Property<P>>& prope
   else if (r.bound == explore::Bound::states) out << "  result           bounded: --states-max " << options.states_max << " was hit (not exhaustive)\n";
   else out << "  result           sampled: random walks (never exhaustive)\n";
   if (!always.empty()) out << "  always           " << always << ": held in every explored state\n";
+  if (model.client_history) {
+    std::string names;
+    for (const auto& check : model.client_history->checks) names += (names.empty() ? "" : ", ") + check.name;
+    out << "  history          " << names << ": held on every client history (" << r.histories_checked << " distinct)\n";
+  }
   for (const auto& name : r.eventually_unchecked)
     out << "  eventually       " << name << ": not checked by the explorer (faultline run checks it)\n";
   std::string reached;
