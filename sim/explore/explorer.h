@@ -128,8 +128,8 @@ class Explorer {
     trail_.push_back(TrailEntry{kNoParent, Action{}});
     if (check(initial, 0)) return finish();
     switch (options_.strategy) {
-      case Strategy::bfs: bfs(std::move(initial)); break;
-      case Strategy::guided: guided(std::move(initial)); break;
+      case Strategy::bfs: bfs(std::move(initial), false); break;
+      case Strategy::guided: bfs(std::move(initial), true); break;
       case Strategy::dfs: dfs(std::move(initial)); break;
       case Strategy::random: random(std::move(initial)); break;
     }
@@ -194,18 +194,26 @@ class Explorer {
     return static_cast<std::uint32_t>(trail_.size() - 1);
   }
 
-  void bfs(World<P> initial) {
-    std::deque<Queued> queue;
-    queue.push_back(Queued{std::move(initial), 0, 0});
-    while (!queue.empty()) {
-      Queued current = std::move(queue.front());
-      queue.pop_front();
+  // Breadth-first search. Guided (Strategy::guided) keeps two queues: a state whose combination
+  // of node states (its view) or whose client history no state before it had goes to `fresh`,
+  // every other to `stale`, and `stale` is expanded only while `fresh` is empty. Every
+  // reachable state is still expanded (exhaustive when it ends unbounded), but schedules that
+  // keep changing what the nodes know come first, as a greybox fuzzer prefers inputs with new
+  // coverage; the counterexample is short but not necessarily shortest. Plain bfs uses `fresh`
+  // alone, so it visits states in order of depth.
+  void bfs(World<P> initial, bool guided) {
+    std::deque<Queued> fresh;
+    std::deque<Queued> stale;
+    fresh.push_back(Queued{std::move(initial), 0, 0});
+    while (!fresh.empty() || !stale.empty()) {
+      std::deque<Queued>& from = fresh.empty() ? stale : fresh;
+      Queued current = std::move(from.front());
+      from.pop_front();
+      stepper_.actions(current.world, actions_);
       if (options_.depth_max != 0 && current.depth >= options_.depth_max) {
-        stepper_.actions(current.world, actions_);
         if (!actions_.empty()) result_.bound = Bound::depth;
         continue;
       }
-      stepper_.actions(current.world, actions_);
       for (const Action& action : actions_) {  // check() and discover() leave actions_ alone
         // Most successors were seen before: build each in the reused `next_` (assignment keeps
         // its buffers) with the changed slot in the stepper's scratch, and copy only new ones.
@@ -220,43 +228,7 @@ class Explorer {
           result_.bound = Bound::states;
           return;
         }
-        queue.push_back(Queued{next_, *id, current.depth + 1});
-        result_.frontier_peak = std::max<std::uint64_t>(result_.frontier_peak, queue.size());
-      }
-    }
-  }
-
-  // bfs over two queues: a state whose combination of node states (its view) no state before it
-  // had goes to `fresh`, every other to `stale`, and `stale` is expanded only while `fresh` is
-  // empty. Every reachable state is still expanded (exhaustive when it ends unbounded), but
-  // schedules that keep changing what the nodes know come first, as a greybox fuzzer prefers
-  // inputs with new coverage; the counterexample is short but not necessarily shortest.
-  void guided(World<P> initial) {
-    std::deque<Queued> fresh;
-    std::deque<Queued> stale;
-    fresh.push_back(Queued{std::move(initial), 0, 0});
-    while (!fresh.empty() || !stale.empty()) {
-      std::deque<Queued>& from = fresh.empty() ? stale : fresh;
-      Queued current = std::move(from.front());
-      from.pop_front();
-      stepper_.actions(current.world, actions_);
-      if (options_.depth_max != 0 && current.depth >= options_.depth_max) {
-        if (!actions_.empty()) result_.bound = Bound::depth;
-        continue;
-      }
-      for (const Action& action : actions_) {
-        next_ = current.world;
-        stepper_.step_scratch(next_, action);
-        const auto id = discover(next_, current.trail, action);
-        if (!id) continue;
-        stepper_.keep(next_);
-        note_depth(current.depth + 1);
-        if (check(next_, *id)) return;
-        if (states_full()) {
-          result_.bound = Bound::states;
-          return;
-        }
-        (last_view_new_ ? fresh : stale).push_back(Queued{next_, *id, current.depth + 1});
+        (guided && !last_view_new_ ? stale : fresh).push_back(Queued{next_, *id, current.depth + 1});
         result_.frontier_peak = std::max<std::uint64_t>(result_.frontier_peak, fresh.size() + stale.size());
       }
     }
