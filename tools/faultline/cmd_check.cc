@@ -117,9 +117,11 @@ int report(const explore::Model<P>& model, const std::vector<Property<P>>& prope
       << figures.seconds << " s)\n";
   out << "  peak memory      " << mebibytes(peak_memory_bytes()) << " (visited set and trail " << mebibytes(r.visited_bytes)
       << ", frontier peak " << r.frontier_peak << " states)\n";
-  std::string always;
-  for (const auto& p : properties)
+  std::string always, transitions;
+  for (const auto& p : properties) {
     if (p.kind == PropertyKind::always) always += (always.empty() ? "" : ", ") + p.name;
+    if (p.kind == PropertyKind::transition) transitions += (transitions.empty() ? "" : ", ") + p.name;
+  }
   if (r.violation) {
     const explore::Counterexample file = explore::make_counterexample(model, *r.violation, args.overrides, options.strategy);
     out << "  result           VIOLATION of " << r.violation->property << "\n\n" << explore::format_counterexample(file);
@@ -138,6 +140,8 @@ int report(const explore::Model<P>& model, const std::vector<Property<P>>& prope
   else if (r.bound == explore::Bound::states) out << "  result           bounded: --states-max " << options.states_max << " was hit (not exhaustive)\n";
   else out << "  result           sampled: random walks (never exhaustive)\n";
   if (!always.empty()) out << "  always           " << always << ": held in every explored state\n";
+  if (!transitions.empty())
+    out << "  transition       " << transitions << ": held on every explored step (" << r.steps_checked << " distinct steps of a node)\n";
   for (const auto& name : r.eventually_unchecked)
     out << "  eventually       " << name << ": not checked by the explorer (faultline run checks it)\n";
   std::string reached;
