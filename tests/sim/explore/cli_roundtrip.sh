@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# `faultline check` finds each 2PC bug switch, writes a counterexample, and `faultline check
-# --replay` runs it step by step to the same violation. Exit codes: 2 violation, 0 clean.
+# `faultline check` finds each 2PC bug switch (and Raft's accept_stale_append_entries, a
+# transition property's counterexample), writes a counterexample, and `faultline check
+# --replay` (or `faultline replay`) runs it step by step to the same violation. Exit codes: 2 violation, 0 clean.
 set -u
 bin=${1:?usage: cli_roundtrip.sh FAULTLINE WORKDIR}
 work=${2:?usage: cli_roundtrip.sh FAULTLINE WORKDIR}
@@ -25,6 +26,10 @@ grep -q "result: reproduced" out.txt || { echo "FAIL: majority.json not reproduc
 expect 2 "forget_vote_on_restart found" -- "$bin" check "${base[@]}" --nodes 2 --crashes-max 1 --set bug=forget_vote_on_restart --out forget.json
 expect 2 "forget_vote_on_restart replays" -- "$bin" check --replay forget.json
 grep -q "result: reproduced" out.txt || { echo "FAIL: forget.json not reproduced"; cat out.txt; failures=$((failures + 1)); }
+expect 2 "raft accept_stale_append_entries found" -- "$bin" check --protocol raft --nodes 3 --set bug=accept_stale_append_entries --out stale.json
+grep -q "VIOLATION of leader_append_only" out.txt || { echo "FAIL: stale.json is not a leader_append_only violation"; cat out.txt; failures=$((failures + 1)); }
+expect 2 "raft accept_stale_append_entries replays" -- "$bin" replay stale.json
+grep -q "result: reproduced" out.txt || { echo "FAIL: stale.json not reproduced"; cat out.txt; failures=$((failures + 1)); }
 expect 1 "usage error without protocol or file" -- "$bin" check --nodes 3
 expect 3 "a vacuous model reports its unreached sometimes property" -- "$bin" check "${base[@]}" --nodes 3 --set 'p95_latency_max=0'
 [ "$failures" -eq 0 ] || exit 1

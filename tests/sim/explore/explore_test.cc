@@ -519,6 +519,42 @@ TEST_CASE("explore: crashes and restarts are steps a transition property sees", 
         }) == std::vector<std::string>{"input n0 SetBit{bit=0}", "crash n0 (node)", "restart n0"});
 }
 
+// Raft: a leader that takes a deposed leader's AppendEntries (bug accept_stale_append_entries)
+// overwrites its own log: n0 wins term 1, n1 wins term 2 with n2's vote, then n0's AppendEntries
+// of term 1 reaches n1. No fault budget is needed; the shortest schedule is 7 steps.
+TEST_CASE("explore: Raft bug accept_stale_append_entries breaks leader_append_only, and the counterexample replays", "[explore]") {
+  raft::Config config;
+  config.bug = raft::Bug::accept_stale_append_entries;
+  const auto model = raft_model(config, 3, 1);
+  const auto properties = raft::check_suite(config).properties;
+  const SearchResult r = explore(model, properties, SearchOptions{});
+  REQUIRE(r.violation);
+  CHECK(r.violation->property == "leader_append_only");
+  CHECK(r.states_unique == 12458);
+  REQUIRE(r.violation->steps.size() == 7);
+  CHECK(r.violation->steps[0].text == "timer n0 ElectionTimer{}");
+  CHECK(r.violation->steps[3].text == "timer n1 ElectionTimer{}");
+  CHECK(r.violation->steps[6].text.rfind("deliver n0 -> n1 AppendEntries{term=1, prev_index=0", 0) == 0);
+  CHECK(r.violation->detail.rfind("n1, leader of term 2, overwrote its log at index 1", 0) == 0);
+  const Counterexample file = make_counterexample(model, *r.violation, {"bug=accept_stale_append_entries"}, Strategy::bfs);
+  const auto replayed = replay_counterexample<raft::Raft>(*counterexample_from_json(to_json(file)), properties);
+  REQUIRE(replayed.has_value());
+  CHECK(replayed->reproduced);
+  CHECK_FALSE(replayed->divergence);
+  CHECK(replayed->violation_step == 7);
+
+  SECTION("the correct protocol passes the same schedules, and more") {
+    raft::Config correct;
+    const auto correct_model = raft_model(correct, 3, 1);
+    SearchOptions options;
+    options.depth_max = 9;
+    const SearchResult c = explore(correct_model, raft::check_suite(correct).properties, options);
+    CHECK_FALSE(c.violation);
+    CHECK(c.bound == Bound::depth);
+    CHECK(c.steps_checked > 0);  // leaders did step, and every step held
+  }
+}
+
 TEST_CASE("explore: malformed counterexample files are errors", "[explore]") {
   CHECK_FALSE(counterexample_from_json("").has_value());
   CHECK_FALSE(counterexample_from_json("{}").has_value());
