@@ -112,6 +112,37 @@ std::optional<std::string> check_state_checksum_agreement(const View& view) {
   return std::nullopt;
 }
 
+// ---- transition -----------------------------------------------------------------------------
+
+// Leader append-only (Figure 3): while a node stays leader of one term, each of its steps leaves
+// its log an extension of the log before: the entry at the old last index is still there with
+// the same chained checksum, which covers every entry up to it, so one lookup checks the whole
+// old log. Compaction is no violation: an entry in the snapshot is gone from the log but still
+// chained into the snapshot's checksum, and the old last index is the snapshot's or later.
+// A step that compacts past the old last index (a one-member cluster commits, applies and
+// compacts what it appended in one step) leaves nothing to compare with: it passes.
+std::optional<std::string> check_leader_append_only(const NodeStep<Raft>& step) {
+  if (step.before == nullptr || step.after == nullptr) return std::nullopt;  // a crash or a restart
+  const Node& was = *step.before;
+  const Node& is = *step.after;
+  if (!was.is_leader() || !is.is_leader() || was.current_term() != is.current_term()) return std::nullopt;
+  const Disk& before = was.disk();
+  const Disk& after = is.disk();
+  const Index last = before.last_index();
+  const auto who = [&] { return node_name(step.node.value) + ", leader of term " + std::to_string(is.current_term()) + ","; };
+  if (after.last_index() < last)
+    return who() + " removed entries from its log: it ended at index " + std::to_string(last) + " (" + describe_entry_at(before, last) +
+           ") and now ends at " + std::to_string(after.last_index());
+  if (last < after.snapshot.last_index) return std::nullopt;
+  if (*before.checksum_at(last) == *after.checksum_at(last)) return std::nullopt;
+  // Chained checksums differ from the first changed index on: name it (only on a violation).
+  Index changed = std::max(before.snapshot.last_index, after.snapshot.last_index);
+  while (changed < last && *before.checksum_at(changed) == *after.checksum_at(changed)) ++changed;
+  return who() + " overwrote its log at index " + std::to_string(changed) + ": " + describe_entry_at(before, changed) + " became " +
+         describe_entry_at(after, changed) + " (its log ended at " + std::to_string(last) + " and now ends at " +
+         std::to_string(after.last_index()) + ")";
+}
+
 // ---- sometimes / eventually -----------------------------------------------------------------
 
 std::optional<std::string> check_leader_committed(const View& view) {
@@ -317,6 +348,9 @@ CheckSuite<Raft> check_suite(const Config&) {
   always("leader_completeness", check_leader_completeness);
   always("state_machine_safety", check_state_machine_safety);
   always("state_checksum_agreement", check_state_checksum_agreement);
+  // Only a leader's steps can break it: the simulator copies a node before a step only then.
+  suite.properties.push_back(
+      transition_property<Raft>("leader_append_only", check_leader_append_only, [](const Node& node) { return node.is_leader(); }));
   suite.properties.push_back(Property<Raft>{"leader_committed", PropertyKind::sometimes, check_leader_committed});
   suite.properties.push_back(Property<Raft>{"leader_elected", PropertyKind::eventually, check_leader_elected});
   suite.history_checks.push_back(HistoryCheck<Raft>{"one_leader_per_term", false, check_one_leader_per_term});

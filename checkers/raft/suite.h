@@ -1,5 +1,5 @@
 // Checkers for Raft and its key-value store: the Raft paper's safety properties (Figure 3) over
-// the cluster view, the seed's state-checksum agreement, history checks on the client history
+// the cluster view and, for leader append-only, over each step of a node; the seed's state-checksum agreement, history checks on the client history
 // (linearizability, no acknowledged write lost, one leader per term), liveness, and failover
 // timing metrics (DESIGN.md 6).
 //
@@ -25,6 +25,7 @@ using Record = RunRecord<Raft>;
 // The whole suite, with the names scenarios use in `checks:`:
 //   always: election_safety, log_matching, leader_completeness, state_machine_safety,
 //           state_checksum_agreement;
+//   transition: leader_append_only;
 //   sometimes: leader_committed;  eventually: leader_elected;
 //   history: one_leader_per_term, linearizable, acknowledged_writes_durable;
 //   metrics: election, failover, commit_latency, read_latency, unavailable.
@@ -36,6 +37,7 @@ std::optional<std::string> check_log_matching(const View& view);
 std::optional<std::string> check_leader_completeness(const View& view);
 std::optional<std::string> check_state_machine_safety(const View& view);
 std::optional<std::string> check_state_checksum_agreement(const View& view);
+std::optional<std::string> check_leader_append_only(const NodeStep<Raft>& step);
 std::optional<std::string> check_leader_committed(const View& view);
 std::optional<std::string> check_leader_elected(const View& view);
 std::optional<CheckFailure> check_one_leader_per_term(const Record& record);

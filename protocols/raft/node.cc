@@ -238,7 +238,9 @@ void Node::append(Term term, Command command) {
 
 void Node::truncate_from(Index index) {
   FL_ASSERT(index >= first_index() && index <= last_index(), "truncating outside the log");
-  FL_ASSERT(role_ != Role::leader, "a leader never truncates its log (leader append-only)");
+  // Under accept_stale_append_entries a leader does truncate: the checker leader_append_only
+  // (checkers/raft) must catch that, so this assertion does not stop the run first.
+  FL_ASSERT(role_ != Role::leader || bug(Bug::accept_stale_append_entries), "a leader never truncates its log (leader append-only)");
   FL_ASSERT(index > commit_index_ || !checked(), "a committed entry is never truncated");
   if (index <= commit_index_) {
     // Only under a bug switch: a committed entry is overwritten. The state machine keeps what it
@@ -248,6 +250,19 @@ void Node::truncate_from(Index index) {
   }
   disk_.entries.truncate(index - first_index());
   recompute_members();
+  if (role_ == Role::leader) {
+    // Only under the bug: the leader's view of its peers and of its pending membership change
+    // must not point past its log any more (send_append reads the term at next_index - 1).
+    for (Progress& p : progress_) {
+      p.match_index = std::min(p.match_index, index - 1);
+      p.next_index = std::min(p.next_index, index);
+      p.inflight = 0;
+    }
+    if (membership_index_ >= index) {
+      membership_index_ = 0;
+      removing_.reset();
+    }
+  }
 }
 
 std::vector<std::uint32_t> Node::members_at(Index index) const {
@@ -425,9 +440,16 @@ void Node::on_append_entries(NodeId source, const AppendEntries& request, Effect
   AppendReply reply;
   reply.term = disk_.current_term;
   reply.read_round = request.read_round;
-  if (request.term < disk_.current_term) return out.send(source, reply);
-  if (role_ == Role::leader) return;  // only reachable under a bug switch: two leaders in a term
-  accept_leader(source, out);
+  // The bug accept_stale_append_entries: a request of a lower term (from a deposed leader, or
+  // delayed) is not rejected. Its sender leads no term of this node's, so no role changes, but
+  // its entries are merged into the log as if the current leader had sent them; a leader that
+  // receives one overwrites its own entries (Figure 3's leader append-only is broken).
+  const bool stale = request.term < disk_.current_term;
+  if (stale && !bug(Bug::accept_stale_append_entries)) return out.send(source, reply);
+  if (!stale) {
+    if (role_ == Role::leader) return;  // only reachable under a bug switch: two leaders in a term
+    accept_leader(source, out);
+  }
 
   // Entries at or below the snapshot are committed here already: skip them.
   Index prev_index = request.prev_index;

@@ -37,6 +37,7 @@ enum class Bug : std::uint8_t {
   commit_previous_term_by_count,  // count replicas of old-term entries (Raft paper Figure 8)
   read_without_quorum,            // a leader answers reads from local state, unconfirmed
   forget_vote_on_restart,         // voted_for is not persisted
+  accept_stale_append_entries,    // an AppendEntries of a lower term is not rejected: its entries are merged
 };
 inline std::string_view to_string(Bug b) {
   switch (b) {
@@ -45,6 +46,7 @@ inline std::string_view to_string(Bug b) {
     case Bug::commit_previous_term_by_count: return "commit_previous_term_by_count";
     case Bug::read_without_quorum: return "read_without_quorum";
     case Bug::forget_vote_on_restart: return "forget_vote_on_restart";
+    case Bug::accept_stale_append_entries: return "accept_stale_append_entries";
   }
   return "";
 }

@@ -8,6 +8,11 @@
 // processed event (time, kind, endpoints and the encoded message/timer/input), so two runs of
 // one seed agree on it exactly or something is nondeterministic.
 //
+// Checks: `always` properties after every event; `transition` properties on every step of a
+// node (a handler run, a crash, a restart), given the node and its disk just before and just
+// after it: the node is copied before a handler (into one reused slot, so the copy reuses its
+// buffers) only when a selected transition property constrains steps from its state.
+//
 // Phases: the safety phase runs faults until scenario.run.until; then the liveness phase stops
 // the faults (heals, makes the network reliable, restarts crashed and resumes paused nodes) and
 // the run ends as soon as every `eventually` property holds at once, or fails once
@@ -144,7 +149,10 @@ class Simulation final : public WorkloadSink<P> {
     backlog_.resize(node_count_);
     sometimes_met_.assign(suite_.properties.size(), false);
     selected_.assign(suite_.properties.size(), true);
-    for (std::size_t i = 0; i < suite_.properties.size(); ++i) selected_[i] = check_selected(suite_.properties[i].name);
+    for (std::size_t i = 0; i < suite_.properties.size(); ++i) {
+      selected_[i] = check_selected(suite_.properties[i].name);
+      if (selected_[i] && suite_.properties[i].kind == PropertyKind::transition) watch_steps_ = true;
+    }
     apply_link_overrides();
   }
 
@@ -152,7 +160,7 @@ class Simulation final : public WorkloadSink<P> {
     outcome_.seed = options_.seed;
     outcome_.safety_end = Time{} + scenario_.run.until;
     stop_at_ = outcome_.safety_end + scenario_.run.converge_within;
-    for (std::uint32_t i = 0; i < node_count_; ++i) start_node(NodeId{i}, std::nullopt);
+    for (std::uint32_t i = 0; i < node_count_; ++i) start_node(NodeId{i}, std::nullopt, /*step=*/false);
     workload_.start(*this);
     for (std::size_t i = 0; i < scenario_.faults.size(); ++i) queue_.push(fault_time(scenario_.faults[i]), FaultFire{i});
     if (scenario_.nemesis && !scenario_.nemesis->kinds.empty()) queue_.push(scenario_.nemesis->start, NemesisTick{});
@@ -182,7 +190,16 @@ class Simulation final : public WorkloadSink<P> {
   void wake(Time at, std::uint64_t token) override { queue_.push(std::max(at, now_), WorkloadWake{token}); }
 
   // apply() driver hooks.
-  void persist(NodeId node, const Durable& durable) { disks_[node.value] = durable; }
+  void persist(NodeId node, const Durable& durable) {
+    // A step being watched keeps the disk it replaces as its "before": swapped, not copied, and
+    // the new disk is copied into the storage of an earlier one (assignment reuses buffers).
+    if (step_.watching && !step_.disk_replaced) {
+      FL_ASSERT(node == step_.node, "a node persists only its own state");
+      std::swap(step_.disk_before, disks_[node.value]);
+      step_.disk_replaced = true;
+    }
+    disks_[node.value] = durable;
+  }
   void set_timer(NodeId node, const Timer& timer, DurationRange after) {
     TimerSlot& slot = timer_slot(node, timer);
     slot.generation = ++timer_generation_;
@@ -256,6 +273,15 @@ class Simulation final : public WorkloadSink<P> {
     bool armed = false;
   };
 
+  // The step of one node being watched for transition properties (watch_steps_ only).
+  struct StepCapture {
+    bool watching = false;
+    NodeId node;
+    std::optional<Node> before;         // the node as it was (reused: assignment keeps buffers)
+    std::optional<Durable> disk_before;  // the disk a persist replaced, if one did
+    bool disk_replaced = false;
+  };
+
   static LinkParams default_link_params(const scenario::NetworkSpec& spec) {
     LinkParams p;
     p.latency = spec.latency;
@@ -311,20 +337,61 @@ class Simulation final : public WorkloadSink<P> {
 
   // ---- node lifecycle ----------------------------------------------------------------------
 
+  // One handler call on an up node: a step.
   void run_handler(NodeId id, auto&& handler) {
+    begin_step(id);
     outbox_.clear();
     handler(*nodes_[id.value], outbox_);
     apply(id, outbox_, *this);
+    end_step();
   }
 
-  void start_node(NodeId id, std::optional<Durable> recovered) {
+  // Construct and start a node. A restart is a step (from down); the first start of the run
+  // is not (the initial state is not reached by a step, as in the explorer).
+  void start_node(NodeId id, std::optional<Durable> recovered, bool step) {
+    if (step) begin_step(id);
     nodes_[id.value].emplace(loaded_.config, id, node_count_, std::move(recovered));
     status_[id.value] = Status::up;
-    run_handler(id, [](Node& node, Outbox<P>& out) { node.on_start(out); });
+    outbox_.clear();
+    nodes_[id.value]->on_start(outbox_);
+    apply(id, outbox_, *this);
+    if (step) end_step();
+  }
+
+  void begin_step(NodeId id) {
+    if (!watch_steps_ || !step_constrained(ptr(nodes_[id.value]))) return;
+    FL_ASSERT(!step_.watching, "steps do not nest");
+    step_.watching = true;
+    step_.node = id;
+    step_.before = nodes_[id.value];
+    step_.disk_replaced = false;
+  }
+
+  void end_step() {
+    if (!step_.watching) return;
+    step_.watching = false;
+    const std::uint32_t i = step_.node.value;
+    const std::optional<Durable>& disk_before = step_.disk_replaced ? step_.disk_before : disks_[i];
+    check_step(NodeStep<P>{step_.node, ptr(step_.before), ptr(nodes_[i]), ptr(disk_before), ptr(disks_[i]), now_});
+  }
+
+  // Whether some selected transition property constrains a step from `before`.
+  bool step_constrained(const Node* before) const {
+    for (std::size_t i = 0; i < suite_.properties.size(); ++i)
+      if (selected_[i] && suite_.properties[i].kind == PropertyKind::transition && constrains_step_from(suite_.properties[i], before))
+        return true;
+    return false;
+  }
+
+  template <class T>
+  static const T* ptr(const std::optional<T>& value) {
+    return value ? &*value : nullptr;
   }
 
   void crash(NodeId id) {
     if (status_[id.value] == Status::down) return;
+    // A crash is a step to down; the disk stays as it is.
+    if (watch_steps_) check_step(NodeStep<P>{id, ptr(nodes_[id.value]), nullptr, ptr(disks_[id.value]), ptr(disks_[id.value]), now_});
     last_role_[id.value] = std::string(nodes_[id.value]->role());
     nodes_[id.value].reset();
     timers_[id.value].clear();
@@ -338,7 +405,7 @@ class Simulation final : public WorkloadSink<P> {
     if (status_[id.value] != Status::down) return;
     ++outcome_.restarts;
     record_fault(FaultRecord::Kind::restart, {id}, "restart " + std::string(node_name(id)));
-    start_node(id, disks_[id.value]);
+    start_node(id, disks_[id.value], /*step=*/true);
   }
 
   void pause(NodeId id) {
@@ -769,7 +836,7 @@ class Simulation final : public WorkloadSink<P> {
   }
 
   void check_properties() {
-    if (suite_.properties.empty()) return;
+    if (suite_.properties.empty() || outcome_.status == RunStatus::safety_violation) return;
     const ClusterView<P> v = view();
     bool all_eventually = phase_ == Phase::liveness;
     bool any_eventually = false;
@@ -790,6 +857,7 @@ class Simulation final : public WorkloadSink<P> {
           any_eventually = true;
           if (all_eventually && property.check(v)) all_eventually = false;
           break;
+        case PropertyKind::transition: break;  // checked on each step (check_step)
       }
     }
     if (phase_ == Phase::liveness && any_eventually && all_eventually && !finished_ && workload_idle()) {
@@ -798,10 +866,24 @@ class Simulation final : public WorkloadSink<P> {
     }
   }
 
+  // Transition properties on one step of one node (begin_step/end_step, crash).
+  void check_step(const NodeStep<P>& step) {
+    if (outcome_.status == RunStatus::safety_violation) return;  // the first violation stands
+    for (std::size_t i = 0; i < suite_.properties.size(); ++i) {
+      const Property<P>& property = suite_.properties[i];
+      if (!selected_[i] || property.kind != PropertyKind::transition || !constrains_step_from(property, step.before)) continue;
+      if (auto reason = property.check_step(step)) {
+        violation(property, *reason);
+        return;
+      }
+    }
+  }
+
   void violation(const Property<P>& property, const std::string& reason) {
+    FL_ASSERT(is_safety(property.kind), "only always and transition properties are violated at a point");
     const std::string text = property.name + " violated at " + format_time(now_) + ": " + reason;
     trace("violation", std::nullopt, std::nullopt, [&] { return text; });
-    outcome_.verdicts.push_back(CheckVerdict{property.name, "always", false, reason + " (at " + format_time(now_) + ")"});
+    outcome_.verdicts.push_back(CheckVerdict{property.name, std::string(to_string(property.kind)), false, reason + " (at " + format_time(now_) + ")"});
     fail(RunStatus::safety_violation, text);
     finished_ = true;
   }
@@ -818,6 +900,7 @@ class Simulation final : public WorkloadSink<P> {
       CheckVerdict verdict{property.name, std::string(to_string(property.kind)), true, ""};
       switch (property.kind) {
         case PropertyKind::always:
+        case PropertyKind::transition:
           if (stopped_by_safety) continue;  // already recorded with its violation
           break;
         case PropertyKind::sometimes:
@@ -924,6 +1007,8 @@ class Simulation final : public WorkloadSink<P> {
   FingerprintSink run_hash_;
   std::vector<bool> sometimes_met_;
   std::vector<bool> selected_;
+  bool watch_steps_ = false;  // a selected transition property: capture each step's before
+  StepCapture step_;
 
   Time now_;
   Time stop_at_;

@@ -2,10 +2,12 @@
 // (deliveries, timer firings, inputs, and within budget crashes, restarts, drops, duplicates)
 // from the model's initial state, never expanding a state whose fingerprint it has seen.
 //
-// Checks: every `always` property on every unique state (the first violation stops the search
-// and becomes the counterexample); `sometimes` properties are reported when no explored state
-// reached them, so a vacuous model is visible; `eventually` properties are not checked here
-// (there is no notion of time to converge in; the simulator's liveness phase checks them).
+// Checks: every `always` property on every unique state, and every `transition` property on
+// every step (each successor generated, new or seen before: a step into a known state can still
+// break one); the first violation stops the search and becomes the counterexample. `sometimes`
+// properties are reported when no explored state reached them, so a vacuous model is visible;
+// `eventually` properties are not checked here (there is no notion of time to converge in; the
+// simulator's liveness phase checks them).
 //
 // Strategies: bfs visits states in order of depth, so its counterexample is a shortest one;
 // guided is bfs that first expands the states whose node states (or client history) are new,
@@ -81,6 +83,7 @@ struct SearchResult {
   std::optional<Violation> violation;
   std::vector<std::string> sometimes_unreached;
   std::vector<std::string> eventually_unchecked;
+  std::uint64_t steps_checked = 0;  // distinct (node, slot before, slot after) steps given to transition properties
   std::uint64_t frontier_peak = 0;  // states held at once (queue or stack)
   std::uint64_t histories_checked = 0;  // distinct client histories the history checks ran on
   std::uint64_t visited_bytes = 0;
@@ -119,7 +122,9 @@ template <class P>
 class Explorer {
  public:
   Explorer(const Model<P>& model, const std::vector<Property<P>>& properties, SearchOptions options)
-      : model_(model), properties_(properties), options_(options), stepper_(model), reached_(properties.size(), false) {}
+      : model_(model), properties_(properties), options_(options), stepper_(model), reached_(properties.size(), false) {
+    for (const Property<P>& property : properties_) has_transitions_ |= property.kind == PropertyKind::transition;
+  }
 
   SearchResult run() {
     World<P> initial = stepper_.initial();
@@ -185,6 +190,31 @@ class Explorer {
     return false;
   }
 
+  // Transition properties on the step `action` took node `action.node` from slot `before` to
+  // slot `after` (a deliver, timer or input runs a handler there; a crash or restart changes
+  // it; a drop or duplicate leaves it alone). They depend only on the node's slot before and
+  // after, and hold on a step that leaves the slot as it was (property.h), so each distinct
+  // (node, slot before, slot after) is evaluated once (a second fingerprint set, as for views).
+  // Returns true when one failed; the step then ends the counterexample, whether or not the
+  // state it leads to was seen before.
+  bool check_transition(const Action& action, const NodeSlot<P>* before, const NodeSlot<P>* after, std::uint32_t parent) {
+    if (!has_transitions_ || before == after || before->key == after->key) return false;
+    if (!steps_checked_.insert(step_fingerprint(action.node, before->key, after->key))) return false;
+    const NodeStep<P> step = node_step<P>(NodeId{action.node}, *before, *after);
+    for (const Property<P>& property : properties_) {
+      if (property.kind != PropertyKind::transition || !constrains_step_from(property, step.before)) continue;
+      if (auto reason = property.check_step(step)) {
+        violation_ = Violation{property.name, *reason, 0, {}};
+        FL_ASSERT(trail_.size() < kNoParent, "more states than a 32-bit trail index holds");
+        trail_.push_back(TrailEntry{parent, action});
+        violation_trail_ = static_cast<std::uint32_t>(trail_.size() - 1);
+        ++result_.states_explored;
+        return true;
+      }
+    }
+    return false;
+  }
+
   // Records a successor: returns its trail index if it is new, or none if seen before.
   std::optional<std::uint32_t> discover(const World<P>& world, std::uint32_t parent, const Action& action) {
     ++result_.states_explored;
@@ -219,6 +249,10 @@ class Explorer {
         // its buffers) with the changed slot in the stepper's scratch, and copy only new ones.
         next_ = current.world;
         stepper_.step_scratch(next_, action);
+        if (check_transition(action, current.world.slots[action.node], next_.slots[action.node], current.trail)) {
+          note_depth(current.depth + 1);
+          return;
+        }
         const auto id = discover(next_, current.trail, action);
         if (!id) continue;
         stepper_.keep(next_);
@@ -254,6 +288,10 @@ class Explorer {
       next_ = top.world;  // as in bfs: scratch first, a copy only for a new state
       stepper_.step_scratch(next_, action);
       const auto depth = static_cast<std::uint32_t>(stack.size());
+      if (check_transition(action, top.world.slots[action.node], next_.slots[action.node], top.trail)) {
+        note_depth(depth);
+        return;
+      }
       const auto id = discover(next_, top.trail, action);
       if (!id) continue;
       stepper_.keep(next_);
@@ -288,7 +326,12 @@ class Explorer {
         stepper_.actions(world, actions_);
         if (actions_.empty()) break;
         const Action action = actions_[rng.below(actions_.size())];
+        const NodeSlot<P>* before = world.slots[action.node];
         stepper_.step(world, action);
+        if (check_transition(action, before, world.slots[action.node], trail)) {
+          note_depth(depth);
+          return;
+        }
         ++result_.states_explored;
         const std::uint64_t fp = stepper_.fingerprint(world);
         if (!visited_.insert(fp)) {
@@ -315,8 +358,9 @@ class Explorer {
   SearchResult finish() {
     result_.states_unique = visited_.size();
     result_.histories_checked = histories_checked_.size();
-    result_.visited_bytes =
-        visited_.bytes() + views_checked_.bytes() + histories_checked_.bytes() + trail_.capacity() * sizeof(TrailEntry);
+    result_.steps_checked = steps_checked_.size();
+    result_.visited_bytes = visited_.bytes() + views_checked_.bytes() + histories_checked_.bytes() + steps_checked_.bytes() +
+                            trail_.capacity() * sizeof(TrailEntry);
     if (violation_) {
       std::vector<Action> actions;
       for (std::uint32_t at = violation_trail_; at != 0; at = trail_[at].parent) actions.push_back(trail_[at].action);
@@ -341,6 +385,8 @@ class Explorer {
   VisitedSet visited_;
   VisitedSet views_checked_;  // slots_fingerprint of every state whose properties were evaluated
   VisitedSet histories_checked_;  // key of every client history the history checks passed
+  VisitedSet steps_checked_;  // step_fingerprint of every step whose transition properties were evaluated
+  bool has_transitions_ = false;
   ViewBuffer<P> view_;
   std::vector<TrailEntry> trail_;
   std::vector<Action> actions_;

@@ -1,6 +1,7 @@
 // replay_counterexample(): runs a counterexample file step by step, driving the same nodes
-// through apply() as the explorer and the simulator do, and checks every `always` property
-// (and the model's client history checks) after every step, so a file reproduces its violation (or says precisely where it diverges).
+// through apply() as the explorer and the simulator do, and checks every `transition` property
+// on every step and then the model's client history checks and every `always` property on the
+// state it reaches, so a file reproduces its violation (or says precisely where it diverges).
 //
 // Each step is matched against the current state by content, not position: a message action by
 // its (sender, receiver, message fingerprint), a timer by (node, timer fingerprint), an input by
@@ -41,6 +42,22 @@ std::optional<std::string> first_violation(const Model<P>& model, const World<P>
   for (const Property<P>& property : properties) {
     if (property.kind != PropertyKind::always) continue;
     if (auto reason = property.check(view)) {
+      detail = *reason;
+      return property.name;
+    }
+  }
+  return std::nullopt;
+}
+
+// The first transition property the step of `node` from slot `before` to `after` breaks.
+template <class P>
+std::optional<std::string> first_transition_violation(std::uint32_t node, const NodeSlot<P>& before, const NodeSlot<P>& after,
+                                                      const std::vector<Property<P>>& properties, std::string& detail) {
+  if (&before == &after) return std::nullopt;  // the step left the node as it was
+  const NodeStep<P> step = node_step<P>(NodeId{node}, before, after);
+  for (const Property<P>& property : properties) {
+    if (property.kind != PropertyKind::transition || !constrains_step_from(property, step.before)) continue;
+    if (auto reason = property.check_step(step)) {
       detail = *reason;
       return property.name;
     }
@@ -117,10 +134,13 @@ Result<ReplayReport> replay_counterexample(const Counterexample& file, const std
       return report;
     }
     report.lines.push_back(std::to_string(i + 1) + ". " + stepper.describe_action(world, *action));
+    const NodeSlot<P>* before = world.slots[action->node];
     stepper.step(world, *action);
     if (!report.divergence && world_fingerprint(world) != s.state_after)
       report.divergence = where + ": the state after it differs from the file's";
-    if (auto name = detail::first_violation(*model, world, properties, report.detail)) {
+    auto name = detail::first_transition_violation(action->node, *before, *world.slots[action->node], properties, report.detail);
+    if (!name) name = detail::first_violation(*model, world, properties, report.detail);
+    if (name) {
       report.property = name;
       report.violation_step = i + 1;
       report.reproduced = *name == file.property && i + 1 == file.steps.size();

@@ -644,6 +644,21 @@ std::uint64_t slots_fingerprint(const World<P>& world) {
   return mix64(sum);
 }
 
+// The fingerprint of node `node` stepping from a slot whose key is `before` to one whose key is
+// `after`: what a transition property's verdict depends on (property.h). Order matters, as a
+// step and its reverse are different steps.
+inline std::uint64_t step_fingerprint(std::uint32_t node, std::uint64_t before, std::uint64_t after) {
+  return mix64(slot_term(before, node) + mix64(after ^ 0x737465702d746f21ULL));
+}
+
+// The NodeStep a transition property sees for node `id` going from slot `before` to `after`
+// (pointers into the slots: valid while they are).
+template <class P>
+NodeStep<P> node_step(NodeId id, const NodeSlot<P>& before, const NodeSlot<P>& after) {
+  return NodeStep<P>{id, before.node ? &*before.node : nullptr, after.node ? &*after.node : nullptr, before.disk.get(),
+                     after.disk.get(), Time{}};
+}
+
 // A memo from 64-bit keys to fixed-length runs of 64-bit words (symmetry: a slot's keys or a
 // message's words under every renaming). Lookup only; its order is never observed.
 class KeyMemo {

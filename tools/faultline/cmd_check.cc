@@ -119,9 +119,11 @@ int report(const explore::Model<P>& model, const std::vector<Property<P>>& prope
       << figures.seconds << " s)\n";
   out << "  peak memory      " << mebibytes(peak_memory_bytes()) << " (visited set and trail " << mebibytes(r.visited_bytes)
       << ", frontier peak " << r.frontier_peak << " states)\n";
-  std::string always;
-  for (const auto& p : properties)
+  std::string always, transitions;
+  for (const auto& p : properties) {
     if (p.kind == PropertyKind::always) always += (always.empty() ? "" : ", ") + p.name;
+    if (p.kind == PropertyKind::transition) transitions += (transitions.empty() ? "" : ", ") + p.name;
+  }
   if (r.violation) {
     const explore::Counterexample file = explore::make_counterexample(model, *r.violation, args.overrides, options.strategy);
     out << "  result           VIOLATION of " << r.violation->property << "\n\n" << explore::format_counterexample(file);
@@ -145,6 +147,8 @@ int report(const explore::Model<P>& model, const std::vector<Property<P>>& prope
     for (const auto& check : model.client_history->checks) names += (names.empty() ? "" : ", ") + check.name;
     out << "  history          " << names << ": held on every client history (" << r.histories_checked << " distinct)\n";
   }
+  if (!transitions.empty())
+    out << "  transition       " << transitions << ": held on every explored step (" << r.steps_checked << " distinct steps of a node)\n";
   for (const auto& name : r.eventually_unchecked)
     out << "  eventually       " << name << ": not checked by the explorer (faultline run checks it)\n";
   std::string reached;

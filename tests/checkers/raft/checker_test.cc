@@ -8,6 +8,7 @@
 
 using namespace faultline;
 using namespace faultline::raft;
+using faultline::raft::testing::Envelope;
 using faultline::raft::testing::Harness;
 using faultline::raft::testing::put;
 
@@ -111,4 +112,88 @@ TEST_CASE("failover metrics: a crashed leader to the next election and commit") 
   REQUIRE(m.at("election").size() == 1);
   CHECK(m.at("election")[0] == Duration::from_milliseconds(300));
   CHECK(m.at("failover")[0] == Duration::from_milliseconds(310));
+}
+
+// ---- leader_append_only ----------------------------------------------------------------------
+
+namespace {
+
+// The property on one step of node n: `act` runs the step on the harness.
+template <class Act>
+std::optional<std::string> append_only_over(Harness& h, std::uint32_t n, Act&& act) {
+  const std::optional<Node> before = h.up(n) ? std::optional<Node>(h.node(n)) : std::nullopt;
+  act();
+  return check_leader_append_only(NodeStep<Raft>{NodeId{n}, before ? &*before : nullptr, h.up(n) ? &h.node(n) : nullptr,
+                                                 nullptr, nullptr, Time{}});
+}
+
+// n0 leads term 1 and appends a put whose AppendEntries to n1 is held back (`stale`); n1 then
+// wins term 2 with n2's vote and appends its no-op at index 2 (and `extra` more puts).
+struct StaleAppend {
+  Harness h;
+  Envelope stale;
+};
+StaleAppend deposed_leader_append(Bug bug, std::size_t extra) {
+  Config config;
+  config.bug = bug;
+  StaleAppend s{Harness(config, 3), {}};
+  Harness& h = s.h;
+  h.input(NodeId{0}, Campaign{});
+  h.settle();
+  h.input(NodeId{0}, put(1, 1, "x", "old"));
+  for (const Envelope& e : h.network())
+    if (e.to == NodeId{1} && std::holds_alternative<AppendEntries>(e.message)) s.stale = e;
+  h.network().clear();  // delayed (the copy in `stale`) or lost
+  h.input(NodeId{1}, Campaign{});
+  h.settle();
+  for (std::size_t i = 0; i < extra; ++i) {
+    h.input(NodeId{1}, put(2, i + 1, "y", "new"));
+    h.settle();
+  }
+  return s;
+}
+
+}  // namespace
+
+TEST_CASE("leader_append_only holds on every step of a leader that appends, commits and compacts") {
+  Config config;
+  config.snapshot_threshold = 2;  // compacts every two applied entries
+  Harness h(config, 3);
+  CHECK_FALSE(append_only_over(h, 0, [&] { h.input(NodeId{0}, Campaign{}); }));  // not leader before: not checked
+  h.settle();
+  for (int i = 0; i < 6; ++i) {
+    CHECK_FALSE(append_only_over(h, 0, [&] { h.input(NodeId{0}, put(1, static_cast<std::uint64_t>(i + 1), "x", "v")); }));
+    while (!h.network().empty()) {
+      const NodeId to = h.network().front().to;
+      CHECK_FALSE(append_only_over(h, to.value, [&] { h.settle(1); }));
+    }
+    CHECK_FALSE(append_only_over(h, 0, [&] { h.fire(NodeId{0}, HeartbeatTimer{}); }));
+    h.settle();
+  }
+  REQUIRE(h.node(0).is_leader());
+  CHECK(h.node(0).disk().snapshot.last_index >= 6);  // it did compact, and that passed
+  CHECK_FALSE(append_only_over(h, 0, [&] { h.crash(NodeId{0}); }));  // a crash is not a leader's step
+}
+
+TEST_CASE("leader_append_only catches a leader that overwrites or drops entries (accept_stale_append_entries)") {
+  for (const std::size_t extra : {0u, 1u}) {
+    StaleAppend correct = deposed_leader_append(Bug::none, extra);
+    REQUIRE(correct.h.node(1).is_leader());
+    CHECK_FALSE(append_only_over(correct.h, 1, [&] {
+      correct.h.network().push_back(correct.stale);
+      correct.h.settle(1);
+    }));
+
+    StaleAppend buggy = deposed_leader_append(Bug::accept_stale_append_entries, extra);
+    REQUIRE(buggy.h.node(1).is_leader());
+    const auto reason = append_only_over(buggy.h, 1, [&] {
+      buggy.h.network().push_back(buggy.stale);
+      buggy.h.settle(1);
+    });
+    REQUIRE(reason);
+    CHECK(buggy.h.node(1).is_leader());  // it still leads term 2, with term 1's entry at index 2
+    CHECK(buggy.h.node(1).entry_at(2).term == 1);
+    if (extra == 0) CHECK(reason->find("n1, leader of term 2, overwrote its log at index 2") == 0);
+    else CHECK(reason->find("n1, leader of term 2, removed entries from its log: it ended at index 3") == 0);
+  }
 }

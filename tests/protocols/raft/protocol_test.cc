@@ -202,3 +202,29 @@ TEST_CASE("every message round-trips through the codec, and garbage never crashe
     (void)decode_from_bytes<Disk>(bytes);
   });
 }
+
+TEST_CASE("accept_stale_append_entries: a leader merges a deposed leader's AppendEntries; the correct node rejects it") {
+  for (const Bug bug : {Bug::none, Bug::accept_stale_append_entries}) {
+    Config config;
+    config.bug = bug;
+    Harness h = elected(config);
+    h.input(NodeId{0}, put(1, 1, "x", "old"));  // n0 (term 1) appends index 2; its AppendEntries are held back
+    std::vector<testing::Envelope> held = std::move(h.network());
+    h.network().clear();
+    h.input(NodeId{1}, Campaign{});
+    h.settle();  // n1 wins term 2 with n2's vote and appends its no-op at index 2
+    REQUIRE(h.node(1).is_leader());
+    REQUIRE(h.node(1).entry_at(2).term == 2);
+    for (const auto& e : held)
+      if (e.to == NodeId{1}) h.network().push_back(e);
+    h.settle(1);  // the stale AppendEntries of term 1 reaches the leader of term 2
+    CHECK(h.node(1).is_leader());
+    CHECK(h.node(1).current_term() == 2);
+    CHECK(h.node(1).entry_at(2).term == (bug == Bug::none ? 2u : 1u));
+    if (bug == Bug::none) continue;
+    // The bug's leader stays usable (no assertion, no reads past its log) until the run ends.
+    h.fire(NodeId{1}, HeartbeatTimer{});
+    h.settle();
+    CHECK(h.node(1).last_index() >= 2);
+  }
+}

@@ -44,14 +44,18 @@ struct Counting {
   }
 };
 
-RunOutcome run(const scenario::Scenario& s, std::uint64_t seed, ping::Config config = {}, TraceSink* trace = nullptr) {
+RunOutcome run_suite(const scenario::Scenario& s, std::uint64_t seed, const CheckSuite<Ping>& suite, ping::Config config = {},
+                     TraceSink* trace = nullptr) {
   LoadedScenario<Ping> loaded{s, config, {}, {}};
-  const auto suite = Counting::suite();
   RunOptions options;
   options.seed = seed;
   options.trace = trace;
   options.wire_check = true;
   return run_simulation(loaded, suite, options);
+}
+
+RunOutcome run(const scenario::Scenario& s, std::uint64_t seed, ping::Config config = {}, TraceSink* trace = nullptr) {
+  return run_suite(s, seed, Counting::suite(), config, trace);
 }
 
 struct RecordingSink final : TraceSink {
@@ -272,4 +276,74 @@ TEST_CASE("any generated scenario reproduces its fingerprint from its seed") {
     RC_ASSERT(a.events == b.events);
     RC_ASSERT(a.end == b.end);
   });
+}
+
+// ---- transition properties -----------------------------------------------------------------
+
+namespace {
+
+// What a transition property saw, gathered across one run (the test's own bookkeeping: real
+// properties are pure).
+struct StepLog {
+  std::uint64_t steps = 0, deliveries = 0, crashes = 0, restarts = 0, other = 0;
+};
+
+}  // namespace
+
+TEST_CASE("a transition property sees every step of a node: handlers, crashes and restarts") {
+  auto s = base_scenario(3, 3_s);
+  s.faults.push_back(scenario::Fault{Time{} + 1_s, scenario::Crash{select({"n1"})}, "faults[0]", 0});
+  s.faults.push_back(scenario::Fault{Time{} + 2_s, scenario::Restart{select({"n1"})}, "faults[1]", 0});
+  StepLog log;
+  CheckSuite<Ping> suite;
+  suite.properties.push_back(transition_property<Ping>("counts_steps", [&log](const NodeStep<Ping>& step) -> std::optional<std::string> {
+    ++log.steps;
+    if (step.before != nullptr && step.after != nullptr) {
+      // A Ping handler run here is a delivery: it counts one more token received.
+      if (step.after->received() == step.before->received() + 1) ++log.deliveries;
+      else ++log.other;
+    } else if (step.after == nullptr) {
+      ++log.crashes;
+    } else {
+      ++log.restarts;
+      if (step.after->received() != 0 || step.disk_after != nullptr) ++log.other;  // nothing persisted: starts from 0
+    }
+    return std::nullopt;
+  }));
+  const RunOutcome outcome = run_suite(s, 5, suite);
+  CHECK(outcome.status == RunStatus::passed);
+  CHECK(log.other == 0);
+  CHECK(log.crashes == 1);
+  CHECK(log.restarts == 1);
+  CHECK(log.deliveries == outcome.network.delivered);  // the initial starts are not steps
+  CHECK(log.steps == outcome.network.delivered + 2);
+  REQUIRE(outcome.verdicts.size() == 1);
+  CHECK(outcome.verdicts[0].kind == "transition");
+  CHECK(outcome.verdicts[0].passed);
+}
+
+TEST_CASE("a violated transition property stops the run as a safety violation that reproduces") {
+  auto s = base_scenario(3, 2_s);
+  CheckSuite<Ping> suite;
+  suite.properties.push_back(transition_property<Ping>("n0_receives_at_most_4", [](const NodeStep<Ping>& step) -> std::optional<std::string> {
+    if (step.node == NodeId{0} && step.after != nullptr && step.after->received() > 4)
+      return "n0 received its 5th token (it had " + std::to_string(step.before->received()) + ")";
+    return std::nullopt;
+  }));
+  const RunOutcome a = run_suite(s, 9, suite);
+  CHECK(a.status == RunStatus::safety_violation);
+  CHECK(a.failure.rfind("n0_receives_at_most_4 violated at ", 0) == 0);
+  CHECK(a.failure.find("n0 received its 5th token (it had 4)") != std::string::npos);
+  REQUIRE(a.verdicts.size() == 1);
+  CHECK(a.verdicts[0].kind == "transition");
+  CHECK_FALSE(a.verdicts[0].passed);
+  const RunOutcome b = run_suite(s, 9, suite);
+  CHECK(a.fingerprint == b.fingerprint);
+  CHECK(a.failure == b.failure);
+  CHECK(a.events == b.events);
+
+  SECTION("a scenario whose checks leave it out does not evaluate it") {
+    s.checks = {"something_else"};
+    CHECK(run_suite(s, 9, suite).status == RunStatus::passed);
+  }
 }

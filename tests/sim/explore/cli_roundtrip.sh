@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # `faultline check` finds each 2PC and Raft bug switch, writes a counterexample, and `faultline
-# check --replay` runs it step by step to the same violation. Exit codes: 2 violation, 0 clean.
+# check --replay` (or `faultline replay`) runs it step by step to the same violation. Exit codes:
+# 2 violation, 0 clean.
 set -u
 bin=${1:?usage: cli_roundtrip.sh FAULTLINE WORKDIR}
 work=${2:?usage: cli_roundtrip.sh FAULTLINE WORKDIR}
@@ -37,6 +38,9 @@ roundtrip vote_without_log_check leader_completeness -- --crashes-max 1 --depth-
 roundtrip forget_vote_on_restart election_safety -- --crashes-max 1 --depth-max 12
 roundtrip commit_previous_term_by_count leader_completeness -- --strategy guided --set batch_entries_max=1 --requests 0 --timers-max 4 --states-max 5000000
 roundtrip read_without_quorum linearizable -- --strategy guided --requests 1 --reads 1 --timers-max 2 --states-max 5000000
+roundtrip accept_stale_append_entries leader_append_only --
+expect 2 "raft accept_stale_append_entries replays through faultline replay" -- "$bin" replay accept_stale_append_entries.json
+grep -q "result: reproduced" out.txt || { echo "FAIL: accept_stale_append_entries.json not reproduced"; cat out.txt; failures=$((failures + 1)); }
 expect 1 "usage error without protocol or file" -- "$bin" check --nodes 3
 expect 3 "a vacuous model reports its unreached sometimes property" -- "$bin" check "${base[@]}" --nodes 3 --set 'p95_latency_max=0'
 [ "$failures" -eq 0 ] || exit 1

@@ -5,6 +5,7 @@
 //
 // Budgets (README.md, "Raft under the model checker"):
 //   vote_without_log_check, forget_vote_on_restart: bfs, 1 crash, 1 write;
+//   accept_stale_append_entries: bfs, 1 write, no faults (caught by a transition property);
 //   commit_previous_term_by_count: the guided strategy, 4 timer firings, one entry per message,
 //     no client requests (the no-op each leader appends is enough);
 //   read_without_quorum: 1 write and 1 read, 2 timer firings, caught by `linearizable` on the
@@ -67,6 +68,28 @@ TEST_CASE("raft explore: vote_without_log_check and forget_vote_on_restart are f
   CHECK(r.violation->property == property);
   CHECK(r.violation->steps.size() == 8);
   require_replays(c, r, Strategy::bfs);
+}
+
+// A leader that takes a deposed leader's AppendEntries overwrites its own log: n0 wins term 1,
+// n1 wins term 2 with n2's vote, then n0's AppendEntries of term 1 reaches n1. No fault budget
+// is needed; the shortest schedule is 7 steps, and a transition property names it.
+TEST_CASE("raft explore: accept_stale_append_entries breaks leader_append_only in 7 steps", "[explore][raft]") {
+  const RaftCase c = raft_case(raft::Bug::accept_stale_append_entries, 1);
+  const SearchResult r = search(c, Strategy::bfs);
+  REQUIRE(r.violation);
+  CHECK(r.violation->property == "leader_append_only");
+  CHECK(r.states_unique == 13688);  // the client history is part of the state
+  REQUIRE(r.violation->steps.size() == 7);
+  CHECK(r.violation->steps[0].text == "timer n0 ElectionTimer{}");
+  CHECK(r.violation->steps[3].text == "timer n1 ElectionTimer{}");
+  CHECK(r.violation->steps[6].text.rfind("deliver n0 -> n1 AppendEntries{term=1, prev_index=0", 0) == 0);
+  CHECK(r.violation->detail.rfind("n1, leader of term 2, overwrote its log at index 1", 0) == 0);
+  require_replays(c, r, Strategy::bfs);
+
+  const SearchResult correct = search(raft_case(raft::Bug::none, 1), Strategy::bfs, 0, 9);
+  CHECK_FALSE(correct.violation);
+  CHECK(correct.bound == Bound::depth);
+  CHECK(correct.steps_checked > 0);  // leaders did step, and every step held
 }
 
 TEST_CASE("raft explore: commit_previous_term_by_count (Figure 8) is found by the guided strategy", "[explore][raft]") {
