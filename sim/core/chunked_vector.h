@@ -122,7 +122,14 @@ class ChunkedVector {
  private:
   std::vector<T>& own_last() {
     std::shared_ptr<std::vector<T>>& last = chunks_.back();
-    if (last.use_count() > 1) last = std::make_shared<std::vector<T>>(*last);
+    if (last.use_count() > 1) {
+      // Copy into a chunk-sized buffer: a plain copy has capacity size(), and the append that
+      // asked for it would then reallocate again.
+      auto copy = std::make_shared<std::vector<T>>();
+      copy->reserve(kChunk);
+      copy->assign(last->begin(), last->end());
+      last = std::move(copy);
+    }
     return *last;
   }
 
