@@ -17,7 +17,7 @@ Node::Node(const Config& config, NodeId id, std::uint32_t node_count, std::optio
   } else {
     disk_.snapshot.members = initial_members(config_, node_count_);
   }
-  state_ = disk_.snapshot.state;
+  state_ = disk_.snapshot.state.get();
   commit_index_ = disk_.snapshot.last_index;
   last_applied_ = disk_.snapshot.last_index;
   recompute_members();
@@ -499,7 +499,7 @@ void Node::on_install_snapshot(NodeId source, const InstallSnapshot& request, Ef
   else disk_.entries.clear();
   disk_.snapshot = snapshot;
   recompute_members();
-  state_ = snapshot.state;
+  state_ = snapshot.state.get();
   commit_index_ = snapshot.last_index;
   last_applied_ = snapshot.last_index;
   persist(out);
