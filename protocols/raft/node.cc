@@ -100,6 +100,7 @@ void Node::become_follower(Effects& out) {
   committed_in_term_ = false;
   membership_index_ = 0;
   removing_.reset();
+  pending_snapshot_.reset();  // a follower takes its next snapshot at its next apply
   leader_alive_ = false;
   if (was_leader) arm_election_timer(out);
 }
@@ -293,6 +294,10 @@ void Node::send_append(std::uint32_t peer, bool heartbeat, Effects& out) {
   }
   if (!heartbeat && (!p.replicating || p.inflight >= config_.inflight_max)) return;
   if (p.next_index <= disk_.snapshot.last_index) {
+    // One snapshot at a time: the peer is probed until it answers (every heartbeat resends),
+    // rather than sent the whole state machine again with every new entry.
+    p.replicating = false;
+    p.inflight = 0;
     out.send(NodeId{peer}, InstallSnapshot{disk_.current_term, disk_.snapshot});
     return;
   }
@@ -345,6 +350,7 @@ void Node::on_append_reply(NodeId source, const AppendReply& reply, Effects& out
     p.replicating = true;
     advance_commit(out);
     if (role_ != Role::leader) return;  // the commit removed this leader
+    maybe_snapshot(out);                // a pending snapshot may now be matched by every follower
     serve_reads(out);
     if (p.next_index <= last_index()) send_append(source.value, false, out);
     return;
@@ -558,18 +564,44 @@ void Node::apply_committed(Effects& out) {
   maybe_snapshot(out);
 }
 
+// Compaction. A node snapshots its state machine once snapshot_threshold entries applied past its
+// snapshot. A follower compacts through it at once. A leader keeps the entries until every
+// follower has matched the snapshot's index, so followers that are merely behind by the entries
+// in flight keep getting entries instead of InstallSnapshot; once the log holds 2 x
+// snapshot_threshold applied entries past the installed snapshot it compacts anyway (through the
+// pending snapshot, keeping the threshold's worth after it), so a dead follower costs a bounded log.
 void Node::maybe_snapshot(Effects& out) {
-  if (config_.snapshot_threshold == 0) return;
-  if (last_applied_ - disk_.snapshot.last_index < config_.snapshot_threshold) return;
-  Snapshot snapshot;
-  snapshot.last_index = last_applied_;
-  snapshot.last_term = *term_at(last_applied_);
-  snapshot.last_checksum = *checksum_at(last_applied_);
-  snapshot.members = members_at(last_applied_);
-  snapshot.state = state_;
-  disk_.entries.drop_front(last_applied_ - disk_.snapshot.last_index);
-  disk_.snapshot = std::move(snapshot);
+  const Index threshold = config_.snapshot_threshold;
+  if (threshold == 0) return;
+  const Index applied_past = last_applied_ - disk_.snapshot.last_index;
+  if (!pending_snapshot_ && applied_past >= threshold) {
+    Snapshot snapshot;
+    snapshot.last_index = last_applied_;
+    snapshot.last_term = *term_at(last_applied_);
+    snapshot.last_checksum = *checksum_at(last_applied_);
+    snapshot.members = members_at(last_applied_);
+    snapshot.state = state_;
+    pending_snapshot_ = std::move(snapshot);
+  }
+  if (!pending_snapshot_) return;
+  const Index at = pending_snapshot_->last_index;
+  FL_ASSERT(at > disk_.snapshot.last_index && at <= last_applied_, "a pending snapshot lies between the installed one and the applied index");
+  FL_ASSERT(term_at(at) == pending_snapshot_->last_term && checksum_at(at) == pending_snapshot_->last_checksum,
+            "a pending snapshot matches the log it replaces");
+  const bool over_cap = applied_past >= threshold && applied_past - threshold >= threshold;
+  if (role_ == Role::leader && !over_cap && !followers_matched(at)) return;
+  disk_.entries.drop_front(at - disk_.snapshot.last_index);
+  disk_.snapshot = std::move(*pending_snapshot_);
+  pending_snapshot_.reset();
   persist(out);
+}
+
+// Leader: every server it replicates to (members, and a server being removed) matched `index`.
+bool Node::followers_matched(Index index) const {
+  for (std::uint32_t m : members_)
+    if (m != self() && progress_[m].match_index < index) return false;
+  if (removing_ && *removing_ != self() && progress_[*removing_].match_index < index) return false;
+  return true;
 }
 
 // Confirmed reads: a quorum acknowledged their round (this leader was still leader when they
