@@ -1,6 +1,7 @@
 #include "protocols/raft/node.h"
 
 #include <algorithm>
+#include <functional>
 
 #include "protocols/raft/protocol.h"
 #include "sim/core/assert.h"
@@ -367,24 +368,23 @@ void Node::on_append_reply(NodeId source, const AppendReply& reply, Effects& out
   send_append(source.value, true, out);
 }
 
+// The commit index is the highest index a quorum of members matched (the quorum-th largest
+// match index; the leader's own match is its last index), if that entry is of the leader's term:
+// only entries of its own term are committed by counting (Figure 8), earlier ones commit with
+// them. The bug commits an earlier term's entry by count. Log terms never decrease, so this is
+// the highest index the entry-by-entry rule of the paper would commit, found in O(members).
 void Node::advance_commit(Effects& out) {
   FL_ASSERT(role_ == Role::leader, "only a leader counts replicas");
-  Index committed = commit_index_;
-  for (Index n = last_index(); n > commit_index_; --n) {
-    const Term term = entry_at(n).term;
-    // Only entries of the leader's own term are committed by counting (Figure 8); earlier
-    // ones commit with them. The bug counts replicas of old-term entries too.
-    if (term != disk_.current_term && !bug(Bug::commit_previous_term_by_count)) break;
-    std::uint32_t replicas = 0;
-    for (std::uint32_t m : members_)
-      if (progress_[m].match_index >= n) ++replicas;
-    if (quorum(replicas)) {
-      committed = n;
-      break;
-    }
-  }
-  if (committed == commit_index_) return;
-  commit_index_ = committed;
+  if (members_.empty()) return;
+  std::vector<Index> matched;
+  matched.reserve(members_.size());
+  for (std::uint32_t m : members_) matched.push_back(std::min(progress_[m].match_index, last_index()));
+  const auto quorum_th = matched.begin() + static_cast<std::ptrdiff_t>(members_.size() / 2);
+  std::nth_element(matched.begin(), quorum_th, matched.end(), std::greater<>());
+  const Index n = *quorum_th;
+  if (n <= commit_index_) return;
+  if (entry_at(n).term != disk_.current_term && !bug(Bug::commit_previous_term_by_count)) return;
+  commit_index_ = n;
   on_commit_advanced(out);
 }
 
