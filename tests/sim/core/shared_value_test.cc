@@ -61,7 +61,7 @@ TEST_CASE("SharedValue encodes, describes and fingerprints exactly as the value 
   });
 }
 
-TEST_CASE("SharedValue copies share one value; equality compares values") {
+TEST_CASE("SharedValue copies share one value, and equality compares values") {
   const SharedValue<Inner> a(Inner{{{"k", "v"}}, 7});
   const SharedValue<Inner> b = a;  // NOLINT(performance-unnecessary-copy-initialization): the copy is the point
   CHECK(b.shares_with(a));
