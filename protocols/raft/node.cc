@@ -1,6 +1,7 @@
 #include "protocols/raft/node.h"
 
 #include <algorithm>
+#include <functional>
 
 #include "protocols/raft/protocol.h"
 #include "sim/core/assert.h"
@@ -17,7 +18,7 @@ Node::Node(const Config& config, NodeId id, std::uint32_t node_count, std::optio
   } else {
     disk_.snapshot.members = initial_members(config_, node_count_);
   }
-  state_ = disk_.snapshot.state;
+  state_ = disk_.snapshot.state.get();
   commit_index_ = disk_.snapshot.last_index;
   last_applied_ = disk_.snapshot.last_index;
   recompute_members();
@@ -100,6 +101,7 @@ void Node::become_follower(Effects& out) {
   committed_in_term_ = false;
   membership_index_ = 0;
   removing_.reset();
+  pending_snapshot_.reset();  // a follower takes its next snapshot at its next apply
   leader_alive_ = false;
   if (was_leader) arm_election_timer(out);
 }
@@ -308,6 +310,10 @@ void Node::send_append(std::uint32_t peer, bool heartbeat, Effects& out) {
   }
   if (!heartbeat && (!p.replicating || p.inflight >= config_.inflight_max)) return;
   if (p.next_index <= disk_.snapshot.last_index) {
+    // One snapshot at a time: the peer is probed until it answers (every heartbeat resends),
+    // rather than sent the whole state machine again with every new entry.
+    p.replicating = false;
+    p.inflight = 0;
     out.send(NodeId{peer}, InstallSnapshot{disk_.current_term, disk_.snapshot});
     return;
   }
@@ -360,6 +366,7 @@ void Node::on_append_reply(NodeId source, const AppendReply& reply, Effects& out
     p.replicating = true;
     advance_commit(out);
     if (role_ != Role::leader) return;  // the commit removed this leader
+    maybe_snapshot(out);                // a pending snapshot may now be matched by every follower
     serve_reads(out);
     if (p.next_index <= last_index()) send_append(source.value, false, out);
     return;
@@ -376,24 +383,23 @@ void Node::on_append_reply(NodeId source, const AppendReply& reply, Effects& out
   send_append(source.value, true, out);
 }
 
+// The commit index is the highest index a quorum of members matched (the quorum-th largest
+// match index; the leader's own match is its last index), if that entry is of the leader's term:
+// only entries of its own term are committed by counting (Figure 8), earlier ones commit with
+// them. The bug commits an earlier term's entry by count. Log terms never decrease, so this is
+// the highest index the entry-by-entry rule of the paper would commit, found in O(members).
 void Node::advance_commit(Effects& out) {
   FL_ASSERT(role_ == Role::leader, "only a leader counts replicas");
-  Index committed = commit_index_;
-  for (Index n = last_index(); n > commit_index_; --n) {
-    const Term term = entry_at(n).term;
-    // Only entries of the leader's own term are committed by counting (Figure 8); earlier
-    // ones commit with them. The bug counts replicas of old-term entries too.
-    if (term != disk_.current_term && !bug(Bug::commit_previous_term_by_count)) break;
-    std::uint32_t replicas = 0;
-    for (std::uint32_t m : members_)
-      if (progress_[m].match_index >= n) ++replicas;
-    if (quorum(replicas)) {
-      committed = n;
-      break;
-    }
-  }
-  if (committed == commit_index_) return;
-  commit_index_ = committed;
+  if (members_.empty()) return;
+  std::vector<Index> matched;
+  matched.reserve(members_.size());
+  for (std::uint32_t m : members_) matched.push_back(std::min(progress_[m].match_index, last_index()));
+  const auto quorum_th = matched.begin() + static_cast<std::ptrdiff_t>(members_.size() / 2);
+  std::nth_element(matched.begin(), quorum_th, matched.end(), std::greater<>());
+  const Index n = *quorum_th;
+  if (n <= commit_index_) return;
+  if (entry_at(n).term != disk_.current_term && !bug(Bug::commit_previous_term_by_count)) return;
+  commit_index_ = n;
   on_commit_advanced(out);
 }
 
@@ -521,7 +527,7 @@ void Node::on_install_snapshot(NodeId source, const InstallSnapshot& request, Ef
   else disk_.entries.clear();
   disk_.snapshot = snapshot;
   recompute_members();
-  state_ = snapshot.state;
+  state_ = snapshot.state.get();
   commit_index_ = snapshot.last_index;
   last_applied_ = snapshot.last_index;
   persist(out);
@@ -580,18 +586,44 @@ void Node::apply_committed(Effects& out) {
   maybe_snapshot(out);
 }
 
+// Compaction. A node snapshots its state machine once snapshot_threshold entries applied past its
+// snapshot. A follower compacts through it at once. A leader keeps the entries until every
+// follower has matched the snapshot's index, so followers that are merely behind by the entries
+// in flight keep getting entries instead of InstallSnapshot; once the log holds 2 x
+// snapshot_threshold applied entries past the installed snapshot it compacts anyway (through the
+// pending snapshot, keeping the threshold's worth after it), so a dead follower costs a bounded log.
 void Node::maybe_snapshot(Effects& out) {
-  if (config_.snapshot_threshold == 0) return;
-  if (last_applied_ - disk_.snapshot.last_index < config_.snapshot_threshold) return;
-  Snapshot snapshot;
-  snapshot.last_index = last_applied_;
-  snapshot.last_term = *term_at(last_applied_);
-  snapshot.last_checksum = *checksum_at(last_applied_);
-  snapshot.members = members_at(last_applied_);
-  snapshot.state = state_;
-  disk_.entries.drop_front(last_applied_ - disk_.snapshot.last_index);
-  disk_.snapshot = std::move(snapshot);
+  const Index threshold = config_.snapshot_threshold;
+  if (threshold == 0) return;
+  const Index applied_past = last_applied_ - disk_.snapshot.last_index;
+  if (!pending_snapshot_ && applied_past >= threshold) {
+    Snapshot snapshot;
+    snapshot.last_index = last_applied_;
+    snapshot.last_term = *term_at(last_applied_);
+    snapshot.last_checksum = *checksum_at(last_applied_);
+    snapshot.members = members_at(last_applied_);
+    snapshot.state = state_;
+    pending_snapshot_ = std::move(snapshot);
+  }
+  if (!pending_snapshot_) return;
+  const Index at = pending_snapshot_->last_index;
+  FL_ASSERT(at > disk_.snapshot.last_index && at <= last_applied_, "a pending snapshot lies between the installed one and the applied index");
+  FL_ASSERT(term_at(at) == pending_snapshot_->last_term && checksum_at(at) == pending_snapshot_->last_checksum,
+            "a pending snapshot matches the log it replaces");
+  const bool over_cap = applied_past >= threshold && applied_past - threshold >= threshold;
+  if (role_ == Role::leader && !over_cap && !followers_matched(at)) return;
+  disk_.entries.drop_front(at - disk_.snapshot.last_index);
+  disk_.snapshot = std::move(*pending_snapshot_);
+  pending_snapshot_.reset();
   persist(out);
+}
+
+// Leader: every server it replicates to (members, and a server being removed) matched `index`.
+bool Node::followers_matched(Index index) const {
+  for (std::uint32_t m : members_)
+    if (m != self() && progress_[m].match_index < index) return false;
+  if (removing_ && *removing_ != self() && progress_[*removing_].match_index < index) return false;
+  return true;
 }
 
 // Confirmed reads: a quorum acknowledged their round (this leader was still leader when they

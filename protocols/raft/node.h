@@ -131,6 +131,7 @@ class Node {
     visit("reads", self.reads_);
     visit("membership_index", self.membership_index_);
     visit("removing", self.removing_);
+    visit("pending_snapshot", self.pending_snapshot_);
   }
   static constexpr std::string_view type_name = "Node";
 
@@ -183,6 +184,7 @@ class Node {
   void apply_committed(Effects& out);
   CommandResult execute(const Operation& operation);
   void maybe_snapshot(Effects& out);
+  bool followers_matched(Index index) const;
   void serve_reads(Effects& out);
   void fail_reads(Effects& out);
 
@@ -209,6 +211,11 @@ class Node {
   std::vector<PendingRead> reads_;      // leader: reads waiting, in arrival order
   Index membership_index_ = 0;          // leader: an uncommitted membership entry (0: none)
   std::optional<std::uint32_t> removing_;  // leader: the server that entry removes
+  // Leader: a snapshot taken at last_applied once snapshot_threshold entries applied, installed
+  // (log compacted through it) only when every follower has matched it, or when the log holds
+  // 2 x snapshot_threshold applied entries past the installed one (a dead follower must not grow
+  // the log without bound). Followers install theirs at once. Volatile: a crash forgets it.
+  std::optional<Snapshot> pending_snapshot_;
 };
 
 }  // namespace faultline::raft

@@ -23,6 +23,7 @@
 
 #include "sim/core/chunked_vector.h"
 #include "sim/core/result.h"
+#include "sim/core/shared_value.h"
 #include "sim/core/time.h"
 
 namespace faultline::raft {
@@ -244,13 +245,16 @@ struct StateMachine {
 std::uint64_t pair_checksum(const std::string& key, const std::string& value);
 
 // A compacted prefix of the log: everything up to last_index, as the state it produced.
+// The state machine is a SharedValue: the node persists its whole Disk after every append, and
+// a copy then shares the (immutable) state machine instead of copying every key and session.
+// It encodes, fingerprints and describes exactly as a StateMachine.
 struct Snapshot {
   static constexpr std::string_view type_name = "Snapshot";
   Index last_index = 0;
   Term last_term = 0;
   std::uint64_t last_checksum = 0;     // the chained checksum of entry last_index
   std::vector<std::uint32_t> members;  // the configuration as of last_index
-  StateMachine state;
+  SharedValue<StateMachine> state;
   template <class Self, class Visit>
   static void fields(Self& self, Visit&& visit) {
     visit("last_index", self.last_index);

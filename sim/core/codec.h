@@ -104,6 +104,8 @@ void encode(Sink& sink, const T& value) {
   } else if constexpr (is_variant<T>::value) {
     write_varint(sink, value.index());
     std::visit([&](const auto& alternative) { encode(sink, alternative); }, value);
+  } else if constexpr (is_shared_value<T>::value) {
+    encode(sink, value.get());
   } else if constexpr (requires { typename T::key_type; typename T::mapped_type; }) {
     write_varint(sink, value.size());
     for (const auto& [k, v] : value) {
@@ -264,6 +266,10 @@ void decode_into(ByteReader& reader, T& value) {
       return;
     }
     detail::decode_variant(reader, value, index);
+  } else if constexpr (is_shared_value<T>::value) {
+    typename T::value_type inner{};
+    decode_into(reader, inner);
+    value = T(std::move(inner));
   } else if constexpr (requires { typename T::key_type; typename T::mapped_type; }) {
     const std::uint64_t count = reader.read_varint();
     if (!reader.ok()) return;

@@ -71,6 +71,8 @@ void describe_into(std::string& out, const T& value) {
     else out += "none";
   } else if constexpr (is_variant<T>::value) {
     std::visit([&](const auto& alternative) { describe_into(out, alternative); }, value);
+  } else if constexpr (is_shared_value<T>::value) {
+    describe_into(out, value.get());
   } else if constexpr (requires { typename T::key_type; typename T::mapped_type; }) {
     out += '{';
     bool first = true;

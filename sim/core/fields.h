@@ -51,5 +51,8 @@ template <class T> struct is_vector : std::false_type {};
 template <class T, class A> struct is_vector<std::vector<T, A>> : std::true_type {};
 template <class T> struct is_variant : std::false_type {};
 template <class... Ts> struct is_variant<std::variant<Ts...>> : std::true_type {};
+// Wrappers that encode, fingerprint and describe exactly as the value_type they hold
+// (SharedValue, shared_value.h); decoders build a value_type and wrap it.
+template <class T> struct is_shared_value : std::false_type {};
 
 }  // namespace faultline

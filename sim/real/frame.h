@@ -28,6 +28,8 @@ inline constexpr std::uint32_t frame_payload_bytes_max_default = 1u << 20;
 
 // CRC32C (Castagnoli), the checksum iSCSI, ext4 and etcd's WAL use for the same job.
 std::uint32_t crc32c(std::span<const std::uint8_t> bytes);
+// The same by table lookup only (the reference crc32c() must agree with; for tests).
+std::uint32_t crc32c_portable(std::span<const std::uint8_t> bytes);
 
 struct FrameHeader {
   std::uint32_t payload_bytes = 0;

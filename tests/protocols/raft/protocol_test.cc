@@ -155,6 +155,62 @@ TEST_CASE("a follower that missed compacted entries gets the leader's snapshot")
   CHECK(h.node(2).state() == h.node(0).state());
 }
 
+TEST_CASE("a leader compacts only what every follower matched, so a slow follower gets entries, not the snapshot") {
+  Config config;
+  config.snapshot_threshold = 5;
+  Harness h = elected(config);
+  // n2 is slow: everything sent to it waits in `held` while n0 and n1 commit.
+  std::vector<testing::Envelope> held;
+  bool snapshot_sent = false;
+  const auto settle_without_n2 = [&] {
+    for (int i = 0; i < 10'000; ++i) {
+      for (const auto& e : h.network()) snapshot_sent |= std::holds_alternative<InstallSnapshot>(e.message);
+      for (auto& e : h.network())
+        if (e.to == NodeId{2}) held.push_back(e);
+      std::erase_if(h.network(), [](const auto& e) { return e.to == NodeId{2}; });
+      if (h.network().empty()) return;
+      h.settle(1);
+    }
+  };
+  for (std::uint64_t seq = 1; seq <= 6; ++seq) {
+    h.input(NodeId{0}, put(1, seq, "k", "v" + std::to_string(seq)));
+    settle_without_n2();
+  }
+  CHECK(h.node(0).commit_index() == 7);
+  CHECK(h.node(1).first_index() > 1);  // a follower compacts at once
+  CHECK(h.node(0).first_index() == 1);  // the leader keeps what n2 still needs
+  CHECK(h.disk(0)->snapshot.last_index == 0);
+  // n2 catches up from the held entries; once it matched the pending snapshot the leader compacts.
+  for (auto& e : held) h.network().push_back(e);
+  for (int i = 0; i < 10'000 && !h.network().empty(); ++i) {
+    for (const auto& e : h.network()) snapshot_sent |= std::holds_alternative<InstallSnapshot>(e.message);
+    h.settle(1);
+  }
+  CHECK_FALSE(snapshot_sent);
+  CHECK(h.node(2).last_index() == 7);
+  CHECK(h.node(0).first_index() == 6);  // compacted through the snapshot taken at index 5
+  CHECK(h.disk(0)->snapshot.last_index == 5);
+  CHECK(h.disk(0)->snapshot.state.get().data.at("k") == "v4");
+}
+
+TEST_CASE("a dead follower does not grow the leader's log past twice the snapshot threshold") {
+  Config config;
+  config.snapshot_threshold = 5;
+  Harness h = elected(config);
+  h.crash(NodeId{2});
+  for (std::uint64_t seq = 1; seq <= 8; ++seq) {
+    h.input(NodeId{0}, put(1, seq, "k", "v" + std::to_string(seq)));
+    h.settle();
+  }
+  CHECK(h.node(0).last_applied() == 9);
+  CHECK(h.node(0).first_index() == 1);  // 9 applied entries: n2 may still come back for them
+  h.input(NodeId{0}, put(1, 9, "k", "v9"));
+  h.settle();
+  CHECK(h.node(0).last_applied() == 10);  // 2 x threshold: compact through the pending snapshot
+  CHECK(h.node(0).first_index() == 6);
+  CHECK(h.disk(0)->snapshot.last_index == 5);
+}
+
 TEST_CASE("membership: add a server, then remove the leader, which steps down once it commits") {
   Config config;
   config.initial_members = std::vector<std::uint32_t>{0, 1, 2};

@@ -26,6 +26,14 @@ TEST_CASE("frame: round trip, empty and non-empty") {
 
 TEST_CASE("frame: crc32c matches the standard check value") {
   CHECK(crc32c(bytes_of("123456789")) == 0xE3069283u);
+  CHECK(crc32c_portable(bytes_of("123456789")) == 0xE3069283u);
+  CHECK(crc32c({}) == 0u);
+}
+
+TEST_CASE("frame: the hardware crc32c (where the CPU has one) agrees with the table") {
+  rc::prop("same checksum for any bytes", [](const std::vector<std::uint8_t>& bytes) {
+    RC_ASSERT(crc32c(bytes) == crc32c_portable(bytes));
+  });
 }
 
 TEST_CASE("frame: a flipped payload bit is a checksum mismatch") {
