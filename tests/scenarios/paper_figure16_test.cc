@@ -77,7 +77,7 @@ TEST_CASE("Figure 16: no leader is elected sooner than half the minimum election
   }
 }
 
-TEST_CASE("Figure 16: without randomness split votes persist; 5ms of randomness resolves them") {
+TEST_CASE("Figure 16: without randomness split votes persist, 5ms of randomness resolves them") {
   const auto& all = lines();
   // Four followers synchronized by the last heartbeat all time out within one network delay of
   // each other, every round (timers are exact here), so each votes for itself.

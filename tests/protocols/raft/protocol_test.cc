@@ -45,7 +45,7 @@ TEST_CASE("a campaign elects the node, which commits its no-op on every follower
   CHECK(h.disk(1)->voted_for == 0u);  // the vote was persisted
 }
 
-TEST_CASE("a put commits on a majority and is answered once; a retry gets the recorded answer") {
+TEST_CASE("a put commits on a majority and is answered once, a retry gets the recorded answer") {
   Harness h = elected();
   h.input(NodeId{0}, put(7, 1, "x", "a"));
   h.settle();
@@ -98,7 +98,7 @@ TEST_CASE("a read-index read waits for a quorum's heartbeat acknowledgement") {
   CHECK(r[0].result.value == std::optional<std::string>("a"));
 }
 
-TEST_CASE("an isolated leader cannot answer a read-index read; with read_without_quorum it answers stale") {
+TEST_CASE("an isolated leader cannot answer a read-index read, with read_without_quorum it answers stale") {
   for (const Bug bug : {Bug::none, Bug::read_without_quorum}) {
     Config config;
     config.bug = bug;
@@ -125,7 +125,7 @@ TEST_CASE("a restarted node recovers term, vote, log and, after the next commit,
   CHECK(h.node(1).state().state_checksum == h.node(0).state().state_checksum);
 }
 
-TEST_CASE("forget_vote_on_restart loses the vote; the correct node keeps it") {
+TEST_CASE("forget_vote_on_restart loses the vote, the correct node keeps it") {
   for (const Bug bug : {Bug::none, Bug::forget_vote_on_restart}) {
     Config config;
     config.bug = bug;
@@ -259,7 +259,7 @@ TEST_CASE("every message round-trips through the codec, and garbage never crashe
   });
 }
 
-TEST_CASE("accept_stale_append_entries: a leader merges a deposed leader's AppendEntries; the correct node rejects it") {
+TEST_CASE("accept_stale_append_entries: a leader merges a deposed leader's AppendEntries, the correct node rejects it") {
   for (const Bug bug : {Bug::none, Bug::accept_stale_append_entries}) {
     Config config;
     config.bug = bug;

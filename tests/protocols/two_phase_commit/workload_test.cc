@@ -30,7 +30,7 @@ std::vector<Submitted> run_workload(const WorkloadConfig& config, std::uint64_t 
   return sink.submitted;
 }
 
-TEST_CASE("two_phase_commit workload: same seed, same inputs; draws in range") {
+TEST_CASE("two_phase_commit workload: same seed, same inputs, draws in range") {
   WorkloadConfig config;
   config.duration = Duration::from_seconds(2);
   const auto a = run_workload(config, 7);

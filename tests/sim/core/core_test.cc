@@ -280,7 +280,7 @@ struct RecordingDriver {
 };
 }  // namespace
 
-TEST_CASE("apply() persists first, then timers, then sends, then outputs; the last persist wins") {
+TEST_CASE("apply() persists first, then timers, then sends, then outputs, the last persist wins") {
   Outbox<Toy> out;
   out.emit(9);
   out.send(NodeId{2}, 5);

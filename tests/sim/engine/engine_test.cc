@@ -155,7 +155,7 @@ TEST_CASE("a clogged link holds messages until the clog ends") {
   CHECK(network.send(Time{} + 10_ms, NodeId{1}, NodeId{0}).deliver_at[0] == Time{} + 11_ms);
 }
 
-TEST_CASE("the same seed reproduces a run bit for bit; another seed does not") {
+TEST_CASE("the same seed reproduces a run bit for bit, another seed does not") {
   auto s = base_scenario(5, 2_s);
   s.network.drop = Ratio{1, 200};
   s.network.duplicate = Ratio{1, 50};
@@ -185,7 +185,7 @@ TEST_CASE("a partition stops traffic across it and heal restores it") {
   CHECK(outcome.network.delivered < 300);
 }
 
-TEST_CASE("crash destroys volatile state; restart recovers the durable state") {
+TEST_CASE("crash destroys volatile state, restart recovers the durable state") {
   auto s = base_scenario(3, 3_s);
   s.faults.push_back(scenario::Fault{Time{} + 1_s, scenario::Crash{select({"n1"})}, "faults[0]", 0});
   s.faults.push_back(scenario::Fault{Time{} + 2_s, scenario::Restart{select({"n1"})}, "faults[1]", 0});
