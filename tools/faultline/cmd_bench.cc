@@ -20,6 +20,7 @@
 #include "tools/faultline/bench_raft_socket.h"
 #include "tools/faultline/check.h"
 #include "protocols/ping/ping.h"
+#include "sim/core/result.h"
 #include "sim/engine/simulation.h"
 #include "tools/faultline/commands.h"
 #include "tools/faultline/registry.h"
@@ -83,32 +84,43 @@ EngineFigures bench_bare_loop(std::uint64_t events) {
   return EngineFigures{events, seconds};
 }
 
+// Runs a scenario file for seeds 1, 2, ... until `wall_seconds` have passed.
+struct SeedSweepFigures {
+  std::uint64_t events = 0;
+  std::uint64_t seeds = 0;
+  std::int64_t virtual_ns = 0;  // summed over the runs
+  double seconds = 0;
+};
+
+Result<SeedSweepFigures> sweep_seeds(const std::string& path, double wall_seconds) {
+  auto bound = load_scenario_file(path);
+  if (!bound) return std::unexpected(bound.error());
+  SeedSweepFigures figures;
+  const auto start = Clock::now();
+  while (seconds_since(start) < wall_seconds) {
+    RunOptions options;
+    options.seed = ++figures.seeds;
+    const RunOutcome outcome = bound->run(options);
+    figures.events += outcome.events;
+    figures.virtual_ns += outcome.end.nanoseconds;
+  }
+  figures.seconds = seconds_since(start);
+  return figures;
+}
+
 // (c) Raft: a 5-node cluster under steady client load (4 closed-loop clients) while a nemesis
 // crashes, restarts, isolates and partitions nodes; every check runs after every event, and the
 // linearizability check runs on each history. Reports events/s and virtual seconds per wall second.
 int bench_raft(const std::string& source_dir) {
-  const std::string path = source_dir + "/scenarios/raft/five_node_nemesis.yaml";
-  auto bound = load_scenario_file(path);
-  if (!bound) {
-    std::fprintf(stderr, "error: %s\n", bound.error().to_string().c_str());
+  const auto r = sweep_seeds(source_dir + "/scenarios/raft/five_node_nemesis.yaml", 3.0);
+  if (!r) {
+    std::fprintf(stderr, "error: %s\n", r.error().to_string().c_str());
     return exit_usage;
   }
-  std::uint64_t events = 0;
-  std::uint64_t seeds = 0;
-  std::int64_t virtual_ns = 0;
-  const auto start = Clock::now();
-  while (seconds_since(start) < 3.0) {
-    RunOptions options;
-    options.seed = ++seeds;
-    const RunOutcome outcome = bound->run(options);
-    events += outcome.events;
-    virtual_ns += outcome.end.nanoseconds;
-  }
-  const double seconds = seconds_since(start);
-  const double virtual_seconds = static_cast<double>(virtual_ns) / 1e9;
+  const double virtual_seconds = static_cast<double>(r->virtual_ns) / 1e9;
   std::printf("  (c) Raft, 5 nodes, load+faults %10llu events  %7.3f s  %6.2f M events/s  (%llu seeds, virtual/wall time %.0fx)\n",
-              static_cast<unsigned long long>(events), seconds, static_cast<double>(events) / seconds / 1e6,
-              static_cast<unsigned long long>(seeds), virtual_seconds / seconds);
+              static_cast<unsigned long long>(r->events), r->seconds, static_cast<double>(r->events) / r->seconds / 1e6,
+              static_cast<unsigned long long>(r->seeds), virtual_seconds / r->seconds);
   return exit_ok;
 }
 
@@ -130,24 +142,14 @@ int bench_engine(const std::string& source_dir) {
               static_cast<unsigned long long>(bare.events), bare.seconds, bare.rate() / 1e6);
   std::printf("      engine / bare loop       %.2f\n", ping.rate() / bare.rate());
 
-  const std::string path = source_dir + "/scenarios/two_phase_commit/canary_rollout.yaml";
-  auto bound = load_scenario_file(path);
-  if (!bound) {
-    std::fprintf(stderr, "error: %s\n", bound.error().to_string().c_str());
+  const auto r = sweep_seeds(source_dir + "/scenarios/two_phase_commit/canary_rollout.yaml", 3.0);
+  if (!r) {
+    std::fprintf(stderr, "error: %s\n", r.error().to_string().c_str());
     return exit_usage;
   }
-  std::uint64_t events = 0;
-  std::uint64_t seeds = 0;
-  const auto start = Clock::now();
-  while (seconds_since(start) < 3.0) {
-    RunOptions options;
-    options.seed = ++seeds;
-    events += bound->run(options).events;
-  }
-  const double seconds = seconds_since(start);
   std::printf("  (b) 2PC canary rollout       %12llu events  %7.3f s  %6.2f M events/s  (%llu seeds, %.0f runs/s)\n",
-              static_cast<unsigned long long>(events), seconds, static_cast<double>(events) / seconds / 1e6,
-              static_cast<unsigned long long>(seeds), static_cast<double>(seeds) / seconds);
+              static_cast<unsigned long long>(r->events), r->seconds, static_cast<double>(r->events) / r->seconds / 1e6,
+              static_cast<unsigned long long>(r->seeds), static_cast<double>(r->seeds) / r->seconds);
   return bench_raft(source_dir);
 }
 

@@ -341,6 +341,17 @@ Result<Schedule<P>> build_schedule(const ClusterFile& cluster, const ClientArgs&
   }
 }
 
+// Opens `--history FILE` for writing (`history` stays null without one). On failure says why,
+// sets the usage exit code and returns false.
+bool open_history_file(const ClientArgs& args, std::FILE*& history) {
+  if (args.history_path.empty()) return true;
+  history = std::fopen(args.history_path.c_str(), "wb");
+  if (history != nullptr) return true;
+  std::fprintf(stderr, "error: --history %s: cannot open for writing\n", args.history_path.c_str());
+  exit_code() = exit_usage;
+  return false;
+}
+
 template <class P>
 void client_drive(const ClusterFile& cluster, const ClientArgs& args, const std::vector<std::uint32_t>& targets) {
   const auto node_count = static_cast<std::uint32_t>(cluster.nodes.size());
@@ -351,14 +362,7 @@ void client_drive(const ClusterFile& cluster, const ClientArgs& args, const std:
     return;
   }
   std::FILE* history = nullptr;
-  if (!args.history_path.empty()) {
-    history = std::fopen(args.history_path.c_str(), "wb");
-    if (history == nullptr) {
-      std::fprintf(stderr, "error: --history %s: cannot open for writing\n", args.history_path.c_str());
-      exit_code() = exit_usage;
-      return;
-    }
-  }
+  if (!open_history_file(args, history)) return;
   ::signal(SIGPIPE, SIG_IGN);
   asio::io_context io;
   Logger log(stderr, "client");
@@ -519,14 +523,7 @@ void client_drive_closed_loop(const ClusterFile& cluster, const ClientArgs& args
     }
   }
   std::FILE* history = nullptr;
-  if (!args.history_path.empty()) {
-    history = std::fopen(args.history_path.c_str(), "wb");
-    if (history == nullptr) {
-      std::fprintf(stderr, "error: --history %s: cannot open for writing\n", args.history_path.c_str());
-      exit_code() = exit_usage;
-      return;
-    }
-  }
+  if (!open_history_file(args, history)) return;
   ::signal(SIGPIPE, SIG_IGN);
   asio::io_context io;
   Logger log(stderr, "client");

@@ -23,6 +23,7 @@
 #include "sim/real/history_io.h"
 #include "sim/real/process.h"
 #include "sim/real/real_node.h"
+#include "cluster_process.h"
 #include "test_support.h"
 
 using namespace faultline;
@@ -32,30 +33,6 @@ namespace tpc = faultline::two_phase_commit;
 using TPC = tpc::TwoPhaseCommit;
 
 namespace {
-
-std::string binary() {
-  const char* path = std::getenv("FAULTLINE_BINARY");
-  return path != nullptr ? path : "";
-}
-
-// Runs the faultline binary to completion; returns its exit status.
-int run_faultline(const std::vector<std::string>& args, const std::string& log_path) {
-  auto pid = spawn_detached(binary(), args, log_path);
-  REQUIRE(pid.has_value());
-  int status = 0;
-  REQUIRE(::waitpid(*pid, &status, 0) == *pid);
-  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-}
-
-template <class Condition>
-bool poll_until(Condition condition, std::chrono::seconds deadline) {
-  const auto stop_at = std::chrono::steady_clock::now() + deadline;
-  while (std::chrono::steady_clock::now() < stop_at) {
-    if (condition()) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
-  return condition();
-}
 
 struct LiveNode {
   StatusReply reply;
@@ -82,7 +59,7 @@ std::optional<tpc::Log> disk_of(const ClusterFile& cluster, std::uint32_t index)
 }  // namespace
 
 TEST_CASE("cluster: 3 real processes, SIGKILL a participant mid-rollout, restart, checkers pass") {
-  REQUIRE_FALSE(binary().empty());
+  REQUIRE_FALSE(faultline_binary().empty());
   TempDir dir;
   const auto ports = free_ports(3);
   const std::string cluster_path = dir.path + "/cluster.yaml";
@@ -99,20 +76,9 @@ TEST_CASE("cluster: 3 real processes, SIGKILL a participant mid-rollout, restart
   // Start the cluster and the client.
   REQUIRE(run_faultline({"cluster", "up", cluster_path}, dir.path + "/up.log") == 0);
   const std::string history_path = dir.path + "/history.jsonl";
-  auto client = spawn_detached(binary(), {"client", cluster_path, "--history", history_path}, dir.path + "/client.log");
+  auto client = spawn_detached(faultline_binary(), {"client", cluster_path, "--history", history_path}, dir.path + "/client.log");
   REQUIRE(client.has_value());
-  struct Cleanup {  // whatever happens, no process outlives the test
-    std::string binary, cluster, log;
-    pid_t client;
-    ~Cleanup() {
-      if (client > 1) {  // never kill(-1): that signals every process we may signal
-        ::kill(client, SIGKILL);
-        ::waitpid(client, nullptr, 0);
-      }
-      auto pid = spawn_detached(binary, {"cluster", "down", cluster, "--grace", "2"}, log);
-      if (pid) ::waitpid(*pid, nullptr, 0);
-    }
-  } cleanup{binary(), cluster_path, dir.path + "/down.log", *client};
+  ClusterCleanup cleanup(cluster_path, dir.path + "/down.log", *client);
 
   // Mid-rollout: the first stage committed at the coordinator, no tx in flight, 50% not reached.
   REQUIRE(poll_until([&] {

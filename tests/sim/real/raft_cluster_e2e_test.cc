@@ -27,6 +27,7 @@
 #include "sim/real/history_io.h"
 #include "sim/real/process.h"
 #include "sim/real/real_node.h"
+#include "cluster_process.h"
 #include "test_support.h"
 
 using namespace faultline;
@@ -34,29 +35,6 @@ using namespace faultline::real;
 using namespace faultline::real::testing;
 
 namespace {
-
-std::string binary() {
-  const char* path = std::getenv("FAULTLINE_BINARY");
-  return path != nullptr ? path : "";
-}
-
-int run_faultline(const std::vector<std::string>& args, const std::string& log_path) {
-  auto pid = spawn_detached(binary(), args, log_path);
-  REQUIRE(pid.has_value());
-  int status = 0;
-  REQUIRE(::waitpid(*pid, &status, 0) == *pid);
-  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-}
-
-template <class Condition>
-bool poll_until(Condition condition, std::chrono::seconds deadline) {
-  const auto stop_at = std::chrono::steady_clock::now() + deadline;
-  while (std::chrono::steady_clock::now() < stop_at) {
-    if (condition()) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
-  return condition();
-}
 
 std::int64_t steady_now_ns() {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch()).count();
@@ -134,7 +112,7 @@ pid_t node_pid(const ClusterFile& cluster, std::uint32_t index) {
 }  // namespace
 
 TEST_CASE("raft cluster: 3 real processes under client load, SIGKILL the leader, restart it, checkers pass") {
-  REQUIRE_FALSE(binary().empty());
+  REQUIRE_FALSE(faultline_binary().empty());
   TempDir dir;
   const auto ports = free_ports(3);
   std::string yaml = "protocol: raft\nseed: 5\ndata_dir: " + dir.path + "/data\nnodes:\n";
@@ -159,21 +137,10 @@ TEST_CASE("raft cluster: 3 real processes under client load, SIGKILL the leader,
   REQUIRE(run_faultline({"cluster", "up", cluster_path}, dir.path + "/up.log") == 0);
   const std::string history_path = dir.path + "/history.jsonl";
   const std::string client_log = dir.path + "/client.log";
-  auto client = spawn_detached(binary(), {"client", cluster_path, "--history", history_path, "--wait", "1", "--max-time", "100"},
+  auto client = spawn_detached(faultline_binary(), {"client", cluster_path, "--history", history_path, "--wait", "1", "--max-time", "100"},
                                client_log);
   REQUIRE(client.has_value());
-  struct Cleanup {  // whatever happens, no process this test started outlives it
-    std::string binary, cluster, log;
-    pid_t client;
-    ~Cleanup() {
-      if (client > 1) {  // never kill(-1) or a group: only the pid we started
-        ::kill(client, SIGKILL);
-        ::waitpid(client, nullptr, 0);
-      }
-      auto pid = spawn_detached(binary, {"cluster", "down", cluster, "--grace", "2"}, log);
-      if (pid) ::waitpid(*pid, nullptr, 0);
-    }
-  } cleanup{binary(), cluster_path, dir.path + "/down.log", *client};
+  ClusterCleanup cleanup(cluster_path, dir.path + "/down.log", *client);
 
   // Under load: the client has had writes acknowledged, and it saw the current leader elected
   // (its BecameLeader is in the history, so the election metric knows who led when we kill).
