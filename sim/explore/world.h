@@ -463,7 +463,7 @@ class HistoryLog {
     if (!model_.client_history) return;
     const typename P::Input& input = model_.model_inputs[index].second;
     for (const HistoryEvent<P>* e = world.history; e != nullptr; e = e->parent)
-      if (e->input && same_input(model_.model_inputs[*e->input].second, input)) return;
+      if (e->input && equal(model_.model_inputs[*e->input].second, input)) return;
     HistoryEvent<P> event;
     event.node = node;
     event.input = index;
@@ -479,8 +479,10 @@ class HistoryLog {
   }
 
  private:
-  static bool same_input(const typename P::Input& a, const typename P::Input& b) {
-    if constexpr (std::equality_comparable<typename P::Input>) return a == b;
+  // Equal values: by == where the type has it, else by fingerprint.
+  template <class T>
+  static bool equal(const T& a, const T& b) {
+    if constexpr (std::equality_comparable<T>) return a == b;
     else return key_of(a) == key_of(b);
   }
 
@@ -491,7 +493,7 @@ class HistoryLog {
     event.key = mix64(parent_key * kGolden + event_key + event.node.value);
     const auto same = [&](const HistoryEvent<P>& e) {
       return e.parent == event.parent && e.node == event.node && e.input == event.input &&
-             e.output.has_value() == event.output.has_value() && (!e.output || key_of(*e.output) == key_of(*event.output));
+             e.output.has_value() == event.output.has_value() && (!e.output || equal(*e.output, *event.output));
     };
     world.history = events_.intern(event.key, event, same);
   }
