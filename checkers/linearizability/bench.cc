@@ -31,7 +31,8 @@ std::vector<std::string> files_in(const std::filesystem::path& dir, std::string_
   std::vector<std::string> names;
   std::error_code ec;
   for (const auto& entry : std::filesystem::directory_iterator(dir, ec))
-    if (entry.is_regular_file() && entry.path().extension() == extension) names.push_back(entry.path().filename().string());
+    if (entry.is_regular_file() && entry.path().extension() == extension)
+      names.push_back(entry.path().filename().string());
   std::sort(names.begin(), names.end());  // directory order is not deterministic
   return names;
 }
@@ -104,13 +105,17 @@ History generate_register_history(std::size_t count, std::size_t clients, std::u
 
 int run_benchmark(const std::string& histories_dir, std::ostream& out) {
   const std::filesystem::path root(histories_dir);
-  struct Group { std::string folder; std::string extension; };
+  struct Group {
+    std::string folder;
+    std::string extension;
+  };
   const Group groups[] = {{"jepsen", ".log"}, {"kv", ".txt"}};
   int status = 0;
   double total_ms = 0;
   std::size_t files = 0;
   std::uint64_t memo_peak = 0;
-  out << fmt::format("{:<24} {:>6} {:>18} {:>9} {:>10}\n", "file", "ops", "verdict", "states", "ms (median)");
+  out << fmt::format("{:<24} {:>6} {:>18} {:>9} {:>10}\n", "file", "ops", "verdict", "states",
+                     "ms (median)");
   for (const Group& group : groups) {
     double group_ms = 0;
     const auto names = files_in(root / group.folder, group.extension);
@@ -123,18 +128,20 @@ int run_benchmark(const std::string& histories_dir, std::ostream& out) {
         status = 1;
         continue;
       }
-      out << fmt::format("{:<24} {:>6} {:>18} {:>9} {:>10.3f}\n", label, m->operations, to_string(m->verdict).substr(0, 18),
-                         m->states, m->median_ms);
+      out << fmt::format("{:<24} {:>6} {:>18} {:>9} {:>10.3f}\n", label, m->operations,
+                         to_string(m->verdict).substr(0, 18), m->states, m->median_ms);
       out.flush();
       group_ms += m->median_ms;
       memo_peak = std::max(memo_peak, m->memo_bytes);
       ++files;
     }
-    out << fmt::format("{:<24} {} files, {:.3f} ms\n", group.folder + "/ total", names.size(), group_ms);
+    out << fmt::format("{:<24} {} files, {:.3f} ms\n", group.folder + "/ total", names.size(),
+                       group_ms);
     total_ms += group_ms;
   }
-  out << fmt::format("total: {} files, {:.3f} ms; largest memo table {} KiB; peak RSS (VmHWM) {} KiB\n", files,
-                     total_ms, memo_peak / 1024, peak_rss_kib());
+  out << fmt::format(
+      "total: {} files, {:.3f} ms; largest memo table {} KiB; peak RSS (VmHWM) {} KiB\n", files,
+      total_ms, memo_peak / 1024, peak_rss_kib());
 
   const History big = generate_register_history(5000, 10, 42);
   auto m = measure([&]() -> Result<History> { return big; });
@@ -142,9 +149,11 @@ int run_benchmark(const std::string& histories_dir, std::ostream& out) {
     out << "generated 5000-op history: error: " << m.error().to_string() << '\n';
     return 1;
   }
-  out << fmt::format("generated single-key cas register, {} ops: {}, {} states, memo {} KiB, {:.3f} ms; "
-                     "peak RSS now {} KiB\n",
-                     m->operations, to_string(m->verdict), m->states, m->memo_bytes / 1024, m->median_ms, peak_rss_kib());
+  out << fmt::format(
+      "generated single-key cas register, {} ops: {}, {} states, memo {} KiB, {:.3f} ms; "
+      "peak RSS now {} KiB\n",
+      m->operations, to_string(m->verdict), m->states, m->memo_bytes / 1024, m->median_ms,
+      peak_rss_kib());
   return status;
 }
 

@@ -25,10 +25,12 @@ std::string_view to_string(ModelKind kind) {
 }
 
 Result<ModelKind> parse_model_kind(std::string_view name) {
-  for (ModelKind kind : {ModelKind::register_rw, ModelKind::cas_register, ModelKind::kv, ModelKind::append_list})
+  for (ModelKind kind :
+       {ModelKind::register_rw, ModelKind::cas_register, ModelKind::kv, ModelKind::append_list})
     if (name == to_string(kind)) return kind;
-  return fail("--model", 0,
-              fmt::format("unknown model '{}' (expected register, cas-register, kv or append-list)", name));
+  return fail(
+      "--model", 0,
+      fmt::format("unknown model '{}' (expected register, cas-register, kv or append-list)", name));
 }
 
 ModelKind infer_model(const History& history) {
@@ -76,7 +78,11 @@ class EntryList {
  public:
   EntryList(const std::vector<CompiledOp>& ops, const std::vector<std::int64_t>& invoke_ns,
             const std::vector<std::int64_t>& return_ns) {
-    struct Event { std::int64_t time_ns; bool is_return; std::uint32_t op; };
+    struct Event {
+      std::int64_t time_ns;
+      bool is_return;
+      std::uint32_t op;
+    };
     std::vector<Event> events;
     events.reserve(ops.size() * 2);
     for (std::uint32_t i = 0; i < ops.size(); ++i) {
@@ -155,8 +161,9 @@ class PartitionSearch {
   virtual ~PartitionSearch() = default;
   // Runs until a verdict, or until `new_states` more memo entries were added (status running),
   // or until the memo exceeds `memory_bytes` or the deadline passes (status budget).
-  virtual SearchStatus advance(std::uint64_t new_states, std::uint64_t memory_bytes,
-                               const std::optional<std::chrono::steady_clock::time_point>& deadline) = 0;
+  virtual SearchStatus advance(
+      std::uint64_t new_states, std::uint64_t memory_bytes,
+      const std::optional<std::chrono::steady_clock::time_point>& deadline) = 0;
   virtual std::uint64_t states() const = 0;
   virtual std::uint64_t memo_bytes() const = 0;
   virtual void release_memory() = 0;
@@ -192,8 +199,9 @@ class Search final : public PartitionSearch {
   void release_memory() override { memo_ = MemoTable(1); }
   void record_stop() override { record_if_deeper(); }
 
-  SearchStatus advance(std::uint64_t new_states, std::uint64_t memory_bytes,
-                       const std::optional<std::chrono::steady_clock::time_point>& deadline) override {
+  SearchStatus advance(
+      std::uint64_t new_states, std::uint64_t memory_bytes,
+      const std::optional<std::chrono::steady_clock::time_point>& deadline) override {
     const std::uint64_t states_limit = memo_.size() + new_states;
     std::uint64_t steps = 0;
     for (;;) {
@@ -243,7 +251,11 @@ class Search final : public PartitionSearch {
   }
 
  private:
-  struct Frame { std::int32_t entry; State state; bool read_only; };
+  struct Frame {
+    std::int32_t entry;
+    State state;
+    bool read_only;
+  };
 
   // Dead end: a completed operation's return was reached unplaced, or no candidate led on.
   // Pops frames until one has an untried alternative; false when the search space is exhausted.
@@ -278,7 +290,8 @@ class Search final : public PartitionSearch {
   bool dominated(std::uint32_t op, const State& next_state) {
     const CompiledOp& candidate = ops_[op];
     if (!candidate.completed) {
-      // An outcome-unknown op that changes nothing: leaving it unplaced keeps strictly more options.
+      // An outcome-unknown op that changes nothing: leaving it unplaced keeps strictly more
+      // options.
       if (M::encode(next_state) == M::encode(state_)) return true;
       // Interchangeable twins (same op, both invoked, no return): place them in invoke order only.
       if (twin_before_[op] != no_twin && !is_linearized(twin_before_[op])) return true;
@@ -286,8 +299,13 @@ class Search final : public PartitionSearch {
     // After an outcome-unknown op, a blind op (whose result ignores the state) makes it invisible:
     // the configuration with the unknown op still unplaced is reached from the frame below and
     // dominates this one.
-    if (M::blind(candidate) && !stack_.empty() && !ops_[list_.op(stack_.back().entry)].completed) return true;
-    if constexpr (requires(M& m, State s) { m.may_grow_into(s, candidate); M::resets(candidate); M::after_reset(candidate); }) {
+    if (M::blind(candidate) && !stack_.empty() && !ops_[list_.op(stack_.back().entry)].completed)
+      return true;
+    if constexpr (requires(M & m, State s) {
+                    m.may_grow_into(s, candidate);
+                    M::resets(candidate);
+                    M::after_reset(candidate);
+                  }) {
       if (!M::read_only(candidate) && !M::resets(candidate)) {
         const std::uint32_t read = guard_read();
         if (read != no_twin && !model_.may_grow_into(next_state, ops_[read])) return true;
@@ -305,11 +323,15 @@ class Search final : public PartitionSearch {
     if (guard_valid_) return guard_read_;
     guard_valid_ = true;
     guard_read_ = no_twin;
-    if constexpr (requires(const CompiledOp& op) { M::resets(op); M::after_reset(op); }) {
+    if constexpr (requires(const CompiledOp& op) {
+                    M::resets(op);
+                    M::after_reset(op);
+                  }) {
       constexpr int window_entries = 256;
       resets_seen_.clear();
       int scanned = 0;
-      for (std::int32_t e = list_.first(); e != no_entry && scanned < window_entries; e = list_.next(e), ++scanned) {
+      for (std::int32_t e = list_.first(); e != no_entry && scanned < window_entries;
+           e = list_.next(e), ++scanned) {
         const std::uint32_t op = list_.op(e);
         if (list_.is_call(e)) {
           if (M::resets(ops_[op])) resets_seen_.push_back(op);
@@ -337,8 +359,9 @@ class Search final : public PartitionSearch {
     std::vector<std::uint32_t> order;
     for (std::uint32_t i = 0; i < ops_.size(); ++i)
       if (!ops_[i].completed) order.push_back(i);
-    std::stable_sort(order.begin(), order.end(),
-                     [&](std::uint32_t a, std::uint32_t b) { return invoke_ns_[a] < invoke_ns_[b]; });
+    std::stable_sort(order.begin(), order.end(), [&](std::uint32_t a, std::uint32_t b) {
+      return invoke_ns_[a] < invoke_ns_[b];
+    });
     for (std::uint32_t i : order) {
       const auto key = std::make_tuple(ops_[i].kind, ops_[i].argument, ops_[i].argument2);
       auto it = last.find(key);
@@ -354,7 +377,8 @@ class Search final : public PartitionSearch {
     // Only the part of the stack popped since the last record can differ: copy just that, so
     // recording stays linear overall even on long histories.
     outcome.prefix.resize(std::min(prefix_low_water_, outcome.prefix.size()));
-    for (std::size_t i = outcome.prefix.size(); i < stack_.size(); ++i) outcome.prefix.push_back(list_.op(stack_[i].entry));
+    for (std::size_t i = outcome.prefix.size(); i < stack_.size(); ++i)
+      outcome.prefix.push_back(list_.op(stack_[i].entry));
     prefix_low_water_ = stack_.size();
     outcome.state_after_prefix = model_.describe(state_);
     outcome.candidates.clear();
@@ -389,7 +413,8 @@ class Search final : public PartitionSearch {
 };
 
 template <Model M>
-Result<std::unique_ptr<PartitionSearch>> make_search(const History& history, const std::vector<std::size_t>& indices) {
+Result<std::unique_ptr<PartitionSearch>> make_search(const History& history,
+                                                     const std::vector<std::size_t>& indices) {
   auto values = std::make_unique<ValueTable>();
   std::vector<CompiledOp> ops;
   std::vector<std::int64_t> invoke_ns, return_ns;
@@ -457,26 +482,33 @@ Result<Report> check_history(const History& history, ModelKind model, const Chec
       std::uint64_t other_bytes = 0;
       for (std::size_t j = 0; j < searches.size(); ++j)
         if (j != k && status[j] == SearchStatus::running) other_bytes += searches[j]->memo_bytes();
-      const std::uint64_t states_left = options.max_states - std::min(options.max_states, states_used);
-      const std::uint64_t memory_left = options.max_memory_bytes - std::min(options.max_memory_bytes, other_bytes);
+      const std::uint64_t states_left =
+          options.max_states - std::min(options.max_states, states_used);
+      const std::uint64_t memory_left =
+          options.max_memory_bytes - std::min(options.max_memory_bytes, other_bytes);
       const std::uint64_t before = searches[k]->states();
       if (states_left == 0) {
         status[k] = SearchStatus::budget;
         searches[k]->record_stop();
-        report.unknown_reason = fmt::format("the state budget of {} was exhausted", options.max_states);
+        report.unknown_reason =
+            fmt::format("the state budget of {} was exhausted", options.max_states);
       } else {
-        status[k] = searches[k]->advance(std::min(quantum, states_left), memory_left, options.deadline);
+        status[k] =
+            searches[k]->advance(std::min(quantum, states_left), memory_left, options.deadline);
       }
       states_used += searches[k]->states() - before;
-      report.memo_peak_bytes = std::max(report.memo_peak_bytes, searches[k]->memo_bytes() + other_bytes);
+      report.memo_peak_bytes =
+          std::max(report.memo_peak_bytes, searches[k]->memo_bytes() + other_bytes);
       if (status[k] == SearchStatus::running) {
         running = true;
         continue;
       }
       if (status[k] == SearchStatus::budget && report.unknown_reason.empty())
-        report.unknown_reason = options.deadline && std::chrono::steady_clock::now() > *options.deadline
-                                    ? "the deadline passed"
-                                    : fmt::format("the memory budget of {} bytes was exhausted", options.max_memory_bytes);
+        report.unknown_reason =
+            options.deadline && std::chrono::steady_clock::now() > *options.deadline
+                ? "the deadline passed"
+                : fmt::format("the memory budget of {} bytes was exhausted",
+                              options.max_memory_bytes);
       if (status[k] == SearchStatus::exhausted && options.stop_at_first_violation) stop = true;
       if (status[k] != SearchStatus::budget) searches[k]->release_memory();
     }
@@ -490,10 +522,13 @@ Result<Report> check_history(const History& history, ModelKind model, const Chec
     part.states = searches[k]->states();
     report.states += part.states;
     if (status[k] == SearchStatus::found) continue;
-    part.verdict = status[k] == SearchStatus::exhausted ? Verdict::not_linearizable : Verdict::unknown;
-    for (std::uint32_t local : outcome.prefix) part.longest_prefix.push_back(part.operations[local]);
+    part.verdict =
+        status[k] == SearchStatus::exhausted ? Verdict::not_linearizable : Verdict::unknown;
+    for (std::uint32_t local : outcome.prefix)
+      part.longest_prefix.push_back(part.operations[local]);
     part.state_after_prefix = outcome.state_after_prefix;
-    for (auto [local, legal] : outcome.candidates) part.candidates.push_back({part.operations[local], legal});
+    for (auto [local, legal] : outcome.candidates)
+      part.candidates.push_back({part.operations[local], legal});
     if (outcome.deadline_op) part.deadline_op = part.operations[*outcome.deadline_op];
     if (part.verdict == Verdict::not_linearizable && !report.failing) {
       report.verdict = Verdict::not_linearizable;
@@ -510,20 +545,23 @@ Result<Report> check_history(const History& history, ModelKind model, const Chec
 }
 
 std::string explain(const History& history, const Report& report) {
-  std::string text = fmt::format("{} (model {}, {} operations, {} keys checked, {} states)\n", to_string(report.verdict),
-                                 to_string(report.model), history.operations.size(), report.partitions.size(),
-                                 report.states);
+  std::string text = fmt::format(
+      "{} (model {}, {} operations, {} keys checked, {} states)\n", to_string(report.verdict),
+      to_string(report.model), history.operations.size(), report.partitions.size(), report.states);
   if (!report.failing) return text;
   const PartitionReport& part = report.partitions[*report.failing];
-  if (report.verdict == Verdict::unknown) text += fmt::format("gave up: {}\n", report.unknown_reason);
+  if (report.verdict == Verdict::unknown)
+    text += fmt::format("gave up: {}\n", report.unknown_reason);
   text += fmt::format("key \"{}\": {} operations\n", part.key, part.operations.size());
-  text += fmt::format("longest linearizable prefix found: {} of {} operations\n", part.longest_prefix.size(),
-                      part.operations.size());
+  text += fmt::format("longest linearizable prefix found: {} of {} operations\n",
+                      part.longest_prefix.size(), part.operations.size());
   constexpr std::size_t shown = 12;
-  const std::size_t skip = part.longest_prefix.size() > shown ? part.longest_prefix.size() - shown : 0;
+  const std::size_t skip =
+      part.longest_prefix.size() > shown ? part.longest_prefix.size() - shown : 0;
   if (skip > 0) text += fmt::format("  ... {} earlier operations\n", skip);
   for (std::size_t i = skip; i < part.longest_prefix.size(); ++i)
-    text += fmt::format("  {:>4}. {}\n", i + 1, describe_operation(history.operations[part.longest_prefix[i]]));
+    text += fmt::format("  {:>4}. {}\n", i + 1,
+                        describe_operation(history.operations[part.longest_prefix[i]]));
   text += fmt::format("state after the prefix: {}\n", part.state_after_prefix);
   text += report.verdict == Verdict::unknown ? "candidates at that point (search unfinished):\n"
                                              : "operations that could not be placed next:\n";

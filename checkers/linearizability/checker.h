@@ -41,7 +41,8 @@ Result<ModelKind> parse_model_kind(std::string_view name);
 ModelKind infer_model(const History& history);
 
 enum class Verdict { linearizable, not_linearizable, unknown };
-std::string_view to_string(Verdict verdict);  // "linearizable", "not linearizable", "unknown (budget exhausted)"
+std::string_view to_string(
+    Verdict verdict);  // "linearizable", "not linearizable", "unknown (budget exhausted)"
 
 struct CheckOptions {
   std::uint64_t max_states = 50'000'000;
@@ -59,8 +60,8 @@ struct Candidate {
 struct PartitionReport {
   std::string key;
   Verdict verdict = Verdict::linearizable;
-  std::vector<std::size_t> operations;      // history indices checked (crashed reads are skipped)
-  std::uint64_t states = 0;                 // memo entries this key used
+  std::vector<std::size_t> operations;  // history indices checked (crashed reads are skipped)
+  std::uint64_t states = 0;             // memo entries this key used
   // Filled when the key is not linearizable or unknown:
   std::vector<std::size_t> longest_prefix;  // history indices in the linearization order found
   std::string state_after_prefix;           // the model state after it
@@ -72,14 +73,15 @@ struct Report {
   Verdict verdict = Verdict::linearizable;
   ModelKind model = ModelKind::cas_register;
   std::vector<PartitionReport> partitions;  // in key order; the ones checked
-  std::optional<std::size_t> failing;       // index into partitions: first violation, else first unknown
-  std::string unknown_reason;               // "state budget of N exhausted", ...
+  std::optional<std::size_t> failing;  // index into partitions: first violation, else first unknown
+  std::string unknown_reason;          // "state budget of N exhausted", ...
   std::uint64_t states = 0;
-  std::uint64_t memo_peak_bytes = 0;        // largest memo table (arena + index) of any key
+  std::uint64_t memo_peak_bytes = 0;  // largest memo table (arena + index) of any key
 };
 
 // Errors only for operations the model does not support or histories breaking history.h.
-Result<Report> check_history(const History& history, ModelKind model, const CheckOptions& options = {});
+Result<Report> check_history(const History& history, ModelKind model,
+                             const CheckOptions& options = {});
 
 // A person-readable account: verdict, key, longest prefix, ops that could not be placed.
 std::string explain(const History& history, const Report& report);

@@ -31,8 +31,9 @@ std::optional<OpKind> parse_op_kind(std::string_view name) {
 Result<void> validate_history(const History& history) {
   for (const Operation& op : history.operations) {
     if (op.return_ns && *op.return_ns < op.invoke_ns)
-      return fail("operation", op.source_line,
-                  fmt::format("returns at {} before it is invoked at {}", *op.return_ns, op.invoke_ns));
+      return fail(
+          "operation", op.source_line,
+          fmt::format("returns at {} before it is invoked at {}", *op.return_ns, op.invoke_ns));
   }
   return {};
 }
@@ -46,7 +47,9 @@ std::string describe_operation(const Operation& op) {
       text += op.completed() ? "read -> " + format_value(op.result) : std::string("read");
       break;
     case OpKind::write: text += "write " + format_value(op.argument); break;
-    case OpKind::cas: text += "cas " + format_value(op.argument) + " -> " + format_value(op.argument2); break;
+    case OpKind::cas:
+      text += "cas " + format_value(op.argument) + " -> " + format_value(op.argument2);
+      break;
     case OpKind::append: text += "append " + format_value(op.argument); break;
   }
   if (!op.completed()) text += " (outcome unknown)";

@@ -46,9 +46,9 @@ struct Operation {
   std::optional<std::int64_t> return_ns;  // nullopt: crashed/timed out, outcome unknown
   std::string key;                        // "" for a single register
   OpKind kind = OpKind::read;
-  Value argument;  // write/append: the value written; cas: the expected value (from)
-  Value argument2; // cas: the new value (to)
-  Value result;    // read: the value returned (unused when the operation did not complete)
+  Value argument;       // write/append: the value written; cas: the expected value (from)
+  Value argument2;      // cas: the new value (to)
+  Value result;         // read: the value returned (unused when the operation did not complete)
   int source_line = 0;  // 1-based line in the file it was read from, 0 when generated
 
   bool completed() const { return return_ns.has_value(); }

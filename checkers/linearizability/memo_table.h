@@ -48,7 +48,8 @@ class MemoTable {
  private:
   bool equal(std::size_t entry, std::uint64_t state, const std::uint64_t* bits) const {
     const std::uint64_t* stored = arena_.data() + entry * stride_;
-    return stored[0] == state && std::memcmp(stored + 1, bits, bitset_words_ * sizeof(std::uint64_t)) == 0;
+    return stored[0] == state &&
+           std::memcmp(stored + 1, bits, bitset_words_ * sizeof(std::uint64_t)) == 0;
   }
 
   void grow() {

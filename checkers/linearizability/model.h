@@ -46,7 +46,8 @@ class ValueTable {
   ValueTable& operator=(const ValueTable&) = delete;
 
   std::uint32_t intern(std::string_view text) {
-    auto [it, inserted] = ids_.try_emplace(std::string(text), static_cast<std::uint32_t>(texts_.size()));
+    auto [it, inserted] =
+        ids_.try_emplace(std::string(text), static_cast<std::uint32_t>(texts_.size()));
     if (inserted) texts_.push_back(&it->first);  // node-based map: the key's address is stable
     return it->second;
   }
@@ -64,7 +65,7 @@ class ValueTable {
 // One operation as the search sees it: value ids instead of values.
 struct CompiledOp {
   OpKind kind = OpKind::read;
-  bool completed = true;     // false: outcome unknown, may be left out
+  bool completed = true;  // false: outcome unknown, may be left out
   std::uint32_t argument = 0;
   std::uint32_t argument2 = 0;
   std::uint32_t result = 0;

@@ -17,7 +17,8 @@ Result<HistoryFormat> parse_history_format(std::string_view name) {
   if (name == "jsonl") return HistoryFormat::jsonl;
   if (name == "jepsen") return HistoryFormat::jepsen;
   if (name == "edn") return HistoryFormat::edn;
-  return fail("--format", 0, fmt::format("unknown format '{}' (expected auto, jsonl, jepsen or edn)", name));
+  return fail("--format", 0,
+              fmt::format("unknown format '{}' (expected auto, jsonl, jepsen or edn)", name));
 }
 
 std::string_view to_string(HistoryFormat format) {
@@ -33,8 +34,10 @@ std::string_view to_string(HistoryFormat format) {
 namespace {
 
 std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t' || s.front() == '\r')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r')) s.remove_suffix(1);
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t' || s.front() == '\r'))
+    s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r'))
+    s.remove_suffix(1);
   return s;
 }
 
@@ -68,13 +71,16 @@ struct LogEvent {
   OpKind kind = OpKind::read;
   std::string key;
   Value value;
-  Value value2;  // cas: to
+  Value value2;            // cas: to
   bool timed_out = false;  // the value was :timed-out (no result)
 };
 
 // Pairs each completion with its process's pending invocation. Time is the line index.
 Result<History> assemble(const std::vector<LogEvent>& events, std::string_view source) {
-  struct Pending { Operation op; bool failed = false; };
+  struct Pending {
+    Operation op;
+    bool failed = false;
+  };
   std::vector<Pending> ops;
   std::map<std::int64_t, std::size_t> pending_by_process;
   for (const LogEvent& e : events) {
@@ -82,7 +88,8 @@ Result<History> assemble(const std::vector<LogEvent>& events, std::string_view s
     if (e.type == "invoke") {
       if (pending_by_process.contains(e.process))
         return fail(std::string(source), e.line,
-                    fmt::format("process {} invokes while its previous operation is still pending", e.process));
+                    fmt::format("process {} invokes while its previous operation is still pending",
+                                e.process));
       Operation op;
       op.client = e.process;
       op.invoke_ns = time;
@@ -105,8 +112,8 @@ Result<History> assemble(const std::vector<LogEvent>& events, std::string_view s
     pending_by_process.erase(it);
     if (p.op.kind != e.kind || p.op.key != e.key)
       return fail(std::string(source), e.line,
-                  fmt::format("process {} completes a {} but invoked a {} (line {})", e.process, to_string(e.kind),
-                              to_string(p.op.kind), p.op.source_line));
+                  fmt::format("process {} completes a {} but invoked a {} (line {})", e.process,
+                              to_string(e.kind), to_string(p.op.kind), p.op.source_line));
     if (e.type == "fail") {
       p.failed = true;  // definitely did not happen
     } else if (e.type == "ok") {
@@ -125,14 +132,16 @@ Result<History> assemble(const std::vector<LogEvent>& events, std::string_view s
 Result<Value> parse_jepsen_scalar(std::string_view token, std::string_view source, int line) {
   if (token == "nil") return Value{};
   if (auto n = parse_int(token)) return Value{*n};
-  return fail(std::string(source), line, fmt::format("expected nil or an integer, found '{}'", token));
+  return fail(std::string(source), line,
+              fmt::format("expected nil or an integer, found '{}'", token));
 }
 
 Result<LogEvent> parse_jepsen_line(std::string_view line, std::string_view source, int number) {
   constexpr std::string_view marker = "jepsen.util - ";
   const std::size_t at = line.find(marker);
   if (at == std::string_view::npos)
-    return fail(std::string(source), number, "not a Jepsen log line (expected 'INFO  jepsen.util - PROCESS :TYPE :F VALUE')");
+    return fail(std::string(source), number,
+                "not a Jepsen log line (expected 'INFO  jepsen.util - PROCESS :TYPE :F VALUE')");
   std::string_view rest = line.substr(at + marker.size());
   auto next_token = [&rest]() {
     rest = trim(rest);
@@ -148,28 +157,39 @@ Result<LogEvent> parse_jepsen_line(std::string_view line, std::string_view sourc
   const std::string_view f = next_token();
   const std::string_view value = trim(rest);
   auto p = parse_int(process);
-  if (!p) return fail(std::string(source), number, fmt::format("expected a process number, found '{}'", process));
+  if (!p)
+    return fail(std::string(source), number,
+                fmt::format("expected a process number, found '{}'", process));
   e.process = *p;
   if (type != ":invoke" && type != ":ok" && type != ":fail" && type != ":info")
-    return fail(std::string(source), number, fmt::format("expected :invoke, :ok, :fail or :info, found '{}'", type));
+    return fail(std::string(source), number,
+                fmt::format("expected :invoke, :ok, :fail or :info, found '{}'", type));
   e.type = std::string(type.substr(1));
-  if (f == ":read") e.kind = OpKind::read;
-  else if (f == ":write") e.kind = OpKind::write;
-  else if (f == ":cas") e.kind = OpKind::cas;
-  else return fail(std::string(source), number, fmt::format("expected :read, :write or :cas, found '{}'", f));
+  if (f == ":read")
+    e.kind = OpKind::read;
+  else if (f == ":write")
+    e.kind = OpKind::write;
+  else if (f == ":cas")
+    e.kind = OpKind::cas;
+  else
+    return fail(std::string(source), number,
+                fmt::format("expected :read, :write or :cas, found '{}'", f));
   if (value.empty()) return fail(std::string(source), number, "missing value (truncated line?)");
   if (value == ":timed-out") {
     e.timed_out = true;
-    if (e.type == "ok") return fail(std::string(source), number, "an :ok completion cannot be :timed-out");
+    if (e.type == "ok")
+      return fail(std::string(source), number, "an :ok completion cannot be :timed-out");
     return e;
   }
   if (e.kind == OpKind::cas) {
     if (value.size() < 2 || value.front() != '[' || value.back() != ']')
-      return fail(std::string(source), number, fmt::format("expected [from to] for a cas, found '{}'", value));
+      return fail(std::string(source), number,
+                  fmt::format("expected [from to] for a cas, found '{}'", value));
     const std::string_view inner = trim(value.substr(1, value.size() - 2));
     const std::size_t space = inner.find_first_of(" \t");
     if (space == std::string_view::npos)
-      return fail(std::string(source), number, fmt::format("expected [from to] for a cas, found '{}'", value));
+      return fail(std::string(source), number,
+                  fmt::format("expected [from to] for a cas, found '{}'", value));
     auto from = parse_jepsen_scalar(trim(inner.substr(0, space)), source, number);
     if (!from) return std::unexpected(from.error());
     auto to = parse_jepsen_scalar(trim(inner.substr(space)), source, number);
@@ -189,8 +209,8 @@ Result<LogEvent> parse_jepsen_line(std::string_view line, std::string_view sourc
 struct EdnScalar {
   enum class Type { nil, integer, string, keyword, vector } type = Type::nil;
   std::int64_t integer = 0;
-  std::string text;                // string contents or keyword name (without ':')
-  std::vector<EdnScalar> items;    // vector elements (scalars only)
+  std::string text;              // string contents or keyword name (without ':')
+  std::vector<EdnScalar> items;  // vector elements (scalars only)
 };
 
 class EdnLineParser {
@@ -221,10 +241,15 @@ class EdnLineParser {
 
  private:
   void skip() {
-    while (pos_ < s_.size() && (s_[pos_] == ' ' || s_[pos_] == ',' || s_[pos_] == '\t' || s_[pos_] == '\r')) ++pos_;
+    while (pos_ < s_.size() &&
+           (s_[pos_] == ' ' || s_[pos_] == ',' || s_[pos_] == '\t' || s_[pos_] == '\r'))
+      ++pos_;
   }
   bool consume(char c) {
-    if (pos_ < s_.size() && s_[pos_] == c) { ++pos_; return true; }
+    if (pos_ < s_.size() && s_[pos_] == c) {
+      ++pos_;
+      return true;
+    }
     return false;
   }
   std::unexpected<Error> error(std::string what) const {
@@ -232,8 +257,8 @@ class EdnLineParser {
   }
   std::string_view symbol() {
     const std::size_t start = pos_;
-    while (pos_ < s_.size() && s_[pos_] != ' ' && s_[pos_] != ',' && s_[pos_] != '}' && s_[pos_] != ']' &&
-           s_[pos_] != '\t' && s_[pos_] != '\r')
+    while (pos_ < s_.size() && s_[pos_] != ' ' && s_[pos_] != ',' && s_[pos_] != '}' &&
+           s_[pos_] != ']' && s_[pos_] != '\t' && s_[pos_] != '\r')
       ++pos_;
     return s_.substr(start, pos_ - start);
   }
@@ -299,7 +324,8 @@ Result<Value> edn_to_value(const EdnScalar& v, std::string_view source, int line
     case EdnScalar::Type::nil: return Value{};
     case EdnScalar::Type::integer: return Value{v.integer};
     case EdnScalar::Type::string: return Value{v.text};
-    default: return fail(std::string(source), line, "expected nil, an integer or a string as :value");
+    default:
+      return fail(std::string(source), line, "expected nil, an integer or a string as :value");
   }
 }
 
@@ -320,23 +346,32 @@ Result<LogEvent> parse_edn_line(std::string_view line, std::string_view source, 
     return fail(std::string(source), number, "missing or non-integer :process");
   e.process = process->integer;
   if (!type || type->type != EdnScalar::Type::keyword ||
-      (type->text != "invoke" && type->text != "ok" && type->text != "fail" && type->text != "info"))
-    return fail(std::string(source), number, "missing :type (expected :invoke, :ok, :fail or :info)");
+      (type->text != "invoke" && type->text != "ok" && type->text != "fail" &&
+       type->text != "info"))
+    return fail(std::string(source), number,
+                "missing :type (expected :invoke, :ok, :fail or :info)");
   e.type = type->text;
-  std::optional<OpKind> kind = f && f->type == EdnScalar::Type::keyword ? parse_op_kind(f->text) : std::nullopt;
-  if (!kind) return fail(std::string(source), number, "missing or unknown :f (expected :get, :put, :append, :read, :write or :cas)");
+  std::optional<OpKind> kind =
+      f && f->type == EdnScalar::Type::keyword ? parse_op_kind(f->text) : std::nullopt;
+  if (!kind)
+    return fail(std::string(source), number,
+                "missing or unknown :f (expected :get, :put, :append, :read, :write or :cas)");
   e.kind = *kind;
   if (const EdnScalar* key = field("key")) {
-    if (key->type == EdnScalar::Type::string) e.key = key->text;
-    else if (key->type == EdnScalar::Type::integer) e.key = std::to_string(key->integer);
-    else if (key->type != EdnScalar::Type::nil) return fail(std::string(source), number, ":key must be a string or an integer");
+    if (key->type == EdnScalar::Type::string)
+      e.key = key->text;
+    else if (key->type == EdnScalar::Type::integer)
+      e.key = std::to_string(key->integer);
+    else if (key->type != EdnScalar::Type::nil)
+      return fail(std::string(source), number, ":key must be a string or an integer");
   }
   if (const EdnScalar* value = field("value")) {
     if (value->type == EdnScalar::Type::keyword && value->text == "timed-out") {
       e.timed_out = true;
     } else if (value->type == EdnScalar::Type::vector) {
       if (e.kind != OpKind::cas || value->items.size() != 2)
-        return fail(std::string(source), number, "a vector :value is only valid as [from to] of a :cas");
+        return fail(std::string(source), number,
+                    "a vector :value is only valid as [from to] of a :cas");
       auto from = edn_to_value(value->items[0], source, number);
       if (!from) return std::unexpected(from.error());
       auto to = edn_to_value(value->items[1], source, number);
@@ -354,11 +389,13 @@ Result<LogEvent> parse_edn_line(std::string_view line, std::string_view source, 
 
 // ---- faultline JSON lines
 
-Result<Value> json_to_value(const nlohmann::json& j, std::string_view field, std::string_view source, int line) {
+Result<Value> json_to_value(const nlohmann::json& j, std::string_view field,
+                            std::string_view source, int line) {
   if (j.is_null()) return Value{};
   if (j.is_number_integer()) return Value{j.get<std::int64_t>()};
   if (j.is_string()) return Value{j.get<std::string>()};
-  return fail(std::string(source), line, fmt::format("\"{}\" must be null, an integer or a string", field));
+  return fail(std::string(source), line,
+              fmt::format("\"{}\" must be null, an integer or a string", field));
 }
 
 nlohmann::json value_to_json(const Value& v) {
@@ -368,40 +405,53 @@ nlohmann::json value_to_json(const Value& v) {
 }
 
 // Returns nullopt for a failed operation (dropped).
-Result<std::optional<Operation>> parse_jsonl_line(std::string_view line, std::string_view source, int number) {
+Result<std::optional<Operation>> parse_jsonl_line(std::string_view line, std::string_view source,
+                                                  int number) {
   const nlohmann::json j = nlohmann::json::parse(line, nullptr, false);
   auto error = [&](std::string what) { return fail(std::string(source), number, std::move(what)); };
   if (j.is_discarded()) return error("not valid JSON (truncated line?)");
   if (!j.is_object()) return error("expected a JSON object per line");
-  static constexpr std::string_view known[] = {"client", "invoke", "return", "status", "key", "f", "value", "from", "to"};
+  static constexpr std::string_view known[] = {"client", "invoke", "return", "status", "key",
+                                               "f",      "value",  "from",   "to"};
   for (const auto& [name, _] : j.items())
     if (std::find(std::begin(known), std::end(known), name) == std::end(known))
       return error(fmt::format("unknown field \"{}\"", name));
   Operation op;
   op.source_line = number;
-  if (!j.contains("client") || !j["client"].is_number_integer()) return error("\"client\" (integer) is required");
+  if (!j.contains("client") || !j["client"].is_number_integer())
+    return error("\"client\" (integer) is required");
   op.client = j["client"].get<std::int64_t>();
-  if (!j.contains("invoke") || !j["invoke"].is_number_integer()) return error("\"invoke\" (integer nanoseconds) is required");
+  if (!j.contains("invoke") || !j["invoke"].is_number_integer())
+    return error("\"invoke\" (integer nanoseconds) is required");
   op.invoke_ns = j["invoke"].get<std::int64_t>();
   std::string status = "ok";
   if (j.contains("status")) {
     if (!j["status"].is_string()) return error("\"status\" must be \"ok\", \"info\" or \"fail\"");
     status = j["status"].get<std::string>();
-    if (status != "ok" && status != "info" && status != "fail") return error("\"status\" must be \"ok\", \"info\" or \"fail\"");
+    if (status != "ok" && status != "info" && status != "fail")
+      return error("\"status\" must be \"ok\", \"info\" or \"fail\"");
   }
   if (status == "fail") return std::optional<Operation>();
   if (j.contains("return") && !j["return"].is_null()) {
-    if (!j["return"].is_number_integer()) return error("\"return\" must be integer nanoseconds or null");
+    if (!j["return"].is_number_integer())
+      return error("\"return\" must be integer nanoseconds or null");
     if (status == "ok") op.return_ns = j["return"].get<std::int64_t>();
   }
-  if (status == "ok" && !op.return_ns) return error("an \"ok\" operation needs a \"return\" time (use \"status\": \"info\" for unknown outcomes)");
+  if (status == "ok" && !op.return_ns)
+    return error(
+        "an \"ok\" operation needs a \"return\" time (use \"status\": \"info\" for unknown "
+        "outcomes)");
   if (op.return_ns && *op.return_ns < op.invoke_ns) return error("\"return\" is before \"invoke\"");
   if (j.contains("key")) {
-    if (j["key"].is_string()) op.key = j["key"].get<std::string>();
-    else if (j["key"].is_number_integer()) op.key = std::to_string(j["key"].get<std::int64_t>());
-    else return error("\"key\" must be a string or an integer");
+    if (j["key"].is_string())
+      op.key = j["key"].get<std::string>();
+    else if (j["key"].is_number_integer())
+      op.key = std::to_string(j["key"].get<std::int64_t>());
+    else
+      return error("\"key\" must be a string or an integer");
   }
-  if (!j.contains("f") || !j["f"].is_string()) return error("\"f\" (read, write, cas, append, get or put) is required");
+  if (!j.contains("f") || !j["f"].is_string())
+    return error("\"f\" (read, write, cas, append, get or put) is required");
   auto kind = parse_op_kind(j["f"].get<std::string>());
   if (!kind) return error(fmt::format("unknown \"f\": \"{}\"", j["f"].get<std::string>()));
   op.kind = *kind;
@@ -416,8 +466,9 @@ Result<std::optional<Operation>> parse_jsonl_line(std::string_view line, std::st
   } else {
     const bool needs_value = op.kind != OpKind::read || op.completed();
     if (needs_value && !j.contains("value"))
-      return error(op.kind == OpKind::read ? "a completed read needs \"value\" (its result; null for nil)"
-                                           : "\"value\" (the argument) is required");
+      return error(op.kind == OpKind::read
+                       ? "a completed read needs \"value\" (its result; null for nil)"
+                       : "\"value\" (the argument) is required");
     if (j.contains("value")) {
       auto v = json_to_value(j["value"], "value", source, number);
       if (!v) return std::unexpected(v.error());
@@ -456,7 +507,8 @@ Result<History> read_jsonl(std::string_view text, std::string_view source) {
 }
 
 template <class ParseLine>
-Result<History> read_line_log(std::string_view text, std::string_view source, ParseLine parse_line) {
+Result<History> read_line_log(std::string_view text, std::string_view source,
+                              ParseLine parse_line) {
   std::vector<LogEvent> events;
   auto r = for_each_line(text, [&](int number, std::string_view line) -> Result<void> {
     if (trim(line).empty()) return {};
@@ -504,8 +556,10 @@ void write_jsonl(const History& history, std::ostream& out) {
     nlohmann::ordered_json j;
     j["client"] = op.client;
     j["invoke"] = op.invoke_ns;
-    if (op.return_ns) j["return"] = *op.return_ns;
-    else j["status"] = "info";
+    if (op.return_ns)
+      j["return"] = *op.return_ns;
+    else
+      j["status"] = "info";
     if (!op.key.empty()) j["key"] = op.key;
     j["f"] = std::string(to_string(op.kind));
     switch (op.kind) {

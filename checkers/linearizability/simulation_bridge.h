@@ -87,14 +87,17 @@ HistoryCheck<P> linearizable_check(ModelKind model, Mapping mapping, CheckOption
   HistoryCheck<P> check;
   check.name = "linearizable";
   check.liveness = false;
-  check.check = [model, mapping, options](const RunRecord<P>& record) -> std::optional<CheckFailure> {
+  check.check = [model, mapping,
+                 options](const RunRecord<P>& record) -> std::optional<CheckFailure> {
     const History history = history_from_simulation<P>(record.history, mapping);
     const auto report = check_history(history, model, options);
-    if (!report) return CheckFailure("the client history is malformed: " + report.error().to_string());
+    if (!report)
+      return CheckFailure("the client history is malformed: " + report.error().to_string());
     switch (report->verdict) {
       case Verdict::linearizable: return std::nullopt;
       case Verdict::not_linearizable: return CheckFailure(explain(history, *report));
-      case Verdict::unknown: return CheckFailure("linearizability unknown: " + report->unknown_reason, true);
+      case Verdict::unknown:
+        return CheckFailure("linearizability unknown: " + report->unknown_reason, true);
     }
     return CheckFailure("unreachable verdict");
   };

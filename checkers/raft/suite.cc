@@ -27,8 +27,10 @@ std::optional<std::string> check_election_safety(const View& view) {
   for (std::size_t a = 0; a < view.nodes.size(); ++a) {
     if (!view.nodes[a] || !view.nodes[a]->is_leader()) continue;
     for (std::size_t b = a + 1; b < view.nodes.size(); ++b)
-      if (view.nodes[b] && view.nodes[b]->is_leader() && view.nodes[b]->current_term() == view.nodes[a]->current_term())
-        return node_name(a) + " and " + node_name(b) + " are both leader of term " + std::to_string(view.nodes[a]->current_term());
+      if (view.nodes[b] && view.nodes[b]->is_leader() &&
+          view.nodes[b]->current_term() == view.nodes[a]->current_term())
+        return node_name(a) + " and " + node_name(b) + " are both leader of term " +
+               std::to_string(view.nodes[a]->current_term());
   }
   return std::nullopt;
 }
@@ -46,9 +48,11 @@ std::optional<std::string> check_log_matching(const View& view) {
       for (Index i = std::min(da.last_index(), db.last_index()); i >= low && i > 0; --i) {
         if (*da.term_at(i) != *db.term_at(i)) continue;
         if (*da.checksum_at(i) != *db.checksum_at(i))
-          return "the logs of " + node_name(a) + " and " + node_name(b) + " both hold term " + std::to_string(*da.term_at(i)) +
-                 " at index " + std::to_string(i) + " but differ at or before it: " + node_name(a) + " has " +
-                 describe_entry_at(da, i) + ", " + node_name(b) + " has " + describe_entry_at(db, i);
+          return "the logs of " + node_name(a) + " and " + node_name(b) + " both hold term " +
+                 std::to_string(*da.term_at(i)) + " at index " + std::to_string(i) +
+                 " but differ at or before it: " + node_name(a) + " has " +
+                 describe_entry_at(da, i) + ", " + node_name(b) + " has " +
+                 describe_entry_at(db, i);
         break;
       }
     }
@@ -68,13 +72,15 @@ std::optional<std::string> check_leader_completeness(const View& view) {
       const Index c = follower.commit_index();
       if (c == 0 || follower.current_term() > leader.current_term()) continue;
       if (c > leader.last_index())
-        return "leader " + node_name(l) + " (term " + std::to_string(leader.current_term()) + ") lacks index " + std::to_string(c) +
-               ", which " + node_name(f) + " knows is committed (its log ends at " + std::to_string(leader.last_index()) + ")";
+        return "leader " + node_name(l) + " (term " + std::to_string(leader.current_term()) +
+               ") lacks index " + std::to_string(c) + ", which " + node_name(f) +
+               " knows is committed (its log ends at " + std::to_string(leader.last_index()) + ")";
       const auto mine = leader.checksum_at(c);
       const auto theirs = follower.checksum_at(c);
       if (mine && theirs && *mine != *theirs)
-        return "leader " + node_name(l) + " (term " + std::to_string(leader.current_term()) + ") holds a different entry at index " +
-               std::to_string(c) + ", which " + node_name(f) + " knows is committed: " + describe_entry_at(leader.disk(), c) +
+        return "leader " + node_name(l) + " (term " + std::to_string(leader.current_term()) +
+               ") holds a different entry at index " + std::to_string(c) + ", which " +
+               node_name(f) + " knows is committed: " + describe_entry_at(leader.disk(), c) +
                " vs " + describe_entry_at(follower.disk(), c);
     }
   }
@@ -91,8 +97,9 @@ std::optional<std::string> check_state_machine_safety(const View& view) {
       const auto ca = view.nodes[a]->checksum_at(i);
       const auto cb = view.nodes[b]->checksum_at(i);
       if (ca && cb && *ca != *cb)
-        return node_name(a) + " and " + node_name(b) + " applied different logs through index " + std::to_string(i) + ": " +
-               describe_entry_at(view.nodes[a]->disk(), i) + " vs " + describe_entry_at(view.nodes[b]->disk(), i);
+        return node_name(a) + " and " + node_name(b) + " applied different logs through index " +
+               std::to_string(i) + ": " + describe_entry_at(view.nodes[a]->disk(), i) + " vs " +
+               describe_entry_at(view.nodes[b]->disk(), i);
     }
   }
   return std::nullopt;
@@ -102,11 +109,13 @@ std::optional<std::string> check_state_checksum_agreement(const View& view) {
   for (std::size_t a = 0; a < view.nodes.size(); ++a) {
     if (!view.nodes[a]) continue;
     for (std::size_t b = a + 1; b < view.nodes.size(); ++b) {
-      if (!view.nodes[b] || view.nodes[a]->last_applied() != view.nodes[b]->last_applied()) continue;
+      if (!view.nodes[b] || view.nodes[a]->last_applied() != view.nodes[b]->last_applied())
+        continue;
       if (view.nodes[a]->state().state_checksum != view.nodes[b]->state().state_checksum)
-        return node_name(a) + " and " + node_name(b) + " both applied through index " + std::to_string(view.nodes[a]->last_applied()) +
-               " but their state checksums differ: " + describe(view.nodes[a]->state().data) + " vs " +
-               describe(view.nodes[b]->state().data);
+        return node_name(a) + " and " + node_name(b) + " both applied through index " +
+               std::to_string(view.nodes[a]->last_applied()) +
+               " but their state checksums differ: " + describe(view.nodes[a]->state().data) +
+               " vs " + describe(view.nodes[b]->state().data);
     }
   }
   return std::nullopt;
@@ -125,21 +134,27 @@ std::optional<std::string> check_leader_append_only(const NodeStep<Raft>& step) 
   if (step.before == nullptr || step.after == nullptr) return std::nullopt;  // a crash or a restart
   const Node& was = *step.before;
   const Node& is = *step.after;
-  if (!was.is_leader() || !is.is_leader() || was.current_term() != is.current_term()) return std::nullopt;
+  if (!was.is_leader() || !is.is_leader() || was.current_term() != is.current_term())
+    return std::nullopt;
   const Disk& before = was.disk();
   const Disk& after = is.disk();
   const Index last = before.last_index();
-  const auto who = [&] { return node_name(step.node.value) + ", leader of term " + std::to_string(is.current_term()) + ","; };
+  const auto who = [&] {
+    return node_name(step.node.value) + ", leader of term " + std::to_string(is.current_term()) +
+           ",";
+  };
   if (after.last_index() < last)
-    return who() + " removed entries from its log: it ended at index " + std::to_string(last) + " (" + describe_entry_at(before, last) +
-           ") and now ends at " + std::to_string(after.last_index());
+    return who() + " removed entries from its log: it ended at index " + std::to_string(last) +
+           " (" + describe_entry_at(before, last) + ") and now ends at " +
+           std::to_string(after.last_index());
   if (last < after.snapshot.last_index) return std::nullopt;
   if (*before.checksum_at(last) == *after.checksum_at(last)) return std::nullopt;
   // Chained checksums differ from the first changed index on: name it (only on a violation).
   Index changed = std::max(before.snapshot.last_index, after.snapshot.last_index);
   while (changed < last && *before.checksum_at(changed) == *after.checksum_at(changed)) ++changed;
-  return who() + " overwrote its log at index " + std::to_string(changed) + ": " + describe_entry_at(before, changed) + " became " +
-         describe_entry_at(after, changed) + " (its log ended at " + std::to_string(last) + " and now ends at " +
+  return who() + " overwrote its log at index " + std::to_string(changed) + ": " +
+         describe_entry_at(before, changed) + " became " + describe_entry_at(after, changed) +
+         " (its log ended at " + std::to_string(last) + " and now ends at " +
          std::to_string(after.last_index()) + ")";
 }
 
@@ -154,14 +169,16 @@ std::optional<std::string> check_leader_committed(const View& view) {
 // A stable leader: it committed in its term, and every running member follows that term.
 std::optional<std::string> check_leader_elected(const View& view) {
   for (std::size_t l = 0; l < view.nodes.size(); ++l) {
-    if (!view.nodes[l] || !view.nodes[l]->is_leader() || !view.nodes[l]->committed_in_term()) continue;
+    if (!view.nodes[l] || !view.nodes[l]->is_leader() || !view.nodes[l]->committed_in_term())
+      continue;
     const Node& leader = *view.nodes[l];
     for (std::uint32_t m : leader.members()) {
       if (m >= view.nodes.size() || !view.nodes[m] || m == l) continue;
       const Node& member = *view.nodes[m];
       if (member.current_term() != leader.current_term() || member.raft_role() != Role::follower)
-        return node_name(m) + " is " + std::string(to_string(member.raft_role())) + " in term " + std::to_string(member.current_term()) +
-               " while " + node_name(l) + " leads term " + std::to_string(leader.current_term());
+        return node_name(m) + " is " + std::string(to_string(member.raft_role())) + " in term " +
+               std::to_string(member.current_term()) + " while " + node_name(l) + " leads term " +
+               std::to_string(leader.current_term());
     }
     return std::nullopt;
   }
@@ -177,8 +194,9 @@ std::optional<CheckFailure> check_one_leader_per_term(const Record& record) {
     if (became == nullptr) continue;
     const auto [it, inserted] = leader_of.emplace(became->term, e.node.value);
     if (!inserted && it->second != e.node.value)
-      return CheckFailure(node_name(it->second) + " and " + node_name(e.node.value) + " were both elected leader of term " +
-                          std::to_string(became->term) + " (the second at " + format_time(e.time) + ")");
+      return CheckFailure(node_name(it->second) + " and " + node_name(e.node.value) +
+                          " were both elected leader of term " + std::to_string(became->term) +
+                          " (the second at " + format_time(e.time) + ")");
   }
   return std::nullopt;
 }
@@ -192,13 +210,15 @@ std::optional<CheckFailure> check_acknowledged_writes_durable(const Record& reco
     for (std::size_t n = 0; n < record.final_view.nodes.size(); ++n) {
       const auto& node = record.final_view.nodes[n];
       if (!node) continue;
-      const bool must_hold = node->commit_index() >= reply->index || (node->is_leader() && node->committed_in_term());
+      const bool must_hold =
+          node->commit_index() >= reply->index || (node->is_leader() && node->committed_in_term());
       if (!must_hold || reply->index < node->first_index()) continue;
-      const std::string what = "client " + std::to_string(reply->client) + " seq " + std::to_string(reply->seq) +
-                               ", acknowledged at index " + std::to_string(reply->index) + " at " + format_time(e.time);
+      const std::string what = "client " + std::to_string(reply->client) + " seq " +
+                               std::to_string(reply->seq) + ", acknowledged at index " +
+                               std::to_string(reply->index) + " at " + format_time(e.time);
       if (reply->index > node->last_index())
-        return CheckFailure("the write of " + what + " is missing from " + node_name(n) + ", whose log ends at " +
-                            std::to_string(node->last_index()));
+        return CheckFailure("the write of " + what + " is missing from " + node_name(n) +
+                            ", whose log ends at " + std::to_string(node->last_index()));
       const auto* command = std::get_if<ClientCommand>(&node->entry_at(reply->index).command);
       if (command == nullptr || command->client != reply->client || command->seq != reply->seq)
         return CheckFailure("the write of " + what + " was replaced on " + node_name(n) + " by " +
@@ -210,7 +230,8 @@ std::optional<CheckFailure> check_acknowledged_writes_durable(const Record& reco
 
 std::optional<lin::Call> LinearizabilityMapping::call(const Input& input) const {
   const auto* request = std::get_if<ClientRequest>(&input);
-  if (request == nullptr || request->attempt != 0) return std::nullopt;  // retries are the same operation
+  if (request == nullptr || request->attempt != 0)
+    return std::nullopt;  // retries are the same operation
   lin::Call call;
   call.request_id = request_id(request->client, request->seq);
   if (const auto* put = std::get_if<Put>(&request->operation)) {
@@ -269,8 +290,10 @@ std::vector<LeaderLoss> leader_losses(const Record& record) {
   for (const FaultRecord& fault : record.faults) {
     for (; e < emissions.size() && emissions[e].time <= fault.time; ++e) {
       const std::size_t n = emissions[e].node.value;
-      if (const auto* b = std::get_if<BecameLeader>(&emissions[e].output)) leading[n] = b->term;
-      else if (std::holds_alternative<SteppedDown>(emissions[e].output)) leading[n].reset();
+      if (const auto* b = std::get_if<BecameLeader>(&emissions[e].output))
+        leading[n] = b->term;
+      else if (std::holds_alternative<SteppedDown>(emissions[e].output))
+        leading[n].reset();
     }
     switch (fault.kind) {
       case FaultRecord::Kind::crash:
@@ -301,8 +324,12 @@ Metrics collect_metrics(const Record& record) {
     std::optional<Time> elected, committed;
     for (const auto& e : emissions) {
       if (e.time < loss.at) continue;
-      if (const auto* b = std::get_if<BecameLeader>(&e.output); b && b->term > loss.term && !elected) elected = e.time;
-      if (const auto* c = std::get_if<LeaderCommitted>(&e.output); c && c->term > loss.term && !committed) committed = e.time;
+      if (const auto* b = std::get_if<BecameLeader>(&e.output);
+          b && b->term > loss.term && !elected)
+        elected = e.time;
+      if (const auto* c = std::get_if<LeaderCommitted>(&e.output);
+          c && c->term > loss.term && !committed)
+        committed = e.time;
       if (elected && committed) break;
     }
     if (elected) metrics["election"].push_back(*elected - loss.at);
@@ -320,8 +347,11 @@ Metrics collect_metrics(const Record& record) {
     const auto* request = std::get_if<ClientRequest>(&inv.input);
     if (request == nullptr) continue;
     const std::uint64_t id = request_id(request->client, request->seq);
-    if (request->attempt == 0) requests[id] = Request{inv.time, std::holds_alternative<Get>(request->operation), false, false};
-    else if (auto it = requests.find(id); it != requests.end()) it->second.retried = true;
+    if (request->attempt == 0)
+      requests[id] =
+          Request{inv.time, std::holds_alternative<Get>(request->operation), false, false};
+    else if (auto it = requests.find(id); it != requests.end())
+      it->second.retried = true;
   }
   for (const auto& e : emissions) {
     const auto* reply = std::get_if<ClientReply>(&e.output);
@@ -350,12 +380,18 @@ CheckSuite<Raft> check_suite(const Config&) {
   always("state_checksum_agreement", check_state_checksum_agreement);
   // Only a leader's steps can break it: the simulator copies a node before a step only then.
   suite.properties.push_back(
-      transition_property<Raft>("leader_append_only", check_leader_append_only, [](const Node& node) { return node.is_leader(); }));
-  suite.properties.push_back(Property<Raft>{"leader_committed", PropertyKind::sometimes, check_leader_committed});
-  suite.properties.push_back(Property<Raft>{"leader_elected", PropertyKind::eventually, check_leader_elected});
-  suite.history_checks.push_back(HistoryCheck<Raft>{"one_leader_per_term", false, check_one_leader_per_term});
-  suite.history_checks.push_back(HistoryCheck<Raft>{"acknowledged_writes_durable", false, check_acknowledged_writes_durable});
-  suite.history_checks.push_back(lin::linearizable_check<Raft>(lin::ModelKind::kv, LinearizabilityMapping{}));
+      transition_property<Raft>("leader_append_only", check_leader_append_only,
+                                [](const Node& node) { return node.is_leader(); }));
+  suite.properties.push_back(
+      Property<Raft>{"leader_committed", PropertyKind::sometimes, check_leader_committed});
+  suite.properties.push_back(
+      Property<Raft>{"leader_elected", PropertyKind::eventually, check_leader_elected});
+  suite.history_checks.push_back(
+      HistoryCheck<Raft>{"one_leader_per_term", false, check_one_leader_per_term});
+  suite.history_checks.push_back(
+      HistoryCheck<Raft>{"acknowledged_writes_durable", false, check_acknowledged_writes_durable});
+  suite.history_checks.push_back(
+      lin::linearizable_check<Raft>(lin::ModelKind::kv, LinearizabilityMapping{}));
   suite.metrics = collect_metrics;
   return suite;
 }

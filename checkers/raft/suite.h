@@ -1,7 +1,7 @@
 // Checkers for Raft and its key-value store: the Raft paper's safety properties (Figure 3) over
-// the cluster view and, for leader append-only, over each step of a node; the seed's state-checksum agreement, history checks on the client history
-// (linearizability, no acknowledged write lost, one leader per term), liveness, and failover
-// timing metrics (DESIGN.md 6).
+// the cluster view and, for leader append-only, over each step of a node; the seed's state-checksum
+// agreement, history checks on the client history (linearizability, no acknowledged write lost, one
+// leader per term), liveness, and failover timing metrics (DESIGN.md 6).
 //
 // Log comparisons use the chained entry checksums (protocols/raft/types.h): two logs agree up to
 // an index iff their checksums there are equal, so each pair of nodes costs O(1) per check in

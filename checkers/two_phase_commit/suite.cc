@@ -90,8 +90,8 @@ std::string version_text(const RoutingState* state) {
 std::optional<std::string> check_atomicity(const View& view) {
   return for_each_tx(logged_outcomes(view), [](const TxOutcomes& o) -> std::optional<std::string> {
     if (o.committed.empty() || o.aborted.empty()) return std::nullopt;
-    return describe(o.tx) + version_text(o.state) + " committed at " + node_list(o.committed) + " but aborted at " +
-           node_list(o.aborted) + " (durable logs)";
+    return describe(o.tx) + version_text(o.state) + " committed at " + node_list(o.committed) +
+           " but aborted at " + node_list(o.aborted) + " (durable logs)";
   });
 }
 
@@ -105,14 +105,17 @@ std::optional<std::string> check_agreement(const View& view) {
   };
   std::vector<Holder> holders;
   for (std::size_t i = 0; i < view.nodes.size(); ++i) {
-    if (view.nodes[i]) holders.push_back({&view.nodes[i]->committed_state(), i, view.nodes[i]->committed_tx()});
+    if (view.nodes[i])
+      holders.push_back({&view.nodes[i]->committed_state(), i, view.nodes[i]->committed_tx()});
     if (!view.disks[i]) continue;
     for (const LogRecord& record : view.disks[i]->records)
-      if (const auto* c = std::get_if<CommittedRecord>(&record)) holders.push_back({&c->state, i, c->tx});
+      if (const auto* c = std::get_if<CommittedRecord>(&record))
+        holders.push_back({&c->state, i, c->tx});
   }
   // Stable: the first holder in node order is the one a difference is reported against.
-  std::stable_sort(holders.begin(), holders.end(),
-                   [](const Holder& a, const Holder& b) { return a.state->version < b.state->version; });
+  std::stable_sort(holders.begin(), holders.end(), [](const Holder& a, const Holder& b) {
+    return a.state->version < b.state->version;
+  });
   // Within a version, compare each holder with the first one (node order): the first mismatch
   // is the one reported.
   std::size_t first = 0;
@@ -124,9 +127,10 @@ std::optional<std::string> check_agreement(const View& view) {
     const Holder& reference = holders[first];
     const Holder& differing = holders[i];
     if (*reference.state == *differing.state) continue;
-    return "version " + std::to_string(differing.state->version) + " differs: " + node_name(reference.node) +
-           " applied " + describe(reference.tx) + " " + describe(*reference.state) + ", " + node_name(differing.node) +
-           " applied " + describe(differing.tx) + " " + describe(*differing.state);
+    return "version " + std::to_string(differing.state->version) +
+           " differs: " + node_name(reference.node) + " applied " + describe(reference.tx) + " " +
+           describe(*reference.state) + ", " + node_name(differing.node) + " applied " +
+           describe(differing.tx) + " " + describe(*differing.state);
   }
   return std::nullopt;
 }
@@ -137,7 +141,8 @@ std::optional<std::string> check_validity(const View& view) {
     for (std::size_t p = 1; p < view.disks.size(); ++p) {
       const PreparedRecord* vote = view.disks[p] ? prepared_of(*view.disks[p], o.tx) : nullptr;
       if (vote != nullptr && vote->yes) continue;
-      const std::string why = vote == nullptr ? "no durable PREPARED record" : "its durable vote is no";
+      const std::string why =
+          vote == nullptr ? "no durable PREPARED record" : "its durable vote is no";
       return describe(o.tx) + version_text(o.state) + " committed at " + node_list(o.committed) +
              " without a yes vote from " + node_name(p) + " (" + why + ")";
     }
@@ -152,10 +157,12 @@ std::optional<std::string> check_durability(const View& view, const Config& conf
     const RoutingState expected = latest != nullptr ? latest->state : initial_state(config);
     const RoutingState& held = view.nodes[i]->committed_state();
     if (held == expected) continue;
-    return node_name(i) + " holds version " + std::to_string(held.version) + " (" + describe(view.nodes[i]->committed_tx()) +
-           ") but its durable log's latest committed version is " + std::to_string(expected.version) +
-           (latest != nullptr ? " (" + describe(latest->tx) + ")" : " (initial)") + ": " + describe(held) + " vs " +
-           describe(expected);
+    return node_name(i) + " holds version " + std::to_string(held.version) + " (" +
+           describe(view.nodes[i]->committed_tx()) +
+           ") but its durable log's latest committed version is " +
+           std::to_string(expected.version) +
+           (latest != nullptr ? " (" + describe(latest->tx) + ")" : " (initial)") + ": " +
+           describe(held) + " vs " + describe(expected);
   }
   return std::nullopt;
 }
@@ -175,20 +182,22 @@ std::optional<std::string> check_termination(const View& view) {
   for (std::size_t i = 1; i < view.nodes.size(); ++i) {
     if (!view.nodes[i]) continue;
     if (const auto doubt = view.nodes[i]->in_doubt_tx())
-      return node_name(i) + " is still in doubt about " + describe(*doubt) + " (coordinator n0 at version " +
-             std::to_string(target.version) + ")";
+      return node_name(i) + " is still in doubt about " + describe(*doubt) +
+             " (coordinator n0 at version " + std::to_string(target.version) + ")";
     const std::uint64_t version = view.nodes[i]->committed_state().version;
     if (version != target.version)
-      return node_name(i) + " is at version " + std::to_string(version) + " but the coordinator n0 is at version " +
-             std::to_string(target.version);
+      return node_name(i) + " is at version " + std::to_string(version) +
+             " but the coordinator n0 is at version " + std::to_string(target.version);
   }
   return std::nullopt;
 }
 
-bool canary_count_plausible(std::uint64_t requests, std::uint64_t canary, std::uint32_t weight_bps) {
+bool canary_count_plausible(std::uint64_t requests, std::uint64_t canary,
+                            std::uint32_t weight_bps) {
   // Binomial(n, p = w / 10000): mean n w / 10000, variance n w (10000 - w) / 10000^2.
   // Scale by 10000: |10000 k - n w| <= s * sqrt(n w (10000 - w)), squared on both sides.
-  const int128 deviation = static_cast<int128>(canary) * basis_points_total - static_cast<int128>(requests) * weight_bps;
+  const int128 deviation =
+      static_cast<int128>(canary) * basis_points_total - static_cast<int128>(requests) * weight_bps;
   const uint128 deviation_squared = static_cast<uint128>(deviation < 0 ? -deviation : deviation) *
                                     static_cast<uint128>(deviation < 0 ? -deviation : deviation);
   const uint128 variance_scaled =
@@ -201,7 +210,8 @@ std::optional<std::string> check_routing_fidelity(const Record& record, const Co
   const RoutingState initial = initial_state(config);
   states.emplace(initial.version, initial);
   for (const auto& e : record.history.emissions)
-    if (const auto* applied = std::get_if<StateApplied>(&e.output)) states.emplace(applied->state.version, applied->state);
+    if (const auto* applied = std::get_if<StateApplied>(&e.output))
+      states.emplace(applied->state.version, applied->state);
   std::map<std::uint64_t, std::uint32_t> draws;
   for (const auto& inv : record.history.invocations)
     if (const auto* p = std::get_if<Predict>(&inv.input)) draws.emplace(p->request_id, p->draw);
@@ -214,21 +224,24 @@ std::optional<std::string> check_routing_fidelity(const Record& record, const Co
   for (const auto& e : record.history.emissions) {
     const auto* served = std::get_if<PredictServed>(&e.output);
     if (served == nullptr) continue;
-    const std::string where = "request " + std::to_string(served->request_id) + " at " + node_name(e.node.value) + " @" +
-                              format_time(e.time);
+    const std::string where = "request " + std::to_string(served->request_id) + " at " +
+                              node_name(e.node.value) + " @" + format_time(e.time);
     const auto state = states.find(served->version);
-    if (state == states.end()) return where + " was served under version " + std::to_string(served->version) + ", which no node applied";
+    if (state == states.end())
+      return where + " was served under version " + std::to_string(served->version) +
+             ", which no node applied";
     const RoutingState& s = state->second;
     const std::string& expected_model = served->canary ? s.canary_model_id : s.stable_model_id;
     if (served->model_id != expected_model)
-      return where + " was served by model " + served->model_id + " but version " + std::to_string(s.version) +
-             " routes that path to " + expected_model;
+      return where + " was served by model " + served->model_id + " but version " +
+             std::to_string(s.version) + " routes that path to " + expected_model;
     if (const auto draw = draws.find(served->request_id); draw != draws.end()) {
       const bool should_be_canary = draw->second < s.canary_weight_bps;
       if (served->canary != should_be_canary)
         return where + " with draw " + std::to_string(draw->second) + " went to the " +
-               (served->canary ? "canary" : "stable model") + " under version " + std::to_string(s.version) +
-               " whose canary weight is " + std::to_string(s.canary_weight_bps) + " bps";
+               (served->canary ? "canary" : "stable model") + " under version " +
+               std::to_string(s.version) + " whose canary weight is " +
+               std::to_string(s.canary_weight_bps) + " bps";
     }
     Counts& c = counts[served->version];
     c.requests += 1;
@@ -239,7 +252,8 @@ std::optional<std::string> check_routing_fidelity(const Record& record, const Co
     const std::uint32_t weight = states.at(version).canary_weight_bps;
     if (canary_count_plausible(c.requests, c.canary, weight)) continue;
     return "version " + std::to_string(version) + " sent " + std::to_string(c.canary) + " of " +
-           std::to_string(c.requests) + " requests to the canary, outside 5 standard deviations of its weight " +
+           std::to_string(c.requests) +
+           " requests to the canary, outside 5 standard deviations of its weight " +
            std::to_string(weight) + " bps";
   }
   return std::nullopt;
@@ -271,7 +285,8 @@ Metrics collect_metrics(const Record& record) {
     } else if (const auto* b = std::get_if<Blocked>(&e.output)) {
       blocked.emplace(std::pair{e.node.value, b->tx}, e.time);
     } else if (const auto* u = std::get_if<Unblocked>(&e.output)) {
-      if (const auto it = blocked.find({e.node.value, u->tx}); it != blocked.end()) blocked_time.push_back(e.time - it->second);
+      if (const auto it = blocked.find({e.node.value, u->tx}); it != blocked.end())
+        blocked_time.push_back(e.time - it->second);
     }
   }
   for (const auto& [tx, by_node] : applied) {
@@ -290,11 +305,13 @@ CheckSuite<TwoPhaseCommit> check_suite(const Config& config) {
   suite.properties.push_back({"atomicity", Kind::always, check_atomicity});
   suite.properties.push_back({"agreement", Kind::always, check_agreement});
   suite.properties.push_back({"validity", Kind::always, check_validity});
-  suite.properties.push_back({"durability", Kind::always, [config](const View& v) { return check_durability(v, config); }});
+  suite.properties.push_back({"durability", Kind::always,
+                              [config](const View& v) { return check_durability(v, config); }});
   suite.properties.push_back({"committed_a_stage", Kind::sometimes, check_committed_a_stage});
   suite.properties.push_back({"termination", Kind::eventually, check_termination});
   suite.history_checks.push_back(
-      {"routing_fidelity", /*liveness=*/false, [config](const Record& r) { return check_routing_fidelity(r, config); }});
+      {"routing_fidelity", /*liveness=*/false,
+       [config](const Record& r) { return check_routing_fidelity(r, config); }});
   suite.metrics = collect_metrics;
   return suite;
 }

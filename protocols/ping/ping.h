@@ -53,7 +53,9 @@ struct Received {
   static constexpr std::string_view type_name = "Received";
   std::uint64_t count = 0;
   template <class Self, class Visit>
-  static void fields(Self& self, Visit&& visit) { visit("count", self.count); }
+  static void fields(Self& self, Visit&& visit) {
+    visit("count", self.count);
+  }
   friend bool operator==(const Received&, const Received&) = default;
 };
 
@@ -68,8 +70,12 @@ using Message = std::variant<Token>;
 
 class Node {
  public:
-  Node(const Config& config, NodeId self, std::uint32_t node_count, std::optional<Received> recovered)
-      : config_(config), self_(self), node_count_(node_count), received_(recovered.value_or(Received{}).count) {
+  Node(const Config& config, NodeId self, std::uint32_t node_count,
+       std::optional<Received> recovered)
+      : config_(config),
+        self_(self),
+        node_count_(node_count),
+        received_(recovered.value_or(Received{}).count) {
     FL_ASSERT(self.value < node_count, "node id out of range");
   }
   void on_start(Outbox<Ping>& out);

@@ -55,8 +55,10 @@ void Node::persist(Effects& out) const {
 }
 
 void Node::arm_election_timer(Effects& out) const {
-  if (is_member(self())) out.set_timer(ElectionTimer{}, config_.election_timeout);
-  else out.cancel_timer(ElectionTimer{});  // a non-member never campaigns
+  if (is_member(self()))
+    out.set_timer(ElectionTimer{}, config_.election_timeout);
+  else
+    out.cancel_timer(ElectionTimer{});  // a non-member never campaigns
 }
 
 const Entry& Node::entry_at(Index index) const {
@@ -126,8 +128,10 @@ void Node::on_election_timer(Effects& out) {
   }
   if (!is_member(self())) return;
   leader_alive_ = false;
-  if (config_.pre_vote) start_pre_vote(out);
-  else start_election(out);
+  if (config_.pre_vote)
+    start_pre_vote(out);
+  else
+    start_election(out);
 }
 
 void Node::start_pre_vote(Effects& out) {
@@ -175,8 +179,10 @@ void Node::become_leader(Effects& out) {
   persist(out);
   progress_[self()].match_index = last_index();
   out.emit(BecameLeader{disk_.current_term});
-  if (config_.check_quorum) out.set_timer(ElectionTimer{}, config_.election_timeout);
-  else out.cancel_timer(ElectionTimer{});
+  if (config_.check_quorum)
+    out.set_timer(ElectionTimer{}, config_.election_timeout);
+  else
+    out.cancel_timer(ElectionTimer{});
   out.set_timer(HeartbeatTimer{}, config_.heartbeat_interval);
   broadcast_append(true, out);
   advance_commit(out);  // a single-member cluster commits alone
@@ -188,9 +194,11 @@ void Node::on_request_vote(NodeId source, const RequestVote& request, Effects& o
   // Leader stickiness (with pre-vote or check-quorum): while this node hears from a live
   // leader, it refuses to help unseat it, so a rejoining or removed server cannot disrupt.
   const bool sticky = (config_.pre_vote || config_.check_quorum) && leader_alive_;
-  const bool log_ok = bug(Bug::vote_without_log_check) || log_up_to_date(request.last_log_index, request.last_log_term);
+  const bool log_ok = bug(Bug::vote_without_log_check) ||
+                      log_up_to_date(request.last_log_index, request.last_log_term);
   if (request.pre_vote) {
-    const bool granted = request.term > disk_.current_term && log_ok && !sticky && role_ != Role::leader;
+    const bool granted =
+        request.term > disk_.current_term && log_ok && !sticky && role_ != Role::leader;
     out.send(source, VoteReply{request.term, granted, true});
     return;
   }
@@ -215,7 +223,8 @@ void Node::on_request_vote(NodeId source, const RequestVote& request, Effects& o
 
 void Node::on_vote_reply(NodeId source, const VoteReply& reply, Effects& out) {
   if (reply.pre_vote) {
-    if (role_ != Role::pre_candidate || reply.term != disk_.current_term + 1 || !reply.granted) return;
+    if (role_ != Role::pre_candidate || reply.term != disk_.current_term + 1 || !reply.granted)
+      return;
   } else {
     if (observe_term(reply.term, out)) return;
     if (role_ != Role::candidate || reply.term != disk_.current_term || !reply.granted) return;
@@ -224,8 +233,10 @@ void Node::on_vote_reply(NodeId source, const VoteReply& reply, Effects& out) {
   if (std::binary_search(votes_.begin(), votes_.end(), source.value)) return;
   votes_.insert(std::upper_bound(votes_.begin(), votes_.end(), source.value), source.value);
   if (!quorum(static_cast<std::uint32_t>(votes_.size()))) return;
-  if (role_ == Role::pre_candidate) start_election(out);
-  else become_leader(out);
+  if (role_ == Role::pre_candidate)
+    start_election(out);
+  else
+    become_leader(out);
 }
 
 // ---- the log --------------------------------------------------------------------------------
@@ -242,7 +253,8 @@ void Node::truncate_from(Index index) {
   FL_ASSERT(index >= first_index() && index <= last_index(), "truncating outside the log");
   // Under accept_stale_append_entries a leader does truncate: the checker leader_append_only
   // (checkers/raft) must catch that, so this assertion does not stop the run first.
-  FL_ASSERT(role_ != Role::leader || bug(Bug::accept_stale_append_entries), "a leader never truncates its log (leader append-only)");
+  FL_ASSERT(role_ != Role::leader || bug(Bug::accept_stale_append_entries),
+            "a leader never truncates its log (leader append-only)");
   FL_ASSERT(index > commit_index_ || !checked(), "a committed entry is never truncated");
   if (index <= commit_index_) {
     // Only under a bug switch: a committed entry is overwritten. The state machine keeps what it
@@ -359,7 +371,8 @@ void Node::on_append_reply(NodeId source, const AppendReply& reply, Effects& out
   p.heard = true;
   p.acked_round = std::max(p.acked_round, reply.read_round);
   if (reply.success) {
-    FL_ASSERT(reply.match_index <= last_index() || !checked(), "a follower matched past the leader's log");
+    FL_ASSERT(reply.match_index <= last_index() || !checked(),
+              "a follower matched past the leader's log");
     p.match_index = std::max(p.match_index, std::min(reply.match_index, last_index()));
     p.next_index = std::max(p.next_index, p.match_index + 1);
     if (p.inflight > 0) --p.inflight;
@@ -393,7 +406,8 @@ void Node::advance_commit(Effects& out) {
   if (members_.empty()) return;
   std::vector<Index> matched;
   matched.reserve(members_.size());
-  for (std::uint32_t m : members_) matched.push_back(std::min(progress_[m].match_index, last_index()));
+  for (std::uint32_t m : members_)
+    matched.push_back(std::min(progress_[m].match_index, last_index()));
   const auto quorum_th = matched.begin() + static_cast<std::ptrdiff_t>(members_.size() / 2);
   std::nth_element(matched.begin(), quorum_th, matched.end(), std::greater<>());
   const Index n = *quorum_th;
@@ -404,7 +418,8 @@ void Node::advance_commit(Effects& out) {
 }
 
 void Node::on_commit_advanced(Effects& out) {
-  if (role_ == Role::leader && !committed_in_term_ && *term_at(commit_index_) == disk_.current_term) {
+  if (role_ == Role::leader && !committed_in_term_ &&
+      *term_at(commit_index_) == disk_.current_term) {
     committed_in_term_ = true;
     out.emit(LeaderCommitted{disk_.current_term, commit_index_});
     // Reads that arrived before the first commit now get their read index and round.
@@ -426,7 +441,8 @@ void Node::on_commit_advanced(Effects& out) {
     membership_index_ = 0;
     removing_.reset();
     out.emit(MembershipReply{MembershipStatus::committed, members_});
-    if (!is_member(self())) return step_down(out);  // a removed leader leaves once it committed its removal
+    if (!is_member(self()))
+      return step_down(out);  // a removed leader leaves once it committed its removal
   }
   if (role_ == Role::leader) serve_reads(out);
 }
@@ -523,8 +539,10 @@ void Node::on_install_snapshot(NodeId source, const InstallSnapshot& request, Ef
     return out.send(source, reply);
   }
   // Keep the log after the snapshot if it continues it; otherwise the snapshot replaces it.
-  if (term_at(snapshot.last_index) == snapshot.last_term) disk_.entries.drop_front(snapshot.last_index - disk_.snapshot.last_index);
-  else disk_.entries.clear();
+  if (term_at(snapshot.last_index) == snapshot.last_term)
+    disk_.entries.drop_front(snapshot.last_index - disk_.snapshot.last_index);
+  else
+    disk_.entries.clear();
   disk_.snapshot = snapshot;
   recompute_members();
   state_ = snapshot.state.get();
@@ -581,7 +599,8 @@ void Node::apply_committed(Effects& out) {
     }
     // The leader answers (a retry applied twice answers twice, with the same result).
     if (role_ == Role::leader)
-      out.emit(ClientReply{command->client, command->seq, ReplyStatus::ok, session.last_result, self(), session.index});
+      out.emit(ClientReply{command->client, command->seq, ReplyStatus::ok, session.last_result,
+                           self(), session.index});
   }
   maybe_snapshot(out);
 }
@@ -591,7 +610,8 @@ void Node::apply_committed(Effects& out) {
 // follower has matched the snapshot's index, so followers that are merely behind by the entries
 // in flight keep getting entries instead of InstallSnapshot; once the log holds 2 x
 // snapshot_threshold applied entries past the installed snapshot it compacts anyway (through the
-// pending snapshot, keeping the threshold's worth after it), so a dead follower costs a bounded log.
+// pending snapshot, keeping the threshold's worth after it), so a dead follower costs a bounded
+// log.
 void Node::maybe_snapshot(Effects& out) {
   const Index threshold = config_.snapshot_threshold;
   if (threshold == 0) return;
@@ -607,8 +627,10 @@ void Node::maybe_snapshot(Effects& out) {
   }
   if (!pending_snapshot_) return;
   const Index at = pending_snapshot_->last_index;
-  FL_ASSERT(at > disk_.snapshot.last_index && at <= last_applied_, "a pending snapshot lies between the installed one and the applied index");
-  FL_ASSERT(term_at(at) == pending_snapshot_->last_term && checksum_at(at) == pending_snapshot_->last_checksum,
+  FL_ASSERT(at > disk_.snapshot.last_index && at <= last_applied_,
+            "a pending snapshot lies between the installed one and the applied index");
+  FL_ASSERT(term_at(at) == pending_snapshot_->last_term &&
+                checksum_at(at) == pending_snapshot_->last_checksum,
             "a pending snapshot matches the log it replaces");
   const bool over_cap = applied_past >= threshold && applied_past - threshold >= threshold;
   if (role_ == Role::leader && !over_cap && !followers_matched(at)) return;
@@ -631,7 +653,8 @@ bool Node::followers_matched(Index index) const {
 void Node::serve_reads(Effects& out) {
   if (role_ != Role::leader || reads_.empty()) return;
   std::vector<std::uint64_t> rounds;
-  for (std::uint32_t m : members_) rounds.push_back(m == self() ? read_round_ : progress_[m].acked_round);
+  for (std::uint32_t m : members_)
+    rounds.push_back(m == self() ? read_round_ : progress_[m].acked_round);
   std::sort(rounds.begin(), rounds.end(), std::greater<>());
   const std::uint64_t confirmed = rounds[members_.size() / 2];  // the highest round a quorum acked
   const auto ready = [&](const PendingRead& read) {
@@ -640,7 +663,8 @@ void Node::serve_reads(Effects& out) {
   for (const PendingRead& read : reads_) {
     if (!ready(read)) continue;
     CommandResult result;
-    if (const auto it = state_.data.find(read.key); it != state_.data.end()) result.value = it->second;
+    if (const auto it = state_.data.find(read.key); it != state_.data.end())
+      result.value = it->second;
     out.emit(ClientReply{read.client, read.seq, ReplyStatus::ok, result, self(), 0});
   }
   std::erase_if(reads_, ready);
@@ -665,15 +689,19 @@ void Node::reply_not_leader(const ClientRequest& request, Effects& out) const {
 void Node::on_client_request(const ClientRequest& request, Effects& out) {
   if (role_ != Role::leader) return reply_not_leader(request, out);
   // A retry of a command that already applied gets its recorded answer.
-  if (const auto it = state_.sessions.find(request.client); it != state_.sessions.end() && request.seq <= it->second.last_seq) {
+  if (const auto it = state_.sessions.find(request.client);
+      it != state_.sessions.end() && request.seq <= it->second.last_seq) {
     if (request.seq == it->second.last_seq)
-      out.emit(ClientReply{request.client, request.seq, ReplyStatus::ok, it->second.last_result, self(), it->second.index});
+      out.emit(ClientReply{request.client, request.seq, ReplyStatus::ok, it->second.last_result,
+                           self(), it->second.index});
     return;
   }
-  if (const auto* get = std::get_if<Get>(&request.operation); get && config_.read_mode == ReadMode::read_index) {
+  if (const auto* get = std::get_if<Get>(&request.operation);
+      get && config_.read_mode == ReadMode::read_index) {
     if (bug(Bug::read_without_quorum)) {
       CommandResult result;
-      if (const auto it = state_.data.find(get->key); it != state_.data.end()) result.value = it->second;
+      if (const auto it = state_.data.find(get->key); it != state_.data.end())
+        result.value = it->second;
       out.emit(ClientReply{request.client, request.seq, ReplyStatus::ok, result, self(), 0});
       return;
     }
@@ -698,22 +726,28 @@ void Node::on_client_request(const ClientRequest& request, Effects& out) {
 }
 
 void Node::on_membership(std::uint32_t node, bool add, Effects& out) {
-  if (role_ != Role::leader) return out.emit(MembershipReply{MembershipStatus::not_leader, members_});
-  if (node >= node_count_ || is_member(node) == add) return out.emit(MembershipReply{MembershipStatus::no_change, members_});
+  if (role_ != Role::leader)
+    return out.emit(MembershipReply{MembershipStatus::not_leader, members_});
+  if (node >= node_count_ || is_member(node) == add)
+    return out.emit(MembershipReply{MembershipStatus::no_change, members_});
   // One change at a time, and only after this leader committed in its term (the fix to the
   // single-server change bug, Ongaro on raft-dev, 2015).
   if (membership_index_ != 0 || !committed_in_term_)
     return out.emit(MembershipReply{MembershipStatus::busy, members_});
   std::vector<std::uint32_t> members = members_;
-  if (add) members.insert(std::upper_bound(members.begin(), members.end(), node), node);
-  else members.erase(std::find(members.begin(), members.end(), node));
+  if (add)
+    members.insert(std::upper_bound(members.begin(), members.end(), node), node);
+  else
+    members.erase(std::find(members.begin(), members.end(), node));
   if (members.empty()) return out.emit(MembershipReply{MembershipStatus::no_change, members_});
   append(disk_.current_term, MembershipEntry{members});
   persist(out);
   membership_index_ = last_index();
   progress_[self()].match_index = last_index();
-  if (add) progress_[node] = Progress{last_index(), 0, 0, false, 0, false};
-  else removing_ = node;
+  if (add)
+    progress_[node] = Progress{last_index(), 0, 0, false, 0, false};
+  else
+    removing_ = node;
   broadcast_append(true, out);
   advance_commit(out);
 }
@@ -721,30 +755,43 @@ void Node::on_membership(std::uint32_t node, bool add, Effects& out) {
 // ---- dispatch -------------------------------------------------------------------------------
 
 void Node::on_message(NodeId source, const Message& message, Effects& out) {
-  FL_ASSERT(source.value < node_count_ && source != id_, "a message from outside the cluster or from itself");
+  FL_ASSERT(source.value < node_count_ && source != id_,
+            "a message from outside the cluster or from itself");
   std::visit(
       [&](const auto& m) {
         using M = std::decay_t<decltype(m)>;
-        if constexpr (std::is_same_v<M, RequestVote>) on_request_vote(source, m, out);
-        else if constexpr (std::is_same_v<M, VoteReply>) on_vote_reply(source, m, out);
-        else if constexpr (std::is_same_v<M, AppendEntries>) on_append_entries(source, m, out);
-        else if constexpr (std::is_same_v<M, AppendReply>) on_append_reply(source, m, out);
-        else on_install_snapshot(source, m, out);
+        if constexpr (std::is_same_v<M, RequestVote>)
+          on_request_vote(source, m, out);
+        else if constexpr (std::is_same_v<M, VoteReply>)
+          on_vote_reply(source, m, out);
+        else if constexpr (std::is_same_v<M, AppendEntries>)
+          on_append_entries(source, m, out);
+        else if constexpr (std::is_same_v<M, AppendReply>)
+          on_append_reply(source, m, out);
+        else
+          on_install_snapshot(source, m, out);
       },
       message);
-  FL_ASSERT(last_applied_ <= commit_index_ && commit_index_ <= last_index(), "applied <= commit <= last");
+  FL_ASSERT(last_applied_ <= commit_index_ && commit_index_ <= last_index(),
+            "applied <= commit <= last");
 }
 
 void Node::on_timer(const Timer& timer, Effects& out) {
-  if (std::holds_alternative<ElectionTimer>(timer)) on_election_timer(out);
-  else on_heartbeat_timer(out);
+  if (std::holds_alternative<ElectionTimer>(timer))
+    on_election_timer(out);
+  else
+    on_heartbeat_timer(out);
 }
 
 void Node::on_input(const Input& input, Effects& out) {
-  if (const auto* request = std::get_if<ClientRequest>(&input)) on_client_request(*request, out);
-  else if (const auto* add = std::get_if<AddServer>(&input)) on_membership(add->node, true, out);
-  else if (const auto* remove = std::get_if<RemoveServer>(&input)) on_membership(remove->node, false, out);
-  else if (role_ != Role::leader && is_member(self())) start_election(out);  // Campaign
+  if (const auto* request = std::get_if<ClientRequest>(&input))
+    on_client_request(*request, out);
+  else if (const auto* add = std::get_if<AddServer>(&input))
+    on_membership(add->node, true, out);
+  else if (const auto* remove = std::get_if<RemoveServer>(&input))
+    on_membership(remove->node, false, out);
+  else if (role_ != Role::leader && is_member(self()))
+    start_election(out);  // Campaign
 }
 
 }  // namespace faultline::raft

@@ -197,19 +197,19 @@ class Node {
   NodeId id_;
   std::uint32_t node_count_ = 1;
   Role role_ = Role::follower;
-  Disk disk_;                       // this node's copy of its durable state; persisted whole
+  Disk disk_;  // this node's copy of its durable state; persisted whole
   Index commit_index_ = 0;
   Index last_applied_ = 0;
   StateMachine state_;
   std::vector<std::uint32_t> members_;  // the latest configuration in the log (or snapshot)
   std::optional<std::uint32_t> leader_hint_;
-  bool leader_alive_ = false;           // heard from the current leader since the last election timeout
-  std::vector<std::uint32_t> votes_;    // candidate/pre-candidate: who granted, ascending
-  bool committed_in_term_ = false;      // leader: an entry of its term has committed
-  std::vector<Progress> progress_;      // leader: by node index
-  std::uint64_t read_round_ = 0;        // leader: the latest read-index round started
-  std::vector<PendingRead> reads_;      // leader: reads waiting, in arrival order
-  Index membership_index_ = 0;          // leader: an uncommitted membership entry (0: none)
+  bool leader_alive_ = false;  // heard from the current leader since the last election timeout
+  std::vector<std::uint32_t> votes_;       // candidate/pre-candidate: who granted, ascending
+  bool committed_in_term_ = false;         // leader: an entry of its term has committed
+  std::vector<Progress> progress_;         // leader: by node index
+  std::uint64_t read_round_ = 0;           // leader: the latest read-index round started
+  std::vector<PendingRead> reads_;         // leader: reads waiting, in arrival order
+  Index membership_index_ = 0;             // leader: an uncommitted membership entry (0: none)
   std::optional<std::uint32_t> removing_;  // leader: the server that entry removes
   // Leader: a snapshot taken at last_applied once snapshot_threshold entries applied, installed
   // (log compacted through it) only when every follower has matched it, or when the log holds

@@ -10,19 +10,26 @@ namespace faultline::raft {
 Result<void> Config::validate(std::uint32_t node_count) const {
   if (node_count < 1) return fail("a Raft cluster needs at least one node");
   if (election_timeout.min <= Duration{}) return fail("election_timeout", 0, "must be positive");
-  if (election_timeout.max < election_timeout.min) return fail("election_timeout", 0, "max is below min");
-  if (heartbeat_interval <= Duration{}) return fail("heartbeat_interval", 0, "must be a positive duration");
+  if (election_timeout.max < election_timeout.min)
+    return fail("election_timeout", 0, "max is below min");
+  if (heartbeat_interval <= Duration{})
+    return fail("heartbeat_interval", 0, "must be a positive duration");
   if (heartbeat_interval >= election_timeout.min)
-    return fail("heartbeat_interval", 0, "must be below the minimum election timeout, or followers time out between heartbeats");
+    return fail(
+        "heartbeat_interval", 0,
+        "must be below the minimum election timeout, or followers time out between heartbeats");
   if (batch_entries_max < 1) return fail("batch_entries_max", 0, "must be at least 1");
   if (inflight_max < 1) return fail("inflight_max", 0, "must be at least 1");
   if (initial_members) {
     if (initial_members->empty()) return fail("initial_members", 0, "needs at least one member");
     std::vector<std::uint32_t> sorted = *initial_members;
     std::sort(sorted.begin(), sorted.end());
-    if (std::adjacent_find(sorted.begin(), sorted.end()) != sorted.end()) return fail("initial_members", 0, "lists a node twice");
+    if (std::adjacent_find(sorted.begin(), sorted.end()) != sorted.end())
+      return fail("initial_members", 0, "lists a node twice");
     if (sorted.back() >= node_count)
-      return fail("initial_members", 0, "names node " + std::to_string(sorted.back()) + ", but the cluster has " + std::to_string(node_count) + " nodes");
+      return fail("initial_members", 0,
+                  "names node " + std::to_string(sorted.back()) + ", but the cluster has " +
+                      std::to_string(node_count) + " nodes");
   }
   return {};
 }

@@ -38,7 +38,8 @@ enum class Bug : std::uint8_t {
   commit_previous_term_by_count,  // count replicas of old-term entries (Raft paper Figure 8)
   read_without_quorum,            // a leader answers reads from local state, unconfirmed
   forget_vote_on_restart,         // voted_for is not persisted
-  accept_stale_append_entries,    // an AppendEntries of a lower term is not rejected: its entries are merged
+  accept_stale_append_entries,  // an AppendEntries of a lower term is not rejected: its entries are
+                                // merged
 };
 inline std::string_view to_string(Bug b) {
   switch (b) {
@@ -68,14 +69,16 @@ inline std::string_view to_string(ReadMode m) {
 // Config (cluster.config in a scenario). Defaults follow the seed's configuration table.
 struct Config {
   static constexpr std::string_view type_name = "Config";
-  DurationRange election_timeout{Duration::from_milliseconds(150), Duration::from_milliseconds(300)};
+  DurationRange election_timeout{Duration::from_milliseconds(150),
+                                 Duration::from_milliseconds(300)};
   Duration heartbeat_interval = Duration::from_milliseconds(50);
-  bool pre_vote = false;      // a candidate first asks whether it could win, without a new term
-  bool check_quorum = false;  // a leader that hears from no majority in an election timeout steps down
+  bool pre_vote = false;  // a candidate first asks whether it could win, without a new term
+  bool check_quorum =
+      false;  // a leader that hears from no majority in an election timeout steps down
   ReadMode read_mode = ReadMode::read_index;
   std::uint64_t snapshot_threshold = 1000;  // applied entries kept before compacting (0 = never)
   std::uint32_t batch_entries_max = 100;    // entries per AppendEntries (the seed's max_batch_size)
-  std::uint32_t inflight_max = 8;           // unacknowledged AppendEntries per follower (pipelining)
+  std::uint32_t inflight_max = 8;  // unacknowledged AppendEntries per follower (pipelining)
   std::optional<std::vector<std::uint32_t>> initial_members;  // node indexes; default: every node
   Bug bug = Bug::none;
 
@@ -122,7 +125,9 @@ struct Get {
   static constexpr std::string_view config_name = "get";
   std::string key;
   template <class Self, class Visit>
-  static void fields(Self& self, Visit&& visit) { visit("key", self.key); }
+  static void fields(Self& self, Visit&& visit) {
+    visit("key", self.key);
+  }
   friend bool operator==(const Get&, const Get&) = default;
 };
 
@@ -173,7 +178,9 @@ struct MembershipEntry {
   static constexpr std::string_view type_name = "Membership";
   std::vector<std::uint32_t> members;  // ascending node indexes
   template <class Self, class Visit>
-  static void fields(Self& self, Visit&& visit) { visit("members", self.members); }
+  static void fields(Self& self, Visit&& visit) {
+    visit("members", self.members);
+  }
   friend bool operator==(const MembershipEntry&, const MembershipEntry&) = default;
 };
 
@@ -216,7 +223,7 @@ struct Session {
   static constexpr std::string_view type_name = "Session";
   std::uint64_t last_seq = 0;  // the highest seq applied for this client
   CommandResult last_result;
-  Index index = 0;             // where last_seq applied
+  Index index = 0;  // where last_seq applied
   template <class Self, class Visit>
   static void fields(Self& self, Visit&& visit) {
     visit("last_seq", self.last_seq);
@@ -438,7 +445,9 @@ struct AddServer {
   static constexpr std::string_view config_name = "add_server";
   std::uint32_t node = 0;
   template <class Self, class Visit>
-  static void fields(Self& self, Visit&& visit) { visit("node", self.node); }
+  static void fields(Self& self, Visit&& visit) {
+    visit("node", self.node);
+  }
   friend bool operator==(const AddServer&, const AddServer&) = default;
 };
 struct RemoveServer {
@@ -446,7 +455,9 @@ struct RemoveServer {
   static constexpr std::string_view config_name = "remove_server";
   std::uint32_t node = 0;
   template <class Self, class Visit>
-  static void fields(Self& self, Visit&& visit) { visit("node", self.node); }
+  static void fields(Self& self, Visit&& visit) {
+    visit("node", self.node);
+  }
   friend bool operator==(const RemoveServer&, const RemoveServer&) = default;
 };
 
@@ -501,7 +512,9 @@ struct BecameLeader {
   static constexpr std::string_view type_name = "BecameLeader";
   Term term = 0;
   template <class Self, class Visit>
-  static void fields(Self& self, Visit&& visit) { visit("term", self.term); }
+  static void fields(Self& self, Visit&& visit) {
+    visit("term", self.term);
+  }
   friend bool operator==(const BecameLeader&, const BecameLeader&) = default;
 };
 // The leader committed its first entry of its term: from here it serves clients.
@@ -520,7 +533,9 @@ struct SteppedDown {
   static constexpr std::string_view type_name = "SteppedDown";
   Term term = 0;  // the term it led
   template <class Self, class Visit>
-  static void fields(Self& self, Visit&& visit) { visit("term", self.term); }
+  static void fields(Self& self, Visit&& visit) {
+    visit("term", self.term);
+  }
   friend bool operator==(const SteppedDown&, const SteppedDown&) = default;
 };
 
@@ -546,6 +561,7 @@ struct MembershipReply {
   friend bool operator==(const MembershipReply&, const MembershipReply&) = default;
 };
 
-using Output = std::variant<ClientReply, BecameLeader, LeaderCommitted, SteppedDown, MembershipReply>;
+using Output =
+    std::variant<ClientReply, BecameLeader, LeaderCommitted, SteppedDown, MembershipReply>;
 
 }  // namespace faultline::raft

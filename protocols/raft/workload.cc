@@ -7,11 +7,15 @@ namespace faultline::raft {
 
 Result<void> WorkloadConfig::validate(std::uint32_t node_count) const {
   if (keys < 1) return fail("keys", 0, "must be at least 1");
-  if (read_percent + cas_percent > 100) return fail("read_percent", 0, "read_percent + cas_percent exceeds 100");
-  if (request_timeout <= Duration{}) return fail("request_timeout", 0, "must be a positive duration");
+  if (read_percent + cas_percent > 100)
+    return fail("read_percent", 0, "read_percent + cas_percent exceeds 100");
+  if (request_timeout <= Duration{})
+    return fail("request_timeout", 0, "must be a positive duration");
   if (retry_backoff <= Duration{}) return fail("retry_backoff", 0, "must be a positive duration");
-  if (think_time.min < Duration{} || think_time.max < think_time.min) return fail("think_time", 0, "must be a range [min, max] with 0 <= min <= max");
-  if (first_target && *first_target >= node_count) return fail("first_target", 0, "names a node outside the cluster");
+  if (think_time.min < Duration{} || think_time.max < think_time.min)
+    return fail("think_time", 0, "must be a range [min, max] with 0 <= min <= max");
+  if (first_target && *first_target >= node_count)
+    return fail("first_target", 0, "names a node outside the cluster");
   if (readers > clients) return fail("readers", 0, "is more than the number of clients");
   return {};
 }
@@ -26,7 +30,8 @@ Workload::Workload(const WorkloadConfig& config, const Config&, std::uint32_t no
 }
 
 void Workload::start(WorkloadSink<Raft>& sink) {
-  for (std::uint32_t i = 0; i < clients_.size(); ++i) next_request(i, Time{} + rng_.duration_in(config_.think_time), sink);
+  for (std::uint32_t i = 0; i < clients_.size(); ++i)
+    next_request(i, Time{} + rng_.duration_in(config_.think_time), sink);
 }
 
 Operation Workload::draw_operation(Client& client, std::uint32_t index) {
@@ -36,7 +41,8 @@ Operation Workload::draw_operation(Client& client, std::uint32_t index) {
   const std::uint64_t roll = rng_.below(100);
   if (roll < config_.read_percent || index < config_.readers) return Get{std::move(key)};
   std::string value = "c" + std::to_string(client_id(index)) + "s" + std::to_string(client.seq);
-  if (roll < config_.read_percent + config_.cas_percent) return Cas{std::move(key), client.last_seen[key_index], std::move(value)};
+  if (roll < config_.read_percent + config_.cas_percent)
+    return Cas{std::move(key), client.last_seen[key_index], std::move(value)};
   return Put{std::move(key), std::move(value)};
 }
 
@@ -58,7 +64,8 @@ void Workload::send(std::uint32_t index, Time at, WorkloadSink<Raft>& sink) {
               ClientRequest{client_id(index), client.seq, client.attempt, client.operation});
   // The token names this send, so the wake of an answered or superseded attempt is ignored.
   client.generation += 1;
-  sink.wake(at + config_.request_timeout, (static_cast<std::uint64_t>(index) << 32) | client.generation);
+  sink.wake(at + config_.request_timeout,
+            (static_cast<std::uint64_t>(index) << 32) | client.generation);
 }
 
 void Workload::on_output(Time now, NodeId node, const Output& output, WorkloadSink<Raft>& sink) {
@@ -82,9 +89,12 @@ void Workload::on_output(Time now, NodeId node, const Output& output, WorkloadSi
   client.waiting = false;
   client.target = node.value;  // it answered: it leads
   const std::uint32_t key_index = client.key_index;
-  if (std::holds_alternative<Put>(client.operation)) client.last_seen[key_index] = std::get<Put>(client.operation).value;
-  else if (std::holds_alternative<Cas>(client.operation) && reply->result.ok) client.last_seen[key_index] = std::get<Cas>(client.operation).value;
-  else client.last_seen[key_index] = reply->result.value;
+  if (std::holds_alternative<Put>(client.operation))
+    client.last_seen[key_index] = std::get<Put>(client.operation).value;
+  else if (std::holds_alternative<Cas>(client.operation) && reply->result.ok)
+    client.last_seen[key_index] = std::get<Cas>(client.operation).value;
+  else
+    client.last_seen[key_index] = reply->result.value;
   next_request(index, now + rng_.duration_in(config_.think_time), sink);
 }
 
@@ -110,8 +120,9 @@ std::string Workload::outstanding() const {
   for (std::uint32_t i = 0; i < clients_.size(); ++i) {
     const Client& c = clients_[i];
     if (!c.waiting) continue;
-    text += (text.empty() ? "" : "; ") + std::string("client ") + std::to_string(client_id(i)) + " seq " +
-            std::to_string(c.seq) + " (attempt " + std::to_string(c.attempt) + ", to n" + std::to_string(c.target) + ")";
+    text += (text.empty() ? "" : "; ") + std::string("client ") + std::to_string(client_id(i)) +
+            " seq " + std::to_string(c.seq) + " (attempt " + std::to_string(c.attempt) + ", to n" +
+            std::to_string(c.target) + ")";
   }
   return text.empty() ? "nothing" : text;
 }

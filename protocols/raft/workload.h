@@ -31,13 +31,14 @@ struct WorkloadConfig {
   Duration duration = Duration::from_seconds(10);  // clients start requests only before this
   DurationRange think_time{Duration{}, Duration::from_milliseconds(10)};  // answer -> next request
   Duration request_timeout = Duration::from_milliseconds(500);            // no answer -> next node
-  Duration retry_backoff = Duration::from_milliseconds(20);              // not_leader, no hint -> next node
-  std::uint32_t keys = 3;           // keys k0 .. k{keys-1}
-  std::uint32_t read_percent = 40;  // of requests
-  std::uint32_t cas_percent = 20;   // of requests; the rest are puts
-  std::uint32_t readers = 0;        // the first `readers` clients only read (dashboards, monitors)
+  Duration retry_backoff = Duration::from_milliseconds(20);  // not_leader, no hint -> next node
+  std::uint32_t keys = 3;                                    // keys k0 .. k{keys-1}
+  std::uint32_t read_percent = 40;                           // of requests
+  std::uint32_t cas_percent = 20;                            // of requests; the rest are puts
+  std::uint32_t readers = 0;  // the first `readers` clients only read (dashboards, monitors)
   std::optional<std::uint64_t> requests_per_client;  // stop after this many
-  std::optional<std::uint32_t> first_target;         // the node clients try first (default: client i -> node i mod n)
+  std::optional<std::uint32_t>
+      first_target;  // the node clients try first (default: client i -> node i mod n)
   template <class Self, class Visit>
   static void fields(Self& self, Visit&& visit) {
     visit("clients", self.clients);
@@ -59,7 +60,8 @@ struct WorkloadConfig {
 
 class Workload {
  public:
-  Workload(const WorkloadConfig& config, const Config& protocol_config, std::uint32_t node_count, Rng rng);
+  Workload(const WorkloadConfig& config, const Config& protocol_config, std::uint32_t node_count,
+           Rng rng);
   void start(WorkloadSink<Raft>& sink);
   void on_output(Time now, NodeId node, const Output& output, WorkloadSink<Raft>& sink);
   void on_wake(Time now, std::uint64_t token, WorkloadSink<Raft>& sink);
@@ -71,13 +73,13 @@ class Workload {
 
  private:
   struct Client {
-    std::uint64_t seq = 0;       // the current request's seq (0: none yet)
+    std::uint64_t seq = 0;  // the current request's seq (0: none yet)
     std::uint32_t attempt = 0;
     std::uint32_t generation = 0;  // counts sends; a wake names the send it times
-    std::uint32_t target = 0;    // the node it sends to
-    bool waiting = false;        // a request is outstanding
+    std::uint32_t target = 0;      // the node it sends to
+    bool waiting = false;          // a request is outstanding
     Operation operation;
-    std::uint32_t key_index = 0;  // of the operation's key
+    std::uint32_t key_index = 0;                        // of the operation's key
     std::vector<std::optional<std::string>> last_seen;  // per key: the value it last saw
   };
 

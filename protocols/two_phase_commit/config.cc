@@ -1,5 +1,5 @@
-#include "sim/core/assert.h"
 #include "protocols/two_phase_commit/types.h"
+#include "sim/core/assert.h"
 
 namespace faultline::two_phase_commit {
 
@@ -19,14 +19,19 @@ Result<void> Config::validate(std::uint32_t node_count) const {
   for (std::size_t i = 0; i < stages.size(); ++i) {
     const std::string where = "stages[" + std::to_string(i) + "]";
     const auto bps = exact_basis_points(stages[i]);
-    if (!bps) return fail(where, 0, "stage weight " + format_ratio(stages[i]) + " is not a whole number of basis points (0.01%)");
+    if (!bps)
+      return fail(where, 0,
+                  "stage weight " + format_ratio(stages[i]) +
+                      " is not a whole number of basis points (0.01%)");
     if (*bps == 0 || *bps <= previous)
       return fail(where, 0, "stage weights must be above 0 and strictly increasing");
     previous = *bps;
   }
-  const std::pair<const char*, Duration> durations[] = {
-      {"stage_interval", stage_interval}, {"prepare_timeout", prepare_timeout}, {"decision_retry", decision_retry},
-      {"heartbeat_interval", heartbeat_interval}, {"query_interval", query_interval}};
+  const std::pair<const char*, Duration> durations[] = {{"stage_interval", stage_interval},
+                                                        {"prepare_timeout", prepare_timeout},
+                                                        {"decision_retry", decision_retry},
+                                                        {"heartbeat_interval", heartbeat_interval},
+                                                        {"query_interval", query_interval}};
   for (const auto& [name, d] : durations)
     if (d <= Duration{}) return fail(name, 0, "must be a positive duration");
   if (error_rate_max.denominator == 0) return fail("error_rate_max", 0, "has a zero denominator");

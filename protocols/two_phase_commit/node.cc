@@ -22,17 +22,17 @@ bool within(const Ratio& value, const Ratio& max) { return !(max < value); }
 // Construction and recovery
 
 Node::Node(const Config& config, NodeId id, std::uint32_t node_count, std::optional<Log> recovered)
-    : config_(config),
-      id_(id),
-      node_count_(node_count) {
+    : config_(config), id_(id), node_count_(node_count) {
   FL_ASSERT(node_count >= 1 && id.value < node_count, "node id outside the cluster");
-  FL_ASSERT(config.validate(node_count).has_value(), "config must be validated before nodes are built");
+  FL_ASSERT(config.validate(node_count).has_value(),
+            "config must be validated before nodes are built");
   State& s = edit();  // a new node holds its state alone: changed in place
   s.log = recovered.value_or(Log{});
   s.committed = initial_state(config);
   if (!is_coordinator() && config_->bug == Bug::forget_vote_on_restart && recovered) {
     // The bug: votes did not survive the crash (as if PREPARED were never synced).
-    const auto erased = s.log.records.erase_if([](const LogRecord& r) { return std::holds_alternative<PreparedRecord>(r); });
+    const auto erased = s.log.records.erase_if(
+        [](const LogRecord& r) { return std::holds_alternative<PreparedRecord>(r); });
     s.forgot_votes = erased > 0;
   }
   if (const CommittedRecord* latest = latest_committed(s.log)) {
@@ -45,7 +45,8 @@ Node::Node(const Config& config, NodeId id, std::uint32_t node_count, std::optio
     s.role = state;
   } else {
     ParticipantState state;
-    if (const PreparedRecord* open = in_doubt_of(s.log)) state.in_doubt = InDoubt{open->tx, open->state};
+    if (const PreparedRecord* open = in_doubt_of(s.log))
+      state.in_doubt = InDoubt{open->tx, open->state};
     s.role = state;
   }
 }
@@ -57,7 +58,8 @@ std::optional<TxId> Node::in_doubt_tx() const {
 }
 
 Node Node::renamed(std::span<const NodeId> ids) const {
-  FL_ASSERT(ids.size() == node_count_ && ids[0] == coordinator_id, "a renaming permutes the cluster and keeps the coordinator");
+  FL_ASSERT(ids.size() == node_count_ && ids[0] == coordinator_id,
+            "a renaming permutes the cluster and keeps the coordinator");
   Node copy = *this;
   copy.id_ = ids[id_.value];
   if (!is_coordinator()) return copy;
@@ -92,8 +94,10 @@ const ParticipantState& Node::part_state() const {
 }
 
 void Node::on_start(Effects& out) {
-  if (is_coordinator()) coordinator_start(out);
-  else participant_start(out);
+  if (is_coordinator())
+    coordinator_start(out);
+  else
+    participant_start(out);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -103,8 +107,10 @@ void Node::on_message(NodeId source, const Message& message, Effects& out) {
   // Any node answers a state request: committed states are final, whoever holds them.
   if (std::holds_alternative<StateRequest>(message)) return answer_state_request(source, out);
   if (source.value >= node_count_ || source == id_) return;  // not a cluster peer: ignore
-  if (is_coordinator()) coordinator_message(source, message, out);
-  else participant_message(source, message, out);
+  if (is_coordinator())
+    coordinator_message(source, message, out);
+  else
+    participant_message(source, message, out);
 }
 
 void Node::on_timer(const Timer& timer, Effects& out) {
@@ -122,7 +128,8 @@ void Node::on_timer(const Timer& timer, Effects& out) {
       return;
     }
     if (std::holds_alternative<HeartbeatTimer>(timer)) {
-      for (std::uint32_t i = 1; i < node_count_; ++i) out.send(NodeId{i}, Heartbeat{data().committed.version});
+      for (std::uint32_t i = 1; i < node_count_; ++i)
+        out.send(NodeId{i}, Heartbeat{data().committed.version});
       out.set_timer(HeartbeatTimer{}, config_->heartbeat_interval);
       return;
     }
@@ -141,14 +148,18 @@ void Node::on_predict(const Predict& predict, Effects& out) const {
   FL_ASSERT(data().committed.canary_weight_bps <= basis_points_total, "weight out of range");
   // draw is uniform in [0, 10000), so P(canary) = weight / 10000 exactly.
   const bool canary = predict.draw < data().committed.canary_weight_bps;
-  out.emit(PredictServed{predict.request_id, canary ? data().committed.canary_model_id : data().committed.stable_model_id,
-                         data().committed.version, canary});
+  out.emit(
+      PredictServed{predict.request_id,
+                    canary ? data().committed.canary_model_id : data().committed.stable_model_id,
+                    data().committed.version, canary});
 }
 
 void Node::on_observe_health(const ObserveHealth& health) {
   const bool healthy = health.canary_p95_latency <= config_->p95_latency_max &&
-                       health.canary_error_rate.denominator != 0 && within(health.canary_error_rate, config_->error_rate_max);
-  if (data().healthy != healthy) edit().healthy = healthy;  // the same verdict again changes nothing
+                       health.canary_error_rate.denominator != 0 &&
+                       within(health.canary_error_rate, config_->error_rate_max);
+  if (data().healthy != healthy)
+    edit().healthy = healthy;  // the same verdict again changes nothing
 }
 
 void Node::answer_state_request(NodeId source, Effects& out) const {
@@ -179,9 +190,11 @@ void Node::coordinator_start(Effects& out) {
     out.persist(data().log);
     out.emit(DecisionMade{record.tx, Outcome::abort, record.state});
   }
-  if (const DecisionRecord* last = last_decision(data().log); last != nullptr && participant_count() > 0) {
+  if (const DecisionRecord* last = last_decision(data().log);
+      last != nullptr && participant_count() > 0) {
     // Re-send the latest decision: participants may still be in doubt about it.
-    c.pending = PendingDecision{Decision{last->tx, last->outcome, last->state}, std::vector<std::uint8_t>(node_count_, 0)};
+    c.pending = PendingDecision{Decision{last->tx, last->outcome, last->state},
+                                std::vector<std::uint8_t>(node_count_, 0)};
     send_pending_decision(out);
     out.set_timer(DecisionRetryTimer{}, config_->decision_retry);
   }
@@ -196,19 +209,24 @@ void Node::derive_phase() {
   CoordinatorState& c = coord();
   const std::vector<std::uint32_t> weights = stage_weights_bps(*config_);
   const DecisionRecord* last = last_decision(data().log);
-  c.next_stage = static_cast<std::uint32_t>(
-      std::ranges::count_if(weights, [&](std::uint32_t w) { return w <= data().committed.canary_weight_bps; }));
-  if (data().committed.status == RoutingStatus::rolled_back) c.phase = RolloutPhase::done;
+  c.next_stage = static_cast<std::uint32_t>(std::ranges::count_if(
+      weights, [&](std::uint32_t w) { return w <= data().committed.canary_weight_bps; }));
+  if (data().committed.status == RoutingStatus::rolled_back)
+    c.phase = RolloutPhase::done;
   else if (last != nullptr && last->outcome == Outcome::abort)
-    c.phase = config_->on_abort == OnAbort::halt ? RolloutPhase::halted : RolloutPhase::rolling_back;
-  else if (c.next_stage >= weights.size()) c.phase = RolloutPhase::done;
-  else c.phase = RolloutPhase::staging;
+    c.phase =
+        config_->on_abort == OnAbort::halt ? RolloutPhase::halted : RolloutPhase::rolling_back;
+  else if (c.next_stage >= weights.size())
+    c.phase = RolloutPhase::done;
+  else
+    c.phase = RolloutPhase::staging;
 }
 
 void Node::coordinator_message(NodeId source, const Message& message, Effects& out) {
   if (const auto* v = std::get_if<Vote>(&message)) return on_vote(source, *v, out);
   if (const auto* a = std::get_if<Ack>(&message)) return on_ack(source, *a, out);
-  if (const auto* q = std::get_if<DecisionQuery>(&message)) return on_decision_query(source, *q, out);
+  if (const auto* q = std::get_if<DecisionQuery>(&message))
+    return on_decision_query(source, *q, out);
   // Prepare, Decision, Heartbeat, StateSync, PeerQuery, PeerAnswer are for participants.
 }
 
@@ -235,7 +253,8 @@ void Node::begin_tx(TxKind kind, Effects& out) {
   proposal.version = data().committed.version + 1;
   proposal.canary_weight_bps = kind == TxKind::stage ? weights[c.next_stage] : 0;
   proposal.status = kind == TxKind::stage ? RoutingStatus::committed : RoutingStatus::rolled_back;
-  ActiveTx active{c.next_tx, kind, c.next_stage, proposal, std::vector<VoteState>(node_count_, VoteState::unknown)};
+  ActiveTx active{c.next_tx, kind, c.next_stage, proposal,
+                  std::vector<VoteState>(node_count_, VoteState::unknown)};
   c.next_tx = TxId{c.next_tx.value + 1};
   append(BeginRecord{active.tx, kind, proposal});
   out.persist(data().log);
@@ -250,7 +269,8 @@ void Node::begin_tx(TxKind kind, Effects& out) {
 void Node::on_vote(NodeId source, const Vote& vote, Effects& out) {
   const CoordinatorState& c = coord_state();
   if (!c.active || c.active->tx != vote.tx) return;  // stale or duplicate after the decision
-  if (c.active->votes[source.value] != VoteState::unknown) return;  // duplicate: a participant never changes its vote
+  if (c.active->votes[source.value] != VoteState::unknown)
+    return;  // duplicate: a participant never changes its vote
   coord().active->votes[source.value] = vote.yes ? VoteState::yes : VoteState::no;
   evaluate_votes(/*timed_out=*/false, out);
 }
@@ -287,7 +307,8 @@ void Node::decide(Outcome outcome, Effects& out) {
   out.emit(DecisionMade{active.tx, outcome, active.proposal});
   if (outcome == Outcome::commit) apply_commit(active.tx, active.proposal, out);
   if (participant_count() > 0) {
-    c.pending = PendingDecision{Decision{active.tx, outcome, active.proposal}, std::vector<std::uint8_t>(node_count_, 0)};
+    c.pending = PendingDecision{Decision{active.tx, outcome, active.proposal},
+                                std::vector<std::uint8_t>(node_count_, 0)};
     send_pending_decision(out);
     out.set_timer(DecisionRetryTimer{}, config_->decision_retry);
   }
@@ -313,8 +334,10 @@ void Node::advance_after(TxKind kind, Outcome outcome, Effects& out) {
   }
   c.phase = RolloutPhase::rolling_back;
   // A failed stage rolls back at once; a failed rollback (someone unreachable) retries later.
-  if (kind == TxKind::stage) begin_tx(TxKind::rollback, out);
-  else out.set_timer(StageTimer{}, config_->stage_interval);
+  if (kind == TxKind::stage)
+    begin_tx(TxKind::rollback, out);
+  else
+    out.set_timer(StageTimer{}, config_->stage_interval);
 }
 
 void Node::send_pending_decision(Effects& out) const {
@@ -327,7 +350,8 @@ void Node::send_pending_decision(Effects& out) const {
 void Node::on_ack(NodeId source, const Ack& ack, Effects& out) {
   const CoordinatorState& seen = coord_state();
   if (!seen.pending || seen.pending->decision.tx != ack.tx) return;  // ack of an older decision
-  if (seen.pending->acked[source.value] == 0) coord().pending->acked[source.value] = 1;  // a repeated ack changes nothing
+  if (seen.pending->acked[source.value] == 0)
+    coord().pending->acked[source.value] = 1;  // a repeated ack changes nothing
   const PendingDecision& pending = *coord_state().pending;
   for (std::uint32_t i = 1; i < node_count_; ++i)
     if (pending.acked[i] == 0) return;
@@ -341,9 +365,11 @@ void Node::on_decision_query(NodeId source, const DecisionQuery& query, Effects&
     out.send(source, Decision{d->tx, d->outcome, d->state});
     return;
   }
-  if (c.active && c.active->tx == query.tx) return;  // still collecting votes; the decision will come
+  if (c.active && c.active->tx == query.tx)
+    return;  // still collecting votes; the decision will come
   // Never begun (or begun before a crash, which recovery aborted and logged): presumed abort.
-  FL_ASSERT(dangling_begin(data().log) == nullptr || c.active, "recovery decides every dangling BEGIN");
+  FL_ASSERT(dangling_begin(data().log) == nullptr || c.active,
+            "recovery decides every dangling BEGIN");
   out.send(source, Decision{query.tx, Outcome::abort, RoutingState{}});
 }
 
@@ -387,7 +413,8 @@ void Node::on_prepare(NodeId source, const Prepare& prepare, Effects& out) {
   const std::optional<TxId> doubted = in_doubt_tx();
   bool yes = false;
   if (!doubted) {
-    if (prepare.base.version > data().committed.version) catch_up(prepare.base_tx, prepare.base, out);
+    if (prepare.base.version > data().committed.version)
+      catch_up(prepare.base_tx, prepare.base, out);
     const bool next_version = prepare.proposal.version == data().committed.version + 1;
     // Rolling back to the stable model is always safe, so it needs no health evidence.
     yes = next_version && (prepare.kind == TxKind::rollback || gate_open());
@@ -449,7 +476,8 @@ void Node::on_heartbeat(NodeId source, const Heartbeat& heartbeat, Effects& out)
 void Node::on_state_sync(const StateSync& sync, Effects& out) {
   const ParticipantState& p = part_state();
   if (p.in_doubt) {
-    if (sync.tx == p.in_doubt->tx && sync.state == p.in_doubt->proposal) resolve(Outcome::commit, out);
+    if (sync.tx == p.in_doubt->tx && sync.state == p.in_doubt->proposal)
+      resolve(Outcome::commit, out);
     return;
   }
   if (sync.state.version > data().committed.version) catch_up(sync.tx, sync.state, out);
@@ -496,8 +524,10 @@ void Node::resolve(Outcome outcome, Effects& out) {
   const InDoubt doubt = std::move(*p.in_doubt);
   p.in_doubt.reset();
   FL_ASSERT(!outcome_of(data().log, doubt.tx), "an in-doubt tx has no outcome yet");
-  if (outcome == Outcome::commit) append(CommittedRecord{doubt.tx, doubt.proposal});
-  else append(AbortedRecord{doubt.tx});
+  if (outcome == Outcome::commit)
+    append(CommittedRecord{doubt.tx, doubt.proposal});
+  else
+    append(AbortedRecord{doubt.tx});
   out.persist(data().log);
   out.cancel_timer(QueryTimer{});
   // With a correct coordinator the proposal is exactly the next version; a buggy one may have

@@ -187,8 +187,12 @@ class Node {
   TxId committed_tx() const { return data().committed_tx; }
   const Log& log() const { return data().log; }
   std::optional<bool> healthy() const { return data().healthy; }
-  const CoordinatorState* coordinator() const { return std::get_if<CoordinatorState>(&data().role); }
-  const ParticipantState* participant() const { return std::get_if<ParticipantState>(&data().role); }
+  const CoordinatorState* coordinator() const {
+    return std::get_if<CoordinatorState>(&data().role);
+  }
+  const ParticipantState* participant() const {
+    return std::get_if<ParticipantState>(&data().role);
+  }
   std::optional<TxId> in_doubt_tx() const;
 
   friend bool operator==(const Node&, const Node&) = default;
@@ -218,7 +222,7 @@ class Node {
   // (CopyOnWrite above). Handlers read through data() and write only through edit(), right
   // where they change something, so a handler that changes nothing copies nothing.
   struct State {
-    Log log;                      // this node's copy of its durable log; persisted whole
+    Log log;  // this node's copy of its durable log; persisted whole
     RoutingState committed;
     TxId committed_tx;
     std::optional<bool> healthy;  // the latest observation's gate verdict; none = no evidence yet

@@ -1,6 +1,7 @@
 // TwoPhaseCommit: the protocol tag for the staged canary rollout replicated with two-phase
 // commit (the seed "Distributed Canary Deployment System"). It names the value types the
-// drivers use; see node.h for the state machine and README.md ("Two-phase commit") for the protocol.
+// drivers use; see node.h for the state machine and README.md ("Two-phase commit") for the
+// protocol.
 //
 // Node 0 is the coordinator; nodes 1..N-1 are participants.
 #pragma once

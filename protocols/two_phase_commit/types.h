@@ -113,11 +113,12 @@ struct RoutingState {
 // Config (cluster.config in a scenario). Defaults follow the seed system.
 struct Config {
   static constexpr std::string_view type_name = "Config";
-  std::vector<Ratio> stages{Ratio{5, 100}, Ratio{20, 100}, Ratio{50, 100}};  // canary weight per stage
-  bool promote_to_full = false;             // append a final 100% stage
+  std::vector<Ratio> stages{Ratio{5, 100}, Ratio{20, 100},
+                            Ratio{50, 100}};  // canary weight per stage
+  bool promote_to_full = false;               // append a final 100% stage
   std::string stable_model_id = "v1";
   std::string canary_model_id = "v2";
-  Duration stage_interval = Duration::from_seconds(2);       // committed stage -> next stage
+  Duration stage_interval = Duration::from_seconds(2);  // committed stage -> next stage
   Duration prepare_timeout = Duration::from_milliseconds(500);
   Duration decision_retry = Duration::from_milliseconds(200);
   Duration heartbeat_interval = Duration::from_seconds(2);
@@ -163,7 +164,7 @@ struct Prepare {
   static constexpr std::string_view type_name = "Prepare";
   TxId tx;
   TxKind kind = TxKind::stage;
-  TxId base_tx;          // the coordinator's committed state, so a lagging participant catches up
+  TxId base_tx;  // the coordinator's committed state, so a lagging participant catches up
   RoutingState base;
   RoutingState proposal;  // proposal.version == base.version + 1
   template <class Self, class Visit>
@@ -207,7 +208,9 @@ struct Ack {
   static constexpr std::string_view type_name = "Ack";
   TxId tx;
   template <class Self, class Visit>
-  static void fields(Self& self, Visit&& visit) { visit("tx", self.tx); }
+  static void fields(Self& self, Visit&& visit) {
+    visit("tx", self.tx);
+  }
   friend bool operator==(const Ack&, const Ack&) = default;
 };
 
@@ -216,7 +219,9 @@ struct DecisionQuery {
   static constexpr std::string_view type_name = "DecisionQuery";
   TxId tx;
   template <class Self, class Visit>
-  static void fields(Self& self, Visit&& visit) { visit("tx", self.tx); }
+  static void fields(Self& self, Visit&& visit) {
+    visit("tx", self.tx);
+  }
   friend bool operator==(const DecisionQuery&, const DecisionQuery&) = default;
 };
 
@@ -224,7 +229,9 @@ struct Heartbeat {
   static constexpr std::string_view type_name = "Heartbeat";
   std::uint64_t version = 0;  // the sender's committed version
   template <class Self, class Visit>
-  static void fields(Self& self, Visit&& visit) { visit("version", self.version); }
+  static void fields(Self& self, Visit&& visit) {
+    visit("version", self.version);
+  }
   friend bool operator==(const Heartbeat&, const Heartbeat&) = default;
 };
 
@@ -252,7 +259,9 @@ struct PeerQuery {
   static constexpr std::string_view type_name = "PeerQuery";
   TxId tx;
   template <class Self, class Visit>
-  static void fields(Self& self, Visit&& visit) { visit("tx", self.tx); }
+  static void fields(Self& self, Visit&& visit) {
+    visit("tx", self.tx);
+  }
   friend bool operator==(const PeerQuery&, const PeerQuery&) = default;
 };
 
@@ -268,8 +277,8 @@ struct PeerAnswer {
   friend bool operator==(const PeerAnswer&, const PeerAnswer&) = default;
 };
 
-using Message = std::variant<Prepare, Vote, Decision, Ack, DecisionQuery, Heartbeat, StateRequest, StateSync,
-                             PeerQuery, PeerAnswer>;
+using Message = std::variant<Prepare, Vote, Decision, Ack, DecisionQuery, Heartbeat, StateRequest,
+                             StateSync, PeerQuery, PeerAnswer>;
 
 // ---------------------------------------------------------------------------------------------
 // Timers. Setting an equal timer re-arms it; ordered so drivers may keep them in maps.
@@ -283,7 +292,9 @@ struct PrepareTimer {
   static constexpr std::string_view type_name = "PrepareTimer";
   TxId tx;
   template <class Self, class Visit>
-  static void fields(Self& self, Visit&& visit) { visit("tx", self.tx); }
+  static void fields(Self& self, Visit&& visit) {
+    visit("tx", self.tx);
+  }
   friend auto operator<=>(const PrepareTimer&, const PrepareTimer&) = default;
 };
 struct DecisionRetryTimer {
@@ -305,7 +316,8 @@ struct QueryTimer {
   friend auto operator<=>(const QueryTimer&, const QueryTimer&) = default;
 };
 
-using Timer = std::variant<StageTimer, PrepareTimer, DecisionRetryTimer, HeartbeatTimer, QueryTimer>;
+using Timer =
+    std::variant<StageTimer, PrepareTimer, DecisionRetryTimer, HeartbeatTimer, QueryTimer>;
 
 // ---------------------------------------------------------------------------------------------
 // Durable log records (the seed's append-only log). Index = wire tag.
@@ -337,7 +349,9 @@ struct AbortedRecord {
   static constexpr std::string_view type_name = "ABORTED";
   TxId tx;
   template <class Self, class Visit>
-  static void fields(Self& self, Visit&& visit) { visit("tx", self.tx); }
+  static void fields(Self& self, Visit&& visit) {
+    visit("tx", self.tx);
+  }
   friend bool operator==(const AbortedRecord&, const AbortedRecord&) = default;
 };
 struct BeginRecord {
@@ -369,7 +383,8 @@ struct DecisionRecord {
   friend bool operator==(const DecisionRecord&, const DecisionRecord&) = default;
 };
 
-using LogRecord = std::variant<PreparedRecord, CommittedRecord, AbortedRecord, BeginRecord, DecisionRecord>;
+using LogRecord =
+    std::variant<PreparedRecord, CommittedRecord, AbortedRecord, BeginRecord, DecisionRecord>;
 
 // The records of one log, shared between copies. A node's log, the Durable it persists and
 // every copy the simulator or the model checker takes of either (the model checker copies a
@@ -384,10 +399,13 @@ class LogRecords {
   using const_iterator = std::vector<LogRecord>::const_iterator;
 
   LogRecords() = default;
-  LogRecords(std::initializer_list<LogRecord> records) : LogRecords(std::vector<LogRecord>(records)) {}
+  LogRecords(std::initializer_list<LogRecord> records)
+      : LogRecords(std::vector<LogRecord>(records)) {}
   explicit LogRecords(std::vector<LogRecord> records);
 
-  const std::vector<LogRecord>& vector() const { return shared_ ? shared_->records : empty_records(); }
+  const std::vector<LogRecord>& vector() const {
+    return shared_ ? shared_->records : empty_records();
+  }
   const_iterator begin() const { return vector().begin(); }
   const_iterator end() const { return vector().end(); }
   std::size_t size() const { return vector().size(); }
@@ -552,7 +570,9 @@ struct Blocked {
   static constexpr std::string_view type_name = "Blocked";
   TxId tx;
   template <class Self, class Visit>
-  static void fields(Self& self, Visit&& visit) { visit("tx", self.tx); }
+  static void fields(Self& self, Visit&& visit) {
+    visit("tx", self.tx);
+  }
   friend bool operator==(const Blocked&, const Blocked&) = default;
 };
 
@@ -573,11 +593,13 @@ struct StageDeferred {
   static constexpr std::string_view type_name = "StageDeferred";
   std::uint32_t stage = 0;
   template <class Self, class Visit>
-  static void fields(Self& self, Visit&& visit) { visit("stage", self.stage); }
+  static void fields(Self& self, Visit&& visit) {
+    visit("stage", self.stage);
+  }
   friend bool operator==(const StageDeferred&, const StageDeferred&) = default;
 };
 
-using Output = std::variant<PredictServed, TxStarted, VoteCast, DecisionMade, StateApplied, Blocked, Unblocked,
-                            StageDeferred>;
+using Output = std::variant<PredictServed, TxStarted, VoteCast, DecisionMade, StateApplied, Blocked,
+                            Unblocked, StageDeferred>;
 
 }  // namespace faultline::two_phase_commit

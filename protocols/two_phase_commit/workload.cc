@@ -6,22 +6,29 @@
 namespace faultline::two_phase_commit {
 
 Result<void> WorkloadConfig::validate(std::uint32_t node_count) const {
-  if (predict_interval <= Duration{}) return fail("predict_interval", 0, "must be a positive duration");
-  if (health_interval <= Duration{}) return fail("health_interval", 0, "must be a positive duration");
+  if (predict_interval <= Duration{})
+    return fail("predict_interval", 0, "must be a positive duration");
+  if (health_interval <= Duration{})
+    return fail("health_interval", 0, "must be a positive duration");
   if (p95_jitter > p95_latency) return fail("p95_jitter", 0, "must not exceed p95_latency");
   if (error_rate.denominator == 0 || error_rate.numerator > error_rate.denominator)
     return fail("error_rate", 0, "must be a probability");
   for (std::size_t i = 0; i < degrade.size(); ++i) {
     const std::string where = "degrade[" + std::to_string(i) + "]";
     if (degrade[i].node >= node_count)
-      return fail(where + ".node", 0, "node " + std::to_string(degrade[i].node) + " is outside the cluster");
-    if (degrade[i].until < degrade[i].from) return fail(where + ".until", 0, "ends before it starts");
+      return fail(where + ".node", 0,
+                  "node " + std::to_string(degrade[i].node) + " is outside the cluster");
+    if (degrade[i].until < degrade[i].from)
+      return fail(where + ".until", 0, "ends before it starts");
   }
   return {};
 }
 
 Workload::Workload(const WorkloadConfig& config, const Config&, std::uint32_t node_count, Rng rng)
-    : config_(config), node_count_(node_count), predict_rng_(rng.fork("predict")), health_rng_(rng.fork("health")) {
+    : config_(config),
+      node_count_(node_count),
+      predict_rng_(rng.fork("predict")),
+      health_rng_(rng.fork("health")) {
   FL_ASSERT(node_count >= 1, "a cluster has nodes");
   // validate() reports a bad config at load time; should a driver skip it, fall back to what
   // the config can still mean instead of crashing on user input.
@@ -34,7 +41,8 @@ ObserveHealth Workload::observation(std::uint32_t node, Time at) {
   for (const Degradation& d : config_.degrade) {
     const Time from{d.from.nanoseconds};
     const Time until{d.until.nanoseconds};
-    if (d.node == node && from <= at && at < until) return ObserveHealth{d.p95_latency, d.error_rate};
+    if (d.node == node && from <= at && at < until)
+      return ObserveHealth{d.p95_latency, d.error_rate};
   }
   const std::int64_t jitter = config_.p95_jitter.nanoseconds;
   const Duration p95 = config_.p95_latency + Duration{health_rng_.between(-jitter, jitter)};
@@ -43,7 +51,8 @@ ObserveHealth Workload::observation(std::uint32_t node, Time at) {
 
 void Workload::start(WorkloadSink<TwoPhaseCommit>& sink) {
   const Time end{config_.duration.nanoseconds};
-  if (config_.health_interval <= Duration{} || config_.predict_interval <= Duration{}) return;  // invalid: no inputs
+  if (config_.health_interval <= Duration{} || config_.predict_interval <= Duration{})
+    return;  // invalid: no inputs
   for (Time at{}; at < end; at = at + config_.health_interval)
     for (std::uint32_t node = 0; node < node_count_; ++node)
       sink.submit(at, NodeId{node}, health_client, observation(node, at));

@@ -41,13 +41,14 @@ struct Degradation {
 
 struct WorkloadConfig {
   static constexpr std::string_view type_name = "WorkloadConfig";
-  Duration duration = Duration::from_seconds(30);             // inputs are scheduled in [0, duration)
-  Duration predict_interval = Duration::from_milliseconds(5);  // one request per interval, cluster-wide
-  std::optional<std::uint64_t> predict_count;                  // stop after this many requests
-  Duration health_interval = Duration::from_seconds(1);        // per node, first at time 0
-  Duration p95_latency = Duration::from_milliseconds(80);      // healthy baseline
-  Duration p95_jitter = Duration::from_milliseconds(20);       // baseline +- up to this
-  Ratio error_rate{1, 500};                                    // healthy baseline (0.2%)
+  Duration duration = Duration::from_seconds(30);  // inputs are scheduled in [0, duration)
+  Duration predict_interval =
+      Duration::from_milliseconds(5);                      // one request per interval, cluster-wide
+  std::optional<std::uint64_t> predict_count;              // stop after this many requests
+  Duration health_interval = Duration::from_seconds(1);    // per node, first at time 0
+  Duration p95_latency = Duration::from_milliseconds(80);  // healthy baseline
+  Duration p95_jitter = Duration::from_milliseconds(20);   // baseline +- up to this
+  Ratio error_rate{1, 500};                                // healthy baseline (0.2%)
   std::vector<Degradation> degrade;
   template <class Self, class Visit>
   static void fields(Self& self, Visit&& visit) {
@@ -71,7 +72,8 @@ inline constexpr ClientId health_client{1};
 
 class Workload {
  public:
-  Workload(const WorkloadConfig& config, const Config& protocol_config, std::uint32_t node_count, Rng rng);
+  Workload(const WorkloadConfig& config, const Config& protocol_config, std::uint32_t node_count,
+           Rng rng);
   void start(WorkloadSink<TwoPhaseCommit>& sink);
   void on_output(Time now, NodeId node, const Output& output, WorkloadSink<TwoPhaseCommit>& sink);
 

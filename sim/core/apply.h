@@ -21,8 +21,10 @@ template <class P, class Driver>
 void apply(NodeId node, const Outbox<P>& outbox, Driver& driver) {
   if (outbox.persisted()) driver.persist(node, *outbox.persisted());
   for (const auto& effect : outbox.timers()) {
-    if (effect.after) driver.set_timer(node, effect.timer, *effect.after);
-    else driver.cancel_timer(node, effect.timer);
+    if (effect.after)
+      driver.set_timer(node, effect.timer, *effect.after);
+    else
+      driver.cancel_timer(node, effect.timer);
   }
   for (const auto& send : outbox.sends()) driver.send(node, send.target, send.message);
   for (const auto& output : outbox.outputs()) driver.emit(node, output);

@@ -11,17 +11,18 @@
 namespace faultline::detail {
 [[noreturn]] inline void assertion_failed(const char* expression, const char* file, int line,
                                           const char* message) {
-  std::fprintf(stderr, "faultline: assertion failed: %s (%s) at %s:%d\n", expression, message,  // tidy: allow the one report before abort
-               file, line);
+  const char* const format = "faultline: assertion failed: %s (%s) at %s:%d\n";
+  std::fprintf(stderr, format, expression, message, file, line);  // tidy: allow report, then abort
   std::fflush(stderr);
   std::abort();
 }
 }  // namespace faultline::detail
 
-#define FL_ASSERT(condition, message)                                                    \
-  do {                                                                                   \
-    if (!(condition)) [[unlikely]]                                                       \
-      ::faultline::detail::assertion_failed(#condition, __FILE__, __LINE__, (message));  \
+#define FL_ASSERT(condition, message)                                                   \
+  do {                                                                                  \
+    if (!(condition)) [[unlikely]]                                                      \
+      ::faultline::detail::assertion_failed(#condition, __FILE__, __LINE__, (message)); \
   } while (false)
 
-#define FL_UNREACHABLE(message) ::faultline::detail::assertion_failed("unreachable", __FILE__, __LINE__, (message))
+#define FL_UNREACHABLE(message) \
+  ::faultline::detail::assertion_failed("unreachable", __FILE__, __LINE__, (message))

@@ -49,7 +49,9 @@ class ChunkedVector {
       ++index_;
       return before;
     }
-    friend bool operator==(const const_iterator& a, const const_iterator& b) { return a.index_ == b.index_; }
+    friend bool operator==(const const_iterator& a, const const_iterator& b) {
+      return a.index_ == b.index_;
+    }
 
    private:
     const ChunkedVector* owner_ = nullptr;
@@ -75,7 +77,8 @@ class ChunkedVector {
   void push_back(T item) { emplace_back() = std::move(item); }
   // Appends a default element and returns it for filling (what decoders need).
   T& emplace_back() {
-    if (chunks_.empty() || chunks_.back()->size() == kChunk) chunks_.push_back(std::make_shared<std::vector<T>>());
+    if (chunks_.empty() || chunks_.back()->size() == kChunk)
+      chunks_.push_back(std::make_shared<std::vector<T>>());
     std::vector<T>& tail = own_last();
     if (tail.capacity() < kChunk) tail.reserve(kChunk);
     ++size_;
@@ -139,6 +142,7 @@ class ChunkedVector {
 };
 
 // The codec, describe() and fingerprints treat it as a std::vector<T>.
-template <class T> struct is_vector<ChunkedVector<T>> : std::true_type {};
+template <class T>
+struct is_vector<ChunkedVector<T>> : std::true_type {};
 
 }  // namespace faultline

@@ -52,8 +52,10 @@ template <class Sink>
     value >>= 7;
   }
   buffer[n++] = static_cast<std::uint8_t>(value);
-  if constexpr (requires { sink.write_block16(buffer, n); }) sink.write_block16(buffer, n);
-  else sink.write(buffer, n);
+  if constexpr (requires { sink.write_block16(buffer, n); })
+    sink.write_block16(buffer, n);
+  else
+    sink.write(buffer, n);
 }
 
 inline std::uint64_t zigzag(std::int64_t v) {
@@ -71,7 +73,9 @@ template <class Sink>
 struct EncodeVisit {
   Sink& sink;
   template <class T>
-  void operator()(std::string_view, const T& field) const { encode(sink, field); }
+  void operator()(std::string_view, const T& field) const {
+    encode(sink, field);
+  }
 };
 }  // namespace detail
 
@@ -106,15 +110,24 @@ void encode(Sink& sink, const T& value) {
     std::visit([&](const auto& alternative) { encode(sink, alternative); }, value);
   } else if constexpr (is_shared_value<T>::value) {
     encode(sink, value.get());
-  } else if constexpr (requires { typename T::key_type; typename T::mapped_type; }) {
+  } else if constexpr (requires {
+                         typename T::key_type;
+                         typename T::mapped_type;
+                       }) {
     write_varint(sink, value.size());
     for (const auto& [k, v] : value) {
       encode(sink, k);
       encode(sink, v);
     }
-  } else if constexpr (requires { std::tuple_size<T>::value; value[0]; }) {
+  } else if constexpr (requires {
+                         std::tuple_size<T>::value;
+                         value[0];
+                       }) {
     for (const auto& item : value) encode(sink, item);
-  } else if constexpr (requires { value.first; value.second; }) {
+  } else if constexpr (requires {
+                         value.first;
+                         value.second;
+                       }) {
     encode(sink, value.first);
     encode(sink, value.second);
   } else {
@@ -165,7 +178,8 @@ class ByteReader {
   }
   bool read_bytes(void* out, std::size_t size) {
     if (remaining() < size) {
-      set_error("length " + std::to_string(size) + " exceeds the " + std::to_string(remaining()) + " bytes left");
+      set_error("length " + std::to_string(size) + " exceeds the " + std::to_string(remaining()) +
+                " bytes left");
       return false;
     }
     std::memcpy(out, bytes_.data() + offset_, size);
@@ -213,13 +227,15 @@ void decode_into(ByteReader& reader, T& value) {
     const std::uint64_t raw = reader.read_varint();
     value = static_cast<T>(raw);
     if constexpr (NamedEnum<T>) {
-      if (reader.ok() && (raw > static_cast<std::uint64_t>(std::numeric_limits<std::underlying_type_t<T>>::max()) ||
+      if (reader.ok() && (raw > static_cast<std::uint64_t>(
+                                    std::numeric_limits<std::underlying_type_t<T>>::max()) ||
                           to_string(value).empty()))
         reader.set_error("enum value " + std::to_string(raw) + " is out of range");
     }
   } else if constexpr (std::is_integral_v<T> && std::is_unsigned_v<T>) {
     const std::uint64_t raw = reader.read_varint();
-    if (raw > std::numeric_limits<T>::max()) reader.set_error("integer " + std::to_string(raw) + " is out of range");
+    if (raw > std::numeric_limits<T>::max())
+      reader.set_error("integer " + std::to_string(raw) + " is out of range");
     value = static_cast<T>(raw);
   } else if constexpr (std::is_integral_v<T>) {
     const std::int64_t raw = unzigzag(reader.read_varint());
@@ -237,7 +253,8 @@ void decode_into(ByteReader& reader, T& value) {
     const std::uint64_t size = reader.read_varint();
     if (!reader.ok()) return;
     if (size > reader.remaining()) {
-      reader.set_error("string length " + std::to_string(size) + " exceeds the " + std::to_string(reader.remaining()) + " bytes left");
+      reader.set_error("string length " + std::to_string(size) + " exceeds the " +
+                       std::to_string(reader.remaining()) + " bytes left");
       return;
     }
     value.resize(size);
@@ -247,17 +264,21 @@ void decode_into(ByteReader& reader, T& value) {
     if (!reader.ok()) return;
     // Every item takes at least one byte, so a count above the bytes left is a lie.
     if (count > reader.remaining()) {
-      reader.set_error("item count " + std::to_string(count) + " exceeds the " + std::to_string(reader.remaining()) + " bytes left");
+      reader.set_error("item count " + std::to_string(count) + " exceeds the " +
+                       std::to_string(reader.remaining()) + " bytes left");
       return;
     }
     value.clear();
     value.reserve(count);
-    for (std::uint64_t i = 0; i < count && reader.ok(); ++i) decode_into(reader, value.emplace_back());
+    for (std::uint64_t i = 0; i < count && reader.ok(); ++i)
+      decode_into(reader, value.emplace_back());
   } else if constexpr (is_optional<T>::value) {
     const std::uint8_t flag = reader.read_byte();
     if (flag > 1) reader.set_error("optional flag is " + std::to_string(flag));
-    if (flag == 1 && reader.ok()) decode_into(reader, value.emplace());
-    else value.reset();
+    if (flag == 1 && reader.ok())
+      decode_into(reader, value.emplace());
+    else
+      value.reset();
   } else if constexpr (is_variant<T>::value) {
     const std::uint64_t index = reader.read_varint();
     if (!reader.ok()) return;
@@ -270,7 +291,10 @@ void decode_into(ByteReader& reader, T& value) {
     typename T::value_type inner{};
     decode_into(reader, inner);
     value = T(std::move(inner));
-  } else if constexpr (requires { typename T::key_type; typename T::mapped_type; }) {
+  } else if constexpr (requires {
+                         typename T::key_type;
+                         typename T::mapped_type;
+                       }) {
     const std::uint64_t count = reader.read_varint();
     if (!reader.ok()) return;
     if (count > reader.remaining()) {
@@ -283,11 +307,18 @@ void decode_into(ByteReader& reader, T& value) {
       typename T::mapped_type v{};
       decode_into(reader, k);
       decode_into(reader, v);
-      if (reader.ok() && !value.emplace(std::move(k), std::move(v)).second) reader.set_error("duplicate map key");
+      if (reader.ok() && !value.emplace(std::move(k), std::move(v)).second)
+        reader.set_error("duplicate map key");
     }
-  } else if constexpr (requires { std::tuple_size<T>::value; value[0]; }) {
+  } else if constexpr (requires {
+                         std::tuple_size<T>::value;
+                         value[0];
+                       }) {
     for (auto& item : value) decode_into(reader, item);
-  } else if constexpr (requires { value.first; value.second; }) {
+  } else if constexpr (requires {
+                         value.first;
+                         value.second;
+                       }) {
     decode_into(reader, value.first);
     decode_into(reader, value.second);
   } else {
@@ -302,7 +333,8 @@ Result<T> decode_from_bytes(std::span<const std::uint8_t> bytes) {
   ByteReader reader(bytes);
   T value{};
   decode_into(reader, value);
-  if (reader.ok() && reader.remaining() != 0) reader.set_error(std::to_string(reader.remaining()) + " trailing bytes");
+  if (reader.ok() && reader.remaining() != 0)
+    reader.set_error(std::to_string(reader.remaining()) + " trailing bytes");
   if (!reader.ok()) return std::unexpected(*reader.error());
   return value;
 }

@@ -27,11 +27,11 @@ namespace faultline {
 struct ConfigTree {
   enum class Kind { null, scalar, list, map };
   Kind kind = Kind::null;
-  std::string scalar;                                         // kind == scalar
-  std::vector<ConfigTree> items;                              // kind == list
-  std::vector<std::pair<std::string, ConfigTree>> entries;    // kind == map, in document order
-  std::string path;                                           // "cluster.config.stages[1]"
-  int line = 0;                                               // 1-based
+  std::string scalar;                                       // kind == scalar
+  std::vector<ConfigTree> items;                            // kind == list
+  std::vector<std::pair<std::string, ConfigTree>> entries;  // kind == map, in document order
+  std::string path;                                         // "cluster.config.stages[1]"
+  int line = 0;                                             // 1-based
 
   const ConfigTree* find(std::string_view key) const {
     for (const auto& [k, v] : entries)
@@ -41,8 +41,6 @@ struct ConfigTree {
   std::unexpected<Error> error(std::string what) const { return fail(path, line, std::move(what)); }
 };
 
-
-
 template <class T>
 Result<void> decode_config(const ConfigTree& tree, T& out);
 
@@ -50,13 +48,15 @@ namespace detail {
 std::string_view describe_kind(ConfigTree::Kind kind);
 
 template <class Variant, std::size_t I = 0>
-Result<void> decode_config_variant(const ConfigTree& tree, std::string_view key, const ConfigTree& body, Variant& out,
-                             std::string& names) {
+Result<void> decode_config_variant(const ConfigTree& tree, std::string_view key,
+                                   const ConfigTree& body, Variant& out, std::string& names) {
   if constexpr (I < std::variant_size_v<Variant>) {
     using Alternative = std::variant_alternative_t<I, Variant>;
     std::string_view name;
-    if constexpr (requires { Alternative::config_name; }) name = Alternative::config_name;
-    else name = type_name_of<Alternative>();
+    if constexpr (requires { Alternative::config_name; })
+      name = Alternative::config_name;
+    else
+      name = type_name_of<Alternative>();
     if (name == key) return decode_config(body, out.template emplace<I>());
     names += (names.empty() ? "" : ", ") + std::string(name);
     return decode_config_variant<Variant, I + 1>(tree, key, body, out, names);
@@ -95,7 +95,8 @@ Result<void> decode_config(const ConfigTree& tree, T& out) {
   using Kind = ConfigTree::Kind;
   const auto expect_scalar = [&](std::string_view what) -> Result<void> {
     if (tree.kind != Kind::scalar)
-      return tree.error("expected " + std::string(what) + ", got a " + std::string(detail::describe_kind(tree.kind)));
+      return tree.error("expected " + std::string(what) + ", got a " +
+                        std::string(detail::describe_kind(tree.kind)));
     return {};
   };
   if constexpr (is_optional<T>::value) {
@@ -106,9 +107,12 @@ Result<void> decode_config(const ConfigTree& tree, T& out) {
     return decode_config(tree, out.emplace());
   } else if constexpr (std::is_same_v<T, bool>) {
     if (auto s = expect_scalar("true or false"); !s) return s;
-    if (tree.scalar == "true") out = true;
-    else if (tree.scalar == "false") out = false;
-    else return tree.error("expected true or false, got '" + tree.scalar + "'");
+    if (tree.scalar == "true")
+      out = true;
+    else if (tree.scalar == "false")
+      out = false;
+    else
+      return tree.error("expected true or false, got '" + tree.scalar + "'");
     return {};
   } else if constexpr (NamedEnum<T>) {
     if (auto s = expect_scalar("a name"); !s) return s;
@@ -126,9 +130,11 @@ Result<void> decode_config(const ConfigTree& tree, T& out) {
   } else if constexpr (std::is_integral_v<T>) {
     if (auto s = expect_scalar("an integer"); !s) return s;
     T value{};
-    const auto [end, ec] = std::from_chars(tree.scalar.data(), tree.scalar.data() + tree.scalar.size(), value);
+    const auto [end, ec] =
+        std::from_chars(tree.scalar.data(), tree.scalar.data() + tree.scalar.size(), value);
     if (ec != std::errc{} || end != tree.scalar.data() + tree.scalar.size())
-      return tree.error("expected an integer" + std::string(std::is_unsigned_v<T> ? " >= 0" : "") + ", got '" + tree.scalar + "'");
+      return tree.error("expected an integer" + std::string(std::is_unsigned_v<T> ? " >= 0" : "") +
+                        ", got '" + tree.scalar + "'");
     out = value;
     return {};
   } else if constexpr (std::is_same_v<T, std::string>) {
@@ -153,7 +159,9 @@ Result<void> decode_config(const ConfigTree& tree, T& out) {
     DurationRange range;
     if (auto s = decode_config(tree.items[0], range.min); !s) return s;
     if (auto s = decode_config(tree.items[1], range.max); !s) return s;
-    if (range.max < range.min) return tree.error("range minimum " + format_duration(range.min) + " exceeds maximum " + format_duration(range.max));
+    if (range.max < range.min)
+      return tree.error("range minimum " + format_duration(range.min) + " exceeds maximum " +
+                        format_duration(range.max));
     out = range;
     return {};
   } else if constexpr (std::is_same_v<T, Ratio>) {
@@ -163,7 +171,8 @@ Result<void> decode_config(const ConfigTree& tree, T& out) {
     out = *r;
     return {};
   } else if constexpr (is_vector<T>::value) {
-    if (tree.kind != Kind::list) return tree.error("expected a list, got a " + std::string(detail::describe_kind(tree.kind)));
+    if (tree.kind != Kind::list)
+      return tree.error("expected a list, got a " + std::string(detail::describe_kind(tree.kind)));
     out.clear();
     for (const ConfigTree& item : tree.items)
       if (auto s = decode_config(item, out.emplace_back()); !s) return s;
@@ -172,11 +181,13 @@ Result<void> decode_config(const ConfigTree& tree, T& out) {
     if (tree.kind != Kind::map || tree.entries.size() != 1)
       return tree.error("expected a map with exactly one key naming the kind");
     std::string names;
-    return detail::decode_config_variant(tree, tree.entries[0].first, tree.entries[0].second, out, names);
+    return detail::decode_config_variant(tree, tree.entries[0].first, tree.entries[0].second, out,
+                                         names);
   } else {
     static_assert(HasFields<T>, "decode_config: type has no field list");
     if (tree.kind == Kind::null) return {};  // "key:" with nothing keeps the defaults
-    if (tree.kind != Kind::map) return tree.error("expected a map, got a " + std::string(detail::describe_kind(tree.kind)));
+    if (tree.kind != Kind::map)
+      return tree.error("expected a map, got a " + std::string(detail::describe_kind(tree.kind)));
     std::vector<bool> used(tree.entries.size(), false);
     Result<void> status;
     T::fields(out, detail::ConfigFieldVisit{tree, used, status});
@@ -185,7 +196,8 @@ Result<void> decode_config(const ConfigTree& tree, T& out) {
       if (used[i]) continue;
       std::string names;
       T::fields(out, detail::ConfigFieldNames{names});
-      return tree.entries[i].second.error("unknown key '" + tree.entries[i].first + "' (expected one of: " + names + ")");
+      return tree.entries[i].second.error("unknown key '" + tree.entries[i].first +
+                                          "' (expected one of: " + names + ")");
     }
     return {};
   }

@@ -38,8 +38,10 @@ void describe_into(std::string& out, const T& value) {
     out += value ? "true" : "false";
   } else if constexpr (NamedEnum<T>) {
     const std::string_view name = to_string(value);
-    if (name.empty()) out += "?" + std::to_string(static_cast<long long>(value));
-    else out += name;
+    if (name.empty())
+      out += "?" + std::to_string(static_cast<long long>(value));
+    else
+      out += name;
   } else if constexpr (std::is_enum_v<T>) {
     out += std::to_string(static_cast<long long>(value));
   } else if constexpr (std::is_integral_v<T>) {
@@ -57,7 +59,10 @@ void describe_into(std::string& out, const T& value) {
     out += format_ratio(value);
   } else if constexpr (std::is_same_v<T, std::string>) {
     detail::describe_quoted(out, value);
-  } else if constexpr (is_vector<T>::value || requires { std::tuple_size<T>::value; value[0]; }) {
+  } else if constexpr (is_vector<T>::value || requires {
+                         std::tuple_size<T>::value;
+                         value[0];
+                       }) {
     out += '[';
     bool first = true;
     for (const auto& item : value) {
@@ -67,13 +72,18 @@ void describe_into(std::string& out, const T& value) {
     }
     out += ']';
   } else if constexpr (is_optional<T>::value) {
-    if (value) describe_into(out, *value);
-    else out += "none";
+    if (value)
+      describe_into(out, *value);
+    else
+      out += "none";
   } else if constexpr (is_variant<T>::value) {
     std::visit([&](const auto& alternative) { describe_into(out, alternative); }, value);
   } else if constexpr (is_shared_value<T>::value) {
     describe_into(out, value.get());
-  } else if constexpr (requires { typename T::key_type; typename T::mapped_type; }) {
+  } else if constexpr (requires {
+                         typename T::key_type;
+                         typename T::mapped_type;
+                       }) {
     out += '{';
     bool first = true;
     for (const auto& [k, v] : value) {
@@ -84,7 +94,10 @@ void describe_into(std::string& out, const T& value) {
       describe_into(out, v);
     }
     out += '}';
-  } else if constexpr (requires { value.first; value.second; }) {
+  } else if constexpr (requires {
+                         value.first;
+                         value.second;
+                       }) {
     out += '(';
     describe_into(out, value.first);
     out += ", ";

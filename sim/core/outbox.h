@@ -34,8 +34,12 @@ class Outbox {
 
   void persist(Durable durable) { persist_ = std::move(durable); }
   void send(NodeId target, Message message) { sends_.push_back(Send{target, std::move(message)}); }
-  void set_timer(Timer timer, DurationRange after) { timers_.push_back(TimerEffect{std::move(timer), after}); }
-  void set_timer(Timer timer, Duration after) { set_timer(std::move(timer), DurationRange::exactly(after)); }
+  void set_timer(Timer timer, DurationRange after) {
+    timers_.push_back(TimerEffect{std::move(timer), after});
+  }
+  void set_timer(Timer timer, Duration after) {
+    set_timer(std::move(timer), DurationRange::exactly(after));
+  }
   void cancel_timer(Timer timer) { timers_.push_back(TimerEffect{std::move(timer), std::nullopt}); }
   void emit(Output output) { outputs_.push_back(std::move(output)); }
 

@@ -43,7 +43,9 @@ inline std::string_view to_string(PropertyKind kind) {
 }
 
 // Safety kinds: a violation fails the run at once (exit 2) and is a counterexample.
-inline bool is_safety(PropertyKind kind) { return kind == PropertyKind::always || kind == PropertyKind::transition; }
+inline bool is_safety(PropertyKind kind) {
+  return kind == PropertyKind::always || kind == PropertyKind::transition;
+}
 
 template <class P>
 struct ClusterView {
@@ -82,9 +84,12 @@ struct Property {
 
 // A transition property (designated initializers keep the state `check` visibly empty).
 template <class P>
-Property<P> transition_property(std::string name, std::function<std::optional<std::string>(const NodeStep<P>&)> check_step,
-                                std::function<bool(const typename P::Node&)> steps_from = {}) {
-  return Property<P>{.name = std::move(name), .kind = PropertyKind::transition, .check_step = std::move(check_step),
+Property<P> transition_property(
+    std::string name, std::function<std::optional<std::string>(const NodeStep<P>&)> check_step,
+    std::function<bool(const typename P::Node&)> steps_from = {}) {
+  return Property<P>{.name = std::move(name),
+                     .kind = PropertyKind::transition,
+                     .check_step = std::move(check_step),
                      .steps_from = std::move(steps_from)};
 }
 

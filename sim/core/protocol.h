@@ -38,12 +38,17 @@ concept Protocol = requires {
   typename P::Durable;
   typename P::Input;
   typename P::Output;
-} && std::constructible_from<typename P::Node, const typename P::Config&, NodeId, std::uint32_t,
-                             std::optional<typename P::Durable>> &&
-requires(typename P::Node& node, const typename P::Node& const_node, const typename P::Config& config,
-              std::optional<typename P::Durable> recovered, Outbox<P>& outbox, NodeId id,
-              const typename P::Message& message, const typename P::Timer& timer,
-              const typename P::Input& input) {
+}
+&&std::constructible_from<
+    typename P::Node, const typename P::Config&, NodeId, std::uint32_t,
+    std::optional<typename P::Durable>>&& requires(typename P::Node& node,
+                                                   const typename P::Node& const_node,
+                                                   const typename P::Config& config,
+                                                   std::optional<typename P::Durable> recovered,
+                                                   Outbox<P>& outbox, NodeId id,
+                                                   const typename P::Message& message,
+                                                   const typename P::Timer& timer,
+                                                   const typename P::Input& input) {
   node.on_start(outbox);
   node.on_message(id, message, outbox);
   node.on_timer(timer, outbox);

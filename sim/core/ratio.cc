@@ -18,10 +18,12 @@ Result<Ratio> parse_ratio(std::string_view text) {
     return fail("expected a ratio like 1/100, 0.05 or 5%, got '" + std::string(text) + "'");
   };
   if (text.empty()) return bad();
-  if (text.front() == '-') return fail("ratio must not be negative, got '" + std::string(text) + "'");
+  if (text.front() == '-')
+    return fail("ratio must not be negative, got '" + std::string(text) + "'");
   Ratio r;
   if (const auto slash = text.find('/'); slash != std::string_view::npos) {
-    if (!parse_u64(text.substr(0, slash), r.numerator) || !parse_u64(text.substr(slash + 1), r.denominator))
+    if (!parse_u64(text.substr(0, slash), r.numerator) ||
+        !parse_u64(text.substr(slash + 1), r.denominator))
       return bad();
     if (r.denominator == 0) return fail("ratio '" + std::string(text) + "' has a zero denominator");
     return r;
@@ -34,7 +36,8 @@ Result<Ratio> parse_ratio(std::string_view text) {
   }
   const auto point = number.find('.');
   const std::string_view whole = number.substr(0, point);
-  const std::string_view decimals = point == std::string_view::npos ? std::string_view{} : number.substr(point + 1);
+  const std::string_view decimals =
+      point == std::string_view::npos ? std::string_view{} : number.substr(point + 1);
   if (whole.empty() && decimals.empty()) return bad();
   if (point != std::string_view::npos && decimals.empty()) return bad();
   if (decimals.size() > 15) return fail("ratio '" + std::string(text) + "' has too many decimals");
@@ -45,7 +48,8 @@ Result<Ratio> parse_ratio(std::string_view text) {
   std::uint64_t denominator = scale;
   for (std::size_t i = 0; i < decimals.size(); ++i) denominator *= 10;
   const std::uint64_t decimal_unit = denominator / scale;
-  if (whole_value > std::numeric_limits<std::uint64_t>::max() / denominator) return fail("ratio '" + std::string(text) + "' is too large");
+  if (whole_value > std::numeric_limits<std::uint64_t>::max() / denominator)
+    return fail("ratio '" + std::string(text) + "' is too large");
   r.numerator = whole_value * decimal_unit + decimals_value;
   r.denominator = denominator;
   return r;
@@ -54,7 +58,8 @@ Result<Ratio> parse_ratio(std::string_view text) {
 Result<Ratio> parse_probability(std::string_view text) {
   auto r = parse_ratio(text);
   if (!r) return r;
-  if (r->numerator > r->denominator) return fail("probability must be at most 1, got '" + std::string(text) + "'");
+  if (r->numerator > r->denominator)
+    return fail("probability must be at most 1, got '" + std::string(text) + "'");
   return r;
 }
 

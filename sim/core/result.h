@@ -18,7 +18,9 @@ struct Error {
   // "faults[2].at (line 12): expected a duration like 150ms"
   std::string to_string() const {
     std::string text = where;
-    if (line > 0) text += (text.empty() ? "line " : " (line ") + std::to_string(line) + (text.empty() ? "" : ")");
+    if (line > 0)
+      text +=
+          (text.empty() ? "line " : " (line ") + std::to_string(line) + (text.empty() ? "" : ")");
     if (!text.empty()) text += ": ";
     return text + what;
   }

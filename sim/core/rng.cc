@@ -34,23 +34,13 @@ Rng Rng::fork(std::string_view name) const {
   return Rng(splitmix64(mixer));
 }
 
-
-
-
-
-
-
-
-
-
-
 std::uint64_t negative_log2_q32(std::uint64_t u) {
   FL_ASSERT(u != 0, "log of zero");
   // log2(u) = msb + log2(m), m = u / 2^msb in [1, 2). Fraction bits by repeated squaring.
   const int msb = 63 - std::countl_zero(u);
   // m in Q62 (value 1.0 == 2^62).
-  uint128 m = msb >= 62 ? (static_cast<uint128>(u) >> (msb - 62))
-                                  : (static_cast<uint128>(u) << (62 - msb));
+  uint128 m =
+      msb >= 62 ? (static_cast<uint128>(u) >> (msb - 62)) : (static_cast<uint128>(u) << (62 - msb));
   std::uint64_t fraction = 0;
   const uint128 two_q62 = static_cast<uint128>(1) << 63;
   for (int bit = 31; bit >= 0; --bit) {
@@ -129,7 +119,8 @@ Duration Rng::pareto(Duration scale, Ratio shape, Duration cap) {
   const uint128 limit_q62 = static_cast<uint128>(cap.nanoseconds) << 62;
   if (scale.nanoseconds == 0) return scale;
   if (factor_q62 >= limit_q62 / static_cast<uint128>(scale.nanoseconds)) return cap;
-  return Duration{static_cast<std::int64_t>((factor_q62 * static_cast<uint128>(scale.nanoseconds)) >> 62)};
+  return Duration{
+      static_cast<std::int64_t>((factor_q62 * static_cast<uint128>(scale.nanoseconds)) >> 62)};
 }
 
 }  // namespace faultline

@@ -9,9 +9,9 @@
 #include <array>
 #include <bit>
 
-#include "sim/core/int128.h"
 #include <cstdint>
 #include <string_view>
+#include "sim/core/int128.h"
 
 #include "sim/core/assert.h"
 #include "sim/core/ratio.h"

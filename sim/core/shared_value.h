@@ -34,13 +34,16 @@ class SharedValue {
   // Whether two values share one T (copies of each other): equal without comparing.
   bool shares_with(const SharedValue& other) const { return ptr_ == other.ptr_; }
 
-  friend bool operator==(const SharedValue& a, const SharedValue& b) { return a.ptr_ == b.ptr_ || *a.ptr_ == *b.ptr_; }
+  friend bool operator==(const SharedValue& a, const SharedValue& b) {
+    return a.ptr_ == b.ptr_ || *a.ptr_ == *b.ptr_;
+  }
 
  private:
   std::shared_ptr<const T> ptr_;
 };
 
 // The codec, describe() and fingerprints treat it as the T it holds.
-template <class T> struct is_shared_value<SharedValue<T>> : std::true_type {};
+template <class T>
+struct is_shared_value<SharedValue<T>> : std::true_type {};
 
 }  // namespace faultline

@@ -24,8 +24,12 @@ struct Duration {
   static constexpr Duration from_seconds(std::int64_t n) { return Duration{n * 1'000'000'000}; }
 
   friend auto operator<=>(const Duration&, const Duration&) = default;
-  friend constexpr Duration operator+(Duration a, Duration b) { return {a.nanoseconds + b.nanoseconds}; }
-  friend constexpr Duration operator-(Duration a, Duration b) { return {a.nanoseconds - b.nanoseconds}; }
+  friend constexpr Duration operator+(Duration a, Duration b) {
+    return {a.nanoseconds + b.nanoseconds};
+  }
+  friend constexpr Duration operator-(Duration a, Duration b) {
+    return {a.nanoseconds - b.nanoseconds};
+  }
   friend constexpr Duration operator*(Duration a, std::int64_t k) { return {a.nanoseconds * k}; }
   friend constexpr Duration operator/(Duration a, std::int64_t k) { return {a.nanoseconds / k}; }
 };
@@ -47,17 +51,26 @@ struct DurationRange {
 };
 
 namespace literals {
-constexpr Duration operator""_ns(unsigned long long n) { return Duration::from_nanoseconds(static_cast<std::int64_t>(n)); }
-constexpr Duration operator""_us(unsigned long long n) { return Duration::from_microseconds(static_cast<std::int64_t>(n)); }
-constexpr Duration operator""_ms(unsigned long long n) { return Duration::from_milliseconds(static_cast<std::int64_t>(n)); }
-constexpr Duration operator""_s(unsigned long long n) { return Duration::from_seconds(static_cast<std::int64_t>(n)); }
+constexpr Duration operator""_ns(unsigned long long n) {
+  return Duration::from_nanoseconds(static_cast<std::int64_t>(n));
+}
+constexpr Duration operator""_us(unsigned long long n) {
+  return Duration::from_microseconds(static_cast<std::int64_t>(n));
+}
+constexpr Duration operator""_ms(unsigned long long n) {
+  return Duration::from_milliseconds(static_cast<std::int64_t>(n));
+}
+constexpr Duration operator""_s(unsigned long long n) {
+  return Duration::from_seconds(static_cast<std::int64_t>(n));
+}
 }  // namespace literals
 
 // Parses "150ms", "1.5s", "250us", "10ns", "2m", "0". Rejects negatives, missing units
 // (except "0"), unknown units and values that overflow int64 nanoseconds.
 Result<Duration> parse_duration(std::string_view text);
 
-// An exact text form in the largest unit reached: 1500ms -> "1.5s", 1234567ns -> "1.234567ms", 0 -> "0s".
+// An exact text form in the largest unit reached: 1500ms -> "1.5s", 1234567ns -> "1.234567ms", 0 ->
+// "0s".
 std::string format_duration(Duration d);
 inline std::string format_time(Time t) { return format_duration(Duration{t.nanoseconds}); }
 

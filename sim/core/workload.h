@@ -6,8 +6,9 @@
 //   using WorkloadConfig = ...;   // decoded from the scenario's `workload:` (has a field list)
 //   class Workload {
 //     Workload(const WorkloadConfig&, const Config&, std::uint32_t node_count, Rng rng);
-//     void start(WorkloadSink<P>&);                                     // schedule the first inputs
-//     void on_output(Time now, NodeId node, const Output&, WorkloadSink<P>&);  // closed-loop clients
+//     void start(WorkloadSink<P>&);                                     // schedule the first
+//     inputs void on_output(Time now, NodeId node, const Output&, WorkloadSink<P>&);  //
+//     closed-loop clients
 //     // optional:
 //     void on_wake(Time now, std::uint64_t token, WorkloadSink<P>&);  // a wake() it asked for
 //     bool idle() const;  // nothing outstanding: the liveness phase may end

@@ -15,21 +15,29 @@ namespace faultline {
 template <class P>
 Result<LoadedScenario<P>> bind_scenario(scenario::Scenario parsed, const CheckSuite<P>& suite) {
   LoadedScenario<P> loaded;
-  if (auto status = decode_config(parsed.config, loaded.config); !status) return std::unexpected(status.error());
+  if (auto status = decode_config(parsed.config, loaded.config); !status)
+    return std::unexpected(status.error());
   if constexpr (requires(const typename P::Config& c, std::uint32_t n) { c.validate(n); }) {
-    if (auto status = loaded.config.validate(static_cast<std::uint32_t>(parsed.node_names.size())); !status)
-      return std::unexpected(Error{parsed.config.path, parsed.config.line, status.error().to_string()});
+    if (auto status = loaded.config.validate(static_cast<std::uint32_t>(parsed.node_names.size()));
+        !status)
+      return std::unexpected(
+          Error{parsed.config.path, parsed.config.line, status.error().to_string()});
   }
-  if (auto status = decode_config(parsed.workload, loaded.workload); !status) return std::unexpected(status.error());
+  if (auto status = decode_config(parsed.workload, loaded.workload); !status)
+    return std::unexpected(status.error());
   if constexpr (requires(const typename P::WorkloadConfig& w, std::uint32_t n) { w.validate(n); }) {
-    if (auto status = loaded.workload.validate(static_cast<std::uint32_t>(parsed.node_names.size())); !status)
-      return std::unexpected(Error{parsed.workload.path, parsed.workload.line, status.error().to_string()});
+    if (auto status =
+            loaded.workload.validate(static_cast<std::uint32_t>(parsed.node_names.size()));
+        !status)
+      return std::unexpected(
+          Error{parsed.workload.path, parsed.workload.line, status.error().to_string()});
   }
   for (std::size_t i = 0; i < parsed.faults.size(); ++i) {
     const auto* input = std::get_if<scenario::OperatorInput>(&parsed.faults[i].action);
     if (input == nullptr) continue;
     typename P::Input decoded{};
-    if (auto status = decode_config(input->input, decoded); !status) return std::unexpected(status.error());
+    if (auto status = decode_config(input->input, decoded); !status)
+      return std::unexpected(status.error());
     loaded.operator_inputs.emplace(i, std::move(decoded));
   }
   std::vector<std::string> known;
@@ -39,7 +47,8 @@ Result<LoadedScenario<P>> bind_scenario(scenario::Scenario parsed, const CheckSu
     if (std::find(known.begin(), known.end(), parsed.checks[i]) != known.end()) continue;
     std::string list;
     for (const auto& k : known) list += (list.empty() ? "" : ", ") + k;
-    return fail("checks[" + std::to_string(i) + "]", 0, "unknown check '" + parsed.checks[i] + "' (expected one of: " + list + ")");
+    return fail("checks[" + std::to_string(i) + "]", 0,
+                "unknown check '" + parsed.checks[i] + "' (expected one of: " + list + ")");
   }
   loaded.scenario = std::move(parsed);
   return loaded;

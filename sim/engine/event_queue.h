@@ -77,7 +77,8 @@ class EventQueue {
     const auto slot = static_cast<std::uint32_t>(top & (kSlotLimit - 1));
     free_slots_.push_back(slot);
     const auto order = static_cast<std::uint64_t>(top);
-    return Popped{Time{static_cast<std::int64_t>(top >> 64)}, order >> kSlotBits, std::move(slab_[slot])};
+    return Popped{Time{static_cast<std::int64_t>(top >> 64)}, order >> kSlotBits,
+                  std::move(slab_[slot])};
   }
 
  private:

@@ -46,16 +46,6 @@ void Network::make_reliable() {
   heal_all();
 }
 
-
-
-
-
-
-
-
-
-
-
 void Network::clog(NodeId from, NodeId to, Time until) {
   const std::size_t link = index(from, to);
   clogged_until_[link] = std::max(clogged_until_[link], until);

@@ -10,8 +10,8 @@
 // Invariants: in_flight(link) counts scheduled, undelivered copies; it never goes negative.
 #pragma once
 
-#include <cstdint>
 #include <algorithm>
+#include <cstdint>
 #include <map>
 #include <utility>
 #include <vector>
@@ -45,7 +45,13 @@ struct NetworkStats {
   std::uint64_t reordered = 0;
 };
 
-enum class SendResult : std::uint8_t { delivered_once, delivered_twice, dropped_partition, dropped_loss, dropped_queue_full };
+enum class SendResult : std::uint8_t {
+  delivered_once,
+  delivered_twice,
+  dropped_partition,
+  dropped_loss,
+  dropped_queue_full
+};
 
 class Network {
  public:
@@ -85,7 +91,9 @@ class Network {
   const NetworkStats& stats() const { return stats_; }
 
  private:
-  std::size_t index(NodeId from, NodeId to) const { return std::size_t{from.value} * node_count_ + to.value; }
+  std::size_t index(NodeId from, NodeId to) const {
+    return std::size_t{from.value} * node_count_ + to.value;
+  }
   const LinkParams& params(NodeId from, NodeId to) const;
   Duration sample_latency(const scenario::LatencyModel& model);
   Time schedule_copy(Time now, std::size_t link, const LinkParams& params, bool may_reorder);
@@ -119,7 +127,8 @@ inline Duration Network::sample_latency(const scenario::LatencyModel& model) {
   FL_UNREACHABLE("unknown latency shape");
 }
 
-inline Time Network::schedule_copy(Time now, std::size_t link, const LinkParams& p, bool may_reorder) {
+inline Time Network::schedule_copy(Time now, std::size_t link, const LinkParams& p,
+                                   bool may_reorder) {
   Time at = std::max(now, clogged_until_[link]) + sample_latency(p.latency);
   if (may_reorder && !p.reorder.is_zero() && rng_.chance(p.reorder)) {
     if (at < last_delivery_[link]) ++stats_.reordered;

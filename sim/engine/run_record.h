@@ -41,12 +41,25 @@ struct History {
 };
 
 struct FaultRecord {
-  enum class Kind { crash, restart, pause, resume, partition, heal, network, clog, input, liveness_start };
+  enum class Kind {
+    crash,
+    restart,
+    pause,
+    resume,
+    partition,
+    heal,
+    network,
+    clog,
+    input,
+    liveness_start
+  };
   Time time;
   Kind kind;
-  std::vector<NodeId> nodes;  // the nodes it touched (crash/restart/pause/resume/isolate), else empty
-  std::string text;           // "crash n0 (coordinator)"
-  std::vector<std::vector<NodeId>> components;  // partition/heal/clog: who can still reach whom, after it
+  std::vector<NodeId>
+      nodes;         // the nodes it touched (crash/restart/pause/resume/isolate), else empty
+  std::string text;  // "crash n0 (coordinator)"
+  std::vector<std::vector<NodeId>>
+      components;  // partition/heal/clog: who can still reach whom, after it
 };
 
 template <class P>
@@ -64,14 +77,16 @@ struct RunRecord {
 struct CheckFailure {
   std::string reason;
   bool inconclusive = false;
-  CheckFailure(std::string why, bool unknown = false) : reason(std::move(why)), inconclusive(unknown) {}  // NOLINT: implicit from a reason
+  CheckFailure(std::string why, bool unknown = false)
+      : reason(std::move(why)), inconclusive(unknown) {}  // NOLINT: implicit from a reason
 };
 
 // A check over the whole run; returns nothing when it holds, else why not.
 template <class P>
 struct HistoryCheck {
   std::string name;
-  bool liveness = false;  // a failure is a missed liveness/timing expectation (exit 3), not safety (exit 2)
+  bool liveness =
+      false;  // a failure is a missed liveness/timing expectation (exit 3), not safety (exit 2)
   std::function<std::optional<CheckFailure>(const RunRecord<P>&)> check;
 };
 

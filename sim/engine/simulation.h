@@ -78,8 +78,8 @@ class TraceSink {
 struct RunOptions {
   std::uint64_t seed = 1;
   TraceSink* trace = nullptr;
-  bool wire_check = false;                    // round-trip every message through the codec
-  std::uint64_t events_max = 200'000'000;     // a run that needs more is reported, not hung
+  bool wire_check = false;                 // round-trip every message through the codec
+  std::uint64_t events_max = 200'000'000;  // a run that needs more is reported, not hung
 };
 
 struct CheckVerdict {
@@ -151,7 +151,8 @@ class Simulation final : public WorkloadSink<P> {
     selected_.assign(suite_.properties.size(), true);
     for (std::size_t i = 0; i < suite_.properties.size(); ++i) {
       selected_[i] = check_selected(suite_.properties[i].name);
-      if (selected_[i] && suite_.properties[i].kind == PropertyKind::transition) watch_steps_ = true;
+      if (selected_[i] && suite_.properties[i].kind == PropertyKind::transition)
+        watch_steps_ = true;
     }
     apply_link_overrides();
   }
@@ -160,10 +161,13 @@ class Simulation final : public WorkloadSink<P> {
     outcome_.seed = options_.seed;
     outcome_.safety_end = Time{} + scenario_.run.until;
     stop_at_ = outcome_.safety_end + scenario_.run.converge_within;
-    for (std::uint32_t i = 0; i < node_count_; ++i) start_node(NodeId{i}, std::nullopt, /*step=*/false);
+    for (std::uint32_t i = 0; i < node_count_; ++i)
+      start_node(NodeId{i}, std::nullopt, /*step=*/false);
     workload_.start(*this);
-    for (std::size_t i = 0; i < scenario_.faults.size(); ++i) queue_.push(fault_time(scenario_.faults[i]), FaultFire{i});
-    if (scenario_.nemesis && !scenario_.nemesis->kinds.empty()) queue_.push(scenario_.nemesis->start, NemesisTick{});
+    for (std::size_t i = 0; i < scenario_.faults.size(); ++i)
+      queue_.push(fault_time(scenario_.faults[i]), FaultFire{i});
+    if (scenario_.nemesis && !scenario_.nemesis->kinds.empty())
+      queue_.push(scenario_.nemesis->start, NemesisTick{});
     queue_.push(outcome_.safety_end, LivenessStart{});
     check_properties();
 
@@ -174,7 +178,9 @@ class Simulation final : public WorkloadSink<P> {
       std::visit([&](auto& event) { handle(event); }, popped.payload);
       check_properties();
       if (outcome_.events >= options_.events_max) {
-        fail(RunStatus::liveness_violation, "event budget of " + std::to_string(options_.events_max) + " events exhausted at " + format_time(now_));
+        fail(RunStatus::liveness_violation, "event budget of " +
+                                                std::to_string(options_.events_max) +
+                                                " events exhausted at " + format_time(now_));
         break;
       }
     }
@@ -187,7 +193,9 @@ class Simulation final : public WorkloadSink<P> {
     FL_ASSERT(target.value < node_count_, "workload input for a node that does not exist");
     queue_.push(std::max(at, now_), InputArrival{target, client, std::move(input)});
   }
-  void wake(Time at, std::uint64_t token) override { queue_.push(std::max(at, now_), WorkloadWake{token}); }
+  void wake(Time at, std::uint64_t token) override {
+    queue_.push(std::max(at, now_), WorkloadWake{token});
+  }
 
   // apply() driver hooks.
   void persist(NodeId node, const Durable& durable) {
@@ -204,7 +212,8 @@ class Simulation final : public WorkloadSink<P> {
     TimerSlot& slot = timer_slot(node, timer);
     slot.generation = ++timer_generation_;
     slot.armed = true;
-    queue_.push(now_ + timer_rng_.duration_in(after), TimerFire{node, slot.generation, slot_index(node, slot)});
+    queue_.push(now_ + timer_rng_.duration_in(after),
+                TimerFire{node, slot.generation, slot_index(node, slot)});
   }
   void cancel_timer(NodeId node, const Timer& timer) {
     for (TimerSlot& slot : timers_[node.value])
@@ -264,8 +273,8 @@ class Simulation final : public WorkloadSink<P> {
   struct WorkloadWake {
     std::uint64_t token;
   };
-  using Payload = std::variant<Deliver, TimerFire, InputArrival, FaultFire, FlapToggle, NemesisTick, LivenessStart,
-                               WorkloadWake>;
+  using Payload = std::variant<Deliver, TimerFire, InputArrival, FaultFire, FlapToggle, NemesisTick,
+                               LivenessStart, WorkloadWake>;
 
   struct TimerSlot {
     Timer timer;
@@ -277,7 +286,7 @@ class Simulation final : public WorkloadSink<P> {
   struct StepCapture {
     bool watching = false;
     NodeId node;
-    std::optional<Node> before;         // the node as it was (reused: assignment keeps buffers)
+    std::optional<Node> before;          // the node as it was (reused: assignment keeps buffers)
     std::optional<Durable> disk_before;  // the disk a persist replaced, if one did
     bool disk_replaced = false;
   };
@@ -294,7 +303,8 @@ class Simulation final : public WorkloadSink<P> {
 
   bool check_selected(std::string_view name) const {
     if (scenario_.checks.empty()) return true;
-    return std::find(scenario_.checks.begin(), scenario_.checks.end(), name) != scenario_.checks.end();
+    return std::find(scenario_.checks.begin(), scenario_.checks.end(), name) !=
+           scenario_.checks.end();
   }
 
   std::string_view node_name(NodeId id) const { return scenario_.node_names[id.value]; }
@@ -302,7 +312,8 @@ class Simulation final : public WorkloadSink<P> {
   // ---- tracing and fingerprinting -------------------------------------------------------
 
   template <class Text>
-  void trace(std::string_view kind, std::optional<NodeId> node, std::optional<NodeId> peer, Text&& text) {
+  void trace(std::string_view kind, std::optional<NodeId> node, std::optional<NodeId> peer,
+             Text&& text) {
     if (options_.trace == nullptr) return;
     options_.trace->record(TraceEvent{now_, kind, node ? node_name(*node) : std::string_view{},
                                       peer ? node_name(*peer) : std::string_view{}, text()});
@@ -319,7 +330,8 @@ class Simulation final : public WorkloadSink<P> {
   // Folds one event into the run fingerprint: a fixed 16-byte header, then the encoded value.
   template <class T>
   void fold(std::uint8_t kind, NodeId node, const T& value) {
-    static_assert(std::endian::native == std::endian::little, "fingerprints assume a little-endian host");
+    static_assert(std::endian::native == std::endian::little,
+                  "fingerprints assume a little-endian host");
     std::uint8_t header[16] = {};
     std::memcpy(header, &now_.nanoseconds, 8);
     std::memcpy(header + 8, &node.value, 4);
@@ -372,13 +384,15 @@ class Simulation final : public WorkloadSink<P> {
     step_.watching = false;
     const std::uint32_t i = step_.node.value;
     const std::optional<Durable>& disk_before = step_.disk_replaced ? step_.disk_before : disks_[i];
-    check_step(NodeStep<P>{step_.node, ptr(step_.before), ptr(nodes_[i]), ptr(disk_before), ptr(disks_[i]), now_});
+    check_step(NodeStep<P>{step_.node, ptr(step_.before), ptr(nodes_[i]), ptr(disk_before),
+                           ptr(disks_[i]), now_});
   }
 
   // Whether some selected transition property constrains a step from `before`.
   bool step_constrained(const Node* before) const {
     for (std::size_t i = 0; i < suite_.properties.size(); ++i)
-      if (selected_[i] && suite_.properties[i].kind == PropertyKind::transition && constrains_step_from(suite_.properties[i], before))
+      if (selected_[i] && suite_.properties[i].kind == PropertyKind::transition &&
+          constrains_step_from(suite_.properties[i], before))
         return true;
     return false;
   }
@@ -391,14 +405,17 @@ class Simulation final : public WorkloadSink<P> {
   void crash(NodeId id) {
     if (status_[id.value] == Status::down) return;
     // A crash is a step to down; the disk stays as it is.
-    if (watch_steps_) check_step(NodeStep<P>{id, ptr(nodes_[id.value]), nullptr, ptr(disks_[id.value]), ptr(disks_[id.value]), now_});
+    if (watch_steps_)
+      check_step(NodeStep<P>{id, ptr(nodes_[id.value]), nullptr, ptr(disks_[id.value]),
+                             ptr(disks_[id.value]), now_});
     last_role_[id.value] = std::string(nodes_[id.value]->role());
     nodes_[id.value].reset();
     timers_[id.value].clear();
     backlog_[id.value].clear();
     status_[id.value] = Status::down;
     ++outcome_.crashes;
-    record_fault(FaultRecord::Kind::crash, {id}, "crash " + std::string(node_name(id)) + " (" + last_role_[id.value] + ")");
+    record_fault(FaultRecord::Kind::crash, {id},
+                 "crash " + std::string(node_name(id)) + " (" + last_role_[id.value] + ")");
   }
 
   void restart(NodeId id) {
@@ -425,7 +442,8 @@ class Simulation final : public WorkloadSink<P> {
 
   // "components {n0} {n1,n2}": who can still talk to whom (strongly connected), after a cut.
   std::string components_text() const {
-    const topology::Reachability reach(node_count_, [&](NodeId from, NodeId to) { return network_.is_cut(from, to); });
+    const topology::Reachability reach(
+        node_count_, [&](NodeId from, NodeId to) { return network_.is_cut(from, to); });
     std::string text = "components";
     for (const auto& component : reach.components()) text += " " + names(component);
     return text;
@@ -435,11 +453,15 @@ class Simulation final : public WorkloadSink<P> {
     std::vector<std::vector<NodeId>> components;
     if (kind == FaultRecord::Kind::partition || kind == FaultRecord::Kind::heal) {
       text += " -> " + components_text();
-      components = topology::Reachability(node_count_, [&](NodeId from, NodeId to) { return network_.is_cut(from, to); }).components();
+      components = topology::Reachability(node_count_, [&](NodeId from, NodeId to) {
+                     return network_.is_cut(from, to);
+                   }).components();
     }
-    trace(std::string_view(fault_kind_name(kind)), std::nullopt, std::nullopt, [&] { return text; });
+    trace(std::string_view(fault_kind_name(kind)), std::nullopt, std::nullopt,
+          [&] { return text; });
     fold(0xf0, NodeId{}, text);
-    fault_log_.push_back(FaultRecord{now_, kind, std::move(nodes), std::move(text), std::move(components)});
+    fault_log_.push_back(
+        FaultRecord{now_, kind, std::move(nodes), std::move(text), std::move(components)});
   }
 
   static std::string_view fault_kind_name(FaultRecord::Kind kind) {
@@ -500,7 +522,9 @@ class Simulation final : public WorkloadSink<P> {
     ++network_.stats().delivered;
     fold(1, event.to, event.message);
     trace("deliver", event.to, event.from, [&] { return describe(event.message); });
-    run_handler(event.to, [&](Node& node, Outbox<P>& out) { node.on_message(event.from, event.message, out); });
+    run_handler(event.to, [&](Node& node, Outbox<P>& out) {
+      node.on_message(event.from, event.message, out);
+    });
   }
 
   void handle(TimerFire& event) {
@@ -522,7 +546,8 @@ class Simulation final : public WorkloadSink<P> {
     // histories need the invocation time, or a reply to a retry could precede it.
     const bool up = status_[event.node.value] != Status::down;
     if (!event.recorded) {
-      history_.invocations.push_back(Invocation<P>{now_, event.node, event.client, event.input, up});
+      history_.invocations.push_back(
+          Invocation<P>{now_, event.node, event.client, event.input, up});
       event.recorded = true;
     }
     if (status_[event.node.value] == Status::paused) {
@@ -530,7 +555,8 @@ class Simulation final : public WorkloadSink<P> {
       return;
     }
     fold(3, event.node, event.input);
-    trace("input", event.node, std::nullopt, [&] { return describe(event.input) + (up ? "" : " (node down: lost)"); });
+    trace("input", event.node, std::nullopt,
+          [&] { return describe(event.input) + (up ? "" : " (node down: lost)"); });
     if (!up) return;
     run_handler(event.node, [&](Node& node, Outbox<P>& out) { node.on_input(event.input, out); });
   }
@@ -544,11 +570,15 @@ class Simulation final : public WorkloadSink<P> {
   void handle(FlapToggle& event) {
     if (phase_ != Phase::safety) return;
     const auto& flap = std::get<scenario::Flap>(scenario_.faults[event.fault_index].action);
-    if (event.partition_on) cut_groups(flap.groups, "flap partition");
-    else heal("flap heal");
+    if (event.partition_on)
+      cut_groups(flap.groups, "flap partition");
+    else
+      heal("flap heal");
     const Time next = now_ + flap.period;
-    if (next < event.stop) queue_.push(next, FlapToggle{event.fault_index, !event.partition_on, event.stop});
-    else if (event.partition_on) queue_.push(event.stop, FlapToggle{event.fault_index, false, event.stop});
+    if (next < event.stop)
+      queue_.push(next, FlapToggle{event.fault_index, !event.partition_on, event.stop});
+    else if (event.partition_on)
+      queue_.push(event.stop, FlapToggle{event.fault_index, false, event.stop});
   }
 
   void handle(NemesisTick&) {
@@ -563,24 +593,32 @@ class Simulation final : public WorkloadSink<P> {
   }
 
   void handle(WorkloadWake& wake) {
-    if constexpr (requires { workload_.on_wake(now_, wake.token, *this); }) workload_.on_wake(now_, wake.token, *this);
+    if constexpr (requires { workload_.on_wake(now_, wake.token, *this); })
+      workload_.on_wake(now_, wake.token, *this);
   }
 
   bool workload_idle() const {
-    if constexpr (requires { workload_.idle(); }) return workload_.idle();
-    else return true;
+    if constexpr (requires { workload_.idle(); })
+      return workload_.idle();
+    else
+      return true;
   }
 
   std::string workload_outstanding() const {
-    if constexpr (requires { workload_.outstanding(); }) return workload_.outstanding();
-    else return "(the workload does not say which)";
+    if constexpr (requires { workload_.outstanding(); })
+      return workload_.outstanding();
+    else
+      return "(the workload does not say which)";
   }
 
   void handle(LivenessStart&) {
     phase_ = Phase::liveness;
-    record_fault(FaultRecord::Kind::liveness_start, {}, "liveness phase: faults stop, network heals");
+    record_fault(FaultRecord::Kind::liveness_start, {},
+                 "liveness phase: faults stop, network heals");
     network_.make_reliable();
-    FL_ASSERT(topology::Reachability(node_count_, [&](NodeId a, NodeId b) { return network_.is_cut(a, b); }).is_connected(),
+    FL_ASSERT(topology::Reachability(node_count_,
+                                     [&](NodeId a, NodeId b) { return network_.is_cut(a, b); })
+                  .is_connected(),
               "the liveness phase must start with a connected network");
     if (scenario_.run.restart_crashed) {
       for (std::uint32_t i = 0; i < node_count_; ++i) {
@@ -615,7 +653,8 @@ class Simulation final : public WorkloadSink<P> {
   }
 
   // Resolves selectors now. "rest" expands to the nodes not in `others`.
-  std::vector<NodeId> resolve(const scenario::NodeSelectors& selectors, const std::vector<NodeId>& others = {}) {
+  std::vector<NodeId> resolve(const scenario::NodeSelectors& selectors,
+                              const std::vector<NodeId>& others = {}) {
     std::vector<NodeId> out;
     const auto add = [&](NodeId id) {
       if (std::find(out.begin(), out.end(), id) == out.end()) out.push_back(id);
@@ -640,7 +679,8 @@ class Simulation final : public WorkloadSink<P> {
         }
         if (by_name) continue;
         for (std::uint32_t i = 0; i < node_count_; ++i) {
-          const std::string_view role = nodes_[i] ? nodes_[i]->role() : std::string_view(last_role_[i]);
+          const std::string_view role =
+              nodes_[i] ? nodes_[i]->role() : std::string_view(last_role_[i]);
           if (role == text) add(NodeId{i});
         }
       }
@@ -681,7 +721,8 @@ class Simulation final : public WorkloadSink<P> {
     for (NodeId a : from)
       for (NodeId b : to)
         if (a != b) network_.cut(a, b);
-    record_fault(FaultRecord::Kind::partition, {}, "one-way cut " + names(from) + " -> " + names(to));
+    record_fault(FaultRecord::Kind::partition, {},
+                 "one-way cut " + names(from) + " -> " + names(to));
   }
   void apply_fault(std::size_t, const scenario::Heal&) { heal("heal all"); }
   void apply_fault(std::size_t, const scenario::NetworkChange& f) {
@@ -694,7 +735,9 @@ class Simulation final : public WorkloadSink<P> {
     for (NodeId a : from)
       for (NodeId b : to)
         if (a != b) network_.clog(a, b, now_ + f.duration);
-    record_fault(FaultRecord::Kind::clog, {}, "clog " + names(from) + " -> " + names(to) + " for " + format_duration(f.duration));
+    record_fault(
+        FaultRecord::Kind::clog, {},
+        "clog " + names(from) + " -> " + names(to) + " for " + format_duration(f.duration));
   }
   void apply_fault(std::size_t index, const scenario::Flap& f) {
     queue_.push(now_, FlapToggle{index, true, now_ + f.duration});
@@ -703,14 +746,16 @@ class Simulation final : public WorkloadSink<P> {
     const auto targets = resolve({f.target});
     const auto it = loaded_.operator_inputs.find(index);
     FL_ASSERT(it != loaded_.operator_inputs.end(), "operator input was not decoded at load time");
-    record_fault(FaultRecord::Kind::input, targets, "operator input " + describe(it->second) + " to " + names(targets));
+    record_fault(FaultRecord::Kind::input, targets,
+                 "operator input " + describe(it->second) + " to " + names(targets));
     for (NodeId id : targets) queue_.push(now_, InputArrival{id, kOperator, it->second});
   }
 
   // Named groups resolve first, so a "rest" group can mean every node none of them holds.
   void cut_groups(const std::vector<scenario::NodeSelectors>& groups, std::string_view label) {
     const auto has_rest = [](const scenario::NodeSelectors& group) {
-      return std::any_of(group.begin(), group.end(), [](const auto& s) { return s.text == "rest"; });
+      return std::any_of(group.begin(), group.end(),
+                         [](const auto& s) { return s.text == "rest"; });
     };
     std::vector<std::vector<NodeId>> resolved;
     std::vector<NodeId> named;
@@ -773,7 +818,8 @@ class Simulation final : public WorkloadSink<P> {
       case Kind::partition: {
         if (node_count_ < 2) return;
         std::vector<std::vector<NodeId>> groups(2);
-        for (std::uint32_t i = 0; i < node_count_; ++i) groups[nemesis_rng_.below(2)].push_back(NodeId{i});
+        for (std::uint32_t i = 0; i < node_count_; ++i)
+          groups[nemesis_rng_.below(2)].push_back(NodeId{i});
         if (groups[0].empty() || groups[1].empty()) {
           auto& full = groups[0].empty() ? groups[1] : groups[0];
           auto& empty = groups[0].empty() ? groups[0] : groups[1];
@@ -791,7 +837,9 @@ class Simulation final : public WorkloadSink<P> {
         if (b.value >= a.value) ++b.value;
         const Duration hold = nemesis_rng_.duration_in(nemesis.interval);
         network_.clog(a, b, now_ + hold);
-        record_fault(FaultRecord::Kind::clog, {}, "nemesis clog " + names({a}) + " -> " + names({b}) + " for " + format_duration(hold));
+        record_fault(
+            FaultRecord::Kind::clog, {},
+            "nemesis clog " + names({a}) + " -> " + names({b}) + " for " + format_duration(hold));
         return;
       }
     }
@@ -819,7 +867,8 @@ class Simulation final : public WorkloadSink<P> {
   // ---- checking ----------------------------------------------------------------------------
 
   ClusterView<P> view() const {
-    return ClusterView<P>{std::span<const std::optional<Node>>(nodes_), std::span<const std::optional<Durable>>(disks_), now_};
+    return ClusterView<P>{std::span<const std::optional<Node>>(nodes_),
+                          std::span<const std::optional<Durable>>(disks_), now_};
   }
 
   bool has_eventually() const {
@@ -830,7 +879,8 @@ class Simulation final : public WorkloadSink<P> {
 
   void fail(RunStatus status, std::string text) {
     if (outcome_.status == RunStatus::safety_violation) return;  // the first safety failure wins
-    if (outcome_.status == RunStatus::liveness_violation && status == RunStatus::liveness_violation) return;
+    if (outcome_.status == RunStatus::liveness_violation && status == RunStatus::liveness_violation)
+      return;
     outcome_.status = status;
     outcome_.failure = std::move(text);
   }
@@ -860,7 +910,8 @@ class Simulation final : public WorkloadSink<P> {
         case PropertyKind::transition: break;  // checked on each step (check_step)
       }
     }
-    if (phase_ == Phase::liveness && any_eventually && all_eventually && !finished_ && workload_idle()) {
+    if (phase_ == Phase::liveness && any_eventually && all_eventually && !finished_ &&
+        workload_idle()) {
       outcome_.convergence = now_ - outcome_.safety_end;
       finished_ = true;
     }
@@ -871,7 +922,9 @@ class Simulation final : public WorkloadSink<P> {
     if (outcome_.status == RunStatus::safety_violation) return;  // the first violation stands
     for (std::size_t i = 0; i < suite_.properties.size(); ++i) {
       const Property<P>& property = suite_.properties[i];
-      if (!selected_[i] || property.kind != PropertyKind::transition || !constrains_step_from(property, step.before)) continue;
+      if (!selected_[i] || property.kind != PropertyKind::transition ||
+          !constrains_step_from(property, step.before))
+        continue;
       if (auto reason = property.check_step(step)) {
         violation(property, *reason);
         return;
@@ -880,10 +933,12 @@ class Simulation final : public WorkloadSink<P> {
   }
 
   void violation(const Property<P>& property, const std::string& reason) {
-    FL_ASSERT(is_safety(property.kind), "only always and transition properties are violated at a point");
+    FL_ASSERT(is_safety(property.kind),
+              "only always and transition properties are violated at a point");
     const std::string text = property.name + " violated at " + format_time(now_) + ": " + reason;
     trace("violation", std::nullopt, std::nullopt, [&] { return text; });
-    outcome_.verdicts.push_back(CheckVerdict{property.name, std::string(to_string(property.kind)), false, reason + " (at " + format_time(now_) + ")"});
+    outcome_.verdicts.push_back(CheckVerdict{property.name, std::string(to_string(property.kind)),
+                                             false, reason + " (at " + format_time(now_) + ")"});
     fail(RunStatus::safety_violation, text);
     finished_ = true;
   }
@@ -917,15 +972,19 @@ class Simulation final : public WorkloadSink<P> {
             verdict.passed = !reason.has_value();
             if (reason) {
               verdict.detail = *reason + " (still at " + format_time(now_) + ", " +
-                               format_duration(scenario_.run.converge_within) + " after faults stopped)";
-              fail(RunStatus::liveness_violation, property.name + " did not hold within converge_within=" +
-                                                       format_duration(scenario_.run.converge_within) + ": " + *reason);
+                               format_duration(scenario_.run.converge_within) +
+                               " after faults stopped)";
+              fail(RunStatus::liveness_violation,
+                   property.name + " did not hold within converge_within=" +
+                       format_duration(scenario_.run.converge_within) + ": " + *reason);
             } else if (!workload_idle()) {
-              verdict.detail = "held, but the workload still had requests outstanding: " + workload_outstanding();
+              verdict.detail = "held, but the workload still had requests outstanding: " +
+                               workload_outstanding();
               verdict.passed = false;
-              fail(RunStatus::liveness_violation, "client requests did not all complete within converge_within=" +
-                                                       format_duration(scenario_.run.converge_within) + ": " +
-                                                       workload_outstanding());
+              fail(RunStatus::liveness_violation,
+                   "client requests did not all complete within converge_within=" +
+                       format_duration(scenario_.run.converge_within) + ": " +
+                       workload_outstanding());
             } else {
               verdict.detail = "held, but not together with the other eventually properties";
               verdict.passed = false;
@@ -936,7 +995,8 @@ class Simulation final : public WorkloadSink<P> {
       }
       outcome_.verdicts.push_back(std::move(verdict));
     }
-    const RunRecord<P> record{history_, v, fault_log_, scenario_.node_names, outcome_.safety_end, now_};
+    const RunRecord<P> record{history_, v, fault_log_, scenario_.node_names, outcome_.safety_end,
+                              now_};
     for (const auto& check : suite_.history_checks) {
       if (!check_selected(check.name)) continue;
       CheckVerdict verdict{check.name, "history", true, ""};
@@ -944,7 +1004,8 @@ class Simulation final : public WorkloadSink<P> {
         verdict.passed = false;
         verdict.detail = (failure->inconclusive ? "inconclusive: " : "") + failure->reason;
         const bool safety = !check.liveness && !failure->inconclusive;
-        fail(safety ? RunStatus::safety_violation : RunStatus::liveness_violation, check.name + ": " + verdict.detail);
+        fail(safety ? RunStatus::safety_violation : RunStatus::liveness_violation,
+             check.name + ": " + verdict.detail);
       }
       outcome_.verdicts.push_back(std::move(verdict));
     }
@@ -956,12 +1017,16 @@ class Simulation final : public WorkloadSink<P> {
   void check_expectations() {
     if (outcome_.status == RunStatus::safety_violation) return;
     for (const auto& expectation : scenario_.expectations) {
-      CheckVerdict verdict{"expect " + expectation.metric + "." + expectation.statistic, "expect", true, ""};
+      CheckVerdict verdict{"expect " + expectation.metric + "." + expectation.statistic, "expect",
+                           true, ""};
       const auto it = outcome_.metrics.find(expectation.metric);
-      const Summary summary = summarize(it == outcome_.metrics.end() ? std::vector<Duration>{} : it->second);
+      const Summary summary =
+          summarize(it == outcome_.metrics.end() ? std::vector<Duration>{} : it->second);
       const auto value = statistic(summary, expectation.statistic);
       const bool is_count = expectation.statistic == "count";
-      const auto show = [&](std::int64_t v) { return is_count ? std::to_string(v) : format_duration(Duration{v}); };
+      const auto show = [&](std::int64_t v) {
+        return is_count ? std::to_string(v) : format_duration(Duration{v});
+      };
       if (!value) {
         verdict.passed = false;
         verdict.detail = "no samples of " + expectation.metric;
@@ -974,9 +1039,11 @@ class Simulation final : public WorkloadSink<P> {
           case C::greater: verdict.passed = *value > b; break;
           case C::greater_equal: verdict.passed = *value >= b; break;
         }
-        verdict.detail = show(*value) + " " + std::string(scenario::to_string(expectation.comparison)) + " " + show(b);
+        verdict.detail = show(*value) + " " +
+                         std::string(scenario::to_string(expectation.comparison)) + " " + show(b);
       }
-      if (!verdict.passed) fail(RunStatus::liveness_violation, verdict.name + ": " + verdict.detail + " is false");
+      if (!verdict.passed)
+        fail(RunStatus::liveness_violation, verdict.name + ": " + verdict.detail + " is false");
       outcome_.verdicts.push_back(std::move(verdict));
     }
   }
@@ -1018,7 +1085,8 @@ class Simulation final : public WorkloadSink<P> {
 };
 
 template <class P>
-RunOutcome run_simulation(const LoadedScenario<P>& loaded, const CheckSuite<P>& suite, RunOptions options) {
+RunOutcome run_simulation(const LoadedScenario<P>& loaded, const CheckSuite<P>& suite,
+                          RunOptions options) {
   Simulation<P> simulation(loaded, suite, options);
   return simulation.run();
 }

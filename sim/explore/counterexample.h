@@ -32,9 +32,9 @@ struct EncodedValue {
 struct CounterexampleStep {
   std::string kind;  // deliver, drop, duplicate, timer, crash, restart, input
   std::uint32_t node = 0;
-  std::uint32_t from = 0;     // message actions: the sender
-  std::uint32_t index = 0;    // index into the messages / timers / inputs in the state before
-  std::uint64_t key = 0;      // fingerprint of the message, timer or input
+  std::uint32_t from = 0;   // message actions: the sender
+  std::uint32_t index = 0;  // index into the messages / timers / inputs in the state before
+  std::uint64_t key = 0;    // fingerprint of the message, timer or input
   std::string text;
   std::uint64_t state_after = 0;
 };
@@ -82,8 +82,8 @@ Result<T> decode_value(const EncodedValue& value, std::string_view where) {
 }
 
 template <class P>
-Counterexample make_counterexample(const Model<P>& model, const Violation& violation, std::vector<std::string> overrides,
-                                   Strategy strategy) {
+Counterexample make_counterexample(const Model<P>& model, const Violation& violation,
+                                   std::vector<std::string> overrides, Strategy strategy) {
   Counterexample c;
   c.protocol = std::string(P::name);
   c.nodes = model.node_count;
@@ -93,7 +93,8 @@ Counterexample make_counterexample(const Model<P>& model, const Violation& viola
     auto& out = c.boot_inputs.emplace_back();
     for (const auto& input : inputs) out.push_back(encode_value(input));
   }
-  for (const auto& [node, input] : model.model_inputs) c.model_inputs.emplace_back(node.value, encode_value(input));
+  for (const auto& [node, input] : model.model_inputs)
+    c.model_inputs.emplace_back(node.value, encode_value(input));
   c.crashes_max = model.crashes_max;
   c.timers_max = model.timers_max;
   c.drops_max = model.drops_max;
@@ -105,15 +106,17 @@ Counterexample make_counterexample(const Model<P>& model, const Violation& viola
   c.detail = violation.detail;
   c.initial_state = violation.initial_state;
   for (const Step& s : violation.steps)
-    c.steps.push_back(CounterexampleStep{std::string(to_string(s.action.kind)), s.action.node, s.from.value, s.action.index,
-                                         s.subject_key, s.text, s.state_after});
+    c.steps.push_back(CounterexampleStep{std::string(to_string(s.action.kind)), s.action.node,
+                                         s.from.value, s.action.index, s.subject_key, s.text,
+                                         s.state_after});
   return c;
 }
 
 // Rebuilds the model a counterexample was found in (the config must still validate).
 template <class P>
 Result<Model<P>> model_from_counterexample(const Counterexample& c) {
-  if (c.protocol != P::name) return fail("protocol", 0, "file is for '" + c.protocol + "', not " + std::string(P::name));
+  if (c.protocol != P::name)
+    return fail("protocol", 0, "file is for '" + c.protocol + "', not " + std::string(P::name));
   if (c.nodes == 0) return fail("nodes", 0, "must be at least 1");
   Model<P> model;
   model.node_count = c.nodes;
@@ -121,9 +124,11 @@ Result<Model<P>> model_from_counterexample(const Counterexample& c) {
   if (!config) return std::unexpected(config.error());
   model.config = std::move(*config);
   if constexpr (requires(const typename P::Config& cfg, std::uint32_t n) { cfg.validate(n); }) {
-    if (auto status = model.config.validate(c.nodes); !status) return fail("config", 0, status.error().to_string());
+    if (auto status = model.config.validate(c.nodes); !status)
+      return fail("config", 0, status.error().to_string());
   }
-  if (!c.boot_inputs.empty() && c.boot_inputs.size() != c.nodes) return fail("boot_inputs", 0, "needs one list per node");
+  if (!c.boot_inputs.empty() && c.boot_inputs.size() != c.nodes)
+    return fail("boot_inputs", 0, "needs one list per node");
   for (std::size_t n = 0; n < c.boot_inputs.size(); ++n) {
     auto& out = model.boot_inputs.emplace_back();
     for (const auto& value : c.boot_inputs[n]) {
@@ -133,7 +138,8 @@ Result<Model<P>> model_from_counterexample(const Counterexample& c) {
     }
   }
   for (const auto& [node, value] : c.model_inputs) {
-    if (node >= c.nodes) return fail("model_inputs", 0, "node n" + std::to_string(node) + " is outside the cluster");
+    if (node >= c.nodes)
+      return fail("model_inputs", 0, "node n" + std::to_string(node) + " is outside the cluster");
     auto input = decode_value<typename P::Input>(value, "model_inputs");
     if (!input) return std::unexpected(input.error());
     model.model_inputs.emplace_back(NodeId{node}, std::move(*input));

@@ -59,9 +59,9 @@ struct SearchOptions {
 
 struct Step {
   Action action;
-  NodeId from;                   // the sender, for message actions
+  NodeId from;                    // the sender, for message actions
   std::uint64_t subject_key = 0;  // fingerprint of the message, timer or input the step acts on
-  std::string text;              // describe() of the step
+  std::string text;               // describe() of the step
   std::uint64_t state_after = 0;  // world fingerprint after the step
 };
 
@@ -83,8 +83,9 @@ struct SearchResult {
   std::optional<Violation> violation;
   std::vector<std::string> sometimes_unreached;
   std::vector<std::string> eventually_unchecked;
-  std::uint64_t steps_checked = 0;  // distinct (node, slot before, slot after) steps given to transition properties
-  std::uint64_t frontier_peak = 0;  // states held at once (queue or stack)
+  std::uint64_t steps_checked =
+      0;  // distinct (node, slot before, slot after) steps given to transition properties
+  std::uint64_t frontier_peak = 0;      // states held at once (queue or stack)
   std::uint64_t histories_checked = 0;  // distinct client histories the history checks ran on
   std::uint64_t visited_bytes = 0;
 };
@@ -106,8 +107,12 @@ std::vector<Step> trace_actions(const Model<P>& model, const std::vector<Action>
         step.from = world.messages[action.index]->from;
         step.subject_key = world.messages[action.index]->key;
         break;
-      case ActionKind::timer: step.subject_key = world.slots[action.node]->timers[action.index].key; break;
-      case ActionKind::input: step.subject_key = fingerprint(model.model_inputs[action.index].second); break;
+      case ActionKind::timer:
+        step.subject_key = world.slots[action.node]->timers[action.index].key;
+        break;
+      case ActionKind::input:
+        step.subject_key = fingerprint(model.model_inputs[action.index].second);
+        break;
       case ActionKind::crash:
       case ActionKind::restart: break;
     }
@@ -122,8 +127,13 @@ template <class P>
 class Explorer {
  public:
   Explorer(const Model<P>& model, const std::vector<Property<P>>& properties, SearchOptions options)
-      : model_(model), properties_(properties), options_(options), stepper_(model), reached_(properties.size(), false) {
-    for (const Property<P>& property : properties_) has_transitions_ |= property.kind == PropertyKind::transition;
+      : model_(model),
+        properties_(properties),
+        options_(options),
+        stepper_(model),
+        reached_(properties.size(), false) {
+    for (const Property<P>& property : properties_)
+      has_transitions_ |= property.kind == PropertyKind::transition;
   }
 
   SearchResult run() {
@@ -153,7 +163,9 @@ class Explorer {
     std::uint32_t depth;
   };
 
-  bool states_full() const { return options_.states_max != 0 && visited_.size() >= options_.states_max; }
+  bool states_full() const {
+    return options_.states_max != 0 && visited_.size() >= options_.states_max;
+  }
 
   // Evaluates the properties on a newly found state; returns true when an `always` failed.
   bool check(const World<P>& world, std::uint32_t trail) {
@@ -162,7 +174,8 @@ class Explorer {
     // seen before already passed every `always` (the first failure ends the search) and already
     // counted for every `sometimes`, so it is evaluated once. (A 64-bit fingerprint, as for the
     // visited set: a collision would skip one evaluation.)
-    const bool history_new = world.history != nullptr && histories_checked_.insert(world.history->key);
+    const bool history_new =
+        world.history != nullptr && histories_checked_.insert(world.history->key);
     last_view_new_ = views_checked_.insert(slots_fingerprint(world));
     if (history_new) {
       // A history seen before (on another path) already passed; a new one is checked once.
@@ -197,12 +210,15 @@ class Explorer {
   // (node, slot before, slot after) is evaluated once (a second fingerprint set, as for views).
   // Returns true when one failed; the step then ends the counterexample, whether or not the
   // state it leads to was seen before.
-  bool check_transition(const Action& action, const NodeSlot<P>* before, const NodeSlot<P>* after, std::uint32_t parent) {
+  bool check_transition(const Action& action, const NodeSlot<P>* before, const NodeSlot<P>* after,
+                        std::uint32_t parent) {
     if (!has_transitions_ || before == after || before->key == after->key) return false;
-    if (!steps_checked_.insert(step_fingerprint(action.node, before->key, after->key))) return false;
+    if (!steps_checked_.insert(step_fingerprint(action.node, before->key, after->key)))
+      return false;
     const NodeStep<P> step = node_step<P>(NodeId{action.node}, *before, *after);
     for (const Property<P>& property : properties_) {
-      if (property.kind != PropertyKind::transition || !constrains_step_from(property, step.before)) continue;
+      if (property.kind != PropertyKind::transition || !constrains_step_from(property, step.before))
+        continue;
       if (auto reason = property.check_step(step)) {
         violation_ = Violation{property.name, *reason, 0, {}};
         FL_ASSERT(trail_.size() < kNoParent, "more states than a 32-bit trail index holds");
@@ -216,7 +232,8 @@ class Explorer {
   }
 
   // Records a successor: returns its trail index if it is new, or none if seen before.
-  std::optional<std::uint32_t> discover(const World<P>& world, std::uint32_t parent, const Action& action) {
+  std::optional<std::uint32_t> discover(const World<P>& world, std::uint32_t parent,
+                                        const Action& action) {
     ++result_.states_explored;
     if (!visited_.insert(stepper_.fingerprint(world))) return std::nullopt;
     FL_ASSERT(trail_.size() < kNoParent, "more states than a 32-bit trail index holds");
@@ -249,7 +266,8 @@ class Explorer {
         // its buffers) with the changed slot in the stepper's scratch, and copy only new ones.
         next_ = current.world;
         stepper_.step_scratch(next_, action);
-        if (check_transition(action, current.world.slots[action.node], next_.slots[action.node], current.trail)) {
+        if (check_transition(action, current.world.slots[action.node], next_.slots[action.node],
+                             current.trail)) {
           note_depth(current.depth + 1);
           return;
         }
@@ -262,8 +280,10 @@ class Explorer {
           result_.bound = Bound::states;
           return;
         }
-        (guided && !last_view_new_ ? stale : fresh).push_back(Queued{next_, *id, current.depth + 1});
-        result_.frontier_peak = std::max<std::uint64_t>(result_.frontier_peak, fresh.size() + stale.size());
+        (guided && !last_view_new_ ? stale : fresh)
+            .push_back(Queued{next_, *id, current.depth + 1});
+        result_.frontier_peak =
+            std::max<std::uint64_t>(result_.frontier_peak, fresh.size() + stale.size());
       }
     }
   }
@@ -288,7 +308,8 @@ class Explorer {
       next_ = top.world;  // as in bfs: scratch first, a copy only for a new state
       stepper_.step_scratch(next_, action);
       const auto depth = static_cast<std::uint32_t>(stack.size());
-      if (check_transition(action, top.world.slots[action.node], next_.slots[action.node], top.trail)) {
+      if (check_transition(action, top.world.slots[action.node], next_.slots[action.node],
+                           top.trail)) {
         note_depth(depth);
         return;
       }
@@ -353,17 +374,20 @@ class Explorer {
     if (visited_.size() >= states_max) result_.bound = Bound::states;
   }
 
-  void note_depth(std::uint32_t depth) { result_.depth_reached = std::max(result_.depth_reached, depth); }
+  void note_depth(std::uint32_t depth) {
+    result_.depth_reached = std::max(result_.depth_reached, depth);
+  }
 
   SearchResult finish() {
     result_.states_unique = visited_.size();
     result_.histories_checked = histories_checked_.size();
     result_.steps_checked = steps_checked_.size();
-    result_.visited_bytes = visited_.bytes() + views_checked_.bytes() + histories_checked_.bytes() + steps_checked_.bytes() +
-                            trail_.capacity() * sizeof(TrailEntry);
+    result_.visited_bytes = visited_.bytes() + views_checked_.bytes() + histories_checked_.bytes() +
+                            steps_checked_.bytes() + trail_.capacity() * sizeof(TrailEntry);
     if (violation_) {
       std::vector<Action> actions;
-      for (std::uint32_t at = violation_trail_; at != 0; at = trail_[at].parent) actions.push_back(trail_[at].action);
+      for (std::uint32_t at = violation_trail_; at != 0; at = trail_[at].parent)
+        actions.push_back(trail_[at].action);
       std::reverse(actions.begin(), actions.end());
       violation_->initial_state = world_fingerprint(stepper_.initial());
       violation_->steps = trace_actions(model_, actions);
@@ -372,8 +396,10 @@ class Explorer {
       result_.exhausted = result_.bound == Bound::none && options_.strategy != Strategy::random;
     }
     for (std::size_t i = 0; i < properties_.size(); ++i) {
-      if (properties_[i].kind == PropertyKind::sometimes && !reached_[i]) result_.sometimes_unreached.push_back(properties_[i].name);
-      if (properties_[i].kind == PropertyKind::eventually) result_.eventually_unchecked.push_back(properties_[i].name);
+      if (properties_[i].kind == PropertyKind::sometimes && !reached_[i])
+        result_.sometimes_unreached.push_back(properties_[i].name);
+      if (properties_[i].kind == PropertyKind::eventually)
+        result_.eventually_unchecked.push_back(properties_[i].name);
     }
     return std::move(result_);
   }
@@ -385,7 +411,8 @@ class Explorer {
   VisitedSet visited_;
   VisitedSet views_checked_;  // slots_fingerprint of every state whose properties were evaluated
   VisitedSet histories_checked_;  // key of every client history the history checks passed
-  VisitedSet steps_checked_;  // step_fingerprint of every step whose transition properties were evaluated
+  VisitedSet
+      steps_checked_;  // step_fingerprint of every step whose transition properties were evaluated
   bool has_transitions_ = false;
   ViewBuffer<P> view_;
   std::vector<TrailEntry> trail_;
@@ -399,7 +426,8 @@ class Explorer {
 };
 
 template <class P>
-SearchResult explore(const Model<P>& model, const std::vector<Property<P>>& properties, SearchOptions options) {
+SearchResult explore(const Model<P>& model, const std::vector<Property<P>>& properties,
+                     SearchOptions options) {
   Explorer<P> explorer(model, properties, options);
   return explorer.run();
 }

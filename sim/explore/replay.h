@@ -24,15 +24,16 @@ struct ReplayReport {
   std::vector<std::string> lines;       // "  3. deliver n1 -> n0 Vote{...}" per step run
   std::optional<std::string> property;  // the first `always` property that failed, if any
   std::string detail;
-  std::size_t violation_step = 0;       // 1-based; 0 = the initial state (or none)
-  bool reproduced = false;              // the file's property failed, at its last step
+  std::size_t violation_step = 0;         // 1-based; 0 = the initial state (or none)
+  bool reproduced = false;                // the file's property failed, at its last step
   std::optional<std::string> divergence;  // why a step could not be replayed as recorded
 };
 
 namespace detail {
 template <class P>
 std::optional<std::string> first_violation(const Model<P>& model, const World<P>& world,
-                                           const std::vector<Property<P>>& properties, std::string& detail) {
+                                           const std::vector<Property<P>>& properties,
+                                           std::string& detail) {
   ViewBuffer<P> buffer;
   const ClusterView<P> view = buffer.fill(world);
   if (auto failed = failed_history_check(model, world.history, view)) {
@@ -51,12 +52,15 @@ std::optional<std::string> first_violation(const Model<P>& model, const World<P>
 
 // The first transition property the step of `node` from slot `before` to `after` breaks.
 template <class P>
-std::optional<std::string> first_transition_violation(std::uint32_t node, const NodeSlot<P>& before, const NodeSlot<P>& after,
-                                                      const std::vector<Property<P>>& properties, std::string& detail) {
+std::optional<std::string> first_transition_violation(std::uint32_t node, const NodeSlot<P>& before,
+                                                      const NodeSlot<P>& after,
+                                                      const std::vector<Property<P>>& properties,
+                                                      std::string& detail) {
   if (&before == &after) return std::nullopt;  // the step left the node as it was
   const NodeStep<P> step = node_step<P>(NodeId{node}, before, after);
   for (const Property<P>& property : properties) {
-    if (property.kind != PropertyKind::transition || !constrains_step_from(property, step.before)) continue;
+    if (property.kind != PropertyKind::transition || !constrains_step_from(property, step.before))
+      continue;
     if (auto reason = property.check_step(step)) {
       detail = *reason;
       return property.name;
@@ -66,8 +70,9 @@ std::optional<std::string> first_transition_violation(std::uint32_t node, const 
 }
 
 inline std::optional<ActionKind> action_kind(std::string_view name) {
-  for (ActionKind k : {ActionKind::deliver, ActionKind::drop, ActionKind::duplicate, ActionKind::timer, ActionKind::crash,
-                       ActionKind::restart, ActionKind::input})
+  for (ActionKind k :
+       {ActionKind::deliver, ActionKind::drop, ActionKind::duplicate, ActionKind::timer,
+        ActionKind::crash, ActionKind::restart, ActionKind::input})
     if (to_string(k) == name) return k;
   return std::nullopt;
 }
@@ -76,7 +81,8 @@ inline std::optional<ActionKind> action_kind(std::string_view name) {
 // `bind` adds to the rebuilt model what the file does not carry because it is protocol code:
 // the client history and its checks (Model::client_history).
 template <class P>
-Result<ReplayReport> replay_counterexample(const Counterexample& file, const std::vector<Property<P>>& properties,
+Result<ReplayReport> replay_counterexample(const Counterexample& file,
+                                           const std::vector<Property<P>>& properties,
                                            const std::function<void(Model<P>&)>& bind = {}) {
   auto model = model_from_counterexample<P>(file);
   if (!model) return std::unexpected(model.error());
@@ -96,7 +102,8 @@ Result<ReplayReport> replay_counterexample(const Counterexample& file, const std
     const std::string where = "step " + std::to_string(i + 1);
     const auto kind = detail::action_kind(s.kind);
     if (!kind) return fail(where, 0, "unknown action kind '" + s.kind + "'");
-    if (s.node >= world.slots.size()) return fail(where, 0, "node n" + std::to_string(s.node) + " is outside the cluster");
+    if (s.node >= world.slots.size())
+      return fail(where, 0, "node n" + std::to_string(s.node) + " is outside the cluster");
     std::optional<Action> action;
     switch (*kind) {
       case ActionKind::deliver:
@@ -104,7 +111,8 @@ Result<ReplayReport> replay_counterexample(const Counterexample& file, const std
       case ActionKind::duplicate:
         for (std::uint32_t m = 0; m < world.messages.size() && !action; ++m) {
           const auto& msg = *world.messages[m];
-          if (msg.from.value == s.from && msg.to.value == s.node && msg.key == s.key) action = Action{*kind, s.node, m};
+          if (msg.from.value == s.from && msg.to.value == s.node && msg.key == s.key)
+            action = Action{*kind, s.node, m};
         }
         break;
       case ActionKind::timer:
@@ -113,12 +121,13 @@ Result<ReplayReport> replay_counterexample(const Counterexample& file, const std
             if (world.slots[s.node]->timers[t].key == s.key) action = Action{*kind, s.node, t};
         break;
       case ActionKind::input:
-        if (s.index < world.inputs_done.size() && world.inputs_done[s.index] == 0 && world.up(s.node) &&
-            fingerprint(model->model_inputs[s.index].second) == s.key)
+        if (s.index < world.inputs_done.size() && world.inputs_done[s.index] == 0 &&
+            world.up(s.node) && fingerprint(model->model_inputs[s.index].second) == s.key)
           action = Action{*kind, s.node, s.index};
         break;
       case ActionKind::crash:
-        if (world.up(s.node) && world.crashes < model->crashes_max) action = Action{*kind, s.node, 0};
+        if (world.up(s.node) && world.crashes < model->crashes_max)
+          action = Action{*kind, s.node, 0};
         break;
       case ActionKind::restart:
         if (!world.up(s.node)) action = Action{*kind, s.node, 0};
@@ -138,7 +147,8 @@ Result<ReplayReport> replay_counterexample(const Counterexample& file, const std
     stepper.step(world, *action);
     if (!report.divergence && world_fingerprint(world) != s.state_after)
       report.divergence = where + ": the state after it differs from the file's";
-    auto name = detail::first_transition_violation(action->node, *before, *world.slots[action->node], properties, report.detail);
+    auto name = detail::first_transition_violation(
+        action->node, *before, *world.slots[action->node], properties, report.detail);
     if (!name) name = detail::first_violation(*model, world, properties, report.detail);
     if (name) {
       report.property = name;

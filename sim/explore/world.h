@@ -37,8 +37,8 @@
 #include <memory>
 #include <optional>
 #include <span>
-#include <tuple>
 #include <string>
+#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -61,8 +61,10 @@ struct InFlight {
   typename P::Message message;
   std::uint64_t word = 0;  // (from, to, key) hashed to one word: its part of the world fingerprint
 
-  static InFlight make(NodeId from, NodeId to, std::uint64_t key, const typename P::Message& message) {
-    static_assert(std::endian::native == std::endian::little, "fingerprints hash little-endian words");
+  static InFlight make(NodeId from, NodeId to, std::uint64_t key,
+                       const typename P::Message& message) {
+    static_assert(std::endian::native == std::endian::little,
+                  "fingerprints hash little-endian words");
     const std::uint64_t words[2] = {(static_cast<std::uint64_t>(from.value) << 32) | to.value, key};
     return InFlight{from, to, key, message, XXH3_64bits(words, sizeof(words))};
   }
@@ -80,12 +82,12 @@ struct ArmedTimer {
 // equal slots.
 template <class P>
 struct NodeSlot {
-  std::optional<typename P::Node> node;            // none: the node is down
+  std::optional<typename P::Node> node;             // none: the node is down
   std::shared_ptr<const typename P::Durable> disk;  // null: nothing persisted yet; shared, as it
                                                     // changes far less often than the node
-  std::uint64_t disk_key = 0;                      // fingerprint(*disk), set by persist
-  std::vector<ArmedTimer<P>> timers;               // sorted by key, unique
-  std::uint64_t key = 0;                           // fingerprint of the above (see seal())
+  std::uint64_t disk_key = 0;                       // fingerprint(*disk), set by persist
+  std::vector<ArmedTimer<P>> timers;                // sorted by key, unique
+  std::uint64_t key = 0;                            // fingerprint of the above (see seal())
 };
 
 // One client-visible event of a path, and (through `parent`) every one before it: a persistent
@@ -111,7 +113,7 @@ struct World {
   std::uint32_t timers = 0;  // timer firings so far (counted only when Model::timers_max is set)
   std::uint32_t drops = 0;
   std::uint32_t duplicates = 0;
-  std::vector<std::uint8_t> inputs_done;  // per model input: 1 once delivered
+  std::vector<std::uint8_t> inputs_done;     // per model input: 1 once delivered
   const HistoryEvent<P>* history = nullptr;  // client history (Model::client_history), newest last
 
   bool up(std::uint32_t node) const { return slots[node]->node.has_value(); }
@@ -134,8 +136,10 @@ class ViewBuffer {
       if (source_[i] == world.slots[i]) continue;
       source_[i] = world.slots[i];
       nodes_[i] = source_[i]->node;
-      if (source_[i]->disk) disks_[i] = *source_[i]->disk;
-      else disks_[i].reset();
+      if (source_[i]->disk)
+        disks_[i] = *source_[i]->disk;
+      else
+        disks_[i].reset();
     }
     return ClusterView<P>{std::span<const std::optional<typename P::Node>>(nodes_),
                           std::span<const std::optional<typename P::Durable>>(disks_), Time{}};
@@ -235,7 +239,8 @@ History<P> history_of(const Model<P>& model, const HistoryEvent<P>* newest) {
     const Time at{static_cast<std::int64_t>(e->length)};
     if (e->input) {
       const typename P::Input& input = model.model_inputs[*e->input].second;
-      history.invocations.push_back(Invocation<P>{at, e->node, model.client_history->client_of(input), input, true});
+      history.invocations.push_back(
+          Invocation<P>{at, e->node, model.client_history->client_of(input), input, true});
     } else {
       history.emissions.push_back(Emission<P>{at, e->node, *e->output});
     }
@@ -246,8 +251,8 @@ History<P> history_of(const Model<P>& model, const HistoryEvent<P>* newest) {
 // The first of `checks` that fails on the history (name and why), or none. An inconclusive
 // verdict is not a violation (as in the simulator).
 template <class P>
-std::optional<std::pair<std::string, std::string>> failed_history_check(const Model<P>& model, const HistoryEvent<P>* newest,
-                                                                        const ClusterView<P>& view) {
+std::optional<std::pair<std::string, std::string>> failed_history_check(
+    const Model<P>& model, const HistoryEvent<P>* newest, const ClusterView<P>& view) {
   if (!model.client_history || newest == nullptr) return std::nullopt;
   const History<P> history = history_of(model, newest);
   const std::vector<FaultRecord> faults;
@@ -257,7 +262,8 @@ std::optional<std::pair<std::string, std::string>> failed_history_check(const Mo
   const RunRecord<P> record{history, view, faults, names, end, end};
   for (const HistoryCheck<P>& check : model.client_history->checks) {
     FL_ASSERT(!check.liveness, "a liveness check cannot judge a prefix of a run");
-    if (auto failure = check.check(record); failure && !failure->inconclusive) return std::make_pair(check.name, failure->reason);
+    if (auto failure = check.check(record); failure && !failure->inconclusive)
+      return std::make_pair(check.name, failure->reason);
   }
   return std::nullopt;
 }
@@ -327,8 +333,10 @@ std::uint64_t key_of(const T& value) {
 // found equal count as equal.
 template <class T>
 bool same_value(const T& a, const T& b) {
-  if constexpr (std::equality_comparable<T>) return a == b;
-  else return true;
+  if constexpr (std::equality_comparable<T>)
+    return a == b;
+  else
+    return true;
 }
 
 // Interning: one stored copy of each distinct value, found by its 64-bit key, so a value built
@@ -373,7 +381,8 @@ class InternTable {
   static std::size_t home(std::uint64_t key, std::size_t mask) {
     return static_cast<std::size_t>((key * 0x9e3779b97f4a7c15ULL) >> 17) & mask;
   }
-  static void place(std::vector<const T*>& index, std::vector<std::uint64_t>& keys, std::uint64_t key, const T* entry) {
+  static void place(std::vector<const T*>& index, std::vector<std::uint64_t>& keys,
+                    std::uint64_t key, const T* entry) {
     if (keys.size() != index.size()) keys.resize(index.size());
     const std::size_t mask = index.size() - 1;
     std::size_t i = home(key, mask);
@@ -390,8 +399,8 @@ class InternTable {
     keys_.swap(keys);
   }
 
-  std::deque<T> storage_;             // stable addresses
-  std::vector<const T*> index_;       // a power of two, at most half full
+  std::deque<T> storage_;        // stable addresses
+  std::vector<const T*> index_;  // a power of two, at most half full
   std::vector<std::uint64_t> keys_ = std::vector<std::uint64_t>(64);  // the key of index_[i]
 };
 
@@ -430,8 +439,10 @@ class SentMessages {
     std::size_t next = 0;
   };
   static std::size_t bucket_of(const Message& message) {
-    if constexpr (is_variant<Message>::value) return message.index() % kBuckets;  // one kind per bucket
-    else return 0;
+    if constexpr (is_variant<Message>::value)
+      return message.index() % kBuckets;  // one kind per bucket
+    else
+      return 0;
   }
   std::array<Recent, kBuckets> recent_{};
 };
@@ -482,8 +493,10 @@ class HistoryLog {
   // Equal values: by == where the type has it, else by fingerprint.
   template <class T>
   static bool equal(const T& a, const T& b) {
-    if constexpr (std::equality_comparable<T>) return a == b;
-    else return key_of(a) == key_of(b);
+    if constexpr (std::equality_comparable<T>)
+      return a == b;
+    else
+      return key_of(a) == key_of(b);
   }
 
   void append(World<P>& world, HistoryEvent<P>& event, std::uint64_t event_key) {
@@ -493,7 +506,8 @@ class HistoryLog {
     event.key = mix64(parent_key * kGolden + event_key + event.node.value);
     const auto same = [&](const HistoryEvent<P>& e) {
       return e.parent == event.parent && e.node == event.node && e.input == event.input &&
-             e.output.has_value() == event.output.has_value() && (!e.output || equal(*e.output, *event.output));
+             e.output.has_value() == event.output.has_value() &&
+             (!e.output || equal(*e.output, *event.output));
     };
     world.history = events_.intern(event.key, event, same);
   }
@@ -510,7 +524,7 @@ struct Driver {
   NodeSlot<P>& slot;
   NodeId acting;
   std::uint32_t copies_max;
-  SentMessages<P>& sent;  // where sent messages are interned
+  SentMessages<P>& sent;   // where sent messages are interned
   HistoryLog<P>& history;  // where client replies are recorded
 
   void persist(NodeId node, const typename P::Durable& durable) {
@@ -523,7 +537,8 @@ struct Driver {
     const std::uint64_t key = key_of(timer);
     auto it = std::lower_bound(slot.timers.begin(), slot.timers.end(), key,
                                [](const ArmedTimer<P>& t, std::uint64_t k) { return t.key < k; });
-    if (it != slot.timers.end() && it->key == key) return;  // already armed: re-arming changes nothing
+    if (it != slot.timers.end() && it->key == key)
+      return;  // already armed: re-arming changes nothing
     slot.timers.insert(it, ArmedTimer<P>{key, timer});
   }
   void cancel_timer(NodeId node, const typename P::Timer& timer) {
@@ -543,19 +558,23 @@ struct Driver {
     if (item == nullptr) item = sent.table.add(key, InFlight<P>::make(from, to, key, message));
     world.messages.insert(world.messages.begin() + static_cast<std::ptrdiff_t>(*at), item);
   }
-  void emit(NodeId node, const typename P::Output& output) { history.record_output(world, node, output); }
+  void emit(NodeId node, const typename P::Output& output) {
+    history.record_output(world, node, output);
+  }
 
   // Where a message (from, to, key) goes in the sorted multiset (after its copies), or none when
   // `copies_max` copies are already in flight and the send is absorbed.
-  static std::optional<std::size_t> insert_position(const World<P>& world, std::uint32_t copies_max, NodeId from, NodeId to,
-                                                    std::uint64_t key) {
+  static std::optional<std::size_t> insert_position(const World<P>& world, std::uint32_t copies_max,
+                                                    NodeId from, NodeId to, std::uint64_t key) {
     const auto& messages = world.messages;
     const auto ends = std::tie(from, to, key);
-    const auto first = std::lower_bound(messages.begin(), messages.end(), ends, [](const auto& m, const auto& e) {
-      return std::tie(m->from, m->to, m->key) < e;
-    });
+    const auto first = std::lower_bound(
+        messages.begin(), messages.end(), ends,
+        [](const auto& m, const auto& e) { return std::tie(m->from, m->to, m->key) < e; });
     auto last = first;
-    while (last != messages.end() && (*last)->key == key && (*last)->from == from && (*last)->to == to) ++last;
+    while (last != messages.end() && (*last)->key == key && (*last)->from == from &&
+           (*last)->to == to)
+      ++last;
     if (static_cast<std::uint32_t>(last - first) >= copies_max) return std::nullopt;
     return static_cast<std::size_t>(last - messages.begin());
   }
@@ -571,7 +590,8 @@ struct Driver {
 // value is the same on every platform) rather than varint-encoding them.
 template <class Sink>
 [[gnu::always_inline]] inline void write_key(Sink& sink, std::uint64_t key) {
-  static_assert(std::endian::native == std::endian::little, "keys are hashed as little-endian bytes");
+  static_assert(std::endian::native == std::endian::little,
+                "keys are hashed as little-endian bytes");
   std::uint8_t block[16] = {};
   std::memcpy(block, &key, sizeof(key));
   sink.write_block16(block, 8);
@@ -584,8 +604,10 @@ struct SealVisit {
   Sink& sink;
   template <class T>
   void operator()(std::string_view, const T& field) const {
-    if constexpr (CachesFingerprint<T>) write_key(sink, field.cached_fingerprint());
-    else faultline::encode(sink, field);
+    if constexpr (CachesFingerprint<T>)
+      write_key(sink, field.cached_fingerprint());
+    else
+      faultline::encode(sink, field);
   }
 };
 
@@ -594,7 +616,8 @@ template <class P>
 void seal(NodeSlot<P>& slot) {
   KeySink sink;
   sink.write_byte(slot.node ? 1 : 0);
-  static_assert(HasFields<typename P::Node>, "explore: the Node needs a field list (its volatile state)");
+  static_assert(HasFields<typename P::Node>,
+                "explore: the Node needs a field list (its volatile state)");
   if (slot.node) P::Node::fields(*slot.node, SealVisit<KeySink>{sink});
   sink.write_byte(slot.disk ? 1 : 0);
   write_key(sink, slot.disk_key);
@@ -604,13 +627,17 @@ void seal(NodeSlot<P>& slot) {
 }
 
 // The term of a slot whose key is `key` at node `node`.
-inline std::uint64_t slot_term(std::uint64_t key, std::uint32_t node) { return mix64(key + (node + std::uint64_t{1}) * kGolden); }
+inline std::uint64_t slot_term(std::uint64_t key, std::uint32_t node) {
+  return mix64(key + (node + std::uint64_t{1}) * kGolden);
+}
 
 // The terms that name no node: the budgets used and the inputs delivered. A zero counter adds
 // nothing (its term is 0), so a fault-free search pays nothing for them.
 template <class P>
 std::uint64_t budget_terms(const World<P>& world) {
-  const auto term = [](std::uint64_t count, std::uint64_t salt) { return count == 0 ? 0 : mix64(count ^ salt); };
+  const auto term = [](std::uint64_t count, std::uint64_t salt) {
+    return count == 0 ? 0 : mix64(count ^ salt);
+  };
   std::uint64_t sum = term(world.crashes, 0x6372617368657321ULL);  // distinct salts: a crash and a
   sum += term(world.drops, 0x64726f7070656421ULL);                 // drop are different states
   sum += term(world.timers, 0x74696d6572732121ULL);
@@ -649,7 +676,8 @@ std::uint64_t slots_fingerprint(const World<P>& world) {
 // The fingerprint of node `node` stepping from a slot whose key is `before` to one whose key is
 // `after`: what a transition property's verdict depends on (property.h). Order matters, as a
 // step and its reverse are different steps.
-inline std::uint64_t step_fingerprint(std::uint32_t node, std::uint64_t before, std::uint64_t after) {
+inline std::uint64_t step_fingerprint(std::uint32_t node, std::uint64_t before,
+                                      std::uint64_t after) {
   return mix64(slot_term(before, node) + mix64(after ^ 0x737465702d746f21ULL));
 }
 
@@ -657,8 +685,12 @@ inline std::uint64_t step_fingerprint(std::uint32_t node, std::uint64_t before, 
 // (pointers into the slots: valid while they are).
 template <class P>
 NodeStep<P> node_step(NodeId id, const NodeSlot<P>& before, const NodeSlot<P>& after) {
-  return NodeStep<P>{id, before.node ? &*before.node : nullptr, after.node ? &*after.node : nullptr, before.disk.get(),
-                     after.disk.get(), Time{}};
+  return NodeStep<P>{id,
+                     before.node ? &*before.node : nullptr,
+                     after.node ? &*after.node : nullptr,
+                     before.disk.get(),
+                     after.disk.get(),
+                     Time{}};
 }
 
 // A memo from 64-bit keys to fixed-length runs of 64-bit words (symmetry: a slot's keys or a
@@ -710,11 +742,14 @@ class KeyMemo {
 template <class P>
 class Stepper {
  public:
-  explicit Stepper(const Model<P>& model) : model_(model), history_(model), scratch_(model.node_count) {
+  explicit Stepper(const Model<P>& model)
+      : model_(model), history_(model), scratch_(model.node_count) {
     FL_ASSERT(model.node_count > 0, "a model needs nodes");
     FL_ASSERT(model.copies_max >= 1, "copies_max must be at least 1");
-    FL_ASSERT(model.boot_inputs.empty() || model.boot_inputs.size() == model.node_count, "boot inputs per node");
-    FL_ASSERT(!(model.symmetry && model.client_history), "a client history names nodes: no symmetry reduction with it");
+    FL_ASSERT(model.boot_inputs.empty() || model.boot_inputs.size() == model.node_count,
+              "boot inputs per node");
+    FL_ASSERT(!(model.symmetry && model.client_history),
+              "a client history names nodes: no symmetry reduction with it");
     if (model.symmetry) renamings_ = all_renamings(model.node_count, model.symmetry->nodes);
   }
 
@@ -749,9 +784,13 @@ class Stepper {
   void actions(const World<P>& world, std::vector<Action>& out) const {
     out.clear();
     const auto& messages = world.messages;
-    const auto distinct = [&](std::uint32_t i) { return i == 0 || !same_message(*messages[i - 1], *messages[i]); };
+    const auto distinct = [&](std::uint32_t i) {
+      return i == 0 || !same_message(*messages[i - 1], *messages[i]);
+    };
     for (std::uint32_t i = 0; i < messages.size(); ++i)
-      if (distinct(i)) out.push_back(Action{ActionKind::deliver, messages[i]->to.value, i});  // copies lead to one state
+      if (distinct(i))
+        out.push_back(
+            Action{ActionKind::deliver, messages[i]->to.value, i});  // copies lead to one state
     if (world.drops < model_.drops_max)
       for (std::uint32_t i = 0; i < messages.size(); ++i)
         if (distinct(i)) out.push_back(Action{ActionKind::drop, messages[i]->to.value, i});
@@ -760,7 +799,8 @@ class Stepper {
         if (distinct(i)) out.push_back(Action{ActionKind::duplicate, messages[i]->to.value, i});
     if (model_.timers_max == 0 || world.timers < model_.timers_max)
       for (std::uint32_t n = 0; n < world.slots.size(); ++n)
-        for (std::uint32_t t = 0; t < world.slots[n]->timers.size(); ++t) out.push_back(Action{ActionKind::timer, n, t});
+        for (std::uint32_t t = 0; t < world.slots[n]->timers.size(); ++t)
+          out.push_back(Action{ActionKind::timer, n, t});
     for (std::uint32_t j = 0; j < model_.model_inputs.size(); ++j)
       if (world.inputs_done[j] == 0 && world.up(model_.model_inputs[j].first.value))
         out.push_back(Action{ActionKind::input, model_.model_inputs[j].first.value, j});
@@ -779,15 +819,21 @@ class Stepper {
       case ActionKind::drop:
       case ActionKind::duplicate: {
         const InFlight<P>& m = *world.messages[action.index];
-        std::string text = std::string(to_string(action.kind)) + " n" + std::to_string(m.from.value) + " -> n" +
-                           std::to_string(m.to.value) + " " + describe(m.message);
-        if (action.kind == ActionKind::deliver && !world.up(m.to.value)) text += " (n" + std::to_string(m.to.value) + " is down: lost)";
+        std::string text = std::string(to_string(action.kind)) + " n" +
+                           std::to_string(m.from.value) + " -> n" + std::to_string(m.to.value) +
+                           " " + describe(m.message);
+        if (action.kind == ActionKind::deliver && !world.up(m.to.value))
+          text += " (n" + std::to_string(m.to.value) + " is down: lost)";
         return text;
       }
-      case ActionKind::timer: return "timer " + node + " " + describe(world.slots[action.node]->timers[action.index].timer);
-      case ActionKind::crash: return "crash " + node + " (" + std::string(world.slots[action.node]->node->role()) + ")";
+      case ActionKind::timer:
+        return "timer " + node + " " +
+               describe(world.slots[action.node]->timers[action.index].timer);
+      case ActionKind::crash:
+        return "crash " + node + " (" + std::string(world.slots[action.node]->node->role()) + ")";
       case ActionKind::restart: return "restart " + node;
-      case ActionKind::input: return "input " + node + " " + describe(model_.model_inputs[action.index].second);
+      case ActionKind::input:
+        return "input " + node + " " + describe(model_.model_inputs[action.index].second);
     }
     return "";
   }
@@ -811,7 +857,9 @@ class Stepper {
         if (!world.up(m->to.value)) return;  // the node is down: the message is lost
         const NodeSlot<P>* before = world.slots[m->to.value];
         NodeSlot<P>& slot = own(world, m->to.value);
-        run(world, slot, m->to, [&](typename P::Node& node, Outbox<P>& out) { node.on_message(m->from, m->message, out); });
+        run(world, slot, m->to, [&](typename P::Node& node, Outbox<P>& out) {
+          node.on_message(m->from, m->message, out);
+        });
         seal_unless_unchanged(world, m->to.value, slot, before);
         return;
       }
@@ -827,29 +875,34 @@ class Stepper {
         return;
       }
       case ActionKind::timer: {
-        FL_ASSERT(action.index < world.slots[action.node]->timers.size() && world.up(action.node), "timer: not armed or node down");
+        FL_ASSERT(action.index < world.slots[action.node]->timers.size() && world.up(action.node),
+                  "timer: not armed or node down");
         const NodeSlot<P>* before = world.slots[action.node];
         NodeSlot<P>& slot = own(world, action.node);
         const typename P::Timer timer = std::move(slot.timers[action.index].timer);
         slot.timers.erase(slot.timers.begin() + action.index);
         if (model_.timers_max != 0) ++world.timers;
-        run(world, slot, NodeId{action.node}, [&](typename P::Node& node, Outbox<P>& out) { node.on_timer(timer, out); });
+        run(world, slot, NodeId{action.node},
+            [&](typename P::Node& node, Outbox<P>& out) { node.on_timer(timer, out); });
         seal_unless_unchanged(world, action.node, slot, before);
         return;
       }
       case ActionKind::input: {
-        FL_ASSERT(action.index < world.inputs_done.size() && world.inputs_done[action.index] == 0, "input: already delivered");
+        FL_ASSERT(action.index < world.inputs_done.size() && world.inputs_done[action.index] == 0,
+                  "input: already delivered");
         world.inputs_done[action.index] = 1;
         const auto& [target, input] = model_.model_inputs[action.index];
         history_.record_input(world, target, action.index);
         const NodeSlot<P>* before = world.slots[target.value];
         NodeSlot<P>& slot = own(world, target.value);
-        run(world, slot, target, [&](typename P::Node& node, Outbox<P>& out) { node.on_input(input, out); });
+        run(world, slot, target,
+            [&](typename P::Node& node, Outbox<P>& out) { node.on_input(input, out); });
         seal_unless_unchanged(world, target.value, slot, before);
         return;
       }
       case ActionKind::crash: {
-        FL_ASSERT(world.up(action.node) && world.crashes < model_.crashes_max, "crash: node down or budget spent");
+        FL_ASSERT(world.up(action.node) && world.crashes < model_.crashes_max,
+                  "crash: node down or budget spent");
         NodeSlot<P>& slot = own(world, action.node);
         slot.node.reset();
         slot.timers.clear();
@@ -878,9 +931,11 @@ class Stepper {
 
  private:
   // Every permutation of `nodes` (the others fixed), as maps old id -> new id, identity first.
-  static std::vector<std::vector<NodeId>> all_renamings(std::uint32_t node_count, std::vector<std::uint32_t> nodes) {
+  static std::vector<std::vector<NodeId>> all_renamings(std::uint32_t node_count,
+                                                        std::vector<std::uint32_t> nodes) {
     std::sort(nodes.begin(), nodes.end());
-    FL_ASSERT(std::adjacent_find(nodes.begin(), nodes.end()) == nodes.end() && (nodes.empty() || nodes.back() < node_count),
+    FL_ASSERT(std::adjacent_find(nodes.begin(), nodes.end()) == nodes.end() &&
+                  (nodes.empty() || nodes.back() < node_count),
               "symmetric nodes are distinct nodes of the cluster");
     std::vector<std::vector<NodeId>> renamings;
     std::vector<std::uint32_t> images = nodes;
@@ -938,22 +993,28 @@ class Stepper {
     if (const std::uint64_t* known = message_memo_.find(m.word)) return known;
     std::uint64_t* words = message_memo_.add(m.word, renamings_.size());
     for (std::size_t r = 0; r < renamings_.size(); ++r)
-      words[r] = InFlight<P>::make(renamings_[r][m.from.value], renamings_[r][m.to.value], m.key, m.message).word;
+      words[r] = InFlight<P>::make(renamings_[r][m.from.value], renamings_[r][m.to.value], m.key,
+                                   m.message)
+                     .word;
     return words;
   }
 
   // Two slots are the same value: the same key, node, disk and timers.
   static bool same_slot(const NodeSlot<P>& a, const NodeSlot<P>& b) {
-    return a.key == b.key && a.disk_key == b.disk_key && same_timers(a.timers, b.timers) && a.node == b.node &&
+    return a.key == b.key && a.disk_key == b.disk_key && same_timers(a.timers, b.timers) &&
+           a.node == b.node &&
            (a.disk == b.disk || (a.disk && b.disk && same_value(*a.disk, *b.disk)));
   }
-  static bool same_timers(const std::vector<ArmedTimer<P>>& a, const std::vector<ArmedTimer<P>>& b) {
-    return std::equal(a.begin(), a.end(), b.begin(), b.end(),
-                      [](const ArmedTimer<P>& x, const ArmedTimer<P>& y) { return x.key == y.key; });
+  static bool same_timers(const std::vector<ArmedTimer<P>>& a,
+                          const std::vector<ArmedTimer<P>>& b) {
+    return std::equal(
+        a.begin(), a.end(), b.begin(), b.end(),
+        [](const ArmedTimer<P>& x, const ArmedTimer<P>& y) { return x.key == y.key; });
   }
 
   const NodeSlot<P>* intern(const NodeSlot<P>& slot) {
-    return slots_.intern(slot.key, slot, [&](const NodeSlot<P>& stored) { return same_slot(stored, slot); });
+    return slots_.intern(slot.key, slot,
+                         [&](const NodeSlot<P>& stored) { return same_slot(stored, slot); });
   }
 
   static bool same_message(const InFlight<P>& a, const InFlight<P>& b) {
@@ -965,8 +1026,10 @@ class Stepper {
   // points back at the original, whose key is still right; otherwise the copy is sealed.
   // Comparing is cheaper than hashing, and an unchanged slot costs keep() nothing. (Equality
   // implies equal encodings, hence equal keys, so this never changes a fingerprint.)
-  void seal_unless_unchanged(World<P>& world, std::uint32_t node, NodeSlot<P>& slot, const NodeSlot<P>* before) {
-    if (slot.disk == before->disk && same_timers(slot.timers, before->timers) && slot.node == before->node) {
+  void seal_unless_unchanged(World<P>& world, std::uint32_t node, NodeSlot<P>& slot,
+                             const NodeSlot<P>* before) {
+    if (slot.disk == before->disk && same_timers(slot.timers, before->timers) &&
+        slot.node == before->node) {
       world.slots[node] = before;
       return;
     }
@@ -998,7 +1061,8 @@ class Stepper {
     run(world, slot, id, [](typename P::Node& node, Outbox<P>& out) { node.on_start(out); });
     if (model_.boot_inputs.empty()) return;
     for (const auto& input : model_.boot_inputs[id.value])
-      run(world, slot, id, [&](typename P::Node& node, Outbox<P>& out) { node.on_input(input, out); });
+      run(world, slot, id,
+          [&](typename P::Node& node, Outbox<P>& out) { node.on_input(input, out); });
   }
 
   const Model<P>& model_;
@@ -1006,7 +1070,8 @@ class Stepper {
   InternTable<NodeSlot<P>> slots_;
   SentMessages<P> sent_;
   HistoryLog<P> history_;
-  std::vector<NodeSlot<P>> scratch_;  // one per node (a node's slot keeps its shape: cheap to assign)
+  std::vector<NodeSlot<P>>
+      scratch_;  // one per node (a node's slot keeps its shape: cheap to assign)
   // Symmetry only (empty without): every renaming of the interchangeable nodes, and per slot key
   // or message word its keys or words under each renaming.
   std::vector<std::vector<NodeId>> renamings_;

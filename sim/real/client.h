@@ -45,7 +45,8 @@ class ClusterClient {
   // way; a long closed-loop run that streams its history to a file turns this off).
   bool keep_history = true;
 
-  ClusterClient(asio::io_context& io, ClusterFile cluster, ClientId id, std::vector<std::uint32_t> targets, const Logger& log)
+  ClusterClient(asio::io_context& io, ClusterFile cluster, ClientId id,
+                std::vector<std::uint32_t> targets, const Logger& log)
       : io_(io), cluster_(std::move(cluster)), id_(id), log_(log) {
     links_.resize(cluster_.nodes.size());
     for (std::uint32_t t : targets) links_[t].wanted = true;
@@ -54,7 +55,8 @@ class ClusterClient {
   void start() {
     for (std::uint32_t i = 0; i < links_.size(); ++i)
       if (links_[i].wanted) {
-        links_[i].backoff.emplace(cluster_.runtime.reconnect_backoff_min.nanoseconds, cluster_.runtime.reconnect_backoff_max.nanoseconds);
+        links_[i].backoff.emplace(cluster_.runtime.reconnect_backoff_min.nanoseconds,
+                                  cluster_.runtime.reconnect_backoff_max.nanoseconds);
         connect(i);
       }
   }
@@ -68,7 +70,9 @@ class ClusterClient {
     }
   }
 
-  bool connected(std::uint32_t node) const { return links_[node].connection && links_[node].connection->is_open(); }
+  bool connected(std::uint32_t node) const {
+    return links_[node].connection && links_[node].connection->is_open();
+  }
   std::int64_t now_ns() const { return log_.elapsed_ns(); }
 
   // Submits one input; returns whether it went out on a live connection.
@@ -77,7 +81,9 @@ class ClusterClient {
     Invocation<P> invocation{Time{now_ns()}, node, client, input, up};
     if (on_invocation) on_invocation(invocation);
     if (keep_history) history_.invocations.push_back(std::move(invocation));
-    if (up) links_[node.value].connection->send(encode_envelope<P>(Submit<P>{++next_request_, std::move(input)}));
+    if (up)
+      links_[node.value].connection->send(
+          encode_envelope<P>(Submit<P>{++next_request_, std::move(input)}));
     return up;
   }
 
@@ -112,15 +118,19 @@ class ClusterClient {
       if (stopped_) return;
       Link& link = links_[node];
       if (ec) {
-        if (link.failures++ == 0) log_.line("cannot reach " + cluster_.nodes[node].id + " (" + ec.message() + "); retrying");
+        if (link.failures++ == 0)
+          log_.line("cannot reach " + cluster_.nodes[node].id + " (" + ec.message() +
+                    "); retrying");
         return schedule_reconnect(node);
       }
       link.failures = 0;
       link.backoff->reset();
-      link.connection = std::make_shared<Connection>(std::move(*socket), cluster_.runtime.frame_bytes_max, "to " + cluster_.nodes[node].id);
+      link.connection = std::make_shared<Connection>(
+          std::move(*socket), cluster_.runtime.frame_bytes_max, "to " + cluster_.nodes[node].id);
       Connection* raw = link.connection.get();
-      link.connection->start([this, node, raw](std::vector<std::uint8_t> payload) { on_frame(node, *raw, payload); },
-                             [this, node](const std::string& reason) { on_closed(node, reason); });
+      link.connection->start(
+          [this, node, raw](std::vector<std::uint8_t> payload) { on_frame(node, *raw, payload); },
+          [this, node](const std::string& reason) { on_closed(node, reason); });
       link.connection->send(encode_envelope<P>(ClientHello{std::string(P::name), id_.value}));
       if (on_link) on_link(NodeId{node}, true);
     });
@@ -149,7 +159,8 @@ class ClusterClient {
     Link& link = links_[node];
     auto waiters = std::move(link.status_waiters);
     link.status_waiters.clear();
-    for (auto& callback : waiters) callback(fail(cluster_.nodes[node].id, 0, "connection closed: " + reason));
+    for (auto& callback : waiters)
+      callback(fail(cluster_.nodes[node].id, 0, "connection closed: " + reason));
     if (stopped_) return;
     log_.line("lost " + cluster_.nodes[node].id + ": " + reason);
     if (on_link) on_link(NodeId{node}, false);
@@ -183,15 +194,17 @@ Result<StatusReply> query_status(const ClusterFile& cluster, std::uint32_t node,
   ClusterClient<P> client(io, cluster, ClientId{0xfffffffeu}, {node}, quiet);
   std::optional<Result<StatusReply>> answer;
   client.on_link = [&](NodeId, bool up) {
-    if (up && !answer) client.request_status(node, [&](Result<StatusReply> reply) {
-      answer = std::move(reply);
-      io.stop();
-    });
+    if (up && !answer)
+      client.request_status(node, [&](Result<StatusReply> reply) {
+        answer = std::move(reply);
+        io.stop();
+      });
   };
   client.start();
   io.run_for(std::chrono::nanoseconds(timeout.nanoseconds));
   client.stop();
-  if (!answer) return fail(cluster.nodes[node].id, 0, "no status reply within " + format_duration(timeout));
+  if (!answer)
+    return fail(cluster.nodes[node].id, 0, "no status reply within " + format_duration(timeout));
   return std::move(*answer);
 }
 

@@ -64,14 +64,18 @@ Result<std::uint32_t> ClusterFile::node_index(std::string_view id) const {
 Result<ClusterFile> parse_cluster_file(std::string_view text, const std::string& path) {
   auto tree = scenario::parse_yaml(text, path);
   if (!tree) return std::unexpected(tree.error());
-  if (tree->kind != ConfigTree::Kind::map) return tree->error("a cluster file is a map (protocol, nodes, ...)");
+  if (tree->kind != ConfigTree::Kind::map)
+    return tree->error("a cluster file is a map (protocol, nodes, ...)");
   ClusterFile out;
   out.path = path;
   ConfigTree rest = *tree;
   std::erase_if(rest.entries, [&](const auto& entry) {
-    if (entry.first == "config") out.config = entry.second;
-    else if (entry.first == "workload") out.workload = entry.second;
-    else return false;
+    if (entry.first == "config")
+      out.config = entry.second;
+    else if (entry.first == "workload")
+      out.workload = entry.second;
+    else
+      return false;
     return true;
   });
   ClusterKeys keys;
@@ -81,20 +85,25 @@ Result<ClusterFile> parse_cluster_file(std::string_view text, const std::string&
     return std::unexpected(e);
   }
   const auto where = [&](std::string key) { return path + ": " + key; };
-  if (keys.protocol.empty()) return fail(where("protocol"), 0, "missing: name the protocol, e.g. two_phase_commit");
+  if (keys.protocol.empty())
+    return fail(where("protocol"), 0, "missing: name the protocol, e.g. two_phase_commit");
   if (keys.nodes.empty()) return fail(where("nodes"), 0, "a cluster needs at least one node");
   if (keys.data_dir.empty()) return fail(where("data_dir"), 0, "must not be empty");
-  if (keys.runtime.reconnect_backoff_min <= Duration{} || keys.runtime.reconnect_backoff_max < keys.runtime.reconnect_backoff_min)
+  if (keys.runtime.reconnect_backoff_min <= Duration{} ||
+      keys.runtime.reconnect_backoff_max < keys.runtime.reconnect_backoff_min)
     return fail(where("runtime"), 0, "reconnect backoff needs 0 < min <= max");
-  if (keys.runtime.frame_bytes_max < 64) return fail(where("runtime.frame_bytes_max"), 0, "must be at least 64");
-  if (keys.runtime.group_commit_events_max < 1) return fail(where("runtime.group_commit_events_max"), 0, "must be at least 1");
+  if (keys.runtime.frame_bytes_max < 64)
+    return fail(where("runtime.frame_bytes_max"), 0, "must be at least 64");
+  if (keys.runtime.group_commit_events_max < 1)
+    return fail(where("runtime.group_commit_events_max"), 0, "must be at least 1");
   for (std::size_t i = 0; i < keys.nodes.size(); ++i) {
     const std::string key = "nodes[" + std::to_string(i) + "]";
     const NodeEntry& node = keys.nodes[i];
     if (node.id.empty() || node.id.find_first_of("/ \t") != std::string::npos)
       return fail(where(key + ".id"), 0, "a node id is a non-empty name without '/' or spaces");
     for (std::size_t j = 0; j < i; ++j)
-      if (keys.nodes[j].id == node.id) return fail(where(key + ".id"), 0, "duplicate node id '" + node.id + "'");
+      if (keys.nodes[j].id == node.id)
+        return fail(where(key + ".id"), 0, "duplicate node id '" + node.id + "'");
     auto endpoint = parse_endpoint(node.address);
     if (!endpoint) return fail(where(key + ".address"), 0, endpoint.error().what);
     out.endpoints.push_back(*endpoint);
@@ -104,7 +113,8 @@ Result<ClusterFile> parse_cluster_file(std::string_view text, const std::string&
   out.nodes = keys.nodes;
   out.runtime = keys.runtime;
   std::filesystem::path data(keys.data_dir);
-  if (data.is_relative()) data = std::filesystem::absolute(std::filesystem::path(path)).parent_path() / data;
+  if (data.is_relative())
+    data = std::filesystem::absolute(std::filesystem::path(path)).parent_path() / data;
   out.data_dir = data.lexically_normal().string();
   return out;
 }

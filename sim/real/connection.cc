@@ -15,24 +15,27 @@ void Connection::read_more() {
   // Room for the next read: move the unframed tail to the front, and grow (only ever to a size
   // a validated header asked for) when one frame needs more than the buffer holds.
   if (in_begin_ > 0) {
-    std::copy(in_.begin() + static_cast<std::ptrdiff_t>(in_begin_), in_.begin() + static_cast<std::ptrdiff_t>(in_end_), in_.begin());
+    std::copy(in_.begin() + static_cast<std::ptrdiff_t>(in_begin_),
+              in_.begin() + static_cast<std::ptrdiff_t>(in_end_), in_.begin());
     in_end_ -= in_begin_;
     in_begin_ = 0;
   }
   if (in_needed_ > in_.size()) in_.resize(in_needed_);
   if (in_end_ == in_.size()) in_.resize(in_.size() + read_chunk_bytes);
-  socket_.async_read_some(asio::buffer(in_.data() + in_end_, in_.size() - in_end_),
-                          [self = shared_from_this()](const boost::system::error_code& ec, std::size_t n) {
-                            if (!self->open_) return;
-                            if (ec) {
-                              const bool between_frames = self->in_end_ == self->in_begin_;
-                              if (ec == asio::error::eof)
-                                return self->close(between_frames ? "peer closed the connection" : "stream ended inside a frame");
-                              return self->close("read: " + ec.message());
-                            }
-                            self->in_end_ += n;
-                            self->parse_frames();
-                          });
+  socket_.async_read_some(
+      asio::buffer(in_.data() + in_end_, in_.size() - in_end_),
+      [self = shared_from_this()](const boost::system::error_code& ec, std::size_t n) {
+        if (!self->open_) return;
+        if (ec) {
+          const bool between_frames = self->in_end_ == self->in_begin_;
+          if (ec == asio::error::eof)
+            return self->close(between_frames ? "peer closed the connection"
+                                              : "stream ended inside a frame");
+          return self->close("read: " + ec.message());
+        }
+        self->in_end_ += n;
+        self->parse_frames();
+      });
 }
 
 void Connection::parse_frames() {
@@ -51,8 +54,10 @@ void Connection::parse_frames() {
       in_needed_ = frame_bytes;
       break;
     }
-    const std::span<const std::uint8_t> payload(in_.data() + in_begin_ + frame_header_bytes, decoded->payload_bytes);
-    if (auto ok = verify_frame_payload(*decoded, payload, read_offset_); !ok) return close("bad frame: " + ok.error().to_string());
+    const std::span<const std::uint8_t> payload(in_.data() + in_begin_ + frame_header_bytes,
+                                                decoded->payload_bytes);
+    if (auto ok = verify_frame_payload(*decoded, payload, read_offset_); !ok)
+      return close("bad frame: " + ok.error().to_string());
     in_begin_ += frame_bytes;
     read_offset_ += frame_bytes;
     on_frame_(std::vector<std::uint8_t>(payload.begin(), payload.end()));
@@ -86,12 +91,13 @@ void Connection::write_next() {
   write_in_flight_ = true;
   writing_.swap(pending_);
   pending_.clear();
-  asio::async_write(socket_, asio::buffer(writing_), [self = shared_from_this()](const boost::system::error_code& ec, std::size_t) {
-    if (!self->open_) return;
-    if (ec) return self->close("write: " + ec.message());
-    self->writing_.clear();
-    self->write_next();
-  });
+  asio::async_write(socket_, asio::buffer(writing_),
+                    [self = shared_from_this()](const boost::system::error_code& ec, std::size_t) {
+                      if (!self->open_) return;
+                      if (ec) return self->close("write: " + ec.message());
+                      self->writing_.clear();
+                      self->write_next();
+                    });
 }
 
 void Connection::close(const std::string& reason) {
@@ -110,13 +116,15 @@ void Connection::close(const std::string& reason) {
   // on_frame_ stays: close() may run inside it, and destroying a running std::function is UB.
 }
 
-Result<tcp::endpoint> resolve_endpoint(asio::io_context& io, const std::string& host, std::uint16_t port) {
+Result<tcp::endpoint> resolve_endpoint(asio::io_context& io, const std::string& host,
+                                       std::uint16_t port) {
   boost::system::error_code ec;
   const auto address = asio::ip::make_address(host, ec);
   if (!ec) return tcp::endpoint(address, port);
   tcp::resolver resolver(io);
   const auto results = resolver.resolve(host, std::to_string(port), ec);
-  if (ec || results.empty()) return fail(host, 0, "cannot resolve host: " + (ec ? ec.message() : std::string("no address")));
+  if (ec || results.empty())
+    return fail(host, 0, "cannot resolve host: " + (ec ? ec.message() : std::string("no address")));
   return *results.begin();
 }
 

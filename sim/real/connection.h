@@ -38,7 +38,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
   static constexpr std::size_t send_queue_bytes_max = 64u << 20;
 
   Connection(tcp::socket socket, std::uint32_t payload_bytes_max, std::string label)
-      : socket_(std::move(socket)), payload_bytes_max_(payload_bytes_max), label_(std::move(label)) {}
+      : socket_(std::move(socket)),
+        payload_bytes_max_(payload_bytes_max),
+        label_(std::move(label)) {}
 
   // Starts reading; on_frame for each good frame, on_close once when the connection ends.
   void start(OnFrame on_frame, OnClose on_close);
@@ -68,7 +70,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   std::vector<std::uint8_t> in_;   // received bytes; [in_begin_, in_end_) not yet framed
   std::size_t in_begin_ = 0;
   std::size_t in_end_ = 0;
-  std::size_t in_needed_ = 0;      // bytes the next frame needs in the buffer (header + payload)
+  std::size_t in_needed_ = 0;  // bytes the next frame needs in the buffer (header + payload)
   std::vector<std::uint8_t> pending_;  // frames queued since the write in flight started
   std::vector<std::uint8_t> writing_;  // the bytes of the write in flight
   bool write_in_flight_ = false;
@@ -77,7 +79,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
 // Exponential backoff between reconnect attempts: min, doubling, capped at max; reset on success.
 class Backoff {
  public:
-  Backoff(std::int64_t min_ns, std::int64_t max_ns) : min_ns_(min_ns), max_ns_(max_ns), next_ns_(min_ns) {}
+  Backoff(std::int64_t min_ns, std::int64_t max_ns)
+      : min_ns_(min_ns), max_ns_(max_ns), next_ns_(min_ns) {}
   std::int64_t next() {
     const std::int64_t now = next_ns_;
     next_ns_ = std::min(max_ns_, next_ns_ * 2);
@@ -90,6 +93,7 @@ class Backoff {
 };
 
 // Resolves "127.0.0.1" / "localhost" style hosts once (numeric addresses need no DNS).
-Result<tcp::endpoint> resolve_endpoint(asio::io_context& io, const std::string& host, std::uint16_t port);
+Result<tcp::endpoint> resolve_endpoint(asio::io_context& io, const std::string& host,
+                                       std::uint16_t port);
 
 }  // namespace faultline::real

@@ -25,7 +25,6 @@ constexpr std::size_t copy_bytes_min = 16;
 // After a mismatch, how far ahead (in either value) the matcher looks for the two to agree again.
 constexpr std::size_t resync_window = 48;
 
-
 void put_u32(std::vector<std::uint8_t>& out, std::uint64_t v) {
   for (int i = 0; i < 4; ++i) out.push_back(static_cast<std::uint8_t>(v >> (8 * i)));
 }
@@ -40,7 +39,8 @@ struct Reader {
       return 0;
     }
     std::uint32_t v = 0;
-    for (int i = 0; i < 4; ++i) v |= static_cast<std::uint32_t>(bytes[at + static_cast<std::size_t>(i)]) << (8 * i);
+    for (int i = 0; i < 4; ++i)
+      v |= static_cast<std::uint32_t>(bytes[at + static_cast<std::size_t>(i)]) << (8 * i);
     at += 4;
     return v;
   }
@@ -52,7 +52,6 @@ struct Reader {
     return bytes[at++];
   }
 };
-
 
 Result<void> fsync_directory_of(const std::string& path) {
   std::string dir = std::filesystem::path(path).parent_path().string();
@@ -75,7 +74,8 @@ std::vector<std::uint8_t> full_record(std::span<const std::uint8_t> value) {
 
 }  // namespace
 
-std::optional<std::vector<std::uint8_t>> encode_delta(std::span<const std::uint8_t> base, std::span<const std::uint8_t> value) {
+std::optional<std::vector<std::uint8_t>> encode_delta(std::span<const std::uint8_t> base,
+                                                      std::span<const std::uint8_t> value) {
   std::vector<std::uint8_t> out;
   out.push_back(kind_delta);
   put_u32(out, value.size());
@@ -86,7 +86,8 @@ std::optional<std::vector<std::uint8_t>> encode_delta(std::span<const std::uint8
     if (until <= insert_from) return;
     out.push_back(op_insert);
     put_u32(out, until - insert_from);
-    out.insert(out.end(), value.begin() + static_cast<std::ptrdiff_t>(insert_from), value.begin() + static_cast<std::ptrdiff_t>(until));
+    out.insert(out.end(), value.begin() + static_cast<std::ptrdiff_t>(insert_from),
+               value.begin() + static_cast<std::ptrdiff_t>(until));
   };
   const auto matches = [&](std::size_t bi, std::size_t vj) {
     return bi + copy_bytes_min <= base.size() && vj + copy_bytes_min <= value.size() &&
@@ -95,8 +96,8 @@ std::optional<std::vector<std::uint8_t>> encode_delta(std::span<const std::uint8
   while (j < value.size()) {
     // The longest run where both agree from here.
     const std::size_t run = static_cast<std::size_t>(
-        std::mismatch(base.begin() + static_cast<std::ptrdiff_t>(std::min(i, base.size())), base.end(),
-                      value.begin() + static_cast<std::ptrdiff_t>(j), value.end())
+        std::mismatch(base.begin() + static_cast<std::ptrdiff_t>(std::min(i, base.size())),
+                      base.end(), value.begin() + static_cast<std::ptrdiff_t>(j), value.end())
             .second -
         (value.begin() + static_cast<std::ptrdiff_t>(j)));
     if (run >= copy_bytes_min) {
@@ -133,7 +134,8 @@ std::optional<std::vector<std::uint8_t>> encode_delta(std::span<const std::uint8
   return out;
 }
 
-Result<std::vector<std::uint8_t>> apply_delta(std::span<const std::uint8_t> base, std::span<const std::uint8_t> delta) {
+Result<std::vector<std::uint8_t>> apply_delta(std::span<const std::uint8_t> base,
+                                              std::span<const std::uint8_t> delta) {
   Reader in{delta};
   if (in.u8() != kind_delta) return fail("not a delta record");
   const std::uint32_t size = in.u32();
@@ -152,13 +154,17 @@ Result<std::vector<std::uint8_t>> apply_delta(std::span<const std::uint8_t> base
       const std::uint32_t length = in.u32();
       if (!in.ok || delta.size() - in.at < length || out.size() + length > size)
         return fail("delta: an insert longer than the record at byte " + std::to_string(in.at));
-      out.insert(out.end(), delta.begin() + static_cast<std::ptrdiff_t>(in.at), delta.begin() + static_cast<std::ptrdiff_t>(in.at + length));
+      out.insert(out.end(), delta.begin() + static_cast<std::ptrdiff_t>(in.at),
+                 delta.begin() + static_cast<std::ptrdiff_t>(in.at + length));
       in.at += length;
     } else {
-      return fail("delta: unknown op " + std::to_string(op) + " at byte " + std::to_string(in.at - 1));
+      return fail("delta: unknown op " + std::to_string(op) + " at byte " +
+                  std::to_string(in.at - 1));
     }
   }
-  if (!in.ok || out.size() != size) return fail("delta: builds " + std::to_string(out.size()) + " bytes, not " + std::to_string(size));
+  if (!in.ok || out.size() != size)
+    return fail("delta: builds " + std::to_string(out.size()) + " bytes, not " +
+                std::to_string(size));
   return out;
 }
 
@@ -167,7 +173,9 @@ Result<DurableLogContents> read_durable_log(const std::string& path) {
   if (!bytes) return std::unexpected(bytes.error());
   const std::size_t magic_bytes = sizeof durable_log_magic;
   if (bytes->size() < magic_bytes)
-    return fail(path, 0, "truncated: " + std::to_string(bytes->size()) + " bytes, shorter than the 8-byte magic");
+    return fail(
+        path, 0,
+        "truncated: " + std::to_string(bytes->size()) + " bytes, shorter than the 8-byte magic");
   if (!std::equal(std::begin(durable_log_magic), std::end(durable_log_magic), bytes->begin()))
     return fail(path, 0, "not a faultline durable log (bad magic)");
   DurableLogContents contents;
@@ -185,18 +193,25 @@ Result<DurableLogContents> read_durable_log(const std::string& path) {
       contents.torn_bytes = left;
       break;
     }
-    const std::span<const std::uint8_t> payload(bytes->data() + at + frame_header_bytes, decoded->payload_bytes);
-    if (auto ok = verify_frame_payload(*decoded, payload, at); !ok) return fail(path, 0, ok.error().where + ": " + ok.error().what);
+    const std::span<const std::uint8_t> payload(bytes->data() + at + frame_header_bytes,
+                                                decoded->payload_bytes);
+    if (auto ok = verify_frame_payload(*decoded, payload, at); !ok)
+      return fail(path, 0, ok.error().where + ": " + ok.error().what);
     if (payload.empty()) return fail(path, 0, "record at byte " + std::to_string(at) + " is empty");
     if (payload[0] == kind_full) {
       contents.value.emplace(payload.begin() + 1, payload.end());
     } else if (payload[0] == kind_delta) {
-      if (!contents.value) return fail(path, 0, "record at byte " + std::to_string(at) + " is a delta with no value before it");
+      if (!contents.value)
+        return fail(path, 0,
+                    "record at byte " + std::to_string(at) + " is a delta with no value before it");
       auto next = apply_delta(*contents.value, payload);
-      if (!next) return fail(path, 0, "record at byte " + std::to_string(at) + ": " + next.error().what);
+      if (!next)
+        return fail(path, 0, "record at byte " + std::to_string(at) + ": " + next.error().what);
       contents.value = std::move(*next);
     } else {
-      return fail(path, 0, "record at byte " + std::to_string(at) + " has unknown kind " + std::to_string(payload[0]));
+      return fail(path, 0,
+                  "record at byte " + std::to_string(at) + " has unknown kind " +
+                      std::to_string(payload[0]));
     }
     at += frame_header_bytes + decoded->payload_bytes;
     contents.records += 1;
@@ -208,11 +223,19 @@ Result<DurableLogContents> read_durable_log(const std::string& path) {
     for (std::size_t y = at + 1; y + frame_header_bytes < bytes->size(); ++y) {
       const std::span<const std::uint8_t> header(bytes->data() + y, frame_header_bytes);
       auto decoded = decode_frame_header(header, durable_payload_bytes_max, y);
-      if (!decoded || decoded->payload_bytes == 0 || bytes->size() - y - frame_header_bytes < decoded->payload_bytes) continue;
-      const std::span<const std::uint8_t> payload(bytes->data() + y + frame_header_bytes, decoded->payload_bytes);
+      if (!decoded || decoded->payload_bytes == 0 ||
+          bytes->size() - y - frame_header_bytes < decoded->payload_bytes)
+        continue;
+      const std::span<const std::uint8_t> payload(bytes->data() + y + frame_header_bytes,
+                                                  decoded->payload_bytes);
       if (verify_frame_payload(*decoded, payload, y))
-        return fail(path, 0, "the record at byte " + std::to_string(at) + " claims more bytes than the file holds, but a complete record follows at byte " +
-                                 std::to_string(y) + ": the file is damaged (a crash during a write leaves no record after the torn one)");
+        return fail(
+            path, 0,
+            "the record at byte " + std::to_string(at) +
+                " claims more bytes than the file holds, but a complete record follows at byte " +
+                std::to_string(y) +
+                ": the file is damaged (a crash during a write leaves no record after the torn "
+                "one)");
     }
   }
   return contents;
@@ -237,7 +260,8 @@ Result<std::optional<std::vector<std::uint8_t>>> DurableLog::recover() {
   if (fd_ < 0) return fail(path_, 0, errno_text("open"));
   torn_bytes_ = contents->torn_bytes;
   if (contents->torn_bytes > 0) {  // cut the torn record off, durably, before appending after it
-    if (::ftruncate(fd_, static_cast<off_t>(contents->valid_bytes)) != 0) return fail(path_, 0, errno_text("ftruncate"));
+    if (::ftruncate(fd_, static_cast<off_t>(contents->valid_bytes)) != 0)
+      return fail(path_, 0, errno_text("ftruncate"));
     if (::fsync(fd_) != 0) return fail(path_, 0, errno_text("fsync"));
   }
   size_ = contents->valid_bytes;
@@ -258,13 +282,17 @@ Result<void> DurableLog::write_record(std::span<const std::uint8_t> record) {
 
 Result<void> DurableLog::append(std::span<const std::uint8_t> value) {
   if (value.size() > durable_payload_bytes_max)
-    return fail(path_, 0, "durable state of " + std::to_string(value.size()) + " bytes exceeds the bound");
+    return fail(path_, 0,
+                "durable state of " + std::to_string(value.size()) + " bytes exceeds the bound");
   if (fd_ < 0) return fail(path_, 0, "append before recover()");
   ++appends_;
-  if (size_ > std::max<std::uint64_t>(compact_bytes_min_, 4 * std::uint64_t{value.size()})) return compact(value);
+  if (size_ > std::max<std::uint64_t>(compact_bytes_min_, 4 * std::uint64_t{value.size()}))
+    return compact(value);
   std::optional<std::vector<std::uint8_t>> delta;
   if (has_value_) delta = encode_delta(last_, value);
-  if (auto ok = write_record(delta ? std::span<const std::uint8_t>(*delta) : std::span<const std::uint8_t>(full_record(value))); !ok)
+  if (auto ok = write_record(delta ? std::span<const std::uint8_t>(*delta)
+                                   : std::span<const std::uint8_t>(full_record(value)));
+      !ok)
     return ok;
   last_.assign(value.begin(), value.end());
   has_value_ = true;

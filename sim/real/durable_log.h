@@ -41,8 +41,8 @@ inline constexpr char durable_log_magic[8] = {'F', 'L', 'D', 'U', 'R', 'L', 'G',
 // What reading a log file found.
 struct DurableLogContents {
   std::optional<std::vector<std::uint8_t>> value;  // nullopt: no record yet
-  std::uint64_t valid_bytes = 0;  // where the last complete record ends
-  std::uint64_t torn_bytes = 0;   // bytes of a torn final record after it (0: none)
+  std::uint64_t valid_bytes = 0;                   // where the last complete record ends
+  std::uint64_t torn_bytes = 0;  // bytes of a torn final record after it (0: none)
   std::uint64_t records = 0;
 };
 
@@ -51,8 +51,10 @@ Result<DurableLogContents> read_durable_log(const std::string& path);
 
 // The delta record (kind byte included) that turns `base` into `value`, or nullopt when writing
 // `value` whole is about as small. Exposed for tests.
-std::optional<std::vector<std::uint8_t>> encode_delta(std::span<const std::uint8_t> base, std::span<const std::uint8_t> value);
-Result<std::vector<std::uint8_t>> apply_delta(std::span<const std::uint8_t> base, std::span<const std::uint8_t> delta);
+std::optional<std::vector<std::uint8_t>> encode_delta(std::span<const std::uint8_t> base,
+                                                      std::span<const std::uint8_t> value);
+Result<std::vector<std::uint8_t>> apply_delta(std::span<const std::uint8_t> base,
+                                              std::span<const std::uint8_t> delta);
 
 class DurableLog {
  public:

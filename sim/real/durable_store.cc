@@ -14,7 +14,6 @@ namespace faultline::real {
 
 namespace {
 
-
 // Closes a file descriptor on every path out of a function.
 struct Fd {
   int fd = -1;
@@ -22,7 +21,6 @@ struct Fd {
     if (fd >= 0) ::close(fd);
   }
 };
-
 
 }  // namespace
 
@@ -54,7 +52,8 @@ Result<std::vector<std::uint8_t>> read_file_bytes(const std::string& path) {
     }
     if (n == 0) break;
     bytes.insert(bytes.end(), chunk, chunk + n);
-    if (bytes.size() > durable_payload_bytes_max + 64u) return fail(path, 0, "file is larger than any durable state");
+    if (bytes.size() > durable_payload_bytes_max + 64u)
+      return fail(path, 0, "file is larger than any durable state");
   }
   return bytes;
 }
@@ -68,7 +67,8 @@ Result<void> make_directories(const std::string& path) {
 
 Result<void> DurableStore::write_bytes(std::span<const std::uint8_t> payload) const {
   if (payload.size() > durable_payload_bytes_max)
-    return fail(path_, 0, "durable state of " + std::to_string(payload.size()) + " bytes exceeds the bound");
+    return fail(path_, 0,
+                "durable state of " + std::to_string(payload.size()) + " bytes exceeds the bound");
   std::vector<std::uint8_t> contents(std::begin(durable_magic), std::end(durable_magic));
   const auto frame = encode_frame(payload);
   contents.insert(contents.end(), frame.begin(), frame.end());
@@ -100,11 +100,13 @@ Result<std::optional<std::vector<std::uint8_t>>> DurableStore::read_bytes() cons
   if (!contents) return std::unexpected(contents.error());
   const std::size_t magic_bytes = sizeof durable_magic;
   if (contents->size() < magic_bytes + frame_header_bytes)
-    return fail(path_, 0, "truncated: " + std::to_string(contents->size()) + " bytes, shorter than the " +
-                              std::to_string(magic_bytes + frame_header_bytes) + "-byte header");
+    return fail(path_, 0,
+                "truncated: " + std::to_string(contents->size()) + " bytes, shorter than the " +
+                    std::to_string(magic_bytes + frame_header_bytes) + "-byte header");
   if (!std::equal(std::begin(durable_magic), std::end(durable_magic), contents->begin()))
     return fail(path_, 0, "not a faultline durable state file (bad magic)");
-  const std::span<const std::uint8_t> framed(contents->data() + magic_bytes, contents->size() - magic_bytes);
+  const std::span<const std::uint8_t> framed(contents->data() + magic_bytes,
+                                             contents->size() - magic_bytes);
   auto payload = decode_frame(framed, durable_payload_bytes_max);
   if (!payload) {
     Error e = payload.error();

@@ -47,8 +47,7 @@ class DurableStore {
     if (!bytes) return std::unexpected(bytes.error());
     if (!*bytes) return std::optional<T>{};
     auto value = decode_from_bytes<T>(**bytes);
-    if (!value)
-      return fail(path_, 0, "payload does not decode: " + value.error().to_string());
+    if (!value) return fail(path_, 0, "payload does not decode: " + value.error().to_string());
     return std::optional<T>{std::move(*value)};
   }
 

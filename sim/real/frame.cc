@@ -46,7 +46,9 @@ std::uint32_t crc32c_table(std::uint32_t crc, const std::uint8_t* data, std::siz
 }
 
 #if defined(__x86_64__)
-__attribute__((target("sse4.2"))) std::uint32_t crc32c_sse42(std::uint32_t crc, const std::uint8_t* data, std::size_t size) {
+__attribute__((target("sse4.2"))) std::uint32_t crc32c_sse42(std::uint32_t crc,
+                                                             const std::uint8_t* data,
+                                                             std::size_t size) {
   std::uint64_t wide = crc;
   while (size >= 8) {
     std::uint64_t word;
@@ -77,17 +79,23 @@ std::uint32_t frame_checksum(std::uint8_t version, std::span<const std::uint8_t>
 
 }  // namespace
 
-std::uint32_t crc32c(std::span<const std::uint8_t> bytes) { return ~crc32c_update(0xFFFFFFFFu, bytes.data(), bytes.size()); }
+std::uint32_t crc32c(std::span<const std::uint8_t> bytes) {
+  return ~crc32c_update(0xFFFFFFFFu, bytes.data(), bytes.size());
+}
 
-std::uint32_t crc32c_portable(std::span<const std::uint8_t> bytes) { return ~crc32c_table(0xFFFFFFFFu, bytes.data(), bytes.size()); }
+std::uint32_t crc32c_portable(std::span<const std::uint8_t> bytes) {
+  return ~crc32c_table(0xFFFFFFFFu, bytes.data(), bytes.size());
+}
 
-std::vector<std::uint8_t> encode_frame(std::span<const std::uint8_t> payload, std::uint8_t version) {
+std::vector<std::uint8_t> encode_frame(std::span<const std::uint8_t> payload,
+                                       std::uint8_t version) {
   std::vector<std::uint8_t> frame;
   append_frame(frame, payload, version);
   return frame;
 }
 
-void append_frame(std::vector<std::uint8_t>& out, std::span<const std::uint8_t> payload, std::uint8_t version) {
+void append_frame(std::vector<std::uint8_t>& out, std::span<const std::uint8_t> payload,
+                  std::uint8_t version) {
   FL_ASSERT(payload.size() <= 0xFFFFFFFFu, "a frame payload must fit a u32 length");
   std::uint8_t header[frame_header_bytes];
   put_u32(header, static_cast<std::uint32_t>(payload.size()));
@@ -97,42 +105,51 @@ void append_frame(std::vector<std::uint8_t>& out, std::span<const std::uint8_t> 
   out.insert(out.end(), payload.begin(), payload.end());
 }
 
-Result<FrameHeader> decode_frame_header(std::span<const std::uint8_t> header, std::uint32_t payload_bytes_max,
-                                        std::uint64_t offset) {
+Result<FrameHeader> decode_frame_header(std::span<const std::uint8_t> header,
+                                        std::uint32_t payload_bytes_max, std::uint64_t offset) {
   if (header.size() != frame_header_bytes)
-    return fail(at(offset), 0, "header is " + std::to_string(header.size()) + " bytes, expected " +
-                                   std::to_string(frame_header_bytes));
+    return fail(at(offset), 0,
+                "header is " + std::to_string(header.size()) + " bytes, expected " +
+                    std::to_string(frame_header_bytes));
   FrameHeader h{get_u32(header.data()), header[4], get_u32(header.data() + 5)};
   if (h.version != frame_version)
-    return fail(at(offset), 0, "unknown frame version " + std::to_string(h.version) + " (this build speaks " +
-                                   std::to_string(frame_version) + ")");
+    return fail(at(offset), 0,
+                "unknown frame version " + std::to_string(h.version) + " (this build speaks " +
+                    std::to_string(frame_version) + ")");
   if (h.payload_bytes > payload_bytes_max)
-    return fail(at(offset), 0, "payload length " + std::to_string(h.payload_bytes) + " exceeds the bound of " +
-                                   std::to_string(payload_bytes_max) + " bytes");
+    return fail(at(offset), 0,
+                "payload length " + std::to_string(h.payload_bytes) + " exceeds the bound of " +
+                    std::to_string(payload_bytes_max) + " bytes");
   return h;
 }
 
 Result<void> verify_frame_payload(const FrameHeader& header, std::span<const std::uint8_t> payload,
                                   std::uint64_t offset) {
   if (payload.size() != header.payload_bytes)
-    return fail(at(offset), 0, "truncated: " + std::to_string(payload.size()) + " of " +
-                                   std::to_string(header.payload_bytes) + " payload bytes");
+    return fail(at(offset), 0,
+                "truncated: " + std::to_string(payload.size()) + " of " +
+                    std::to_string(header.payload_bytes) + " payload bytes");
   const std::uint32_t actual = frame_checksum(header.version, payload);
   if (actual != header.checksum)
-    return fail(at(offset), 0, "checksum mismatch (header says " + std::to_string(header.checksum) +
-                                   ", payload hashes to " + std::to_string(actual) + ")");
+    return fail(at(offset), 0,
+                "checksum mismatch (header says " + std::to_string(header.checksum) +
+                    ", payload hashes to " + std::to_string(actual) + ")");
   return {};
 }
 
-Result<std::vector<std::uint8_t>> decode_frame(std::span<const std::uint8_t> bytes, std::uint32_t payload_bytes_max) {
+Result<std::vector<std::uint8_t>> decode_frame(std::span<const std::uint8_t> bytes,
+                                               std::uint32_t payload_bytes_max) {
   if (bytes.size() < frame_header_bytes)
-    return fail(at(0), 0, "truncated: " + std::to_string(bytes.size()) + " bytes, a header needs " +
-                              std::to_string(frame_header_bytes));
+    return fail(at(0), 0,
+                "truncated: " + std::to_string(bytes.size()) + " bytes, a header needs " +
+                    std::to_string(frame_header_bytes));
   auto header = decode_frame_header(bytes.first(frame_header_bytes), payload_bytes_max);
   if (!header) return std::unexpected(header.error());
   const auto rest = bytes.subspan(frame_header_bytes);
   if (rest.size() > header->payload_bytes)
-    return fail(at(0), 0, std::to_string(rest.size() - header->payload_bytes) + " trailing bytes after the frame");
+    return fail(
+        at(0), 0,
+        std::to_string(rest.size() - header->payload_bytes) + " trailing bytes after the frame");
   if (auto ok = verify_frame_payload(*header, rest); !ok) return std::unexpected(ok.error());
   return std::vector<std::uint8_t>(rest.begin(), rest.end());
 }
@@ -152,7 +169,8 @@ Result<std::optional<std::vector<std::uint8_t>>> FrameDecoder::next() {
     error_ = header.error();
     return std::unexpected(*error_);
   }
-  if (buffer_.size() - frame_header_bytes < header->payload_bytes) return std::optional<std::vector<std::uint8_t>>{};
+  if (buffer_.size() - frame_header_bytes < header->payload_bytes)
+    return std::optional<std::vector<std::uint8_t>>{};
   const auto begin = buffer_.begin() + frame_header_bytes;
   std::vector<std::uint8_t> payload(begin, begin + header->payload_bytes);
   if (auto ok = verify_frame_payload(*header, payload, consumed_); !ok) {

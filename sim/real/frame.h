@@ -38,19 +38,22 @@ struct FrameHeader {
 };
 
 // The whole frame for a payload (header + payload). The payload must fit in a u32 length.
-std::vector<std::uint8_t> encode_frame(std::span<const std::uint8_t> payload, std::uint8_t version = frame_version);
+std::vector<std::uint8_t> encode_frame(std::span<const std::uint8_t> payload,
+                                       std::uint8_t version = frame_version);
 // The same frame, appended to `out`.
-void append_frame(std::vector<std::uint8_t>& out, std::span<const std::uint8_t> payload, std::uint8_t version = frame_version);
+void append_frame(std::vector<std::uint8_t>& out, std::span<const std::uint8_t> payload,
+                  std::uint8_t version = frame_version);
 
 // Parses and bounds-checks a header: exactly frame_header_bytes bytes, known version, length
 // at most payload_bytes_max. `offset` is where the header starts in its stream (for errors).
-Result<FrameHeader> decode_frame_header(std::span<const std::uint8_t> header, std::uint32_t payload_bytes_max,
-                                        std::uint64_t offset = 0);
+Result<FrameHeader> decode_frame_header(std::span<const std::uint8_t> header,
+                                        std::uint32_t payload_bytes_max, std::uint64_t offset = 0);
 // Checks a payload against its header (size and checksum).
 Result<void> verify_frame_payload(const FrameHeader& header, std::span<const std::uint8_t> payload,
                                   std::uint64_t offset = 0);
 // Decodes exactly one frame that fills `bytes` (trailing bytes are an error); returns its payload.
-Result<std::vector<std::uint8_t>> decode_frame(std::span<const std::uint8_t> bytes, std::uint32_t payload_bytes_max);
+Result<std::vector<std::uint8_t>> decode_frame(std::span<const std::uint8_t> bytes,
+                                               std::uint32_t payload_bytes_max);
 
 // Incremental decoder for a byte stream: feed() what arrived, then next() until it returns
 // nullopt (needs more bytes). The first error sticks: every later next() returns it again.

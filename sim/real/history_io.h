@@ -89,9 +89,11 @@ Result<History<P>> read_history_jsonl(const std::string& path) {
     const auto bad = [&](std::string what) { return fail(path, number, std::move(what)); };
     const nlohmann::json j = nlohmann::json::parse(line, nullptr, /*allow_exceptions=*/false);
     if (j.is_discarded() || !j.is_object()) return bad("not a JSON object");
-    if (!j.contains("event") || !j.contains("time_ns") || !j.contains("node_index") || !j.contains("codec"))
+    if (!j.contains("event") || !j.contains("time_ns") || !j.contains("node_index") ||
+        !j.contains("codec"))
       return bad("needs event, time_ns, node_index and codec");
-    if (!j["time_ns"].is_number_integer() || !j["node_index"].is_number_unsigned() || !j["codec"].is_string())
+    if (!j["time_ns"].is_number_integer() || !j["node_index"].is_number_unsigned() ||
+        !j["codec"].is_string())
       return bad("time_ns, node_index must be integers and codec a string");
     auto bytes = from_hex(j["codec"].get<std::string>());
     if (!bytes) return bad("codec: " + bytes.error().what);
@@ -104,10 +106,12 @@ Result<History<P>> read_history_jsonl(const std::string& path) {
       ClientId client{};
       if (j.contains("client") && j["client"].is_string()) {
         const std::string c = j["client"].get<std::string>();
-        if (c.size() > 1) client.value = static_cast<std::uint32_t>(std::strtoul(c.c_str() + 1, nullptr, 10));
+        if (c.size() > 1)
+          client.value = static_cast<std::uint32_t>(std::strtoul(c.c_str() + 1, nullptr, 10));
       }
       const bool delivered = !j.contains("delivered") || j["delivered"] == true;
-      history.invocations.push_back(Invocation<P>{time, node, client, std::move(*input), delivered});
+      history.invocations.push_back(
+          Invocation<P>{time, node, client, std::move(*input), delivered});
     } else if (event == "emission") {
       auto output = decode_from_bytes<typename P::Output>(*bytes);
       if (!output) return bad("codec: " + output.error().to_string());

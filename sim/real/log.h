@@ -12,12 +12,16 @@ namespace faultline::real {
 
 class Logger {
  public:
-  Logger(std::FILE* out, std::string name) : out_(out), name_(std::move(name)), start_(std::chrono::steady_clock::now()) {}
+  Logger(std::FILE* out, std::string name)
+      : out_(out), name_(std::move(name)), start_(std::chrono::steady_clock::now()) {}
   void line(std::string_view text) const {
     if (out_ == nullptr) return;
-    const auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - start_).count();
+    const auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                        std::chrono::steady_clock::now() - start_)
+                        .count();
     std::fprintf(out_, "+%lld.%06llds %s: %.*s\n", static_cast<long long>(ns / 1'000'000'000),
-                 static_cast<long long>((ns % 1'000'000'000) / 1000), name_.c_str(), static_cast<int>(text.size()), text.data());
+                 static_cast<long long>((ns % 1'000'000'000) / 1000), name_.c_str(),
+                 static_cast<int>(text.size()), text.data());
     std::fflush(out_);
   }
   // The steady clock (CLOCK_MONOTONIC, shared by every process on the machine) when this logger
@@ -28,7 +32,9 @@ class Logger {
   }
   // Nanoseconds since this logger (its process's runtime) started.
   std::int64_t elapsed_ns() const {
-    return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - start_).count();
+    return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() -
+                                                                start_)
+        .count();
   }
 
  private:

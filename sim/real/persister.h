@@ -79,7 +79,9 @@ class Persister {
         std::lock_guard lock(mutex_);
         if (!failure_) failure_ = result.error();
       }
-      boost::asio::post(io_, [done = std::move(job.done), result = std::move(result)]() mutable { done(std::move(result)); });
+      boost::asio::post(io_, [done = std::move(job.done), result = std::move(result)]() mutable {
+        done(std::move(result));
+      });
     }
   }
 

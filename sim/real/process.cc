@@ -25,7 +25,8 @@ Result<void> write_pid_file(const std::string& path, pid_t pid) {
     out << pid << "\n";
     if (!out) return fail(temp, 0, "cannot write the pid file");
   }
-  if (std::rename(temp.c_str(), path.c_str()) != 0) return fail(path, 0, std::string("rename: ") + std::strerror(errno));
+  if (std::rename(temp.c_str(), path.c_str()) != 0)
+    return fail(path, 0, std::string("rename: ") + std::strerror(errno));
   return {};
 }
 
@@ -54,7 +55,8 @@ bool faultline_process_alive(pid_t pid) {
   return args.find("faultline") != std::string::npos;
 }
 
-Result<pid_t> spawn_detached(const std::string& program, const std::vector<std::string>& args, const std::string& log_path) {
+Result<pid_t> spawn_detached(const std::string& program, const std::vector<std::string>& args,
+                             const std::string& log_path) {
   const int log_fd = ::open(log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
   if (log_fd < 0) return fail(log_path, 0, std::string("open: ") + std::strerror(errno));
   const int null_fd = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
@@ -86,7 +88,8 @@ Result<pid_t> spawn_detached(const std::string& program, const std::vector<std::
 }
 
 bool wait_for_listener(const std::string& host, std::uint16_t port, Duration timeout) {
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::nanoseconds(timeout.nanoseconds);
+  const auto deadline =
+      std::chrono::steady_clock::now() + std::chrono::nanoseconds(timeout.nanoseconds);
   asio::io_context io;
   auto endpoint = resolve_endpoint(io, host, port);
   if (!endpoint) return false;
@@ -95,7 +98,8 @@ bool wait_for_listener(const std::string& host, std::uint16_t port, Duration tim
     boost::system::error_code ec;
     socket.connect(*endpoint, ec);
     if (!ec) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));  // a poll interval, not a guess at readiness
+    std::this_thread::sleep_for(
+        std::chrono::milliseconds(20));  // a poll interval, not a guess at readiness
   }
   return false;
 }
@@ -113,7 +117,8 @@ std::string tail_of_file(const std::string& path, std::size_t lines) {
   std::string line;
   while (std::getline(in, line)) all.push_back(line);
   std::string out;
-  for (std::size_t i = all.size() > lines ? all.size() - lines : 0; i < all.size(); ++i) out += "  " + all[i] + "\n";
+  for (std::size_t i = all.size() > lines ? all.size() - lines : 0; i < all.size(); ++i)
+    out += "  " + all[i] + "\n";
   return out;
 }
 

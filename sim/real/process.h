@@ -26,7 +26,8 @@ bool faultline_process_alive(pid_t pid);
 
 // fork + setsid + exec of `program` with `args` (argv[1..]), stdin from /dev/null, stdout and
 // stderr appended to `log_path`. Returns the child's pid.
-Result<pid_t> spawn_detached(const std::string& program, const std::vector<std::string>& args, const std::string& log_path);
+Result<pid_t> spawn_detached(const std::string& program, const std::vector<std::string>& args,
+                             const std::string& log_path);
 
 // Polls a TCP connect to host:port until it succeeds (true) or `timeout` passes (false).
 bool wait_for_listener(const std::string& host, std::uint16_t port, Duration timeout);

@@ -54,8 +54,8 @@
 #include "sim/real/connection.h"
 #include "sim/real/durable_log.h"
 #include "sim/real/durable_store.h"
-#include "sim/real/persister.h"
 #include "sim/real/log.h"
+#include "sim/real/persister.h"
 #include "sim/real/wire.h"
 
 namespace faultline::real {
@@ -110,17 +110,19 @@ class RealNode {
     std::optional<Durable> recovered;
     if (*bytes) {
       auto value = decode_from_bytes<Durable>(**bytes);
-      if (!value) return fail(files_.durable(), 0, "value does not decode: " + value.error().to_string());
+      if (!value)
+        return fail(files_.durable(), 0, "value does not decode: " + value.error().to_string());
       recovered = std::move(*value);
       recovered_ = true;
       recovered_bytes_ = store_.file_bytes();
-      log_.line("recovered " + std::to_string((*bytes)->size()) + " bytes of durable state from " + files_.durable() + " (" +
-                std::to_string(recovered_bytes_) + " bytes)");
+      log_.line("recovered " + std::to_string((*bytes)->size()) + " bytes of durable state from " +
+                files_.durable() + " (" + std::to_string(recovered_bytes_) + " bytes)");
     } else {
       log_.line("no durable state at " + files_.durable() + ": first start");
     }
     if (store_.recovered_torn_bytes() > 0)
-      log_.line("cut off a torn final record of " + std::to_string(store_.recovered_torn_bytes()) + " bytes (a crash during a write)");
+      log_.line("cut off a torn final record of " + std::to_string(store_.recovered_torn_bytes()) +
+                " bytes (a crash during a write)");
     persister_.start();
     outputs_ = std::fopen(files_.outputs().c_str(), "ab");
     if (outputs_ == nullptr) return fail(files_.outputs(), 0, "cannot open for appending");
@@ -131,7 +133,8 @@ class RealNode {
     }
     node_.emplace(setup_.config, id_, node_count_, std::move(recovered));
     run_handler([](Node& node, Outbox<P>& out) { node.on_start(out); });
-    log_.line("started as " + std::string(node_->role()) + ", listening on " + setup_.cluster.nodes[id_.value].address);
+    log_.line("started as " + std::string(node_->role()) + ", listening on " +
+              setup_.cluster.nodes[id_.value].address);
     return {};
   }
 
@@ -140,8 +143,9 @@ class RealNode {
     if (stopped_) return;
     flush();  // the pending batches are persisted and sent before the sockets close
     stopped_ = true;
-    log_.line("stopping: " + reason + " (" + std::to_string(events_) + " events, " + std::to_string(persists_) +
-              " persists of " + std::to_string(persisted_bytes_) + " bytes, " + std::to_string(batches_) + " batches)");
+    log_.line("stopping: " + reason + " (" + std::to_string(events_) + " events, " +
+              std::to_string(persists_) + " persists of " + std::to_string(persisted_bytes_) +
+              " bytes, " + std::to_string(batches_) + " batches)");
     if (node_) write_final_state();
     boost::system::error_code ignored;
     acceptor_.close(ignored);
@@ -172,7 +176,9 @@ class RealNode {
     release(open_);
   }
   // True when every effect of every handler so far has happened (nothing pending or in flight).
-  bool synced() const { return !writing_ && open_.empty() && closing_.empty() && deferred_inputs_.empty(); }
+  bool synced() const {
+    return !writing_ && open_.empty() && closing_.empty() && deferred_inputs_.empty();
+  }
 
   // ---- the effects (apply.h's hooks) ----
   // Synchronous persist (stop() only; batches go through the Persister).
@@ -189,14 +195,16 @@ class RealNode {
     const Duration delay = rng_.duration_in(after);
     slot.asio->expires_after(std::chrono::nanoseconds(delay.nanoseconds));
     const std::size_t index = static_cast<std::size_t>(&slot - timers_.data());
-    slot.asio->async_wait([this, index, generation = slot.generation](const boost::system::error_code& ec) {
-      if (ec || stopped_) return;
-      TimerSlot& fired = timers_[index];
-      if (!fired.armed || fired.generation != generation) return;  // re-armed or cancelled since
-      fired.armed = false;
-      const Timer timer = fired.timer;
-      run_handler([&](Node& node, Outbox<P>& out) { node.on_timer(timer, out); });
-    });
+    slot.asio->async_wait(
+        [this, index, generation = slot.generation](const boost::system::error_code& ec) {
+          if (ec || stopped_) return;
+          TimerSlot& fired = timers_[index];
+          if (!fired.armed || fired.generation != generation)
+            return;  // re-armed or cancelled since
+          fired.armed = false;
+          const Timer timer = fired.timer;
+          run_handler([&](Node& node, Outbox<P>& out) { node.on_timer(timer, out); });
+        });
   }
   void cancel_timer(NodeId, const Timer& timer) {
     for (TimerSlot& slot : timers_)
@@ -209,7 +217,8 @@ class RealNode {
     }
     if (to == id_) {  // to itself: deliver through the loop, never re-entrantly
       asio::post(io_, [this, message] {
-        if (!stopped_) run_handler([&](Node& node, Outbox<P>& out) { node.on_message(id_, message, out); });
+        if (!stopped_)
+          run_handler([&](Node& node, Outbox<P>& out) { node.on_message(id_, message, out); });
       });
       return;
     }
@@ -241,7 +250,8 @@ class RealNode {
   };
   struct PeerLink {
     explicit PeerLink(const RuntimeOptions& runtime)
-        : backoff(runtime.reconnect_backoff_min.nanoseconds, runtime.reconnect_backoff_max.nanoseconds) {}
+        : backoff(runtime.reconnect_backoff_min.nanoseconds,
+                  runtime.reconnect_backoff_max.nanoseconds) {}
     std::shared_ptr<Connection> connection;
     Backoff backoff;
     std::unique_ptr<asio::steady_timer> retry;
@@ -261,7 +271,7 @@ class RealNode {
   struct Batch {
     std::vector<Outbox<P>> outboxes;
     std::size_t used = 0;
-    std::size_t released = 0;                   // outboxes [0, released) have gone out already
+    std::size_t released = 0;                  // outboxes [0, released) have gone out already
     std::optional<std::size_t> first_persist;  // the first outbox whose handler persisted
     std::optional<Durable> latest;
     std::vector<std::shared_ptr<Connection>> status_waiters;
@@ -279,10 +289,13 @@ class RealNode {
     out.clear();
     handler(*node_, out);
     for (const auto& effect : out.timers()) {
-      if (effect.after) set_timer(id_, effect.timer, *effect.after);
-      else cancel_timer(id_, effect.timer);
+      if (effect.after)
+        set_timer(id_, effect.timer, *effect.after);
+      else
+        cancel_timer(id_, effect.timer);
     }
-    if (!writing_ && !batch.first_persist && !out.persisted()) {  // depends on nothing unwritten: out it goes
+    if (!writing_ && !batch.first_persist &&
+        !out.persisted()) {  // depends on nothing unwritten: out it goes
       release_outbox(out);
       out.clear();
       if (outputs_ != nullptr) std::fflush(outputs_);
@@ -336,7 +349,8 @@ class RealNode {
   }
   void flush_turn() {
     if (stopped_) return;
-    if (arrivals_ != flush_seen_events_ && open_.used + deferred_inputs_.size() < setup_.cluster.runtime.group_commit_events_max) {
+    if (arrivals_ != flush_seen_events_ &&
+        open_.used + deferred_inputs_.size() < setup_.cluster.runtime.group_commit_events_max) {
       flush_seen_events_ = arrivals_;
       asio::post(io_, [this, alive = std::weak_ptr<int>(alive_)] {
         if (!alive.expired()) flush_turn();
@@ -361,16 +375,18 @@ class RealNode {
     closing_.latest.reset();  // encoded: the value itself is no longer needed
     ++persists_;
     persisted_bytes_ += payload.size();
-    persister_.write(std::move(payload), [this, alive = std::weak_ptr<int>(alive_)](Result<void> written) {
-      if (alive.expired() || stopped_ || !writing_) return;
-      if (!written) fatal_persist(written.error());
-      writing_ = false;
-      release(closing_);
-      // The open batch's handlers before its first persist depended on nothing but that write.
-      release_until(open_, open_.first_persist.value_or(open_.used));
-      if (outputs_ != nullptr) std::fflush(outputs_);
-      if (!flush_posted_) close_batch();  // the batch that gathered meanwhile (else its turn closes it)
-    });
+    persister_.write(
+        std::move(payload), [this, alive = std::weak_ptr<int>(alive_)](Result<void> written) {
+          if (alive.expired() || stopped_ || !writing_) return;
+          if (!written) fatal_persist(written.error());
+          writing_ = false;
+          release(closing_);
+          // The open batch's handlers before its first persist depended on nothing but that write.
+          release_until(open_, open_.first_persist.value_or(open_.used));
+          if (outputs_ != nullptr) std::fflush(outputs_);
+          if (!flush_posted_)
+            close_batch();  // the batch that gathered meanwhile (else its turn closes it)
+        });
   }
 
   // Client inputs wait for the next write to start: delivering an input later is only delay, and
@@ -380,7 +396,8 @@ class RealNode {
     if (deferred_inputs_.empty()) return;
     auto inputs = std::move(deferred_inputs_);
     deferred_inputs_.clear();
-    for (const Input& input : inputs) run_handler([&](Node& node, Outbox<P>& out) { node.on_input(input, out); });
+    for (const Input& input : inputs)
+      run_handler([&](Node& node, Outbox<P>& out) { node.on_input(input, out); });
     inputs.clear();
     if (deferred_inputs_.empty()) deferred_inputs_ = std::move(inputs);  // keep the capacity
   }
@@ -407,7 +424,8 @@ class RealNode {
     if (!ec) acceptor_.set_option(tcp::acceptor::reuse_address(true), ec);
     if (!ec) acceptor_.bind(*endpoint, ec);
     if (!ec) acceptor_.listen(asio::socket_base::max_listen_connections, ec);
-    if (ec) return fail(setup_.cluster.nodes[id_.value].address, 0, "cannot listen: " + ec.message());
+    if (ec)
+      return fail(setup_.cluster.nodes[id_.value].address, 0, "cannot listen: " + ec.message());
     accept();
     return {};
   }
@@ -415,8 +433,10 @@ class RealNode {
   void accept() {
     acceptor_.async_accept([this](const boost::system::error_code& ec, tcp::socket socket) {
       if (stopped_) return;
-      if (!ec) serve(std::move(socket));
-      else log_.line("accept: " + ec.message());
+      if (!ec)
+        serve(std::move(socket));
+      else
+        log_.line("accept: " + ec.message());
       accept();
     });
   }
@@ -424,28 +444,35 @@ class RealNode {
   void serve(tcp::socket socket) {
     boost::system::error_code ignored;
     const auto remote = socket.remote_endpoint(ignored);
-    auto connection = std::make_shared<Connection>(std::move(socket), setup_.cluster.runtime.frame_bytes_max,
-                                                   "inbound from " + remote.address().to_string() + ":" + std::to_string(remote.port()));
+    auto connection = std::make_shared<Connection>(
+        std::move(socket), setup_.cluster.runtime.frame_bytes_max,
+        "inbound from " + remote.address().to_string() + ":" + std::to_string(remote.port()));
     inbound_.push_back(connection);
     auto caller = std::make_shared<Caller>();
     Connection* raw = connection.get();
     connection->start(
-        [this, raw, caller](std::vector<std::uint8_t> payload) { on_inbound_frame(*raw, *caller, payload); },
+        [this, raw, caller](std::vector<std::uint8_t> payload) {
+          on_inbound_frame(*raw, *caller, payload);
+        },
         [this, raw, caller](const std::string& reason) {
-          if (!stopped_ && reason != "peer closed the connection") log_.line("closed " + raw->label() + ": " + reason);
+          if (!stopped_ && reason != "peer closed the connection")
+            log_.line("closed " + raw->label() + ": " + reason);
           std::erase_if(inbound_, [&](const auto& c) { return c.get() == raw; });
           std::erase_if(clients_, [&](const auto& c) { return c.get() == raw; });
         });
   }
 
-  void on_inbound_frame(Connection& connection, Caller& caller, std::span<const std::uint8_t> payload) {
+  void on_inbound_frame(Connection& connection, Caller& caller,
+                        std::span<const std::uint8_t> payload) {
     auto envelope = decode_envelope<P>(payload);
     if (!envelope) return connection.close("undecodable payload: " + envelope.error().to_string());
     if (caller.kind == CallerKind::unknown) return on_hello(connection, caller, *envelope);
     if (caller.kind == CallerKind::peer) {
       const auto* message = std::get_if<PeerMessage<P>>(&*envelope);
       if (message == nullptr) return connection.close("a peer sent something other than a message");
-      run_handler([&](Node& node, Outbox<P>& out) { node.on_message(NodeId{caller.id}, message->message, out); });
+      run_handler([&](Node& node, Outbox<P>& out) {
+        node.on_message(NodeId{caller.id}, message->message, out);
+      });
       return;
     }
     if (auto* submit = std::get_if<Submit<P>>(&*envelope)) {
@@ -457,7 +484,8 @@ class RealNode {
     if (std::holds_alternative<StatusRequest>(*envelope)) {
       if (synced()) return connection.send(status_payload());
       // Answered with the batch it arrived in (the state it reports is then durable).
-      (open_.empty() && writing_ ? closing_ : open_).status_waiters.push_back(connection.shared_from_this());
+      (open_.empty() && writing_ ? closing_ : open_)
+          .status_waiters.push_back(connection.shared_from_this());
       if (!open_.empty()) schedule_flush();
       return;
     }
@@ -466,15 +494,18 @@ class RealNode {
 
   void on_hello(Connection& connection, Caller& caller, const Envelope<P>& envelope) {
     if (const auto* hello = std::get_if<PeerHello>(&envelope)) {
-      if (hello->protocol != P::name) return connection.close("peer speaks protocol '" + hello->protocol + "'");
+      if (hello->protocol != P::name)
+        return connection.close("peer speaks protocol '" + hello->protocol + "'");
       if (hello->node >= node_count_ || hello->node == id_.value)
-        return connection.close("peer hello names node " + std::to_string(hello->node) + ", not another member");
+        return connection.close("peer hello names node " + std::to_string(hello->node) +
+                                ", not another member");
       caller = Caller{CallerKind::peer, hello->node};
       connection.set_label("inbound from " + setup_.cluster.nodes[hello->node].id);
       return;
     }
     if (const auto* hello = std::get_if<ClientHello>(&envelope)) {
-      if (hello->protocol != P::name) return connection.close("client speaks protocol '" + hello->protocol + "'");
+      if (hello->protocol != P::name)
+        return connection.close("client speaks protocol '" + hello->protocol + "'");
       caller = Caller{CallerKind::client, hello->client};
       connection.set_label("client c" + std::to_string(hello->client));
       for (auto& c : inbound_)
@@ -508,10 +539,12 @@ class RealNode {
     auto payload = encode_envelope<P>(reply);
     const std::size_t limit = setup_.cluster.runtime.frame_bytes_max;
     if (payload.size() <= limit) return payload;
-    const std::string note = "[node state of " + std::to_string(reply.node_state.size()) + " bytes and text of " +
-                             std::to_string(reply.text.size()) + " bytes left out: the reply exceeds runtime.frame_bytes_max]";
+    const std::string note = "[node state of " + std::to_string(reply.node_state.size()) +
+                             " bytes and text of " + std::to_string(reply.text.size()) +
+                             " bytes left out: the reply exceeds runtime.frame_bytes_max]";
     reply.node_state.clear();
-    reply.text = note + " " + reply.text.substr(0, std::min<std::size_t>(reply.text.size(), limit / 2));
+    reply.text =
+        note + " " + reply.text.substr(0, std::min<std::size_t>(reply.text.size(), limit / 2));
     return encode_envelope<P>(reply);
   }
 
@@ -535,27 +568,36 @@ class RealNode {
       if (stopped_) return;
       PeerLink& link = links_[peer];
       if (ec) {
-        if (link.failures++ == 0) log_.line("cannot reach " + setup_.cluster.nodes[peer].id + " (" + ec.message() + "); retrying with backoff");
+        if (link.failures++ == 0)
+          log_.line("cannot reach " + setup_.cluster.nodes[peer].id + " (" + ec.message() +
+                    "); retrying with backoff");
         return schedule_reconnect(peer);
       }
       if (link.failures > 0 || link.lost)
-        log_.line((link.lost ? "reconnected to " : "connected to ") + setup_.cluster.nodes[peer].id + " after " +
-                  std::to_string(link.failures) + " failed attempts");
+        log_.line((link.lost ? "reconnected to " : "connected to ") +
+                  setup_.cluster.nodes[peer].id + " after " + std::to_string(link.failures) +
+                  " failed attempts");
       link.failures = 0;
       link.lost = false;
       link.backoff.reset();
-      link.connection = std::make_shared<Connection>(std::move(*socket), setup_.cluster.runtime.frame_bytes_max,
-                                                     "outbound to " + setup_.cluster.nodes[peer].id);
+      link.connection =
+          std::make_shared<Connection>(std::move(*socket), setup_.cluster.runtime.frame_bytes_max,
+                                       "outbound to " + setup_.cluster.nodes[peer].id);
       Connection* raw = link.connection.get();
-      link.connection->start([raw](std::vector<std::uint8_t>) { raw->close("a peer must not send on our outbound link"); },
-                             [this, peer](const std::string& reason) {
-                               if (stopped_) return;
-                               log_.line("lost " + setup_.cluster.nodes[peer].id + ": " + reason);
-                               links_[peer].lost = true;
-                               schedule_reconnect(peer);
-                             });
+      link.connection->start(
+          [raw](std::vector<std::uint8_t>) {
+            raw->close("a peer must not send on our outbound link");
+          },
+          [this, peer](const std::string& reason) {
+            if (stopped_) return;
+            log_.line("lost " + setup_.cluster.nodes[peer].id + ": " + reason);
+            links_[peer].lost = true;
+            schedule_reconnect(peer);
+          });
       link.connection->send(encode_envelope<P>(PeerHello{std::string(P::name), id_.value}));
-      if (link.dropped > 0) log_.line("dropped " + std::to_string(link.dropped) + " messages to " + setup_.cluster.nodes[peer].id + " while it was unreachable");
+      if (link.dropped > 0)
+        log_.line("dropped " + std::to_string(link.dropped) + " messages to " +
+                  setup_.cluster.nodes[peer].id + " while it was unreachable");
       link.dropped = 0;
       while (!link.pending.empty() && link.connection->is_open()) {
         link.connection->send(link.pending.front());
@@ -591,10 +633,10 @@ class RealNode {
   std::uint64_t flush_seen_events_ = 0;
   std::shared_ptr<int> alive_ = std::make_shared<int>(0);  // posted handlers check it outlived them
   std::vector<Input> deferred_inputs_;  // client inputs waiting for the next batch to close
-  std::uint64_t arrivals_ = 0;        // handler calls and deferred inputs (for the batch's end)
-  std::uint64_t events_ = 0;          // handler calls
-  std::uint64_t persists_ = 0;        // durable writes (one fdatasync'd append each)
-  std::uint64_t persisted_bytes_ = 0; // encoded Durable bytes handed to them
+  std::uint64_t arrivals_ = 0;          // handler calls and deferred inputs (for the batch's end)
+  std::uint64_t events_ = 0;            // handler calls
+  std::uint64_t persists_ = 0;          // durable writes (one fdatasync'd append each)
+  std::uint64_t persisted_bytes_ = 0;   // encoded Durable bytes handed to them
   std::uint64_t batches_ = 0;
   std::vector<TimerSlot> timers_;
   std::uint64_t timer_generation_ = 0;

@@ -23,7 +23,7 @@ namespace faultline::real {
 
 struct PeerHello {
   static constexpr std::string_view type_name = "PeerHello";
-  std::string protocol;   // a node of another protocol's cluster is turned away
+  std::string protocol;    // a node of another protocol's cluster is turned away
   std::uint32_t node = 0;  // the caller's NodeId
   template <class Self, class Visit>
   static void fields(Self& self, Visit&& visit) {
@@ -48,7 +48,9 @@ struct PeerMessage {
   static constexpr std::string_view type_name = "PeerMessage";
   typename P::Message message;
   template <class Self, class Visit>
-  static void fields(Self& self, Visit&& visit) { visit("message", self.message); }
+  static void fields(Self& self, Visit&& visit) {
+    visit("message", self.message);
+  }
 };
 
 template <class P>
@@ -86,13 +88,14 @@ struct StatusReply {
   static constexpr std::string_view type_name = "StatusReply";
   std::uint32_t node = 0;
   std::string role;
-  bool recovered = false;               // this run started from a durable file
-  std::uint64_t recovered_bytes = 0;    // its size
-  std::vector<std::uint8_t> node_state;  // the live Node, codec-encoded (empty if it has no field list)
-  std::string text;                      // describe() of the live Node
-  std::uint64_t events = 0;              // handler calls since the process started
-  std::uint64_t persists = 0;            // durable writes (each one fsync'd replacement) since then
-  std::uint64_t persisted_bytes = 0;     // payload bytes those wrote
+  bool recovered = false;             // this run started from a durable file
+  std::uint64_t recovered_bytes = 0;  // its size
+  std::vector<std::uint8_t>
+      node_state;              // the live Node, codec-encoded (empty if it has no field list)
+  std::string text;            // describe() of the live Node
+  std::uint64_t events = 0;    // handler calls since the process started
+  std::uint64_t persists = 0;  // durable writes (each one fsync'd replacement) since then
+  std::uint64_t persisted_bytes = 0;  // payload bytes those wrote
   template <class Self, class Visit>
   static void fields(Self& self, Visit&& visit) {
     visit("node", self.node);
@@ -108,7 +111,8 @@ struct StatusReply {
 };
 
 template <class P>
-using Envelope = std::variant<PeerHello, ClientHello, PeerMessage<P>, Submit<P>, Emitted<P>, StatusRequest, StatusReply>;
+using Envelope = std::variant<PeerHello, ClientHello, PeerMessage<P>, Submit<P>, Emitted<P>,
+                              StatusRequest, StatusReply>;
 
 template <class P>
 std::vector<std::uint8_t> encode_envelope(const Envelope<P>& envelope) {

@@ -30,8 +30,9 @@ namespace faultline::real {
 
 // A workload that can be driven closed loop: it reacts to outputs and asks for wake-ups.
 template <class P>
-concept ClosedLoopWorkload = requires(typename P::Workload& w, Time t, NodeId n, const typename P::Output& o,
-                                      std::uint64_t token, WorkloadSink<P>& sink) {
+concept ClosedLoopWorkload = requires(typename P::Workload& w, Time t, NodeId n,
+                                      const typename P::Output& o, std::uint64_t token,
+                                      WorkloadSink<P>& sink) {
   w.start(sink);
   w.on_output(t, n, o, sink);
   w.on_wake(t, token, sink);
@@ -114,7 +115,11 @@ class WorkloadDriver final : public WorkloadSink<P> {
     }
   };
 
-  Time now() const { return Time{std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - origin_).count()}; }
+  Time now() const {
+    return Time{std::chrono::duration_cast<std::chrono::nanoseconds>(
+                    std::chrono::steady_clock::now() - origin_)
+                    .count()};
+  }
 
   void push(Item item) { queue_.push(std::move(item)); }
 
@@ -136,7 +141,8 @@ class WorkloadDriver final : public WorkloadSink<P> {
         client_.submit(s->node, s->client, std::move(s->input));
       } else {
         ++wakes_;
-        if constexpr (ClosedLoopWorkload<P>) workload_.on_wake(t, std::get<Wake>(item.what).token, *this);
+        if constexpr (ClosedLoopWorkload<P>)
+          workload_.on_wake(t, std::get<Wake>(item.what).token, *this);
       }
     }
     pumping_ = false;

@@ -29,24 +29,28 @@ void clear_lines(ConfigTree& tree) {
 }
 
 bool is_key_char(char c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '-';
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+         c == '-';
 }
 
 class OverridePath {
  public:
-  OverridePath(std::string_view assignment, ConfigTree& root) : assignment_(assignment), node_(&root) {}
+  OverridePath(std::string_view assignment, ConfigTree& root)
+      : assignment_(assignment), node_(&root) {}
 
   // Walks one segment "key" or "key[2][0]", creating map keys (never list items) on the way.
   Result<void> step(std::string_view segment) {
     if (segment.empty()) return bad("empty key name in the path");
     std::size_t end = 0;
     while (end < segment.size() && is_key_char(segment[end])) ++end;
-    if (end == 0) return bad("expected a key name before '" + std::string(segment.substr(end)) + "'");
+    if (end == 0)
+      return bad("expected a key name before '" + std::string(segment.substr(end)) + "'");
     if (auto ok = enter_key(segment.substr(0, end)); !ok) return ok;
     segment.remove_prefix(end);
     while (!segment.empty()) {
       const std::size_t close = segment.find(']');
-      if (segment.front() != '[' || close == std::string_view::npos) return bad("expected [index] after a key");
+      if (segment.front() != '[' || close == std::string_view::npos)
+        return bad("expected [index] after a key");
       if (auto ok = enter_index(segment.substr(1, close - 1)); !ok) return ok;
       segment.remove_prefix(close + 1);
     }
@@ -62,7 +66,8 @@ class OverridePath {
  private:
   Result<void> enter_key(std::string_view key) {
     if (node_->kind == Kind::null) node_->kind = Kind::map;
-    if (node_->kind != Kind::map) return bad(describe(*node_) + " is a " + kind_name(*node_) + ", not a map");
+    if (node_->kind != Kind::map)
+      return bad(describe(*node_) + " is a " + kind_name(*node_) + ", not a map");
     for (auto& [k, v] : node_->entries) {
       if (k != key) continue;
       node_ = &v;
@@ -82,14 +87,18 @@ class OverridePath {
       if (c < '0' || c > '9') return bad("expected a list index like [0]");
       index = index * 10 + static_cast<std::size_t>(c - '0');
     }
-    if (node_->kind != Kind::list) return bad(describe(*node_) + " is a " + kind_name(*node_) + ", not a list");
+    if (node_->kind != Kind::list)
+      return bad(describe(*node_) + " is a " + kind_name(*node_) + ", not a list");
     if (index >= node_->items.size())
-      return bad(describe(*node_) + " has " + std::to_string(node_->items.size()) + " items, no [" + std::string(digits) + "]");
+      return bad(describe(*node_) + " has " + std::to_string(node_->items.size()) + " items, no [" +
+                 std::string(digits) + "]");
     node_ = &node_->items[index];
     return {};
   }
 
-  static std::string describe(const ConfigTree& node) { return node.path.empty() ? "the document" : "'" + node.path + "'"; }
+  static std::string describe(const ConfigTree& node) {
+    return node.path.empty() ? "the document" : "'" + node.path + "'";
+  }
   static std::string kind_name(const ConfigTree& node) {
     switch (node.kind) {
       case Kind::null: return "null";
@@ -109,7 +118,8 @@ class OverridePath {
 Result<void> apply_override(ConfigTree& tree, std::string_view assignment) {
   OverridePath walk(assignment, tree);
   const std::size_t equals = assignment.find('=');
-  if (equals == std::string_view::npos) return walk.bad("expected key=value, like bug=commit_on_majority");
+  if (equals == std::string_view::npos)
+    return walk.bad("expected key=value, like bug=commit_on_majority");
   const std::string_view key = trim(assignment.substr(0, equals));
   const std::string_view value_text = trim(assignment.substr(equals + 1));
   if (key.empty()) return walk.bad("missing the key before '='");

@@ -27,9 +27,11 @@ using Keys = std::span<const std::string_view>;
 
 constexpr std::uint32_t kMaxNodeCount = 1024;
 constexpr std::string_view kSelectorKeywords[] = {"all", "rest", "any"};
-constexpr std::string_view kLinkSettingKeys[] = {"latency", "drop", "duplicate", "reorder", "queue_capacity"};
-constexpr std::string_view kFaultActions[] = {"crash", "restart", "pause",   "resume", "isolate", "partition",
-                                              "one_way", "heal", "network", "clog",   "flap",    "input"};
+constexpr std::string_view kLinkSettingKeys[] = {"latency", "drop", "duplicate", "reorder",
+                                                 "queue_capacity"};
+constexpr std::string_view kFaultActions[] = {"crash",   "restart",   "pause",   "resume",
+                                              "isolate", "partition", "one_way", "heal",
+                                              "network", "clog",      "flap",    "input"};
 constexpr std::string_view kStatistics[] = {"min", "p50", "p90", "p99", "max", "count"};
 constexpr std::string_view kLatencyShapes[] = {"fixed", "uniform", "exponential", "pareto"};
 
@@ -38,9 +40,13 @@ std::string join(Keys words) {
   for (std::string_view word : words) text += (text.empty() ? "" : ", ") + std::string(word);
   return text;
 }
-bool contains(Keys words, std::string_view word) { return std::find(words.begin(), words.end(), word) != words.end(); }
+bool contains(Keys words, std::string_view word) {
+  return std::find(words.begin(), words.end(), word) != words.end();
+}
 
-std::string kind_name(const ConfigTree& node) { return std::string(detail::describe_kind(node.kind)); }
+std::string kind_name(const ConfigTree& node) {
+  return std::string(detail::describe_kind(node.kind));
+}
 
 template <class T>
 Result<T> decode(const ConfigTree& node) {
@@ -52,9 +58,11 @@ Result<T> decode(const ConfigTree& node) {
 // A map whose keys are all in `accepted`; null ("key:" with nothing) counts as an empty map.
 Result<void> expect_map(const ConfigTree& node, Keys accepted) {
   if (node.kind == Kind::null) return {};
-  if (node.kind != Kind::map) return node.error("expected a map with keys " + join(accepted) + ", got a " + kind_name(node));
+  if (node.kind != Kind::map)
+    return node.error("expected a map with keys " + join(accepted) + ", got a " + kind_name(node));
   for (const auto& [key, value] : node.entries)
-    if (!contains(accepted, key)) return value.error("unknown key '" + key + "' (expected one of: " + join(accepted) + ")");
+    if (!contains(accepted, key))
+      return value.error("unknown key '" + key + "' (expected one of: " + join(accepted) + ")");
   return {};
 }
 
@@ -63,7 +71,8 @@ Result<void> expect_map(const ConfigTree& node, std::initializer_list<std::strin
 }
 
 std::unexpected<Error> missing(const ConfigTree& map, std::string_view key) {
-  return fail(join_path(map.path, key), map.line, "required key '" + std::string(key) + "' is missing");
+  return fail(join_path(map.path, key), map.line,
+              "required key '" + std::string(key) + "' is missing");
 }
 
 Result<const ConfigTree*> require(const ConfigTree& map, std::string_view key) {
@@ -80,15 +89,18 @@ Result<void> decode_if_present(const ConfigTree& map, std::string_view key, T& o
 
 // Reads map[key] with `read`, or fails naming the missing key.
 template <class Read>
-auto read_required(const ConfigTree& map, std::string_view key, Read&& read) -> decltype(read(map)) {
+auto read_required(const ConfigTree& map, std::string_view key, Read&& read)
+    -> decltype(read(map)) {
   const ConfigTree* found = map.find(key);
   if (found == nullptr) return missing(map, key);
   return read(*found);
 }
 
 Result<std::string> read_text(const ConfigTree& node, std::string_view what) {
-  if (node.kind != Kind::scalar) return node.error("expected " + std::string(what) + ", got a " + kind_name(node));
-  if (node.scalar.empty()) return node.error("expected " + std::string(what) + ", got an empty string");
+  if (node.kind != Kind::scalar)
+    return node.error("expected " + std::string(what) + ", got a " + kind_name(node));
+  if (node.scalar.empty())
+    return node.error("expected " + std::string(what) + ", got an empty string");
   return node.scalar;
 }
 
@@ -101,7 +113,9 @@ Result<Duration> read_positive_duration(const ConfigTree& node) {
 bool is_identifier(std::string_view text) {
   if (text.empty()) return false;
   for (char c : text)
-    if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '-')) return false;
+    if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+          c == '-'))
+      return false;
   return true;
 }
 
@@ -109,17 +123,22 @@ bool is_identifier(std::string_view text) {
 // Network settings (shared by `network:`, `network.links[i]` and the `network:` fault).
 
 Result<LatencyModel> read_pareto(const ConfigTree& node) {
-  if (auto ok = expect_map(node, {"scale", "shape", "cap"}); !ok) return std::unexpected(ok.error());
+  if (auto ok = expect_map(node, {"scale", "shape", "cap"}); !ok)
+    return std::unexpected(ok.error());
   LatencyModel model{.shape = LatencyModel::Shape::pareto};
-  auto scale = read_required(node, "scale", [](const ConfigTree& n) { return read_positive_duration(n); });
+  auto scale =
+      read_required(node, "scale", [](const ConfigTree& n) { return read_positive_duration(n); });
   if (!scale) return std::unexpected(scale.error());
   auto cap = read_required(node, "cap", [](const ConfigTree& n) { return decode<Duration>(n); });
   if (!cap) return std::unexpected(cap.error());
-  if (*cap < *scale) return node.find("cap")->error("cap " + format_duration(*cap) + " is below scale " + format_duration(*scale));
+  if (*cap < *scale)
+    return node.find("cap")->error("cap " + format_duration(*cap) + " is below scale " +
+                                   format_duration(*scale));
   model.low = *scale;
   model.high = *cap;
   if (const ConfigTree* shape = node.find("shape")) {
-    if (shape->kind != Kind::scalar) return shape->error("expected a ratio like 3/2 or 1.5, got a " + kind_name(*shape));
+    if (shape->kind != Kind::scalar)
+      return shape->error("expected a ratio like 3/2 or 1.5, got a " + kind_name(*shape));
     auto ratio = parse_ratio(shape->scalar);
     if (!ratio) return shape->error(ratio.error().what);
     if (ratio->is_zero()) return shape->error("must be greater than 0");
@@ -131,7 +150,8 @@ Result<LatencyModel> read_pareto(const ConfigTree& node) {
 Result<LatencyModel> read_latency(const ConfigTree& node) {
   if (auto ok = expect_map(node, kLatencyShapes); !ok) return std::unexpected(ok.error());
   if (node.entries.size() != 1)
-    return node.error("expected exactly one latency model (" + join(kLatencyShapes) + "), like { uniform: [1ms, 10ms] }");
+    return node.error("expected exactly one latency model (" + join(kLatencyShapes) +
+                      "), like { uniform: [1ms, 10ms] }");
   const auto& [shape, body] = node.entries.front();
   if (shape == "pareto") return read_pareto(body);
   LatencyModel model;
@@ -190,25 +210,35 @@ bool has_any_setting(const LinkSettings& s) {
 // Expectations: "< 600ms", ">= 3".
 
 Result<Expectation> read_bound(const ConfigTree& node, std::string metric, std::string statistic) {
-  Expectation e{.metric = std::move(metric), .statistic = std::move(statistic), .path = node.path, .line = node.line};
+  Expectation e{.metric = std::move(metric),
+                .statistic = std::move(statistic),
+                .path = node.path,
+                .line = node.line};
   const auto bad = [&] {
-    return node.error("expected a bound like \"< 600ms\" (operators <, <=, >, >=; count takes a plain integer), got '" +
-                      node.scalar + "'");
+    return node.error(
+        "expected a bound like \"< 600ms\" (operators <, <=, >, >=; count takes a plain integer), "
+        "got '" +
+        node.scalar + "'");
   };
-  if (node.kind != Kind::scalar) return node.error("expected a bound like \"< 600ms\", got a " + kind_name(node));
+  if (node.kind != Kind::scalar)
+    return node.error("expected a bound like \"< 600ms\", got a " + kind_name(node));
   std::string_view text = node.scalar;
   constexpr std::pair<std::string_view, Expectation::Comparison> kOperators[] = {
-      {"<=", Expectation::Comparison::less_equal}, {">=", Expectation::Comparison::greater_equal},
-      {"<", Expectation::Comparison::less}, {">", Expectation::Comparison::greater}};
-  const auto op = std::find_if(std::begin(kOperators), std::end(kOperators),
-                               [&](const auto& candidate) { return text.starts_with(candidate.first); });
+      {"<=", Expectation::Comparison::less_equal},
+      {">=", Expectation::Comparison::greater_equal},
+      {"<", Expectation::Comparison::less},
+      {">", Expectation::Comparison::greater}};
+  const auto op =
+      std::find_if(std::begin(kOperators), std::end(kOperators),
+                   [&](const auto& candidate) { return text.starts_with(candidate.first); });
   if (op == std::end(kOperators)) return bad();
   e.comparison = op->second;
   text.remove_prefix(op->first.size());
   while (!text.empty() && text.front() == ' ') text.remove_prefix(1);
   if (e.statistic == "count") {
     const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), e.bound);
-    if (text.empty() || ec != std::errc{} || end != text.data() + text.size() || e.bound < 0) return bad();
+    if (text.empty() || ec != std::errc{} || end != text.data() + text.size() || e.bound < 0)
+      return bad();
     return e;
   }
   auto duration = parse_duration(text);
@@ -225,16 +255,19 @@ class ScenarioReader {
 
   Result<Scenario> read(const ConfigTree& root) {
     if (root.kind != Kind::map)
-      return root.error("expected a map of scenario keys (name, protocol, cluster, ...) at the top level, got a " +
-                        kind_name(root));
-    if (auto ok = expect_map(root, {"name", "description", "protocol", "cluster", "network", "workload", "faults",
-                                    "nemesis", "run", "checks", "expect"});
+      return root.error(
+          "expected a map of scenario keys (name, protocol, cluster, ...) at the top level, got "
+          "a " +
+          kind_name(root));
+    if (auto ok = expect_map(root, {"name", "description", "protocol", "cluster", "network",
+                                    "workload", "faults", "nemesis", "run", "checks", "expect"});
         !ok)
       return std::unexpected(ok.error());
     // Order matters: run.until bounds fault times, cluster.nodes resolves selectors.
     using Step = Result<void> (ScenarioReader::*)(const ConfigTree&);
-    constexpr Step kSteps[] = {&ScenarioReader::read_header, &ScenarioReader::read_cluster, &ScenarioReader::read_run,
-                               &ScenarioReader::read_network, &ScenarioReader::read_faults, &ScenarioReader::read_nemesis,
+    constexpr Step kSteps[] = {&ScenarioReader::read_header, &ScenarioReader::read_cluster,
+                               &ScenarioReader::read_run,    &ScenarioReader::read_network,
+                               &ScenarioReader::read_faults, &ScenarioReader::read_nemesis,
                                &ScenarioReader::read_checks, &ScenarioReader::read_expect};
     for (const Step step : kSteps)
       if (auto ok = (this->*step)(root); !ok) return std::unexpected(ok.error());
@@ -253,15 +286,18 @@ class ScenarioReader {
   }
 
   Result<void> read_header(const ConfigTree& root) {
-    auto name = read_required(root, "name", [](const ConfigTree& n) { return read_text(n, "a scenario name"); });
+    auto name = read_required(root, "name",
+                              [](const ConfigTree& n) { return read_text(n, "a scenario name"); });
     if (!name) return std::unexpected(name.error());
     scenario_.name = *name;
-    auto protocol = read_required(root, "protocol", [](const ConfigTree& n) { return read_text(n, "a protocol name"); });
+    auto protocol = read_required(
+        root, "protocol", [](const ConfigTree& n) { return read_text(n, "a protocol name"); });
     if (!protocol) return std::unexpected(protocol.error());
     scenario_.protocol = *protocol;
     if (const ConfigTree* description = root.find("description")) {
       if (description->kind == Kind::null) return {};
-      if (description->kind != Kind::scalar) return description->error("expected text, got a " + kind_name(*description));
+      if (description->kind != Kind::scalar)
+        return description->error("expected text, got a " + kind_name(*description));
       scenario_.description = description->scalar;
     }
     return {};
@@ -275,38 +311,50 @@ class ScenarioReader {
     if (auto ok = expect_map(**cluster, {"nodes", "config"}); !ok) return ok;
     auto nodes = require(**cluster, "nodes");
     if (!nodes) return std::unexpected(nodes.error());
-    if (auto ok = (*nodes)->kind == Kind::list ? read_node_list(**nodes) : read_node_count(**nodes); !ok) return ok;
+    if (auto ok = (*nodes)->kind == Kind::list ? read_node_list(**nodes) : read_node_count(**nodes);
+        !ok)
+      return ok;
     scenario_.config = section(**cluster, "config");
     return {};
   }
 
   Result<void> read_node_count(const ConfigTree& node) {
-    const std::string expected = "expected a node count (1 to " + std::to_string(kMaxNodeCount) + ") or a list of unique node names";
+    const std::string expected = "expected a node count (1 to " + std::to_string(kMaxNodeCount) +
+                                 ") or a list of unique node names";
     if (node.kind != Kind::scalar) return node.error(expected + ", got a " + kind_name(node));
     std::uint32_t count = 0;
-    const auto [end, ec] = std::from_chars(node.scalar.data(), node.scalar.data() + node.scalar.size(), count);
-    if (ec != std::errc{} || end != node.scalar.data() + node.scalar.size() || count == 0 || count > kMaxNodeCount)
+    const auto [end, ec] =
+        std::from_chars(node.scalar.data(), node.scalar.data() + node.scalar.size(), count);
+    if (ec != std::errc{} || end != node.scalar.data() + node.scalar.size() || count == 0 ||
+        count > kMaxNodeCount)
       return node.error(expected + ", got '" + node.scalar + "'");
-    for (std::uint32_t i = 0; i < count; ++i) scenario_.node_names.push_back("n" + std::to_string(i));
+    for (std::uint32_t i = 0; i < count; ++i)
+      scenario_.node_names.push_back("n" + std::to_string(i));
     names_are_numbered_ = true;
     return {};
   }
 
   Result<void> read_node_list(const ConfigTree& node) {
     if (node.items.empty() || node.items.size() > kMaxNodeCount)
-      return node.error("expected 1 to " + std::to_string(kMaxNodeCount) + " node names, got " + std::to_string(node.items.size()));
+      return node.error("expected 1 to " + std::to_string(kMaxNodeCount) + " node names, got " +
+                        std::to_string(node.items.size()));
     for (const ConfigTree& item : node.items) {
       auto name = read_text(item, "a node name");
       if (!name) return std::unexpected(name.error());
-      if (!is_identifier(*name)) return item.error("node names use letters, digits, '_' and '-', got '" + *name + "'");
+      if (!is_identifier(*name))
+        return item.error("node names use letters, digits, '_' and '-', got '" + *name + "'");
       if (std::ranges::find(kSelectorKeywords, *name) != std::end(kSelectorKeywords))
-        return item.error("'" + *name + "' is reserved as a selector (all, rest, any) and cannot name a node");
+        return item.error("'" + *name +
+                          "' is reserved as a selector (all, rest, any) and cannot name a node");
       if (std::ranges::find(role_names_, *name) != role_names_.end())
-        return item.error("'" + *name + "' is a role of protocol '" + scenario_.protocol + "' and cannot name a node");
+        return item.error("'" + *name + "' is a role of protocol '" + scenario_.protocol +
+                          "' and cannot name a node");
       const auto previous = std::ranges::find(scenario_.node_names, *name);
       if (previous != scenario_.node_names.end())
-        return item.error("duplicate node name '" + *name + "' (also " +
-                          node.items[static_cast<std::size_t>(previous - scenario_.node_names.begin())].path + ")");
+        return item.error(
+            "duplicate node name '" + *name + "' (also " +
+            node.items[static_cast<std::size_t>(previous - scenario_.node_names.begin())].path +
+            ")");
       scenario_.node_names.push_back(*name);
     }
     return {};
@@ -316,7 +364,8 @@ class ScenarioReader {
 
   std::string known_nodes() const {
     const auto& names = scenario_.node_names;
-    if (names_are_numbered_) return names.size() == 1 ? "n0" : "n0..n" + std::to_string(names.size() - 1);
+    if (names_are_numbered_)
+      return names.size() == 1 ? "n0" : "n0..n" + std::to_string(names.size() - 1);
     std::string text;
     for (std::size_t i = 0; i < names.size() && i < 8; ++i) text += (i == 0 ? "" : ", ") + names[i];
     return names.size() > 8 ? text + ", ..." : text;
@@ -325,9 +374,10 @@ class ScenarioReader {
   Result<NodeSelector> read_selector(const ConfigTree& node) const {
     auto text = read_text(node, "a node name, a role, or all/rest/any");
     if (!text) return std::unexpected(text.error());
-    const bool known = std::ranges::find(scenario_.node_names, *text) != scenario_.node_names.end() ||
-                       std::ranges::find(role_names_, *text) != role_names_.end() ||
-                       std::ranges::find(kSelectorKeywords, *text) != std::end(kSelectorKeywords);
+    const bool known =
+        std::ranges::find(scenario_.node_names, *text) != scenario_.node_names.end() ||
+        std::ranges::find(role_names_, *text) != role_names_.end() ||
+        std::ranges::find(kSelectorKeywords, *text) != std::end(kSelectorKeywords);
     if (!known) {
       std::string roles;
       for (const std::string& role : role_names_) roles += (roles.empty() ? "" : ", ") + role;
@@ -344,7 +394,8 @@ class ScenarioReader {
       if (!one) return std::unexpected(one.error());
       return NodeSelectors{*one};
     }
-    if (node.kind != Kind::list) return node.error("expected a node selector or a list of them, got a " + kind_name(node));
+    if (node.kind != Kind::list)
+      return node.error("expected a node selector or a list of them, got a " + kind_name(node));
     if (node.items.empty()) return node.error("expected at least one node");
     NodeSelectors selectors;
     for (const ConfigTree& item : node.items) {
@@ -362,11 +413,14 @@ class ScenarioReader {
     std::vector<NodeSelectors> groups;
     std::vector<std::string> seen;
     for (const ConfigTree& item : node.items) {
-      if (item.kind == Kind::list && item.items.empty()) return item.error("partition group is empty");
+      if (item.kind == Kind::list && item.items.empty())
+        return item.error("partition group is empty");
       auto group = read_selectors(item);
       if (!group) return std::unexpected(group.error());
       for (const NodeSelector& s : *group) {
-        const bool literal = std::ranges::find(scenario_.node_names, s.text) != scenario_.node_names.end() || s.text == "rest";
+        const bool literal =
+            std::ranges::find(scenario_.node_names, s.text) != scenario_.node_names.end() ||
+            s.text == "rest";
         if (literal && std::ranges::find(seen, s.text) != seen.end())
           return fail(s.path, s.line, "'" + s.text + "' appears in more than one group");
         if (literal) seen.push_back(s.text);
@@ -388,7 +442,8 @@ class ScenarioReader {
 
   Result<void> read_run(const ConfigTree& root) {
     const ConfigTree run = section(root, "run");
-    if (auto ok = expect_map(run, {"until", "converge_within", "restart_crashed", "seed"}); !ok) return ok;
+    if (auto ok = expect_map(run, {"until", "converge_within", "restart_crashed", "seed"}); !ok)
+      return ok;
     RunSpec& spec = scenario_.run;
     if (const ConfigTree* n = run.find("until")) {
       auto until = read_positive_duration(*n);
@@ -403,7 +458,10 @@ class ScenarioReader {
 
   Result<void> read_network(const ConfigTree& root) {
     const ConfigTree network = section(root, "network");
-    if (auto ok = expect_map(network, {"latency", "drop", "duplicate", "reorder", "queue_capacity", "links"}); !ok) return ok;
+    if (auto ok = expect_map(
+            network, {"latency", "drop", "duplicate", "reorder", "queue_capacity", "links"});
+        !ok)
+      return ok;
     auto settings = read_link_settings(network);
     if (!settings) return std::unexpected(settings.error());
     NetworkSpec& spec = scenario_.network;
@@ -414,7 +472,8 @@ class ScenarioReader {
     spec.queue_capacity = settings->queue_capacity.value_or(spec.queue_capacity);
     const ConfigTree* links = network.find("links");
     if (links == nullptr || links->kind == Kind::null) return {};
-    if (links->kind != Kind::list) return links->error("expected a list of link overrides, got a " + kind_name(*links));
+    if (links->kind != Kind::list)
+      return links->error("expected a list of link overrides, got a " + kind_name(*links));
     for (const ConfigTree& item : links->items) {
       auto link = read_link(item);
       if (!link) return std::unexpected(link.error());
@@ -424,18 +483,24 @@ class ScenarioReader {
   }
 
   Result<LinkOverride> read_link(const ConfigTree& node) {
-    if (node.kind != Kind::map) return node.error("expected a map like { from: [a], to: [b], drop: 1/10 }, got a " + kind_name(node));
-    if (auto ok = expect_map(node, {"from", "to", "symmetric", "latency", "drop", "duplicate", "reorder", "queue_capacity"}); !ok)
+    if (node.kind != Kind::map)
+      return node.error("expected a map like { from: [a], to: [b], drop: 1/10 }, got a " +
+                        kind_name(node));
+    if (auto ok = expect_map(node, {"from", "to", "symmetric", "latency", "drop", "duplicate",
+                                    "reorder", "queue_capacity"});
+        !ok)
       return std::unexpected(ok.error());
     LinkOverride link;
     auto ends = read_from_to(node);
     if (!ends) return std::unexpected(ends.error());
     link.from = std::move(ends->first);
     link.to = std::move(ends->second);
-    if (auto ok = decode_if_present(node, "symmetric", link.symmetric); !ok) return std::unexpected(ok.error());
+    if (auto ok = decode_if_present(node, "symmetric", link.symmetric); !ok)
+      return std::unexpected(ok.error());
     auto settings = read_link_settings(node);
     if (!settings) return std::unexpected(settings.error());
-    if (!has_any_setting(*settings)) return node.error("a link override needs at least one of: " + join(kLinkSettingKeys));
+    if (!has_any_setting(*settings))
+      return node.error("a link override needs at least one of: " + join(kLinkSettingKeys));
     link.settings = *settings;
     return link;
   }
@@ -445,7 +510,8 @@ class ScenarioReader {
   Result<void> read_faults(const ConfigTree& root) {
     const ConfigTree* faults = root.find("faults");
     if (faults == nullptr || faults->kind == Kind::null) return {};
-    if (faults->kind != Kind::list) return faults->error("expected a list of faults, got a " + kind_name(*faults));
+    if (faults->kind != Kind::list)
+      return faults->error("expected a list of faults, got a " + kind_name(*faults));
     for (const ConfigTree& item : faults->items) {
       auto fault = read_fault(item);
       if (!fault) return std::unexpected(fault.error());
@@ -456,26 +522,32 @@ class ScenarioReader {
   }
 
   Result<Fault> read_fault(const ConfigTree& node) {
-    if (node.kind != Kind::map) return node.error("expected a fault like { at: 2s, crash: n1 }, got a " + kind_name(node));
+    if (node.kind != Kind::map)
+      return node.error("expected a fault like { at: 2s, crash: n1 }, got a " + kind_name(node));
     const ConfigTree* action = nullptr;
     std::string action_key;
     for (const auto& [key, value] : node.entries) {
       if (key == "at") continue;
       if (!contains(kFaultActions, key))
-        return value.error("unknown key '" + key + "' (expected 'at' and one of: " + join(kFaultActions) + ")");
+        return value.error("unknown key '" + key +
+                           "' (expected 'at' and one of: " + join(kFaultActions) + ")");
       if (action != nullptr)
-        return value.error("a fault has exactly one action, got both '" + action_key + "' and '" + key + "'");
+        return value.error("a fault has exactly one action, got both '" + action_key + "' and '" +
+                           key + "'");
       action = &value;
       action_key = key;
     }
     // `at: 2s` fires at 2s; `at: [2s, 2075ms]` at a time drawn uniformly from that range.
-    auto at = read_required(node, "at", [](const ConfigTree& n) { return decode<DurationRange>(n); });
+    auto at =
+        read_required(node, "at", [](const ConfigTree& n) { return decode<DurationRange>(n); });
     if (!at) return std::unexpected(at.error());
     const bool ranged = node.find("at")->kind == Kind::list;
     if (at->max >= scenario_.run.until) {
-      const std::string what = ranged ? "fault time range [" + format_duration(at->min) + ", " + format_duration(at->max) + "] does not end"
+      const std::string what = ranged ? "fault time range [" + format_duration(at->min) + ", " +
+                                            format_duration(at->max) + "] does not end"
                                       : "fault at " + format_duration(at->max) + " is not";
-      return node.find("at")->error(what + " before run.until (" + format_duration(scenario_.run.until) +
+      return node.find("at")->error(what + " before run.until (" +
+                                    format_duration(scenario_.run.until) +
                                     "); faults happen in the safety phase");
     }
     if (action == nullptr) return node.error("a fault needs one action: " + join(kFaultActions));
@@ -515,7 +587,8 @@ class ScenarioReader {
   }
 
   Result<FaultAction> read_one_way(const ConfigTree& node) const {
-    if (node.kind != Kind::map) return node.error("expected { from: [...], to: [...] }, got a " + kind_name(node));
+    if (node.kind != Kind::map)
+      return node.error("expected { from: [...], to: [...] }, got a " + kind_name(node));
     if (auto ok = expect_map(node, {"from", "to"}); !ok) return std::unexpected(ok.error());
     auto ends = read_from_to(node);
     if (!ends) return std::unexpected(ends.error());
@@ -529,40 +602,54 @@ class ScenarioReader {
   }
 
   static Result<FaultAction> read_network_change(const ConfigTree& node) {
-    if (node.kind != Kind::map) return node.error("expected a map of link settings (" + join(kLinkSettingKeys) + "), got a " + kind_name(node));
+    if (node.kind != Kind::map)
+      return node.error("expected a map of link settings (" + join(kLinkSettingKeys) + "), got a " +
+                        kind_name(node));
     if (auto ok = expect_map(node, kLinkSettingKeys); !ok) return std::unexpected(ok.error());
     auto settings = read_link_settings(node);
     if (!settings) return std::unexpected(settings.error());
-    if (!has_any_setting(*settings)) return node.error("expected at least one of: " + join(kLinkSettingKeys));
+    if (!has_any_setting(*settings))
+      return node.error("expected at least one of: " + join(kLinkSettingKeys));
     return NetworkChange{*settings};
   }
 
   Result<FaultAction> read_clog(const ConfigTree& node) const {
-    if (node.kind != Kind::map) return node.error("expected { from: [...], to: [...], for: 500ms }, got a " + kind_name(node));
+    if (node.kind != Kind::map)
+      return node.error("expected { from: [...], to: [...], for: 500ms }, got a " +
+                        kind_name(node));
     if (auto ok = expect_map(node, {"from", "to", "for"}); !ok) return std::unexpected(ok.error());
     auto ends = read_from_to(node);
     if (!ends) return std::unexpected(ends.error());
-    auto duration = read_required(node, "for", [](const ConfigTree& n) { return read_positive_duration(n); });
+    auto duration =
+        read_required(node, "for", [](const ConfigTree& n) { return read_positive_duration(n); });
     if (!duration) return std::unexpected(duration.error());
     return Clog{std::move(ends->first), std::move(ends->second), *duration};
   }
 
   Result<FaultAction> read_flap(const ConfigTree& node) const {
-    if (node.kind != Kind::map) return node.error("expected { groups: [[...], [...]], period: 300ms, for: 3s }, got a " + kind_name(node));
-    if (auto ok = expect_map(node, {"groups", "period", "for"}); !ok) return std::unexpected(ok.error());
-    auto groups = read_required(node, "groups", [&](const ConfigTree& n) { return read_groups(n); });
+    if (node.kind != Kind::map)
+      return node.error("expected { groups: [[...], [...]], period: 300ms, for: 3s }, got a " +
+                        kind_name(node));
+    if (auto ok = expect_map(node, {"groups", "period", "for"}); !ok)
+      return std::unexpected(ok.error());
+    auto groups =
+        read_required(node, "groups", [&](const ConfigTree& n) { return read_groups(n); });
     if (!groups) return std::unexpected(groups.error());
-    auto period = read_required(node, "period", [](const ConfigTree& n) { return read_positive_duration(n); });
+    auto period = read_required(node, "period",
+                                [](const ConfigTree& n) { return read_positive_duration(n); });
     if (!period) return std::unexpected(period.error());
-    auto duration = read_required(node, "for", [](const ConfigTree& n) { return read_positive_duration(n); });
+    auto duration =
+        read_required(node, "for", [](const ConfigTree& n) { return read_positive_duration(n); });
     if (!duration) return std::unexpected(duration.error());
     return Flap{std::move(*groups), *period, *duration};
   }
 
   // { node: n0, begin: { ... } }: the target plus one protocol input, kept for the binding.
   Result<FaultAction> read_input(const ConfigTree& node) const {
-    if (node.kind != Kind::map) return node.error("expected { node: n0, <input kind>: {...} }, got a " + kind_name(node));
-    auto target = read_required(node, "node", [&](const ConfigTree& n) { return read_selector(n); });
+    if (node.kind != Kind::map)
+      return node.error("expected { node: n0, <input kind>: {...} }, got a " + kind_name(node));
+    auto target =
+        read_required(node, "node", [&](const ConfigTree& n) { return read_selector(n); });
     if (!target) return std::unexpected(target.error());
     ConfigTree input;
     input.kind = Kind::map;
@@ -571,10 +658,13 @@ class ScenarioReader {
     for (const auto& entry : node.entries) {
       if (entry.first == "node") continue;
       if (!input.entries.empty())
-        return entry.second.error("an input has one kind, got both '" + input.entries.front().first + "' and '" + entry.first + "'");
+        return entry.second.error("an input has one kind, got both '" +
+                                  input.entries.front().first + "' and '" + entry.first + "'");
       input.entries.push_back(entry);
     }
-    if (input.entries.empty()) return node.error("missing the input kind next to 'node', like { node: n0, <input kind>: {...} }");
+    if (input.entries.empty())
+      return node.error(
+          "missing the input kind next to 'node', like { node: n0, <input kind>: {...} }");
     return OperatorInput{std::move(*target), std::move(input)};
   }
 
@@ -583,16 +673,22 @@ class ScenarioReader {
   Result<void> read_nemesis(const ConfigTree& root) {
     const ConfigTree* node = root.find("nemesis");
     if (node == nullptr || node->kind == Kind::null) return {};
-    if (node->kind != Kind::map) return node->error("expected a map with keys kinds, interval, start, stop, crashed_max, got a " + kind_name(*node));
-    if (auto ok = expect_map(*node, {"kinds", "interval", "start", "stop", "crashed_max"}); !ok) return ok;
+    if (node->kind != Kind::map)
+      return node->error(
+          "expected a map with keys kinds, interval, start, stop, crashed_max, got a " +
+          kind_name(*node));
+    if (auto ok = expect_map(*node, {"kinds", "interval", "start", "stop", "crashed_max"}); !ok)
+      return ok;
     Nemesis nemesis;
-    auto kinds = read_required(*node, "kinds", [](const ConfigTree& n) { return decode<std::vector<Nemesis::Kind>>(n); });
+    auto kinds = read_required(
+        *node, "kinds", [](const ConfigTree& n) { return decode<std::vector<Nemesis::Kind>>(n); });
     if (!kinds) return std::unexpected(kinds.error());
     if (kinds->empty()) return node->find("kinds")->error("expected at least one kind");
     nemesis.kinds = *kinds;
     if (const ConfigTree* n = node->find("interval")) {
       if (auto ok = decode_config(*n, nemesis.interval); !ok) return ok;
-      if (nemesis.interval.min.nanoseconds <= 0) return n->error("the shortest interval must be greater than 0");
+      if (nemesis.interval.min.nanoseconds <= 0)
+        return n->error("the shortest interval must be greater than 0");
     }
     if (auto ok = read_nemesis_window(*node, nemesis); !ok) return ok;
     if (const ConfigTree* n = node->find("crashed_max")) {
@@ -610,14 +706,19 @@ class ScenarioReader {
     if (const ConfigTree* n = node.find("start")) {
       Duration start;
       if (auto ok = decode_config(*n, start); !ok) return ok;
-      if (start >= until) return n->error("start " + format_duration(start) + " is not before run.until (" + format_duration(until) + ")");
+      if (start >= until)
+        return n->error("start " + format_duration(start) + " is not before run.until (" +
+                        format_duration(until) + ")");
       nemesis.start = Time{start.nanoseconds};
     }
     if (const ConfigTree* n = node.find("stop")) {
       Duration stop;
       if (auto ok = decode_config(*n, stop); !ok) return ok;
-      if (stop > until) return n->error("stop " + format_duration(stop) + " is after run.until (" + format_duration(until) + ")");
-      if (stop.nanoseconds <= nemesis.start.nanoseconds) return n->error("stop " + format_duration(stop) + " is not after start");
+      if (stop > until)
+        return n->error("stop " + format_duration(stop) + " is after run.until (" +
+                        format_duration(until) + ")");
+      if (stop.nanoseconds <= nemesis.start.nanoseconds)
+        return n->error("stop " + format_duration(stop) + " is not after start");
       nemesis.stop = Time{stop.nanoseconds};
     }
     return {};
@@ -626,11 +727,13 @@ class ScenarioReader {
   Result<void> read_checks(const ConfigTree& root) {
     const ConfigTree* node = root.find("checks");
     if (node == nullptr || node->kind == Kind::null) return {};
-    if (node->kind != Kind::list) return node->error("expected a list of check names, got a " + kind_name(*node));
+    if (node->kind != Kind::list)
+      return node->error("expected a list of check names, got a " + kind_name(*node));
     for (const ConfigTree& item : node->items) {
       auto name = read_text(item, "a check name");
       if (!name) return std::unexpected(name.error());
-      if (std::ranges::find(scenario_.checks, *name) != scenario_.checks.end()) return item.error("check '" + *name + "' is listed twice");
+      if (std::ranges::find(scenario_.checks, *name) != scenario_.checks.end())
+        return item.error("check '" + *name + "' is listed twice");
       scenario_.checks.push_back(*name);
     }
     return {};
@@ -639,9 +742,12 @@ class ScenarioReader {
   Result<void> read_expect(const ConfigTree& root) {
     const ConfigTree* node = root.find("expect");
     if (node == nullptr || node->kind == Kind::null) return {};
-    if (node->kind != Kind::map) return node->error("expected a map of metric -> { statistic: bound }, got a " + kind_name(*node));
+    if (node->kind != Kind::map)
+      return node->error("expected a map of metric -> { statistic: bound }, got a " +
+                         kind_name(*node));
     for (const auto& [metric, statistics] : node->entries) {
-      if (!is_identifier(metric)) return statistics.error("expected a metric name, got '" + metric + "'");
+      if (!is_identifier(metric))
+        return statistics.error("expected a metric name, got '" + metric + "'");
       if (statistics.kind != Kind::map || statistics.entries.empty())
         return statistics.error("expected a map of statistic -> bound, like { p99: \"< 600ms\" }");
       if (auto ok = expect_map(statistics, kStatistics); !ok) return ok;
@@ -662,7 +768,8 @@ class ScenarioReader {
 Result<std::string> read_file(const std::string& path) {
   std::error_code ec;
   if (!std::filesystem::exists(path, ec)) return fail(path, 0, "no such file");
-  if (std::filesystem::is_directory(path, ec)) return fail(path, 0, "is a directory, not a scenario file");
+  if (std::filesystem::is_directory(path, ec))
+    return fail(path, 0, "is a directory, not a scenario file");
   std::ifstream in(path, std::ios::binary);
   if (!in) return fail(path, 0, "cannot open the file for reading");
   std::ostringstream contents;
@@ -673,7 +780,8 @@ Result<std::string> read_file(const std::string& path) {
 
 }  // namespace
 
-Result<Scenario> parse_scenario(std::string_view text, std::string_view origin, const std::vector<std::string>& role_names) {
+Result<Scenario> parse_scenario(std::string_view text, std::string_view origin,
+                                const std::vector<std::string>& role_names) {
   auto tree = parse_yaml(text, origin);
   if (!tree) return std::unexpected(tree.error());
   auto scenario = ScenarioReader(role_names).read(*tree);
@@ -682,7 +790,8 @@ Result<Scenario> parse_scenario(std::string_view text, std::string_view origin, 
   return scenario;
 }
 
-Result<Scenario> load_scenario(const std::string& path, const std::vector<std::string>& role_names) {
+Result<Scenario> load_scenario(const std::string& path,
+                               const std::vector<std::string>& role_names) {
   auto text = read_file(path);
   if (!text) return std::unexpected(text.error());
   return parse_scenario(*text, path, role_names);
@@ -692,8 +801,12 @@ Result<std::string> peek_protocol(std::string_view text, std::string_view origin
   auto tree = parse_yaml(text, origin);
   if (!tree) return std::unexpected(tree.error());
   if (tree->kind != Kind::map)
-    return std::unexpected(with_origin(Error{tree->path, tree->line, "expected a map of scenario keys at the top level, got a " + kind_name(*tree)}, origin));
-  auto protocol = read_required(*tree, "protocol", [](const ConfigTree& n) { return read_text(n, "a protocol name"); });
+    return std::unexpected(with_origin(
+        Error{tree->path, tree->line,
+              "expected a map of scenario keys at the top level, got a " + kind_name(*tree)},
+        origin));
+  auto protocol = read_required(
+      *tree, "protocol", [](const ConfigTree& n) { return read_text(n, "a protocol name"); });
   if (!protocol) return std::unexpected(with_origin(std::move(protocol.error()), origin));
   return protocol;
 }

@@ -33,9 +33,11 @@ using NodeSelectors = std::vector<NodeSelector>;
 struct LatencyModel {
   enum class Shape { fixed, uniform, exponential, pareto };
   Shape shape = Shape::uniform;
-  Duration low = Duration::from_milliseconds(1);    // fixed: the value; uniform: min; exponential: mean; pareto: scale
-  Duration high = Duration::from_milliseconds(10);  // uniform: max; pareto: cap; fixed, exponential: == low
-  Ratio pareto_shape{3, 2};                         // pareto: tail index alpha (smaller = heavier)
+  Duration low = Duration::from_milliseconds(
+      1);  // fixed: the value; uniform: min; exponential: mean; pareto: scale
+  Duration high =
+      Duration::from_milliseconds(10);  // uniform: max; pareto: cap; fixed, exponential: == low
+  Ratio pareto_shape{3, 2};             // pareto: tail index alpha (smaller = heavier)
   friend bool operator==(const LatencyModel&, const LatencyModel&) = default;
 };
 
@@ -44,8 +46,9 @@ struct LinkSettings {
   std::optional<LatencyModel> latency;
   std::optional<Ratio> drop;
   std::optional<Ratio> duplicate;
-  std::optional<Ratio> reorder;                   // chance a message may overtake earlier ones on its link
-  std::optional<std::uint32_t> queue_capacity;    // messages in flight per directed link; more are dropped
+  std::optional<Ratio> reorder;  // chance a message may overtake earlier ones on its link
+  std::optional<std::uint32_t>
+      queue_capacity;  // messages in flight per directed link; more are dropped
 };
 
 struct LinkOverride {
@@ -56,7 +59,7 @@ struct LinkOverride {
 };
 
 struct NetworkSpec {
-  LatencyModel latency;                                   // default uniform [1ms, 10ms]
+  LatencyModel latency;  // default uniform [1ms, 10ms]
   Ratio drop = Ratio::zero();
   Ratio duplicate = Ratio::zero();
   Ratio reorder = Ratio::zero();
@@ -64,21 +67,49 @@ struct NetworkSpec {
   std::vector<LinkOverride> links;
 };
 
-struct Crash { NodeSelectors targets; };
-struct Restart { NodeSelectors targets; };
-struct Pause { NodeSelectors targets; };
-struct Resume { NodeSelectors targets; };
-struct Isolate { NodeSelectors targets; };
-struct Partition { std::vector<NodeSelectors> groups; };       // symmetric: no traffic between groups
-struct OneWayPartition { NodeSelectors from; NodeSelectors to; };  // messages from -> to are lost
-struct Heal {};                                                  // removes every partition, clog and one-way cut
-struct NetworkChange { LinkSettings settings; };                 // from now on, for every link
-struct Clog { NodeSelectors from; NodeSelectors to; Duration duration; };  // held, then released together
-struct Flap { std::vector<NodeSelectors> groups; Duration period; Duration duration; };  // partition/heal alternating
-struct OperatorInput { NodeSelector target; ConfigTree input; };  // a protocol Input (decoded by the binding)
+struct Crash {
+  NodeSelectors targets;
+};
+struct Restart {
+  NodeSelectors targets;
+};
+struct Pause {
+  NodeSelectors targets;
+};
+struct Resume {
+  NodeSelectors targets;
+};
+struct Isolate {
+  NodeSelectors targets;
+};
+struct Partition {
+  std::vector<NodeSelectors> groups;
+};  // symmetric: no traffic between groups
+struct OneWayPartition {
+  NodeSelectors from;
+  NodeSelectors to;
+};               // messages from -> to are lost
+struct Heal {};  // removes every partition, clog and one-way cut
+struct NetworkChange {
+  LinkSettings settings;
+};  // from now on, for every link
+struct Clog {
+  NodeSelectors from;
+  NodeSelectors to;
+  Duration duration;
+};  // held, then released together
+struct Flap {
+  std::vector<NodeSelectors> groups;
+  Duration period;
+  Duration duration;
+};  // partition/heal alternating
+struct OperatorInput {
+  NodeSelector target;
+  ConfigTree input;
+};  // a protocol Input (decoded by the binding)
 
-using FaultAction = std::variant<Crash, Restart, Pause, Resume, Isolate, Partition, OneWayPartition, Heal,
-                                 NetworkChange, Clog, Flap, OperatorInput>;
+using FaultAction = std::variant<Crash, Restart, Pause, Resume, Isolate, Partition, OneWayPartition,
+                                 Heal, NetworkChange, Clog, Flap, OperatorInput>;
 
 struct Fault {
   Time at;  // when it fires; with at_max, the earliest time it may fire
@@ -96,13 +127,13 @@ struct Nemesis {
   enum class Kind { crash, restart, partition, isolate, heal, pause, resume, clog };
   std::vector<Kind> kinds;
   DurationRange interval{Duration::from_milliseconds(500), Duration::from_seconds(2)};
-  Time start;                  // default 0
-  std::optional<Time> stop;    // default: the end of the safety phase
+  Time start;                     // default 0
+  std::optional<Time> stop;       // default: the end of the safety phase
   std::uint32_t crashed_max = 1;  // never more than this many nodes down at once
 };
 
 struct RunSpec {
-  Duration until = Duration::from_seconds(10);          // end of the safety phase
+  Duration until = Duration::from_seconds(10);           // end of the safety phase
   Duration converge_within = Duration::from_seconds(5);  // liveness phase length bound
   bool restart_crashed = true;  // the liveness phase restarts crashed nodes and resumes paused ones
   std::uint64_t seed = 1;       // used when the command line gives none
@@ -127,11 +158,11 @@ struct Scenario {
   std::vector<std::string> node_names;  // index = NodeId; `nodes: 3` gives n0, n1, n2
   ConfigTree config;                    // cluster.config, decoded by the protocol binding
   NetworkSpec network;
-  ConfigTree workload;                  // decoded by the protocol binding
-  std::vector<Fault> faults;            // sorted by `at` (stable: file order breaks ties)
+  ConfigTree workload;        // decoded by the protocol binding
+  std::vector<Fault> faults;  // sorted by `at` (stable: file order breaks ties)
   std::optional<Nemesis> nemesis;
   RunSpec run;
-  std::vector<std::string> checks;      // empty: every check the protocol has
+  std::vector<std::string> checks;  // empty: every check the protocol has
   std::vector<Expectation> expectations;
 };
 

@@ -62,7 +62,8 @@ class TreeBuilder final : public YAML::EventHandler {
   std::optional<ConfigTree> take_root() { return std::move(root_); }
 
   void OnDocumentStart(const YAML::Mark& mark) override {
-    if (documents_ > 0) stop("", line_of(mark), "expected a single YAML document, found a second one ('---')");
+    if (documents_ > 0)
+      stop("", line_of(mark), "expected a single YAML document, found a second one ('---')");
     ++documents_;
   }
   void OnDocumentEnd() override {}
@@ -73,7 +74,8 @@ class TreeBuilder final : public YAML::EventHandler {
     finish_node(std::move(node), anchor);
   }
 
-  void OnScalar(const YAML::Mark& mark, const std::string&, YAML::anchor_t anchor, const std::string& value) override {
+  void OnScalar(const YAML::Mark& mark, const std::string&, YAML::anchor_t anchor,
+                const std::string& value) override {
     if (is_key_position()) return take_key(mark, value);
     ConfigTree node = start_node(line_of(mark));
     node.kind = Kind::scalar;
@@ -86,7 +88,8 @@ class TreeBuilder final : public YAML::EventHandler {
     ConfigTree node = start_node(line_of(mark));
     const auto found = anchors_.find(anchor);
     if (found == anchors_.end())
-      stop(node.path, node.line, "alias refers to an anchor that encloses it (recursive aliases are not supported)");
+      stop(node.path, node.line,
+           "alias refers to an anchor that encloses it (recursive aliases are not supported)");
     if (stack_.size() + depth_of(found->second) > kMaxDepth)
       stop(node.path, node.line, "nested deeper than " + std::to_string(kMaxDepth) + " levels");
     ConfigTree copy = found->second;
@@ -128,7 +131,8 @@ class TreeBuilder final : public YAML::EventHandler {
   void take_key(const YAML::Mark& mark, const std::string& key) {
     Frame& frame = current();
     const int line = line_of(mark);
-    if (key == "<<") stop(join_path(frame.node.path, key), line, "YAML merge keys ('<<') are not supported");
+    if (key == "<<")
+      stop(join_path(frame.node.path, key), line, "YAML merge keys ('<<') are not supported");
     if (const ConfigTree* first = frame.node.find(key))
       stop(join_path(frame.node.path, key), line,
            "duplicate key '" + key + "' (first given at line " + std::to_string(first->line) + ")");
@@ -153,9 +157,11 @@ class TreeBuilder final : public YAML::EventHandler {
   }
 
   void open_collection(const YAML::Mark& mark, YAML::anchor_t anchor, Kind kind) {
-    if (is_key_position()) stop(current().node.path, line_of(mark), "map keys must be plain strings, not lists or maps");
+    if (is_key_position())
+      stop(current().node.path, line_of(mark), "map keys must be plain strings, not lists or maps");
     ConfigTree node = start_node(line_of(mark));
-    if (stack_.size() >= kMaxDepth) stop(node.path, node.line, "nested deeper than " + std::to_string(kMaxDepth) + " levels");
+    if (stack_.size() >= kMaxDepth)
+      stop(node.path, node.line, "nested deeper than " + std::to_string(kMaxDepth) + " levels");
     node.kind = kind;
     count_node(node);
     stack_.push_back(Frame{std::move(node), anchor, std::nullopt, 0});
@@ -200,8 +206,8 @@ class TreeBuilder final : public YAML::EventHandler {
   void check_weight(const ConfigTree& node) const {
     if (weight_.nodes > kMaxNodes || weight_.scalar_bytes > kMaxScalarBytes)
       stop(node.path, node.line,
-           "document too large after expanding aliases (limits: " + std::to_string(kMaxNodes) + " nodes, " +
-               std::to_string(kMaxScalarBytes) + " bytes of text)");
+           "document too large after expanding aliases (limits: " + std::to_string(kMaxNodes) +
+               " nodes, " + std::to_string(kMaxScalarBytes) + " bytes of text)");
   }
 
   std::vector<Frame> stack_;
@@ -225,10 +231,14 @@ std::size_t utf8_sequence_length(std::string_view text, std::size_t i) {
   const unsigned char lead = byte(i);
   std::size_t length = 0;
   if (lead < 0x80) return 1;
-  if (lead >= 0xC2 && lead <= 0xDF) length = 2;
-  else if (lead >= 0xE0 && lead <= 0xEF) length = 3;
-  else if (lead >= 0xF0 && lead <= 0xF4) length = 4;
-  else return 0;
+  if (lead >= 0xC2 && lead <= 0xDF)
+    length = 2;
+  else if (lead >= 0xE0 && lead <= 0xEF)
+    length = 3;
+  else if (lead >= 0xF0 && lead <= 0xF4)
+    length = 4;
+  else
+    return 0;
   if (i + length > text.size()) return 0;
   for (std::size_t k = 1; k < length; ++k)
     if ((byte(i + k) & 0xC0) != 0x80) return 0;
@@ -239,9 +249,12 @@ std::size_t utf8_sequence_length(std::string_view text, std::size_t i) {
 // so anything else is rejected up front with a clear message instead of being misread.
 Result<void> check_text(std::string_view text) {
   if (text.size() > kMaxInputBytes)
-    return fail("", 0, "file is larger than " + std::to_string(kMaxInputBytes) + " bytes; is it a scenario?");
+    return fail(
+        "", 0,
+        "file is larger than " + std::to_string(kMaxInputBytes) + " bytes; is it a scenario?");
   for (std::size_t i = 0; i < text.size();) {
-    if (text[i] == '\0') return fail("", line_at(text, i), "contains a NUL byte; is this a binary file?");
+    if (text[i] == '\0')
+      return fail("", line_at(text, i), "contains a NUL byte; is this a binary file?");
     const std::size_t length = utf8_sequence_length(text, i);
     if (length == 0) return fail("", line_at(text, i), "is not valid UTF-8 text");
     i += length;
@@ -256,8 +269,7 @@ Result<ConfigTree> build_tree(std::string_view text) {
   try {
     YAML::Parser parser(stream);
     if (!parser.HandleNextDocument(builder)) return fail("", 0, "the document is empty");
-    while (parser.HandleNextDocument(builder)) {
-    }
+    while (parser.HandleNextDocument(builder)) {}
   } catch (const BuildError& stopped) {
     return std::unexpected(stopped.error);
   } catch (const YAML::Exception& e) {
@@ -279,13 +291,15 @@ std::string join_path(std::string_view parent, std::string_view key) {
 
 void repath(ConfigTree& tree, const std::string& path) {
   tree.path = path;
-  for (std::size_t i = 0; i < tree.items.size(); ++i) repath(tree.items[i], path + "[" + std::to_string(i) + "]");
+  for (std::size_t i = 0; i < tree.items.size(); ++i)
+    repath(tree.items[i], path + "[" + std::to_string(i) + "]");
   for (auto& [key, value] : tree.entries) repath(value, join_path(path, key));
 }
 
 Error with_origin(Error error, std::string_view origin) {
   if (origin.empty()) return error;
-  error.where = error.where.empty() ? std::string(origin) : std::string(origin) + ": " + error.where;
+  error.where =
+      error.where.empty() ? std::string(origin) : std::string(origin) + ": " + error.where;
   return error;
 }
 

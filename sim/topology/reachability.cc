@@ -31,15 +31,17 @@ Graph build_graph(const std::vector<std::vector<std::uint32_t>>& successors) {
 // numbering is deterministic but not that order, and callers compare against sorted lists.
 std::vector<Component> group_components(const std::vector<int>& component_of) {
   std::map<int, Component> by_number;
-  for (std::uint32_t node = 0; node < component_of.size(); ++node) by_number[component_of[node]].push_back(NodeId{node});
+  for (std::uint32_t node = 0; node < component_of.size(); ++node)
+    by_number[component_of[node]].push_back(NodeId{node});
   std::vector<Component> groups;
-  for (auto& [number, members] : by_number) groups.push_back(std::move(members));  // members ascending already
+  for (auto& [number, members] : by_number)
+    groups.push_back(std::move(members));  // members ascending already
   std::ranges::sort(groups, {}, [](const Component& c) { return c.front(); });
   return groups;
 }
 
-std::vector<std::vector<std::uint32_t>> live_links(std::uint32_t node_count,
-                                                   const std::function<bool(NodeId, NodeId)>& is_cut) {
+std::vector<std::vector<std::uint32_t>> live_links(
+    std::uint32_t node_count, const std::function<bool(NodeId, NodeId)>& is_cut) {
   std::vector<std::vector<std::uint32_t>> successors(node_count);
   for (std::uint32_t from = 0; from < node_count; ++from)
     for (std::uint32_t to = 0; to < node_count; ++to)
@@ -59,14 +61,17 @@ void CutMatrix::cut_between(const std::vector<NodeId>& a, const std::vector<Node
 }
 
 Reachability::Reachability(const CutMatrix& cuts)
-    : Reachability(cuts.node_count(), [&cuts](NodeId from, NodeId to) { return cuts.is_cut(from, to); }) {}
+    : Reachability(cuts.node_count(),
+                   [&cuts](NodeId from, NodeId to) { return cuts.is_cut(from, to); }) {}
 
-Reachability::Reachability(std::uint32_t node_count, const std::function<bool(NodeId, NodeId)>& is_cut)
+Reachability::Reachability(std::uint32_t node_count,
+                           const std::function<bool(NodeId, NodeId)>& is_cut)
     : node_count_(node_count), successors_(live_links(node_count, is_cut)) {
   const auto directed = build_graph<DirectedGraph>(successors_);
   std::vector<int> strong_number(node_count);
-  boost::strong_components(directed, boost::make_iterator_property_map(strong_number.begin(),
-                                                                       boost::get(boost::vertex_index, directed)));
+  boost::strong_components(
+      directed, boost::make_iterator_property_map(strong_number.begin(),
+                                                  boost::get(boost::vertex_index, directed)));
   strong_ = group_components(strong_number);
   strong_of_.assign(node_count, 0);
   for (std::uint32_t c = 0; c < strong_.size(); ++c)
@@ -85,7 +90,8 @@ std::vector<bool> Reachability::reachable_from(NodeId from) const {
                               boost::color_map(boost::make_iterator_property_map(
                                   color.begin(), boost::get(boost::vertex_index, directed))));
   std::vector<bool> reached(node_count_);
-  for (std::uint32_t node = 0; node < node_count_; ++node) reached[node] = color[node] != boost::white_color;
+  for (std::uint32_t node = 0; node < node_count_; ++node)
+    reached[node] = color[node] != boost::white_color;
   return reached;
 }
 

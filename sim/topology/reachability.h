@@ -21,7 +21,8 @@ namespace faultline::topology {
 // Which directed links are cut: is_cut(from, to) means messages from -> to are lost.
 class CutMatrix {
  public:
-  explicit CutMatrix(std::uint32_t node_count) : node_count_(node_count), cut_(std::size_t{node_count} * node_count, false) {}
+  explicit CutMatrix(std::uint32_t node_count)
+      : node_count_(node_count), cut_(std::size_t{node_count} * node_count, false) {}
 
   std::uint32_t node_count() const { return node_count_; }
   bool is_cut(NodeId from, NodeId to) const { return cut_[index(from, to)]; }
@@ -32,7 +33,9 @@ class CutMatrix {
   friend bool operator==(const CutMatrix&, const CutMatrix&) = default;
 
  private:
-  std::size_t index(NodeId from, NodeId to) const { return std::size_t{from.value} * node_count_ + to.value; }
+  std::size_t index(NodeId from, NodeId to) const {
+    return std::size_t{from.value} * node_count_ + to.value;
+  }
 
   std::uint32_t node_count_;
   std::vector<bool> cut_;  // row-major: [from * node_count + to]

@@ -24,11 +24,14 @@ struct Line {
   std::uint64_t trials = 0;
   std::vector<Duration> elections;  // one per trial that elected within the bound
   Summary summary;
-  double elected_fraction() const { return static_cast<double>(elections.size()) / static_cast<double>(trials); }
+  double elected_fraction() const {
+    return static_cast<double>(elections.size()) / static_cast<double>(trials);
+  }
 };
 
 Line run_line(const std::string& file, Duration timeout_min) {
-  const std::string path = std::string(FAULTLINE_SOURCE_DIR) + "/scenarios/raft/paper_figure16/" + file + ".yaml";
+  const std::string path =
+      std::string(FAULTLINE_SOURCE_DIR) + "/scenarios/raft/paper_figure16/" + file + ".yaml";
   auto bound = cli::load_scenario_file(path);
   if (!bound) FAIL(bound.error().to_string());
   Line line;
@@ -38,7 +41,8 @@ Line run_line(const std::string& file, Duration timeout_min) {
     options.seed = seed;
     const RunOutcome outcome = bound->run(options);
     INFO(file << " seed " << seed << ": " << outcome.failure);
-    CHECK(outcome.status == RunStatus::passed);  // safety and history checks only: liveness is measured
+    CHECK(outcome.status ==
+          RunStatus::passed);  // safety and history checks only: liveness is measured
     ++line.trials;
     if (const auto it = outcome.metrics.find("election"); it != outcome.metrics.end()) {
       CHECK(it->second.size() <= 1);  // one crashed leader per trial

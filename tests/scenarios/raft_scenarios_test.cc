@@ -2,8 +2,8 @@
 // bug switch is caught by the named checkers within a stated number of seeds while the correct
 // protocol passes the same scenario; generated fault schedules never break Raft's safety or
 // linearizability and always converge; a seed reproduces its fingerprint.
-#include <catch2/catch.hpp>
 #include <rapidcheck/catch.h>
+#include <catch2/catch.hpp>
 
 #include <map>
 #include <set>
@@ -29,7 +29,6 @@ cli::BoundScenario load(const std::string& name, const std::string& bug) {
   return std::move(*bound);
 }
 
-
 }  // namespace
 
 // Each row: a known-wrong Raft, the bundled scenario that exposes it, the checkers allowed to
@@ -44,15 +43,30 @@ TEST_CASE("every Raft bug switch is caught by the right checker within the state
     std::string caught_by = {};  // when set, this check must be among the first failure's
   };
   const std::vector<Row> rows = {
-      {"vote_without_log_check", "five_node_nemesis",
+      {"vote_without_log_check",
+       "five_node_nemesis",
        {"leader_completeness", "log_matching", "state_machine_safety", "state_checksum_agreement",
-        "acknowledged_writes_durable", "linearizable"}, 3, 20},
-      {"commit_previous_term_by_count", "figure8_commit_previous_term", {"acknowledged_writes_durable", "linearizable"}, 1, 5},
+        "acknowledged_writes_durable", "linearizable"},
+       3,
+       20},
+      {"commit_previous_term_by_count",
+       "figure8_commit_previous_term",
+       {"acknowledged_writes_durable", "linearizable"},
+       1,
+       5},
       {"read_without_quorum", "split_brain_old_leader", {"linearizable"}, 3, 10},
-      {"forget_vote_on_restart", "crash_restart_storm", {"election_safety", "one_leader_per_term"}, 12, 20},
+      {"forget_vote_on_restart",
+       "crash_restart_storm",
+       {"election_safety", "one_leader_per_term"},
+       12,
+       20},
       // The transition property leader_append_only stops the run at the overwrite; the history
       // check then also finds n1's acknowledged term-2 writes replaced.
-      {"accept_stale_append_entries", "deposed_leader_stale_append", {"leader_append_only", "acknowledged_writes_durable"}, 3, 20,
+      {"accept_stale_append_entries",
+       "deposed_leader_stale_append",
+       {"leader_append_only", "acknowledged_writes_durable"},
+       3,
+       20,
        "leader_append_only"},
   };
   for (const auto& row : rows) {
@@ -97,7 +111,9 @@ struct SnapshotCounter final : TraceSink {
 // followers matched: n2 is down for 4 s, past the 2 x threshold cap, so it needs the snapshot.
 // While it is down the leader offers the snapshot once per heartbeat (50 ms), not once per
 // client write (the base code sent 655-673 over seeds 1-5, now 70-72).
-TEST_CASE("snapshot_install: the restarted follower is repaired by InstallSnapshot, offered once per heartbeat") {
+TEST_CASE(
+    "snapshot_install: the restarted follower is repaired by InstallSnapshot, offered once per "
+    "heartbeat") {
   const auto bound = load("snapshot_install", "none");
   for (std::uint64_t seed = 1; seed <= 3; ++seed) {
     INFO("seed " << seed);

@@ -2,8 +2,8 @@
 // each bug switch is caught by the named checker within a stated number of seeds and the
 // correct protocol passes the same seeds; any generated fault schedule keeps 2PC's safety
 // properties; the same seed gives the same fingerprint.
-#include <catch2/catch.hpp>
 #include <rapidcheck/catch.h>
+#include <catch2/catch.hpp>
 
 #include <set>
 
@@ -29,7 +29,6 @@ cli::BoundScenario load(const std::string& name, const std::string& bug) {
   if (!bound) FAIL(bound.error().to_string());
   return std::move(*bound);
 }
-
 
 }  // namespace
 
@@ -71,7 +70,8 @@ TEST_CASE("a failing seed reproduces its fingerprint and its violation") {
 namespace {
 
 // The 2PC run for a generated scenario: default config (optionally a bug), default workload.
-RunOutcome run_two_phase_commit(scenario::Scenario s, std::uint64_t seed, two_phase_commit::Bug bug) {
+RunOutcome run_two_phase_commit(scenario::Scenario s, std::uint64_t seed,
+                                two_phase_commit::Bug bug) {
   s.protocol = "two_phase_commit";
   LoadedScenario<TwoPhaseCommit> loaded;
   loaded.scenario = std::move(s);

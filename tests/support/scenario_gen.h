@@ -30,7 +30,10 @@ inline rc::Gen<scenario::LatencyModel> gen_latency() {
 }
 
 inline rc::Gen<Ratio> gen_probability(std::uint64_t max_per_thousand) {
-  return rc::gen::map(rc::gen::inRange<std::uint64_t>(0, max_per_thousand + 1), [](std::uint64_t p) { return Ratio{p, 1000}; });
+  return rc::gen::map(rc::gen::inRange<std::uint64_t>(0, max_per_thousand + 1),
+                      [](std::uint64_t p) {
+                        return Ratio{p, 1000};
+                      });
 }
 
 // One fault at a time in [0, until), over nodes n0..n{count-1}.
@@ -45,10 +48,15 @@ inline rc::Gen<scenario::Fault> gen_fault(std::uint32_t count, Duration until) {
       case 2: f.action = scenario::Pause{one_node(node())}; break;
       case 3: f.action = scenario::Resume{one_node(node())}; break;
       case 4: f.action = scenario::Isolate{one_node(node())}; break;
-      case 5: f.action = scenario::Partition{{one_node(node()), {scenario::NodeSelector{"rest", "", 0}}}}; break;
+      case 5:
+        f.action = scenario::Partition{{one_node(node()), {scenario::NodeSelector{"rest", "", 0}}}};
+        break;
       case 6: f.action = scenario::Heal{}; break;
       case 7: f.action = scenario::OneWayPartition{one_node(node()), one_node(node())}; break;
-      case 8: f.action = scenario::Clog{one_node(node()), one_node(node()), Duration::from_milliseconds(*rc::gen::inRange(1, 2000))}; break;
+      case 8:
+        f.action = scenario::Clog{one_node(node()), one_node(node()),
+                                  Duration::from_milliseconds(*rc::gen::inRange(1, 2000))};
+        break;
       default: {
         scenario::LinkSettings settings;
         settings.drop = *gen_probability(200);
@@ -64,7 +72,8 @@ inline rc::Gen<scenario::Fault> gen_fault(std::uint32_t count, Duration until) {
 
 // A scenario skeleton with a random network and fault schedule; the caller sets protocol,
 // checks and run lengths it needs.
-inline rc::Gen<scenario::Scenario> gen_scenario(std::uint32_t count_min, std::uint32_t count_max, Duration until) {
+inline rc::Gen<scenario::Scenario> gen_scenario(std::uint32_t count_min, std::uint32_t count_max,
+                                                Duration until) {
   return rc::gen::exec([=] {
     scenario::Scenario s;
     s.name = "generated";
@@ -74,8 +83,10 @@ inline rc::Gen<scenario::Scenario> gen_scenario(std::uint32_t count_min, std::ui
     s.network.drop = *gen_probability(100);
     s.network.duplicate = *gen_probability(50);
     s.network.reorder = *gen_probability(300);
-    s.faults = *rc::gen::container<std::vector<scenario::Fault>>(*rc::gen::inRange(0, 12), gen_fault(count, until));
-    std::stable_sort(s.faults.begin(), s.faults.end(), [](const auto& a, const auto& b) { return a.at < b.at; });
+    s.faults = *rc::gen::container<std::vector<scenario::Fault>>(*rc::gen::inRange(0, 12),
+                                                                 gen_fault(count, until));
+    std::stable_sort(s.faults.begin(), s.faults.end(),
+                     [](const auto& a, const auto& b) { return a.at < b.at; });
     s.run.until = until;
     s.run.converge_within = Duration::from_seconds(5);
     return s;

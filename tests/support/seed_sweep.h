@@ -18,7 +18,8 @@ struct SeedSweep {
 };
 
 // stop_at_first: end at the first failing seed (a bug-switch budget needs only that one).
-inline SeedSweep sweep(const cli::BoundScenario& bound, std::uint64_t seeds, bool stop_at_first = false) {
+inline SeedSweep sweep(const cli::BoundScenario& bound, std::uint64_t seeds,
+                       bool stop_at_first = false) {
   SeedSweep result;
   for (std::uint64_t seed = 1; seed <= seeds; ++seed) {
     RunOptions options;

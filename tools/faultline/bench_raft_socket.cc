@@ -65,7 +65,9 @@ double fdatasync_ms(const std::string& dir) {
   std::vector<double> samples;
   for (int i = 0; i < 50; ++i) {
     const auto start = Clock::now();
-    if (::write(fd, block.data(), block.size()) != static_cast<ssize_t>(block.size()) || ::fdatasync(fd) != 0) break;
+    if (::write(fd, block.data(), block.size()) != static_cast<ssize_t>(block.size()) ||
+        ::fdatasync(fd) != 0)
+      break;
     samples.push_back(std::chrono::duration<double, std::milli>(Clock::now() - start).count());
   }
   ::close(fd);
@@ -87,7 +89,10 @@ int run_raft_socket_benchmark(const RaftSocketBenchOptions& options) {
   const std::uint32_t node_count = options.nodes;
   std::string dir = options.dir;
   const bool temporary = dir.empty();
-  if (temporary) dir = (std::filesystem::temp_directory_path() / ("faultline-bench-raft-" + std::to_string(::getpid()))).string();
+  if (temporary)
+    dir = (std::filesystem::temp_directory_path() /
+           ("faultline-bench-raft-" + std::to_string(::getpid())))
+              .string();
   std::filesystem::remove_all(dir);
   std::filesystem::create_directories(dir);
   const double disk_ms = fdatasync_ms(dir);
@@ -104,7 +109,8 @@ int run_raft_socket_benchmark(const RaftSocketBenchOptions& options) {
   }
   std::string yaml = "protocol: raft\nseed: 1\ndata_dir: data\nnodes:\n";
   for (std::uint32_t i = 0; i < node_count; ++i)
-    yaml += "  - { id: n" + std::to_string(i) + ", address: 127.0.0.1:" + std::to_string(ports[i]) + " }\n";
+    yaml += "  - { id: n" + std::to_string(i) + ", address: 127.0.0.1:" + std::to_string(ports[i]) +
+            " }\n";
   yaml += "config: " + options.raft_config + "\n";
   yaml += "runtime: " + options.runtime + "\n";
   const std::string cluster_path = dir + "/cluster.yaml";
@@ -144,7 +150,9 @@ int run_raft_socket_benchmark(const RaftSocketBenchOptions& options) {
   for (std::uint32_t i = 0; i < node_count; ++i) {
     const NodeFiles files{cluster->node_dir(i)};
     std::filesystem::create_directories(files.dir);
-    auto pid = spawn_detached(self_executable(), {"node", "--cluster", cluster_path, "--id", cluster->nodes[i].id}, files.log());
+    auto pid = spawn_detached(self_executable(),
+                              {"node", "--cluster", cluster_path, "--id", cluster->nodes[i].id},
+                              files.log());
     if (!pid) {
       std::fprintf(stderr, "error: %s\n", pid.error().to_string().c_str());
       return exit_usage;
@@ -153,7 +161,8 @@ int run_raft_socket_benchmark(const RaftSocketBenchOptions& options) {
   }
   for (std::uint32_t i = 0; i < node_count; ++i)
     if (!wait_for_listener("127.0.0.1", ports[i], Duration::from_seconds(10))) {
-      std::fprintf(stderr, "error: n%u did not listen:\n%s", i, tail_of_file(NodeFiles{cluster->node_dir(i)}.log(), 10).c_str());
+      std::fprintf(stderr, "error: n%u did not listen:\n%s", i,
+                   tail_of_file(NodeFiles{cluster->node_dir(i)}.log(), 10).c_str());
       return exit_usage;
     }
   std::optional<std::uint32_t> leader;
@@ -173,7 +182,8 @@ int run_raft_socket_benchmark(const RaftSocketBenchOptions& options) {
   (void)decode_config(cluster->config, raft_config);
   raft::WorkloadConfig workload_config;
   workload_config.clients = options.clients;
-  workload_config.duration = Duration{static_cast<std::int64_t>((options.warmup_s + options.seconds + 1) * 1e9)};
+  workload_config.duration =
+      Duration{static_cast<std::int64_t>((options.warmup_s + options.seconds + 1) * 1e9)};
   workload_config.think_time = DurationRange{Duration{}, Duration{}};
   workload_config.read_percent = 0;
   workload_config.cas_percent = 0;
@@ -239,12 +249,14 @@ int run_raft_socket_benchmark(const RaftSocketBenchOptions& options) {
     if (started || !std::ranges::all_of(up, [](bool b) { return b; })) return;
     started = true;
     driver.start();
-    phase.expires_after(std::chrono::nanoseconds(static_cast<std::int64_t>(options.warmup_s * 1e9)));
+    phase.expires_after(
+        std::chrono::nanoseconds(static_cast<std::int64_t>(options.warmup_s * 1e9)));
     phase.async_wait([&](const boost::system::error_code& ec) {
       if (ec) return;
       counting = true;
       take(snapshots[0]);
-      phase.expires_after(std::chrono::nanoseconds(static_cast<std::int64_t>(options.seconds * 1e9)));
+      phase.expires_after(
+          std::chrono::nanoseconds(static_cast<std::int64_t>(options.seconds * 1e9)));
       phase.async_wait([&](const boost::system::error_code& ec2) {
         if (ec2) return;
         counting = false;
@@ -274,27 +286,43 @@ int run_raft_socket_benchmark(const RaftSocketBenchOptions& options) {
   std::sort(latencies.begin(), latencies.end());
   const auto percentile = [&](double p) {
     if (latencies.empty()) return 0.0;
-    return static_cast<double>(latencies[static_cast<std::size_t>(p * static_cast<double>(latencies.size() - 1))]) / 1e6;
+    return static_cast<double>(
+               latencies[static_cast<std::size_t>(p * static_cast<double>(latencies.size() - 1))]) /
+           1e6;
   };
-  std::printf("raft-socket benchmark: %u nodes on loopback, one process each, durable log fdatasync'd before any send\n", node_count);
-  std::printf("  client sessions      %u (one write outstanding each, puts only, no think time)\n", options.clients);
-  std::printf("  disk                 %.2f ms per 4 KiB append + fdatasync (median of 50, before the run)\n", disk_ms);
+  std::printf(
+      "raft-socket benchmark: %u nodes on loopback, one process each, durable log fdatasync'd "
+      "before any send\n",
+      node_count);
+  std::printf("  client sessions      %u (one write outstanding each, puts only, no think time)\n",
+              options.clients);
+  std::printf(
+      "  disk                 %.2f ms per 4 KiB append + fdatasync (median of 50, before the "
+      "run)\n",
+      disk_ms);
   std::printf("  window               %.2f s after %.1f s warm-up\n", window, options.warmup_s);
-  std::printf("  committed writes     %llu  (%llu other replies)\n", static_cast<unsigned long long>(writes),
+  std::printf("  committed writes     %llu  (%llu other replies)\n",
+              static_cast<unsigned long long>(writes),
               static_cast<unsigned long long>(other_replies));
-  std::printf("  writes/s             %.0f   (seed: %.0f; %.1fx)\n", rate, seed_writes_per_second, rate / seed_writes_per_second);
-  std::printf("  write latency        p50 %.2f ms, p99 %.2f ms, max %.2f ms\n", percentile(0.5), percentile(0.99), percentile(1.0));
+  std::printf("  writes/s             %.0f   (seed: %.0f; %.1fx)\n", rate, seed_writes_per_second,
+              rate / seed_writes_per_second);
+  std::printf("  write latency        p50 %.2f ms, p99 %.2f ms, max %.2f ms\n", percentile(0.5),
+              percentile(0.99), percentile(1.0));
   for (std::uint32_t i = 0; i < node_count; ++i) {
     const auto& a = snapshots[0].status[i];
     const auto& b = snapshots[1].status[i];
     const double persists = static_cast<double>(b.persists - a.persists);
     const double bytes = static_cast<double>(b.persisted_bytes - a.persisted_bytes);
     const double events = static_cast<double>(b.events - a.events);
-    std::printf("  n%u %-9s fsyncs/s %6.0f  handler calls/s %7.0f  calls per fsync %5.1f  state %5.1f KB  CPU %3.0f%%\n", i,
-                b.role.c_str(), persists / window, events / window, persists > 0 ? events / persists : 0.0,
-                persists > 0 ? bytes / persists / 1024 : 0.0, 100 * (snapshots[1].cpu[i] - snapshots[0].cpu[i]) / window);
+    std::printf(
+        "  n%u %-9s fsyncs/s %6.0f  handler calls/s %7.0f  calls per fsync %5.1f  state %5.1f KB  "
+        "CPU %3.0f%%\n",
+        i, b.role.c_str(), persists / window, events / window,
+        persists > 0 ? events / persists : 0.0, persists > 0 ? bytes / persists / 1024 : 0.0,
+        100 * (snapshots[1].cpu[i] - snapshots[0].cpu[i]) / window);
   }
-  std::printf("  client (this process) CPU %3.0f%%\n", 100 * (snapshots[1].cpu[node_count] - snapshots[0].cpu[node_count]) / window);
+  std::printf("  client (this process) CPU %3.0f%%\n",
+              100 * (snapshots[1].cpu[node_count] - snapshots[0].cpu[node_count]) / window);
   if (!temporary || options.keep) std::printf("  files: %s\n", dir.c_str());
   return exit_ok;
 }

@@ -34,8 +34,8 @@ inline two_phase_commit::ObserveHealth sick_observation() {
   return two_phase_commit::ObserveHealth{Duration::from_milliseconds(400), Ratio{5, 100}};
 }
 
-inline Model<two_phase_commit::TwoPhaseCommit> two_phase_commit_model(const two_phase_commit::Config& config,
-                                                                       std::uint32_t node_count) {
+inline Model<two_phase_commit::TwoPhaseCommit> two_phase_commit_model(
+    const two_phase_commit::Config& config, std::uint32_t node_count) {
   Model<two_phase_commit::TwoPhaseCommit> model;
   model.config = config;
   model.node_count = node_count;
@@ -51,7 +51,9 @@ inline void add_participant_symmetry(Model<two_phase_commit::TwoPhaseCommit>& mo
   FL_ASSERT(model.model_inputs.empty(), "participant symmetry with an input to one participant");
   Model<two_phase_commit::TwoPhaseCommit>::Symmetry symmetry;
   for (std::uint32_t i = 1; i < model.node_count; ++i) symmetry.nodes.push_back(i);
-  symmetry.rename = [](const two_phase_commit::Node& node, std::span<const NodeId> ids) { return node.renamed(ids); };
+  symmetry.rename = [](const two_phase_commit::Node& node, std::span<const NodeId> ids) {
+    return node.renamed(ids);
+  };
   model.symmetry = std::move(symmetry);
 }
 
@@ -69,7 +71,8 @@ inline void add_raft_client_history(Model<raft::Raft>& model) {
     FL_ASSERT(request != nullptr, "a Raft model input is a client request");
     return ClientId{static_cast<std::uint32_t>(request->client)};
   };
-  history.checks.push_back(lin::linearizable_check<raft::Raft>(lin::ModelKind::kv, raft::LinearizabilityMapping{}));
+  history.checks.push_back(
+      lin::linearizable_check<raft::Raft>(lin::ModelKind::kv, raft::LinearizabilityMapping{}));
   model.client_history = std::move(history);
 }
 
@@ -78,17 +81,19 @@ inline void add_raft_client_history(Model<raft::Raft>& model) {
 // arrives takes it; the others answer not_leader, and a second copy reaching a later leader is
 // deduplicated by the session. The client history records each call at its first arrival.
 // Elections are driven by the timer actions (time is abstract: any armed timer may fire).
-inline Model<raft::Raft> raft_model(const raft::Config& config, std::uint32_t node_count, std::uint32_t writes,
-                                    std::uint32_t reads = 0) {
+inline Model<raft::Raft> raft_model(const raft::Config& config, std::uint32_t node_count,
+                                    std::uint32_t writes, std::uint32_t reads = 0) {
   Model<raft::Raft> model;
   model.config = config;
   model.node_count = node_count;
   for (std::uint32_t i = 0; i < writes + reads; ++i) {
     const std::uint64_t client = i + 1;
     const raft::Operation operation =
-        i < writes ? raft::Operation{raft::Put{"k", "v" + std::to_string(client)}} : raft::Operation{raft::Get{"k"}};
+        i < writes ? raft::Operation{raft::Put{"k", "v" + std::to_string(client)}}
+                   : raft::Operation{raft::Get{"k"}};
     for (std::uint32_t n = 0; n < node_count; ++n)
-      model.model_inputs.emplace_back(NodeId{n}, raft::Input{raft::ClientRequest{client, 1, 0, operation}});
+      model.model_inputs.emplace_back(NodeId{n},
+                                      raft::Input{raft::ClientRequest{client, 1, 0, operation}});
   }
   add_raft_client_history(model);
   return model;

@@ -1,6 +1,7 @@
 // `faultline bench`: throughput benchmarks, reported as figures and ratios (never as tests).
 //
-//   engine  (a) the ping workload between 100 nodes (best of 3) against a bare std::priority_queue event
+//   engine  (a) the ping workload between 100 nodes (best of 3) against a bare std::priority_queue
+//   event
 //           loop doing the same number of pushes and pops in the same process, and
 //           (b) the two-phase-commit canary rollout scenario, in simulated events per second.
 //   lin     every history in ../shared/histories through the linearizability checker.
@@ -10,18 +11,18 @@
 //
 // Wall-clock time is read here, in the tool, never inside the simulator.
 #include <chrono>
+#include <cstdio>
 #include <iostream>
 #include <memory>
-#include <cstdio>
 #include <queue>
 #include <string>
 
 #include "checkers/linearizability/bench.h"
-#include "tools/faultline/bench_raft_socket.h"
-#include "tools/faultline/check.h"
 #include "protocols/ping/ping.h"
 #include "sim/core/result.h"
 #include "sim/engine/simulation.h"
+#include "tools/faultline/bench_raft_socket.h"
+#include "tools/faultline/check.h"
 #include "tools/faultline/commands.h"
 #include "tools/faultline/registry.h"
 
@@ -46,8 +47,10 @@ scenario::Scenario ping_scenario(std::uint32_t node_count, Duration until) {
   s.name = "bench_ping";
   s.protocol = "ping";
   for (std::uint32_t i = 0; i < node_count; ++i) s.node_names.push_back("n" + std::to_string(i));
-  s.network.latency = scenario::LatencyModel{scenario::LatencyModel::Shape::uniform, Duration::from_milliseconds(1),
-                                             Duration::from_milliseconds(10), {3, 2}};
+  s.network.latency = scenario::LatencyModel{scenario::LatencyModel::Shape::uniform,
+                                             Duration::from_milliseconds(1),
+                                             Duration::from_milliseconds(10),
+                                             {3, 2}};
   s.run.until = until;
   s.run.converge_within = Duration{};
   return s;
@@ -70,14 +73,20 @@ EngineFigures bench_bare_loop(std::uint64_t events) {
   std::priority_queue<Entry, std::vector<Entry>, std::greater<>> queue;
   Rng rng(1);
   std::uint64_t sequence = 0;
-  for (int i = 0; i < 100; ++i) queue.push({rng.duration_in({Duration::from_milliseconds(1), Duration::from_milliseconds(10)}).nanoseconds, sequence++});
+  for (int i = 0; i < 100; ++i)
+    queue.push({rng.duration_in({Duration::from_milliseconds(1), Duration::from_milliseconds(10)})
+                    .nanoseconds,
+                sequence++});
   std::uint64_t checksum = 0;
   const auto start = Clock::now();
   for (std::uint64_t i = 0; i < events; ++i) {
     const Entry top = queue.top();
     queue.pop();
     checksum += top.second;
-    queue.push({top.first + rng.duration_in({Duration::from_milliseconds(1), Duration::from_milliseconds(10)}).nanoseconds, sequence++});
+    queue.push({top.first + rng.duration_in({Duration::from_milliseconds(1),
+                                             Duration::from_milliseconds(10)})
+                                .nanoseconds,
+                sequence++});
   }
   const double seconds = seconds_since(start);
   if (checksum == 42) std::printf(" ");  // keeps the loop from being optimised away
@@ -118,9 +127,12 @@ int bench_raft(const std::string& source_dir) {
     return exit_usage;
   }
   const double virtual_seconds = static_cast<double>(r->virtual_ns) / 1e9;
-  std::printf("  (c) Raft, 5 nodes, load+faults %10llu events  %7.3f s  %6.2f M events/s  (%llu seeds, virtual/wall time %.0fx)\n",
-              static_cast<unsigned long long>(r->events), r->seconds, static_cast<double>(r->events) / r->seconds / 1e6,
-              static_cast<unsigned long long>(r->seeds), virtual_seconds / r->seconds);
+  std::printf(
+      "  (c) Raft, 5 nodes, load+faults %10llu events  %7.3f s  %6.2f M events/s  (%llu seeds, "
+      "virtual/wall time %.0fx)\n",
+      static_cast<unsigned long long>(r->events), r->seconds,
+      static_cast<double>(r->events) / r->seconds / 1e6, static_cast<unsigned long long>(r->seeds),
+      virtual_seconds / r->seconds);
   return exit_ok;
 }
 
@@ -147,9 +159,12 @@ int bench_engine(const std::string& source_dir) {
     std::fprintf(stderr, "error: %s\n", r.error().to_string().c_str());
     return exit_usage;
   }
-  std::printf("  (b) 2PC canary rollout       %12llu events  %7.3f s  %6.2f M events/s  (%llu seeds, %.0f runs/s)\n",
-              static_cast<unsigned long long>(r->events), r->seconds, static_cast<double>(r->events) / r->seconds / 1e6,
-              static_cast<unsigned long long>(r->seeds), static_cast<double>(r->seeds) / r->seconds);
+  std::printf(
+      "  (b) 2PC canary rollout       %12llu events  %7.3f s  %6.2f M events/s  (%llu seeds, %.0f "
+      "runs/s)\n",
+      static_cast<unsigned long long>(r->events), r->seconds,
+      static_cast<double>(r->events) / r->seconds / 1e6, static_cast<unsigned long long>(r->seeds),
+      static_cast<double>(r->seeds) / r->seconds);
   return bench_raft(source_dir);
 }
 
@@ -160,18 +175,24 @@ void add_bench_command(CLI::App& app) {
   auto source_dir = std::make_shared<std::string>(".");
   auto histories_dir = std::make_shared<std::string>("../shared/histories");
   auto raft = std::make_shared<RaftSocketBenchOptions>();
-  CLI::App* bench = app.add_subcommand(
-      "bench",
-      "Measure throughput: engine (events/s), lin (linearizability checker), check (model checker vs SPIN), raft-socket (Raft "
-      "writes/s over real processes)");
+  CLI::App* bench =
+      app.add_subcommand("bench",
+                         "Measure throughput: engine (events/s), lin (linearizability checker), "
+                         "check (model checker vs SPIN), raft-socket (Raft "
+                         "writes/s over real processes)");
   bench->add_option("WHAT", *what, "engine, lin, check, all (those three) or raft-socket")
       ->check(CLI::IsMember({"engine", "lin", "check", "all", "raft-socket"}));
-  bench->add_option("--clients", raft->clients, "raft-socket: client sessions, one write outstanding each (default 256)");
+  bench->add_option("--clients", raft->clients,
+                    "raft-socket: client sessions, one write outstanding each (default 256)");
   bench->add_option("--seconds", raft->seconds, "raft-socket: measured window (default 10)");
-  bench->add_option("--warmup", raft->warmup_s, "raft-socket: seconds of load before the window (default 2)");
-  bench->add_option("--raft-config", raft->raft_config, "raft-socket: the cluster's Raft config as YAML flow text");
-  bench->add_option("--runtime", raft->runtime, "raft-socket: the cluster file's runtime: keys as YAML flow text");
-  bench->add_option("--dir", raft->dir, "raft-socket: data directory (default: a temporary one, removed afterwards)");
+  bench->add_option("--warmup", raft->warmup_s,
+                    "raft-socket: seconds of load before the window (default 2)");
+  bench->add_option("--raft-config", raft->raft_config,
+                    "raft-socket: the cluster's Raft config as YAML flow text");
+  bench->add_option("--runtime", raft->runtime,
+                    "raft-socket: the cluster file's runtime: keys as YAML flow text");
+  bench->add_option("--dir", raft->dir,
+                    "raft-socket: data directory (default: a temporary one, removed afterwards)");
   bench->add_flag("--keep", raft->keep, "raft-socket: keep the temporary directory");
   bench->add_option("--source-dir", *source_dir, "The faultline checkout (for bundled scenarios)");
   bench->add_option("--histories", *histories_dir, "Directory of histories for `bench lin`");
@@ -182,8 +203,10 @@ void add_bench_command(CLI::App& app) {
     }
     int code = exit_ok;
     if (*what == "engine" || *what == "all") code = bench_engine(*source_dir);
-    if (code == exit_ok && (*what == "lin" || *what == "all")) code = lin::run_benchmark(*histories_dir, std::cout);
-    if (code == exit_ok && (*what == "check" || *what == "all")) code = explore::run_benchmark(*source_dir, std::cout);
+    if (code == exit_ok && (*what == "lin" || *what == "all"))
+      code = lin::run_benchmark(*histories_dir, std::cout);
+    if (code == exit_ok && (*what == "check" || *what == "all"))
+      code = explore::run_benchmark(*source_dir, std::cout);
     exit_code() = code;
   });
 }

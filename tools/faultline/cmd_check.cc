@@ -71,7 +71,8 @@ std::uint64_t peak_memory_bytes() {
 
 std::string mebibytes(std::uint64_t bytes) {
   std::ostringstream text;
-  text << std::fixed << std::setprecision(1) << static_cast<double>(bytes) / (1024.0 * 1024.0) << " MiB";
+  text << std::fixed << std::setprecision(1) << static_cast<double>(bytes) / (1024.0 * 1024.0)
+       << " MiB";
   return text.str();
 }
 
@@ -104,58 +105,81 @@ CheckFigures run_search(const explore::Model<P>& model, const std::vector<Proper
 }
 
 template <class P>
-int report(const explore::Model<P>& model, const std::vector<Property<P>>& properties, const CheckArgs& args,
-           const explore::SearchOptions& options, const CheckFigures& figures, std::ostream& out) {
+int report(const explore::Model<P>& model, const std::vector<Property<P>>& properties,
+           const CheckArgs& args, const explore::SearchOptions& options,
+           const CheckFigures& figures, std::ostream& out) {
   const explore::SearchResult& r = figures.result;
-  out << "check " << P::name << ": " << model.node_count << " nodes, strategy " << explore::to_string(options.strategy)
-      << ", network " << (model.sent_set ? "set" : "multiset") << (model.symmetry ? ", symmetry" : "") << ", crashes-max " << model.crashes_max << ", drops-max "
-      << (model.drops_max == 0xffffffffu ? std::string("unbounded") : std::to_string(model.drops_max)) << ", depth-max "
-      << bound_text(options.depth_max) << ", states-max " << bound_text(options.states_max) << "\n";
-  const double rate = figures.seconds > 0 ? static_cast<double>(r.states_unique) / figures.seconds : 0;
+  out << "check " << P::name << ": " << model.node_count << " nodes, strategy "
+      << explore::to_string(options.strategy) << ", network "
+      << (model.sent_set ? "set" : "multiset") << (model.symmetry ? ", symmetry" : "")
+      << ", crashes-max " << model.crashes_max << ", drops-max "
+      << (model.drops_max == 0xffffffffu ? std::string("unbounded")
+                                         : std::to_string(model.drops_max))
+      << ", depth-max " << bound_text(options.depth_max) << ", states-max "
+      << bound_text(options.states_max) << "\n";
+  const double rate =
+      figures.seconds > 0 ? static_cast<double>(r.states_unique) / figures.seconds : 0;
   out << "  states explored  " << r.states_explored << "\n";
-  out << "  unique states    " << r.states_unique << (model.symmetry ? " (orbits under the symmetry)" : "") << "\n";
+  out << "  unique states    " << r.states_unique
+      << (model.symmetry ? " (orbits under the symmetry)" : "") << "\n";
   out << "  maximum depth    " << r.depth_reached << "\n";
-  out << "  states/s         " << static_cast<std::uint64_t>(rate) << " unique (" << std::fixed << std::setprecision(2)
-      << figures.seconds << " s)\n";
-  out << "  peak memory      " << mebibytes(peak_memory_bytes()) << " (visited set and trail " << mebibytes(r.visited_bytes)
-      << ", frontier peak " << r.frontier_peak << " states)\n";
+  out << "  states/s         " << static_cast<std::uint64_t>(rate) << " unique (" << std::fixed
+      << std::setprecision(2) << figures.seconds << " s)\n";
+  out << "  peak memory      " << mebibytes(peak_memory_bytes()) << " (visited set and trail "
+      << mebibytes(r.visited_bytes) << ", frontier peak " << r.frontier_peak << " states)\n";
   std::string always, transitions;
   for (const auto& p : properties) {
     if (p.kind == PropertyKind::always) always += (always.empty() ? "" : ", ") + p.name;
-    if (p.kind == PropertyKind::transition) transitions += (transitions.empty() ? "" : ", ") + p.name;
+    if (p.kind == PropertyKind::transition)
+      transitions += (transitions.empty() ? "" : ", ") + p.name;
   }
   if (r.violation) {
-    const explore::Counterexample file = explore::make_counterexample(model, *r.violation, args.overrides, options.strategy);
-    out << "  result           VIOLATION of " << r.violation->property << "\n\n" << explore::format_counterexample(file);
+    const explore::Counterexample file =
+        explore::make_counterexample(model, *r.violation, args.overrides, options.strategy);
+    out << "  result           VIOLATION of " << r.violation->property << "\n\n"
+        << explore::format_counterexample(file);
     std::ofstream stream(args.out_path, std::ios::binary);
     stream << explore::to_json(file);
     if (!stream) {
       out << "error: cannot write the counterexample to " << args.out_path << "\n";
     } else {
-      out << "\ncounterexample written to " << args.out_path << "; replay it with: faultline replay " << args.out_path
+      out << "\ncounterexample written to " << args.out_path
+          << "; replay it with: faultline replay " << args.out_path
           << "  (or faultline check --replay " << args.out_path << ")\n";
     }
     return exit_safety;
   }
-  if (r.exhausted) out << "  result           exhausted: every reachable state was explored\n";
-  else if (r.bound == explore::Bound::depth) out << "  result           bounded: --depth-max " << options.depth_max << " was hit (not exhaustive)\n";
-  else if (r.bound == explore::Bound::states) out << "  result           bounded: --states-max " << options.states_max << " was hit (not exhaustive)\n";
-  else out << "  result           sampled: random walks (never exhaustive)\n";
+  if (r.exhausted)
+    out << "  result           exhausted: every reachable state was explored\n";
+  else if (r.bound == explore::Bound::depth)
+    out << "  result           bounded: --depth-max " << options.depth_max
+        << " was hit (not exhaustive)\n";
+  else if (r.bound == explore::Bound::states)
+    out << "  result           bounded: --states-max " << options.states_max
+        << " was hit (not exhaustive)\n";
+  else
+    out << "  result           sampled: random walks (never exhaustive)\n";
   if (!always.empty()) out << "  always           " << always << ": held in every explored state\n";
   if (model.client_history) {
     std::string names;
-    for (const auto& check : model.client_history->checks) names += (names.empty() ? "" : ", ") + check.name;
-    out << "  history          " << names << ": held on every client history (" << r.histories_checked << " distinct)\n";
+    for (const auto& check : model.client_history->checks)
+      names += (names.empty() ? "" : ", ") + check.name;
+    out << "  history          " << names << ": held on every client history ("
+        << r.histories_checked << " distinct)\n";
   }
   if (!transitions.empty())
-    out << "  transition       " << transitions << ": held on every explored step (" << r.steps_checked << " distinct steps of a node)\n";
+    out << "  transition       " << transitions << ": held on every explored step ("
+        << r.steps_checked << " distinct steps of a node)\n";
   for (const auto& name : r.eventually_unchecked)
-    out << "  eventually       " << name << ": not checked by the explorer (faultline run checks it)\n";
+    out << "  eventually       " << name
+        << ": not checked by the explorer (faultline run checks it)\n";
   std::string reached;
   for (const auto& p : properties) {
     if (p.kind != PropertyKind::sometimes) continue;
-    const bool missed = std::find(r.sometimes_unreached.begin(), r.sometimes_unreached.end(), p.name) != r.sometimes_unreached.end();
-    out << "  sometimes        " << p.name << ": " << (missed ? "NEVER reached (the model may be vacuous)" : "reached") << "\n";
+    const bool missed = std::find(r.sometimes_unreached.begin(), r.sometimes_unreached.end(),
+                                  p.name) != r.sometimes_unreached.end();
+    out << "  sometimes        " << p.name << ": "
+        << (missed ? "NEVER reached (the model may be vacuous)" : "reached") << "\n";
   }
   return r.sometimes_unreached.empty() ? exit_ok : exit_liveness;
 }
@@ -173,19 +197,23 @@ Result<typename P::Config> decode_protocol_config(const ConfigTree& tree, std::u
   typename P::Config config{};
   if (auto status = decode_config(tree, config); !status) return std::unexpected(status.error());
   if constexpr (requires(const typename P::Config& c, std::uint32_t n) { c.validate(n); }) {
-    if (auto status = config.validate(nodes); !status) return fail("config", 0, status.error().to_string());
+    if (auto status = config.validate(nodes); !status)
+      return fail("config", 0, status.error().to_string());
   }
   return config;
 }
 
 template <class P>
-CheckEntry make_check_entry(std::function<Result<explore::Model<P>>(const typename P::Config&, std::uint32_t, const CheckArgs&)> make_model,
-                            std::function<std::vector<Property<P>>(const typename P::Config&)> make_properties,
-                            std::function<void(explore::Model<P>&)> bind_history = {}) {
+CheckEntry make_check_entry(
+    std::function<Result<explore::Model<P>>(const typename P::Config&, std::uint32_t,
+                                            const CheckArgs&)>
+        make_model,
+    std::function<std::vector<Property<P>>(const typename P::Config&)> make_properties,
+    std::function<void(explore::Model<P>&)> bind_history = {}) {
   CheckEntry entry;
   entry.name = std::string(P::name);
-  entry.check = [make_model, make_properties](const ConfigTree& tree, std::uint32_t nodes, const CheckArgs& args,
-                                              std::ostream& out) -> int {
+  entry.check = [make_model, make_properties](const ConfigTree& tree, std::uint32_t nodes,
+                                              const CheckArgs& args, std::ostream& out) -> int {
     auto config = decode_protocol_config<P>(tree, nodes);
     if (!config) {
       out << "error: " << config.error().to_string() << "\n";
@@ -211,7 +239,8 @@ CheckEntry make_check_entry(std::function<Result<explore::Model<P>>(const typena
     const CheckFigures figures = run_search(*model, properties, options);
     return report(*model, properties, args, options, figures, out);
   };
-  entry.replay = [make_properties, bind_history](const explore::Counterexample& file) -> Result<explore::ReplayReport> {
+  entry.replay = [make_properties, bind_history](
+                     const explore::Counterexample& file) -> Result<explore::ReplayReport> {
     auto model = explore::model_from_counterexample<P>(file);
     if (!model) return std::unexpected(model.error());
     return explore::replay_counterexample<P>(file, make_properties(model->config), bind_history);
@@ -224,24 +253,33 @@ const std::vector<CheckEntry>& check_entries() {
     using two_phase_commit::TwoPhaseCommit;
     std::vector<CheckEntry> list;
     list.push_back(make_check_entry<TwoPhaseCommit>(
-        [](const two_phase_commit::Config& config, std::uint32_t nodes, const CheckArgs& args) -> Result<explore::Model<TwoPhaseCommit>> {
+        [](const two_phase_commit::Config& config, std::uint32_t nodes,
+           const CheckArgs& args) -> Result<explore::Model<TwoPhaseCommit>> {
           auto model = explore::two_phase_commit_model(config, nodes);
           for (std::uint32_t node : args.degrade) {
-            if (node >= nodes) return fail("--degrade", 0, "node " + std::to_string(node) + " is outside the cluster");
-            model.model_inputs.emplace_back(NodeId{node}, two_phase_commit::Input{explore::sick_observation()});
+            if (node >= nodes)
+              return fail("--degrade", 0,
+                          "node " + std::to_string(node) + " is outside the cluster");
+            model.model_inputs.emplace_back(NodeId{node},
+                                            two_phase_commit::Input{explore::sick_observation()});
           }
           if (args.symmetry && model.model_inputs.empty()) explore::add_participant_symmetry(model);
           return model;
         },
-        [](const two_phase_commit::Config& config) { return two_phase_commit::check_suite(config).properties; }));
+        [](const two_phase_commit::Config& config) {
+          return two_phase_commit::check_suite(config).properties;
+        }));
     list.push_back(make_check_entry<raft::Raft>(
-        [](const raft::Config& config, std::uint32_t nodes, const CheckArgs& args) -> Result<explore::Model<raft::Raft>> {
+        [](const raft::Config& config, std::uint32_t nodes,
+           const CheckArgs& args) -> Result<explore::Model<raft::Raft>> {
           if (!args.degrade.empty()) return fail("--degrade", 0, "raft has no health observations");
           return explore::raft_model(config, nodes, args.requests, args.reads);
         },
-        [](const raft::Config& config) { return raft::check_suite(config).properties; }, explore::add_raft_client_history));
+        [](const raft::Config& config) { return raft::check_suite(config).properties; },
+        explore::add_raft_client_history));
     list.push_back(make_check_entry<ping::Ping>(
-        [](const ping::Config& config, std::uint32_t nodes, const CheckArgs& args) -> Result<explore::Model<ping::Ping>> {
+        [](const ping::Config& config, std::uint32_t nodes,
+           const CheckArgs& args) -> Result<explore::Model<ping::Ping>> {
           if (!args.degrade.empty()) return fail("--degrade", 0, "ping has no health observations");
           return explore::ping_model(config, nodes);
         },
@@ -276,7 +314,8 @@ int run_check(const CheckArgs& args, std::ostream& out) {
       return exit_usage;
     }
     if (!protocol.empty() && protocol != bound->protocol) {
-      out << "error: --protocol " << protocol << " but " << args.scenario_path << " is for " << bound->protocol << "\n";
+      out << "error: --protocol " << protocol << " but " << args.scenario_path << " is for "
+          << bound->protocol << "\n";
       return exit_usage;
     }
     protocol = bound->protocol;
@@ -326,47 +365,72 @@ int replay_counterexample_file(const std::string& path, std::ostream& out) {
     out << "error: " << path << ": " << replayed.error().to_string() << "\n";
     return exit_usage;
   }
-  out << "replay " << path << ": " << file->protocol << ", " << file->nodes << " nodes, " << file->steps.size() << " steps\n";
+  out << "replay " << path << ": " << file->protocol << ", " << file->nodes << " nodes, "
+      << file->steps.size() << " steps\n";
   for (const auto& line : replayed->lines) out << "  " << line << "\n";
   if (replayed->divergence) out << "  diverged: " << *replayed->divergence << "\n";
   if (!replayed->property) {
-    out << "result: no property was violated; the file expected " << file->property << " (not reproduced)\n";
+    out << "result: no property was violated; the file expected " << file->property
+        << " (not reproduced)\n";
     return exit_usage;
   }
-  out << "  => " << *replayed->property << " violated at step " << replayed->violation_step << ": " << replayed->detail << "\n";
-  out << "result: " << (replayed->reproduced ? "reproduced" : "NOT reproduced as recorded") << " (" << file->property
-      << " expected after step " << file->steps.size() << ")\n";
+  out << "  => " << *replayed->property << " violated at step " << replayed->violation_step << ": "
+      << replayed->detail << "\n";
+  out << "result: " << (replayed->reproduced ? "reproduced" : "NOT reproduced as recorded") << " ("
+      << file->property << " expected after step " << file->steps.size() << ")\n";
   return replayed->reproduced ? exit_safety : exit_usage;
 }
 
 void add_check_command(CLI::App& app) {
   auto args = std::make_shared<CheckArgs>();
-  CLI::App* check = app.add_subcommand("check", "Model-check a protocol: explore every interleaving within a fault budget");
-  check->add_option("FILE", args->scenario_path, "Scenario file: its protocol, node count and cluster.config");
+  CLI::App* check = app.add_subcommand(
+      "check", "Model-check a protocol: explore every interleaving within a fault budget");
+  check->add_option("FILE", args->scenario_path,
+                    "Scenario file: its protocol, node count and cluster.config");
   check->add_option("--protocol", args->protocol, "Protocol to check (without a scenario FILE)");
   check->add_option("--nodes", args->nodes, "Node count (without a scenario FILE)");
   check->add_option("--set", args->overrides, "Override a config key (key=value); repeatable");
-  check->add_option("--strategy", args->strategy, "bfs (shortest counterexample), guided (new node states first), dfs or random")
+  check
+      ->add_option("--strategy", args->strategy,
+                   "bfs (shortest counterexample), guided (new node states first), dfs or random")
       ->check(CLI::IsMember({"bfs", "guided", "dfs", "random"}));
-  check->add_option("--depth-max", args->depth_max, "Do not expand states deeper than this (0: unbounded)");
-  check->add_option("--states-max", args->states_max, "Stop after this many unique states (0: unbounded)");
-  check->add_option("--crashes-max", args->crashes_max, "Crashes allowed per path (restarts are unbounded)");
-  check->add_option("--timers-max", args->timers_max, "Timer firings allowed per path (0: unbounded)");
+  check->add_option("--depth-max", args->depth_max,
+                    "Do not expand states deeper than this (0: unbounded)");
+  check->add_option("--states-max", args->states_max,
+                    "Stop after this many unique states (0: unbounded)");
+  check->add_option("--crashes-max", args->crashes_max,
+                    "Crashes allowed per path (restarts are unbounded)");
+  check->add_option("--timers-max", args->timers_max,
+                    "Timer firings allowed per path (0: unbounded)");
   check->add_flag("--drops", args->drops, "Let the network drop any in-flight message");
-  check->add_option("--drops-max", args->drops_max, "With --drops: drops allowed per path (0: unbounded)");
-  check->add_option("--duplicates-max", args->duplicates_max, "Duplications of in-flight messages allowed per path");
-  check->add_option("--copies-max", args->copies_max, "Identical messages in flight at once; more are absorbed (default 1)");
-  check->add_option("--network", args->network, "multiset (a delivery consumes the message) or set (sent messages stay deliverable)")
+  check->add_option("--drops-max", args->drops_max,
+                    "With --drops: drops allowed per path (0: unbounded)");
+  check->add_option("--duplicates-max", args->duplicates_max,
+                    "Duplications of in-flight messages allowed per path");
+  check->add_option("--copies-max", args->copies_max,
+                    "Identical messages in flight at once; more are absorbed (default 1)");
+  check
+      ->add_option(
+          "--network", args->network,
+          "multiset (a delivery consumes the message) or set (sent messages stay deliverable)")
       ->check(CLI::IsMember({"multiset", "set"}));
   check->add_option("--seed", args->seed, "Seed of the random strategy");
   check->add_flag("--symmetry", args->symmetry,
-                  "Explore one state per renaming of interchangeable nodes (2PC: the participants); unique states are then orbits");
-  check->add_option("--requests", args->requests, "Raft: client writes, each offered to every node (default 1)");
-  check->add_option("--reads", args->reads, "Raft: client reads (get), each offered to every node (default 0)");
-  check->add_option("--degrade", args->degrade, "2PC: this node may observe a sick canary once, at any point; repeatable");
-  check->add_option("--out", args->out_path, "Where to write a counterexample (default counterexample.json)");
-  check->add_option("--replay", args->replay_path, "Replay a counterexample file instead of exploring");
-  check->add_option("--bench", args->bench_source_dir, "Run the model checker benchmark against SPIN (SOURCE_DIR); as `faultline bench check`");
+                  "Explore one state per renaming of interchangeable nodes (2PC: the "
+                  "participants); unique states are then orbits");
+  check->add_option("--requests", args->requests,
+                    "Raft: client writes, each offered to every node (default 1)");
+  check->add_option("--reads", args->reads,
+                    "Raft: client reads (get), each offered to every node (default 0)");
+  check->add_option("--degrade", args->degrade,
+                    "2PC: this node may observe a sick canary once, at any point; repeatable");
+  check->add_option("--out", args->out_path,
+                    "Where to write a counterexample (default counterexample.json)");
+  check->add_option("--replay", args->replay_path,
+                    "Replay a counterexample file instead of exploring");
+  check->add_option(
+      "--bench", args->bench_source_dir,
+      "Run the model checker benchmark against SPIN (SOURCE_DIR); as `faultline bench check`");
   check->callback([args] {
     exit_code() = run_check(*args, std::cout);
     std::cout.flush();
@@ -386,7 +450,8 @@ int run_benchmark(const std::string& source_dir, std::ostream& out) {
     bool sent_set;
     std::uint32_t crashes_max;
   };
-  // The SPIN model (bench/spin/two_phase_commit.pml) is the multiset configuration of the first row.
+  // The SPIN model (bench/spin/two_phase_commit.pml) is the multiset configuration of the first
+  // row.
   const std::vector<Case> cases = {{"2PC 2 participants, multiset, 1 stage", 3, false, 0},
                                    {"2PC 3 participants, set network, 1 stage", 4, true, 0},
                                    {"2PC 2 participants, multiset, 1 crash", 3, false, 1}};
@@ -405,16 +470,17 @@ int run_benchmark(const std::string& source_dir, std::ostream& out) {
     for (int round = 0; round < 3; ++round) {  // best of three, as the engine bench does
       const auto start = std::chrono::steady_clock::now();
       result = explore(model, properties, SearchOptions{});
-      const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+      const double seconds =
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
       best = std::max(best, static_cast<double>(result.states_unique) / seconds);
     }
     if (faultline_rate == 0) {
       faultline_rate = best;
       faultline_states = result.states_unique;
     }
-    out << "  faultline  " << std::left << std::setw(44) << c.label << std::right << std::setw(10) << result.states_unique
-        << " states  " << std::setw(10) << static_cast<std::uint64_t>(best) << " states/s"
-        << (result.exhausted ? "  (exhausted)" : "") << "\n";
+    out << "  faultline  " << std::left << std::setw(44) << c.label << std::right << std::setw(10)
+        << result.states_unique << " states  " << std::setw(10) << static_cast<std::uint64_t>(best)
+        << " states/s" << (result.exhausted ? "  (exhausted)" : "") << "\n";
   }
   const std::string script = source_dir + "/bench/spin/run.sh";
   std::FILE* pipe = popen(("bash '" + script + "' 2>&1").c_str(), "r");
@@ -438,25 +504,31 @@ int run_benchmark(const std::string& source_dir, std::ostream& out) {
     if (per_run != std::string::npos) spin_seconds = std::stod(line.substr(per_run + 21));
   }
   if (status != 0 || spin_rate <= 0) {
-    out << "  spin       not measured (is the Debian package `spin` installed? tools/install-deps.sh)\n";
+    out << "  spin       not measured (is the Debian package `spin` installed? "
+           "tools/install-deps.sh)\n";
     return cli::exit_ok;
   }
   // "SPIN is 1.8x faster" or "faultline is 1.2x faster": the factor is always at least 1.
   const auto faster = [](double spin, double faultline) {
     std::ostringstream text;
     text << std::fixed << std::setprecision(1);
-    if (spin >= faultline) text << "SPIN is " << spin / faultline << "x faster";
-    else text << "faultline is " << faultline / spin << "x faster";
+    if (spin >= faultline)
+      text << "SPIN is " << spin / faultline << "x faster";
+    else
+      text << "faultline is " << faultline / spin << "x faster";
     return text.str();
   };
-  out << "  ratio      faultline / SPIN = " << std::fixed << std::setprecision(3) << faultline_rate / spin_rate << "  ("
-      << faster(spin_rate, faultline_rate) << " by SPIN's own stored-state count; target: SPIN within 3x)\n";
+  out << "  ratio      faultline / SPIN = " << std::fixed << std::setprecision(3)
+      << faultline_rate / spin_rate << "  (" << faster(spin_rate, faultline_rate)
+      << " by SPIN's own stored-state count; target: SPIN within 3x)\n";
   if (spin_seconds > 0) {
     // SPIN stores fewer states than it visits (its 'stored' count is below the reachable set,
-    // which equals faultline's: README.md, "Benchmark: faultline vs SPIN"); the same space over SPIN's time is fairer.
+    // which equals faultline's: README.md, "Benchmark: faultline vs SPIN"); the same space over
+    // SPIN's time is fairer.
     const double same_space = static_cast<double>(faultline_states) / spin_seconds;
-    out << "  ratio      same space (" << faultline_states << " states / SPIN's time): SPIN " << std::setprecision(0)
-        << same_space << " states/s, " << faster(same_space, faultline_rate) << "\n";
+    out << "  ratio      same space (" << faultline_states << " states / SPIN's time): SPIN "
+        << std::setprecision(0) << same_space << " states/s, " << faster(same_space, faultline_rate)
+        << "\n";
   }
   return cli::exit_ok;
 }

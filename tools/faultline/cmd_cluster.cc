@@ -57,7 +57,9 @@ template <class Fn>
 void with_protocol(const ClusterFile& cluster, Fn&& fn) {
   if (cluster.protocol == TwoPhaseCommit::name) return fn.template operator()<TwoPhaseCommit>();
   if (cluster.protocol == Raft::name) return fn.template operator()<Raft>();
-  std::fprintf(stderr, "error: %s: protocol: '%s' has no socket runtime binding (supported: two_phase_commit, raft)\n",
+  std::fprintf(stderr,
+               "error: %s: protocol: '%s' has no socket runtime binding (supported: "
+               "two_phase_commit, raft)\n",
                cluster.path.c_str(), cluster.protocol.c_str());
   exit_code() = exit_usage;
 }
@@ -137,10 +139,12 @@ void cluster_up(const ClusterArgs& args) {
     }
     auto existing = read_pid_file(files.pid());
     if (existing && *existing && faultline_process_alive(**existing)) {
-      std::printf("%s already running (pid %d)\n", cluster->nodes[i].id.c_str(), static_cast<int>(**existing));
+      std::printf("%s already running (pid %d)\n", cluster->nodes[i].id.c_str(),
+                  static_cast<int>(**existing));
       continue;
     }
-    std::vector<std::string> node_args{"node", "--cluster", absolute_path, "--id", cluster->nodes[i].id};
+    std::vector<std::string> node_args{"node", "--cluster", absolute_path, "--id",
+                                       cluster->nodes[i].id};
     if (args.seed) node_args.insert(node_args.end(), {"--seed", std::to_string(*args.seed)});
     auto pid = spawn_detached(self_executable(), node_args, files.log());
     if (!pid) {
@@ -151,7 +155,8 @@ void cluster_up(const ClusterArgs& args) {
     if (auto ok = write_pid_file(files.pid(), *pid); !ok) report(ok.error());
     started.push_back({i, *pid});
   }
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::nanoseconds(seconds(args.timeout_s).nanoseconds);
+  const auto deadline = std::chrono::steady_clock::now() +
+                        std::chrono::nanoseconds(seconds(args.timeout_s).nanoseconds);
   for (const Started& s : started) {
     const Endpoint& endpoint = cluster->endpoints[s.index];
     const NodeFiles files{cluster->node_dir(s.index)};
@@ -165,20 +170,23 @@ void cluster_up(const ClusterArgs& args) {
       }
     }
     if (!listening) {
-      std::fprintf(stderr, "error: %s (pid %d) is not listening on %s; the end of %s:\n%s", cluster->nodes[s.index].id.c_str(),
-                   static_cast<int>(s.pid), cluster->nodes[s.index].address.c_str(), files.log().c_str(),
+      std::fprintf(stderr, "error: %s (pid %d) is not listening on %s; the end of %s:\n%s",
+                   cluster->nodes[s.index].id.c_str(), static_cast<int>(s.pid),
+                   cluster->nodes[s.index].address.c_str(), files.log().c_str(),
                    tail_of_file(files.log(), 10).c_str());
       exit_code() = exit_usage;
       return;
     }
     std::printf("%s listening on %s (pid %d, log %s)\n", cluster->nodes[s.index].id.c_str(),
-                cluster->nodes[s.index].address.c_str(), static_cast<int>(s.pid), files.log().c_str());
+                cluster->nodes[s.index].address.c_str(), static_cast<int>(s.pid),
+                files.log().c_str());
   }
   exit_code() = exit_ok;
 }
 
 bool wait_until_dead(const std::vector<pid_t>& pids, Duration timeout) {
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::nanoseconds(timeout.nanoseconds);
+  const auto deadline =
+      std::chrono::steady_clock::now() + std::chrono::nanoseconds(timeout.nanoseconds);
   for (;;) {
     const bool any = std::ranges::any_of(pids, faultline_process_alive);
     if (!any) return true;
@@ -208,7 +216,8 @@ void cluster_down(const ClusterArgs& args) {
   if (!wait_until_dead(running, seconds(args.grace_s))) {
     for (pid_t pid : running)
       if (faultline_process_alive(pid)) {
-        std::printf("pid %d: still alive after %.1fs, SIGKILL\n", static_cast<int>(pid), args.grace_s);
+        std::printf("pid %d: still alive after %.1fs, SIGKILL\n", static_cast<int>(pid),
+                    args.grace_s);
         ::kill(pid, SIGKILL);
       }
     if (!wait_until_dead(running, Duration::from_seconds(5))) {
@@ -235,7 +244,8 @@ struct ClientArgs {
   double wait_s = 1.0;
   double connect_timeout_s = 10.0;
   double max_time_s = 0;  // closed loop: stop after this long (0: no bound)
-  std::optional<std::uint64_t> session_base;  // closed loop, Raft: client session ids start after it
+  std::optional<std::uint64_t>
+      session_base;  // closed loop, Raft: client session ids start after it
   std::optional<std::uint64_t> seed;
 };
 
@@ -249,15 +259,20 @@ void client_status(const ClusterFile& cluster, const std::vector<std::uint32_t>&
   for (std::uint32_t i : targets) {
     auto reply = query_status<P>(cluster, i, Duration::from_seconds(3));
     if (!reply) {
-      std::printf("%s: unreachable (%s)\n", cluster.nodes[i].id.c_str(), reply.error().to_string().c_str());
+      std::printf("%s: unreachable (%s)\n", cluster.nodes[i].id.c_str(),
+                  reply.error().to_string().c_str());
       all = false;
       continue;
     }
-    std::printf("%s: %s, %s, %llu events, %llu persists (%llu bytes) since it started: %s\n", cluster.nodes[i].id.c_str(),
-                reply->role.c_str(),
-                reply->recovered ? ("recovered " + std::to_string(reply->recovered_bytes) + " bytes from disk").c_str() : "fresh start",
-                static_cast<unsigned long long>(reply->events), static_cast<unsigned long long>(reply->persists),
-                static_cast<unsigned long long>(reply->persisted_bytes), reply->text.c_str());
+    std::printf(
+        "%s: %s, %s, %llu events, %llu persists (%llu bytes) since it started: %s\n",
+        cluster.nodes[i].id.c_str(), reply->role.c_str(),
+        reply->recovered
+            ? ("recovered " + std::to_string(reply->recovered_bytes) + " bytes from disk").c_str()
+            : "fresh start",
+        static_cast<unsigned long long>(reply->events),
+        static_cast<unsigned long long>(reply->persists),
+        static_cast<unsigned long long>(reply->persisted_bytes), reply->text.c_str());
   }
   exit_code() = all ? exit_ok : exit_usage;
 }
@@ -284,8 +299,13 @@ struct Schedule final : WorkloadSink<P> {
 // The protocol's WorkloadConfig: the cluster file's workload: layered with --workload (and
 // --predict), validated.
 template <class P>
-  requires requires { typename P::Workload; typename P::WorkloadConfig; }
-Result<typename P::WorkloadConfig> build_workload_config(const ClientArgs& args, const ClusterFile& cluster, std::uint32_t node_count) {
+requires requires {
+  typename P::Workload;
+  typename P::WorkloadConfig;
+}
+Result<typename P::WorkloadConfig> build_workload_config(const ClientArgs& args,
+                                                         const ClusterFile& cluster,
+                                                         std::uint32_t node_count) {
   typename P::WorkloadConfig workload{};
   if (auto ok = decode_config(cluster.workload, workload); !ok) return std::unexpected(ok.error());
   if (!args.workload.empty()) {
@@ -297,23 +317,30 @@ Result<typename P::WorkloadConfig> build_workload_config(const ClientArgs& args,
     if (args.predict) workload.predict_count = *args.predict;
   }
   if constexpr (requires(const typename P::WorkloadConfig& w, std::uint32_t n) { w.validate(n); }) {
-    if (auto ok = workload.validate(node_count); !ok) return fail("workload", 0, ok.error().to_string());
+    if (auto ok = workload.validate(node_count); !ok)
+      return fail("workload", 0, ok.error().to_string());
   }
   return workload;
 }
 
 // The protocol's simulator Workload, seeded from Rng(seed).fork("workload").
 template <class P>
-  requires requires { typename P::Workload; typename P::WorkloadConfig; }
+requires requires {
+  typename P::Workload;
+  typename P::WorkloadConfig;
+}
 Result<typename P::Workload> build_workload(const ClusterFile& cluster, const ClientArgs& args,
-                                            const typename P::WorkloadConfig& workload, std::uint32_t node_count) {
+                                            const typename P::WorkloadConfig& workload,
+                                            std::uint32_t node_count) {
   auto config = decode_protocol_config<P>(cluster);
   if (!config) return std::unexpected(config.error());
-  return typename P::Workload(workload, *config, node_count, Rng(args.seed.value_or(cluster.seed)).fork("workload"));
+  return typename P::Workload(workload, *config, node_count,
+                              Rng(args.seed.value_or(cluster.seed)).fork("workload"));
 }
 
 template <class P>
-Result<Schedule<P>> build_schedule(const ClusterFile& cluster, const ClientArgs& args, std::uint32_t node_count) {
+Result<Schedule<P>> build_schedule(const ClusterFile& cluster, const ClientArgs& args,
+                                   std::uint32_t node_count) {
   Schedule<P> schedule;
   if (!args.inputs.empty()) {
     if (args.nodes.size() != 1) return fail("--input needs exactly one --node");
@@ -328,13 +355,17 @@ Result<Schedule<P>> build_schedule(const ClusterFile& cluster, const ClientArgs&
     }
     return schedule;
   }
-  if constexpr (requires { typename P::Workload; typename P::WorkloadConfig; }) {
+  if constexpr (requires {
+                  typename P::Workload;
+                  typename P::WorkloadConfig;
+                }) {
     auto workload = build_workload_config<P>(args, cluster, node_count);
     if (!workload) return std::unexpected(workload.error());
     auto generator = build_workload<P>(cluster, args, *workload, node_count);
     if (!generator) return std::unexpected(generator.error());
     generator->start(schedule);
-    std::stable_sort(schedule.items.begin(), schedule.items.end(), [](const auto& a, const auto& b) { return a.at < b.at; });
+    std::stable_sort(schedule.items.begin(), schedule.items.end(),
+                     [](const auto& a, const auto& b) { return a.at < b.at; });
     return schedule;
   } else {
     return fail("protocol " + std::string(P::name) + " has no workload; use --input");
@@ -353,7 +384,8 @@ bool open_history_file(const ClientArgs& args, std::FILE*& history) {
 }
 
 template <class P>
-void client_drive(const ClusterFile& cluster, const ClientArgs& args, const std::vector<std::uint32_t>& targets) {
+void client_drive(const ClusterFile& cluster, const ClientArgs& args,
+                  const std::vector<std::uint32_t>& targets) {
   const auto node_count = static_cast<std::uint32_t>(cluster.nodes.size());
   auto schedule = build_schedule<P>(cluster, args, node_count);
   if (!schedule) {
@@ -370,12 +402,15 @@ void client_drive(const ClusterFile& cluster, const ClientArgs& args, const std:
   ClusterClient<P> client(io, cluster, ClientId{0}, targets, log);
   std::uint64_t outputs = 0;
   client.on_invocation = [&](const Invocation<P>& inv) {
-    if (history != nullptr) std::fprintf(history, "%s\n", invocation_line(inv, names).c_str()), std::fflush(history);
+    if (history != nullptr)
+      std::fprintf(history, "%s\n", invocation_line(inv, names).c_str()), std::fflush(history);
   };
   client.on_emission = [&](const Emission<P>& em) {
     ++outputs;
-    if (history != nullptr) std::fprintf(history, "%s\n", emission_line(em, names).c_str()), std::fflush(history);
-    if (args.verbose || !args.inputs.empty()) std::printf("%s: %s\n", names[em.node.value].c_str(), describe(em.output).c_str());
+    if (history != nullptr)
+      std::fprintf(history, "%s\n", emission_line(em, names).c_str()), std::fflush(history);
+    if (args.verbose || !args.inputs.empty())
+      std::printf("%s: %s\n", names[em.node.value].c_str(), describe(em.output).c_str());
   };
   // Start the schedule once every target is connected (or the connect timeout passes), so
   // time 0 of the workload is when the cluster can hear it.
@@ -421,7 +456,8 @@ void client_drive(const ClusterFile& cluster, const ClientArgs& args, const std:
     up[node.value] = is_up;
     if (std::ranges::all_of(targets, [&](std::uint32_t t) { return up[t]; })) begin();
   };
-  connect_deadline.expires_after(std::chrono::nanoseconds(seconds(args.connect_timeout_s).nanoseconds));
+  connect_deadline.expires_after(
+      std::chrono::nanoseconds(seconds(args.connect_timeout_s).nanoseconds));
   connect_deadline.async_wait([&](const boost::system::error_code& ec) {
     if (ec) return;
     log.line("not every node answered within the connect timeout; starting anyway");
@@ -436,8 +472,9 @@ void client_drive(const ClusterFile& cluster, const ClientArgs& args, const std:
   if (history != nullptr) std::fclose(history);
   std::size_t undelivered = 0;
   for (const auto& inv : client.history().invocations) undelivered += inv.delivered ? 0 : 1;
-  std::fprintf(stderr, "client: submitted %zu inputs (%zu to unreachable nodes), received %llu outputs\n",
-               client.history().invocations.size(), undelivered, static_cast<unsigned long long>(outputs));
+  std::fprintf(
+      stderr, "client: submitted %zu inputs (%zu to unreachable nodes), received %llu outputs\n",
+      client.history().invocations.size(), undelivered, static_cast<unsigned long long>(outputs));
   exit_code() = exit_ok;
 }
 
@@ -456,7 +493,8 @@ template <>
 struct ClientSessions<Raft> {
   static constexpr bool shifted = true;
   // The highest session id any reachable node knows (applied, or still in its log): the base.
-  static Result<std::uint64_t> highest_known(const ClusterFile& cluster, const std::vector<std::uint32_t>& targets) {
+  static Result<std::uint64_t> highest_known(const ClusterFile& cluster,
+                                             const std::vector<std::uint32_t>& targets) {
     auto config = decode_protocol_config<Raft>(cluster);
     if (!config) return std::unexpected(config.error());
     std::uint64_t highest = 0;
@@ -464,16 +502,23 @@ struct ClientSessions<Raft> {
     for (std::uint32_t i : targets) {
       auto reply = query_status<Raft>(cluster, i, Duration::from_seconds(3));
       if (!reply) continue;
-      raft::Node node(*config, NodeId{i}, static_cast<std::uint32_t>(cluster.nodes.size()), std::nullopt);
+      raft::Node node(*config, NodeId{i}, static_cast<std::uint32_t>(cluster.nodes.size()),
+                      std::nullopt);
       ByteReader reader(reply->node_state);
       decode_into(reader, node);
-      if (!reader.ok()) return fail(cluster.nodes[i].id, 0, "status reply: the node state does not decode");
+      if (!reader.ok())
+        return fail(cluster.nodes[i].id, 0, "status reply: the node state does not decode");
       any = true;
-      if (!node.state().sessions.empty()) highest = std::max(highest, node.state().sessions.rbegin()->first);
+      if (!node.state().sessions.empty())
+        highest = std::max(highest, node.state().sessions.rbegin()->first);
       for (raft::Index k = node.first_index(); k <= node.last_index(); ++k)
-        if (const auto* c = std::get_if<raft::ClientCommand>(&node.entry_at(k).command)) highest = std::max(highest, c->client);
+        if (const auto* c = std::get_if<raft::ClientCommand>(&node.entry_at(k).command))
+          highest = std::max(highest, c->client);
     }
-    if (!any) return fail("no node answered a status request, so the client cannot pick unused session ids (use --session-base)");
+    if (!any)
+      return fail(
+          "no node answered a status request, so the client cannot pick unused session ids (use "
+          "--session-base)");
     return highest;
   }
   static void to_wire(ClientId& client, raft::Input& input, std::uint64_t base) {
@@ -483,7 +528,8 @@ struct ClientSessions<Raft> {
   // A reply to a session of another client process becomes client 0, which the workload ignores.
   static void from_wire(raft::Output& output, std::uint64_t base, std::uint64_t clients) {
     if (auto* reply = std::get_if<raft::ClientReply>(&output))
-      reply->client = reply->client > base && reply->client <= base + clients ? reply->client - base : 0;
+      reply->client =
+          reply->client > base && reply->client <= base + clients ? reply->client - base : 0;
   }
 };
 
@@ -492,11 +538,13 @@ struct ClientSessions<Raft> {
 // timeout passed); the client exits --wait seconds after the workload has nothing outstanding and
 // will issue nothing more, or after --max-time, or on SIGTERM/SIGINT.
 template <class P>
-void client_drive_closed_loop(const ClusterFile& cluster, const ClientArgs& args, const std::vector<std::uint32_t>& targets) {
+void client_drive_closed_loop(const ClusterFile& cluster, const ClientArgs& args,
+                              const std::vector<std::uint32_t>& targets) {
   const auto node_count = static_cast<std::uint32_t>(cluster.nodes.size());
   auto workload_config = build_workload_config<P>(args, cluster, node_count);
-  auto workload = workload_config ? build_workload<P>(cluster, args, *workload_config, node_count)
-                                  : Result<typename P::Workload>(std::unexpected(workload_config.error()));
+  auto workload = workload_config
+                      ? build_workload<P>(cluster, args, *workload_config, node_count)
+                      : Result<typename P::Workload>(std::unexpected(workload_config.error()));
   if (!workload) {
     report(workload.error());
     exit_code() = exit_usage;
@@ -516,8 +564,8 @@ void client_drive_closed_loop(const ClusterFile& cluster, const ClientArgs& args
       session_base = *first;
     }
     if (session_base + workload_config->clients >= (std::uint64_t{1} << 32)) {
-      std::fprintf(stderr, "error: session ids %llu + %u clients do not fit 32 bits\n", static_cast<unsigned long long>(session_base),
-                   workload_config->clients);
+      std::fprintf(stderr, "error: session ids %llu + %u clients do not fit 32 bits\n",
+                   static_cast<unsigned long long>(session_base), workload_config->clients);
       exit_code() = exit_usage;
       return;
     }
@@ -529,14 +577,18 @@ void client_drive_closed_loop(const ClusterFile& cluster, const ClientArgs& args
   Logger log(stderr, "client");
   // History times count from this process's start; this line lets another process (the
   // end-to-end test) put its own clock readings, such as when it killed a node, on that axis.
-  log.line("history times are nanoseconds since CLOCK_MONOTONIC " + std::to_string(log.origin_ns()));
+  log.line("history times are nanoseconds since CLOCK_MONOTONIC " +
+           std::to_string(log.origin_ns()));
   const auto names = cluster.node_names();
   ClusterClient<P> client(io, cluster, ClientId{0}, targets, log);
   client.keep_history = false;  // streamed to --history instead
   WorkloadDriver<P> driver(io, client, *workload);
   if constexpr (ClientSessions<P>::shifted) {
-    log.line("client sessions " + std::to_string(session_base + 1) + ".." + std::to_string(session_base + workload_config->clients));
-    driver.rewrite_submit = [&](ClientId& id, typename P::Input& input) { ClientSessions<P>::to_wire(id, input, session_base); };
+    log.line("client sessions " + std::to_string(session_base + 1) + ".." +
+             std::to_string(session_base + workload_config->clients));
+    driver.rewrite_submit = [&](ClientId& id, typename P::Input& input) {
+      ClientSessions<P>::to_wire(id, input, session_base);
+    };
   }
   std::uint64_t outputs = 0;
   // Lines are buffered and flushed every 50 ms and at exit (a closed-loop client may record
@@ -551,7 +603,8 @@ void client_drive_closed_loop(const ClusterFile& cluster, const ClientArgs& args
   client.on_emission = [&](const Emission<P>& em) {
     ++outputs;
     if (history != nullptr) std::fprintf(history, "%s\n", emission_line(em, names).c_str());
-    if (args.verbose) std::printf("%s: %s\n", names[em.node.value].c_str(), describe(em.output).c_str());
+    if (args.verbose)
+      std::printf("%s: %s\n", names[em.node.value].c_str(), describe(em.output).c_str());
     if constexpr (ClientSessions<P>::shifted) {
       Emission<P> local = em;
       ClientSessions<P>::from_wire(local.output, session_base, workload_config->clients);
@@ -582,7 +635,8 @@ void client_drive_closed_loop(const ClusterFile& cluster, const ClientArgs& args
   driver.on_progress = [&] {
     if (finishing || !driver.done()) return;
     finishing = true;
-    log.line("workload done: nothing outstanding; listening " + std::to_string(args.wait_s) + " s more");
+    log.line("workload done: nothing outstanding; listening " + std::to_string(args.wait_s) +
+             " s more");
     end_timer.expires_after(std::chrono::nanoseconds(seconds(args.wait_s).nanoseconds));
     end_timer.async_wait([&](const boost::system::error_code& ec) {
       if (!ec) finish();
@@ -599,7 +653,8 @@ void client_drive_closed_loop(const ClusterFile& cluster, const ClientArgs& args
     up[node.value] = is_up;
     if (std::ranges::all_of(targets, [&](std::uint32_t t) { return up[t]; })) begin();
   };
-  connect_deadline.expires_after(std::chrono::nanoseconds(seconds(args.connect_timeout_s).nanoseconds));
+  connect_deadline.expires_after(
+      std::chrono::nanoseconds(seconds(args.connect_timeout_s).nanoseconds));
   connect_deadline.async_wait([&](const boost::system::error_code& ec) {
     if (ec) return;
     log.line("not every node answered within the connect timeout; starting anyway");
@@ -620,9 +675,13 @@ void client_drive_closed_loop(const ClusterFile& cluster, const ClientArgs& args
   client.start();
   io.run();
   if (history != nullptr) std::fclose(history);
-  std::fprintf(stderr, "client: submitted %llu inputs (%llu to unreachable nodes), received %llu outputs, %llu wake-ups; outstanding: %s\n",
-               static_cast<unsigned long long>(invocations), static_cast<unsigned long long>(undelivered), static_cast<unsigned long long>(outputs),
-               static_cast<unsigned long long>(driver.wakes()), driver.done() ? "nothing" : driver.outstanding().c_str());
+  std::fprintf(
+      stderr,
+      "client: submitted %llu inputs (%llu to unreachable nodes), received %llu outputs, %llu "
+      "wake-ups; outstanding: %s\n",
+      static_cast<unsigned long long>(invocations), static_cast<unsigned long long>(undelivered),
+      static_cast<unsigned long long>(outputs), static_cast<unsigned long long>(driver.wakes()),
+      driver.done() ? "nothing" : driver.outstanding().c_str());
   exit_code() = exit_ok;
 }
 
@@ -651,10 +710,13 @@ void run_client(const ClusterFile& cluster, const ClientArgs& args) {
 
 void add_cluster_commands(CLI::App& app) {
   auto node_args = std::make_shared<NodeArgs>();
-  CLI::App* node = app.add_subcommand("node", "Run one node of a cluster file in this process (the socket runtime)");
+  CLI::App* node = app.add_subcommand(
+      "node", "Run one node of a cluster file in this process (the socket runtime)");
   node->add_option("--cluster", node_args->cluster_path, "Cluster file (YAML)")->required();
-  node->add_option("--id", node_args->id, "The node id to run (from the cluster file's nodes)")->required();
-  node->add_option("--seed", node_args->seed, "Seed for timer draws (default: the cluster file's seed)");
+  node->add_option("--id", node_args->id, "The node id to run (from the cluster file's nodes)")
+      ->required();
+  node->add_option("--seed", node_args->seed,
+                   "Seed for timer draws (default: the cluster file's seed)");
   node->callback([node_args] {
     auto cluster = load_or_report(node_args->cluster_path);
     if (!cluster) return;
@@ -664,39 +726,58 @@ void add_cluster_commands(CLI::App& app) {
       exit_code() = exit_usage;
       return;
     }
-    with_protocol(*cluster, [&]<class P>() { run_node<P>(*cluster, *index, node_args->seed.value_or(cluster->seed)); });
+    with_protocol(*cluster, [&]<class P>() {
+      run_node<P>(*cluster, *index, node_args->seed.value_or(cluster->seed));
+    });
   });
 
   auto cluster_args = std::make_shared<ClusterArgs>();
-  CLI::App* cluster = app.add_subcommand("cluster", "Start or stop every node of a cluster file as OS processes");
+  CLI::App* cluster =
+      app.add_subcommand("cluster", "Start or stop every node of a cluster file as OS processes");
   cluster->require_subcommand(1);
-  CLI::App* up = cluster->add_subcommand("up", "Start every node not already running; wait until each listens");
+  CLI::App* up = cluster->add_subcommand(
+      "up", "Start every node not already running; wait until each listens");
   up->add_option("FILE", cluster_args->path, "Cluster file (YAML)")->required();
-  up->add_option("--timeout", cluster_args->timeout_s, "Seconds to wait for every node to listen (default 10)");
-  up->add_option("--seed", cluster_args->seed, "Seed for the nodes' timer draws (default: the cluster file's seed)");
+  up->add_option("--timeout", cluster_args->timeout_s,
+                 "Seconds to wait for every node to listen (default 10)");
+  up->add_option("--seed", cluster_args->seed,
+                 "Seed for the nodes' timer draws (default: the cluster file's seed)");
   up->callback([cluster_args] { cluster_up(*cluster_args); });
-  CLI::App* down = cluster->add_subcommand("down", "SIGTERM every running node, SIGKILL after --grace seconds");
+  CLI::App* down =
+      cluster->add_subcommand("down", "SIGTERM every running node, SIGKILL after --grace seconds");
   down->add_option("FILE", cluster_args->path, "Cluster file (YAML)")->required();
-  down->add_option("--grace", cluster_args->grace_s, "Seconds between SIGTERM and SIGKILL (default 5)");
+  down->add_option("--grace", cluster_args->grace_s,
+                   "Seconds between SIGTERM and SIGKILL (default 5)");
   down->callback([cluster_args] { cluster_down(*cluster_args); });
 
   auto client_args = std::make_shared<ClientArgs>();
-  CLI::App* client = app.add_subcommand("client", "Submit inputs to a running cluster and record the history");
+  CLI::App* client =
+      app.add_subcommand("client", "Submit inputs to a running cluster and record the history");
   client->add_option("FILE", client_args->path, "Cluster file (YAML)")->required();
-  client->add_option("--node", client_args->nodes, "Talk only to this node (repeatable; default: all)");
+  client->add_option("--node", client_args->nodes,
+                     "Talk only to this node (repeatable; default: all)");
   client->add_option("--input", client_args->inputs,
-                     "One input as YAML flow text, e.g. '{predict: {request_id: 1, draw: 42}}' (needs one --node)");
-  client->add_option("--workload", client_args->workload,
-                     "Workload keys as YAML flow text over the cluster file's workload:, e.g. '{duration: 10s}'");
-  client->add_option("--predict", client_args->predict, "Stop the workload after this many predict requests");
-  client->add_option("--history", client_args->history_path, "Record invocations and emissions as JSON lines");
-  client->add_option("--wait", client_args->wait_s, "Seconds to keep listening after the last input (default 1)");
-  client->add_option("--connect-timeout", client_args->connect_timeout_s, "Seconds to wait for every node before starting (default 10)");
-  client->add_option("--seed", client_args->seed, "Workload seed (default: the cluster file's seed)");
+                     "One input as YAML flow text, e.g. '{predict: {request_id: 1, draw: 42}}' "
+                     "(needs one --node)");
+  client->add_option(
+      "--workload", client_args->workload,
+      "Workload keys as YAML flow text over the cluster file's workload:, e.g. '{duration: 10s}'");
+  client->add_option("--predict", client_args->predict,
+                     "Stop the workload after this many predict requests");
+  client->add_option("--history", client_args->history_path,
+                     "Record invocations and emissions as JSON lines");
+  client->add_option("--wait", client_args->wait_s,
+                     "Seconds to keep listening after the last input (default 1)");
+  client->add_option("--connect-timeout", client_args->connect_timeout_s,
+                     "Seconds to wait for every node before starting (default 10)");
+  client->add_option("--seed", client_args->seed,
+                     "Workload seed (default: the cluster file's seed)");
   client->add_option("--session-base", client_args->session_base,
-                     "Raft: this client's sessions are base+1 .. base+clients (default: after the highest id the nodes know)");
+                     "Raft: this client's sessions are base+1 .. base+clients (default: after the "
+                     "highest id the nodes know)");
   client->add_option("--max-time", client_args->max_time_s,
-                     "Closed-loop workloads: stop after this many seconds even if requests are outstanding (default: no bound)");
+                     "Closed-loop workloads: stop after this many seconds even if requests are "
+                     "outstanding (default: no bound)");
   client->add_flag("--status", client_args->status, "Print each node's role and state, then exit");
   client->add_flag("--verbose", client_args->verbose, "Print every output as it arrives");
   client->callback([client_args] {

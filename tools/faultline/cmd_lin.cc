@@ -83,14 +83,17 @@ int run_lin(const LinOptions& options) {
   check.max_states = options.budget_states;
   // The deadline can only turn a verdict into "unknown" (see checker.h).
   if (options.timeout_ms > 0)
-    check.deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(options.timeout_ms);
+    check.deadline =
+        std::chrono::steady_clock::now() + std::chrono::milliseconds(options.timeout_ms);
   auto report = lin::check_history(*history, model, check);
   if (!report) {
     std::cerr << "faultline lin: " << options.file << ": " << report.error().to_string() << '\n';
     return exit_usage;
   }
-  if (options.json) std::cout << report_json(*history, *report).dump(2) << '\n';
-  else std::cout << options.file << ": " << lin::explain(*history, *report);
+  if (options.json)
+    std::cout << report_json(*history, *report).dump(2) << '\n';
+  else
+    std::cout << options.file << ": " << lin::explain(*history, *report);
   if (!options.html.empty()) {
     std::ofstream out(options.html, std::ios::binary);
     out << lin::render_html(*history, *report, options.file);
@@ -112,20 +115,25 @@ int run_lin(const LinOptions& options) {
 void add_lin_command(CLI::App& app) {
   auto options = std::make_shared<LinOptions>();
   CLI::App* lin = app.add_subcommand(
-      "lin", "Check a history file for linearizability (exit 0 linearizable, 2 not, 3 unknown, 1 error)");
-  lin->add_option("FILE", options->file, "History: faultline JSON lines, a Jepsen etcd log or Jepsen EDN maps")
+      "lin",
+      "Check a history file for linearizability (exit 0 linearizable, 2 not, 3 unknown, 1 error)");
+  lin->add_option("FILE", options->file,
+                  "History: faultline JSON lines, a Jepsen etcd log or Jepsen EDN maps")
       ->required();
-  lin->add_option("--format", options->format, "auto|jsonl|jepsen|edn (default auto: from the first line)")
+  lin->add_option("--format", options->format,
+                  "auto|jsonl|jepsen|edn (default auto: from the first line)")
       ->check(CLI::IsMember({"auto", "jsonl", "jepsen", "edn"}));
   lin->add_option("--model", options->model,
                   "auto|register|cas-register|kv|append-list (default auto: from the operations)")
       ->check(CLI::IsMember({"auto", "register", "cas-register", "kv", "append-list"}));
-  lin->add_option("--html", options->html, "Also write a self-contained HTML timeline of the failing key");
+  lin->add_option("--html", options->html,
+                  "Also write a self-contained HTML timeline of the failing key");
   lin->add_flag("--json", options->json, "Print the report as JSON");
   lin->add_option("--budget-states", options->budget_states,
                   "Give up with 'unknown' after this many search states (deterministic)");
-  lin->add_option("--timeout-ms", options->timeout_ms,
-                  "Give up with 'unknown' after this wall-clock time (0: none); never changes a verdict");
+  lin->add_option(
+      "--timeout-ms", options->timeout_ms,
+      "Give up with 'unknown' after this wall-clock time (0: none); never changes a verdict");
   lin->callback([options] { exit_code() = run_lin(*options); });
 }
 

@@ -4,8 +4,8 @@
 // (parallelism across seeds only; each simulation is single-threaded). replay: re-runs one seed
 // twice and checks the fingerprints agree with each other and with --fingerprint if given.
 #include <atomic>
-#include <iostream>
 #include <cstdio>
+#include <iostream>
 #include <memory>
 #include <thread>
 
@@ -76,7 +76,8 @@ void run_one(const RunArgs& args, const BoundScenario& bound, std::uint64_t seed
   const RunOutcome outcome = bound.run(options);
   if (args.json) {
     auto json = run_json(bound, outcome);
-    if (outcome.status != RunStatus::passed) json["repro"] = repro_command(repro_of(args), seed, outcome.fingerprint);
+    if (outcome.status != RunStatus::passed)
+      json["repro"] = repro_command(repro_of(args), seed, outcome.fingerprint);
     std::printf("%s\n", json.dump(2).c_str());
   } else {
     print_run(stdout, bound, outcome);
@@ -109,19 +110,25 @@ void run_many(const RunArgs& args, const BoundScenario& bound) {
 
   RunStatus worst = RunStatus::passed;
   for (const auto& o : summary.outcomes) {
-    if (o.status == RunStatus::safety_violation) worst = RunStatus::safety_violation;
-    else if (o.status == RunStatus::liveness_violation && worst == RunStatus::passed) worst = RunStatus::liveness_violation;
+    if (o.status == RunStatus::safety_violation)
+      worst = RunStatus::safety_violation;
+    else if (o.status == RunStatus::liveness_violation && worst == RunStatus::passed)
+      worst = RunStatus::liveness_violation;
   }
-  if (args.json) std::printf("%s\n", seeds_json(bound, summary, repro_of(args)).dump(2).c_str());
-  else print_seeds(stdout, bound, summary, repro_of(args));
+  if (args.json)
+    std::printf("%s\n", seeds_json(bound, summary, repro_of(args)).dump(2).c_str());
+  else
+    print_seeds(stdout, bound, summary, repro_of(args));
   exit_code() = exit_code_for(worst);
 }
 
 void add_common(CLI::App* command, RunArgs& args) {
   command->add_option("FILE", args.path, "Scenario file (YAML)")->required();
   command->add_option("--set", args.overrides,
-                      "Override a cluster.config key (key=value), or a workload key (workload.key=value); repeatable");
-  command->add_flag("--wire", args.wire, "Round-trip every message through the wire codec and assert it is unchanged");
+                      "Override a cluster.config key (key=value), or a workload key "
+                      "(workload.key=value); repeatable");
+  command->add_flag("--wire", args.wire,
+                    "Round-trip every message through the wire codec and assert it is unchanged");
 }
 
 }  // namespace
@@ -129,14 +136,17 @@ void add_common(CLI::App* command, RunArgs& args) {
 void add_run_commands(CLI::App& app) {
   auto args = std::make_shared<RunArgs>();
 
-  CLI::App* run = app.add_subcommand("run", "Run a scenario for one seed or many, check it, and report");
+  CLI::App* run =
+      app.add_subcommand("run", "Run a scenario for one seed or many, check it, and report");
   add_common(run, *args);
   run->add_option("--seed", args->seed, "Run exactly this seed (default: the scenario's run.seed)")
       ->each([args](const std::string&) { args->seed_given = true; });
-  run->add_option("--seeds", args->seeds, "Run this many seeds, starting at --seed-start, and aggregate");
+  run->add_option("--seeds", args->seeds,
+                  "Run this many seeds, starting at --seed-start, and aggregate");
   run->add_option("--seed-start", args->seed_start, "First seed of --seeds (default 1)");
   run->add_option("--jobs", args->jobs, "Worker threads for --seeds (default: all cores)");
-  run->add_option("--trace", args->trace_path, "Write the full event trace as JSON lines (single seed only)");
+  run->add_option("--trace", args->trace_path,
+                  "Write the full event trace as JSON lines (single seed only)");
   run->add_flag("--json", args->json, "Print the summary as JSON");
   run->callback([args] {
     auto bound = load_or_report(*args);
@@ -153,12 +163,15 @@ void add_run_commands(CLI::App& app) {
     run_one(*args, *bound, args->seed_given ? args->seed : bound->scenario.run.seed);
   });
 
-  CLI::App* replay = app.add_subcommand(
-      "replay", "Re-run one seed and verify its trace fingerprint reproduces; or replay a `faultline check` counterexample (FILE.json)");
+  CLI::App* replay =
+      app.add_subcommand("replay",
+                         "Re-run one seed and verify its trace fingerprint reproduces; or replay a "
+                         "`faultline check` counterexample (FILE.json)");
   add_common(replay, *args);
   replay->add_option("--seed", args->seed, "The seed to replay (required for a scenario file)")
       ->each([args](const std::string&) { args->seed_given = true; });
-  replay->add_option("--fingerprint", args->fingerprint, "The fingerprint the original run printed (hex)");
+  replay->add_option("--fingerprint", args->fingerprint,
+                     "The fingerprint the original run printed (hex)");
   replay->add_option("--trace", args->trace_path, "Write the replayed run's trace as JSON lines");
   replay->add_flag("--json", args->json, "Print the summary as JSON");
   replay->callback([args] {
@@ -183,7 +196,8 @@ void add_run_commands(CLI::App& app) {
       try {
         expected = std::stoull(args->fingerprint, nullptr, 16);
       } catch (const std::exception&) {
-        std::fprintf(stderr, "error: --fingerprint '%s' is not a hexadecimal number\n", args->fingerprint.c_str());
+        std::fprintf(stderr, "error: --fingerprint '%s' is not a hexadecimal number\n",
+                     args->fingerprint.c_str());
         exit_code() = exit_usage;
         return;
       }
@@ -196,21 +210,27 @@ void add_run_commands(CLI::App& app) {
     if (args->json) {
       auto json = run_json(*bound, second);
       json["fingerprint_expected"] = fmt::format("{:016x}", expected);
-      json["reproduced"] = second.fingerprint == expected && first.fingerprint == second.fingerprint;
+      json["reproduced"] =
+          second.fingerprint == expected && first.fingerprint == second.fingerprint;
       std::printf("%s\n", json.dump(2).c_str());
     } else {
       print_run(stdout, *bound, second);
     }
     if (first.fingerprint != second.fingerprint || second.fingerprint != expected) {
-      std::fprintf(stderr, "NOT REPRODUCED: expected fingerprint %016llx, runs gave %016llx and %016llx\n",
-                   static_cast<unsigned long long>(expected), static_cast<unsigned long long>(first.fingerprint),
+      std::fprintf(stderr,
+                   "NOT REPRODUCED: expected fingerprint %016llx, runs gave %016llx and %016llx\n",
+                   static_cast<unsigned long long>(expected),
+                   static_cast<unsigned long long>(first.fingerprint),
                    static_cast<unsigned long long>(second.fingerprint));
       exit_code() = exit_usage;
       return;
     }
-    if (!args->json) std::printf("reproduced   fingerprint %016llx matches\n", static_cast<unsigned long long>(expected));
+    if (!args->json)
+      std::printf("reproduced   fingerprint %016llx matches\n",
+                  static_cast<unsigned long long>(expected));
     if (second.status != RunStatus::passed && !args->json)
-      std::printf("repro: %s\n", repro_command(repro_of(*args), args->seed, second.fingerprint).c_str());
+      std::printf("repro: %s\n",
+                  repro_command(repro_of(*args), args->seed, second.fingerprint).c_str());
     exit_code() = exit_code_for(second.status);
   });
 
@@ -228,8 +248,9 @@ void add_run_commands(CLI::App& app) {
         code = exit_usage;
         continue;
       }
-      std::printf("ok  %s: %s (%s, %zu nodes, %zu faults)\n", path.c_str(), bound->scenario.name.c_str(),
-                  bound->protocol.c_str(), bound->scenario.node_names.size(), bound->scenario.faults.size());
+      std::printf("ok  %s: %s (%s, %zu nodes, %zu faults)\n", path.c_str(),
+                  bound->scenario.name.c_str(), bound->protocol.c_str(),
+                  bound->scenario.node_names.size(), bound->scenario.faults.size());
     }
     exit_code() = code;
   });

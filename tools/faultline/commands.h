@@ -10,11 +10,11 @@ namespace faultline::cli {
 
 enum ExitCode : int { exit_ok = 0, exit_usage = 1, exit_safety = 2, exit_liveness = 3 };
 
-void add_run_commands(CLI::App& app);    // run, replay, lint (cmd_run.cc)
-void add_bench_command(CLI::App& app);   // bench (cmd_bench.cc)
-void add_lin_command(CLI::App& app);     // lin (cmd_lin.cc)
+void add_run_commands(CLI::App& app);      // run, replay, lint (cmd_run.cc)
+void add_bench_command(CLI::App& app);     // bench (cmd_bench.cc)
+void add_lin_command(CLI::App& app);       // lin (cmd_lin.cc)
 void add_cluster_commands(CLI::App& app);  // node, cluster up|down, client (cmd_cluster.cc)
-void add_check_command(CLI::App& app);   // check (cmd_check.cc)
+void add_check_command(CLI::App& app);     // check (cmd_check.cc)
 
 // Set by a subcommand's callback; main returns it.
 int& exit_code();

@@ -34,7 +34,9 @@ ProtocolEntry make_entry(std::function<CheckSuite<P>(const typename P::Config&)>
     bound.scenario = shared->scenario;
     for (const auto& p : suite->properties) bound.check_names.push_back(p.name);
     for (const auto& h : suite->history_checks) bound.check_names.push_back(h.name);
-    bound.run = [shared, suite](const RunOptions& options) { return run_simulation(*shared, *suite, options); };
+    bound.run = [shared, suite](const RunOptions& options) {
+      return run_simulation(*shared, *suite, options);
+    };
     return bound;
   };
   return entry;
@@ -61,14 +63,17 @@ const std::vector<ProtocolEntry>& protocols() {
     std::vector<ProtocolEntry> list;
     list.push_back(make_entry<two_phase_commit::TwoPhaseCommit>(
         [](const two_phase_commit::Config& c) { return two_phase_commit::check_suite(c); }));
-    list.push_back(make_entry<raft::Raft>([](const raft::Config& c) { return raft::check_suite(c); }));
-    list.push_back(make_entry<ping::Ping>([](const ping::Config&) { return CheckSuite<ping::Ping>{}; }));
+    list.push_back(
+        make_entry<raft::Raft>([](const raft::Config& c) { return raft::check_suite(c); }));
+    list.push_back(
+        make_entry<ping::Ping>([](const ping::Config&) { return CheckSuite<ping::Ping>{}; }));
     return list;
   }();
   return entries;
 }
 
-Result<BoundScenario> load_scenario_file(const std::string& path, const std::vector<std::string>& overrides) {
+Result<BoundScenario> load_scenario_file(const std::string& path,
+                                         const std::vector<std::string>& overrides) {
   auto text = read_file(path);
   if (!text) return std::unexpected(text.error());
   auto protocol = scenario::peek_protocol(*text, path);
@@ -79,13 +84,16 @@ Result<BoundScenario> load_scenario_file(const std::string& path, const std::vec
     if (e.name == *protocol) entry = &e;
     known += (known.empty() ? "" : ", ") + e.name;
   }
-  if (entry == nullptr) return fail(path + ": protocol", 0, "unknown protocol '" + *protocol + "' (expected one of: " + known + ")");
+  if (entry == nullptr)
+    return fail(path + ": protocol", 0,
+                "unknown protocol '" + *protocol + "' (expected one of: " + known + ")");
   auto parsed = scenario::parse_scenario(*text, path, entry->role_names);
   if (!parsed) return std::unexpected(prefixed(path, parsed.error()));
   for (const auto& assignment : overrides) {
     const bool workload = assignment.rfind("workload.", 0) == 0;
-    auto status = scenario::apply_override(workload ? parsed->workload : parsed->config,
-                                           workload ? std::string_view(assignment).substr(9) : std::string_view(assignment));
+    auto status = scenario::apply_override(
+        workload ? parsed->workload : parsed->config,
+        workload ? std::string_view(assignment).substr(9) : std::string_view(assignment));
     if (!status) return fail("--set " + assignment, 0, status.error().to_string());
   }
   auto bound = entry->bind(std::move(*parsed));

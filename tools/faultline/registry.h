@@ -19,8 +19,8 @@ namespace faultline::cli {
 struct BoundScenario {
   std::string path;
   std::string protocol;
-  scenario::Scenario scenario;              // as parsed (for names, node count, run spec)
-  std::vector<std::string> check_names;     // every check the protocol offers
+  scenario::Scenario scenario;           // as parsed (for names, node count, run spec)
+  std::vector<std::string> check_names;  // every check the protocol offers
   std::function<RunOutcome(const RunOptions&)> run;
 };
 
@@ -33,6 +33,7 @@ struct ProtocolEntry {
 const std::vector<ProtocolEntry>& protocols();
 
 // Overrides are "key=value" for cluster.config or "workload.key=value" for the workload.
-Result<BoundScenario> load_scenario_file(const std::string& path, const std::vector<std::string>& overrides = {});
+Result<BoundScenario> load_scenario_file(const std::string& path,
+                                         const std::vector<std::string>& overrides = {});
 
 }  // namespace faultline::cli

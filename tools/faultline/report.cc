@@ -43,11 +43,14 @@ std::string short_duration(Duration d) {
 
 void print_metrics_table(std::FILE* out, const Metrics& metrics) {
   if (metrics.empty()) return;
-  std::fprintf(out, "timing (virtual time)      count        min        p50        p90        p99        max\n");
+  std::fprintf(
+      out,
+      "timing (virtual time)      count        min        p50        p90        p99        max\n");
   for (const auto& [name, samples] : metrics) {
     const Summary s = summarize(samples);
-    std::fprintf(out, "  %-22s %7zu %10s %10s %10s %10s %10s\n", name.c_str(), s.count, short_duration(s.min).c_str(),
-                 short_duration(s.p50).c_str(), short_duration(s.p90).c_str(), short_duration(s.p99).c_str(),
+    std::fprintf(out, "  %-22s %7zu %10s %10s %10s %10s %10s\n", name.c_str(), s.count,
+                 short_duration(s.min).c_str(), short_duration(s.p50).c_str(),
+                 short_duration(s.p90).c_str(), short_duration(s.p99).c_str(),
                  short_duration(s.max).c_str());
   }
 }
@@ -56,8 +59,12 @@ nlohmann::json metrics_json(const Metrics& metrics) {
   nlohmann::json out = nlohmann::json::object();
   for (const auto& [name, samples] : metrics) {
     const Summary s = summarize(samples);
-    out[name] = {{"count", s.count},          {"min_ns", s.min.nanoseconds}, {"p50_ns", s.p50.nanoseconds},
-                 {"p90_ns", s.p90.nanoseconds}, {"p99_ns", s.p99.nanoseconds}, {"max_ns", s.max.nanoseconds}};
+    out[name] = {{"count", s.count},
+                 {"min_ns", s.min.nanoseconds},
+                 {"p50_ns", s.p50.nanoseconds},
+                 {"p90_ns", s.p90.nanoseconds},
+                 {"p99_ns", s.p99.nanoseconds},
+                 {"max_ns", s.max.nanoseconds}};
   }
   return out;
 }
@@ -67,7 +74,8 @@ std::string hex(std::uint64_t value) { return fmt::format("{:016x}", value); }
 }  // namespace
 
 std::string repro_command(const ReproArgs& args, std::uint64_t seed, std::uint64_t fingerprint) {
-  std::string command = "faultline replay " + quote_if_needed(args.path) + " --seed " + std::to_string(seed);
+  std::string command =
+      "faultline replay " + quote_if_needed(args.path) + " --seed " + std::to_string(seed);
   for (const auto& o : args.overrides) command += " --set " + quote_if_needed(o);
   if (args.wire) command += " --wire";
   command += " --fingerprint " + hex(fingerprint);
@@ -85,23 +93,31 @@ int exit_code_for(RunStatus status) {
 
 void print_run(std::FILE* out, const BoundScenario& bound, const RunOutcome& o) {
   const auto& s = bound.scenario;
-  std::fprintf(out, "scenario     %s (%s, %zu nodes) from %s\n", s.name.c_str(), bound.protocol.c_str(), s.node_names.size(),
-               bound.path.c_str());
+  std::fprintf(out, "scenario     %s (%s, %zu nodes) from %s\n", s.name.c_str(),
+               bound.protocol.c_str(), s.node_names.size(), bound.path.c_str());
   std::fprintf(out, "seed         %llu\n", static_cast<unsigned long long>(o.seed));
-  std::fprintf(out, "result       %s\n", o.status == RunStatus::passed ? "PASSED" : o.status == RunStatus::safety_violation ? "FAILED (safety violated)" : "FAILED (liveness or timing missed)");
+  std::fprintf(out, "result       %s\n",
+               o.status == RunStatus::passed             ? "PASSED"
+               : o.status == RunStatus::safety_violation ? "FAILED (safety violated)"
+                                                         : "FAILED (liveness or timing missed)");
   std::fprintf(out, "events       %s processed\n", with_commas(o.events).c_str());
   std::string phases = "safety phase " + format_duration(s.run.until);
-  if (o.convergence) phases += ", converged " + format_duration(*o.convergence) + " after faults stopped";
+  if (o.convergence)
+    phases += ", converged " + format_duration(*o.convergence) + " after faults stopped";
   std::fprintf(out, "virtual time %s (%s)\n", format_time(o.end).c_str(), phases.c_str());
   const NetworkStats& n = o.network;
-  std::fprintf(out, "network      %s sent, %s delivered, %s duplicated, %s reordered; dropped: %s partition, %s loss, %s queue full, %s node down\n",
-               with_commas(n.sent).c_str(), with_commas(n.delivered).c_str(), with_commas(n.duplicated).c_str(),
-               with_commas(n.reordered).c_str(), with_commas(n.dropped_partition).c_str(), with_commas(n.dropped_loss).c_str(),
+  std::fprintf(out,
+               "network      %s sent, %s delivered, %s duplicated, %s reordered; dropped: %s "
+               "partition, %s loss, %s queue full, %s node down\n",
+               with_commas(n.sent).c_str(), with_commas(n.delivered).c_str(),
+               with_commas(n.duplicated).c_str(), with_commas(n.reordered).c_str(),
+               with_commas(n.dropped_partition).c_str(), with_commas(n.dropped_loss).c_str(),
                with_commas(n.dropped_queue_full).c_str(), with_commas(n.dropped_node_down).c_str());
   std::fprintf(out, "faults       %u crashes, %u restarts\n", o.crashes, o.restarts);
   std::fprintf(out, "checks\n");
   for (const auto& v : o.verdicts)
-    std::fprintf(out, "  %-4s %-26s %-10s %s\n", v.passed ? "ok" : "FAIL", v.name.c_str(), v.kind.c_str(), v.detail.c_str());
+    std::fprintf(out, "  %-4s %-26s %-10s %s\n", v.passed ? "ok" : "FAIL", v.name.c_str(),
+                 v.kind.c_str(), v.detail.c_str());
   print_metrics_table(out, o.metrics);
   std::fprintf(out, "fingerprint  %s\n", hex(o.fingerprint).c_str());
   if (o.status != RunStatus::passed) std::fprintf(out, "failure      %s\n", o.failure.c_str());
@@ -109,7 +125,9 @@ void print_run(std::FILE* out, const BoundScenario& bound, const RunOutcome& o) 
 
 nlohmann::json run_json(const BoundScenario& bound, const RunOutcome& o) {
   nlohmann::json checks = nlohmann::json::array();
-  for (const auto& v : o.verdicts) checks.push_back({{"name", v.name}, {"kind", v.kind}, {"passed", v.passed}, {"detail", v.detail}});
+  for (const auto& v : o.verdicts)
+    checks.push_back(
+        {{"name", v.name}, {"kind", v.kind}, {"passed", v.passed}, {"detail", v.detail}});
   const NetworkStats& n = o.network;
   nlohmann::json out = {
       {"scenario", bound.scenario.name},
@@ -124,9 +142,15 @@ nlohmann::json run_json(const BoundScenario& bound, const RunOutcome& o) {
       {"virtual_time_ns", o.end.nanoseconds},
       {"safety_end_ns", o.safety_end.nanoseconds},
       {"fingerprint", hex(o.fingerprint)},
-      {"network", {{"sent", n.sent}, {"delivered", n.delivered}, {"duplicated", n.duplicated}, {"reordered", n.reordered},
-                   {"dropped_partition", n.dropped_partition}, {"dropped_loss", n.dropped_loss},
-                   {"dropped_queue_full", n.dropped_queue_full}, {"dropped_node_down", n.dropped_node_down}}},
+      {"network",
+       {{"sent", n.sent},
+        {"delivered", n.delivered},
+        {"duplicated", n.duplicated},
+        {"reordered", n.reordered},
+        {"dropped_partition", n.dropped_partition},
+        {"dropped_loss", n.dropped_loss},
+        {"dropped_queue_full", n.dropped_queue_full},
+        {"dropped_node_down", n.dropped_node_down}}},
       {"crashes", o.crashes},
       {"restarts", o.restarts},
       {"checks", checks},
@@ -140,12 +164,14 @@ namespace {
 Metrics merged_metrics(const SeedsSummary& summary) {
   Metrics merged;
   for (const auto& o : summary.outcomes)
-    for (const auto& [name, samples] : o.metrics) merged[name].insert(merged[name].end(), samples.begin(), samples.end());
+    for (const auto& [name, samples] : o.metrics)
+      merged[name].insert(merged[name].end(), samples.begin(), samples.end());
   return merged;
 }
 }  // namespace
 
-void print_seeds(std::FILE* out, const BoundScenario& bound, const SeedsSummary& summary, const ReproArgs& repro) {
+void print_seeds(std::FILE* out, const BoundScenario& bound, const SeedsSummary& summary,
+                 const ReproArgs& repro) {
   const auto& s = bound.scenario;
   std::size_t passed = 0;
   std::uint64_t events = 0;
@@ -156,25 +182,34 @@ void print_seeds(std::FILE* out, const BoundScenario& bound, const SeedsSummary&
     for (const auto& v : o.verdicts)
       if (!v.passed) ++failures_by_check[v.name];
   }
-  std::fprintf(out, "scenario     %s (%s, %zu nodes) from %s\n", s.name.c_str(), bound.protocol.c_str(), s.node_names.size(), bound.path.c_str());
-  std::fprintf(out, "seeds        %llu..%llu (%llu runs)\n", static_cast<unsigned long long>(summary.seed_start),
-               static_cast<unsigned long long>(summary.seed_start + summary.seed_count - 1), static_cast<unsigned long long>(summary.seed_count));
-  std::fprintf(out, "result       %zu passed, %zu failed\n", passed, summary.outcomes.size() - passed);
+  std::fprintf(out, "scenario     %s (%s, %zu nodes) from %s\n", s.name.c_str(),
+               bound.protocol.c_str(), s.node_names.size(), bound.path.c_str());
+  std::fprintf(out, "seeds        %llu..%llu (%llu runs)\n",
+               static_cast<unsigned long long>(summary.seed_start),
+               static_cast<unsigned long long>(summary.seed_start + summary.seed_count - 1),
+               static_cast<unsigned long long>(summary.seed_count));
+  std::fprintf(out, "result       %zu passed, %zu failed\n", passed,
+               summary.outcomes.size() - passed);
   std::fprintf(out, "events       %s processed in total\n", with_commas(events).c_str());
-  for (const auto& [name, count] : failures_by_check) std::fprintf(out, "  %-26s failed in %zu runs\n", name.c_str(), count);
+  for (const auto& [name, count] : failures_by_check)
+    std::fprintf(out, "  %-26s failed in %zu runs\n", name.c_str(), count);
   print_metrics_table(out, merged_metrics(summary));
   std::vector<const RunOutcome*> failing;
   for (const auto& o : summary.outcomes)
     if (o.status != RunStatus::passed) failing.push_back(&o);
   if (failing.empty()) return;
   std::fprintf(out, "failing seeds");
-  for (std::size_t i = 0; i < failing.size() && i < 20; ++i) std::fprintf(out, " %llu", static_cast<unsigned long long>(failing[i]->seed));
+  for (std::size_t i = 0; i < failing.size() && i < 20; ++i)
+    std::fprintf(out, " %llu", static_cast<unsigned long long>(failing[i]->seed));
   if (failing.size() > 20) std::fprintf(out, " ... (%zu more)", failing.size() - 20);
-  std::fprintf(out, "\nfirst failure seed %llu: %s\n", static_cast<unsigned long long>(failing[0]->seed), failing[0]->failure.c_str());
-  std::fprintf(out, "repro: %s\n", repro_command(repro, failing[0]->seed, failing[0]->fingerprint).c_str());
+  std::fprintf(out, "\nfirst failure seed %llu: %s\n",
+               static_cast<unsigned long long>(failing[0]->seed), failing[0]->failure.c_str());
+  std::fprintf(out, "repro: %s\n",
+               repro_command(repro, failing[0]->seed, failing[0]->fingerprint).c_str());
 }
 
-nlohmann::json seeds_json(const BoundScenario& bound, const SeedsSummary& summary, const ReproArgs& repro) {
+nlohmann::json seeds_json(const BoundScenario& bound, const SeedsSummary& summary,
+                          const ReproArgs& repro) {
   nlohmann::json failing = nlohmann::json::array();
   std::size_t passed = 0;
   for (const auto& o : summary.outcomes) {
@@ -182,18 +217,31 @@ nlohmann::json seeds_json(const BoundScenario& bound, const SeedsSummary& summar
       ++passed;
       continue;
     }
-    failing.push_back({{"seed", o.seed}, {"status", std::string(to_string(o.status))}, {"failure", o.failure},
+    failing.push_back({{"seed", o.seed},
+                       {"status", std::string(to_string(o.status))},
+                       {"failure", o.failure},
                        {"repro", repro_command(repro, o.seed, o.fingerprint)}});
   }
-  return {{"scenario", bound.scenario.name}, {"protocol", bound.protocol}, {"path", bound.path},
-          {"seed_start", summary.seed_start}, {"seed_count", summary.seed_count}, {"passed", passed},
-          {"failed", summary.outcomes.size() - passed}, {"failing", failing}, {"metrics", metrics_json(merged_metrics(summary))}};
+  return {{"scenario", bound.scenario.name},
+          {"protocol", bound.protocol},
+          {"path", bound.path},
+          {"seed_start", summary.seed_start},
+          {"seed_count", summary.seed_count},
+          {"passed", passed},
+          {"failed", summary.outcomes.size() - passed},
+          {"failing", failing},
+          {"metrics", metrics_json(merged_metrics(summary))}};
 }
 
 void JsonlTraceWriter::record(const TraceEvent& e) {
-  const nlohmann::json line = {{"time_ns", e.time.nanoseconds}, {"time", format_time(e.time)}, {"kind", e.kind},
-                               {"node", e.node}, {"peer", e.peer}, {"text", e.text}};
-  const std::string text = line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+  const nlohmann::json line = {{"time_ns", e.time.nanoseconds},
+                               {"time", format_time(e.time)},
+                               {"kind", e.kind},
+                               {"node", e.node},
+                               {"peer", e.peer},
+                               {"text", e.text}};
+  const std::string text =
+      line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
   std::fwrite(text.data(), 1, text.size(), file_);
 }
 

@@ -30,8 +30,10 @@ struct SeedsSummary {
   std::uint64_t seed_count = 0;
   std::vector<RunOutcome> outcomes;  // in seed order
 };
-void print_seeds(std::FILE* out, const BoundScenario& bound, const SeedsSummary& summary, const ReproArgs& repro);
-nlohmann::json seeds_json(const BoundScenario& bound, const SeedsSummary& summary, const ReproArgs& repro);
+void print_seeds(std::FILE* out, const BoundScenario& bound, const SeedsSummary& summary,
+                 const ReproArgs& repro);
+nlohmann::json seeds_json(const BoundScenario& bound, const SeedsSummary& summary,
+                          const ReproArgs& repro);
 
 // Writes one JSON object per trace event: {"time_ns", "time", "kind", "node", "peer", "text"}.
 class JsonlTraceWriter final : public TraceSink {

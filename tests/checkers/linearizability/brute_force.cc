@@ -18,8 +18,8 @@ std::string as_text(const Value& v) {
 
 // Replays ops in order; false if some op's recorded result is impossible.
 bool legal_sequence(const History& h, const std::vector<std::size_t>& order, ModelKind model) {
-  std::map<std::string, Value> registers;     // missing = nil
-  std::map<std::string, std::string> lists;   // missing = ""
+  std::map<std::string, Value> registers;    // missing = nil
+  std::map<std::string, std::string> lists;  // missing = ""
   for (std::size_t i : order) {
     const Operation& op = h.operations[i];
     if (model == ModelKind::append_list) {
@@ -41,8 +41,10 @@ bool legal_sequence(const History& h, const std::vector<std::size_t>& order, Mod
         break;
       case OpKind::write: value = op.argument; break;
       case OpKind::cas:
-        if (value == op.argument) value = op.argument2;
-        else if (op.completed()) return false;  // an ok cas succeeded; an unknown one may have failed
+        if (value == op.argument)
+          value = op.argument2;
+        else if (op.completed())
+          return false;  // an ok cas succeeded; an unknown one may have failed
         break;
       case OpKind::append: return false;
     }

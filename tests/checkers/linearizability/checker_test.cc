@@ -34,7 +34,7 @@ TEST_CASE("a stale read after a completed write is not linearizable", "[lin]") {
 }
 
 TEST_CASE("concurrent operations may take effect in either order", "[lin]") {
-  History h{{write(0, 0, 10, I{1}), read(1, 1, 2, I{1}), read(2, 3, 4, {}) }};
+  History h{{write(0, 0, 10, I{1}), read(1, 1, 2, I{1}), read(2, 3, 4, {})}};
   // read nil at [3,4] after read 1 at [1,2] while write 1 is still pending: not linearizable.
   CHECK(verdict_of(h, ModelKind::register_rw) == Verdict::not_linearizable);
   History ok{{write(0, 0, 10, I{1}), read(1, 1, 2, {}), read(2, 3, 4, I{1})}};
@@ -96,8 +96,8 @@ TEST_CASE("equal times are concurrent", "[lin]") {
 }
 
 TEST_CASE("a state budget gives unknown, never a wrong verdict", "[lin]") {
-  History h{{write(0, 0, 100, I{1}), write(1, 0, 100, I{2}), write(2, 0, 100, I{3}), read(3, 0, 100, I{3}),
-             read(4, 101, 102, I{3})}};
+  History h{{write(0, 0, 100, I{1}), write(1, 0, 100, I{2}), write(2, 0, 100, I{3}),
+             read(3, 0, 100, I{3}), read(4, 101, 102, I{3})}};
   CheckOptions tiny;
   tiny.max_states = 1;
   auto report = check_history(h, ModelKind::register_rw, tiny);

@@ -8,7 +8,8 @@ using namespace faultline::lin::testing;
 using I = std::int64_t;
 
 TEST_CASE("the HTML report is self-contained and marks the failing operations", "[lin][html]") {
-  History h{{write(0, 0, 1, I{1}), write(0, 2, 3, I{2}), read(1, 4, 5, I{1}), write(2, 1, std::nullopt, I{7})}};
+  History h{{write(0, 0, 1, I{1}), write(0, 2, 3, I{2}), read(1, 4, 5, I{1}),
+             write(2, 1, std::nullopt, I{7})}};
   auto report = check_history(h, ModelKind::register_rw, test_options());
   REQUIRE(report);
   REQUIRE(report->verdict == Verdict::not_linearizable);

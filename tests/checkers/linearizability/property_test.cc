@@ -1,8 +1,8 @@
 // Properties: the fast checker agrees with the brute force on small generated histories
 // (including operations with unknown outcome), sequential executions with arbitrary overlapping
 // intervals are linearizable, and a read of a never-written value breaks them.
-#include <catch2/catch.hpp>
 #include <rapidcheck/catch.h>
+#include <catch2/catch.hpp>
 
 #include "brute_force.h"
 #include "test_util.h"
@@ -41,7 +41,8 @@ History gen_register_history(bool with_cas) {
 // Up to 7 append/get/put operations on one key; get results drawn from strings the appends
 // could plausibly build, so both verdicts occur.
 History gen_append_history() {
-  static const std::vector<std::string> results = {"", "a", "b", "ab", "ba", "p", "pa", "ap", "abp", "pb", "aab"};
+  static const std::vector<std::string> results = {"",   "a",  "b",   "ab", "ba", "p",
+                                                   "pa", "ap", "abp", "pb", "aab"};
   History h;
   const int count = *rc::gen::inRange(1, 8);
   for (int i = 0; i < count; ++i) {
@@ -53,7 +54,8 @@ History gen_append_history() {
     const int kind = *rc::gen::inRange(0, 6);
     if (kind <= 1) {
       o.kind = OpKind::read;
-      o.result = results[static_cast<std::size_t>(*rc::gen::inRange(0, static_cast<int>(results.size())))];
+      o.result =
+          results[static_cast<std::size_t>(*rc::gen::inRange(0, static_cast<int>(results.size())))];
     } else if (kind <= 4) {
       o.kind = OpKind::append;
       o.argument = std::string(1, *rc::gen::element('a', 'b'));
@@ -84,7 +86,8 @@ TEST_CASE("fast checker agrees with brute force", "[lin][property]") {
     const History h = gen_append_history();
     const Verdict fast = verdict_of(h, ModelKind::append_list);
     RC_ASSERT(fast != Verdict::unknown);
-    RC_ASSERT((fast == Verdict::linearizable) == brute_force_linearizable(h, ModelKind::append_list));
+    RC_ASSERT((fast == Verdict::linearizable) ==
+              brute_force_linearizable(h, ModelKind::append_list));
   });
 }
 

@@ -9,11 +9,12 @@ using namespace faultline::lin;
 using namespace faultline::lin::testing;
 using I = std::int64_t;
 
-TEST_CASE("Jepsen etcd log: pairing, :fail dropped, :info unknown, line order is time", "[lin][readers]") {
+TEST_CASE("Jepsen etcd log: pairing, :fail dropped, :info unknown, line order is time",
+          "[lin][readers]") {
   const std::string log =
       "INFO  jepsen.util - 3\t:invoke\t:read\tnil\n"
       "INFO  jepsen.util - 3\t:ok\t:read\t4\n"
-      "INFO  jepsen.util - 1   :invoke :cas    [4 0]\n"   // spaces instead of tabs occur too
+      "INFO  jepsen.util - 1   :invoke :cas    [4 0]\n"  // spaces instead of tabs occur too
       "INFO  jepsen.util - 1\t:fail\t:cas\t[4 0]\n"
       "INFO  jepsen.util - 4\t:invoke\t:write\t2\n"
       "INFO  jepsen.util - 4\t:info\t:write\t:timed-out\n"
@@ -23,7 +24,11 @@ TEST_CASE("Jepsen etcd log: pairing, :fail dropped, :info unknown, line order is
   auto h = read_jepsen_log(log, "t.log");
   REQUIRE(h);
   REQUIRE(h->operations.size() == 3);
-  CHECK(h->operations[0] == [] { auto o = read(3, 1, 2, I{4}); o.source_line = 1; return o; }());
+  CHECK(h->operations[0] == [] {
+    auto o = read(3, 1, 2, I{4});
+    o.source_line = 1;
+    return o;
+  }());
   CHECK(h->operations[1].kind == OpKind::write);
   CHECK_FALSE(h->operations[1].completed());
   CHECK(h->operations[2].kind == OpKind::cas);
@@ -54,8 +59,9 @@ TEST_CASE("EDN key-value log", "[lin][readers]") {
 }
 
 TEST_CASE("JSONL round trip", "[lin][readers]") {
-  History h{{write(0, 0, 10, I{1}, "a"), read(1, 5, 7, {}, "a"), write(2, 3, std::nullopt, std::string("s")),
-             op(3, 11, 20, OpKind::cas, I{1}, I{2}), append(4, 12, 13, std::string("xy"), "l")}};
+  History h{{write(0, 0, 10, I{1}, "a"), read(1, 5, 7, {}, "a"),
+             write(2, 3, std::nullopt, std::string("s")), op(3, 11, 20, OpKind::cas, I{1}, I{2}),
+             append(4, 12, 13, std::string("xy"), "l")}};
   std::ostringstream out;
   write_jsonl(h, out);
   auto back = read_jsonl(out.str(), "h.jsonl");
@@ -66,24 +72,39 @@ TEST_CASE("JSONL round trip", "[lin][readers]") {
     expected.source_line = static_cast<int>(i + 1);
     CHECK(back->operations[i] == expected);
   }
-  auto failed = read_jsonl(R"({"client":1,"invoke":0,"return":1,"f":"write","value":3,"status":"fail"})", "f");
+  auto failed = read_jsonl(
+      R"({"client":1,"invoke":0,"return":1,"f":"write","value":3,"status":"fail"})", "f");
   REQUIRE(failed);
   CHECK(failed->operations.empty());
 }
 
 TEST_CASE("bad input is an error naming the file and line, never a crash", "[lin][readers]") {
-  struct Case { std::string text; HistoryFormat format; int line; std::string what; };
+  struct Case {
+    std::string text;
+    HistoryFormat format;
+    int line;
+    std::string what;
+  };
   const std::vector<Case> cases = {
-      {"{\"client\":1,\"invoke\":0,\"return\":1,\"f\":\"write\",\"value\":3}\n{\"client\":1,\"inv", HistoryFormat::jsonl, 2, "not valid JSON"},
-      {"{\"client\":1,\"invoke\":5,\"return\":1,\"f\":\"write\",\"value\":3}", HistoryFormat::jsonl, 1, "before"},
-      {"{\"client\":1,\"invoke\":0,\"return\":1,\"f\":\"frob\"}", HistoryFormat::jsonl, 1, "unknown \"f\""},
-      {"{\"client\":1,\"invoke\":0,\"return\":1,\"f\":\"read\",\"vlaue\":1}", HistoryFormat::jsonl, 1, "unknown field"},
-      {"INFO  jepsen.util - 3\t:invoke\t:read\tnil\nINFO  jepsen.util - 3\t:ok\t:read", HistoryFormat::jepsen, 2, "missing value"},
-      {"INFO  jepsen.util - 3\t:invoke\t:read\tnil\ngarbage here\n", HistoryFormat::jepsen, 2, "not a Jepsen log line"},
+      {"{\"client\":1,\"invoke\":0,\"return\":1,\"f\":\"write\",\"value\":3}\n{\"client\":1,\"inv",
+       HistoryFormat::jsonl, 2, "not valid JSON"},
+      {"{\"client\":1,\"invoke\":5,\"return\":1,\"f\":\"write\",\"value\":3}", HistoryFormat::jsonl,
+       1, "before"},
+      {"{\"client\":1,\"invoke\":0,\"return\":1,\"f\":\"frob\"}", HistoryFormat::jsonl, 1,
+       "unknown \"f\""},
+      {"{\"client\":1,\"invoke\":0,\"return\":1,\"f\":\"read\",\"vlaue\":1}", HistoryFormat::jsonl,
+       1, "unknown field"},
+      {"INFO  jepsen.util - 3\t:invoke\t:read\tnil\nINFO  jepsen.util - 3\t:ok\t:read",
+       HistoryFormat::jepsen, 2, "missing value"},
+      {"INFO  jepsen.util - 3\t:invoke\t:read\tnil\ngarbage here\n", HistoryFormat::jepsen, 2,
+       "not a Jepsen log line"},
       {"INFO  jepsen.util - 3\t:ok\t:read\t1\n", HistoryFormat::jepsen, 1, "never invoked"},
       {"INFO  jepsen.util - 3\t:invoke\t:cas\t[1\n", HistoryFormat::jepsen, 1, "[from to]"},
-      {"{:process 1, :type :invoke, :f :get, :key \"0\", :value nil}\n{:process 1, :type :ok, :f :get, :key \"0\", :value \"x", HistoryFormat::edn, 2, "unterminated string"},
-      {"{:process 1, :type :invoke, :f :get, :key \"0\", :value nil}\n{\"client\": 1}", HistoryFormat::edn, 2, "expected a :keyword"},
+      {"{:process 1, :type :invoke, :f :get, :key \"0\", :value nil}\n{:process 1, :type :ok, :f "
+       ":get, :key \"0\", :value \"x",
+       HistoryFormat::edn, 2, "unterminated string"},
+      {"{:process 1, :type :invoke, :f :get, :key \"0\", :value nil}\n{\"client\": 1}",
+       HistoryFormat::edn, 2, "expected a :keyword"},
       {"\x01\x02 binary", HistoryFormat::automatic, 1, "not a Jepsen log line"},
   };
   for (const Case& c : cases) {

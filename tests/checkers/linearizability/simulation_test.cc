@@ -15,7 +15,10 @@ namespace toy {
 struct Replicate {
   static constexpr std::string_view type_name = "Replicate";
   std::int64_t value = 0;
-  template <class S, class V> static void fields(S& s, V&& v) { v("value", s.value); }
+  template <class S, class V>
+  static void fields(S& s, V&& v) {
+    v("value", s.value);
+  }
   friend bool operator==(const Replicate&, const Replicate&) = default;
 };
 struct Forward {  // a client request relayed to the primary
@@ -23,7 +26,12 @@ struct Forward {  // a client request relayed to the primary
   std::uint64_t request_id = 0;
   bool write = false;
   std::int64_t value = 0;
-  template <class S, class V> static void fields(S& s, V&& v) { v("request_id", s.request_id); v("write", s.write); v("value", s.value); }
+  template <class S, class V>
+  static void fields(S& s, V&& v) {
+    v("request_id", s.request_id);
+    v("write", s.write);
+    v("value", s.value);
+  }
   friend bool operator==(const Forward&, const Forward&) = default;
 };
 struct Answer {  // the primary's answer, back to the relaying node
@@ -31,7 +39,12 @@ struct Answer {  // the primary's answer, back to the relaying node
   std::uint64_t request_id = 0;
   bool write = false;
   std::int64_t value = 0;
-  template <class S, class V> static void fields(S& s, V&& v) { v("request_id", s.request_id); v("write", s.write); v("value", s.value); }
+  template <class S, class V>
+  static void fields(S& s, V&& v) {
+    v("request_id", s.request_id);
+    v("write", s.write);
+    v("value", s.value);
+  }
   friend bool operator==(const Answer&, const Answer&) = default;
 };
 using Message = std::variant<Replicate, Forward, Answer>;
@@ -41,19 +54,28 @@ struct Request {
   std::uint64_t request_id = 0;
   bool write = false;
   std::int64_t value = 0;
-  template <class S, class V> static void fields(S& s, V&& v) { v("request_id", s.request_id); v("write", s.write); v("value", s.value); }
+  template <class S, class V>
+  static void fields(S& s, V&& v) {
+    v("request_id", s.request_id);
+    v("write", s.write);
+    v("value", s.value);
+  }
   friend bool operator==(const Request&, const Request&) = default;
 };
 using Done = Answer;
 struct Nothing {
   static constexpr std::string_view type_name = "Nothing";
-  template <class S, class V> static void fields(S&, V&&) {}
+  template <class S, class V>
+  static void fields(S&, V&&) {}
   friend bool operator==(const Nothing&, const Nothing&) = default;
 };
 struct Config {
   static constexpr std::string_view type_name = "Config";
   bool stale_reads = false;  // the bug: backups answer reads from their own copy
-  template <class S, class V> static void fields(S& s, V&& v) { v("stale_reads", s.stale_reads); }
+  template <class S, class V>
+  static void fields(S& s, V&& v) {
+    v("stale_reads", s.stale_reads);
+  }
 };
 
 struct Register;
@@ -63,30 +85,38 @@ class Node {
   Node(const Config& config, NodeId self, std::uint32_t node_count, std::optional<Nothing>)
       : stale_reads_(config.stale_reads), self_(self), node_count_(node_count) {}
   // Handlers are templates on the outbox so the protocol tag can be completed after Node.
-  template <class Out> void on_start(Out&) {}
-  template <class Out> void on_timer(const Nothing&, Out&) {}
-  template <class Out> void on_input(const Request& r, Out& out) {
+  template <class Out>
+  void on_start(Out&) {}
+  template <class Out>
+  void on_timer(const Nothing&, Out&) {}
+  template <class Out>
+  void on_input(const Request& r, Out& out) {
     if (self_.value == 0) return serve(r.request_id, r.write, r.value, self_, out);
     if (!r.write && stale_reads_) return out.emit(Done{r.request_id, false, value_});
     out.send(NodeId{0}, Forward{r.request_id, r.write, r.value});
   }
-  template <class Out> void on_message(NodeId from, const Message& m, Out& out) {
+  template <class Out>
+  void on_message(NodeId from, const Message& m, Out& out) {
     if (const auto* rep = std::get_if<Replicate>(&m)) value_ = rep->value;
-    if (const auto* f = std::get_if<Forward>(&m)) serve(f->request_id, f->write, f->value, from, out);
+    if (const auto* f = std::get_if<Forward>(&m))
+      serve(f->request_id, f->write, f->value, from, out);
     if (const auto* a = std::get_if<Answer>(&m)) out.emit(*a);
   }
   std::string_view role() const { return self_.value == 0 ? "primary" : "backup"; }
   friend bool operator==(const Node&, const Node&) = default;
 
  private:
-  template <class Out> void serve(std::uint64_t request_id, bool write, std::int64_t value, NodeId origin, Out& out) {
+  template <class Out>
+  void serve(std::uint64_t request_id, bool write, std::int64_t value, NodeId origin, Out& out) {
     if (write) {
       value_ = value;
       for (std::uint32_t i = 1; i < node_count_; ++i) out.send(NodeId{i}, Replicate{value});
     }
     const Answer answer{request_id, write, value_};
-    if (origin == self_) out.emit(answer);
-    else out.send(origin, answer);
+    if (origin == self_)
+      out.emit(answer);
+    else
+      out.send(origin, answer);
   }
   bool stale_reads_;
   NodeId self_;
@@ -96,22 +126,27 @@ class Node {
 
 struct WorkloadConfig {
   static constexpr std::string_view type_name = "WorkloadConfig";
-  template <class S, class V> static void fields(S&, V&&) {}
+  template <class S, class V>
+  static void fields(S&, V&&) {}
 };
 
 class Workload {
  public:
-  Workload(const WorkloadConfig&, const Config&, std::uint32_t node_count, Rng rng) : node_count_(node_count), rng_(rng) {}
-  template <class Sink> void start(Sink& sink) {
+  Workload(const WorkloadConfig&, const Config&, std::uint32_t node_count, Rng rng)
+      : node_count_(node_count), rng_(rng) {}
+  template <class Sink>
+  void start(Sink& sink) {
     // 300 operations, one every 3ms, from 5 clients to random nodes; writes carry unique values.
     for (std::uint64_t i = 1; i <= 300; ++i) {
       const bool write = rng_.chance(Ratio{1, 2});
       const NodeId node{static_cast<std::uint32_t>(rng_.below(node_count_))};
       sink.submit(Time{} + Duration::from_milliseconds(3) * static_cast<std::int64_t>(i), node,
-                  ClientId{static_cast<std::uint32_t>(i % 5)}, Request{i, write, static_cast<std::int64_t>(i)});
+                  ClientId{static_cast<std::uint32_t>(i % 5)},
+                  Request{i, write, static_cast<std::int64_t>(i)});
     }
   }
-  template <class Sink> void on_output(Time, NodeId, const Done&, Sink&) {}
+  template <class Sink>
+  void on_output(Time, NodeId, const Done&, Sink&) {}
 
  private:
   std::uint32_t node_count_;
@@ -154,15 +189,19 @@ RunOutcome run_register(bool stale_reads, std::uint64_t seed, bool crash_backup 
   LoadedScenario<toy::Register> loaded;
   loaded.scenario.name = "register";
   loaded.scenario.node_names = {"n0", "n1", "n2"};
-  loaded.scenario.network.latency = {scenario::LatencyModel::Shape::uniform, Duration::from_milliseconds(1),
-                                     Duration::from_milliseconds(20), {3, 2}};
+  loaded.scenario.network.latency = {scenario::LatencyModel::Shape::uniform,
+                                     Duration::from_milliseconds(1),
+                                     Duration::from_milliseconds(20),
+                                     {3, 2}};
   loaded.scenario.run.until = Duration::from_seconds(2);
   if (crash_backup)
     loaded.scenario.faults.push_back(
-        scenario::Fault{Time{} + Duration::from_milliseconds(400), scenario::Crash{{scenario::NodeSelector{"n2", "", 0}}}, "", 0});
+        scenario::Fault{Time{} + Duration::from_milliseconds(400),
+                        scenario::Crash{{scenario::NodeSelector{"n2", "", 0}}}, "", 0});
   loaded.config.stale_reads = stale_reads;
   CheckSuite<toy::Register> suite;
-  suite.history_checks.push_back(lin::linearizable_check<toy::Register>(lin::ModelKind::register_rw, toy::Mapping{}));
+  suite.history_checks.push_back(
+      lin::linearizable_check<toy::Register>(lin::ModelKind::register_rw, toy::Mapping{}));
   RunOptions options;
   options.seed = seed;
   return run_simulation(loaded, suite, options);
@@ -172,12 +211,16 @@ RunOutcome run_register(bool stale_reads, std::uint64_t seed, bool crash_backup 
 
 TEST_CASE("the simulator's client history converts into a linearizability history") {
   faultline::History<toy::Register> recorded;
-  recorded.invocations.push_back({Time{10}, NodeId{0}, ClientId{1}, toy::Request{1, true, 5}, true});
-  recorded.invocations.push_back({Time{20}, NodeId{1}, ClientId{2}, toy::Request{2, false, 0}, true});
-  recorded.invocations.push_back({Time{30}, NodeId{2}, ClientId{3}, toy::Request{3, false, 0}, false});
+  recorded.invocations.push_back(
+      {Time{10}, NodeId{0}, ClientId{1}, toy::Request{1, true, 5}, true});
+  recorded.invocations.push_back(
+      {Time{20}, NodeId{1}, ClientId{2}, toy::Request{2, false, 0}, true});
+  recorded.invocations.push_back(
+      {Time{30}, NodeId{2}, ClientId{3}, toy::Request{3, false, 0}, false});
   recorded.emissions.push_back({Time{40}, NodeId{1}, toy::Done{2, false, 5}});
   recorded.emissions.push_back({Time{50}, NodeId{0}, toy::Done{1, true, 5}});
-  recorded.emissions.push_back({Time{60}, NodeId{0}, toy::Done{1, true, 5}});  // a duplicate reply: ignored
+  recorded.emissions.push_back(
+      {Time{60}, NodeId{0}, toy::Done{1, true, 5}});  // a duplicate reply: ignored
   const lin::History h = lin::history_from_simulation<toy::Register>(recorded, toy::Mapping{});
   REQUIRE(h.operations.size() == 3);
   CHECK(h.operations[0].invoke_ns == 10);

@@ -8,8 +8,9 @@
 
 namespace faultline::lin::testing {
 
-inline Operation op(std::int64_t client, std::int64_t invoke, std::optional<std::int64_t> ret, OpKind kind,
-                    Value argument = {}, Value argument2 = {}, Value result = {}, std::string key = "") {
+inline Operation op(std::int64_t client, std::int64_t invoke, std::optional<std::int64_t> ret,
+                    OpKind kind, Value argument = {}, Value argument2 = {}, Value result = {},
+                    std::string key = "") {
   Operation o;
   o.client = client;
   o.invoke_ns = invoke;
@@ -21,16 +22,20 @@ inline Operation op(std::int64_t client, std::int64_t invoke, std::optional<std:
   o.key = std::move(key);
   return o;
 }
-inline Operation write(std::int64_t c, std::int64_t i, std::optional<std::int64_t> r, Value v, std::string key = "") {
+inline Operation write(std::int64_t c, std::int64_t i, std::optional<std::int64_t> r, Value v,
+                       std::string key = "") {
   return op(c, i, r, OpKind::write, std::move(v), {}, {}, std::move(key));
 }
-inline Operation read(std::int64_t c, std::int64_t i, std::optional<std::int64_t> r, Value v, std::string key = "") {
+inline Operation read(std::int64_t c, std::int64_t i, std::optional<std::int64_t> r, Value v,
+                      std::string key = "") {
   return op(c, i, r, OpKind::read, {}, {}, std::move(v), std::move(key));
 }
-inline Operation cas(std::int64_t c, std::int64_t i, std::optional<std::int64_t> r, Value from, Value to) {
+inline Operation cas(std::int64_t c, std::int64_t i, std::optional<std::int64_t> r, Value from,
+                     Value to) {
   return op(c, i, r, OpKind::cas, std::move(from), std::move(to));
 }
-inline Operation append(std::int64_t c, std::int64_t i, std::optional<std::int64_t> r, Value v, std::string key = "") {
+inline Operation append(std::int64_t c, std::int64_t i, std::optional<std::int64_t> r, Value v,
+                        std::string key = "") {
   return op(c, i, r, OpKind::append, std::move(v), {}, {}, std::move(key));
 }
 

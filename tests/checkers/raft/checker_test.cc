@@ -58,10 +58,10 @@ TEST_CASE("two leaders of one term, with diverged logs and states, fail every sa
   REQUIRE(nodes[0]->is_leader());
   REQUIRE(nodes[1]->is_leader());
   CHECK(check_election_safety(view));
-  CHECK(check_log_matching(view));            // both hold term 1 at index 2, different puts
-  CHECK(check_state_machine_safety(view));    // both applied through 2, different entries
+  CHECK(check_log_matching(view));              // both hold term 1 at index 2, different puts
+  CHECK(check_state_machine_safety(view));      // both applied through 2, different entries
   CHECK(check_state_checksum_agreement(view));  // x=a vs x=b at the same applied index
-  CHECK(check_leader_completeness(view));     // each leader lacks the other's committed entry
+  CHECK(check_leader_completeness(view));       // each leader lacks the other's committed entry
 }
 
 TEST_CASE("history checks: two leaders of a term, an acknowledged write replaced, a stale read") {
@@ -73,8 +73,10 @@ TEST_CASE("history checks: two leaders of a term, an acknowledged write replaced
   CHECK_FALSE(check_one_leader_per_term(ok_record));
   CHECK_FALSE(check_acknowledged_writes_durable(ok_record));
 
-  history.emissions.push_back({Time{} + Duration::from_milliseconds(1), NodeId{0}, BecameLeader{5}});
-  history.emissions.push_back({Time{} + Duration::from_milliseconds(2), NodeId{1}, BecameLeader{5}});
+  history.emissions.push_back(
+      {Time{} + Duration::from_milliseconds(1), NodeId{0}, BecameLeader{5}});
+  history.emissions.push_back(
+      {Time{} + Duration::from_milliseconds(2), NodeId{1}, BecameLeader{5}});
   // The client was told (client 9, seq 1) applied at index 2, but index 2 holds client 1's put.
   history.emissions.push_back({Time{} + Duration::from_milliseconds(3), NodeId{0},
                                ClientReply{9, 1, ReplyStatus::ok, {}, 0u, 2}});
@@ -87,13 +89,15 @@ TEST_CASE("history checks: two leaders of a term, an acknowledged write replaced
   const auto ms = [](std::int64_t v) { return Time{} + Duration::from_milliseconds(v); };
   stale.invocations.push_back({ms(1), NodeId{0}, ClientId{1}, put(1, 1, "x", "a"), true});
   stale.emissions.push_back({ms(2), NodeId{0}, ClientReply{1, 1, ReplyStatus::ok, {}, 0u, 2}});
-  stale.invocations.push_back({ms(3), NodeId{0}, ClientId{2}, ClientRequest{2, 1, 0, Get{"x"}}, true});
+  stale.invocations.push_back(
+      {ms(3), NodeId{0}, ClientId{2}, ClientRequest{2, 1, 0, Get{"x"}}, true});
   stale.emissions.push_back({ms(4), NodeId{0}, ClientReply{2, 1, ReplyStatus::ok, {}, 0u, 0}});
   const RunRecord<Raft> stale_record{stale, h.view(), faults, names, Time{}, Time{}};
   const auto lin = check_suite(Config{}).history_checks.back();
   REQUIRE(lin.name == "linearizable");
   CHECK(lin.check(stale_record));
-  stale.emissions.back() = {ms(4), NodeId{0}, ClientReply{2, 1, ReplyStatus::ok, CommandResult{true, "a"}, 0u, 0}};
+  stale.emissions.back() = {ms(4), NodeId{0},
+                            ClientReply{2, 1, ReplyStatus::ok, CommandResult{true, "a"}, 0u, 0}};
   const RunRecord<Raft> fresh_record{stale, h.view(), faults, names, Time{}, Time{}};
   CHECK_FALSE(lin.check(fresh_record));
 }
@@ -105,10 +109,12 @@ TEST_CASE("failover metrics: a crashed leader to the next election and commit") 
   history.emissions.push_back({ms(105), NodeId{0}, LeaderCommitted{1, 1}});
   history.emissions.push_back({ms(1300), NodeId{2}, BecameLeader{2}});
   history.emissions.push_back({ms(1310), NodeId{2}, LeaderCommitted{2, 2}});
-  std::vector<FaultRecord> faults{FaultRecord{ms(1000), FaultRecord::Kind::crash, {NodeId{0}}, "crash n0 (leader)", {}}};
+  std::vector<FaultRecord> faults{
+      FaultRecord{ms(1000), FaultRecord::Kind::crash, {NodeId{0}}, "crash n0 (leader)", {}}};
   std::vector<std::string> names{"n0", "n1", "n2"};
   Harness h = healthy();
-  const Metrics m = collect_metrics(RunRecord<Raft>{history, h.view(), faults, names, Time{}, Time{}});
+  const Metrics m =
+      collect_metrics(RunRecord<Raft>{history, h.view(), faults, names, Time{}, Time{}});
   REQUIRE(m.at("election").size() == 1);
   CHECK(m.at("election")[0] == Duration::from_milliseconds(300));
   CHECK(m.at("failover")[0] == Duration::from_milliseconds(310));
@@ -123,8 +129,9 @@ template <class Act>
 std::optional<std::string> append_only_over(Harness& h, std::uint32_t n, Act&& act) {
   const std::optional<Node> before = h.up(n) ? std::optional<Node>(h.node(n)) : std::nullopt;
   act();
-  return check_leader_append_only(NodeStep<Raft>{NodeId{n}, before ? &*before : nullptr, h.up(n) ? &h.node(n) : nullptr,
-                                                 nullptr, nullptr, Time{}});
+  return check_leader_append_only(NodeStep<Raft>{NodeId{n}, before ? &*before : nullptr,
+                                                 h.up(n) ? &h.node(n) : nullptr, nullptr, nullptr,
+                                                 Time{}});
 }
 
 // n0 leads term 1 and appends a put whose AppendEntries to n1 is held back (`stale`); n1 then
@@ -159,10 +166,12 @@ TEST_CASE("leader_append_only holds on every step of a leader that appends, comm
   Config config;
   config.snapshot_threshold = 2;  // compacts every two applied entries
   Harness h(config, 3);
-  CHECK_FALSE(append_only_over(h, 0, [&] { h.input(NodeId{0}, Campaign{}); }));  // not leader before: not checked
+  CHECK_FALSE(append_only_over(
+      h, 0, [&] { h.input(NodeId{0}, Campaign{}); }));  // not leader before: not checked
   h.settle();
   for (int i = 0; i < 6; ++i) {
-    CHECK_FALSE(append_only_over(h, 0, [&] { h.input(NodeId{0}, put(1, static_cast<std::uint64_t>(i + 1), "x", "v")); }));
+    CHECK_FALSE(append_only_over(
+        h, 0, [&] { h.input(NodeId{0}, put(1, static_cast<std::uint64_t>(i + 1), "x", "v")); }));
     while (!h.network().empty()) {
       const NodeId to = h.network().front().to;
       CHECK_FALSE(append_only_over(h, to.value, [&] { h.settle(1); }));
@@ -172,10 +181,13 @@ TEST_CASE("leader_append_only holds on every step of a leader that appends, comm
   }
   REQUIRE(h.node(0).is_leader());
   CHECK(h.node(0).disk().snapshot.last_index >= 6);  // it did compact, and that passed
-  CHECK_FALSE(append_only_over(h, 0, [&] { h.crash(NodeId{0}); }));  // a crash is not a leader's step
+  CHECK_FALSE(
+      append_only_over(h, 0, [&] { h.crash(NodeId{0}); }));  // a crash is not a leader's step
 }
 
-TEST_CASE("leader_append_only catches a leader that overwrites or drops entries (accept_stale_append_entries)") {
+TEST_CASE(
+    "leader_append_only catches a leader that overwrites or drops entries "
+    "(accept_stale_append_entries)") {
   for (const std::size_t extra : {0u, 1u}) {
     StaleAppend correct = deposed_leader_append(Bug::none, extra);
     REQUIRE(correct.h.node(1).is_leader());
@@ -193,7 +205,10 @@ TEST_CASE("leader_append_only catches a leader that overwrites or drops entries 
     REQUIRE(reason);
     CHECK(buggy.h.node(1).is_leader());  // it still leads term 2, with term 1's entry at index 2
     CHECK(buggy.h.node(1).entry_at(2).term == 1);
-    if (extra == 0) CHECK(reason->find("n1, leader of term 2, overwrote its log at index 2") == 0);
-    else CHECK(reason->find("n1, leader of term 2, removed entries from its log: it ended at index 3") == 0);
+    if (extra == 0)
+      CHECK(reason->find("n1, leader of term 2, overwrote its log at index 2") == 0);
+    else
+      CHECK(reason->find(
+                "n1, leader of term 2, removed entries from its log: it ended at index 3") == 0);
   }
 }

@@ -1,7 +1,7 @@
 // The two-phase-commit checkers: they pass on the correct protocol and catch every bug switch
 // when the harness drives it into the schedule that exposes it.
-#include <catch2/catch.hpp>
 #include <rapidcheck/catch.h>
+#include <catch2/catch.hpp>
 
 #include "checkers/two_phase_commit/suite.h"
 #include "tests/protocols/two_phase_commit/harness.h"
@@ -38,15 +38,18 @@ Config with_bug(Bug bug, bool cooperative = false) {
 TEST_CASE("two_phase_commit checkers: the suite has the documented names") {
   const auto suite = check_suite(Config{});
   std::vector<std::string> names;
-  for (const auto& p : suite.properties) names.push_back(p.name + "/" + std::string(to_string(p.kind)));
-  CHECK(names == std::vector<std::string>{"atomicity/always", "agreement/always", "validity/always", "durability/always",
-                                          "committed_a_stage/sometimes", "termination/eventually"});
+  for (const auto& p : suite.properties)
+    names.push_back(p.name + "/" + std::string(to_string(p.kind)));
+  CHECK(names == std::vector<std::string>{"atomicity/always", "agreement/always", "validity/always",
+                                          "durability/always", "committed_a_stage/sometimes",
+                                          "termination/eventually"});
   REQUIRE(suite.history_checks.size() == 1);
   CHECK(suite.history_checks[0].name == "routing_fidelity");
   CHECK_FALSE(suite.history_checks[0].liveness);
 }
 
-TEST_CASE("two_phase_commit checkers: the correct protocol passes every property on the happy path") {
+TEST_CASE(
+    "two_phase_commit checkers: the correct protocol passes every property on the happy path") {
   Harness h(Config{});
   h.observe_all(true);
   const auto suite = check_suite(h.config());
@@ -79,7 +82,8 @@ TEST_CASE("two_phase_commit checkers: bug commit_on_majority violates atomicity 
     const auto text = check_atomicity(h.view()).value_or("");
     CHECK(text.find("tx1") != std::string::npos);
     CHECK(text.find("n2") != std::string::npos);
-    CHECK(check_validity(h.view()).value_or("").find("its durable vote is no") != std::string::npos);
+    CHECK(check_validity(h.view()).value_or("").find("its durable vote is no") !=
+          std::string::npos);
   }
   SECTION("without it the same schedule aborts cleanly") {
     Harness h(with_bug(Bug::none));
@@ -96,7 +100,8 @@ TEST_CASE("two_phase_commit checkers: commit_on_majority with a missing vote (n2
   std::erase_if(h.network(), [](const testing::Envelope& e) { return e.to == NodeId{2}; });
   h.deliver_all();  // n1 yes -> commit; n2 applies a commit it never voted on
   CHECK(violated(h, "validity"));
-  CHECK(check_validity(h.view()).value_or("").find("no durable PREPARED record") != std::string::npos);
+  CHECK(check_validity(h.view()).value_or("").find("no durable PREPARED record") !=
+        std::string::npos);
 }
 
 // Both participants vote yes; n2 crashes before the decision reaches it and restarts at once.
@@ -110,7 +115,8 @@ void drive_restart_before_decision(Harness& h) {
   h.deliver_all();
 }
 
-TEST_CASE("two_phase_commit checkers: bug forget_vote_on_restart violates atomicity (and validity)") {
+TEST_CASE(
+    "two_phase_commit checkers: bug forget_vote_on_restart violates atomicity (and validity)") {
   SECTION("with the bug") {
     Harness h(with_bug(Bug::forget_vote_on_restart));
     drive_restart_before_decision(h);
@@ -182,7 +188,8 @@ TEST_CASE("two_phase_commit checkers: agreement and durability on hand-made view
   REQUIRE(durability.has_value());
   CHECK(durability->find("n1 holds version 1") != std::string::npos);
   nodes[1].emplace(config, NodeId{1}, 3, disks[1]);
-  CHECK_FALSE(check_durability(View{std::span(nodes), std::span(disks), Time{}}, config).has_value());
+  CHECK_FALSE(
+      check_durability(View{std::span(nodes), std::span(disks), Time{}}, config).has_value());
 }
 
 TEST_CASE("two_phase_commit checkers: termination names who is behind or in doubt") {
@@ -190,7 +197,8 @@ TEST_CASE("two_phase_commit checkers: termination names who is behind or in doub
   h.observe_all(true);
   REQUIRE(h.fire(NodeId{0}, StageTimer{}));
   h.deliver_next();  // n1 in doubt
-  CHECK(check_termination(h.view()).value_or("").find("n1 is still in doubt about tx1") != std::string::npos);
+  CHECK(check_termination(h.view()).value_or("").find("n1 is still in doubt about tx1") !=
+        std::string::npos);
   h.crash(NodeId{0});
   CHECK(check_termination(h.view()) == std::optional<std::string>("the coordinator n0 is down"));
 }
@@ -215,13 +223,15 @@ struct HistoryFixture {
   std::vector<std::optional<Node>> nodes = std::vector<std::optional<Node>>(3);
   std::vector<std::optional<Log>> disks = std::vector<std::optional<Log>>(3);
   Record record() const {
-    return Record{history, View{std::span(nodes), std::span(disks), Time{}}, faults, names, Time{}, Time{}};
+    return Record{history, View{std::span(nodes), std::span(disks), Time{}}, faults, names, Time{},
+                  Time{}};
   }
   void emit(std::int64_t ms, std::uint32_t node, Output output) {
     history.emissions.push_back({Time{ms * 1'000'000}, NodeId{node}, std::move(output)});
   }
   void invoke(std::int64_t ms, std::uint32_t node, Input input) {
-    history.invocations.push_back({Time{ms * 1'000'000}, NodeId{node}, ClientId{0}, std::move(input), true});
+    history.invocations.push_back(
+        {Time{ms * 1'000'000}, NodeId{node}, ClientId{0}, std::move(input), true});
   }
 };
 
@@ -258,7 +268,8 @@ TEST_CASE("two_phase_commit checkers: routing_fidelity") {
   }
   SECTION("a request under a version nobody applied") {
     f.emit(2, 2, PredictServed{5000, "v1", 9, false});
-    CHECK(check_routing_fidelity(f.record(), config).value_or("").find("version 9") != std::string::npos);
+    CHECK(check_routing_fidelity(f.record(), config).value_or("").find("version 9") !=
+          std::string::npos);
   }
 }
 
@@ -272,7 +283,8 @@ TEST_CASE("two_phase_commit checkers: metrics from the history") {
   f.emit(4000, 0, TxStarted{TxId{2}, TxKind::stage, 1, state(3, 2000)});
   f.emit(4500, 0, DecisionMade{TxId{2}, Outcome::abort, state(3, 2000)});
   const Metrics m = collect_metrics(f.record());
-  CHECK(m.at("decision_latency") == std::vector<Duration>{Duration::from_milliseconds(12), Duration::from_milliseconds(500)});
+  CHECK(m.at("decision_latency") ==
+        std::vector<Duration>{Duration::from_milliseconds(12), Duration::from_milliseconds(500)});
   CHECK(m.at("commit_latency") == std::vector<Duration>{Duration::from_milliseconds(12)});
   CHECK(m.at("stage_duration") == std::vector<Duration>{Duration::from_milliseconds(20)});
 }

@@ -1,8 +1,8 @@
 // Random schedules in the harness: any order of deliveries, drops, duplicates, timer firings,
 // crashes, restarts and health changes never violates an always-property with bug = none; once
 // the faults stop and every node is back, the cluster terminates (everyone agrees, no doubt).
-#include <catch2/catch.hpp>
 #include <rapidcheck/catch.h>
+#include <catch2/catch.hpp>
 
 #include "checkers/two_phase_commit/suite.h"
 #include "sim/core/describe.h"
@@ -13,7 +13,8 @@ namespace {
 
 using testing::Harness;
 
-std::optional<std::string> first_violation(const Harness& h, const CheckSuite<TwoPhaseCommit>& suite) {
+std::optional<std::string> first_violation(const Harness& h,
+                                           const CheckSuite<TwoPhaseCommit>& suite) {
   for (const auto& property : suite.properties)
     if (property.kind == PropertyKind::always)
       if (auto why = property.check(h.view())) return property.name + ": " + *why;
@@ -35,7 +36,8 @@ void random_step(Harness& h) {
   } else if (action < 66) {
     if (!h.network().empty()) h.drop(pick<std::size_t>(0, h.network().size()));
   } else if (action < 70) {
-    if (!h.network().empty() && h.network().size() < 64) h.duplicate(pick<std::size_t>(0, h.network().size()));
+    if (!h.network().empty() && h.network().size() < 64)
+      h.duplicate(pick<std::size_t>(0, h.network().size()));
   } else if (action < 84) {
     // The coordinator drives progress: give its timers half of the firings.
     const NodeId owner = *rc::gen::arbitrary<bool>() ? NodeId{0} : node;
@@ -78,9 +80,11 @@ TEST_CASE("two_phase_commit: random schedules never violate safety, then termina
       const auto why = first_violation(h, suite);
       if (why) RC_FAIL("step " + std::to_string(i) + ": " + *why);
     }
-    RC_TAG(check_committed_a_stage(h.view()) ? "nothing committed under faults" : "committed under faults");
+    RC_TAG(check_committed_a_stage(h.view()) ? "nothing committed under faults"
+                                             : "committed under faults");
     converge(h);
-    RC_TAG(h.node(0)->committed_state().status == RoutingStatus::rolled_back ? "rolled back" : "not rolled back");
+    RC_TAG(h.node(0)->committed_state().status == RoutingStatus::rolled_back ? "rolled back"
+                                                                             : "not rolled back");
     if (const auto why = first_violation(h, suite)) RC_FAIL("after convergence: " + *why);
     if (const auto why = check_termination(h.view())) RC_FAIL("termination: " + *why);
   });

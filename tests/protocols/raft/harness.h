@@ -29,17 +29,24 @@ class Harness {
   void persist(NodeId node, const Disk& disk) { disks_[node.value] = disk; }
   void set_timer(NodeId, const Timer&, DurationRange) {}
   void cancel_timer(NodeId, const Timer&) {}
-  void send(NodeId from, NodeId to, const Message& message) { network_.push_back(Envelope{from, to, message}); }
+  void send(NodeId from, NodeId to, const Message& message) {
+    network_.push_back(Envelope{from, to, message});
+  }
   void emit(NodeId node, const Output& output) { outputs_.push_back({node, output}); }
 
-  void input(NodeId node, const Input& in) { run(node, [&](Node& n, Effects& out) { n.on_input(in, out); }); }
-  void fire(NodeId node, const Timer& timer) { run(node, [&](Node& n, Effects& out) { n.on_timer(timer, out); }); }
+  void input(NodeId node, const Input& in) {
+    run(node, [&](Node& n, Effects& out) { n.on_input(in, out); });
+  }
+  void fire(NodeId node, const Timer& timer) {
+    run(node, [&](Node& n, Effects& out) { n.on_timer(timer, out); });
+  }
   // Delivers every message in flight, oldest first, until none is left (or `steps_max`).
   void settle(std::size_t steps_max = 10'000) {
     for (std::size_t i = 0; i < steps_max && !network_.empty(); ++i) {
       const Envelope e = network_.front();
       network_.erase(network_.begin());
-      if (nodes_[e.to.value]) run(e.to, [&](Node& n, Effects& out) { n.on_message(e.from, e.message, out); });
+      if (nodes_[e.to.value])
+        run(e.to, [&](Node& n, Effects& out) { n.on_message(e.from, e.message, out); });
     }
   }
   void crash(NodeId node) {
@@ -63,7 +70,8 @@ class Harness {
     apply(id, out, *this);
   }
   void start(NodeId id, std::optional<Disk> recovered = std::nullopt) {
-    nodes_[id.value].emplace(config_, id, static_cast<std::uint32_t>(nodes_.size()), std::move(recovered));
+    nodes_[id.value].emplace(config_, id, static_cast<std::uint32_t>(nodes_.size()),
+                             std::move(recovered));
     run(id, [](Node& n, Effects& out) { n.on_start(out); });
   }
 
@@ -74,7 +82,8 @@ class Harness {
   std::vector<std::pair<NodeId, Output>> outputs_;
 };
 
-inline ClientRequest put(std::uint64_t client, std::uint64_t seq, std::string key, std::string value) {
+inline ClientRequest put(std::uint64_t client, std::uint64_t seq, std::string key,
+                         std::string value) {
   return ClientRequest{client, seq, 0, Put{std::move(key), std::move(value)}};
 }
 

@@ -1,7 +1,7 @@
 // Raft node tests on the hand-driven harness: elections, replication, sessions, recovery from
 // disk, snapshots and InstallSnapshot, membership, config validation, and the wire codec.
-#include <catch2/catch.hpp>
 #include <rapidcheck/catch.h>
+#include <catch2/catch.hpp>
 
 #include "protocols/raft/protocol.h"
 #include "sim/core/codec.h"
@@ -98,7 +98,9 @@ TEST_CASE("a read-index read waits for a quorum's heartbeat acknowledgement") {
   CHECK(r[0].result.value == std::optional<std::string>("a"));
 }
 
-TEST_CASE("an isolated leader cannot answer a read-index read, with read_without_quorum it answers stale") {
+TEST_CASE(
+    "an isolated leader cannot answer a read-index read, with read_without_quorum it answers "
+    "stale") {
   for (const Bug bug : {Bug::none, Bug::read_without_quorum}) {
     Config config;
     config.bug = bug;
@@ -155,7 +157,9 @@ TEST_CASE("a follower that missed compacted entries gets the leader's snapshot")
   CHECK(h.node(2).state() == h.node(0).state());
 }
 
-TEST_CASE("a leader compacts only what every follower matched, so a slow follower gets entries, not the snapshot") {
+TEST_CASE(
+    "a leader compacts only what every follower matched, so a slow follower gets entries, not the "
+    "snapshot") {
   Config config;
   config.snapshot_threshold = 5;
   Harness h = elected(config);
@@ -164,7 +168,8 @@ TEST_CASE("a leader compacts only what every follower matched, so a slow followe
   bool snapshot_sent = false;
   const auto settle_without_n2 = [&] {
     for (int i = 0; i < 10'000; ++i) {
-      for (const auto& e : h.network()) snapshot_sent |= std::holds_alternative<InstallSnapshot>(e.message);
+      for (const auto& e : h.network())
+        snapshot_sent |= std::holds_alternative<InstallSnapshot>(e.message);
       for (auto& e : h.network())
         if (e.to == NodeId{2}) held.push_back(e);
       std::erase_if(h.network(), [](const auto& e) { return e.to == NodeId{2}; });
@@ -177,13 +182,14 @@ TEST_CASE("a leader compacts only what every follower matched, so a slow followe
     settle_without_n2();
   }
   CHECK(h.node(0).commit_index() == 7);
-  CHECK(h.node(1).first_index() > 1);  // a follower compacts at once
+  CHECK(h.node(1).first_index() > 1);   // a follower compacts at once
   CHECK(h.node(0).first_index() == 1);  // the leader keeps what n2 still needs
   CHECK(h.disk(0)->snapshot.last_index == 0);
   // n2 catches up from the held entries; once it matched the pending snapshot the leader compacts.
   for (auto& e : held) h.network().push_back(e);
   for (int i = 0; i < 10'000 && !h.network().empty(); ++i) {
-    for (const auto& e : h.network()) snapshot_sent |= std::holds_alternative<InstallSnapshot>(e.message);
+    for (const auto& e : h.network())
+      snapshot_sent |= std::holds_alternative<InstallSnapshot>(e.message);
     h.settle(1);
   }
   CHECK_FALSE(snapshot_sent);
@@ -228,7 +234,9 @@ TEST_CASE("membership: add a server, then remove the leader, which steps down on
   std::vector<MembershipStatus> statuses;
   for (const auto& [node, output] : h.outputs())
     if (const auto* m = std::get_if<MembershipReply>(&output)) statuses.push_back(m->status);
-  CHECK(statuses == std::vector<MembershipStatus>{MembershipStatus::committed, MembershipStatus::no_change, MembershipStatus::committed});
+  CHECK(statuses == std::vector<MembershipStatus>{MembershipStatus::committed,
+                                                  MembershipStatus::no_change,
+                                                  MembershipStatus::committed});
 }
 
 TEST_CASE("config validation names the key") {
@@ -250,21 +258,26 @@ TEST_CASE("every message round-trips through the codec, and garbage never crashe
   std::vector<Message> sent;
   for (const auto& e : h.network()) sent.push_back(e.message);
   h.settle();
-  sent.push_back(InstallSnapshot{3, Snapshot{4, 2, 99, {0, 1}, StateMachine{{{"x", "y"}}, {{1, Session{2, {}, 3}}}, 5}}});
+  sent.push_back(InstallSnapshot{
+      3, Snapshot{4, 2, 99, {0, 1}, StateMachine{{{"x", "y"}}, {{1, Session{2, {}, 3}}}, 5}}});
   for (const Message& m : sent) CHECK(decode_from_bytes<Message>(encode_to_bytes(m)) == m);
   CHECK(decode_from_bytes<Disk>(encode_to_bytes(*h.disk(0))) == *h.disk(0));
-  rc::prop("random bytes decode to a value or an error", [](const std::vector<std::uint8_t>& bytes) {
-    (void)decode_from_bytes<Message>(bytes);
-    (void)decode_from_bytes<Disk>(bytes);
-  });
+  rc::prop("random bytes decode to a value or an error",
+           [](const std::vector<std::uint8_t>& bytes) {
+             (void)decode_from_bytes<Message>(bytes);
+             (void)decode_from_bytes<Disk>(bytes);
+           });
 }
 
-TEST_CASE("accept_stale_append_entries: a leader merges a deposed leader's AppendEntries, the correct node rejects it") {
+TEST_CASE(
+    "accept_stale_append_entries: a leader merges a deposed leader's AppendEntries, the correct "
+    "node rejects it") {
   for (const Bug bug : {Bug::none, Bug::accept_stale_append_entries}) {
     Config config;
     config.bug = bug;
     Harness h = elected(config);
-    h.input(NodeId{0}, put(1, 1, "x", "old"));  // n0 (term 1) appends index 2; its AppendEntries are held back
+    h.input(NodeId{0},
+            put(1, 1, "x", "old"));  // n0 (term 1) appends index 2; its AppendEntries are held back
     std::vector<testing::Envelope> held = std::move(h.network());
     h.network().clear();
     h.input(NodeId{1}, Campaign{});

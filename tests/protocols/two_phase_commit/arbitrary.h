@@ -19,7 +19,9 @@ T any();
 
 struct AnyVisit {
   template <class F>
-  void operator()(std::string_view, F& field) const { field = any<F>(); }
+  void operator()(std::string_view, F& field) const {
+    field = any<F>();
+  }
 };
 
 template <class Variant, std::size_t I = 0>
@@ -43,7 +45,8 @@ T any() {
   } else if constexpr (std::is_same_v<T, Duration>) {
     return Duration{*rc::gen::arbitrary<std::int64_t>()};
   } else if constexpr (std::is_same_v<T, Ratio>) {
-    return Ratio{*rc::gen::arbitrary<std::uint64_t>(), *rc::gen::inRange<std::uint64_t>(1, 1'000'000)};
+    return Ratio{*rc::gen::arbitrary<std::uint64_t>(),
+                 *rc::gen::inRange<std::uint64_t>(1, 1'000'000)};
   } else if constexpr (is_variant<T>::value) {
     return any_alternative<T>(*rc::gen::inRange<std::size_t>(0, std::variant_size_v<T>));
   } else if constexpr (is_optional<T>::value) {

@@ -1,6 +1,6 @@
 // Codec round trips, describe() text and config decoding for every two-phase-commit type.
-#include <catch2/catch.hpp>
 #include <rapidcheck/catch.h>
+#include <catch2/catch.hpp>
 
 #include "sim/core/codec.h"
 #include "sim/core/config_tree.h"
@@ -65,12 +65,16 @@ TEST_CASE("two_phase_commit codec: truncated or corrupted bytes are errors, neve
 }
 
 TEST_CASE("two_phase_commit codec: describe text of a prepare") {
-  const Message m = Prepare{TxId{3}, TxKind::stage, TxId{2}, RoutingState{2, "v1", "v2", 500, RoutingStatus::committed},
+  const Message m = Prepare{TxId{3}, TxKind::stage, TxId{2},
+                            RoutingState{2, "v1", "v2", 500, RoutingStatus::committed},
                             RoutingState{3, "v1", "v2", 2000, RoutingStatus::committed}};
-  CHECK(describe(m) ==
-        "Prepare{tx=tx3, kind=stage, base_tx=tx2, base=RoutingState{version=2, stable_model_id=\"v1\", "
-        "canary_model_id=\"v2\", canary_weight_bps=500, status=committed}, proposal=RoutingState{version=3, "
-        "stable_model_id=\"v1\", canary_model_id=\"v2\", canary_weight_bps=2000, status=committed}}");
+  CHECK(
+      describe(m) ==
+      "Prepare{tx=tx3, kind=stage, base_tx=tx2, base=RoutingState{version=2, "
+      "stable_model_id=\"v1\", "
+      "canary_model_id=\"v2\", canary_weight_bps=500, status=committed}, "
+      "proposal=RoutingState{version=3, "
+      "stable_model_id=\"v1\", canary_model_id=\"v2\", canary_weight_bps=2000, status=committed}}");
 }
 
 TEST_CASE("two_phase_commit codec: node states fingerprint stably and round-trip") {
@@ -124,7 +128,8 @@ TEST_CASE("two_phase_commit config: decodes every key, keeps defaults, validates
   REQUIRE(decode_config(map({{"stages", list({scalar("1/3")})}}), inexact).has_value());
   CHECK_FALSE(inexact.validate(3).has_value());
   Config decreasing;
-  REQUIRE(decode_config(map({{"stages", list({scalar("50%"), scalar("20%")})}}), decreasing).has_value());
+  REQUIRE(decode_config(map({{"stages", list({scalar("50%"), scalar("20%")})}}), decreasing)
+              .has_value());
   CHECK_FALSE(decreasing.validate(3).has_value());
   Config unknown;
   CHECK_FALSE(decode_config(map({{"stage", scalar("1")}}), unknown).has_value());
@@ -134,8 +139,9 @@ TEST_CASE("two_phase_commit config: decodes every key, keeps defaults, validates
 
 TEST_CASE("two_phase_commit config: operator inputs decode by name") {
   Input input;
-  const ConfigTree tree = map({{"observe_health", map({{"canary_p95_latency", scalar("450ms")},
-                                                       {"canary_error_rate", scalar("7%")}})}});
+  const ConfigTree tree =
+      map({{"observe_health",
+            map({{"canary_p95_latency", scalar("450ms")}, {"canary_error_rate", scalar("7%")}})}});
   REQUIRE(decode_config(tree, input).has_value());
   CHECK(input == Input{ObserveHealth{Duration::from_milliseconds(450), Ratio{7, 100}}});
 }

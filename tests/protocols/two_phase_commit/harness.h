@@ -37,7 +37,11 @@ inline Config default_config() { return Config{}; }
 class Harness {
  public:
   explicit Harness(Config config, std::uint32_t node_count = 3)
-      : config_(std::move(config)), node_count_(node_count), nodes_(node_count), disks_(node_count), timers_(node_count) {
+      : config_(std::move(config)),
+        node_count_(node_count),
+        nodes_(node_count),
+        disks_(node_count),
+        timers_(node_count) {
     for (std::uint32_t i = 0; i < node_count; ++i) start(NodeId{i});
   }
 
@@ -48,7 +52,9 @@ class Harness {
     if (std::find(armed.begin(), armed.end(), timer) == armed.end()) armed.push_back(timer);
   }
   void cancel_timer(NodeId node, const Timer& timer) { std::erase(timers_[node.value], timer); }
-  void send(NodeId from, NodeId to, const Message& message) { network_.push_back(Envelope{from, to, message}); }
+  void send(NodeId from, NodeId to, const Message& message) {
+    network_.push_back(Envelope{from, to, message});
+  }
   void emit(NodeId node, const Output& output) { outputs_.push_back(Emitted{node, output}); }
 
   // --- the test's controls ---
@@ -58,11 +64,14 @@ class Harness {
     const Envelope envelope = network_[index];
     network_.erase(network_.begin() + static_cast<std::ptrdiff_t>(index));
     if (!nodes_[envelope.to.value]) return true;  // lost: the target is down
-    run(envelope.to, [&](Node& node, Effects& out) { node.on_message(envelope.from, envelope.message, out); });
+    run(envelope.to,
+        [&](Node& node, Effects& out) { node.on_message(envelope.from, envelope.message, out); });
     return true;
   }
   bool deliver_next() { return deliver(0); }
-  void drop(std::size_t index) { network_.erase(network_.begin() + static_cast<std::ptrdiff_t>(index)); }
+  void drop(std::size_t index) {
+    network_.erase(network_.begin() + static_cast<std::ptrdiff_t>(index));
+  }
   void duplicate(std::size_t index) { network_.push_back(network_.at(index)); }
   // Delivers FIFO until nothing is in flight (bounded, so a livelock fails the test).
   void deliver_all(std::size_t limit = 10'000) {

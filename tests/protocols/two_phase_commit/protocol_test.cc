@@ -1,6 +1,6 @@
 // Two-phase-commit node behaviour under hand-written schedules in the in-test harness.
-#include <catch2/catch.hpp>
 #include <rapidcheck/catch.h>
+#include <catch2/catch.hpp>
 
 #include "tests/protocols/two_phase_commit/harness.h"
 
@@ -159,7 +159,8 @@ TEST_CASE("two_phase_commit: a coordinator that began but did not decide presume
   require_consistent(h);
 }
 
-TEST_CASE("two_phase_commit: an in-doubt participant stays blocked without cooperative termination") {
+TEST_CASE(
+    "two_phase_commit: an in-doubt participant stays blocked without cooperative termination") {
   Harness h(config_with(OnAbort::halt, /*cooperative=*/false));
   h.observe_all(true);
   REQUIRE(h.fire(NodeId{0}, StageTimer{}));
@@ -206,7 +207,8 @@ TEST_CASE("two_phase_commit: cooperative termination resolves through a peer") {
     while (h.outputs_of<DecisionMade>().empty()) REQUIRE(h.deliver_next());
     // Deliver the decision to n2 only, then lose the coordinator.
     for (std::size_t i = 0; i < h.network().size(); ++i)
-      if (h.network()[i].to == NodeId{2} && std::holds_alternative<Decision>(h.network()[i].message)) {
+      if (h.network()[i].to == NodeId{2} &&
+          std::holds_alternative<Decision>(h.network()[i].message)) {
         h.deliver(i);
         break;
       }

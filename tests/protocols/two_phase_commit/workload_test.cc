@@ -1,6 +1,6 @@
 // The workload: deterministic from its seed, open loop, degradations applied in their windows.
-#include <catch2/catch.hpp>
 #include <rapidcheck/catch.h>
+#include <catch2/catch.hpp>
 
 #include "protocols/two_phase_commit/protocol.h"
 
@@ -20,7 +20,9 @@ struct RecordingSink final : WorkloadSink<TwoPhaseCommit> {
   void submit(Time at, NodeId node, ClientId client, Input input) override {
     submitted.push_back(Submitted{at, node, client, std::move(input)});
   }
-  void wake(Time, std::uint64_t) override { FAIL("the 2PC workload is open loop: it never asks for a wake"); }
+  void wake(Time, std::uint64_t) override {
+    FAIL("the 2PC workload is open loop: it never asks for a wake");
+  }
 };
 
 std::vector<Submitted> run_workload(const WorkloadConfig& config, std::uint64_t seed) {
@@ -68,7 +70,8 @@ TEST_CASE("two_phase_commit workload: degradations apply inside their window onl
       continue;
     }
     const auto& h = std::get<ObserveHealth>(s.input);
-    const bool degraded = s.node == NodeId{1} && s.at >= Time{3'000'000'000} && s.at < Time{5'000'000'000};
+    const bool degraded =
+        s.node == NodeId{1} && s.at >= Time{3'000'000'000} && s.at < Time{5'000'000'000};
     INFO("node " << s.node.value << " at " << format_time(s.at));
     CHECK((h.canary_p95_latency == Duration::from_milliseconds(400)) == degraded);
     if (!degraded) CHECK(h.canary_p95_latency <= Duration::from_milliseconds(100));

@@ -1,8 +1,8 @@
 // ChunkedVector against a std::vector model: the same elements after any sequence of appends,
 // truncations and front drops; copies never see each other's writes; the codec gives the same
 // bytes as for a std::vector.
-#include <catch2/catch.hpp>
 #include <rapidcheck/catch.h>
+#include <catch2/catch.hpp>
 
 #include <string>
 
@@ -11,47 +11,51 @@
 
 using namespace faultline;
 
-TEST_CASE("ChunkedVector behaves like a std::vector under append, truncate and drop_front, and copies are independent") {
-  rc::prop("matches the model; a snapshot copy keeps its contents", [](const std::vector<std::uint8_t>& script) {
-    ChunkedVector<std::string> chunked;
-    std::vector<std::string> model;
-    std::vector<std::pair<ChunkedVector<std::string>, std::vector<std::string>>> copies;
-    int counter = 0;
-    for (std::uint8_t op : script) {
-      switch (op % 5) {
-        case 0:
-        case 1:
-          for (int i = 0; i < 1 + op % 70; ++i) {
-            chunked.push_back("v" + std::to_string(++counter));
-            model.push_back("v" + std::to_string(counter));
-          }
-          break;
-        case 2:
-          if (!model.empty()) {
-            const std::size_t keep = op % (model.size() + 1);
-            chunked.truncate(keep);
-            model.resize(keep);
-          }
-          break;
-        case 3:
-          if (!model.empty()) {
-            const std::size_t drop = op % (model.size() + 1);
-            chunked.drop_front(drop);
-            model.erase(model.begin(), model.begin() + static_cast<std::ptrdiff_t>(drop));
-          }
-          break;
-        case 4: copies.emplace_back(chunked, model); break;
-      }
-      RC_ASSERT(chunked.size() == model.size());
-      for (std::size_t i = 0; i < model.size(); ++i) RC_ASSERT(chunked[i] == model[i]);
-    }
-    for (const auto& [copy, expected] : copies) {
-      RC_ASSERT(copy.size() == expected.size());
-      for (std::size_t i = 0; i < expected.size(); ++i) RC_ASSERT(copy[i] == expected[i]);
-    }
-    RC_ASSERT(encode_to_bytes(chunked) == encode_to_bytes(model));
-    const auto decoded = decode_from_bytes<ChunkedVector<std::string>>(encode_to_bytes(model));
-    RC_ASSERT(decoded.has_value());
-    RC_ASSERT(*decoded == chunked);
-  });
+TEST_CASE(
+    "ChunkedVector behaves like a std::vector under append, truncate and drop_front, and copies "
+    "are independent") {
+  rc::prop("matches the model; a snapshot copy keeps its contents",
+           [](const std::vector<std::uint8_t>& script) {
+             ChunkedVector<std::string> chunked;
+             std::vector<std::string> model;
+             std::vector<std::pair<ChunkedVector<std::string>, std::vector<std::string>>> copies;
+             int counter = 0;
+             for (std::uint8_t op : script) {
+               switch (op % 5) {
+                 case 0:
+                 case 1:
+                   for (int i = 0; i < 1 + op % 70; ++i) {
+                     chunked.push_back("v" + std::to_string(++counter));
+                     model.push_back("v" + std::to_string(counter));
+                   }
+                   break;
+                 case 2:
+                   if (!model.empty()) {
+                     const std::size_t keep = op % (model.size() + 1);
+                     chunked.truncate(keep);
+                     model.resize(keep);
+                   }
+                   break;
+                 case 3:
+                   if (!model.empty()) {
+                     const std::size_t drop = op % (model.size() + 1);
+                     chunked.drop_front(drop);
+                     model.erase(model.begin(), model.begin() + static_cast<std::ptrdiff_t>(drop));
+                   }
+                   break;
+                 case 4: copies.emplace_back(chunked, model); break;
+               }
+               RC_ASSERT(chunked.size() == model.size());
+               for (std::size_t i = 0; i < model.size(); ++i) RC_ASSERT(chunked[i] == model[i]);
+             }
+             for (const auto& [copy, expected] : copies) {
+               RC_ASSERT(copy.size() == expected.size());
+               for (std::size_t i = 0; i < expected.size(); ++i) RC_ASSERT(copy[i] == expected[i]);
+             }
+             RC_ASSERT(encode_to_bytes(chunked) == encode_to_bytes(model));
+             const auto decoded =
+                 decode_from_bytes<ChunkedVector<std::string>>(encode_to_bytes(model));
+             RC_ASSERT(decoded.has_value());
+             RC_ASSERT(*decoded == chunked);
+           });
 }

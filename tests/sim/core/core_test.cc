@@ -1,7 +1,7 @@
 // sim/core: time, ratios, the Rng, the codec, describe(), fingerprints, the outbox and apply(),
 // and config decoding.
-#include <catch2/catch.hpp>
 #include <rapidcheck/catch.h>
+#include <catch2/catch.hpp>
 
 #include <cmath>
 #include <map>
@@ -65,7 +65,8 @@ struct Sample {
 
 using Either = std::variant<Sample, Inner>;
 
-Sample make_sample(std::uint64_t id, bool flag, std::int32_t delta, const std::string& label, std::optional<std::int64_t> maybe) {
+Sample make_sample(std::uint64_t id, bool flag, std::int32_t delta, const std::string& label,
+                   std::optional<std::int64_t> maybe) {
   Sample s;
   s.id = id;
   s.flag = flag;
@@ -217,14 +218,16 @@ TEST_CASE("exponential and Pareto samples have the right shape") {
 }
 
 TEST_CASE("the codec round-trips every supported shape") {
-  rc::prop("decode(encode(x)) == x", [](std::uint64_t id, bool flag, std::int32_t delta, const std::string& label,
-                                        bool has_maybe, std::int64_t maybe) {
-    const Either value = make_sample(id, flag, delta, label, has_maybe ? std::optional(maybe) : std::nullopt);
-    const auto bytes = encode_to_bytes(value);
-    const auto back = decode_from_bytes<Either>(bytes);
-    RC_ASSERT(back.has_value());
-    RC_ASSERT(*back == value);
-  });
+  rc::prop(
+      "decode(encode(x)) == x", [](std::uint64_t id, bool flag, std::int32_t delta,
+                                   const std::string& label, bool has_maybe, std::int64_t maybe) {
+        const Either value =
+            make_sample(id, flag, delta, label, has_maybe ? std::optional(maybe) : std::nullopt);
+        const auto bytes = encode_to_bytes(value);
+        const auto back = decode_from_bytes<Either>(bytes);
+        RC_ASSERT(back.has_value());
+        RC_ASSERT(*back == value);
+      });
 }
 
 TEST_CASE("the decoder rejects truncation, garbage and trailing bytes without crashing") {
@@ -247,7 +250,8 @@ TEST_CASE("the decoder rejects truncation, garbage and trailing bytes without cr
 TEST_CASE("describe() is one readable line") {
   Sample s = make_sample(3, true, 4, "x", std::nullopt);
   CHECK(describe(s) ==
-        "Sample{id=3, flag=true, color=green, node=n3, wait=3ms, items=[Inner{delta=4, label=\"x\"}, Inner{delta=-4, "
+        "Sample{id=3, flag=true, color=green, node=n3, wait=3ms, items=[Inner{delta=4, "
+        "label=\"x\"}, Inner{delta=-4, "
         "label=\"x!\"}], maybe=none, counts={\"x\": 3}}");
   CHECK(describe(std::string("a\"b\n")) == "\"a\\\"b\\x0a\"");
 }
@@ -275,7 +279,9 @@ struct RecordingDriver {
   void persist(NodeId, int d) { calls.push_back("persist " + std::to_string(d)); }
   void set_timer(NodeId, int t, DurationRange) { calls.push_back("set " + std::to_string(t)); }
   void cancel_timer(NodeId, int t) { calls.push_back("cancel " + std::to_string(t)); }
-  void send(NodeId, NodeId to, int m) { calls.push_back("send " + std::to_string(to.value) + ":" + std::to_string(m)); }
+  void send(NodeId, NodeId to, int m) {
+    calls.push_back("send " + std::to_string(to.value) + ":" + std::to_string(m));
+  }
   void emit(NodeId, int o) { calls.push_back("emit " + std::to_string(o)); }
 };
 }  // namespace
@@ -290,7 +296,8 @@ TEST_CASE("apply() persists first, then timers, then sends, then outputs, the la
   out.persist(2);
   RecordingDriver driver;
   apply(NodeId{0}, out, driver);
-  CHECK(driver.calls == std::vector<std::string>{"persist 2", "set 7", "cancel 8", "send 2:5", "emit 9"});
+  CHECK(driver.calls ==
+        std::vector<std::string>{"persist 2", "set 7", "cancel 8", "send 2:5", "emit 9"});
   out.clear();
   CHECK(out.empty());
 }
@@ -305,7 +312,8 @@ TEST_CASE("config decoding fills fields, keeps defaults, and names the path and 
   range.kind = ConfigTree::Kind::list;
   range.path = "cluster.config.election_timeout";
   range.line = 5;
-  range.items = {scalar("100ms", "cluster.config.election_timeout[0]", 5), scalar("200ms", "cluster.config.election_timeout[1]", 5)};
+  range.items = {scalar("100ms", "cluster.config.election_timeout[0]", 5),
+                 scalar("200ms", "cluster.config.election_timeout[1]", 5)};
   tree.entries.emplace_back("election_timeout", range);
   tree.entries.emplace_back("color", scalar("green", "cluster.config.color", 6));
   Config config;

@@ -1,6 +1,6 @@
 // Engine tests: event ordering, the network model, node lifecycle faults, phases, determinism.
-#include <catch2/catch.hpp>
 #include <rapidcheck/catch.h>
+#include <catch2/catch.hpp>
 
 #include "protocols/ping/ping.h"
 #include "sim/core/protocol.h"
@@ -35,17 +35,19 @@ struct Counting {
   // always: every live node's count never drops below what it persisted (a toy durability rule)
   static CheckSuite<Ping> suite() {
     CheckSuite<Ping> suite;
-    suite.properties.push_back(Property<Ping>{"received_something", PropertyKind::sometimes, [](const ClusterView<Ping>& v) -> std::optional<std::string> {
-      for (const auto& n : v.nodes)
-        if (n && n->received() > 0) return std::nullopt;
-      return "no node received anything";
-    }});
+    suite.properties.push_back(
+        Property<Ping>{"received_something", PropertyKind::sometimes,
+                       [](const ClusterView<Ping>& v) -> std::optional<std::string> {
+                         for (const auto& n : v.nodes)
+                           if (n && n->received() > 0) return std::nullopt;
+                         return "no node received anything";
+                       }});
     return suite;
   }
 };
 
-RunOutcome run_suite(const scenario::Scenario& s, std::uint64_t seed, const CheckSuite<Ping>& suite, ping::Config config = {},
-                     TraceSink* trace = nullptr) {
+RunOutcome run_suite(const scenario::Scenario& s, std::uint64_t seed, const CheckSuite<Ping>& suite,
+                     ping::Config config = {}, TraceSink* trace = nullptr) {
   LoadedScenario<Ping> loaded{s, config, {}, {}};
   RunOptions options;
   options.seed = seed;
@@ -54,14 +56,16 @@ RunOutcome run_suite(const scenario::Scenario& s, std::uint64_t seed, const Chec
   return run_simulation(loaded, suite, options);
 }
 
-RunOutcome run(const scenario::Scenario& s, std::uint64_t seed, ping::Config config = {}, TraceSink* trace = nullptr) {
+RunOutcome run(const scenario::Scenario& s, std::uint64_t seed, ping::Config config = {},
+               TraceSink* trace = nullptr) {
   return run_suite(s, seed, Counting::suite(), config, trace);
 }
 
 struct RecordingSink final : TraceSink {
   std::vector<std::string> lines;
   void record(const TraceEvent& e) override {
-    lines.push_back(format_time(e.time) + " " + std::string(e.kind) + " " + std::string(e.node) + " " + std::string(e.peer) + " " + e.text);
+    lines.push_back(format_time(e.time) + " " + std::string(e.kind) + " " + std::string(e.node) +
+                    " " + std::string(e.peer) + " " + e.text);
   }
 };
 
@@ -85,7 +89,8 @@ TEST_CASE("event queue agrees with a sorted reference on random pushes") {
     for (std::size_t i = 0; i < times.size(); ++i) queue.push(Time{times[i]}, i);
     std::vector<std::pair<std::uint8_t, std::size_t>> expected;
     for (std::size_t i = 0; i < times.size(); ++i) expected.emplace_back(times[i], i);
-    std::stable_sort(expected.begin(), expected.end(), [](auto& a, auto& b) { return a.first < b.first; });
+    std::stable_sort(expected.begin(), expected.end(),
+                     [](auto& a, auto& b) { return a.first < b.first; });
     for (const auto& [t, i] : expected) {
       const auto popped = queue.pop();
       RC_ASSERT(popped.time.nanoseconds == t);
@@ -107,7 +112,8 @@ TEST_CASE("a fixed-latency FIFO network delivers in send order at the fixed late
 
 TEST_CASE("uniform latency stays FIFO per link without reordering") {
   scenario::LatencyModel uniform{scenario::LatencyModel::Shape::uniform, 1_ms, 50_ms, {3, 2}};
-  Network network(2, LinkParams{uniform, Ratio::zero(), Ratio::zero(), Ratio::zero(), 100000}, Rng(7));
+  Network network(2, LinkParams{uniform, Ratio::zero(), Ratio::zero(), Ratio::zero(), 100000},
+                  Rng(7));
   Time last{};
   for (int i = 0; i < 1000; ++i) {
     const auto fate = network.send(Time{} + Duration::from_microseconds(i), NodeId{0}, NodeId{1});
@@ -119,8 +125,10 @@ TEST_CASE("uniform latency stays FIFO per link without reordering") {
 
 TEST_CASE("reordering lets messages overtake") {
   scenario::LatencyModel uniform{scenario::LatencyModel::Shape::uniform, 1_ms, 50_ms, {3, 2}};
-  Network network(2, LinkParams{uniform, Ratio::zero(), Ratio::zero(), Ratio{1, 2}, 100000}, Rng(7));
-  for (int i = 0; i < 1000; ++i) network.send(Time{} + Duration::from_microseconds(i), NodeId{0}, NodeId{1});
+  Network network(2, LinkParams{uniform, Ratio::zero(), Ratio::zero(), Ratio{1, 2}, 100000},
+                  Rng(7));
+  for (int i = 0; i < 1000; ++i)
+    network.send(Time{} + Duration::from_microseconds(i), NodeId{0}, NodeId{1});
   CHECK(network.stats().reordered > 100);
 }
 
@@ -173,13 +181,16 @@ TEST_CASE("the same seed reproduces a run bit for bit, another seed does not") {
 
 TEST_CASE("a partition stops traffic across it and heal restores it") {
   auto s = base_scenario(2, 2_s);
-  s.faults.push_back(scenario::Fault{Time{} + 100_ms, scenario::Partition{{select({"n0"}), select({"rest"})}}, "faults[0]", 0});
+  s.faults.push_back(scenario::Fault{
+      Time{} + 100_ms, scenario::Partition{{select({"n0"}), select({"rest"})}}, "faults[0]", 0});
   s.faults.push_back(scenario::Fault{Time{} + 1_s, scenario::Heal{}, "faults[1]", 0});
   RecordingSink sink;
   const auto outcome = run(s, 1, {}, &sink);
   CHECK(outcome.network.dropped_partition >= 1);
   bool saw_partition = false;
-  for (const auto& line : sink.lines) saw_partition |= line.find("partition {n0} | {n1} -> components {n0} {n1}") != std::string::npos;
+  for (const auto& line : sink.lines)
+    saw_partition |=
+        line.find("partition {n0} | {n1} -> components {n0} {n1}") != std::string::npos;
   CHECK(saw_partition);
   // With tokens lost to the partition, nothing circulates after heal: 1 token per node, both lost.
   CHECK(outcome.network.delivered < 300);
@@ -187,8 +198,10 @@ TEST_CASE("a partition stops traffic across it and heal restores it") {
 
 TEST_CASE("crash destroys volatile state, restart recovers the durable state") {
   auto s = base_scenario(3, 3_s);
-  s.faults.push_back(scenario::Fault{Time{} + 1_s, scenario::Crash{select({"n1"})}, "faults[0]", 0});
-  s.faults.push_back(scenario::Fault{Time{} + 2_s, scenario::Restart{select({"n1"})}, "faults[1]", 0});
+  s.faults.push_back(
+      scenario::Fault{Time{} + 1_s, scenario::Crash{select({"n1"})}, "faults[0]", 0});
+  s.faults.push_back(
+      scenario::Fault{Time{} + 2_s, scenario::Restart{select({"n1"})}, "faults[1]", 0});
   RecordingSink sink;
   const auto outcome = run(s, 5, {}, &sink);
   CHECK(outcome.crashes == 1);
@@ -225,8 +238,9 @@ TEST_CASE("a fault time range fires once, at a time drawn from the range that th
     times.push_back(at);
   }
   std::sort(times.begin(), times.end());
-  CHECK(std::unique(times.begin(), times.end()) == times.end());  // integer nanoseconds: no ties expected
-  CHECK(times.front() < 1100_ms);                                    // it spreads over the range
+  CHECK(std::unique(times.begin(), times.end()) ==
+        times.end());              // integer nanoseconds: no ties expected
+  CHECK(times.front() < 1100_ms);  // it spreads over the range
   CHECK(times.back() > 1400_ms);
   std::uint64_t first = 0, second = 0;
   CHECK(crash_time(7, &first) == crash_time(7, &second));
@@ -239,9 +253,12 @@ TEST_CASE("a fault time range fires once, at a time drawn from the range that th
 
 TEST_CASE("a paused node receives its backlog on resume, in order") {
   auto s = base_scenario(2, 2_s);
-  s.network.latency = scenario::LatencyModel{scenario::LatencyModel::Shape::fixed, 1_ms, 1_ms, {3, 2}};
-  s.faults.push_back(scenario::Fault{Time{} + 100_ms, scenario::Pause{select({"n1"})}, "faults[0]", 0});
-  s.faults.push_back(scenario::Fault{Time{} + 600_ms, scenario::Resume{select({"n1"})}, "faults[1]", 0});
+  s.network.latency =
+      scenario::LatencyModel{scenario::LatencyModel::Shape::fixed, 1_ms, 1_ms, {3, 2}};
+  s.faults.push_back(
+      scenario::Fault{Time{} + 100_ms, scenario::Pause{select({"n1"})}, "faults[0]", 0});
+  s.faults.push_back(
+      scenario::Fault{Time{} + 600_ms, scenario::Resume{select({"n1"})}, "faults[1]", 0});
   RecordingSink sink;
   const auto outcome = run(s, 5, {}, &sink);
   CHECK(outcome.status == RunStatus::passed);
@@ -292,24 +309,30 @@ struct StepLog {
 
 TEST_CASE("a transition property sees every step of a node: handlers, crashes and restarts") {
   auto s = base_scenario(3, 3_s);
-  s.faults.push_back(scenario::Fault{Time{} + 1_s, scenario::Crash{select({"n1"})}, "faults[0]", 0});
-  s.faults.push_back(scenario::Fault{Time{} + 2_s, scenario::Restart{select({"n1"})}, "faults[1]", 0});
+  s.faults.push_back(
+      scenario::Fault{Time{} + 1_s, scenario::Crash{select({"n1"})}, "faults[0]", 0});
+  s.faults.push_back(
+      scenario::Fault{Time{} + 2_s, scenario::Restart{select({"n1"})}, "faults[1]", 0});
   StepLog log;
   CheckSuite<Ping> suite;
-  suite.properties.push_back(transition_property<Ping>("counts_steps", [&log](const NodeStep<Ping>& step) -> std::optional<std::string> {
-    ++log.steps;
-    if (step.before != nullptr && step.after != nullptr) {
-      // A Ping handler run here is a delivery: it counts one more token received.
-      if (step.after->received() == step.before->received() + 1) ++log.deliveries;
-      else ++log.other;
-    } else if (step.after == nullptr) {
-      ++log.crashes;
-    } else {
-      ++log.restarts;
-      if (step.after->received() != 0 || step.disk_after != nullptr) ++log.other;  // nothing persisted: starts from 0
-    }
-    return std::nullopt;
-  }));
+  suite.properties.push_back(transition_property<Ping>(
+      "counts_steps", [&log](const NodeStep<Ping>& step) -> std::optional<std::string> {
+        ++log.steps;
+        if (step.before != nullptr && step.after != nullptr) {
+          // A Ping handler run here is a delivery: it counts one more token received.
+          if (step.after->received() == step.before->received() + 1)
+            ++log.deliveries;
+          else
+            ++log.other;
+        } else if (step.after == nullptr) {
+          ++log.crashes;
+        } else {
+          ++log.restarts;
+          if (step.after->received() != 0 || step.disk_after != nullptr)
+            ++log.other;  // nothing persisted: starts from 0
+        }
+        return std::nullopt;
+      }));
   const RunOutcome outcome = run_suite(s, 5, suite);
   CHECK(outcome.status == RunStatus::passed);
   CHECK(log.other == 0);
@@ -325,11 +348,13 @@ TEST_CASE("a transition property sees every step of a node: handlers, crashes an
 TEST_CASE("a violated transition property stops the run as a safety violation that reproduces") {
   auto s = base_scenario(3, 2_s);
   CheckSuite<Ping> suite;
-  suite.properties.push_back(transition_property<Ping>("n0_receives_at_most_4", [](const NodeStep<Ping>& step) -> std::optional<std::string> {
-    if (step.node == NodeId{0} && step.after != nullptr && step.after->received() > 4)
-      return "n0 received its 5th token (it had " + std::to_string(step.before->received()) + ")";
-    return std::nullopt;
-  }));
+  suite.properties.push_back(transition_property<Ping>(
+      "n0_receives_at_most_4", [](const NodeStep<Ping>& step) -> std::optional<std::string> {
+        if (step.node == NodeId{0} && step.after != nullptr && step.after->received() > 4)
+          return "n0 received its 5th token (it had " + std::to_string(step.before->received()) +
+                 ")";
+        return std::nullopt;
+      }));
   const RunOutcome a = run_suite(s, 9, suite);
   CHECK(a.status == RunStatus::safety_violation);
   CHECK(a.failure.rfind("n0_receives_at_most_4 violated at ", 0) == 0);

@@ -3,9 +3,10 @@
 // without a bug, and the counterexample file round trip through replay.
 //
 // Pinned configurations (all 2PC ones use stages=[1/2], on_abort=halt: a rollback retry takes a
-// fresh tx id each time, so with on_abort=rollback the space is infinite; README.md, "Budgets and what makes a space infinite").
-#include <catch2/catch.hpp>
+// fresh tx id each time, so with on_abort=rollback the space is infinite; README.md, "Budgets and
+// what makes a space infinite").
 #include <rapidcheck/catch.h>
+#include <catch2/catch.hpp>
 
 #include <deque>
 #include <set>
@@ -36,7 +37,8 @@ struct TwoPhase {
 
 TwoPhase two_phase(std::uint32_t nodes, two_phase_commit::Bug bug = two_phase_commit::Bug::none) {
   const auto config = small_config(bug);
-  return TwoPhase{two_phase_commit_model(config, nodes), two_phase_commit::check_suite(config).properties};
+  return TwoPhase{two_phase_commit_model(config, nodes),
+                  two_phase_commit::check_suite(config).properties};
 }
 
 SearchResult bfs(const TwoPhase& t, std::uint32_t depth_max = 0) {
@@ -59,7 +61,8 @@ TEST_CASE("explore: ping state counts are pinned", "[explore]") {
   CHECK_FALSE(r.violation);
 }
 
-TEST_CASE("explore: 2PC with 1 participant, no faults, is exhausted at a pinned count", "[explore]") {
+TEST_CASE("explore: 2PC with 1 participant, no faults, is exhausted at a pinned count",
+          "[explore]") {
   const SearchResult r = bfs(two_phase(2));
   CHECK(r.exhausted);
   CHECK_FALSE(r.violation);
@@ -69,7 +72,8 @@ TEST_CASE("explore: 2PC with 1 participant, no faults, is exhausted at a pinned 
   CHECK(r.eventually_unchecked == std::vector<std::string>{"termination"});
 }
 
-TEST_CASE("explore: 2PC with 1 participant and 1 crash is exhausted at a pinned count", "[explore]") {
+TEST_CASE("explore: 2PC with 1 participant and 1 crash is exhausted at a pinned count",
+          "[explore]") {
   TwoPhase t = two_phase(2);
   t.model.crashes_max = 1;
   const SearchResult r = bfs(t);
@@ -78,7 +82,8 @@ TEST_CASE("explore: 2PC with 1 participant and 1 crash is exhausted at a pinned 
   CHECK(r.states_unique == 1646);
 }
 
-TEST_CASE("explore: 2PC with 2 participants, no faults, is exhausted at a pinned count", "[explore]") {
+TEST_CASE("explore: 2PC with 2 participants, no faults, is exhausted at a pinned count",
+          "[explore]") {
   const SearchResult r = bfs(two_phase(3));
   CHECK(r.exhausted);
   CHECK_FALSE(r.violation);
@@ -87,7 +92,8 @@ TEST_CASE("explore: 2PC with 2 participants, no faults, is exhausted at a pinned
   CHECK(r.sometimes_unreached.empty());
 }
 
-TEST_CASE("explore: 2PC with 2 participants and 1 crash is exhausted at a pinned count", "[explore]") {
+TEST_CASE("explore: 2PC with 2 participants and 1 crash is exhausted at a pinned count",
+          "[explore]") {
   TwoPhase t = two_phase(3);
   t.model.crashes_max = 1;
   const SearchResult r = bfs(t);
@@ -96,7 +102,8 @@ TEST_CASE("explore: 2PC with 2 participants and 1 crash is exhausted at a pinned
   CHECK(r.states_unique == 427936);
 }
 
-TEST_CASE("explore: 2PC with 3 participants on the set network is exhausted with no violation", "[explore]") {
+TEST_CASE("explore: 2PC with 3 participants on the set network is exhausted with no violation",
+          "[explore]") {
   TwoPhase t = two_phase(4);
   t.model.sent_set = true;
   const SearchResult r = bfs(t);
@@ -107,7 +114,9 @@ TEST_CASE("explore: 2PC with 3 participants on the set network is exhausted with
   CHECK(r.sometimes_unreached.empty());
 }
 
-TEST_CASE("explore: 2PC with 3 participants on the multiset network, bounded depth, has no violation", "[explore]") {
+TEST_CASE(
+    "explore: 2PC with 3 participants on the multiset network, bounded depth, has no violation",
+    "[explore]") {
   const SearchResult r = bfs(two_phase(4), 10);
   CHECK_FALSE(r.exhausted);
   CHECK(r.bound == Bound::depth);
@@ -117,7 +126,8 @@ TEST_CASE("explore: 2PC with 3 participants on the multiset network, bounded dep
 
 // Participant symmetry (Model::symmetry, `check --symmetry`): one state per renaming of the
 // participants. The reduced count must be exactly the number of orbits of the full space.
-TEST_CASE("explore: with symmetry, 2 participants give one state per orbit of the full space", "[explore]") {
+TEST_CASE("explore: with symmetry, 2 participants give one state per orbit of the full space",
+          "[explore]") {
   TwoPhase full = two_phase(3);
   TwoPhase reduced = two_phase(3);
   add_participant_symmetry(reduced.model);
@@ -152,7 +162,9 @@ TEST_CASE("explore: with symmetry, 2 participants give one state per orbit of th
   CHECK(orbits.size() == r.states_unique);
 }
 
-TEST_CASE("explore: with symmetry, 3 participants on the set network are exhausted at a pinned count", "[explore]") {
+TEST_CASE(
+    "explore: with symmetry, 3 participants on the set network are exhausted at a pinned count",
+    "[explore]") {
   TwoPhase t = two_phase(4);
   t.model.sent_set = true;
   add_participant_symmetry(t.model);
@@ -165,7 +177,10 @@ TEST_CASE("explore: with symmetry, 3 participants on the set network are exhaust
 
 // The full space is 16,092,952 states (depth 38; README.md, "Pinned state counts"): too slow for
 // a unit test, while its 2,719,488 orbits take seconds.
-TEST_CASE("explore: with symmetry, 3 participants on the multiset network are exhausted with no violation", "[explore]") {
+TEST_CASE(
+    "explore: with symmetry, 3 participants on the multiset network are exhausted with no "
+    "violation",
+    "[explore]") {
   TwoPhase t = two_phase(4);
   add_participant_symmetry(t.model);
   const SearchResult r = bfs(t);
@@ -176,21 +191,27 @@ TEST_CASE("explore: with symmetry, 3 participants on the multiset network are ex
   CHECK(r.sometimes_unreached.empty());
 }
 
-TEST_CASE("explore: with symmetry, bug commit_on_majority is still found with a shortest counterexample that replays", "[explore]") {
+TEST_CASE(
+    "explore: with symmetry, bug commit_on_majority is still found with a shortest counterexample "
+    "that replays",
+    "[explore]") {
   TwoPhase t = two_phase(3, two_phase_commit::Bug::commit_on_majority);
   add_participant_symmetry(t.model);
   const SearchResult r = bfs(t);
   REQUIRE(r.violation);
   CHECK(r.violation->property == "validity");
   CHECK(r.violation->steps.size() == 3);
-  const Counterexample file = make_counterexample(t.model, *r.violation, {"bug=commit_on_majority"}, Strategy::bfs);
-  const auto replayed = replay_counterexample<TwoPhaseCommit>(*counterexample_from_json(to_json(file)), t.properties);
+  const Counterexample file =
+      make_counterexample(t.model, *r.violation, {"bug=commit_on_majority"}, Strategy::bfs);
+  const auto replayed =
+      replay_counterexample<TwoPhaseCommit>(*counterexample_from_json(to_json(file)), t.properties);
   REQUIRE(replayed.has_value());
   CHECK(replayed->reproduced);
   CHECK_FALSE(replayed->divergence);
 }
 
-TEST_CASE("explore: renaming a 2PC node by a permutation and back gives the same node", "[explore]") {
+TEST_CASE("explore: renaming a 2PC node by a permutation and back gives the same node",
+          "[explore]") {
   // Every node of every state of the 2-participant space, renamed by the swap of n1 and n2.
   const TwoPhase t = two_phase(3);
   Stepper<TwoPhaseCommit> stepper(t.model);
@@ -226,7 +247,8 @@ TEST_CASE("explore: bfs and dfs agree on an exhausted space", "[explore]") {
   CHECK(dfs.states_unique == 1646);
 }
 
-TEST_CASE("explore: the guided strategy expands every state bfs does, and finds the same bugs", "[explore]") {
+TEST_CASE("explore: the guided strategy expands every state bfs does, and finds the same bugs",
+          "[explore]") {
   SearchOptions options;
   options.strategy = Strategy::guided;
   const SearchResult all = explore(two_phase(3).model, two_phase(3).properties, options);
@@ -240,7 +262,8 @@ TEST_CASE("explore: the guided strategy expands every state bfs does, and finds 
   const SearchResult found = explore(buggy.model, buggy.properties, options);
   REQUIRE(found.violation);
   CHECK(found.violation->property == "validity");
-  const Counterexample file = make_counterexample(buggy.model, *found.violation, {}, Strategy::guided);
+  const Counterexample file =
+      make_counterexample(buggy.model, *found.violation, {}, Strategy::guided);
   const auto replayed = replay_counterexample<TwoPhaseCommit>(file, buggy.properties);
   REQUIRE(replayed.has_value());
   CHECK(replayed->reproduced);
@@ -266,14 +289,16 @@ TEST_CASE("explore: re-arming an armed timer leaves the state unchanged", "[expl
   World<TwoPhaseCommit> world = stepper.initial();
   SentMessages<TwoPhaseCommit> sent;
   HistoryLog<TwoPhaseCommit> history(t.model);
-  Driver<TwoPhaseCommit> driver{world, const_cast<NodeSlot<TwoPhaseCommit>&>(*world.slots[0]), NodeId{0}, 1, sent, history};
+  Driver<TwoPhaseCommit> driver{
+      world, const_cast<NodeSlot<TwoPhaseCommit>&>(*world.slots[0]), NodeId{0}, 1, sent, history};
   const std::size_t armed = world.slots[0]->timers.size();
   REQUIRE(armed > 0);
   driver.set_timer(NodeId{0}, world.slots[0]->timers[0].timer, DurationRange{});
   CHECK(world.slots[0]->timers.size() == armed);
 }
 
-TEST_CASE("explore: a model that can never commit reports its sometimes property as unreached", "[explore]") {
+TEST_CASE("explore: a model that can never commit reports its sometimes property as unreached",
+          "[explore]") {
   TwoPhase t = two_phase(3);
   t.model.boot_inputs.clear();  // no health evidence: every gate stays closed
   const SearchResult r = bfs(t);
@@ -291,7 +316,8 @@ TEST_CASE("explore: bug commit_on_majority is found with a shortest counterexamp
   CHECK(r.violation->steps[2].text == "deliver n1 -> n0 Vote{tx=tx1, yes=true}");
 }
 
-TEST_CASE("explore: bug commit_on_majority with a degraded participant breaks atomicity too", "[explore]") {
+TEST_CASE("explore: bug commit_on_majority with a degraded participant breaks atomicity too",
+          "[explore]") {
   TwoPhase t = two_phase(4, two_phase_commit::Bug::commit_on_majority);
   t.model.model_inputs.emplace_back(NodeId{3}, two_phase_commit::Input{sick_observation()});
   // Checking atomicity alone: the commit must reach n0 while n3 logged its no vote (abort).
@@ -304,7 +330,8 @@ TEST_CASE("explore: bug commit_on_majority with a degraded participant breaks at
   CHECK(r.violation->steps.size() == 7);
 }
 
-TEST_CASE("explore: bug forget_vote_on_restart is found with a shortest counterexample", "[explore]") {
+TEST_CASE("explore: bug forget_vote_on_restart is found with a shortest counterexample",
+          "[explore]") {
   TwoPhase t = two_phase(2, two_phase_commit::Bug::forget_vote_on_restart);
   t.model.crashes_max = 1;
   const SearchResult r = bfs(t);
@@ -315,12 +342,15 @@ TEST_CASE("explore: bug forget_vote_on_restart is found with a shortest countere
   CHECK(r.violation->steps[4].text == "restart n1");
 }
 
-TEST_CASE("explore: a counterexample file round-trips through JSON and replays to the same violation", "[explore]") {
+TEST_CASE(
+    "explore: a counterexample file round-trips through JSON and replays to the same violation",
+    "[explore]") {
   TwoPhase t = two_phase(2, two_phase_commit::Bug::forget_vote_on_restart);
   t.model.crashes_max = 1;
   const SearchResult r = bfs(t);
   REQUIRE(r.violation);
-  const Counterexample file = make_counterexample(t.model, *r.violation, {"bug=forget_vote_on_restart"}, Strategy::bfs);
+  const Counterexample file =
+      make_counterexample(t.model, *r.violation, {"bug=forget_vote_on_restart"}, Strategy::bfs);
   const auto parsed = counterexample_from_json(to_json(file));
   REQUIRE(parsed.has_value());
   CHECK(to_json(*parsed) == to_json(file));
@@ -355,7 +385,8 @@ TEST_CASE("explore: a counterexample file round-trips through JSON and replays t
   }
 }
 
-TEST_CASE("explore: bfs and dfs agree on every small 2PC model, and every counterexample replays", "[explore]") {
+TEST_CASE("explore: bfs and dfs agree on every small 2PC model, and every counterexample replays",
+          "[explore]") {
   rc::prop("small models", [] {
     const auto bug = static_cast<two_phase_commit::Bug>(*rc::gen::inRange(0, 3));
     const auto nodes = static_cast<std::uint32_t>(*rc::gen::inRange(2, 4));
@@ -376,7 +407,8 @@ TEST_CASE("explore: bfs and dfs agree on every small 2PC model, and every counte
     RC_ASSERT(b.violation->steps.size() <= d.violation->steps.size());  // bfs: shortest
     for (const SearchResult* r : {&b, &d}) {
       const Counterexample file = make_counterexample(t.model, *r->violation, {}, Strategy::bfs);
-      const auto replayed = replay_counterexample<TwoPhaseCommit>(*counterexample_from_json(to_json(file)), t.properties);
+      const auto replayed = replay_counterexample<TwoPhaseCommit>(
+          *counterexample_from_json(to_json(file)), t.properties);
       RC_ASSERT(replayed.has_value());
       RC_ASSERT(replayed->reproduced);
       RC_ASSERT(!replayed->divergence);
@@ -394,27 +426,34 @@ struct SetBit {
   static constexpr std::string_view type_name = "SetBit";
   std::uint32_t bit = 0;
   template <class Self, class Visit>
-  static void fields(Self& self, Visit&& visit) { visit("bit", self.bit); }
+  static void fields(Self& self, Visit&& visit) {
+    visit("bit", self.bit);
+  }
   friend bool operator==(const SetBit&, const SetBit&) = default;
 };
 struct Bits {
   static constexpr std::string_view type_name = "Bits";
   std::uint64_t value = 0;
   template <class Self, class Visit>
-  static void fields(Self& self, Visit&& visit) { visit("value", self.value); }
+  static void fields(Self& self, Visit&& visit) {
+    visit("value", self.value);
+  }
   friend bool operator==(const Bits&, const Bits&) = default;
 };
 struct Config {
   static constexpr std::string_view type_name = "Config";
   std::uint32_t unused = 0;
   template <class Self, class Visit>
-  static void fields(Self& self, Visit&& visit) { visit("unused", self.unused); }
+  static void fields(Self& self, Visit&& visit) {
+    visit("unused", self.unused);
+  }
   friend bool operator==(const Config&, const Config&) = default;
 };
 struct BitsProtocol;
 class Node {
  public:
-  Node(const Config&, NodeId, std::uint32_t, std::optional<Bits> recovered) : bits_(recovered.value_or(Bits{}).value) {}
+  Node(const Config&, NodeId, std::uint32_t, std::optional<Bits> recovered)
+      : bits_(recovered.value_or(Bits{}).value) {}
   void on_start(Outbox<BitsProtocol>&) {}
   void on_message(NodeId, const std::variant<SetBit>&, Outbox<BitsProtocol>&) {}
   void on_timer(const SetBit&, Outbox<BitsProtocol>&) {}
@@ -423,7 +462,9 @@ class Node {
   std::uint64_t bits() const { return bits_; }
   friend bool operator==(const Node&, const Node&) = default;
   template <class Self, class Visit>
-  static void fields(Self& self, Visit&& visit) { visit("bits", self.bits_); }
+  static void fields(Self& self, Visit&& visit) {
+    visit("bits", self.bits_);
+  }
 
  private:
   std::uint64_t bits_ = 0;
@@ -443,7 +484,8 @@ inline void Node::on_input(const SetBit& input, Outbox<BitsProtocol>& out) {
   out.persist(Bits{bits_});
 }
 
-Model<BitsProtocol> model(std::uint32_t nodes, std::vector<std::pair<std::uint32_t, std::uint32_t>> inputs) {
+Model<BitsProtocol> model(std::uint32_t nodes,
+                          std::vector<std::pair<std::uint32_t, std::uint32_t>> inputs) {
   Model<BitsProtocol> m;
   m.node_count = nodes;
   for (const auto& [node, bit] : inputs) m.model_inputs.emplace_back(NodeId{node}, SetBit{bit});
@@ -454,13 +496,15 @@ Model<BitsProtocol> model(std::uint32_t nodes, std::vector<std::pair<std::uint32
 using bits::BitsProtocol;
 using BitsStep = NodeStep<BitsProtocol>;
 
-TEST_CASE("explore: a transition property is checked on a step into a state seen before", "[explore]") {
+TEST_CASE("explore: a transition property is checked on a step into a state seen before",
+          "[explore]") {
   // n0 gets bits 0 and 1 in either order. BFS reaches {0,1} first from {0}; the step from {1}
   // leads to that same state, and only that step breaks the property.
   const auto m = bits::model(1, {{0, 0}, {0, 1}});
-  const std::vector<Property<BitsProtocol>> properties{
-      transition_property<BitsProtocol>("never_from_2_to_3", [](const BitsStep& step) -> std::optional<std::string> {
-        if (step.before && step.after && step.before->bits() == 2 && step.after->bits() == 3) return "n0 went from {1} to {0,1}";
+  const std::vector<Property<BitsProtocol>> properties{transition_property<BitsProtocol>(
+      "never_from_2_to_3", [](const BitsStep& step) -> std::optional<std::string> {
+        if (step.before && step.after && step.before->bits() == 2 && step.after->bits() == 3)
+          return "n0 went from {1} to {0,1}";
         return std::nullopt;
       })};
   for (const Strategy strategy : {Strategy::bfs, Strategy::dfs}) {
@@ -474,7 +518,8 @@ TEST_CASE("explore: a transition property is checked on a step into a state seen
     CHECK(r.violation->steps[0].text == "input n0 SetBit{bit=1}");
     CHECK(r.violation->steps[1].text == "input n0 SetBit{bit=0}");
     const Counterexample file = make_counterexample(m, *r.violation, {}, strategy);
-    const auto replayed = replay_counterexample<BitsProtocol>(*counterexample_from_json(to_json(file)), properties);
+    const auto replayed =
+        replay_counterexample<BitsProtocol>(*counterexample_from_json(to_json(file)), properties);
     REQUIRE(replayed.has_value());
     CHECK(replayed->reproduced);
     CHECK_FALSE(replayed->divergence);
@@ -488,14 +533,15 @@ TEST_CASE("explore: a transition property is checked on a step into a state seen
   CHECK(walked.violation->steps.size() == 2);
 }
 
-TEST_CASE("explore: a transition property is evaluated once per distinct step of a node", "[explore]") {
+TEST_CASE("explore: a transition property is evaluated once per distinct step of a node",
+          "[explore]") {
   // Two nodes, each gets bits 0 and 1: each node steps 0->1, 0->2, 1->3 and 2->3, whatever the
   // other does, so 8 distinct steps among the many transitions of the 16 states.
   const auto m = bits::model(2, {{0, 0}, {0, 1}, {1, 0}, {1, 1}});
   std::set<std::tuple<std::uint32_t, std::uint64_t, std::uint64_t>> seen;
   std::uint64_t calls = 0;
-  const std::vector<Property<BitsProtocol>> properties{
-      transition_property<BitsProtocol>("counts", [&](const BitsStep& step) -> std::optional<std::string> {
+  const std::vector<Property<BitsProtocol>> properties{transition_property<BitsProtocol>(
+      "counts", [&](const BitsStep& step) -> std::optional<std::string> {
         ++calls;
         REQUIRE(step.before);
         REQUIRE(step.after);
@@ -517,20 +563,24 @@ TEST_CASE("explore: crashes and restarts are steps a transition property sees", 
   auto m = bits::model(1, {{0, 0}});
   m.crashes_max = 1;
   const auto find = [&](std::function<std::optional<std::string>(const BitsStep&)> check) {
-    const std::vector<Property<BitsProtocol>> properties{transition_property<BitsProtocol>("p", std::move(check))};
+    const std::vector<Property<BitsProtocol>> properties{
+        transition_property<BitsProtocol>("p", std::move(check))};
     const SearchResult r = explore(m, properties, SearchOptions{});
     REQUIRE(r.violation);
     std::vector<std::string> texts;
     for (const auto& step : r.violation->steps) texts.push_back(step.text);
     const Counterexample file = make_counterexample(m, *r.violation, {}, Strategy::bfs);
-    const auto replayed = replay_counterexample<BitsProtocol>(*counterexample_from_json(to_json(file)), properties);
+    const auto replayed =
+        replay_counterexample<BitsProtocol>(*counterexample_from_json(to_json(file)), properties);
     REQUIRE(replayed.has_value());
     CHECK(replayed->reproduced);
     return texts;
   };
   // Down with bit 0 set: the crash is a step whose `after` is null; the disk stays.
   CHECK(find([](const BitsStep& s) -> std::optional<std::string> {
-          if (s.after == nullptr && s.before->bits() == 1 && s.disk_after && s.disk_after->value == 1) return "crashed holding bit 0";
+          if (s.after == nullptr && s.before->bits() == 1 && s.disk_after &&
+              s.disk_after->value == 1)
+            return "crashed holding bit 0";
           return std::nullopt;
         }) == std::vector<std::string>{"input n0 SetBit{bit=0}", "crash n0 (node)"});
   // Restarted from a disk holding bit 0: the restart is a step whose `before` is null.

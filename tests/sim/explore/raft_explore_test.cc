@@ -33,7 +33,8 @@ RaftCase raft_case(raft::Bug bug, std::uint32_t writes, std::uint32_t reads = 0)
   return RaftCase{raft_model(config, 3, writes, reads), raft::check_suite(config).properties};
 }
 
-SearchResult search(const RaftCase& c, Strategy strategy, std::uint64_t states_max = 0, std::uint32_t depth_max = 0) {
+SearchResult search(const RaftCase& c, Strategy strategy, std::uint64_t states_max = 0,
+                    std::uint32_t depth_max = 0) {
   SearchOptions options;
   options.strategy = strategy;
   options.states_max = states_max;
@@ -56,11 +57,15 @@ void require_replays(const RaftCase& c, const SearchResult& r, Strategy strategy
   CHECK(replayed->violation_step == r.violation->steps.size());
 }
 
-TEST_CASE("raft explore: vote_without_log_check and forget_vote_on_restart are found in 8 steps with one crash", "[explore][raft]") {
+TEST_CASE(
+    "raft explore: vote_without_log_check and forget_vote_on_restart are found in 8 steps with one "
+    "crash",
+    "[explore][raft]") {
   // vote_without_log_check: a node missing a committed entry wins (leader completeness);
   // forget_vote_on_restart: vote, crash, restart, vote again (two leaders in one term).
-  const auto [bug, property] = GENERATE(std::make_pair(raft::Bug::vote_without_log_check, "leader_completeness"),
-                                        std::make_pair(raft::Bug::forget_vote_on_restart, "election_safety"));
+  const auto [bug, property] =
+      GENERATE(std::make_pair(raft::Bug::vote_without_log_check, "leader_completeness"),
+               std::make_pair(raft::Bug::forget_vote_on_restart, "election_safety"));
   RaftCase c = raft_case(bug, 1);
   c.model.crashes_max = 1;
   const SearchResult r = search(c, Strategy::bfs, 0, 12);
@@ -73,7 +78,8 @@ TEST_CASE("raft explore: vote_without_log_check and forget_vote_on_restart are f
 // A leader that takes a deposed leader's AppendEntries overwrites its own log: n0 wins term 1,
 // n1 wins term 2 with n2's vote, then n0's AppendEntries of term 1 reaches n1. No fault budget
 // is needed; the shortest schedule is 7 steps, and a transition property names it.
-TEST_CASE("raft explore: accept_stale_append_entries breaks leader_append_only in 7 steps", "[explore][raft]") {
+TEST_CASE("raft explore: accept_stale_append_entries breaks leader_append_only in 7 steps",
+          "[explore][raft]") {
   const RaftCase c = raft_case(raft::Bug::accept_stale_append_entries, 1);
   const SearchResult r = search(c, Strategy::bfs);
   REQUIRE(r.violation);
@@ -82,7 +88,8 @@ TEST_CASE("raft explore: accept_stale_append_entries breaks leader_append_only i
   REQUIRE(r.violation->steps.size() == 7);
   CHECK(r.violation->steps[0].text == "timer n0 ElectionTimer{}");
   CHECK(r.violation->steps[3].text == "timer n1 ElectionTimer{}");
-  CHECK(r.violation->steps[6].text.rfind("deliver n0 -> n1 AppendEntries{term=1, prev_index=0", 0) == 0);
+  CHECK(r.violation->steps[6].text.rfind("deliver n0 -> n1 AppendEntries{term=1, prev_index=0",
+                                         0) == 0);
   CHECK(r.violation->detail.rfind("n1, leader of term 2, overwrote its log at index 1", 0) == 0);
   require_replays(c, r, Strategy::bfs);
 
@@ -92,7 +99,8 @@ TEST_CASE("raft explore: accept_stale_append_entries breaks leader_append_only i
   CHECK(correct.steps_checked > 0);  // leaders did step, and every step held
 }
 
-TEST_CASE("raft explore: commit_previous_term_by_count (Figure 8) is found by the guided strategy", "[explore][raft]") {
+TEST_CASE("raft explore: commit_previous_term_by_count (Figure 8) is found by the guided strategy",
+          "[explore][raft]") {
   RaftCase c = raft_case(raft::Bug::commit_previous_term_by_count, 0);
   c.model.config.batch_entries_max = 1;
   c.model.timers_max = 4;
@@ -106,7 +114,8 @@ TEST_CASE("raft explore: commit_previous_term_by_count (Figure 8) is found by th
   require_replays(c, r, Strategy::guided);
 }
 
-TEST_CASE("raft explore: read_without_quorum is caught by linearizability of the client history", "[explore][raft]") {
+TEST_CASE("raft explore: read_without_quorum is caught by linearizability of the client history",
+          "[explore][raft]") {
   RaftCase c = raft_case(raft::Bug::read_without_quorum, 1, 1);
   c.model.timers_max = 2;
   const SearchResult r = search(c, Strategy::guided, 5'000'000);
@@ -117,7 +126,8 @@ TEST_CASE("raft explore: read_without_quorum is caught by linearizability of the
   require_replays(c, r, Strategy::guided);
 }
 
-TEST_CASE("raft explore: the correct protocol passes the budgets that find every bug", "[explore][raft]") {
+TEST_CASE("raft explore: the correct protocol passes the budgets that find every bug",
+          "[explore][raft]") {
   // Bounded, not exhausted (Raft's space with timers is large): more states, in the order each
   // bug was found in, than finding the bug took (at most 0.8 M for Figure 8).
   RaftCase crash = raft_case(raft::Bug::none, 1);
@@ -141,7 +151,8 @@ TEST_CASE("raft explore: the correct protocol passes the budgets that find every
   CHECK(d.histories_checked > 10);  // linearizable ran on many client histories, not none
 }
 
-TEST_CASE("raft explore: the client history records a call once, at its first arrival", "[explore][raft]") {
+TEST_CASE("raft explore: the client history records a call once, at its first arrival",
+          "[explore][raft]") {
   const RaftCase c = raft_case(raft::Bug::none, 1);
   Stepper<Raft> stepper(c.model);
   World<Raft> world = stepper.initial();

@@ -17,13 +17,13 @@
 #include <thread>
 
 #include "checkers/two_phase_commit/suite.h"
+#include "cluster_process.h"
 #include "protocols/two_phase_commit/log.h"
 #include "protocols/two_phase_commit/protocol.h"
 #include "sim/real/client.h"
 #include "sim/real/history_io.h"
 #include "sim/real/process.h"
 #include "sim/real/real_node.h"
-#include "cluster_process.h"
 #include "test_support.h"
 
 using namespace faultline;
@@ -39,10 +39,12 @@ struct LiveNode {
   tpc::Node node;
 };
 
-std::optional<LiveNode> status_of(const ClusterFile& cluster, const tpc::Config& config, std::uint32_t index) {
+std::optional<LiveNode> status_of(const ClusterFile& cluster, const tpc::Config& config,
+                                  std::uint32_t index) {
   auto reply = query_status<TPC>(cluster, index, Duration::from_seconds(2));
   if (!reply) return std::nullopt;
-  tpc::Node node(config, NodeId{index}, static_cast<std::uint32_t>(cluster.nodes.size()), std::nullopt);
+  tpc::Node node(config, NodeId{index}, static_cast<std::uint32_t>(cluster.nodes.size()),
+                 std::nullopt);
   ByteReader reader(reply->node_state);
   decode_into(reader, node);
   REQUIRE(reader.ok());
@@ -63,10 +65,12 @@ TEST_CASE("cluster: 3 real processes, SIGKILL a participant mid-rollout, restart
   TempDir dir;
   const auto ports = free_ports(3);
   const std::string cluster_path = dir.path + "/cluster.yaml";
-  write_text(cluster_path, cluster_yaml(ports, dir.path + "/data",
-                                        "{ stages: [5%, 20%, 50%], stage_interval: 2s, prepare_timeout: 1s,"
-                                        " heartbeat_interval: 200ms, query_interval: 200ms, decision_retry: 100ms }",
-                                        "{ duration: 60s, predict_interval: 5ms, health_interval: 100ms }"));
+  write_text(
+      cluster_path,
+      cluster_yaml(ports, dir.path + "/data",
+                   "{ stages: [5%, 20%, 50%], stage_interval: 2s, prepare_timeout: 1s,"
+                   " heartbeat_interval: 200ms, query_interval: 200ms, decision_retry: 100ms }",
+                   "{ duration: 60s, predict_interval: 5ms, health_interval: 100ms }"));
   auto loaded = load_cluster_file(cluster_path);
   REQUIRE(loaded.has_value());
   const ClusterFile& cluster = *loaded;
@@ -76,16 +80,21 @@ TEST_CASE("cluster: 3 real processes, SIGKILL a participant mid-rollout, restart
   // Start the cluster and the client.
   REQUIRE(run_faultline({"cluster", "up", cluster_path}, dir.path + "/up.log") == 0);
   const std::string history_path = dir.path + "/history.jsonl";
-  auto client = spawn_detached(faultline_binary(), {"client", cluster_path, "--history", history_path}, dir.path + "/client.log");
+  auto client =
+      spawn_detached(faultline_binary(), {"client", cluster_path, "--history", history_path},
+                     dir.path + "/client.log");
   REQUIRE(client.has_value());
   ClusterCleanup cleanup(cluster_path, dir.path + "/down.log", *client);
 
   // Mid-rollout: the first stage committed at the coordinator, no tx in flight, 50% not reached.
-  REQUIRE(poll_until([&] {
-    auto n0 = status_of(cluster, config, 0);
-    return n0 && n0->node.committed_state().canary_weight_bps >= 500 && n0->node.committed_state().canary_weight_bps < 5000 &&
-           !n0->node.coordinator()->active;
-  }, std::chrono::seconds(30)));
+  REQUIRE(poll_until(
+      [&] {
+        auto n0 = status_of(cluster, config, 0);
+        return n0 && n0->node.committed_state().canary_weight_bps >= 500 &&
+               n0->node.committed_state().canary_weight_bps < 5000 &&
+               !n0->node.coordinator()->active;
+      },
+      std::chrono::seconds(30)));
 
   // SIGKILL participant n1.
   const NodeFiles n1_files{cluster.node_dir(1)};
@@ -112,17 +121,22 @@ TEST_CASE("cluster: 3 real processes, SIGKILL a participant mid-rollout, restart
   // The kill may land before n1 heard the decision (then it restarts in doubt and asks the
   // coordinator); either way it never goes below what its log had committed.
   const tpc::CommittedRecord* committed_at_kill = tpc::latest_committed(*log_at_kill);
-  const std::uint64_t version_at_kill = committed_at_kill != nullptr ? committed_at_kill->state.version : tpc::initial_state(config).version;
+  const std::uint64_t version_at_kill = committed_at_kill != nullptr
+                                            ? committed_at_kill->state.version
+                                            : tpc::initial_state(config).version;
   CHECK(restarted->node.committed_state().version >= version_at_kill);
 
   // The rollout reaches 50% on every node.
   std::vector<std::optional<LiveNode>> final_nodes(3);
-  REQUIRE(poll_until([&] {
-    for (std::uint32_t i = 0; i < 3; ++i) final_nodes[i] = status_of(cluster, config, i);
-    for (const auto& n : final_nodes)
-      if (!n || n->node.committed_state().canary_weight_bps != 5000 || n->node.in_doubt_tx()) return false;
-    return final_nodes[0]->node.coordinator()->phase == tpc::RolloutPhase::done;
-  }, std::chrono::seconds(40)));
+  REQUIRE(poll_until(
+      [&] {
+        for (std::uint32_t i = 0; i < 3; ++i) final_nodes[i] = status_of(cluster, config, i);
+        for (const auto& n : final_nodes)
+          if (!n || n->node.committed_state().canary_weight_bps != 5000 || n->node.in_doubt_tx())
+            return false;
+        return final_nodes[0]->node.coordinator()->phase == tpc::RolloutPhase::done;
+      },
+      std::chrono::seconds(40)));
 
   // The restarted node's committed version is what its durable log says.
   const auto n1_disk = disk_of(cluster, 1);
@@ -133,13 +147,17 @@ TEST_CASE("cluster: 3 real processes, SIGKILL a participant mid-rollout, restart
   // The client has seen a prediction served under the 50% version (it writes each line as it
   // arrives; a line still being written just fails to parse until the next poll).
   const std::uint64_t half_version = final_nodes[0]->node.committed_state().version;
-  CHECK(poll_until([&] {
-    auto seen = read_history_jsonl<TPC>(history_path);
-    if (!seen) return false;
-    for (const auto& e : seen->emissions)
-      if (const auto* s = std::get_if<tpc::PredictServed>(&e.output); s && s->version == half_version) return true;
-    return false;
-  }, std::chrono::seconds(20)));
+  CHECK(poll_until(
+      [&] {
+        auto seen = read_history_jsonl<TPC>(history_path);
+        if (!seen) return false;
+        for (const auto& e : seen->emissions)
+          if (const auto* s = std::get_if<tpc::PredictServed>(&e.output);
+              s && s->version == half_version)
+            return true;
+        return false;
+      },
+      std::chrono::seconds(20)));
 
   // Stop the client (it flushes as it goes), then the cluster.
   ::kill(*client, SIGTERM);
@@ -156,7 +174,8 @@ TEST_CASE("cluster: 3 real processes, SIGKILL a participant mid-rollout, restart
   }
   auto history = read_history_jsonl<TPC>(history_path);
   REQUIRE(history.has_value());
-  INFO("history: " << history->invocations.size() << " invocations, " << history->emissions.size() << " emissions");
+  INFO("history: " << history->invocations.size() << " invocations, " << history->emissions.size()
+                   << " emissions");
   CHECK(history->invocations.size() > 100);
   std::size_t undelivered = 0;
   for (const auto& inv : history->invocations) undelivered += inv.delivered ? 0 : 1;
@@ -170,8 +189,9 @@ TEST_CASE("cluster: 3 real processes, SIGKILL a participant mid-rollout, restart
     CHECK_FALSE(verdict.has_value());
     if (verdict) WARN(*verdict);
   }
-  const std::vector<FaultRecord> faults{FaultRecord{Time{}, FaultRecord::Kind::crash, {NodeId{1}}, "SIGKILL n1", {}},
-                                        FaultRecord{Time{}, FaultRecord::Kind::restart, {NodeId{1}}, "cluster up n1", {}}};
+  const std::vector<FaultRecord> faults{
+      FaultRecord{Time{}, FaultRecord::Kind::crash, {NodeId{1}}, "SIGKILL n1", {}},
+      FaultRecord{Time{}, FaultRecord::Kind::restart, {NodeId{1}}, "cluster up n1", {}}};
   const auto names = cluster.node_names();
   const Time end = history->emissions.empty() ? Time{} : history->emissions.back().time;
   const tpc::Record record{*history, view, faults, names, end, end};
@@ -184,6 +204,7 @@ TEST_CASE("cluster: 3 real processes, SIGKILL a participant mid-rollout, restart
   // The history is not vacuous: predictions were served under the 50% version.
   bool served_at_half = false;
   for (const auto& e : history->emissions)
-    if (const auto* s = std::get_if<tpc::PredictServed>(&e.output)) served_at_half |= s->version == half_version;
+    if (const auto* s = std::get_if<tpc::PredictServed>(&e.output))
+      served_at_half |= s->version == half_version;
   CHECK(served_at_half);
 }

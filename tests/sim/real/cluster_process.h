@@ -58,7 +58,8 @@ struct ClusterCleanup {
       ::kill(client, SIGKILL);
       ::waitpid(client, nullptr, 0);
     }
-    auto pid = spawn_detached(faultline_binary(), {"cluster", "down", cluster_path, "--grace", "2"}, log_path);
+    auto pid = spawn_detached(faultline_binary(), {"cluster", "down", cluster_path, "--grace", "2"},
+                              log_path);
     if (pid) ::waitpid(*pid, nullptr, 0);
   }
 };

@@ -1,7 +1,7 @@
 // DurableLog: every appended value reads back (also after reopening), deltas rebuild exactly,
 // a torn final record is dropped and cut off, and damage is an Error naming the file.
-#include <catch2/catch.hpp>
 #include <rapidcheck/catch.h>
+#include <catch2/catch.hpp>
 
 #include <filesystem>
 #include <fstream>
@@ -21,8 +21,10 @@ struct TempDir {
   std::string path;
   TempDir() {
     static int counter = 0;
-    path = (std::filesystem::temp_directory_path() / ("faultline-durable-log-" + std::to_string(::getpid()) + "-" +
-                                                      std::to_string(counter++))).string();
+    path =
+        (std::filesystem::temp_directory_path() /
+         ("faultline-durable-log-" + std::to_string(::getpid()) + "-" + std::to_string(counter++)))
+            .string();
     std::filesystem::remove_all(path);
     std::filesystem::create_directories(path);
   }
@@ -38,12 +40,18 @@ Bytes read_all(const std::string& path) {
 }
 void write_all(const std::string& path, const Bytes& bytes) {
   std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  out.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
+  out.write(reinterpret_cast<const char*>(bytes.data()),
+            static_cast<std::streamsize>(bytes.size()));
 }
 
 // A value that grows like a log: a header with a counter, then entries, one appended per step.
 Bytes log_like(int entries) {
-  Bytes v{'h', 'e', 'a', 'd', static_cast<std::uint8_t>(entries), static_cast<std::uint8_t>(entries >> 8)};
+  Bytes v{'h',
+          'e',
+          'a',
+          'd',
+          static_cast<std::uint8_t>(entries),
+          static_cast<std::uint8_t>(entries >> 8)};
   for (int i = 0; i < entries; ++i)
     for (int k = 0; k < 40; ++k) v.push_back(static_cast<std::uint8_t>(i * 7 + k));
   return v;
@@ -94,30 +102,39 @@ TEST_CASE("durable log: a file past its bound is compacted to one full record") 
 }
 
 TEST_CASE("durable log: deltas rebuild any edit exactly") {
-  rc::prop("apply_delta(base, encode_delta(base, value)) == value", [](const Bytes& base, const Bytes& middle, std::uint8_t cut) {
-    // value: base with a region replaced by `middle` and something appended (the common shapes).
-    Bytes value(base.begin(), base.begin() + static_cast<std::ptrdiff_t>(std::min<std::size_t>(cut, base.size())));
-    value.insert(value.end(), middle.begin(), middle.end());
-    value.insert(value.end(), base.begin() + static_cast<std::ptrdiff_t>(std::min<std::size_t>(cut, base.size())), base.end());
-    value.insert(value.end(), middle.begin(), middle.end());
-    const auto delta = encode_delta(base, value);
-    if (delta) {
-      auto rebuilt = apply_delta(base, *delta);
-      RC_ASSERT(rebuilt.has_value());
-      RC_ASSERT(*rebuilt == value);
-    }
-  });
-  rc::prop("a sequence of random values reads back as the last one", [](const std::vector<Bytes>& values) {
-    TempDir dir;
-    const std::string path = dir.path + "/durable.log";
-    DurableLog log(path, 2048);
-    RC_ASSERT(log.recover().has_value());
-    for (const Bytes& v : values) RC_ASSERT(log.append(v).has_value());
-    auto contents = read_durable_log(path);
-    RC_ASSERT(contents.has_value());
-    if (values.empty()) RC_ASSERT(!contents->value.has_value());
-    else RC_ASSERT(*contents->value == values.back());
-  });
+  rc::prop("apply_delta(base, encode_delta(base, value)) == value",
+           [](const Bytes& base, const Bytes& middle, std::uint8_t cut) {
+             // value: base with a region replaced by `middle` and something appended (the common
+             // shapes).
+             Bytes value(base.begin(), base.begin() + static_cast<std::ptrdiff_t>(
+                                                          std::min<std::size_t>(cut, base.size())));
+             value.insert(value.end(), middle.begin(), middle.end());
+             value.insert(value.end(),
+                          base.begin() +
+                              static_cast<std::ptrdiff_t>(std::min<std::size_t>(cut, base.size())),
+                          base.end());
+             value.insert(value.end(), middle.begin(), middle.end());
+             const auto delta = encode_delta(base, value);
+             if (delta) {
+               auto rebuilt = apply_delta(base, *delta);
+               RC_ASSERT(rebuilt.has_value());
+               RC_ASSERT(*rebuilt == value);
+             }
+           });
+  rc::prop("a sequence of random values reads back as the last one",
+           [](const std::vector<Bytes>& values) {
+             TempDir dir;
+             const std::string path = dir.path + "/durable.log";
+             DurableLog log(path, 2048);
+             RC_ASSERT(log.recover().has_value());
+             for (const Bytes& v : values) RC_ASSERT(log.append(v).has_value());
+             auto contents = read_durable_log(path);
+             RC_ASSERT(contents.has_value());
+             if (values.empty())
+               RC_ASSERT(!contents->value.has_value());
+             else
+               RC_ASSERT(*contents->value == values.back());
+           });
 }
 
 TEST_CASE("durable log: a torn final record is dropped and cut off, and the log goes on after it") {
@@ -152,7 +169,9 @@ TEST_CASE("durable log: a torn final record is dropped and cut off, and the log 
   }
 }
 
-TEST_CASE("durable log: every flipped bit is an Error naming the file, or (only in the last length) a dropped last record") {
+TEST_CASE(
+    "durable log: every flipped bit is an Error naming the file, or (only in the last length) a "
+    "dropped last record") {
   TempDir dir;
   const std::string path = dir.path + "/durable.log";
   {

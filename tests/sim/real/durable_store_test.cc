@@ -22,8 +22,9 @@ namespace {
 struct TempDir {
   std::string path;
   TempDir() {
-    path = (std::filesystem::temp_directory_path() / ("faultline-durable-" + std::to_string(::getpid()) + "-" +
-                                                      std::to_string(counter()++))).string();
+    path = (std::filesystem::temp_directory_path() /
+            ("faultline-durable-" + std::to_string(::getpid()) + "-" + std::to_string(counter()++)))
+               .string();
     std::filesystem::create_directories(path);
   }
   ~TempDir() { std::filesystem::remove_all(path); }
@@ -43,7 +44,8 @@ tpc::Log sample_log() {
 
 void write_raw(const std::string& path, const std::vector<std::uint8_t>& bytes) {
   std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  out.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
+  out.write(reinterpret_cast<const char*>(bytes.data()),
+            static_cast<std::streamsize>(bytes.size()));
 }
 
 }  // namespace
@@ -78,7 +80,8 @@ TEST_CASE("durable store: a truncated file at every length is an Error naming th
   auto full = read_file_bytes(path);
   REQUIRE(full.has_value());
   for (std::size_t cut = 0; cut < full->size(); ++cut) {
-    write_raw(path, std::vector<std::uint8_t>(full->begin(), full->begin() + static_cast<std::ptrdiff_t>(cut)));
+    write_raw(path, std::vector<std::uint8_t>(full->begin(),
+                                              full->begin() + static_cast<std::ptrdiff_t>(cut)));
     auto read = store.read<tpc::Log>();
     REQUIRE_FALSE(read.has_value());
     CHECK(read.error().where == path);
@@ -137,13 +140,15 @@ TEST_CASE("cluster file: a good file decodes, bad ones name key and line") {
   CHECK(cluster->node_index("n1").value() == 1);
   CHECK_FALSE(cluster->node_index("n9").has_value());
 
-  auto bad_port = parse_cluster_file("protocol: p\nnodes:\n  - { id: n0, address: 127.0.0.1:99999 }\n", "c.yaml");
+  auto bad_port = parse_cluster_file(
+      "protocol: p\nnodes:\n  - { id: n0, address: 127.0.0.1:99999 }\n", "c.yaml");
   REQUIRE_FALSE(bad_port.has_value());
   CHECK_THAT(bad_port.error().to_string(), Catch::Contains("nodes[0].address"));
   auto unknown = parse_cluster_file("protocol: p\nnodez: []\n", "c.yaml");
   REQUIRE_FALSE(unknown.has_value());
   CHECK(unknown.error().line == 2);
-  auto duplicate = parse_cluster_file("protocol: p\nnodes:\n  - { id: a, address: h:1 }\n  - { id: a, address: h:2 }\n", "c.yaml");
+  auto duplicate = parse_cluster_file(
+      "protocol: p\nnodes:\n  - { id: a, address: h:1 }\n  - { id: a, address: h:2 }\n", "c.yaml");
   REQUIRE_FALSE(duplicate.has_value());
   CHECK_THAT(duplicate.error().what, Catch::Contains("duplicate"));
   CHECK_FALSE(parse_cluster_file("protocol: p\nnodes: []\n", "c.yaml").has_value());

@@ -1,6 +1,6 @@
 // Frames and the wire envelope: round trips, and every kind of corruption is an Error.
-#include <catch2/catch.hpp>
 #include <rapidcheck/catch.h>
+#include <catch2/catch.hpp>
 
 #include "protocols/two_phase_commit/protocol.h"
 #include "sim/real/frame.h"
@@ -87,7 +87,8 @@ TEST_CASE("frame: truncated frames and trailing bytes are errors") {
 
 TEST_CASE("frame decoder: frames split at every byte boundary come out whole and in order") {
   std::vector<std::uint8_t> stream;
-  std::vector<std::vector<std::uint8_t>> payloads{bytes_of("a"), {}, bytes_of("three"), bytes_of("four!")};
+  std::vector<std::vector<std::uint8_t>> payloads{
+      bytes_of("a"), {}, bytes_of("three"), bytes_of("four!")};
   for (const auto& p : payloads) {
     const auto f = encode_frame(p);
     stream.insert(stream.end(), f.begin(), f.end());
@@ -154,16 +155,17 @@ TEST_CASE("frame: random bytes give frames or errors, never a crash") {
     auto decoded = decode_frame(bytes, 4096);
     if (decoded) RC_ASSERT(decoded->size() + frame_header_bytes == bytes.size());
   });
-  rc::prop("streaming decoder on random chunks", [](const std::vector<std::vector<std::uint8_t>>& chunks) {
-    FrameDecoder decoder(4096);
-    for (const auto& chunk : chunks) {
-      decoder.feed(chunk);
-      for (int i = 0; i < 8; ++i) {
-        auto next = decoder.next();
-        if (!next || !*next) break;
-      }
-    }
-  });
+  rc::prop("streaming decoder on random chunks",
+           [](const std::vector<std::vector<std::uint8_t>>& chunks) {
+             FrameDecoder decoder(4096);
+             for (const auto& chunk : chunks) {
+               decoder.feed(chunk);
+               for (int i = 0; i < 8; ++i) {
+                 auto next = decoder.next();
+                 if (!next || !*next) break;
+               }
+             }
+           });
   rc::prop("envelope decode of random payloads", [](const std::vector<std::uint8_t>& bytes) {
     auto decoded = decode_envelope<TwoPhaseCommit>(bytes);
     if (decoded) RC_ASSERT(encode_envelope<TwoPhaseCommit>(*decoded).size() <= bytes.size());

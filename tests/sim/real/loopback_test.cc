@@ -29,18 +29,22 @@ tpc::Config fast_config() {
 template <class Done>
 bool run_until(asio::io_context& io, Done done, std::chrono::milliseconds deadline) {
   const auto stop_at = std::chrono::steady_clock::now() + deadline;
-  while (!done() && std::chrono::steady_clock::now() < stop_at) io.run_for(std::chrono::milliseconds(5));
+  while (!done() && std::chrono::steady_clock::now() < stop_at)
+    io.run_for(std::chrono::milliseconds(5));
   return done();
 }
 
-tpc::ObserveHealth healthy() { return tpc::ObserveHealth{Duration::from_milliseconds(50), Ratio{0, 1}}; }
+tpc::ObserveHealth healthy() {
+  return tpc::ObserveHealth{Duration::from_milliseconds(50), Ratio{0, 1}};
+}
 
 }  // namespace
 
 TEST_CASE("loopback: a two-node cluster in one process commits every stage over TCP") {
   TempDir dir;
   const auto ports = free_ports(2);
-  auto cluster = parse_cluster_file(cluster_yaml(ports, dir.path, "{}"), dir.path + "/cluster.yaml");
+  auto cluster =
+      parse_cluster_file(cluster_yaml(ports, dir.path, "{}"), dir.path + "/cluster.yaml");
   REQUIRE(cluster.has_value());
   asio::io_context io;
   Logger log(nullptr, "test");
@@ -50,25 +54,35 @@ TEST_CASE("loopback: a two-node cluster in one process commits every stage over 
   REQUIRE(n0.start().has_value());
   ClusterClient<TPC> client(io, *cluster, ClientId{0}, {0, 1}, log);
   client.start();
-  REQUIRE(run_until(io, [&] { return client.connected(0) && client.connected(1); }, std::chrono::seconds(5)));
+  REQUIRE(run_until(
+      io, [&] { return client.connected(0) && client.connected(1); }, std::chrono::seconds(5)));
   CHECK(client.submit(NodeId{0}, ClientId{1}, healthy()));
   CHECK(client.submit(NodeId{1}, ClientId{1}, healthy()));
-  REQUIRE(run_until(io, [&] {
-    return n0.node().committed_state().canary_weight_bps == 5000 && n1.node().committed_state().canary_weight_bps == 5000 &&
-           n1.synced();
-  }, std::chrono::seconds(10)));
+  REQUIRE(run_until(
+      io,
+      [&] {
+        return n0.node().committed_state().canary_weight_bps == 5000 &&
+               n1.node().committed_state().canary_weight_bps == 5000 && n1.synced();
+      },
+      std::chrono::seconds(10)));
   // The client heard the commits, and a predict round-trips to a served reply.
   CHECK(client.submit(NodeId{1}, ClientId{0}, tpc::Predict{77, 100}));
-  REQUIRE(run_until(io, [&] {
-    for (const auto& e : client.history().emissions)
-      if (const auto* s = std::get_if<tpc::PredictServed>(&e.output); s && s->request_id == 77) return true;
-    return false;
-  }, std::chrono::seconds(5)));
+  REQUIRE(run_until(
+      io,
+      [&] {
+        for (const auto& e : client.history().emissions)
+          if (const auto* s = std::get_if<tpc::PredictServed>(&e.output); s && s->request_id == 77)
+            return true;
+        return false;
+      },
+      std::chrono::seconds(5)));
   bool saw_applied = false;
-  for (const auto& e : client.history().emissions) saw_applied |= std::holds_alternative<tpc::StateApplied>(e.output);
+  for (const auto& e : client.history().emissions)
+    saw_applied |= std::holds_alternative<tpc::StateApplied>(e.output);
   CHECK(saw_applied);
   // What the participant persisted is on disk (group commit: once it has synced).
-  REQUIRE(run_until(io, [&] { return n1.synced(); }, std::chrono::seconds(5)));
+  REQUIRE(run_until(
+      io, [&] { return n1.synced(); }, std::chrono::seconds(5)));
   auto disk = DurableLog::read<tpc::Log>(dir.path + "/n1/durable.log");
   REQUIRE(disk.has_value());
   REQUIRE(disk->has_value());
@@ -78,10 +92,12 @@ TEST_CASE("loopback: a two-node cluster in one process commits every stage over 
   n1.stop("test over");
 }
 
-TEST_CASE("loopback: bad frames close only their connection, and the node keeps serving and its state") {
+TEST_CASE(
+    "loopback: bad frames close only their connection, and the node keeps serving and its state") {
   TempDir dir;
   const auto ports = free_ports(1);
-  auto cluster = parse_cluster_file(cluster_yaml(ports, dir.path, "{}"), dir.path + "/cluster.yaml");
+  auto cluster =
+      parse_cluster_file(cluster_yaml(ports, dir.path, "{}"), dir.path + "/cluster.yaml");
   REQUIRE(cluster.has_value());
   asio::io_context io;
   Logger log(nullptr, "test");
@@ -91,10 +107,13 @@ TEST_CASE("loopback: bad frames close only their connection, and the node keeps 
   {
     ClusterClient<TPC> client(io, *cluster, ClientId{0}, {0}, log);
     client.start();
-    REQUIRE(run_until(io, [&] { return client.connected(0); }, std::chrono::seconds(5)));
+    REQUIRE(run_until(
+        io, [&] { return client.connected(0); }, std::chrono::seconds(5)));
     client.submit(NodeId{0}, ClientId{1}, healthy());
-    REQUIRE(run_until(io, [&] { return node.node().committed_state().canary_weight_bps == 5000 && node.synced(); },
-                      std::chrono::seconds(10)));
+    REQUIRE(run_until(
+        io,
+        [&] { return node.node().committed_state().canary_weight_bps == 5000 && node.synced(); },
+        std::chrono::seconds(10)));
     client.stop();
   }
   const auto before = DurableLog::read<tpc::Log>(dir.path + "/n0/durable.log");
@@ -105,26 +124,32 @@ TEST_CASE("loopback: bad frames close only their connection, and the node keeps 
   bad_checksum.back() ^= 0x5a;
   auto bad_version = encode_frame(encode_envelope<TPC>(StatusRequest{}), 9);
   std::vector<std::uint8_t> oversized{0xff, 0xff, 0xff, 0x7f, 1, 0, 0, 0, 0};
-  std::vector<std::uint8_t> garbage{'G', 'E', 'T', ' ', '/', ' ', 'H', 'T', 'T', 'P', '/', '1', '.', '1', '\r', '\n', '\r', '\n'};
+  std::vector<std::uint8_t> garbage{'G', 'E', 'T', ' ', '/', ' ',  'H',  'T',  'T',
+                                    'P', '/', '1', '.', '1', '\r', '\n', '\r', '\n'};
   const auto undecodable = encode_frame(std::vector<std::uint8_t>{0x63, 0x01});
   const auto wrong_first = encode_frame(encode_envelope<TPC>(StatusRequest{}));
   const std::vector<std::pair<std::string, std::vector<std::uint8_t>>> attacks{
-      {"bad checksum", bad_checksum}, {"unknown version", bad_version}, {"oversized length", oversized},
-      {"garbage bytes", garbage},     {"undecodable payload", undecodable}, {"status before hello", wrong_first}};
+      {"bad checksum", bad_checksum},       {"unknown version", bad_version},
+      {"oversized length", oversized},      {"garbage bytes", garbage},
+      {"undecodable payload", undecodable}, {"status before hello", wrong_first}};
   for (const auto& [name, bytes] : attacks) {
     INFO(name);
     tcp::socket socket(io);
     boost::system::error_code ec;
     socket.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), ports[0]), ec);
     REQUIRE_FALSE(ec);
-    std::vector<std::uint8_t> payload = name == "status before hello" || name == "garbage bytes" ? std::vector<std::uint8_t>{} : hello;
+    std::vector<std::uint8_t> payload = name == "status before hello" || name == "garbage bytes"
+                                            ? std::vector<std::uint8_t>{}
+                                            : hello;
     payload.insert(payload.end(), bytes.begin(), bytes.end());
     asio::write(socket, asio::buffer(payload), ec);
     // The node closes the connection: our read ends (EOF or reset) instead of hanging.
     bool closed = false;
     std::array<std::uint8_t, 64> sink{};
-    socket.async_read_some(asio::buffer(sink), [&](const boost::system::error_code& e, std::size_t) { closed = e.failed(); });
-    CHECK(run_until(io, [&] { return closed; }, std::chrono::seconds(5)));
+    socket.async_read_some(asio::buffer(sink), [&](const boost::system::error_code& e,
+                                                   std::size_t) { closed = e.failed(); });
+    CHECK(run_until(
+        io, [&] { return closed; }, std::chrono::seconds(5)));
     // ... and still answers a well-behaved client.
     auto status_cluster = *cluster;
     ClusterClient<TPC> client(io, status_cluster, ClientId{1}, {0}, log);
@@ -133,7 +158,8 @@ TEST_CASE("loopback: bad frames close only their connection, and the node keeps 
       if (up) client.request_status(0, [&](Result<StatusReply> r) { reply = std::move(r); });
     };
     client.start();
-    REQUIRE(run_until(io, [&] { return reply.has_value(); }, std::chrono::seconds(5)));
+    REQUIRE(run_until(
+        io, [&] { return reply.has_value(); }, std::chrono::seconds(5)));
     REQUIRE(reply->has_value());
     CHECK((*reply)->role == "coordinator");
     client.stop();
@@ -147,7 +173,8 @@ TEST_CASE("loopback: bad frames close only their connection, and the node keeps 
 TEST_CASE("loopback: a node refuses to start over a damaged durable file and says which") {
   TempDir dir;
   const auto ports = free_ports(1);
-  auto cluster = parse_cluster_file(cluster_yaml(ports, dir.path, "{}"), dir.path + "/cluster.yaml");
+  auto cluster =
+      parse_cluster_file(cluster_yaml(ports, dir.path, "{}"), dir.path + "/cluster.yaml");
   REQUIRE(cluster.has_value());
   std::filesystem::create_directories(dir.path + "/n0");
   // A complete record whose checksum does not match: damage, not a torn write.

@@ -21,13 +21,13 @@
 #include <thread>
 
 #include "checkers/raft/suite.h"
+#include "cluster_process.h"
 #include "protocols/raft/protocol.h"
 #include "sim/real/client.h"
 #include "sim/real/durable_log.h"
 #include "sim/real/history_io.h"
 #include "sim/real/process.h"
 #include "sim/real/real_node.h"
-#include "cluster_process.h"
 #include "test_support.h"
 
 using namespace faultline;
@@ -37,7 +37,9 @@ using namespace faultline::real::testing;
 namespace {
 
 std::int64_t steady_now_ns() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch()).count();
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
 }
 
 struct LiveNode {
@@ -45,10 +47,12 @@ struct LiveNode {
   raft::Node node;
 };
 
-std::optional<LiveNode> status_of(const ClusterFile& cluster, const raft::Config& config, std::uint32_t index) {
+std::optional<LiveNode> status_of(const ClusterFile& cluster, const raft::Config& config,
+                                  std::uint32_t index) {
   auto reply = query_status<Raft>(cluster, index, Duration::from_seconds(3));
   if (!reply) return std::nullopt;
-  raft::Node node(config, NodeId{index}, static_cast<std::uint32_t>(cluster.nodes.size()), std::nullopt);
+  raft::Node node(config, NodeId{index}, static_cast<std::uint32_t>(cluster.nodes.size()),
+                  std::nullopt);
   ByteReader reader(reply->node_state);
   decode_into(reader, node);
   REQUIRE(reader.ok());
@@ -57,15 +61,17 @@ std::optional<LiveNode> status_of(const ClusterFile& cluster, const raft::Config
 }
 
 // The node that leads the highest term any reachable node knows of, with that term.
-std::optional<std::pair<std::uint32_t, raft::Term>> find_leader(const ClusterFile& cluster, const raft::Config& config,
-                                                                const std::vector<std::uint32_t>& among) {
+std::optional<std::pair<std::uint32_t, raft::Term>> find_leader(
+    const ClusterFile& cluster, const raft::Config& config,
+    const std::vector<std::uint32_t>& among) {
   std::optional<std::pair<std::uint32_t, raft::Term>> best;
   raft::Term highest = 0;
   for (std::uint32_t i : among) {
     auto live = status_of(cluster, config, i);
     if (!live) continue;
     highest = std::max(highest, live->node.current_term());
-    if (live->node.is_leader() && live->node.committed_in_term() && (!best || live->node.current_term() > best->second))
+    if (live->node.is_leader() && live->node.committed_in_term() &&
+        (!best || live->node.current_term() > best->second))
       best = std::pair{i, live->node.current_term()};
   }
   if (best && best->second < highest) return std::nullopt;  // a newer term is being decided
@@ -81,14 +87,18 @@ std::optional<History<Raft>> history_so_far(const std::string& path) {
 
 bool history_saw_leader(const History<Raft>& history, std::uint32_t node, raft::Term term) {
   for (const auto& e : history.emissions)
-    if (const auto* b = std::get_if<raft::BecameLeader>(&e.output); b && b->term == term && e.node.value == node) return true;
+    if (const auto* b = std::get_if<raft::BecameLeader>(&e.output);
+        b && b->term == term && e.node.value == node)
+      return true;
   return false;
 }
 
 std::size_t ok_writes(const History<Raft>& history) {
   std::size_t n = 0;
   for (const auto& e : history.emissions)
-    if (const auto* r = std::get_if<raft::ClientReply>(&e.output); r && r->status == raft::ReplyStatus::ok && r->index != 0) ++n;
+    if (const auto* r = std::get_if<raft::ClientReply>(&e.output);
+        r && r->status == raft::ReplyStatus::ok && r->index != 0)
+      ++n;
   return n;
 }
 
@@ -98,7 +108,8 @@ std::optional<std::int64_t> client_clock_origin(const std::string& log_path) {
   std::string line;
   const std::string marker = "history times are nanoseconds since CLOCK_MONOTONIC ";
   while (std::getline(in, line))
-    if (const auto at = line.find(marker); at != std::string::npos) return std::stoll(line.substr(at + marker.size()));
+    if (const auto at = line.find(marker); at != std::string::npos)
+      return std::stoll(line.substr(at + marker.size()));
   return std::nullopt;
 }
 
@@ -111,18 +122,22 @@ pid_t node_pid(const ClusterFile& cluster, std::uint32_t index) {
 
 }  // namespace
 
-TEST_CASE("raft cluster: 3 real processes under client load, SIGKILL the leader, restart it, checkers pass") {
+TEST_CASE(
+    "raft cluster: 3 real processes under client load, SIGKILL the leader, restart it, checkers "
+    "pass") {
   REQUIRE_FALSE(faultline_binary().empty());
   TempDir dir;
   const auto ports = free_ports(3);
   std::string yaml = "protocol: raft\nseed: 5\ndata_dir: " + dir.path + "/data\nnodes:\n";
   for (std::size_t i = 0; i < ports.size(); ++i)
-    yaml += "  - { id: n" + std::to_string(i) + ", address: 127.0.0.1:" + std::to_string(ports[i]) + " }\n";
+    yaml += "  - { id: n" + std::to_string(i) + ", address: 127.0.0.1:" + std::to_string(ports[i]) +
+            " }\n";
   // Election timeouts well above the heartbeat and a loaded machine's scheduling hiccups; the
   // client retries every 250 ms of silence; everybody reconnects within 200 ms of a restart.
   yaml +=
       "config: { election_timeout: [400ms, 800ms], heartbeat_interval: 50ms }\n"
-      "workload: { clients: 8, duration: 12s, think_time: [0ms, 5ms], keys: 4, read_percent: 30, cas_percent: 20,"
+      "workload: { clients: 8, duration: 12s, think_time: [0ms, 5ms], keys: 4, read_percent: 30, "
+      "cas_percent: 20,"
       " request_timeout: 250ms, retry_backoff: 20ms }\n"
       "runtime: { reconnect_backoff_min: 20ms, reconnect_backoff_max: 200ms }\n";
   const std::string cluster_path = dir.path + "/cluster.yaml";
@@ -137,8 +152,10 @@ TEST_CASE("raft cluster: 3 real processes under client load, SIGKILL the leader,
   REQUIRE(run_faultline({"cluster", "up", cluster_path}, dir.path + "/up.log") == 0);
   const std::string history_path = dir.path + "/history.jsonl";
   const std::string client_log = dir.path + "/client.log";
-  auto client = spawn_detached(faultline_binary(), {"client", cluster_path, "--history", history_path, "--wait", "1", "--max-time", "100"},
-                               client_log);
+  auto client = spawn_detached(
+      faultline_binary(),
+      {"client", cluster_path, "--history", history_path, "--wait", "1", "--max-time", "100"},
+      client_log);
   REQUIRE(client.has_value());
   ClusterCleanup cleanup(cluster_path, dir.path + "/down.log", *client);
 
@@ -150,21 +167,26 @@ TEST_CASE("raft cluster: 3 real processes under client load, SIGKILL the leader,
   for (int round = 0;; ++round) {
     REQUIRE(round < 3);
     std::optional<History<Raft>> history;
-    REQUIRE(poll_until([&] {
-      history = history_so_far(history_path);
-      if (!history || ok_writes(*history) < 200) return false;
-      leader = find_leader(cluster, config, all);
-      return leader.has_value();
-    }, std::chrono::seconds(60)));
+    REQUIRE(poll_until(
+        [&] {
+          history = history_so_far(history_path);
+          if (!history || ok_writes(*history) < 200) return false;
+          leader = find_leader(cluster, config, all);
+          return leader.has_value();
+        },
+        std::chrono::seconds(60)));
     if (history_saw_leader(*history, leader->first, leader->second)) break;
-    WARN("the client missed the election of n" << leader->first << " in term " << leader->second << "; a failover first");
+    WARN("the client missed the election of n" << leader->first << " in term " << leader->second
+                                               << "; a failover first");
     const pid_t pid = node_pid(cluster, leader->first);
     REQUIRE(::kill(pid, SIGKILL) == 0);
     REQUIRE(poll_until([&] { return !faultline_process_alive(pid); }, std::chrono::seconds(10)));
-    REQUIRE(poll_until([&] {
-      auto next = find_leader(cluster, config, all);
-      return next && next->second > leader->second;
-    }, std::chrono::seconds(30)));
+    REQUIRE(poll_until(
+        [&] {
+          auto next = find_leader(cluster, config, all);
+          return next && next->second > leader->second;
+        },
+        std::chrono::seconds(30)));
     REQUIRE(run_faultline({"cluster", "up", cluster_path}, dir.path + "/up.log") == 0);
   }
   const std::uint32_t victim = leader->first;
@@ -175,7 +197,8 @@ TEST_CASE("raft cluster: 3 real processes under client load, SIGKILL the leader,
   const pid_t victim_pid = node_pid(cluster, victim);
   const std::int64_t kill_ns = steady_now_ns();
   REQUIRE(::kill(victim_pid, SIGKILL) == 0);
-  REQUIRE(poll_until([&] { return !faultline_process_alive(victim_pid); }, std::chrono::seconds(10)));
+  REQUIRE(
+      poll_until([&] { return !faultline_process_alive(victim_pid); }, std::chrono::seconds(10)));
   const auto log_bytes_at_kill = read_file_bytes(NodeFiles{cluster.node_dir(victim)}.durable());
   REQUIRE(log_bytes_at_kill.has_value());
 
@@ -185,30 +208,37 @@ TEST_CASE("raft cluster: 3 real processes under client load, SIGKILL the leader,
     if (i != victim) survivors.push_back(i);
   std::uint32_t successor = 0;
   raft::Term successor_term = 0;
-  REQUIRE(poll_until([&] {
-    const auto next = find_leader(cluster, config, survivors);
-    if (!next || next->second <= victim_term) return false;
-    successor = next->first;
-    successor_term = next->second;
-    return true;
-  }, std::chrono::seconds(30)));
+  REQUIRE(poll_until(
+      [&] {
+        const auto next = find_leader(cluster, config, survivors);
+        if (!next || next->second <= victim_term) return false;
+        successor = next->first;
+        successor_term = next->second;
+        return true;
+      },
+      std::chrono::seconds(30)));
 
   // Restart the old leader: it recovers its durable log and rejoins as a follower.
   REQUIRE(run_faultline({"cluster", "up", cluster_path}, dir.path + "/up.log") == 0);
   const std::int64_t restart_ns = steady_now_ns();
   std::optional<LiveNode> restarted;
-  REQUIRE(poll_until([&] {
-    restarted = status_of(cluster, config, victim);
-    return restarted.has_value();
-  }, std::chrono::seconds(30)));
+  REQUIRE(poll_until(
+      [&] {
+        restarted = status_of(cluster, config, victim);
+        return restarted.has_value();
+      },
+      std::chrono::seconds(30)));
   CHECK(restarted->reply.recovered);
   CHECK(restarted->reply.recovered_bytes > 0);
-  CHECK(restarted->reply.recovered_bytes <= log_bytes_at_kill->size());  // at most a torn record cut off
+  CHECK(restarted->reply.recovered_bytes <=
+        log_bytes_at_kill->size());  // at most a torn record cut off
   CHECK(restarted->node.current_term() >= victim_term);
 
   // The client finishes its workload (every request answered) and exits by itself.
   int client_status = 0;
-  const bool exited = poll_until([&] { return ::waitpid(*client, &client_status, WNOHANG) == *client; }, std::chrono::seconds(90));
+  const bool exited =
+      poll_until([&] { return ::waitpid(*client, &client_status, WNOHANG) == *client; },
+                 std::chrono::seconds(90));
   if (!exited) {
     ::kill(*client, SIGTERM);
     ::waitpid(*client, &client_status, 0);
@@ -220,13 +250,16 @@ TEST_CASE("raft cluster: 3 real processes under client load, SIGKILL the leader,
 
   // The cluster settles: one leader, every node applied everything it committed, all equal.
   std::vector<std::optional<LiveNode>> live(3);
-  REQUIRE(poll_until([&] {
-    for (std::uint32_t i : all) live[i] = status_of(cluster, config, i);
-    for (const auto& n : live)
-      if (!n || n->node.commit_index() != live[0]->node.commit_index() || n->node.last_applied() != n->node.commit_index())
-        return false;
-    return true;
-  }, std::chrono::seconds(30)));
+  REQUIRE(poll_until(
+      [&] {
+        for (std::uint32_t i : all) live[i] = status_of(cluster, config, i);
+        for (const auto& n : live)
+          if (!n || n->node.commit_index() != live[0]->node.commit_index() ||
+              n->node.last_applied() != n->node.commit_index())
+            return false;
+        return true;
+      },
+      std::chrono::seconds(30)));
 
   auto history = read_history_jsonl<Raft>(history_path);
   REQUIRE(history.has_value());
@@ -234,9 +267,12 @@ TEST_CASE("raft cluster: 3 real processes under client load, SIGKILL the leader,
   REQUIRE(origin.has_value());
   std::size_t answered = 0;
   for (const auto& e : history->emissions)
-    if (const auto* r = std::get_if<raft::ClientReply>(&e.output); r && r->status == raft::ReplyStatus::ok) ++answered;
-  INFO("history: " << history->invocations.size() << " invocations, " << history->emissions.size() << " emissions, "
-                   << answered << " ok replies, " << ok_writes(*history) << " of them writes");
+    if (const auto* r = std::get_if<raft::ClientReply>(&e.output);
+        r && r->status == raft::ReplyStatus::ok)
+      ++answered;
+  INFO("history: " << history->invocations.size() << " invocations, " << history->emissions.size()
+                   << " emissions, " << answered << " ok replies, " << ok_writes(*history)
+                   << " of them writes");
   CHECK(ok_writes(*history) > 200);
 
   std::vector<std::optional<raft::Node>> nodes;
@@ -261,14 +297,24 @@ TEST_CASE("raft cluster: 3 real processes under client load, SIGKILL the leader,
   const Time killed_at{kill_ns - *origin};
   const Time restarted_at{restart_ns - *origin};
   const std::vector<FaultRecord> faults{
-      FaultRecord{killed_at, FaultRecord::Kind::crash, {NodeId{victim}}, "SIGKILL n" + std::to_string(victim) + " (leader)", {}},
-      FaultRecord{restarted_at, FaultRecord::Kind::restart, {NodeId{victim}}, "cluster up n" + std::to_string(victim), {}}};
+      FaultRecord{killed_at,
+                  FaultRecord::Kind::crash,
+                  {NodeId{victim}},
+                  "SIGKILL n" + std::to_string(victim) + " (leader)",
+                  {}},
+      FaultRecord{restarted_at,
+                  FaultRecord::Kind::restart,
+                  {NodeId{victim}},
+                  "cluster up n" + std::to_string(victim),
+                  {}}};
   const auto names = cluster.node_names();
   const Time end = history->emissions.empty() ? Time{} : history->emissions.back().time;
   const raft::Record record{*history, view, faults, names, end, end};
-  for (const std::string name : {"linearizable", "acknowledged_writes_durable", "one_leader_per_term"}) {
+  for (const std::string name :
+       {"linearizable", "acknowledged_writes_durable", "one_leader_per_term"}) {
     INFO(name);
-    const auto check = std::ranges::find_if(suite.history_checks, [&](const auto& c) { return c.name == name; });
+    const auto check =
+        std::ranges::find_if(suite.history_checks, [&](const auto& c) { return c.name == name; });
     REQUIRE(check != suite.history_checks.end());
     const auto verdict = check->check(record);
     CHECK_FALSE(verdict.has_value());
@@ -282,8 +328,12 @@ TEST_CASE("raft cluster: 3 real processes under client load, SIGKILL the leader,
   REQUIRE(election != metrics.end());
   REQUIRE(election->second.size() == 1);
   const auto failover = metrics.find("failover");
-  std::cout << "raft e2e: SIGKILL n" << victim << " (leader of term " << victim_term << ") -> n" << successor
-            << " elected in term " << successor_term << ": election " << format_duration(election->second[0])
-            << (failover != metrics.end() && !failover->second.empty() ? ", failover (first commit) " + format_duration(failover->second[0]) : "")
-            << "; " << ok_writes(*history) << " acknowledged writes, " << history->invocations.size() << " invocations\n";
+  std::cout << "raft e2e: SIGKILL n" << victim << " (leader of term " << victim_term << ") -> n"
+            << successor << " elected in term " << successor_term << ": election "
+            << format_duration(election->second[0])
+            << (failover != metrics.end() && !failover->second.empty()
+                    ? ", failover (first commit) " + format_duration(failover->second[0])
+                    : "")
+            << "; " << ok_writes(*history) << " acknowledged writes, "
+            << history->invocations.size() << " invocations\n";
 }

@@ -41,11 +41,13 @@ inline std::vector<std::uint16_t> free_ports(std::size_t count) {
   return ports;
 }
 
-inline std::string cluster_yaml(const std::vector<std::uint16_t>& ports, const std::string& data_dir,
-                                const std::string& config, const std::string& workload = "") {
+inline std::string cluster_yaml(const std::vector<std::uint16_t>& ports,
+                                const std::string& data_dir, const std::string& config,
+                                const std::string& workload = "") {
   std::string text = "protocol: two_phase_commit\nseed: 11\ndata_dir: " + data_dir + "\nnodes:\n";
   for (std::size_t i = 0; i < ports.size(); ++i)
-    text += "  - { id: n" + std::to_string(i) + ", address: 127.0.0.1:" + std::to_string(ports[i]) + " }\n";
+    text += "  - { id: n" + std::to_string(i) + ", address: 127.0.0.1:" + std::to_string(ports[i]) +
+            " }\n";
   text += "config: " + config + "\n";
   if (!workload.empty()) text += "workload: " + workload + "\n";
   return text;

@@ -1,6 +1,6 @@
 // apply_override: `--set key.path=value` edits of a ConfigTree.
-#include <catch2/catch.hpp>
 #include <rapidcheck/catch.h>
+#include <catch2/catch.hpp>
 
 #include "sim/scenario/parse.h"
 
@@ -17,7 +17,8 @@ ConfigTree config_of(std::string_view yaml) {
 }  // namespace
 
 TEST_CASE("scenario: apply_override replaces an existing scalar", "[scenario][override]") {
-  ConfigTree config = config_of("name: x\nprotocol: p\ncluster:\n  nodes: 2\n  config: { bug: none, timeout: 1s }\n");
+  ConfigTree config = config_of(
+      "name: x\nprotocol: p\ncluster:\n  nodes: 2\n  config: { bug: none, timeout: 1s }\n");
   REQUIRE(apply_override(config, "bug=commit_on_majority"));
   CHECK(config.find("bug")->scalar == "commit_on_majority");
   CHECK(config.find("bug")->path == "cluster.config.bug");
@@ -26,7 +27,8 @@ TEST_CASE("scenario: apply_override replaces an existing scalar", "[scenario][ov
   CHECK(config.entries.size() == 2);
 }
 
-TEST_CASE("scenario: apply_override creates missing maps and parses YAML values", "[scenario][override]") {
+TEST_CASE("scenario: apply_override creates missing maps and parses YAML values",
+          "[scenario][override]") {
   ConfigTree config = config_of("name: x\nprotocol: p\ncluster: { nodes: 2 }\n");
   REQUIRE(config.kind == Kind::null);
   REQUIRE(apply_override(config, " election.timeout = [150ms, 300ms] "));
@@ -40,8 +42,10 @@ TEST_CASE("scenario: apply_override creates missing maps and parses YAML values"
   CHECK(config.find("election")->find("timeout")->items.at(0).scalar == "100ms");
 }
 
-TEST_CASE("scenario: apply_override rejects bad syntax and leaves the tree unchanged", "[scenario][override]") {
-  ConfigTree config = config_of("name: x\nprotocol: p\ncluster:\n  nodes: 2\n  config: { bug: none, list: [1] }\n");
+TEST_CASE("scenario: apply_override rejects bad syntax and leaves the tree unchanged",
+          "[scenario][override]") {
+  ConfigTree config =
+      config_of("name: x\nprotocol: p\ncluster:\n  nodes: 2\n  config: { bug: none, list: [1] }\n");
   const std::vector<std::pair<std::string, std::string>> bad{
       {"bug", "expected key=value"},
       {"=x", "missing the key"},

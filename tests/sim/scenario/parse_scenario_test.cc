@@ -1,6 +1,7 @@
-// Every documented scenario key parses to the value the schema (README.md, "Scenario file reference") promises.
-#include <catch2/catch.hpp>
+// Every documented scenario key parses to the value the schema (README.md, "Scenario file
+// reference") promises.
 #include <rapidcheck/catch.h>
+#include <catch2/catch.hpp>
 
 #include <filesystem>
 #include <fstream>
@@ -16,7 +17,6 @@ using namespace faultline::scenario;
 using faultline::test::kFullExample;
 
 const std::vector<std::string> kRoles{"coordinator", "participant"};
-
 
 Scenario parse_full() {
   auto parsed = parse_scenario(kFullExample, "", kRoles);
@@ -72,7 +72,8 @@ TEST_CASE("scenario: full example: network and link overrides", "[scenario]") {
   CHECK(n.links[0].to[1].path == "network.links[0].to[1]");
   CHECK(n.links[0].to[1].line == 14);
   CHECK(n.links[0].symmetric);
-  CHECK(n.links[0].settings.latency == LatencyModel{LatencyModel::Shape::fixed, 80_ms, 80_ms, Ratio{3, 2}});
+  CHECK(n.links[0].settings.latency ==
+        LatencyModel{LatencyModel::Shape::fixed, 80_ms, 80_ms, Ratio{3, 2}});
   CHECK(n.links[0].settings.drop == Ratio{1, 10});
   CHECK_FALSE(n.links[0].settings.duplicate);
   CHECK_FALSE(n.links[0].settings.queue_capacity);
@@ -80,21 +81,23 @@ TEST_CASE("scenario: full example: network and link overrides", "[scenario]") {
   CHECK(texts(n.links[1].from) == std::vector<std::string>{"d"});
   CHECK(texts(n.links[1].to) == std::vector<std::string>{"all"});
   CHECK_FALSE(n.links[1].symmetric);
-  CHECK(n.links[1].settings.latency == LatencyModel{LatencyModel::Shape::pareto, 2_ms, 1_s, Ratio{5, 4}});
+  CHECK(n.links[1].settings.latency ==
+        LatencyModel{LatencyModel::Shape::pareto, 2_ms, 1_s, Ratio{5, 4}});
   CHECK(n.links[1].settings.duplicate == Ratio::one());
   CHECK(n.links[1].settings.reorder == Ratio::zero());
   CHECK(n.links[1].settings.queue_capacity == 8u);
 
-  CHECK(n.links[2].settings.latency == LatencyModel{LatencyModel::Shape::exponential, 3_ms, 3_ms, Ratio{3, 2}});
+  CHECK(n.links[2].settings.latency ==
+        LatencyModel{LatencyModel::Shape::exponential, 3_ms, 3_ms, Ratio{3, 2}});
 }
 
 TEST_CASE("scenario: full example: faults are sorted stably by time", "[scenario]") {
   const Scenario s = parse_full();
   REQUIRE(s.faults.size() == 12);
   // File order: 2s 3s 3s 4s 2s 2s 0 6s 1s 1s 1.5s 1s -> stable sort by `at`.
-  const std::vector<std::string> expected_paths{"faults[6]", "faults[8]", "faults[9]", "faults[11]",
-                                                "faults[10]", "faults[0]", "faults[4]", "faults[5]",
-                                                "faults[1]", "faults[2]", "faults[3]", "faults[7]"};
+  const std::vector<std::string> expected_paths{
+      "faults[6]", "faults[8]", "faults[9]", "faults[11]", "faults[10]", "faults[0]",
+      "faults[4]", "faults[5]", "faults[1]", "faults[2]",  "faults[3]",  "faults[7]"};
   for (std::size_t i = 0; i < s.faults.size(); ++i) {
     CHECK(s.faults[i].path == expected_paths[i]);
     if (i > 0) CHECK(s.faults[i - 1].at <= s.faults[i].at);
@@ -113,7 +116,8 @@ faults:
   - { at: 1s, crash: n1 }
   - { at: [1500ms, 1500ms], crash: n2 }
 run: { until: 3s }
-)", "", {});
+)",
+                          "", {});
   REQUIRE(s);
   REQUIRE(s->faults.size() == 3);
   // Sorted by the earliest time each may fire; a plain duration has no range.
@@ -135,7 +139,8 @@ TEST_CASE("scenario: full example: every fault action", "[scenario]") {
 
   const auto& change = action_at<NetworkChange>(s, 1);
   CHECK(change.settings.drop == Ratio{1, 10});
-  CHECK(change.settings.latency == LatencyModel{LatencyModel::Shape::fixed, 50_ms, 50_ms, Ratio{3, 2}});
+  CHECK(change.settings.latency ==
+        LatencyModel{LatencyModel::Shape::fixed, 50_ms, 50_ms, Ratio{3, 2}});
   CHECK_FALSE(change.settings.reorder);
 
   const auto& clog = action_at<Clog>(s, 2);
@@ -192,12 +197,14 @@ TEST_CASE("scenario: full example: nemesis, run and expectations", "[scenario]")
   using C = Expectation::Comparison;
   REQUIRE(s.expectations.size() == 6);
   const auto& e = s.expectations;
-  CHECK((e[0].metric == "decision_latency" && e[0].statistic == "p99" && e[0].comparison == C::less &&
-         e[0].bound == (600_ms).nanoseconds));
+  CHECK((e[0].metric == "decision_latency" && e[0].statistic == "p99" &&
+         e[0].comparison == C::less && e[0].bound == (600_ms).nanoseconds));
   CHECK(e[0].path == "expect.decision_latency.p99");
   CHECK(e[0].line == 40);
-  CHECK((e[1].statistic == "max" && e[1].comparison == C::less_equal && e[1].bound == (2_s).nanoseconds));
-  CHECK((e[2].metric == "commits" && e[2].statistic == "count" && e[2].comparison == C::greater_equal && e[2].bound == 3));
+  CHECK((e[1].statistic == "max" && e[1].comparison == C::less_equal &&
+         e[1].bound == (2_s).nanoseconds));
+  CHECK((e[2].metric == "commits" && e[2].statistic == "count" &&
+         e[2].comparison == C::greater_equal && e[2].bound == 3));
   CHECK((e[3].statistic == "min" && e[3].comparison == C::greater && e[3].bound == 0));
   CHECK((e[4].statistic == "p50" && e[4].bound == (60_s).nanoseconds));
   CHECK((e[5].statistic == "p90" && e[5].bound == (1500_ms).nanoseconds));
@@ -229,7 +236,8 @@ TEST_CASE("scenario: minimal scenario takes every default", "[scenario]") {
 }
 
 TEST_CASE("scenario: nemesis defaults", "[scenario]") {
-  auto s = parse_scenario("name: m\nprotocol: p\ncluster: { nodes: 3 }\nnemesis: { kinds: [crash] }\n", "", {});
+  auto s = parse_scenario(
+      "name: m\nprotocol: p\ncluster: { nodes: 3 }\nnemesis: { kinds: [crash] }\n", "", {});
   REQUIRE(s);
   REQUIRE(s->nemesis);
   CHECK(s->nemesis->interval == DurationRange{500_ms, 2_s});
@@ -246,7 +254,8 @@ network: { drop: 1, duplicate: "0", reorder: 100% }
 faults:
   - { at: 1s, partition: [n0, [rest]] }
   - { at: 1s, crash: [all] }
-)", "", {});
+)",
+                          "", {});
   REQUIRE(s);
   CHECK(s->network.drop == Ratio::one());
   CHECK(s->network.reorder == Ratio::one());
@@ -261,7 +270,8 @@ TEST_CASE("scenario: load_scenario reads a file and names it in errors", "[scena
   const std::string good = (dir / "good.yaml").string();
   const std::string bad = (dir / "bad.yaml").string();
   std::ofstream(good) << kFullExample;
-  std::ofstream(bad) << "name: x\nprotocol: p\ncluster: { nodes: 2 }\nfaults:\n  - { at: soon, crash: n0 }\n";
+  std::ofstream(bad)
+      << "name: x\nprotocol: p\ncluster: { nodes: 2 }\nfaults:\n  - { at: soon, crash: n0 }\n";
 
   auto loaded = load_scenario(good, kRoles);
   REQUIRE(loaded);
@@ -285,7 +295,8 @@ TEST_CASE("scenario: load_scenario reads a file and names it in errors", "[scena
 }
 
 TEST_CASE("scenario: peek_protocol reads only the protocol key", "[scenario]") {
-  CHECK(peek_protocol("protocol: raft\nfaults: [garbage that the full parser rejects]\n", "") == "raft");
+  CHECK(peek_protocol("protocol: raft\nfaults: [garbage that the full parser rejects]\n", "") ==
+        "raft");
   auto missing = peek_protocol("name: x\n", "f.yaml");
   REQUIRE_FALSE(missing);
   CHECK(missing.error().where == "f.yaml: protocol");
@@ -302,7 +313,8 @@ network:
   links:
     - &slow { from: n0, to: n1, latency: { fixed: 80ms } }
     - *slow
-)", "", {});
+)",
+                          "", {});
   REQUIRE(s);
   REQUIRE(s->network.links.size() == 2);
   CHECK(s->network.links[1].settings.latency == s->network.links[0].settings.latency);
@@ -310,7 +322,8 @@ network:
 }
 
 TEST_CASE("scenario: the DESIGN.md section 7 example parses", "[scenario]") {
-  auto s = parse_scenario(R"(name: raft_leader_isolated
+  auto s =
+      parse_scenario(R"(name: raft_leader_isolated
 protocol: raft
 cluster: { nodes: 5, config: { election_timeout: [150ms, 300ms], heartbeat: 50ms } }
 network: { latency: { uniform: [1ms, 10ms] }, drop: 1/100, duplicate: 1/1000 }
@@ -321,7 +334,8 @@ faults:
 run: { until: 20s, converge_within: 5s }
 checks: [election_safety, log_matching, linearizable, converged]
 expect: { failover: { p99: "< 600ms" } }
-)", "scenarios/raft/leader_isolated.yaml", {"leader", "follower", "candidate"});
+)",
+                     "scenarios/raft/leader_isolated.yaml", {"leader", "follower", "candidate"});
   if (!s) FAIL(s.error().to_string());
   CHECK(s->source_path == "scenarios/raft/leader_isolated.yaml");
   CHECK(s->node_names.size() == 5);

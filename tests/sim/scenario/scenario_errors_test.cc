@@ -1,7 +1,7 @@
 // Malformed scenarios: each error names the exact key path and 1-based line, and says what is
 // wrong. This table is the contract of the README's scenario error list.
-#include <catch2/catch.hpp>
 #include <rapidcheck/catch.h>
+#include <catch2/catch.hpp>
 
 #include "sim/scenario/parse.h"
 
@@ -28,55 +28,112 @@ const std::vector<BadCase>& bad_cases() {
   static const std::vector<BadCase> cases{
       {"bad YAML syntax", h + "faults: [\n  { at: 1s, crash: n0 }\n", "", 6, "invalid YAML"},
       {"tab-indented garbage", "name: x\n\tprotocol: p\n", "", 2, "invalid YAML"},
-      {"unknown top-level key", h + "nemsis: { kinds: [crash] }\n", "nemsis", 4, "unknown key 'nemsis' (expected one of: name,"},
-      {"unknown nested key", h + "run:\n  until: 5s\n  untill: 6s\n", "run.untill", 6, "unknown key 'untill' (expected one of: until, converge_within, restart_crashed, seed)"},
-      {"unknown link key", h + "network:\n  links:\n    - { from: n0, to: n1, dorp: 1/10 }\n", "network.links[0].dorp", 6, "unknown key 'dorp'"},
-      {"list where map expected", h + "run: [10s]\n", "run", 4, "expected a map with keys until, converge_within, restart_crashed, seed, got a list"},
-      {"map where list expected", h + "faults: { at: 1s }\n", "faults", 4, "expected a list of faults, got a map"},
-      {"negative duration", h + "faults:\n  - { at: -1s, crash: n0 }\n", "faults[0].at", 5, "duration must not be negative"},
-      {"duration without unit", h + "faults:\n  - { at: 5, crash: n0 }\n", "faults[0].at", 5, "expected a duration like 150ms, 2s or 1.5s, got '5'"},
-      {"probability 3/2", h + "network:\n  drop: 3/2\n", "network.drop", 5, "probability must be at most 1, got '3/2'"},
-      {"probability in a link", h + "network:\n  links:\n    - from: n0\n      to: n1\n      drop: 150%\n", "network.links[0].drop", 8, "at most 1"},
-      {"unknown node name", h + "faults:\n  - { at: 1s, crash: [n0, n7] }\n", "faults[0].crash[1]", 5, "unknown node 'n7' (expected a node (n0..n2), a role (coordinator, participant), or all, rest, any)"},
-      {"unknown node in a link", h + "network:\n  links:\n    - { from: n0, to: [n1, leader], drop: 1 }\n", "network.links[0].to[1]", 6, "unknown node 'leader'"},
-      {"fault time past run.until", h + "run: { until: 5s }\nfaults:\n  - { at: 1s, crash: n0 }\n  - { at: 5s, crash: n1 }\n", "faults[1].at", 7, "fault at 5s is not before run.until (5s)"},
-      {"fault time range past run.until", h + "run: { until: 5s }\nfaults:\n  - { at: [4s, 5s], crash: n0 }\n", "faults[0].at", 6, "fault time range [4s, 5s] does not end before run.until (5s)"},
-      {"inverted fault time range", h + "faults:\n  - { at: [2s, 1s], crash: n0 }\n", "faults[0].at", 5, "range minimum 2s exceeds maximum 1s"},
-      {"fault time range of three", h + "faults:\n  - { at: [1s, 2s, 3s], crash: n0 }\n", "faults[0].at", 5, "expected a duration range like [150ms, 300ms]"},
-      {"fault time range without unit", h + "faults:\n  - { at: [1s, 2], crash: n0 }\n", "faults[0].at[1]", 5, "expected a duration like 150ms, 2s or 1.5s, got '2'"},
-      {"empty partition group", h + "faults:\n  - { at: 1s, partition: [[n0], []] }\n", "faults[0].partition[1]", 5, "partition group is empty"},
-      {"partition with one group", h + "faults:\n  - { at: 1s, partition: [[n0, n1]] }\n", "faults[0].partition", 5, "at least two groups"},
-      {"node in two groups", h + "faults:\n  - { at: 1s, partition: [[n0, n1], [n1, n2]] }\n", "faults[0].partition[1][0]", 5, "'n1' appears in more than one group"},
-      {"two action keys in one fault", h + "faults:\n  - at: 1s\n    crash: n0\n    pause: n1\n", "faults[0].pause", 7, "a fault has exactly one action, got both 'crash' and 'pause'"},
-      {"fault without an action", h + "faults:\n  - { at: 1s }\n", "faults[0]", 5, "a fault needs one action"},
-      {"fault without at", h + "faults:\n  - { crash: n0 }\n", "faults[0].at", 5, "required key 'at' is missing"},
-      {"unknown fault key", h + "faults:\n  - { at: 1s, kill: n0 }\n", "faults[0].kill", 5, "unknown key 'kill' (expected 'at' and one of: crash, restart,"},
-      {"heal something else", h + "faults:\n  - { at: 1s, heal: n0 }\n", "faults[0].heal", 5, "expected 'all'"},
-      {"input with two kinds", h + "faults:\n  - { at: 1s, input: { node: n0, begin: {}, abort: {} } }\n", "faults[0].input.abort", 5, "an input has one kind"},
-      {"clog without for", h + "faults:\n  - { at: 1s, clog: { from: n0, to: n1 } }\n", "faults[0].clog.for", 5, "required key 'for' is missing"},
-      {"zero flap period", h + "faults:\n  - { at: 1s, flap: { groups: [[n0], [rest]], period: 0, for: 1s } }\n", "faults[0].flap.period", 5, "must be greater than 0"},
-      {"empty network change", h + "faults:\n  - { at: 1s, network: {} }\n", "faults[0].network", 5, "expected at least one of: latency,"},
-      {"duplicate node names", "name: x\nprotocol: p\ncluster:\n  nodes: [a, b, c, b]\n", "cluster.nodes[3]", 4, "duplicate node name 'b' (also cluster.nodes[1])"},
-      {"node named like a role", "name: x\nprotocol: p\ncluster:\n  nodes: [a, coordinator]\n", "cluster.nodes[1]", 4, "is a role"},
-      {"node named all", "name: x\nprotocol: p\ncluster:\n  nodes: [a, all]\n", "cluster.nodes[1]", 4, "reserved"},
-      {"too many nodes", "name: x\nprotocol: p\ncluster:\n  nodes: 1025\n", "cluster.nodes", 4, "expected a node count (1 to 1024)"},
-      {"zero nodes", "name: x\nprotocol: p\ncluster: { nodes: 0 }\n", "cluster.nodes", 3, "got '0'"},
-      {"missing cluster.nodes", "name: x\nprotocol: p\ncluster:\n  config: {}\n", "cluster.nodes", 3, "required key 'nodes' is missing"},
-      {"missing name", "protocol: p\ncluster: { nodes: 1 }\n", "name", 1, "required key 'name' is missing"},
-      {"duplicate YAML keys", h + "run:\n  until: 5s\n  until: 6s\n", "run.until", 6, "duplicate key 'until' (first given at line 5)"},
-      {"duplicate top-level keys", h + "name: y\n", "name", 4, "duplicate key 'name' (first given at line 1)"},
-      {"two latency models", h + "network:\n  latency: { fixed: 1ms, uniform: [1ms, 2ms] }\n", "network.latency", 5, "exactly one latency model"},
-      {"inverted uniform range", h + "network:\n  latency: { uniform: [10ms, 1ms] }\n", "network.latency.uniform", 5, "exceeds maximum"},
-      {"pareto cap below scale", h + "network:\n  latency: { pareto: { scale: 5ms, cap: 1ms } }\n", "network.latency.pareto.cap", 5, "below scale"},
-      {"zero queue capacity", h + "network: { queue_capacity: 0 }\n", "network.queue_capacity", 4, "at least 1"},
-      {"link without settings", h + "network:\n  links: [{ from: n0, to: n1 }]\n", "network.links[0]", 5, "needs at least one of"},
-      {"nemesis stop past until", h + "run: { until: 5s }\nnemesis: { kinds: [crash], stop: 6s }\n", "nemesis.stop", 5, "after run.until"},
-      {"nemesis unknown kind", h + "nemesis: { kinds: [crash, explode] }\n", "nemesis.kinds[1]", 4, "unknown value 'explode'"},
-      {"nemesis zero interval", h + "nemesis: { kinds: [crash], interval: [0, 1s] }\n", "nemesis.interval", 4, "greater than 0"},
-      {"unknown statistic", h + "expect:\n  latency: { p95: \"< 1s\" }\n", "expect.latency.p95", 5, "unknown key 'p95' (expected one of: min, p50, p90, p99, max, count)"},
-      {"bad bound", h + "expect:\n  latency: { p99: \"about 1s\" }\n", "expect.latency.p99", 5, "expected a bound like \"< 600ms\""},
-      {"count with a duration", h + "expect:\n  commits: { count: \">= 1s\" }\n", "expect.commits.count", 5, "count takes a plain integer"},
-      {"bad bool", h + "run: { restart_crashed: yes }\n", "run.restart_crashed", 4, "expected true or false, got 'yes'"},
+      {"unknown top-level key", h + "nemsis: { kinds: [crash] }\n", "nemsis", 4,
+       "unknown key 'nemsis' (expected one of: name,"},
+      {"unknown nested key", h + "run:\n  until: 5s\n  untill: 6s\n", "run.untill", 6,
+       "unknown key 'untill' (expected one of: until, converge_within, restart_crashed, seed)"},
+      {"unknown link key", h + "network:\n  links:\n    - { from: n0, to: n1, dorp: 1/10 }\n",
+       "network.links[0].dorp", 6, "unknown key 'dorp'"},
+      {"list where map expected", h + "run: [10s]\n", "run", 4,
+       "expected a map with keys until, converge_within, restart_crashed, seed, got a list"},
+      {"map where list expected", h + "faults: { at: 1s }\n", "faults", 4,
+       "expected a list of faults, got a map"},
+      {"negative duration", h + "faults:\n  - { at: -1s, crash: n0 }\n", "faults[0].at", 5,
+       "duration must not be negative"},
+      {"duration without unit", h + "faults:\n  - { at: 5, crash: n0 }\n", "faults[0].at", 5,
+       "expected a duration like 150ms, 2s or 1.5s, got '5'"},
+      {"probability 3/2", h + "network:\n  drop: 3/2\n", "network.drop", 5,
+       "probability must be at most 1, got '3/2'"},
+      {"probability in a link",
+       h + "network:\n  links:\n    - from: n0\n      to: n1\n      drop: 150%\n",
+       "network.links[0].drop", 8, "at most 1"},
+      {"unknown node name", h + "faults:\n  - { at: 1s, crash: [n0, n7] }\n", "faults[0].crash[1]",
+       5,
+       "unknown node 'n7' (expected a node (n0..n2), a role (coordinator, participant), or all, "
+       "rest, any)"},
+      {"unknown node in a link",
+       h + "network:\n  links:\n    - { from: n0, to: [n1, leader], drop: 1 }\n",
+       "network.links[0].to[1]", 6, "unknown node 'leader'"},
+      {"fault time past run.until",
+       h + "run: { until: 5s }\nfaults:\n  - { at: 1s, crash: n0 }\n  - { at: 5s, crash: n1 }\n",
+       "faults[1].at", 7, "fault at 5s is not before run.until (5s)"},
+      {"fault time range past run.until",
+       h + "run: { until: 5s }\nfaults:\n  - { at: [4s, 5s], crash: n0 }\n", "faults[0].at", 6,
+       "fault time range [4s, 5s] does not end before run.until (5s)"},
+      {"inverted fault time range", h + "faults:\n  - { at: [2s, 1s], crash: n0 }\n",
+       "faults[0].at", 5, "range minimum 2s exceeds maximum 1s"},
+      {"fault time range of three", h + "faults:\n  - { at: [1s, 2s, 3s], crash: n0 }\n",
+       "faults[0].at", 5, "expected a duration range like [150ms, 300ms]"},
+      {"fault time range without unit", h + "faults:\n  - { at: [1s, 2], crash: n0 }\n",
+       "faults[0].at[1]", 5, "expected a duration like 150ms, 2s or 1.5s, got '2'"},
+      {"empty partition group", h + "faults:\n  - { at: 1s, partition: [[n0], []] }\n",
+       "faults[0].partition[1]", 5, "partition group is empty"},
+      {"partition with one group", h + "faults:\n  - { at: 1s, partition: [[n0, n1]] }\n",
+       "faults[0].partition", 5, "at least two groups"},
+      {"node in two groups", h + "faults:\n  - { at: 1s, partition: [[n0, n1], [n1, n2]] }\n",
+       "faults[0].partition[1][0]", 5, "'n1' appears in more than one group"},
+      {"two action keys in one fault", h + "faults:\n  - at: 1s\n    crash: n0\n    pause: n1\n",
+       "faults[0].pause", 7, "a fault has exactly one action, got both 'crash' and 'pause'"},
+      {"fault without an action", h + "faults:\n  - { at: 1s }\n", "faults[0]", 5,
+       "a fault needs one action"},
+      {"fault without at", h + "faults:\n  - { crash: n0 }\n", "faults[0].at", 5,
+       "required key 'at' is missing"},
+      {"unknown fault key", h + "faults:\n  - { at: 1s, kill: n0 }\n", "faults[0].kill", 5,
+       "unknown key 'kill' (expected 'at' and one of: crash, restart,"},
+      {"heal something else", h + "faults:\n  - { at: 1s, heal: n0 }\n", "faults[0].heal", 5,
+       "expected 'all'"},
+      {"input with two kinds",
+       h + "faults:\n  - { at: 1s, input: { node: n0, begin: {}, abort: {} } }\n",
+       "faults[0].input.abort", 5, "an input has one kind"},
+      {"clog without for", h + "faults:\n  - { at: 1s, clog: { from: n0, to: n1 } }\n",
+       "faults[0].clog.for", 5, "required key 'for' is missing"},
+      {"zero flap period",
+       h + "faults:\n  - { at: 1s, flap: { groups: [[n0], [rest]], period: 0, for: 1s } }\n",
+       "faults[0].flap.period", 5, "must be greater than 0"},
+      {"empty network change", h + "faults:\n  - { at: 1s, network: {} }\n", "faults[0].network", 5,
+       "expected at least one of: latency,"},
+      {"duplicate node names", "name: x\nprotocol: p\ncluster:\n  nodes: [a, b, c, b]\n",
+       "cluster.nodes[3]", 4, "duplicate node name 'b' (also cluster.nodes[1])"},
+      {"node named like a role", "name: x\nprotocol: p\ncluster:\n  nodes: [a, coordinator]\n",
+       "cluster.nodes[1]", 4, "is a role"},
+      {"node named all", "name: x\nprotocol: p\ncluster:\n  nodes: [a, all]\n", "cluster.nodes[1]",
+       4, "reserved"},
+      {"too many nodes", "name: x\nprotocol: p\ncluster:\n  nodes: 1025\n", "cluster.nodes", 4,
+       "expected a node count (1 to 1024)"},
+      {"zero nodes", "name: x\nprotocol: p\ncluster: { nodes: 0 }\n", "cluster.nodes", 3,
+       "got '0'"},
+      {"missing cluster.nodes", "name: x\nprotocol: p\ncluster:\n  config: {}\n", "cluster.nodes",
+       3, "required key 'nodes' is missing"},
+      {"missing name", "protocol: p\ncluster: { nodes: 1 }\n", "name", 1,
+       "required key 'name' is missing"},
+      {"duplicate YAML keys", h + "run:\n  until: 5s\n  until: 6s\n", "run.until", 6,
+       "duplicate key 'until' (first given at line 5)"},
+      {"duplicate top-level keys", h + "name: y\n", "name", 4,
+       "duplicate key 'name' (first given at line 1)"},
+      {"two latency models", h + "network:\n  latency: { fixed: 1ms, uniform: [1ms, 2ms] }\n",
+       "network.latency", 5, "exactly one latency model"},
+      {"inverted uniform range", h + "network:\n  latency: { uniform: [10ms, 1ms] }\n",
+       "network.latency.uniform", 5, "exceeds maximum"},
+      {"pareto cap below scale", h + "network:\n  latency: { pareto: { scale: 5ms, cap: 1ms } }\n",
+       "network.latency.pareto.cap", 5, "below scale"},
+      {"zero queue capacity", h + "network: { queue_capacity: 0 }\n", "network.queue_capacity", 4,
+       "at least 1"},
+      {"link without settings", h + "network:\n  links: [{ from: n0, to: n1 }]\n",
+       "network.links[0]", 5, "needs at least one of"},
+      {"nemesis stop past until", h + "run: { until: 5s }\nnemesis: { kinds: [crash], stop: 6s }\n",
+       "nemesis.stop", 5, "after run.until"},
+      {"nemesis unknown kind", h + "nemesis: { kinds: [crash, explode] }\n", "nemesis.kinds[1]", 4,
+       "unknown value 'explode'"},
+      {"nemesis zero interval", h + "nemesis: { kinds: [crash], interval: [0, 1s] }\n",
+       "nemesis.interval", 4, "greater than 0"},
+      {"unknown statistic", h + "expect:\n  latency: { p95: \"< 1s\" }\n", "expect.latency.p95", 5,
+       "unknown key 'p95' (expected one of: min, p50, p90, p99, max, count)"},
+      {"bad bound", h + "expect:\n  latency: { p99: \"about 1s\" }\n", "expect.latency.p99", 5,
+       "expected a bound like \"< 600ms\""},
+      {"count with a duration", h + "expect:\n  commits: { count: \">= 1s\" }\n",
+       "expect.commits.count", 5, "count takes a plain integer"},
+      {"bad bool", h + "run: { restart_crashed: yes }\n", "run.restart_crashed", 4,
+       "expected true or false, got 'yes'"},
       {"top level is a list", "- a\n- b\n", "", 1, "expected a map of scenario keys"},
       {"top level is a scalar", "just some words\n", "", 1, "expected a map of scenario keys"},
       {"empty file", "", "", 0, "the document is empty"},
@@ -84,7 +141,8 @@ const std::vector<BadCase>& bad_cases() {
       {"two documents", "name: x\n---\nname: y\n", "", 2, "single YAML document"},
       {"NUL byte", std::string("name: x\nprotocol: p\0\n", 21), "", 2, "NUL byte"},
       {"invalid UTF-8", "name: x\nprotocol: \xff\xfe\n", "", 2, "not valid UTF-8"},
-      {"merge key", h + "base: &b { until: 1s }\nrun: { <<: *b }\n", "run.<<", 5, "YAML merge keys ('<<') are not supported"},
+      {"merge key", h + "base: &b { until: 1s }\nrun: { <<: *b }\n", "run.<<", 5,
+       "YAML merge keys ('<<') are not supported"},
       {"merge key in a map", h + "run: { <<: { until: 1s } }\n", "run.<<", 4, "merge keys"},
       {"recursive alias", "a: &x [1, *x]\n", "a[1]", 1, "recursive"},
       {"unknown alias", "a: *nope\n", "", 1, "invalid YAML"},
@@ -109,10 +167,12 @@ TEST_CASE("scenario: malformed scenarios name the path and line", "[scenario][er
 }
 
 TEST_CASE("scenario: the origin prefixes every error", "[scenario][errors]") {
-  auto parsed = parse_scenario(std::string(kHeader) + "faults:\n  - { at: 1s, crash: n9 }\n", "scenarios/x.yaml", kRoles);
+  auto parsed = parse_scenario(std::string(kHeader) + "faults:\n  - { at: 1s, crash: n9 }\n",
+                               "scenarios/x.yaml", kRoles);
   REQUIRE_FALSE(parsed);
   CHECK(parsed.error().where == "scenarios/x.yaml: faults[0].crash");
-  CHECK_THAT(parsed.error().to_string(), Catch::StartsWith("scenarios/x.yaml: faults[0].crash (line 5): unknown node 'n9'"));
+  CHECK_THAT(parsed.error().to_string(),
+             Catch::StartsWith("scenarios/x.yaml: faults[0].crash (line 5): unknown node 'n9'"));
 
   auto empty = parse_scenario("", "scenarios/empty.yaml", kRoles);
   REQUIRE_FALSE(empty);
@@ -123,7 +183,8 @@ TEST_CASE("scenario: the origin prefixes every error", "[scenario][errors]") {
   CHECK_THAT(syntax.error().to_string(), Catch::StartsWith("s.yaml (line "));
 }
 
-TEST_CASE("scenario: deep nesting and alias bombs fail fast instead of crashing", "[scenario][errors]") {
+TEST_CASE("scenario: deep nesting and alias bombs fail fast instead of crashing",
+          "[scenario][errors]") {
   const std::string deep = "a: " + std::string(100'000, '[') + std::string(100'000, ']') + "\n";
   auto nested = parse_scenario(deep, "", kRoles);
   REQUIRE_FALSE(nested);
@@ -139,8 +200,9 @@ TEST_CASE("scenario: deep nesting and alias bombs fail fast instead of crashing"
   std::string bomb = "a: &a [x, x, x, x, x, x, x, x, x, x]\n";
   for (char c = 'b'; c <= 'j'; ++c) {
     const char prev = static_cast<char>(c - 1);
-    bomb += std::string(1, c) + ": &" + c + " [*" + prev + ", *" + prev + ", *" + prev + ", *" + prev + ", *" + prev +
-            ", *" + prev + ", *" + prev + ", *" + prev + ", *" + prev + ", *" + prev + "]\n";
+    bomb += std::string(1, c) + ": &" + c + " [*" + prev + ", *" + prev + ", *" + prev + ", *" +
+            prev + ", *" + prev + ", *" + prev + ", *" + prev + ", *" + prev + ", *" + prev +
+            ", *" + prev + "]\n";
   }
   auto expanded = parse_yaml(bomb, "");
   REQUIRE_FALSE(expanded);

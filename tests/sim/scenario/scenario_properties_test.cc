@@ -1,7 +1,7 @@
 // Properties: the parser is total (any bytes in, a Scenario or an Error out, never a crash or an
 // exception), and parse_yaml gives every node the path and line of where it was written.
-#include <catch2/catch.hpp>
 #include <rapidcheck/catch.h>
+#include <catch2/catch.hpp>
 
 #include <cstdint>
 #include <set>
@@ -38,9 +38,12 @@ struct Mutation {
 std::string mutate(std::string text, const std::vector<Mutation>& mutations) {
   for (const Mutation& m : mutations) {
     const std::size_t at = text.empty() ? 0 : m.position % text.size();
-    if (m.op == 0 && !text.empty()) text.erase(at, 1);
-    else if (m.op == 1) text.insert(at, 1, m.byte);
-    else if (!text.empty()) text[at] = m.byte;
+    if (m.op == 0 && !text.empty())
+      text.erase(at, 1);
+    else if (m.op == 1)
+      text.insert(at, 1, m.byte);
+    else if (!text.empty())
+      text[at] = m.byte;
   }
   return text;
 }
@@ -54,9 +57,10 @@ rc::Gen<char> yamlish_byte() {
 }
 
 rc::Gen<Mutation> mutation() {
-  return rc::gen::build<Mutation>(rc::gen::set(&Mutation::op, rc::gen::inRange(0, 3)),
-                                  rc::gen::set(&Mutation::position, rc::gen::arbitrary<std::size_t>()),
-                                  rc::gen::set(&Mutation::byte, yamlish_byte()));
+  return rc::gen::build<Mutation>(
+      rc::gen::set(&Mutation::op, rc::gen::inRange(0, 3)),
+      rc::gen::set(&Mutation::position, rc::gen::arbitrary<std::size_t>()),
+      rc::gen::set(&Mutation::byte, yamlish_byte()));
 }
 
 // --- a generated document whose every node's path and line are known -------------------------
@@ -68,7 +72,8 @@ struct Written {
 };
 
 std::string identifier(char first) {
-  return first + *rc::gen::container<std::string>(*rc::gen::inRange(0, 6), rc::gen::elementOf(std::string("abz09_")));
+  return first + *rc::gen::container<std::string>(*rc::gen::inRange(0, 6),
+                                                  rc::gen::elementOf(std::string("abz09_")));
 }
 
 ConfigTree generate(int depth) {
@@ -93,13 +98,18 @@ ConfigTree generate(int depth) {
   return node;
 }
 
-std::string child(const std::string& parent, const std::string& key) { return parent.empty() ? key : parent + "." + key; }
+std::string child(const std::string& parent, const std::string& key) {
+  return parent.empty() ? key : parent + "." + key;
+}
 
 // Block style, one node per line. A collection's line is its key's line inside a map, and the
 // line of its first element when it is a list item or the root (where yaml-cpp marks it).
 void write(const ConfigTree& node, const std::string& path, int indent, Written& out) {
   const std::string pad(static_cast<std::size_t>(indent), ' ');
-  const auto line_break = [&] { out.yaml += "\n"; ++out.line; };
+  const auto line_break = [&] {
+    out.yaml += "\n";
+    ++out.line;
+  };
   if (node.kind == Kind::list) {
     for (std::size_t i = 0; i < node.items.size(); ++i) {
       const ConfigTree& item = node.items[i];
@@ -138,12 +148,15 @@ void collect(const ConfigTree& node, std::vector<std::pair<std::string, int>>& o
 }
 
 bool same_shape(const ConfigTree& a, const ConfigTree& b) {
-  if (a.kind != b.kind || a.scalar != b.scalar || a.items.size() != b.items.size() || a.entries.size() != b.entries.size())
+  if (a.kind != b.kind || a.scalar != b.scalar || a.items.size() != b.items.size() ||
+      a.entries.size() != b.entries.size())
     return false;
   for (std::size_t i = 0; i < a.items.size(); ++i)
     if (!same_shape(a.items[i], b.items[i])) return false;
   for (std::size_t i = 0; i < a.entries.size(); ++i)
-    if (a.entries[i].first != b.entries[i].first || !same_shape(a.entries[i].second, b.entries[i].second)) return false;
+    if (a.entries[i].first != b.entries[i].first ||
+        !same_shape(a.entries[i].second, b.entries[i].second))
+      return false;
   return true;
 }
 
@@ -156,12 +169,12 @@ TEST_CASE("scenario: the full example is valid (the mutation seed)", "[scenario]
 TEST_CASE("scenario: parse_scenario is total", "[scenario][property]") {
   rc::prop("on arbitrary strings", [](const std::string& text) { require_total(text); });
 
-  rc::prop("on YAML-looking noise", [] {
-    require_total(*rc::gen::container<std::string>(yamlish_byte()));
-  });
+  rc::prop("on YAML-looking noise",
+           [] { require_total(*rc::gen::container<std::string>(yamlish_byte())); });
 
   rc::prop("on byte mutations of a valid scenario", [] {
-    const auto mutations = *rc::gen::container<std::vector<Mutation>>(*rc::gen::inRange(1, 6), mutation());
+    const auto mutations =
+        *rc::gen::container<std::vector<Mutation>>(*rc::gen::inRange(1, 6), mutation());
     require_total(mutate(std::string(kFullExample), mutations));
   });
 }

@@ -1,6 +1,6 @@
 // parse_yaml: YAML -> ConfigTree with a key path and line on every node.
-#include <catch2/catch.hpp>
 #include <rapidcheck/catch.h>
+#include <catch2/catch.hpp>
 
 #include "sim/scenario/parse.h"
 
@@ -20,7 +20,8 @@ nested:
   tilde: ~
   quoted: "~"
   word: null
-)", "");
+)",
+                         "");
   REQUIRE(tree);
   CHECK(tree->kind == Kind::map);
   CHECK(tree->path.empty());

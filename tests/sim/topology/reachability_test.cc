@@ -1,7 +1,7 @@
 // Reachability and partition components on hand-made cuts, plus a property comparing
 // Reachability::reachable with a plain BFS over random cut matrices.
-#include <catch2/catch.hpp>
 #include <rapidcheck/catch.h>
+#include <catch2/catch.hpp>
 
 #include <deque>
 
@@ -118,7 +118,8 @@ TEST_CASE("topology: reachable agrees with a reference BFS", "[topology][propert
     for (std::uint32_t a = 0; a < n; ++a) {
       reach.push_back(bfs_reference(cuts, a));
       RC_ASSERT(r.reachable_from(NodeId{a}) == reach.back());
-      for (std::uint32_t b = 0; b < n; ++b) RC_ASSERT(r.reachable(NodeId{a}, NodeId{b}) == reach[a][b]);
+      for (std::uint32_t b = 0; b < n; ++b)
+        RC_ASSERT(r.reachable(NodeId{a}, NodeId{b}) == reach[a][b]);
     }
     // Components: a partition of all nodes, sorted, and mutual reachability defines them.
     std::vector<bool> covered(n, false);
