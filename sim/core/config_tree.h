@@ -7,7 +7,8 @@
 // names the key path and line. Field types: bool, integers, std::string, Duration ("150ms"),
 // DurationRange ("[150ms, 300ms]" or one duration), Ratio (a probability: "1/100", "0.05",
 // "5%", at most 1), NamedEnum (by name), std::vector, std::optional, nested field-list structs,
-// and std::variant (a one-key map naming the alternative's config_name or type_name).
+// std::variant (a one-key map naming the alternative's config_name or type_name), and strong
+// ids and strong integers (ids.h, strong_int.h) as their plain integer: a node is `2`, not `n2`.
 #pragma once
 
 #include <charconv>
@@ -18,6 +19,7 @@
 #include <vector>
 
 #include "sim/core/fields.h"
+#include "sim/core/ids.h"
 #include "sim/core/ratio.h"
 #include "sim/core/result.h"
 #include "sim/core/time.h"
@@ -137,6 +139,8 @@ Result<void> decode_config(const ConfigTree& tree, T& out) {
                         ", got '" + tree.scalar + "'");
     out = value;
     return {};
+  } else if constexpr (StrongId<T>) {
+    return decode_config(tree, out.value);
   } else if constexpr (std::is_same_v<T, std::string>) {
     if (auto s = expect_scalar("a string"); !s) return s;
     out = tree.scalar;
