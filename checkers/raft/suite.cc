@@ -30,7 +30,7 @@ std::optional<std::string> check_election_safety(const View& view) {
       if (view.nodes[b] && view.nodes[b]->is_leader() &&
           view.nodes[b]->current_term() == view.nodes[a]->current_term())
         return node_name(a) + " and " + node_name(b) + " are both leader of term " +
-               std::to_string(view.nodes[a]->current_term());
+               describe(view.nodes[a]->current_term());
   }
   return std::nullopt;
 }
@@ -45,11 +45,11 @@ std::optional<std::string> check_log_matching(const View& view) {
       if (!view.disks[b]) continue;
       const Disk& db = *view.disks[b];
       const Index low = std::max(da.snapshot.last_index, db.snapshot.last_index);
-      for (Index i = std::min(da.last_index(), db.last_index()); i >= low && i > 0; --i) {
+      for (Index i = std::min(da.last_index(), db.last_index()); i >= low && i > Index{}; --i) {
         if (*da.term_at(i) != *db.term_at(i)) continue;
         if (*da.checksum_at(i) != *db.checksum_at(i))
           return "the logs of " + node_name(a) + " and " + node_name(b) + " both hold term " +
-                 std::to_string(*da.term_at(i)) + " at index " + std::to_string(i) +
+                 describe(*da.term_at(i)) + " at index " + describe(i) +
                  " but differ at or before it: " + node_name(a) + " has " +
                  describe_entry_at(da, i) + ", " + node_name(b) + " has " +
                  describe_entry_at(db, i);
@@ -70,18 +70,18 @@ std::optional<std::string> check_leader_completeness(const View& view) {
       if (f == l || !view.nodes[f]) continue;
       const Node& follower = *view.nodes[f];
       const Index c = follower.commit_index();
-      if (c == 0 || follower.current_term() > leader.current_term()) continue;
+      if (c == Index{} || follower.current_term() > leader.current_term()) continue;
       if (c > leader.last_index())
-        return "leader " + node_name(l) + " (term " + std::to_string(leader.current_term()) +
-               ") lacks index " + std::to_string(c) + ", which " + node_name(f) +
-               " knows is committed (its log ends at " + std::to_string(leader.last_index()) + ")";
+        return "leader " + node_name(l) + " (term " + describe(leader.current_term()) +
+               ") lacks index " + describe(c) + ", which " + node_name(f) +
+               " knows is committed (its log ends at " + describe(leader.last_index()) + ")";
       const auto mine = leader.checksum_at(c);
       const auto theirs = follower.checksum_at(c);
       if (mine && theirs && *mine != *theirs)
-        return "leader " + node_name(l) + " (term " + std::to_string(leader.current_term()) +
-               ") holds a different entry at index " + std::to_string(c) + ", which " +
-               node_name(f) + " knows is committed: " + describe_entry_at(leader.disk(), c) +
-               " vs " + describe_entry_at(follower.disk(), c);
+        return "leader " + node_name(l) + " (term " + describe(leader.current_term()) +
+               ") holds a different entry at index " + describe(c) + ", which " + node_name(f) +
+               " knows is committed: " + describe_entry_at(leader.disk(), c) + " vs " +
+               describe_entry_at(follower.disk(), c);
     }
   }
   return std::nullopt;
@@ -93,12 +93,12 @@ std::optional<std::string> check_state_machine_safety(const View& view) {
     for (std::size_t b = a + 1; b < view.nodes.size(); ++b) {
       if (!view.nodes[b]) continue;
       const Index i = std::min(view.nodes[a]->last_applied(), view.nodes[b]->last_applied());
-      if (i == 0) continue;
+      if (i == Index{}) continue;
       const auto ca = view.nodes[a]->checksum_at(i);
       const auto cb = view.nodes[b]->checksum_at(i);
       if (ca && cb && *ca != *cb)
         return node_name(a) + " and " + node_name(b) + " applied different logs through index " +
-               std::to_string(i) + ": " + describe_entry_at(view.nodes[a]->disk(), i) + " vs " +
+               describe(i) + ": " + describe_entry_at(view.nodes[a]->disk(), i) + " vs " +
                describe_entry_at(view.nodes[b]->disk(), i);
     }
   }
@@ -113,7 +113,7 @@ std::optional<std::string> check_state_checksum_agreement(const View& view) {
         continue;
       if (view.nodes[a]->state().state_checksum != view.nodes[b]->state().state_checksum)
         return node_name(a) + " and " + node_name(b) + " both applied through index " +
-               std::to_string(view.nodes[a]->last_applied()) +
+               describe(view.nodes[a]->last_applied()) +
                " but their state checksums differ: " + describe(view.nodes[a]->state().data) +
                " vs " + describe(view.nodes[b]->state().data);
     }
@@ -140,22 +140,20 @@ std::optional<std::string> check_leader_append_only(const NodeStep<Raft>& step) 
   const Disk& after = is.disk();
   const Index last = before.last_index();
   const auto who = [&] {
-    return node_name(step.node.value) + ", leader of term " + std::to_string(is.current_term()) +
-           ",";
+    return node_name(step.node.value) + ", leader of term " + describe(is.current_term()) + ",";
   };
   if (after.last_index() < last)
-    return who() + " removed entries from its log: it ended at index " + std::to_string(last) +
-           " (" + describe_entry_at(before, last) + ") and now ends at " +
-           std::to_string(after.last_index());
+    return who() + " removed entries from its log: it ended at index " + describe(last) + " (" +
+           describe_entry_at(before, last) + ") and now ends at " + describe(after.last_index());
   if (last < after.snapshot.last_index) return std::nullopt;
   if (*before.checksum_at(last) == *after.checksum_at(last)) return std::nullopt;
   // Chained checksums differ from the first changed index on: name it (only on a violation).
   Index changed = std::max(before.snapshot.last_index, after.snapshot.last_index);
   while (changed < last && *before.checksum_at(changed) == *after.checksum_at(changed)) ++changed;
-  return who() + " overwrote its log at index " + std::to_string(changed) + ": " +
+  return who() + " overwrote its log at index " + describe(changed) + ": " +
          describe_entry_at(before, changed) + " became " + describe_entry_at(after, changed) +
-         " (its log ended at " + std::to_string(last) + " and now ends at " +
-         std::to_string(after.last_index()) + ")";
+         " (its log ended at " + describe(last) + " and now ends at " +
+         describe(after.last_index()) + ")";
 }
 
 // ---- sometimes / eventually -----------------------------------------------------------------
@@ -172,13 +170,13 @@ std::optional<std::string> check_leader_elected(const View& view) {
     if (!view.nodes[l] || !view.nodes[l]->is_leader() || !view.nodes[l]->committed_in_term())
       continue;
     const Node& leader = *view.nodes[l];
-    for (std::uint32_t m : leader.members()) {
-      if (m >= view.nodes.size() || !view.nodes[m] || m == l) continue;
-      const Node& member = *view.nodes[m];
+    for (NodeId m : leader.members()) {
+      if (m.value >= view.nodes.size() || !view.nodes[m.value] || m.value == l) continue;
+      const Node& member = *view.nodes[m.value];
       if (member.current_term() != leader.current_term() || member.raft_role() != Role::follower)
-        return node_name(m) + " is " + std::string(to_string(member.raft_role())) + " in term " +
-               std::to_string(member.current_term()) + " while " + node_name(l) + " leads term " +
-               std::to_string(leader.current_term());
+        return node_name(m.value) + " is " + std::string(to_string(member.raft_role())) +
+               " in term " + describe(member.current_term()) + " while " + node_name(l) +
+               " leads term " + describe(leader.current_term());
     }
     return std::nullopt;
   }
@@ -195,7 +193,7 @@ std::optional<CheckFailure> check_one_leader_per_term(const Record& record) {
     const auto [it, inserted] = leader_of.emplace(became->term, e.node.value);
     if (!inserted && it->second != e.node.value)
       return CheckFailure(node_name(it->second) + " and " + node_name(e.node.value) +
-                          " were both elected leader of term " + std::to_string(became->term) +
+                          " were both elected leader of term " + describe(became->term) +
                           " (the second at " + format_time(e.time) + ")");
   }
   return std::nullopt;
@@ -206,7 +204,7 @@ std::optional<CheckFailure> check_one_leader_per_term(const Record& record) {
 std::optional<CheckFailure> check_acknowledged_writes_durable(const Record& record) {
   for (const auto& e : record.history.emissions) {
     const auto* reply = std::get_if<ClientReply>(&e.output);
-    if (reply == nullptr || reply->status != ReplyStatus::ok || reply->index == 0) continue;
+    if (reply == nullptr || reply->status != ReplyStatus::ok || reply->index == Index{}) continue;
     for (std::size_t n = 0; n < record.final_view.nodes.size(); ++n) {
       const auto& node = record.final_view.nodes[n];
       if (!node) continue;
@@ -215,10 +213,10 @@ std::optional<CheckFailure> check_acknowledged_writes_durable(const Record& reco
       if (!must_hold || reply->index < node->first_index()) continue;
       const std::string what = "client " + std::to_string(reply->client) + " seq " +
                                std::to_string(reply->seq) + ", acknowledged at index " +
-                               std::to_string(reply->index) + " at " + format_time(e.time);
+                               describe(reply->index) + " at " + format_time(e.time);
       if (reply->index > node->last_index())
         return CheckFailure("the write of " + what + " is missing from " + node_name(n) +
-                            ", whose log ends at " + std::to_string(node->last_index()));
+                            ", whose log ends at " + describe(node->last_index()));
       const auto* command = std::get_if<ClientCommand>(&node->entry_at(reply->index).command);
       if (command == nullptr || command->client != reply->client || command->seq != reply->seq)
         return CheckFailure("the write of " + what + " was replaced on " + node_name(n) + " by " +

@@ -45,8 +45,20 @@ void Node::on_start(Effects& out) {
 
 // ---- helpers --------------------------------------------------------------------------------
 
-bool Node::is_member(std::uint32_t node) const {
+bool Node::is_member(NodeId node) const {
   return std::binary_search(members_.begin(), members_.end(), node);
+}
+
+Progress& Node::progress_of(NodeId peer) {
+  FL_ASSERT(role_ == Role::leader, "only a leader tracks its peers' progress");
+  FL_ASSERT(peer.value < progress_.size(), "a peer outside the cluster");
+  return progress_[peer.value];
+}
+
+const Progress& Node::progress_of(NodeId peer) const {
+  FL_ASSERT(role_ == Role::leader, "only a leader tracks its peers' progress");
+  FL_ASSERT(peer.value < progress_.size(), "a peer outside the cluster");
+  return progress_[peer.value];
 }
 
 void Node::persist(Effects& out) const {
@@ -55,7 +67,7 @@ void Node::persist(Effects& out) const {
 }
 
 void Node::arm_election_timer(Effects& out) const {
-  if (is_member(self()))
+  if (is_member(id_))
     out.set_timer(ElectionTimer{}, config_.election_timeout);
   else
     out.cancel_timer(ElectionTimer{});  // a non-member never campaigns
@@ -101,7 +113,7 @@ void Node::become_follower(Effects& out) {
   votes_.clear();
   progress_.clear();
   committed_in_term_ = false;
-  membership_index_ = 0;
+  membership_index_ = Index{};
   removing_.reset();
   pending_snapshot_.reset();  // a follower takes its next snapshot at its next apply
   leader_alive_ = false;
@@ -118,15 +130,15 @@ void Node::step_down(Effects& out) {
 void Node::on_election_timer(Effects& out) {
   if (role_ == Role::leader) {
     // Check quorum: the timer doubles as the leader's lease check.
-    std::uint32_t heard = is_member(self()) ? 1 : 0;
-    for (std::uint32_t m : members_)
-      if (m != self() && progress_[m].heard) ++heard;
+    std::uint32_t heard = is_member(id_) ? 1 : 0;
+    for (NodeId m : members_)
+      if (m != id_ && progress_of(m).heard) ++heard;
     for (Progress& p : progress_) p.heard = false;
     if (config_.check_quorum && !quorum(heard)) return step_down(out);
     if (config_.check_quorum) out.set_timer(ElectionTimer{}, config_.election_timeout);
     return;
   }
-  if (!is_member(self())) return;
+  if (!is_member(id_)) return;
   leader_alive_ = false;
   if (config_.pre_vote)
     start_pre_vote(out);
@@ -136,38 +148,38 @@ void Node::on_election_timer(Effects& out) {
 
 void Node::start_pre_vote(Effects& out) {
   role_ = Role::pre_candidate;
-  votes_.assign(1, self());
+  votes_.assign(1, id_);
   leader_hint_.reset();
   arm_election_timer(out);
   if (quorum(1)) return start_election(out);
-  const RequestVote ask{disk_.current_term + 1, last_index(), *term_at(last_index()), true};
-  for (std::uint32_t m : members_)
-    if (m != self()) out.send(NodeId{m}, ask);
+  const RequestVote ask{disk_.current_term.next(), last_index(), *term_at(last_index()), true};
+  for (NodeId m : members_)
+    if (m != id_) out.send(m, ask);
 }
 
 void Node::start_election(Effects& out) {
-  FL_ASSERT(is_member(self()), "only a member campaigns");
+  FL_ASSERT(is_member(id_), "only a member campaigns");
   role_ = Role::candidate;
-  disk_.current_term += 1;
-  disk_.voted_for = self();
+  disk_.current_term = disk_.current_term.next();
+  disk_.voted_for = id_;
   persist(out);
-  votes_.assign(1, self());
+  votes_.assign(1, id_);
   leader_hint_.reset();
   arm_election_timer(out);
   if (quorum(1)) return become_leader(out);
   const RequestVote ask{disk_.current_term, last_index(), *term_at(last_index()), false};
-  for (std::uint32_t m : members_)
-    if (m != self()) out.send(NodeId{m}, ask);
+  for (NodeId m : members_)
+    if (m != id_) out.send(m, ask);
 }
 
 void Node::become_leader(Effects& out) {
   FL_ASSERT(role_ == Role::candidate, "only a candidate becomes leader");
   role_ = Role::leader;
   votes_.clear();
-  leader_hint_ = self();
+  leader_hint_ = id_;
   leader_alive_ = true;
   committed_in_term_ = false;
-  membership_index_ = 0;
+  membership_index_ = Index{};
   removing_.reset();
   read_round_ = 0;
   reads_.clear();
@@ -177,7 +189,7 @@ void Node::become_leader(Effects& out) {
   // what read-index reads wait for (Raft paper section 8).
   append(disk_.current_term, Noop{});
   persist(out);
-  progress_[self()].match_index = last_index();
+  progress_of(id_).match_index = last_index();
   out.emit(BecameLeader{disk_.current_term});
   if (config_.check_quorum)
     out.set_timer(ElectionTimer{}, config_.election_timeout);
@@ -209,11 +221,11 @@ void Node::on_request_vote(NodeId source, const RequestVote& request, Effects& o
   observe_term(request.term, out);
   bool granted = false;
   if (request.term == disk_.current_term && log_ok &&
-      (!disk_.voted_for || *disk_.voted_for == source.value)) {
+      (!disk_.voted_for || *disk_.voted_for == source)) {
     FL_ASSERT(role_ != Role::leader || !checked(), "a leader never votes in its own term");
     granted = true;
-    if (disk_.voted_for != source.value) {
-      disk_.voted_for = source.value;
+    if (disk_.voted_for != source) {
+      disk_.voted_for = source;
       persist(out);
     }
     arm_election_timer(out);
@@ -223,15 +235,15 @@ void Node::on_request_vote(NodeId source, const RequestVote& request, Effects& o
 
 void Node::on_vote_reply(NodeId source, const VoteReply& reply, Effects& out) {
   if (reply.pre_vote) {
-    if (role_ != Role::pre_candidate || reply.term != disk_.current_term + 1 || !reply.granted)
+    if (role_ != Role::pre_candidate || reply.term != disk_.current_term.next() || !reply.granted)
       return;
   } else {
     if (observe_term(reply.term, out)) return;
     if (role_ != Role::candidate || reply.term != disk_.current_term || !reply.granted) return;
   }
-  if (!is_member(source.value)) return;
-  if (std::binary_search(votes_.begin(), votes_.end(), source.value)) return;
-  votes_.insert(std::upper_bound(votes_.begin(), votes_.end(), source.value), source.value);
+  if (!is_member(source)) return;
+  if (std::binary_search(votes_.begin(), votes_.end(), source)) return;
+  votes_.insert(std::upper_bound(votes_.begin(), votes_.end(), source), source);
   if (!quorum(static_cast<std::uint32_t>(votes_.size()))) return;
   if (role_ == Role::pre_candidate)
     start_election(out);
@@ -273,13 +285,13 @@ void Node::truncate_from(Index index) {
       p.inflight = 0;
     }
     if (membership_index_ >= index) {
-      membership_index_ = 0;
+      membership_index_ = Index{};
       removing_.reset();
     }
   }
 }
 
-std::vector<std::uint32_t> Node::members_at(Index index) const {
+std::vector<NodeId> Node::members_at(Index index) const {
   for (Index i = std::min(index, last_index()); i >= first_index(); --i)
     if (const auto* m = std::get_if<MembershipEntry>(&entry_at(i).command)) return m->members;
   return disk_.snapshot.members;
@@ -305,16 +317,16 @@ std::optional<Index> Node::last_index_of_term(Term term) const {
 // ---- replication: leader --------------------------------------------------------------------
 
 void Node::broadcast_append(bool heartbeat, Effects& out) {
-  for (std::uint32_t m : members_)
-    if (m != self()) send_append(m, heartbeat, out);
+  for (NodeId m : members_)
+    if (m != id_) send_append(m, heartbeat, out);
   // A server being removed keeps getting the log until its removal commits, so it learns it is
   // no longer a member (and stops campaigning) instead of timing out and disrupting the rest.
-  if (removing_ && *removing_ != self()) send_append(*removing_, heartbeat, out);
+  if (removing_ && *removing_ != id_) send_append(*removing_, heartbeat, out);
 }
 
-void Node::send_append(std::uint32_t peer, bool heartbeat, Effects& out) {
-  FL_ASSERT(role_ == Role::leader && peer != self(), "only a leader replicates, to others");
-  Progress& p = progress_[peer];
+void Node::send_append(NodeId peer, bool heartbeat, Effects& out) {
+  FL_ASSERT(role_ == Role::leader && peer != id_, "only a leader replicates, to others");
+  Progress& p = progress_of(peer);
   if (heartbeat && p.replicating) {
     // Resend everything unacknowledged: a lost batch is repaired within one heartbeat.
     p.next_index = p.match_index + 1;
@@ -326,7 +338,7 @@ void Node::send_append(std::uint32_t peer, bool heartbeat, Effects& out) {
     // rather than sent the whole state machine again with every new entry.
     p.replicating = false;
     p.inflight = 0;
-    out.send(NodeId{peer}, InstallSnapshot{disk_.current_term, disk_.snapshot});
+    out.send(peer, InstallSnapshot{disk_.current_term, disk_.snapshot});
     return;
   }
   AppendEntries request;
@@ -342,20 +354,20 @@ void Node::send_append(std::uint32_t peer, bool heartbeat, Effects& out) {
     ++p.inflight;
   }
   if (!heartbeat && request.entries.empty()) return;
-  out.send(NodeId{peer}, std::move(request));
+  out.send(peer, std::move(request));
 }
 
 // An empty AppendEntries carrying the current read round, to confirm leadership. It claims a
 // match only where the leader knows the logs match, so it never truncates anything.
-void Node::send_read_probe(std::uint32_t peer, Effects& out) {
-  const Progress& p = progress_[peer];
+void Node::send_read_probe(NodeId peer, Effects& out) {
+  const Progress& p = progress_of(peer);
   AppendEntries probe;
   probe.term = disk_.current_term;
   probe.prev_index = std::max(p.match_index, disk_.snapshot.last_index);
   probe.prev_term = *term_at(probe.prev_index);
   probe.leader_commit = std::min(commit_index_, p.match_index);
   probe.read_round = read_round_;
-  out.send(NodeId{peer}, std::move(probe));
+  out.send(peer, std::move(probe));
 }
 
 void Node::on_heartbeat_timer(Effects& out) {
@@ -367,7 +379,7 @@ void Node::on_heartbeat_timer(Effects& out) {
 void Node::on_append_reply(NodeId source, const AppendReply& reply, Effects& out) {
   if (observe_term(reply.term, out)) return;
   if (role_ != Role::leader || reply.term != disk_.current_term) return;
-  Progress& p = progress_[source.value];
+  Progress& p = progress_of(source);
   p.heard = true;
   p.acked_round = std::max(p.acked_round, reply.read_round);
   if (reply.success) {
@@ -381,19 +393,19 @@ void Node::on_append_reply(NodeId source, const AppendReply& reply, Effects& out
     if (role_ != Role::leader) return;  // the commit removed this leader
     maybe_snapshot(out);                // a pending snapshot may now be matched by every follower
     serve_reads(out);
-    if (p.next_index <= last_index()) send_append(source.value, false, out);
+    if (p.next_index <= last_index()) send_append(source, false, out);
     return;
   }
   // Fast back-off: skip the follower's whole conflicting term (Raft paper section 5.3).
   Index next = reply.conflict_index;
-  if (reply.conflict_term != 0)
+  if (reply.conflict_term != Term{})
     if (auto last = last_index_of_term(reply.conflict_term)) next = *last + 1;
   next = std::clamp<Index>(next, p.match_index + 1, last_index() + 1);
   p.next_index = next;
   p.replicating = false;
   p.inflight = 0;
   serve_reads(out);
-  send_append(source.value, true, out);
+  send_append(source, true, out);
 }
 
 // The commit index is the highest index a quorum of members matched (the quorum-th largest
@@ -406,8 +418,7 @@ void Node::advance_commit(Effects& out) {
   if (members_.empty()) return;
   std::vector<Index> matched;
   matched.reserve(members_.size());
-  for (std::uint32_t m : members_)
-    matched.push_back(std::min(progress_[m].match_index, last_index()));
+  for (NodeId m : members_) matched.push_back(std::min(progress_of(m).match_index, last_index()));
   const auto quorum_th = matched.begin() + static_cast<std::ptrdiff_t>(members_.size() / 2);
   std::nth_element(matched.begin(), quorum_th, matched.end(), std::greater<>());
   const Index n = *quorum_th;
@@ -425,23 +436,23 @@ void Node::on_commit_advanced(Effects& out) {
     // Reads that arrived before the first commit now get their read index and round.
     bool waiting = false;
     for (PendingRead& r : reads_)
-      if (r.read_index == 0) {
+      if (r.read_index == Index{}) {
         r.read_index = commit_index_;
         r.round = read_round_ + 1;
         waiting = true;
       }
     if (waiting) {
       ++read_round_;
-      for (std::uint32_t m : members_)
-        if (m != self()) send_read_probe(m, out);
+      for (NodeId m : members_)
+        if (m != id_) send_read_probe(m, out);
     }
   }
   apply_committed(out);
-  if (role_ == Role::leader && membership_index_ != 0 && commit_index_ >= membership_index_) {
-    membership_index_ = 0;
+  if (role_ == Role::leader && membership_index_ != Index{} && commit_index_ >= membership_index_) {
+    membership_index_ = Index{};
     removing_.reset();
     out.emit(MembershipReply{MembershipStatus::committed, members_});
-    if (!is_member(self()))
+    if (!is_member(id_))
       return step_down(out);  // a removed leader leaves once it committed its removal
   }
   if (role_ == Role::leader) serve_reads(out);
@@ -452,7 +463,7 @@ void Node::on_commit_advanced(Effects& out) {
 void Node::accept_leader(NodeId source, Effects& out) {
   FL_ASSERT(role_ != Role::leader || !checked(), "two leaders in one term");
   if (role_ != Role::follower) become_follower(out);
-  leader_hint_ = source.value;
+  leader_hint_ = source;
   leader_alive_ = true;
   arm_election_timer(out);
 }
@@ -599,8 +610,8 @@ void Node::apply_committed(Effects& out) {
     }
     // The leader answers (a retry applied twice answers twice, with the same result).
     if (role_ == Role::leader)
-      out.emit(ClientReply{command->client, command->seq, ReplyStatus::ok, session.last_result,
-                           self(), session.index});
+      out.emit(ClientReply{command->client, command->seq, ReplyStatus::ok, session.last_result, id_,
+                           session.index});
   }
   maybe_snapshot(out);
 }
@@ -613,9 +624,9 @@ void Node::apply_committed(Effects& out) {
 // pending snapshot, keeping the threshold's worth after it), so a dead follower costs a bounded
 // log.
 void Node::maybe_snapshot(Effects& out) {
-  const Index threshold = config_.snapshot_threshold;
+  const std::uint64_t threshold = config_.snapshot_threshold;
   if (threshold == 0) return;
-  const Index applied_past = last_applied_ - disk_.snapshot.last_index;
+  const std::uint64_t applied_past = last_applied_ - disk_.snapshot.last_index;
   if (!pending_snapshot_ && applied_past >= threshold) {
     Snapshot snapshot;
     snapshot.last_index = last_applied_;
@@ -642,9 +653,9 @@ void Node::maybe_snapshot(Effects& out) {
 
 // Leader: every server it replicates to (members, and a server being removed) matched `index`.
 bool Node::followers_matched(Index index) const {
-  for (std::uint32_t m : members_)
-    if (m != self() && progress_[m].match_index < index) return false;
-  if (removing_ && *removing_ != self() && progress_[*removing_].match_index < index) return false;
+  for (NodeId m : members_)
+    if (m != id_ && progress_of(m).match_index < index) return false;
+  if (removing_ && *removing_ != id_ && progress_of(*removing_).match_index < index) return false;
   return true;
 }
 
@@ -653,26 +664,27 @@ bool Node::followers_matched(Index index) const {
 void Node::serve_reads(Effects& out) {
   if (role_ != Role::leader || reads_.empty()) return;
   std::vector<std::uint64_t> rounds;
-  for (std::uint32_t m : members_)
-    rounds.push_back(m == self() ? read_round_ : progress_[m].acked_round);
+  for (NodeId m : members_) rounds.push_back(m == id_ ? read_round_ : progress_of(m).acked_round);
   std::sort(rounds.begin(), rounds.end(), std::greater<>());
   const std::uint64_t confirmed = rounds[members_.size() / 2];  // the highest round a quorum acked
   const auto ready = [&](const PendingRead& read) {
-    return read.read_index != 0 && read.round <= confirmed && last_applied_ >= read.read_index;
+    return read.read_index != Index{} && read.round <= confirmed &&
+           last_applied_ >= read.read_index;
   };
   for (const PendingRead& read : reads_) {
     if (!ready(read)) continue;
     CommandResult result;
     if (const auto it = state_.data.find(read.key); it != state_.data.end())
       result.value = it->second;
-    out.emit(ClientReply{read.client, read.seq, ReplyStatus::ok, result, self(), 0});
+    out.emit(ClientReply{read.client, read.seq, ReplyStatus::ok, result, id_, Index{}});
   }
   std::erase_if(reads_, ready);
 }
 
 void Node::fail_reads(Effects& out) {
   for (const PendingRead& read : reads_)
-    out.emit(ClientReply{read.client, read.seq, ReplyStatus::not_leader, {}, std::nullopt, 0});
+    out.emit(
+        ClientReply{read.client, read.seq, ReplyStatus::not_leader, {}, std::nullopt, Index{}});
   reads_.clear();
 }
 
@@ -681,9 +693,9 @@ void Node::fail_reads(Effects& out) {
 void Node::reply_not_leader(const ClientRequest& request, Effects& out) const {
   // A node outside the configuration no longer hears from the leader: its hint may be stale
   // forever (two removed servers could send a client back and forth), so it gives none.
-  std::optional<std::uint32_t> hint;
-  if (leader_hint_ && *leader_hint_ != self() && is_member(self())) hint = leader_hint_;
-  out.emit(ClientReply{request.client, request.seq, ReplyStatus::not_leader, {}, hint, 0});
+  std::optional<NodeId> hint;
+  if (leader_hint_ && *leader_hint_ != id_ && is_member(id_)) hint = leader_hint_;
+  out.emit(ClientReply{request.client, request.seq, ReplyStatus::not_leader, {}, hint, Index{}});
 }
 
 void Node::on_client_request(const ClientRequest& request, Effects& out) {
@@ -693,7 +705,7 @@ void Node::on_client_request(const ClientRequest& request, Effects& out) {
       it != state_.sessions.end() && request.seq <= it->second.last_seq) {
     if (request.seq == it->second.last_seq)
       out.emit(ClientReply{request.client, request.seq, ReplyStatus::ok, it->second.last_result,
-                           self(), it->second.index});
+                           id_, it->second.index});
     return;
   }
   if (const auto* get = std::get_if<Get>(&request.operation);
@@ -702,16 +714,16 @@ void Node::on_client_request(const ClientRequest& request, Effects& out) {
       CommandResult result;
       if (const auto it = state_.data.find(get->key); it != state_.data.end())
         result.value = it->second;
-      out.emit(ClientReply{request.client, request.seq, ReplyStatus::ok, result, self(), 0});
+      out.emit(ClientReply{request.client, request.seq, ReplyStatus::ok, result, id_, Index{}});
       return;
     }
-    PendingRead read{request.client, request.seq, get->key, 0, 0};
+    PendingRead read{request.client, request.seq, get->key, Index{}, 0};
     if (committed_in_term_) {
       read.read_index = commit_index_;
       read.round = ++read_round_;
       reads_.push_back(std::move(read));
-      for (std::uint32_t m : members_)
-        if (m != self()) send_read_probe(m, out);
+      for (NodeId m : members_)
+        if (m != id_) send_read_probe(m, out);
       serve_reads(out);  // a single-member cluster confirms alone
     } else {
       reads_.push_back(std::move(read));
@@ -720,21 +732,21 @@ void Node::on_client_request(const ClientRequest& request, Effects& out) {
   }
   append(disk_.current_term, ClientCommand{request.client, request.seq, request.operation});
   persist(out);
-  progress_[self()].match_index = last_index();
+  progress_of(id_).match_index = last_index();
   broadcast_append(false, out);
   advance_commit(out);
 }
 
-void Node::on_membership(std::uint32_t node, bool add, Effects& out) {
+void Node::on_membership(NodeId node, bool add, Effects& out) {
   if (role_ != Role::leader)
     return out.emit(MembershipReply{MembershipStatus::not_leader, members_});
-  if (node >= node_count_ || is_member(node) == add)
+  if (node.value >= node_count_ || is_member(node) == add)
     return out.emit(MembershipReply{MembershipStatus::no_change, members_});
   // One change at a time, and only after this leader committed in its term (the fix to the
   // single-server change bug, Ongaro on raft-dev, 2015).
-  if (membership_index_ != 0 || !committed_in_term_)
+  if (membership_index_ != Index{} || !committed_in_term_)
     return out.emit(MembershipReply{MembershipStatus::busy, members_});
-  std::vector<std::uint32_t> members = members_;
+  std::vector<NodeId> members = members_;
   if (add)
     members.insert(std::upper_bound(members.begin(), members.end(), node), node);
   else
@@ -743,9 +755,9 @@ void Node::on_membership(std::uint32_t node, bool add, Effects& out) {
   append(disk_.current_term, MembershipEntry{members});
   persist(out);
   membership_index_ = last_index();
-  progress_[self()].match_index = last_index();
+  progress_of(id_).match_index = last_index();
   if (add)
-    progress_[node] = Progress{last_index(), 0, 0, false, 0, false};
+    progress_of(node) = Progress{last_index(), Index{}, 0, false, 0, false};
   else
     removing_ = node;
   broadcast_append(true, out);
@@ -787,10 +799,10 @@ void Node::on_input(const Input& input, Effects& out) {
   if (const auto* request = std::get_if<ClientRequest>(&input))
     on_client_request(*request, out);
   else if (const auto* add = std::get_if<AddServer>(&input))
-    on_membership(add->node, true, out);
+    on_membership(NodeId{add->node}, true, out);
   else if (const auto* remove = std::get_if<RemoveServer>(&input))
-    on_membership(remove->node, false, out);
-  else if (role_ != Role::leader && is_member(self()))
+    on_membership(NodeId{remove->node}, false, out);
+  else if (role_ != Role::leader && is_member(id_))
     start_election(out);  // Campaign
 }
 

@@ -41,8 +41,8 @@ inline std::string_view to_string(Role r) {
 // optimistically. Every heartbeat resends from match_index + 1, which repairs losses.
 struct Progress {
   static constexpr std::string_view type_name = "Progress";
-  Index next_index = 1;
-  Index match_index = 0;
+  Index next_index{1};
+  Index match_index;
   std::uint32_t inflight = 0;
   bool replicating = false;
   std::uint64_t acked_round = 0;  // the highest read round this peer confirmed
@@ -66,7 +66,7 @@ struct PendingRead {
   std::uint64_t client = 0;
   std::uint64_t seq = 0;
   std::string key;
-  Index read_index = 0;
+  Index read_index;
   std::uint64_t round = 0;
   template <class Self, class Visit>
   static void fields(Self& self, Visit&& visit) {
@@ -105,8 +105,8 @@ class Node {
   std::optional<std::uint64_t> checksum_at(Index index) const { return disk_.checksum_at(index); }
   const Entry& entry_at(Index index) const;  // first_index() <= index <= last_index()
   const StateMachine& state() const { return state_; }
-  const std::vector<std::uint32_t>& members() const { return members_; }
-  std::optional<std::uint32_t> leader_hint() const { return leader_hint_; }
+  const std::vector<NodeId>& members() const { return members_; }
+  std::optional<NodeId> leader_hint() const { return leader_hint_; }
   bool committed_in_term() const { return committed_in_term_; }
   const std::vector<Progress>& progress() const { return progress_; }
   const std::vector<PendingRead>& pending_reads() const { return reads_; }
@@ -138,9 +138,10 @@ class Node {
  private:
   bool bug(Bug b) const { return config_.bug == b; }
   bool checked() const { return config_.bug == Bug::none; }  // cross-node invariants hold
-  bool is_member(std::uint32_t node) const;
+  bool is_member(NodeId node) const;
   bool quorum(std::uint32_t count) const { return count * 2 > members_.size(); }
-  std::uint32_t self() const { return id_.value; }
+  Progress& progress_of(NodeId peer);  // leader: the peer's entry in progress_
+  const Progress& progress_of(NodeId peer) const;
   void persist(Effects& out) const;
   void arm_election_timer(Effects& out) const;
 
@@ -162,14 +163,14 @@ class Node {
   void append(Term term, Command command);
   void truncate_from(Index index);
   void recompute_members();
-  std::vector<std::uint32_t> members_at(Index index) const;
+  std::vector<NodeId> members_at(Index index) const;
   Index first_index_of_term(Index index) const;
   std::optional<Index> last_index_of_term(Term term) const;
 
   // Replication (leader).
   void broadcast_append(bool heartbeat, Effects& out);
-  void send_append(std::uint32_t peer, bool heartbeat, Effects& out);
-  void send_read_probe(std::uint32_t peer, Effects& out);
+  void send_append(NodeId peer, bool heartbeat, Effects& out);
+  void send_read_probe(NodeId peer, Effects& out);
   void on_append_reply(NodeId source, const AppendReply& reply, Effects& out);
   void advance_commit(Effects& out);
   void on_commit_advanced(Effects& out);
@@ -190,7 +191,7 @@ class Node {
 
   // Clients and operators.
   void on_client_request(const ClientRequest& request, Effects& out);
-  void on_membership(std::uint32_t node, bool add, Effects& out);
+  void on_membership(NodeId node, bool add, Effects& out);
   void reply_not_leader(const ClientRequest& request, Effects& out) const;
 
   Config config_;
@@ -198,19 +199,19 @@ class Node {
   std::uint32_t node_count_ = 1;
   Role role_ = Role::follower;
   Disk disk_;  // this node's copy of its durable state; persisted whole
-  Index commit_index_ = 0;
-  Index last_applied_ = 0;
+  Index commit_index_;
+  Index last_applied_;
   StateMachine state_;
-  std::vector<std::uint32_t> members_;  // the latest configuration in the log (or snapshot)
-  std::optional<std::uint32_t> leader_hint_;
-  bool leader_alive_ = false;  // heard from the current leader since the last election timeout
-  std::vector<std::uint32_t> votes_;       // candidate/pre-candidate: who granted, ascending
-  bool committed_in_term_ = false;         // leader: an entry of its term has committed
-  std::vector<Progress> progress_;         // leader: by node index
-  std::uint64_t read_round_ = 0;           // leader: the latest read-index round started
-  std::vector<PendingRead> reads_;         // leader: reads waiting, in arrival order
-  Index membership_index_ = 0;             // leader: an uncommitted membership entry (0: none)
-  std::optional<std::uint32_t> removing_;  // leader: the server that entry removes
+  std::vector<NodeId> members_;  // the latest configuration in the log (or snapshot), ascending
+  std::optional<NodeId> leader_hint_;
+  bool leader_alive_ = false;       // heard from the current leader since the last election timeout
+  std::vector<NodeId> votes_;       // candidate/pre-candidate: who granted, ascending
+  bool committed_in_term_ = false;  // leader: an entry of its term has committed
+  std::vector<Progress> progress_;  // leader: by node index
+  std::uint64_t read_round_ = 0;    // leader: the latest read-index round started
+  std::vector<PendingRead> reads_;  // leader: reads waiting, in arrival order
+  Index membership_index_;          // leader: an uncommitted membership entry (0: none)
+  std::optional<NodeId> removing_;  // leader: the server that entry removes
   // Leader: a snapshot taken at last_applied once snapshot_threshold entries applied, installed
   // (log compacted through it) only when every follower has matched it, or when the log holds
   // 2 x snapshot_threshold applied entries past the installed one (a dead follower must not grow

@@ -22,25 +22,25 @@ Result<void> Config::validate(std::uint32_t node_count) const {
   if (inflight_max < 1) return fail("inflight_max", 0, "must be at least 1");
   if (initial_members) {
     if (initial_members->empty()) return fail("initial_members", 0, "needs at least one member");
-    std::vector<std::uint32_t> sorted = *initial_members;
+    std::vector<NodeId> sorted = *initial_members;
     std::sort(sorted.begin(), sorted.end());
     if (std::adjacent_find(sorted.begin(), sorted.end()) != sorted.end())
       return fail("initial_members", 0, "lists a node twice");
-    if (sorted.back() >= node_count)
+    if (sorted.back().value >= node_count)
       return fail("initial_members", 0,
-                  "names node " + std::to_string(sorted.back()) + ", but the cluster has " +
+                  "names node " + std::to_string(sorted.back().value) + ", but the cluster has " +
                       std::to_string(node_count) + " nodes");
   }
   return {};
 }
 
-std::vector<std::uint32_t> initial_members(const Config& config, std::uint32_t node_count) {
-  std::vector<std::uint32_t> members;
+std::vector<NodeId> initial_members(const Config& config, std::uint32_t node_count) {
+  std::vector<NodeId> members;
   if (config.initial_members) {
     members = *config.initial_members;
     std::sort(members.begin(), members.end());
   } else {
-    for (std::uint32_t i = 0; i < node_count; ++i) members.push_back(i);
+    for (std::uint32_t i = 0; i < node_count; ++i) members.push_back(NodeId{i});
   }
   return members;
 }

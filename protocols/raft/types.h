@@ -11,6 +11,12 @@
 // with equal checksums at an index hold identical prefixes up to it (up to 64-bit collisions),
 // which lets the checkers compare logs in O(1) per pair instead of entry by entry, and lets a
 // follower's state be compared with the seed's `state_checksum` endpoint.
+//
+// Terms and indexes are strong integers (sim/core/strong_int.h) and nodes are NodeIds, so none
+// of them can be passed for another, or for a count, by mistake. They encode exactly as the
+// plain integers they stand for (a term or index as its uint64, a node as its uint32), so the
+// wire, the Disk and every fingerprint are those of plain integers; a term or an index
+// describes as its bare value, a node as "n2".
 #pragma once
 
 #include <cstdint>
@@ -22,14 +28,18 @@
 #include <vector>
 
 #include "sim/core/chunked_vector.h"
+#include "sim/core/ids.h"
 #include "sim/core/result.h"
 #include "sim/core/shared_value.h"
+#include "sim/core/strong_int.h"
 #include "sim/core/time.h"
 
 namespace faultline::raft {
 
-using Term = std::uint64_t;
-using Index = std::uint64_t;
+// A term only grows, one at a time (next()); 0 is the term before any election.
+using Term = StrongInt<struct TermTag, StrongIntKind::ordinal>;
+// A 1-based log index (0: the empty log); index + count -> index, index - index -> count.
+using Index = StrongInt<struct IndexTag, StrongIntKind::position>;
 
 // Known-wrong variants the checkers must catch (DESIGN.md 6).
 enum class Bug : std::uint8_t {
@@ -79,7 +89,7 @@ struct Config {
   std::uint64_t snapshot_threshold = 1000;  // applied entries kept before compacting (0 = never)
   std::uint32_t batch_entries_max = 100;    // entries per AppendEntries (the seed's max_batch_size)
   std::uint32_t inflight_max = 8;  // unacknowledged AppendEntries per follower (pipelining)
-  std::optional<std::vector<std::uint32_t>> initial_members;  // node indexes; default: every node
+  std::optional<std::vector<NodeId>> initial_members;  // plain node indexes; default: every node
   Bug bug = Bug::none;
 
   template <class Self, class Visit>
@@ -103,7 +113,7 @@ struct Config {
 };
 
 // The members a node starts with: config.initial_members, or every node.
-std::vector<std::uint32_t> initial_members(const Config& config, std::uint32_t node_count);
+std::vector<NodeId> initial_members(const Config& config, std::uint32_t node_count);
 
 // ---------------------------------------------------------------------------------------------
 // Key-value operations (client commands).
@@ -176,7 +186,7 @@ struct ClientCommand {
 // A new cluster configuration (one server added or removed); it takes effect on append.
 struct MembershipEntry {
   static constexpr std::string_view type_name = "Membership";
-  std::vector<std::uint32_t> members;  // ascending node indexes
+  std::vector<NodeId> members;  // ascending
   template <class Self, class Visit>
   static void fields(Self& self, Visit&& visit) {
     visit("members", self.members);
@@ -188,7 +198,7 @@ using Command = std::variant<Noop, ClientCommand, MembershipEntry>;
 
 struct Entry {
   static constexpr std::string_view type_name = "Entry";
-  Term term = 0;
+  Term term;
   Command command;
   std::uint64_t checksum = 0;  // chained over every entry up to this one (see the banner)
   template <class Self, class Visit>
@@ -223,7 +233,7 @@ struct Session {
   static constexpr std::string_view type_name = "Session";
   std::uint64_t last_seq = 0;  // the highest seq applied for this client
   CommandResult last_result;
-  Index index = 0;  // where last_seq applied
+  Index index;  // where last_seq applied
   template <class Self, class Visit>
   static void fields(Self& self, Visit&& visit) {
     visit("last_seq", self.last_seq);
@@ -257,10 +267,10 @@ std::uint64_t pair_checksum(const std::string& key, const std::string& value);
 // It encodes, fingerprints and describes exactly as a StateMachine.
 struct Snapshot {
   static constexpr std::string_view type_name = "Snapshot";
-  Index last_index = 0;
-  Term last_term = 0;
-  std::uint64_t last_checksum = 0;     // the chained checksum of entry last_index
-  std::vector<std::uint32_t> members;  // the configuration as of last_index
+  Index last_index;
+  Term last_term;
+  std::uint64_t last_checksum = 0;  // the chained checksum of entry last_index
+  std::vector<NodeId> members;      // the configuration as of last_index
   SharedValue<StateMachine> state;
   template <class Self, class Visit>
   static void fields(Self& self, Visit&& visit) {
@@ -279,8 +289,8 @@ struct Snapshot {
 // entries instead of every entry (it encodes exactly as a std::vector<Entry>).
 struct Disk {
   static constexpr std::string_view type_name = "Disk";
-  Term current_term = 0;
-  std::optional<std::uint32_t> voted_for;
+  Term current_term;
+  std::optional<NodeId> voted_for;
   Snapshot snapshot;
   ChunkedVector<Entry> entries;
   template <class Self, class Visit>
@@ -318,9 +328,9 @@ struct Disk {
 // Messages. Index = wire tag.
 struct RequestVote {
   static constexpr std::string_view type_name = "RequestVote";
-  Term term = 0;  // pre-vote: the term the candidate would campaign in (not adopted by anyone)
-  Index last_log_index = 0;
-  Term last_log_term = 0;
+  Term term;  // pre-vote: the term the candidate would campaign in (not adopted by anyone)
+  Index last_log_index;
+  Term last_log_term;
   bool pre_vote = false;
   template <class Self, class Visit>
   static void fields(Self& self, Visit&& visit) {
@@ -334,7 +344,7 @@ struct RequestVote {
 
 struct VoteReply {
   static constexpr std::string_view type_name = "VoteReply";
-  Term term = 0;  // pre-vote: the term asked about
+  Term term;  // pre-vote: the term asked about
   bool granted = false;
   bool pre_vote = false;
   template <class Self, class Visit>
@@ -348,11 +358,11 @@ struct VoteReply {
 
 struct AppendEntries {
   static constexpr std::string_view type_name = "AppendEntries";
-  Term term = 0;
-  Index prev_index = 0;
-  Term prev_term = 0;
+  Term term;
+  Index prev_index;
+  Term prev_term;
   std::vector<Entry> entries;
-  Index leader_commit = 0;
+  Index leader_commit;
   std::uint64_t read_round = 0;  // echoed back: confirms leadership for read-index reads
   template <class Self, class Visit>
   static void fields(Self& self, Visit&& visit) {
@@ -371,11 +381,11 @@ struct AppendEntries {
 // its last index + 1), or its entry there has conflict_term, first held at conflict_index.
 struct AppendReply {
   static constexpr std::string_view type_name = "AppendReply";
-  Term term = 0;
+  Term term;
   bool success = false;
-  Index match_index = 0;
-  Term conflict_term = 0;
-  Index conflict_index = 0;
+  Index match_index;
+  Term conflict_term;
+  Index conflict_index;
   std::uint64_t read_round = 0;
   template <class Self, class Visit>
   static void fields(Self& self, Visit&& visit) {
@@ -391,7 +401,7 @@ struct AppendReply {
 
 struct InstallSnapshot {
   static constexpr std::string_view type_name = "InstallSnapshot";
-  Term term = 0;
+  Term term;
   Snapshot snapshot;
   template <class Self, class Visit>
   static void fields(Self& self, Visit&& visit) {
@@ -439,7 +449,10 @@ struct ClientRequest {
   friend bool operator==(const ClientRequest&, const ClientRequest&) = default;
 };
 
-// Operator requests (scenario `input:` faults): one server at a time joins or leaves.
+// Operator requests (scenario `input:` faults): one server at a time joins or leaves. `node` is
+// the plain node index the scenario names, not a NodeId, on purpose: the simulator folds the
+// fault's text ("operator input AddServer{node=3} to {n0}") into the run fingerprint, so its
+// describe() text must stay `node=3`. The node turns it into a NodeId on receipt.
 struct AddServer {
   static constexpr std::string_view type_name = "AddServer";
   static constexpr std::string_view config_name = "add_server";
@@ -493,8 +506,8 @@ struct ClientReply {
   std::uint64_t seq = 0;
   ReplyStatus status = ReplyStatus::ok;
   CommandResult result;
-  std::optional<std::uint32_t> leader_hint;
-  Index index = 0;  // ok writes: the log index the command applied at
+  std::optional<NodeId> leader_hint;
+  Index index;  // ok writes: the log index the command applied at (0: none)
   template <class Self, class Visit>
   static void fields(Self& self, Visit&& visit) {
     visit("client", self.client);
@@ -510,7 +523,7 @@ struct ClientReply {
 // Leadership events, for failover timing and the election-safety history check.
 struct BecameLeader {
   static constexpr std::string_view type_name = "BecameLeader";
-  Term term = 0;
+  Term term;
   template <class Self, class Visit>
   static void fields(Self& self, Visit&& visit) {
     visit("term", self.term);
@@ -520,8 +533,8 @@ struct BecameLeader {
 // The leader committed its first entry of its term: from here it serves clients.
 struct LeaderCommitted {
   static constexpr std::string_view type_name = "LeaderCommitted";
-  Term term = 0;
-  Index index = 0;
+  Term term;
+  Index index;
   template <class Self, class Visit>
   static void fields(Self& self, Visit&& visit) {
     visit("term", self.term);
@@ -531,7 +544,7 @@ struct LeaderCommitted {
 };
 struct SteppedDown {
   static constexpr std::string_view type_name = "SteppedDown";
-  Term term = 0;  // the term it led
+  Term term;  // the term it led
   template <class Self, class Visit>
   static void fields(Self& self, Visit&& visit) {
     visit("term", self.term);
@@ -552,7 +565,7 @@ inline std::string_view to_string(MembershipStatus s) {
 struct MembershipReply {
   static constexpr std::string_view type_name = "MembershipReply";
   MembershipStatus status = MembershipStatus::committed;
-  std::vector<std::uint32_t> members;  // the configuration after the change (or as it stands)
+  std::vector<NodeId> members;  // the configuration after the change (or as it stands)
   template <class Self, class Visit>
   static void fields(Self& self, Visit&& visit) {
     visit("status", self.status);

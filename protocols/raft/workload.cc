@@ -2,6 +2,7 @@
 
 #include "protocols/raft/protocol.h"
 #include "sim/core/assert.h"
+#include "sim/core/describe.h"
 
 namespace faultline::raft {
 
@@ -14,7 +15,7 @@ Result<void> WorkloadConfig::validate(std::uint32_t node_count) const {
   if (retry_backoff <= Duration{}) return fail("retry_backoff", 0, "must be a positive duration");
   if (think_time.min < Duration{} || think_time.max < think_time.min)
     return fail("think_time", 0, "must be a range [min, max] with 0 <= min <= max");
-  if (first_target && *first_target >= node_count)
+  if (first_target && first_target->value >= node_count)
     return fail("first_target", 0, "names a node outside the cluster");
   if (readers > clients) return fail("readers", 0, "is more than the number of clients");
   return {};
@@ -24,7 +25,7 @@ Workload::Workload(const WorkloadConfig& config, const Config&, std::uint32_t no
     : config_(config), node_count_(node_count), rng_(std::move(rng)), clients_(config.clients) {
   FL_ASSERT(node_count_ > 0, "a workload needs nodes");
   for (std::uint32_t i = 0; i < clients_.size(); ++i) {
-    clients_[i].target = config_.first_target.value_or(i % node_count_);
+    clients_[i].target = config_.first_target.value_or(NodeId{i % node_count_});
     clients_[i].last_seen.assign(config_.keys, std::nullopt);
   }
 }
@@ -60,7 +61,7 @@ void Workload::next_request(std::uint32_t index, Time at, WorkloadSink<Raft>& si
 
 void Workload::send(std::uint32_t index, Time at, WorkloadSink<Raft>& sink) {
   Client& client = clients_[index];
-  sink.submit(at, NodeId{client.target}, ClientId{static_cast<std::uint32_t>(client_id(index))},
+  sink.submit(at, client.target, ClientId{static_cast<std::uint32_t>(client_id(index))},
               ClientRequest{client_id(index), client.seq, client.attempt, client.operation});
   // The token names this send, so the wake of an answered or superseded attempt is ignored.
   client.generation += 1;
@@ -75,19 +76,19 @@ void Workload::on_output(Time now, NodeId node, const Output& output, WorkloadSi
   Client& client = clients_[index];
   if (!client.waiting || reply->seq != client.seq) return;  // a late answer to an earlier request
   if (reply->status == ReplyStatus::not_leader) {
-    if (node.value != client.target) return;  // an answer to an attempt it already gave up on
+    if (node != client.target) return;  // an answer to an attempt it already gave up on
     client.attempt += 1;
     if (reply->leader_hint) {
       client.target = *reply->leader_hint;
       send(index, now, sink);
     } else {
-      client.target = (client.target + 1) % node_count_;
+      client.target = next_node(client.target);
       send(index, now + config_.retry_backoff, sink);
     }
     return;
   }
   client.waiting = false;
-  client.target = node.value;  // it answered: it leads
+  client.target = node;  // it answered: it leads
   const std::uint32_t key_index = client.key_index;
   if (std::holds_alternative<Put>(client.operation))
     client.last_seen[key_index] = std::get<Put>(client.operation).value;
@@ -105,8 +106,13 @@ void Workload::on_wake(Time now, std::uint64_t token, WorkloadSink<Raft>& sink) 
   Client& client = clients_[index];
   if (!client.waiting || client.generation != generation) return;
   client.attempt += 1;
-  client.target = (client.target + 1) % node_count_;
+  client.target = next_node(client.target);
   send(index, now, sink);
+}
+
+NodeId Workload::next_node(NodeId node) const {
+  FL_ASSERT(node.value < node_count_, "a client targets a node of the cluster");
+  return NodeId{(node.value + 1) % node_count_};
 }
 
 bool Workload::idle() const {
@@ -121,8 +127,8 @@ std::string Workload::outstanding() const {
     const Client& c = clients_[i];
     if (!c.waiting) continue;
     text += (text.empty() ? "" : "; ") + std::string("client ") + std::to_string(client_id(i)) +
-            " seq " + std::to_string(c.seq) + " (attempt " + std::to_string(c.attempt) + ", to n" +
-            std::to_string(c.target) + ")";
+            " seq " + std::to_string(c.seq) + " (attempt " + std::to_string(c.attempt) + ", to " +
+            describe(c.target) + ")";
   }
   return text.empty() ? "nothing" : text;
 }

@@ -37,8 +37,7 @@ struct WorkloadConfig {
   std::uint32_t cas_percent = 20;                            // of requests; the rest are puts
   std::uint32_t readers = 0;  // the first `readers` clients only read (dashboards, monitors)
   std::optional<std::uint64_t> requests_per_client;  // stop after this many
-  std::optional<std::uint32_t>
-      first_target;  // the node clients try first (default: client i -> node i mod n)
+  std::optional<NodeId> first_target;  // the node clients try first (default: i -> node i mod n)
   template <class Self, class Visit>
   static void fields(Self& self, Visit&& visit) {
     visit("clients", self.clients);
@@ -76,7 +75,7 @@ class Workload {
     std::uint64_t seq = 0;  // the current request's seq (0: none yet)
     std::uint32_t attempt = 0;
     std::uint32_t generation = 0;  // counts sends; a wake names the send it times
-    std::uint32_t target = 0;      // the node it sends to
+    NodeId target;                 // the node it sends to
     bool waiting = false;          // a request is outstanding
     Operation operation;
     std::uint32_t key_index = 0;                        // of the operation's key
@@ -86,6 +85,7 @@ class Workload {
   void next_request(std::uint32_t index, Time at, WorkloadSink<Raft>& sink);
   void send(std::uint32_t index, Time at, WorkloadSink<Raft>& sink);
   Operation draw_operation(Client& client, std::uint32_t index);
+  NodeId next_node(NodeId node) const;  // where a client tries next: round robin
 
   WorkloadConfig config_;
   std::uint32_t node_count_;

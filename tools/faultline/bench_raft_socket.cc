@@ -189,7 +189,7 @@ int run_raft_socket_benchmark(const RaftSocketBenchOptions& options) {
   workload_config.cas_percent = 0;
   workload_config.keys = 16;
   workload_config.request_timeout = Duration::from_seconds(2);
-  workload_config.first_target = *leader;
+  workload_config.first_target = NodeId{*leader};
   raft::Workload workload(workload_config, raft_config, node_count, Rng(1).fork("workload"));
 
   asio::io_context io;
@@ -212,7 +212,7 @@ int run_raft_socket_benchmark(const RaftSocketBenchOptions& options) {
   client.on_emission = [&](const Emission<Raft>& em) {
     if (const auto* reply = std::get_if<raft::ClientReply>(&em.output)) {
       const auto it = sent_at.find((reply->client << 32) | reply->seq);
-      if (reply->status == raft::ReplyStatus::ok && reply->index != 0) {
+      if (reply->status == raft::ReplyStatus::ok && reply->index != raft::Index{}) {
         if (counting) {
           ++writes;
           if (it != sent_at.end()) latencies.push_back(em.time.nanoseconds - it->second);

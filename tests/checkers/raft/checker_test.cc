@@ -28,7 +28,7 @@ Harness healthy() {
 // A node that alone leads term 1 of a one-member configuration of its own.
 Node lone_leader(std::uint32_t id, std::uint32_t node_count, const std::string& value) {
   Config config;
-  config.initial_members = std::vector<std::uint32_t>{id};
+  config.initial_members = std::vector<NodeId>{NodeId{id}};
   Node node(config, NodeId{id}, node_count, std::nullopt);
   Effects out;
   node.on_start(out);
@@ -74,12 +74,12 @@ TEST_CASE("history checks: two leaders of a term, an acknowledged write replaced
   CHECK_FALSE(check_acknowledged_writes_durable(ok_record));
 
   history.emissions.push_back(
-      {Time{} + Duration::from_milliseconds(1), NodeId{0}, BecameLeader{5}});
+      {Time{} + Duration::from_milliseconds(1), NodeId{0}, BecameLeader{Term{5}}});
   history.emissions.push_back(
-      {Time{} + Duration::from_milliseconds(2), NodeId{1}, BecameLeader{5}});
+      {Time{} + Duration::from_milliseconds(2), NodeId{1}, BecameLeader{Term{5}}});
   // The client was told (client 9, seq 1) applied at index 2, but index 2 holds client 1's put.
   history.emissions.push_back({Time{} + Duration::from_milliseconds(3), NodeId{0},
-                               ClientReply{9, 1, ReplyStatus::ok, {}, 0u, 2}});
+                               ClientReply{9, 1, ReplyStatus::ok, {}, NodeId{0}, Index{2}}});
   const RunRecord<Raft> bad_record{history, h.view(), faults, names, Time{}, Time{}};
   CHECK(check_one_leader_per_term(bad_record));
   CHECK(check_acknowledged_writes_durable(bad_record));
@@ -88,16 +88,19 @@ TEST_CASE("history checks: two leaders of a term, an acknowledged write replaced
   History<Raft> stale;
   const auto ms = [](std::int64_t v) { return Time{} + Duration::from_milliseconds(v); };
   stale.invocations.push_back({ms(1), NodeId{0}, ClientId{1}, put(1, 1, "x", "a"), true});
-  stale.emissions.push_back({ms(2), NodeId{0}, ClientReply{1, 1, ReplyStatus::ok, {}, 0u, 2}});
+  stale.emissions.push_back(
+      {ms(2), NodeId{0}, ClientReply{1, 1, ReplyStatus::ok, {}, NodeId{0}, Index{2}}});
   stale.invocations.push_back(
       {ms(3), NodeId{0}, ClientId{2}, ClientRequest{2, 1, 0, Get{"x"}}, true});
-  stale.emissions.push_back({ms(4), NodeId{0}, ClientReply{2, 1, ReplyStatus::ok, {}, 0u, 0}});
+  stale.emissions.push_back(
+      {ms(4), NodeId{0}, ClientReply{2, 1, ReplyStatus::ok, {}, NodeId{0}, Index{0}}});
   const RunRecord<Raft> stale_record{stale, h.view(), faults, names, Time{}, Time{}};
   const auto lin = check_suite(Config{}).history_checks.back();
   REQUIRE(lin.name == "linearizable");
   CHECK(lin.check(stale_record));
-  stale.emissions.back() = {ms(4), NodeId{0},
-                            ClientReply{2, 1, ReplyStatus::ok, CommandResult{true, "a"}, 0u, 0}};
+  stale.emissions.back() = {
+      ms(4), NodeId{0},
+      ClientReply{2, 1, ReplyStatus::ok, CommandResult{true, "a"}, NodeId{0}, Index{0}}};
   const RunRecord<Raft> fresh_record{stale, h.view(), faults, names, Time{}, Time{}};
   CHECK_FALSE(lin.check(fresh_record));
 }
@@ -105,10 +108,10 @@ TEST_CASE("history checks: two leaders of a term, an acknowledged write replaced
 TEST_CASE("failover metrics: a crashed leader to the next election and commit") {
   History<Raft> history;
   const auto ms = [](std::int64_t v) { return Time{} + Duration::from_milliseconds(v); };
-  history.emissions.push_back({ms(100), NodeId{0}, BecameLeader{1}});
-  history.emissions.push_back({ms(105), NodeId{0}, LeaderCommitted{1, 1}});
-  history.emissions.push_back({ms(1300), NodeId{2}, BecameLeader{2}});
-  history.emissions.push_back({ms(1310), NodeId{2}, LeaderCommitted{2, 2}});
+  history.emissions.push_back({ms(100), NodeId{0}, BecameLeader{Term{1}}});
+  history.emissions.push_back({ms(105), NodeId{0}, LeaderCommitted{Term{1}, Index{1}}});
+  history.emissions.push_back({ms(1300), NodeId{2}, BecameLeader{Term{2}}});
+  history.emissions.push_back({ms(1310), NodeId{2}, LeaderCommitted{Term{2}, Index{2}}});
   std::vector<FaultRecord> faults{
       FaultRecord{ms(1000), FaultRecord::Kind::crash, {NodeId{0}}, "crash n0 (leader)", {}}};
   std::vector<std::string> names{"n0", "n1", "n2"};
@@ -180,7 +183,7 @@ TEST_CASE("leader_append_only holds on every step of a leader that appends, comm
     h.settle();
   }
   REQUIRE(h.node(0).is_leader());
-  CHECK(h.node(0).disk().snapshot.last_index >= 6);  // it did compact, and that passed
+  CHECK(h.node(0).disk().snapshot.last_index >= Index{6});  // it did compact, and that passed
   CHECK_FALSE(
       append_only_over(h, 0, [&] { h.crash(NodeId{0}); }));  // a crash is not a leader's step
 }
@@ -204,7 +207,7 @@ TEST_CASE(
     });
     REQUIRE(reason);
     CHECK(buggy.h.node(1).is_leader());  // it still leads term 2, with term 1's entry at index 2
-    CHECK(buggy.h.node(1).entry_at(2).term == 1);
+    CHECK(buggy.h.node(1).entry_at(Index{2}).term == Term{1});
     if (extra == 0)
       CHECK(reason->find("n1, leader of term 2, overwrote its log at index 2") == 0);
     else

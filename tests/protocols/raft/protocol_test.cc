@@ -33,16 +33,16 @@ Harness elected(Config config = {}, std::uint32_t nodes = 3) {
 TEST_CASE("a campaign elects the node, which commits its no-op on every follower") {
   Harness h = elected();
   REQUIRE(h.node(0).is_leader());
-  CHECK(h.node(0).current_term() == 1);
+  CHECK(h.node(0).current_term() == Term{1});
   CHECK(h.node(0).committed_in_term());
   h.fire(NodeId{0}, HeartbeatTimer{});  // carries the commit index to the followers
   h.settle();
   for (std::uint32_t i = 0; i < 3; ++i) {
-    CHECK(h.node(i).last_index() == 1);
-    CHECK(h.node(i).commit_index() == 1);
-    CHECK(h.disk(i)->current_term == 1);
+    CHECK(h.node(i).last_index() == Index{1});
+    CHECK(h.node(i).commit_index() == Index{1});
+    CHECK(h.disk(i)->current_term == Term{1});
   }
-  CHECK(h.disk(1)->voted_for == 0u);  // the vote was persisted
+  CHECK(h.disk(1)->voted_for == NodeId{0});  // the vote was persisted
 }
 
 TEST_CASE("a put commits on a majority and is answered once, a retry gets the recorded answer") {
@@ -52,14 +52,14 @@ TEST_CASE("a put commits on a majority and is answered once, a retry gets the re
   auto r = replies(h);
   REQUIRE(r.size() == 1);
   CHECK(r[0].status == ReplyStatus::ok);
-  CHECK(r[0].index == 2);
+  CHECK(r[0].index == Index{2});
   // The same (client, seq) again: no new entry, the same answer.
   h.input(NodeId{0}, ClientRequest{7, 1, 1, Put{"x", "a"}});
   h.settle();
   r = replies(h);
   REQUIRE(r.size() == 2);
-  CHECK(r[1].index == 2);
-  CHECK(h.node(0).last_index() == 2);
+  CHECK(r[1].index == Index{2});
+  CHECK(h.node(0).last_index() == Index{2});
   CHECK(h.node(0).state().data.at("x") == "a");
 }
 
@@ -69,7 +69,7 @@ TEST_CASE("a follower redirects to the leader") {
   const auto r = replies(h);
   REQUIRE(r.size() == 1);
   CHECK(r[0].status == ReplyStatus::not_leader);
-  CHECK(r[0].leader_hint == 0u);
+  CHECK(r[0].leader_hint == NodeId{0});
 }
 
 TEST_CASE("cas applies only when the expected value matches") {
@@ -117,12 +117,12 @@ TEST_CASE("a restarted node recovers term, vote, log and, after the next commit,
   h.settle();
   h.crash(NodeId{1});
   h.restart(NodeId{1});
-  CHECK(h.node(1).current_term() == 1);
-  CHECK(h.node(1).last_index() == 2);
-  CHECK(h.node(1).commit_index() == 0);  // volatile: re-learned from the leader
+  CHECK(h.node(1).current_term() == Term{1});
+  CHECK(h.node(1).last_index() == Index{2});
+  CHECK(h.node(1).commit_index() == Index{0});  // volatile: re-learned from the leader
   h.fire(NodeId{0}, HeartbeatTimer{});
   h.settle();
-  CHECK(h.node(1).commit_index() == 2);
+  CHECK(h.node(1).commit_index() == Index{2});
   CHECK(h.node(1).state().data.at("x") == "a");
   CHECK(h.node(1).state().state_checksum == h.node(0).state().state_checksum);
 }
@@ -147,7 +147,7 @@ TEST_CASE("a follower that missed compacted entries gets the leader's snapshot")
     h.input(NodeId{0}, put(1, seq, "k" + std::to_string(seq % 3), "v" + std::to_string(seq)));
     h.settle();
   }
-  CHECK(h.node(0).first_index() > 1);  // compacted
+  CHECK(h.node(0).first_index() > Index{1});  // compacted
   h.restart(NodeId{2});
   h.fire(NodeId{0}, HeartbeatTimer{});
   h.settle();
@@ -181,10 +181,10 @@ TEST_CASE(
     h.input(NodeId{0}, put(1, seq, "k", "v" + std::to_string(seq)));
     settle_without_n2();
   }
-  CHECK(h.node(0).commit_index() == 7);
-  CHECK(h.node(1).first_index() > 1);   // a follower compacts at once
-  CHECK(h.node(0).first_index() == 1);  // the leader keeps what n2 still needs
-  CHECK(h.disk(0)->snapshot.last_index == 0);
+  CHECK(h.node(0).commit_index() == Index{7});
+  CHECK(h.node(1).first_index() > Index{1});   // a follower compacts at once
+  CHECK(h.node(0).first_index() == Index{1});  // the leader keeps what n2 still needs
+  CHECK(h.disk(0)->snapshot.last_index == Index{0});
   // n2 catches up from the held entries; once it matched the pending snapshot the leader compacts.
   for (auto& e : held) h.network().push_back(e);
   for (int i = 0; i < 10'000 && !h.network().empty(); ++i) {
@@ -193,9 +193,9 @@ TEST_CASE(
     h.settle(1);
   }
   CHECK_FALSE(snapshot_sent);
-  CHECK(h.node(2).last_index() == 7);
-  CHECK(h.node(0).first_index() == 6);  // compacted through the snapshot taken at index 5
-  CHECK(h.disk(0)->snapshot.last_index == 5);
+  CHECK(h.node(2).last_index() == Index{7});
+  CHECK(h.node(0).first_index() == Index{6});  // compacted through the snapshot taken at index 5
+  CHECK(h.disk(0)->snapshot.last_index == Index{5});
   CHECK(h.disk(0)->snapshot.state.get().data.at("k") == "v4");
 }
 
@@ -208,29 +208,30 @@ TEST_CASE("a dead follower does not grow the leader's log past twice the snapsho
     h.input(NodeId{0}, put(1, seq, "k", "v" + std::to_string(seq)));
     h.settle();
   }
-  CHECK(h.node(0).last_applied() == 9);
-  CHECK(h.node(0).first_index() == 1);  // 9 applied entries: n2 may still come back for them
+  CHECK(h.node(0).last_applied() == Index{9});
+  CHECK(h.node(0).first_index() == Index{1});  // 9 applied entries: n2 may still come back for them
   h.input(NodeId{0}, put(1, 9, "k", "v9"));
   h.settle();
-  CHECK(h.node(0).last_applied() == 10);  // 2 x threshold: compact through the pending snapshot
-  CHECK(h.node(0).first_index() == 6);
-  CHECK(h.disk(0)->snapshot.last_index == 5);
+  CHECK(h.node(0).last_applied() ==
+        Index{10});  // 2 x threshold: compact through the pending snapshot
+  CHECK(h.node(0).first_index() == Index{6});
+  CHECK(h.disk(0)->snapshot.last_index == Index{5});
 }
 
 TEST_CASE("membership: add a server, then remove the leader, which steps down once it commits") {
   Config config;
-  config.initial_members = std::vector<std::uint32_t>{0, 1, 2};
+  config.initial_members = std::vector<NodeId>{{0}, {1}, {2}};
   Harness h = elected(config, 4);
-  CHECK(h.node(3).members() == std::vector<std::uint32_t>{0, 1, 2});
+  CHECK(h.node(3).members() == std::vector<NodeId>{{0}, {1}, {2}});
   h.input(NodeId{0}, AddServer{3});
   h.settle();
   h.input(NodeId{0}, AddServer{3});  // already a member
   h.settle();
-  CHECK(h.node(3).members() == std::vector<std::uint32_t>{0, 1, 2, 3});
+  CHECK(h.node(3).members() == std::vector<NodeId>{{0}, {1}, {2}, {3}});
   h.input(NodeId{0}, RemoveServer{0});
   h.settle();
   CHECK_FALSE(h.node(0).is_leader());
-  CHECK(h.node(1).members() == std::vector<std::uint32_t>{1, 2, 3});
+  CHECK(h.node(1).members() == std::vector<NodeId>{{1}, {2}, {3}});
   std::vector<MembershipStatus> statuses;
   for (const auto& [node, output] : h.outputs())
     if (const auto* m = std::get_if<MembershipReply>(&output)) statuses.push_back(m->status);
@@ -247,7 +248,7 @@ TEST_CASE("config validation names the key") {
   c.election_timeout = {Duration::from_milliseconds(300), Duration::from_milliseconds(150)};
   CHECK(c.validate(3).error().where == "election_timeout");
   c = Config{};
-  c.initial_members = std::vector<std::uint32_t>{0, 5};
+  c.initial_members = std::vector<NodeId>{{0}, {5}};
   CHECK(c.validate(3).error().where == "initial_members");
   CHECK(Config{}.validate(3).has_value());
 }
@@ -259,7 +260,11 @@ TEST_CASE("every message round-trips through the codec, and garbage never crashe
   for (const auto& e : h.network()) sent.push_back(e.message);
   h.settle();
   sent.push_back(InstallSnapshot{
-      3, Snapshot{4, 2, 99, {0, 1}, StateMachine{{{"x", "y"}}, {{1, Session{2, {}, 3}}}, 5}}});
+      Term{3}, Snapshot{Index{4},
+                        Term{2},
+                        99,
+                        {{0}, {1}},
+                        StateMachine{{{"x", "y"}}, {{1, Session{2, {}, Index{3}}}}, 5}}});
   for (const Message& m : sent) CHECK(decode_from_bytes<Message>(encode_to_bytes(m)) == m);
   CHECK(decode_from_bytes<Disk>(encode_to_bytes(*h.disk(0))) == *h.disk(0));
   rc::prop("random bytes decode to a value or an error",
@@ -283,17 +288,17 @@ TEST_CASE(
     h.input(NodeId{1}, Campaign{});
     h.settle();  // n1 wins term 2 with n2's vote and appends its no-op at index 2
     REQUIRE(h.node(1).is_leader());
-    REQUIRE(h.node(1).entry_at(2).term == 2);
+    REQUIRE(h.node(1).entry_at(Index{2}).term == Term{2});
     for (const auto& e : held)
       if (e.to == NodeId{1}) h.network().push_back(e);
     h.settle(1);  // the stale AppendEntries of term 1 reaches the leader of term 2
     CHECK(h.node(1).is_leader());
-    CHECK(h.node(1).current_term() == 2);
-    CHECK(h.node(1).entry_at(2).term == (bug == Bug::none ? 2u : 1u));
+    CHECK(h.node(1).current_term() == Term{2});
+    CHECK(h.node(1).entry_at(Index{2}).term == Term{bug == Bug::none ? 2u : 1u});
     if (bug == Bug::none) continue;
     // The bug's leader stays usable (no assertion, no reads past its log) until the run ends.
     h.fire(NodeId{1}, HeartbeatTimer{});
     h.settle();
-    CHECK(h.node(1).last_index() >= 2);
+    CHECK(h.node(1).last_index() >= Index{2});
   }
 }

@@ -65,7 +65,7 @@ std::optional<std::pair<std::uint32_t, raft::Term>> find_leader(
     const ClusterFile& cluster, const raft::Config& config,
     const std::vector<std::uint32_t>& among) {
   std::optional<std::pair<std::uint32_t, raft::Term>> best;
-  raft::Term highest = 0;
+  raft::Term highest;
   for (std::uint32_t i : among) {
     auto live = status_of(cluster, config, i);
     if (!live) continue;
@@ -97,7 +97,7 @@ std::size_t ok_writes(const History<Raft>& history) {
   std::size_t n = 0;
   for (const auto& e : history.emissions)
     if (const auto* r = std::get_if<raft::ClientReply>(&e.output);
-        r && r->status == raft::ReplyStatus::ok && r->index != 0)
+        r && r->status == raft::ReplyStatus::ok && r->index != raft::Index{})
       ++n;
   return n;
 }
@@ -176,8 +176,8 @@ TEST_CASE(
         },
         std::chrono::seconds(60)));
     if (history_saw_leader(*history, leader->first, leader->second)) break;
-    WARN("the client missed the election of n" << leader->first << " in term " << leader->second
-                                               << "; a failover first");
+    WARN("the client missed the election of n" << leader->first << " in term "
+                                               << leader->second.value << "; a failover first");
     const pid_t pid = node_pid(cluster, leader->first);
     REQUIRE(::kill(pid, SIGKILL) == 0);
     REQUIRE(poll_until([&] { return !faultline_process_alive(pid); }, std::chrono::seconds(10)));
@@ -191,7 +191,7 @@ TEST_CASE(
   }
   const std::uint32_t victim = leader->first;
   const raft::Term victim_term = leader->second;
-  INFO("leader n" << victim << " of term " << victim_term);
+  INFO("leader n" << victim << " of term " << victim_term.value);
 
   // SIGKILL the leader.
   const pid_t victim_pid = node_pid(cluster, victim);
@@ -207,7 +207,7 @@ TEST_CASE(
   for (std::uint32_t i : all)
     if (i != victim) survivors.push_back(i);
   std::uint32_t successor = 0;
-  raft::Term successor_term = 0;
+  raft::Term successor_term;
   REQUIRE(poll_until(
       [&] {
         const auto next = find_leader(cluster, config, survivors);
@@ -328,8 +328,8 @@ TEST_CASE(
   REQUIRE(election != metrics.end());
   REQUIRE(election->second.size() == 1);
   const auto failover = metrics.find("failover");
-  std::cout << "raft e2e: SIGKILL n" << victim << " (leader of term " << victim_term << ") -> n"
-            << successor << " elected in term " << successor_term << ": election "
+  std::cout << "raft e2e: SIGKILL n" << victim << " (leader of term " << victim_term.value
+            << ") -> n" << successor << " elected in term " << successor_term.value << ": election "
             << format_duration(election->second[0])
             << (failover != metrics.end() && !failover->second.empty()
                     ? ", failover (first commit) " + format_duration(failover->second[0])
