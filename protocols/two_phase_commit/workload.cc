@@ -15,9 +15,9 @@ Result<void> WorkloadConfig::validate(std::uint32_t node_count) const {
     return fail("error_rate", 0, "must be a probability");
   for (std::size_t i = 0; i < degrade.size(); ++i) {
     const std::string where = "degrade[" + std::to_string(i) + "]";
-    if (degrade[i].node >= node_count)
+    if (degrade[i].node.value >= node_count)
       return fail(where + ".node", 0,
-                  "node " + std::to_string(degrade[i].node) + " is outside the cluster");
+                  "node " + std::to_string(degrade[i].node.value) + " is outside the cluster");
     if (degrade[i].until < degrade[i].from)
       return fail(where + ".until", 0, "ends before it starts");
   }
@@ -32,12 +32,12 @@ Workload::Workload(const WorkloadConfig& config, const Config&, std::uint32_t no
   FL_ASSERT(node_count >= 1, "a cluster has nodes");
   // validate() reports a bad config at load time; should a driver skip it, fall back to what
   // the config can still mean instead of crashing on user input.
-  std::erase_if(config_.degrade, [&](const Degradation& d) { return d.node >= node_count; });
+  std::erase_if(config_.degrade, [&](const Degradation& d) { return d.node.value >= node_count; });
   if (config_.p95_jitter > config_.p95_latency) config_.p95_jitter = config_.p95_latency;
   if (config_.error_rate.denominator == 0) config_.error_rate = Ratio::zero();
 }
 
-ObserveHealth Workload::observation(std::uint32_t node, Time at) {
+ObserveHealth Workload::observation(NodeId node, Time at) {
   for (const Degradation& d : config_.degrade) {
     const Time from{d.from.nanoseconds};
     const Time until{d.until.nanoseconds};
@@ -54,8 +54,8 @@ void Workload::start(WorkloadSink<TwoPhaseCommit>& sink) {
   if (config_.health_interval <= Duration{} || config_.predict_interval <= Duration{})
     return;  // invalid: no inputs
   for (Time at{}; at < end; at = at + config_.health_interval)
-    for (std::uint32_t node = 0; node < node_count_; ++node)
-      sink.submit(at, NodeId{node}, health_client, observation(node, at));
+    for (std::uint32_t i = 0; i < node_count_; ++i)
+      sink.submit(at, NodeId{i}, health_client, observation(NodeId{i}, at));
   std::uint64_t request_id = 1;
   for (Time at = Time{} + config_.predict_interval; at < end; at = at + config_.predict_interval) {
     if (config_.predict_count && request_id > *config_.predict_count) break;

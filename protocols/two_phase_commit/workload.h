@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "protocols/two_phase_commit/types.h"
+#include "sim/core/ids.h"
 #include "sim/core/rng.h"
 #include "sim/core/workload.h"
 
@@ -23,7 +24,7 @@ struct TwoPhaseCommit;
 // A window in which one node observes a sick canary.
 struct Degradation {
   static constexpr std::string_view type_name = "Degradation";
-  std::uint32_t node = 0;  // NodeId index (n0 is the coordinator)
+  NodeId node;  // a plain node index in a scenario (`node: 1`); n0 is the coordinator
   Duration from;
   Duration until = Duration::from_seconds(1'000'000);
   Duration p95_latency = Duration::from_milliseconds(400);
@@ -78,7 +79,7 @@ class Workload {
   void on_output(Time now, NodeId node, const Output& output, WorkloadSink<TwoPhaseCommit>& sink);
 
   // The observation node `node` makes at `at` (exposed for tests).
-  ObserveHealth observation(std::uint32_t node, Time at);
+  ObserveHealth observation(NodeId node, Time at);
 
  private:
   WorkloadConfig config_;

@@ -78,7 +78,7 @@ TEST_CASE("two_phase_commit workload: degradations apply inside their window onl
   }
   CHECK(predicts == 10);
   WorkloadConfig bad = config;
-  bad.degrade[0].node = 3;
+  bad.degrade[0].node = NodeId{3};
   CHECK_FALSE(bad.validate(3).has_value());
 }
 
