@@ -4,10 +4,17 @@
 // and check-quorum as switches, single-server membership changes, read-index reads, snapshots
 // with InstallSnapshot, and client sessions. README.md ("Raft") explains every choice.
 //
-// Invariants (asserted when no bug switch is on): the term only grows; a vote and every log
-// change are persisted before any message that depends on them is sent (apply() persists first);
-// commit_index only grows and never passes the log; last_applied <= commit_index; a leader never
-// truncates its own log; the chained checksums of the log are consistent with its entries.
+// Invariants, asserted after every handler (check_step, check_invariants): the term only grows,
+// and within a term the vote never changes; a vote and every log change are persisted before
+// any message that depends on them is sent (apply() persists first); snapshot <= last_applied
+// <= commit_index <= last index, and commit_index and last_applied only grow (a bug switch may
+// overwrite a committed entry, so that the checkers see it); no entry is of a term ahead of the
+// node's; a leader's log only grows within its term (except under accept_stale_append_entries),
+// it voted for itself, names itself as leader and tracks every node's progress; only a leader
+// holds progress, pending reads and a membership change; only a candidate counts votes. Facts
+// about other nodes (two leaders in a term, a follower past the leader's log) are asserted only
+// when no bug switch is on; a message is never a precondition: stale, duplicated and reordered
+// ones are handled, not asserted away.
 #pragma once
 
 #include <cstdint>
@@ -178,6 +185,8 @@ class Node {
 
   // Replication (follower).
   void on_append_entries(NodeId source, const AppendEntries& request, Effects& out);
+  void match_entries(const AppendEntries& request, AppendReply& reply, Effects& out);
+  bool merge_entries(const std::vector<Entry>& entries, std::size_t skip, Index prev_index);
   void on_install_snapshot(NodeId source, const InstallSnapshot& request, Effects& out);
   void accept_leader(NodeId source, Effects& out);
 
@@ -191,8 +200,23 @@ class Node {
 
   // Clients and operators.
   void on_client_request(const ClientRequest& request, Effects& out);
+  void start_read(const ClientRequest& request, const Get& get, Effects& out);
   void on_membership(NodeId node, bool add, Effects& out);
   void reply_not_leader(const ClientRequest& request, Effects& out) const;
+
+  // What a step may change (asserted after every handler): check_step compares with the state
+  // step_start() recorded before it, then checks the invariants of the banner.
+  struct StepStart {
+    Term term;
+    std::optional<NodeId> voted_for;
+    Role role = Role::follower;
+    Index last_index;
+    Index commit_index;
+    Index last_applied;
+  };
+  StepStart step_start() const;
+  void check_step(const StepStart& before) const;
+  void check_invariants() const;
 
   Config config_;
   NodeId id_;
