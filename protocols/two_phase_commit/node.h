@@ -5,11 +5,13 @@
 // predictions from their committed RoutingState. Role state lives in a variant so the world is a
 // dense vector of one Node type.
 //
-// Invariants (asserted): the committed state only moves to a higher version; every vote and
-// decision is in the persisted log before it is sent (apply() persists before sending); a
-// participant is in doubt about at most one tx; the coordinator has at most one tx collecting
-// votes, and decides it before it begins the next. Node state holds no counters that change on
-// heartbeats, and heartbeats never append to the log, so idle states fingerprint equal.
+// Invariants (asserted, after every handler too: check_step, check_invariants): the log is
+// append-only, so a logged vote or decision never changes; the committed state only moves to a
+// higher version; every vote and decision is in the persisted log before it is sent (apply()
+// persists before sending); a participant is in doubt about at most one tx, and is blocked only
+// while in doubt; the coordinator has at most one tx collecting votes, decides it before it
+// begins the next, and numbers a new tx above every logged one. Node state holds no counters that
+// change on heartbeats, and heartbeats never append to the log, so idle states fingerprint equal.
 #pragma once
 
 #include <cstdint>
@@ -249,6 +251,7 @@ class Node {
   const CoordinatorState& coord_state() const;
   void coordinator_start(Effects& out);
   void coordinator_message(NodeId source, const Message& message, Effects& out);
+  void coordinator_timer(const Timer& timer, Effects& out);
   void on_stage_timer(Effects& out);
   void begin_tx(TxKind kind, Effects& out);
   void on_vote(NodeId source, const Vote& vote, Effects& out);
@@ -273,6 +276,16 @@ class Node {
   void on_query_timer(Effects& out);
   void resolve(Outcome outcome, Effects& out);
   void catch_up(TxId tx, const RoutingState& state, Effects& out);
+
+  // What a step may change (asserted after every handler): check_step compares with the log and
+  // committed version step_start() recorded before it, then checks the invariants.
+  struct StepStart {
+    LogRecords records;  // shares the log's vector: a pointer copy
+    std::uint64_t committed_version = 0;
+  };
+  StepStart step_start() const;
+  void check_step(const StepStart& before) const;
+  void check_invariants() const;
 
   SharedConfig config_;
   NodeId id_;
