@@ -96,12 +96,15 @@ class Node {
 
  private:
   NodeId next_hop(const Token& token) const {
+    FL_ASSERT(node_count_ >= 2, "a token needs another node to go to");
     // A fixed pseudo-random walk: mixes origin and hop count, never the sender's own id.
     std::uint64_t mix = token.origin * 0x9e3779b97f4a7c15ULL + token.hops * 0xbf58476d1ce4e5b9ULL;
     mix ^= mix >> 31;
     // Multiply-shift range reduction (no division): the high bits of mix scaled to [0, n).
     std::uint32_t target = static_cast<std::uint32_t>(((mix >> 32) * node_count_) >> 32);
     if (target == self_.value) target = (target + 1) % node_count_;
+    FL_ASSERT(target < node_count_, "a token goes to a node of the cluster");
+    FL_ASSERT(target != self_.value, "a token never goes back to its sender");
     return NodeId{target};
   }
 
@@ -140,8 +143,11 @@ inline void Node::on_start(Outbox<Ping>& out) {
   }
 }
 
-inline void Node::on_message(NodeId, const Message& message, Outbox<Ping>& out) {
+inline void Node::on_message(NodeId from, const Message& message, Outbox<Ping>& out) {
+  FL_ASSERT(from != self_, "a node never sends a token to itself");
   const Token& token = std::get<Token>(message);
+  // Tokens in flight have hops < hops_max: the last hop is received and not forwarded.
+  FL_ASSERT(config_.hops_max == 0 || token.hops < config_.hops_max, "a token past its last hop");
   ++received_;
   if (config_.hops_max != 0 && token.hops + 1 >= config_.hops_max) return;
   const Token next{token.origin, token.hops + 1};

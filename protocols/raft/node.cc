@@ -283,6 +283,7 @@ void Node::on_vote_reply(NodeId source, const VoteReply& reply, Effects& out) {
     start_election(out);
   else
     become_leader(out);
+  FL_ASSERT(role_ == Role::candidate || role_ == Role::leader, "a quorum moves a campaign on");
 }
 
 // ---- the log --------------------------------------------------------------------------------
@@ -436,6 +437,7 @@ void Node::on_append_reply(NodeId source, const AppendReply& reply, Effects& out
   Progress& p = progress_of(source);
   p.heard = true;
   p.acked_round = std::max(p.acked_round, reply.read_round);
+  FL_ASSERT(p.acked_round <= read_round_, "a follower echoes only rounds this leader started");
   if (reply.success) {
     FL_ASSERT(reply.match_index <= last_index() || !checked(),
               "a follower matched past the leader's log");
@@ -775,6 +777,7 @@ void Node::serve_reads(Effects& out) {
   };
   for (const PendingRead& read : reads_) {
     if (!ready(read)) continue;
+    FL_ASSERT(read.read_index <= commit_index_, "a read waits for a committed index");
     CommandResult result;
     if (const auto it = state_.data.find(read.key); it != state_.data.end())
       result.value = it->second;
@@ -785,9 +788,11 @@ void Node::serve_reads(Effects& out) {
 
 void Node::fail_reads(Effects& out) {
   FL_ASSERT(role_ == Role::leader, "only a leader holds reads to fail");
-  for (const PendingRead& read : reads_)
+  for (const PendingRead& read : reads_) {
+    FL_ASSERT(read.round <= read_round_, "a pending read waits for a round already started");
     out.emit(
         ClientReply{read.client, read.seq, ReplyStatus::not_leader, {}, std::nullopt, Index{}});
+  }
   reads_.clear();
 }
 
@@ -808,6 +813,7 @@ void Node::on_client_request(const ClientRequest& request, Effects& out) {
   // A retry of a command that already applied gets its recorded answer.
   if (const auto it = state_.sessions.find(request.client);
       it != state_.sessions.end() && request.seq <= it->second.last_seq) {
+    FL_ASSERT(it->second.index != Index{}, "a session records where its command applied");
     if (request.seq == it->second.last_seq)
       out.emit(ClientReply{request.client, request.seq, ReplyStatus::ok, it->second.last_result,
                            id_, it->second.index});
@@ -920,8 +926,10 @@ void Node::on_input(const Input& input, Effects& out) {
     on_membership(NodeId{add->node}, true, out);
   else if (const auto* remove = std::get_if<RemoveServer>(&input))
     on_membership(NodeId{remove->node}, false, out);
-  else if (role_ != Role::leader && is_member(id_))
+  else if (role_ != Role::leader && is_member(id_)) {
     start_election(out);  // Campaign
+    FL_ASSERT(role_ != Role::follower, "a campaign makes a candidate, or alone a leader");
+  }
   check_step(before);
 }
 

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "sim/core/assert.h"
 #include "sim/core/codec.h"
 #include "sim/core/fingerprint.h"
 
@@ -35,6 +36,7 @@ Result<void> Config::validate(std::uint32_t node_count) const {
 }
 
 std::vector<NodeId> initial_members(const Config& config, std::uint32_t node_count) {
+  FL_ASSERT(node_count >= 1, "a cluster has a node");
   std::vector<NodeId> members;
   if (config.initial_members) {
     members = *config.initial_members;
@@ -42,10 +44,14 @@ std::vector<NodeId> initial_members(const Config& config, std::uint32_t node_cou
   } else {
     for (std::uint32_t i = 0; i < node_count; ++i) members.push_back(NodeId{i});
   }
+  FL_ASSERT(!members.empty(), "a configuration has at least one member (validated)");
+  FL_ASSERT(std::adjacent_find(members.begin(), members.end()) == members.end(),
+            "no member is listed twice (validated)");
   return members;
 }
 
 std::uint64_t chain_checksum(std::uint64_t previous, Term term, const Command& command) {
+  FL_ASSERT(term != Term{}, "every entry is of term 1 or later (term 0 is the empty log)");
   FingerprintSink sink;
   encode(sink, term);
   encode(sink, command);

@@ -27,6 +27,7 @@
 #include <variant>
 #include <vector>
 
+#include "sim/core/assert.h"
 #include "sim/core/chunked_vector.h"
 #include "sim/core/ids.h"
 #include "sim/core/result.h"
@@ -308,12 +309,20 @@ struct Disk {
   Index last_index() const { return snapshot.last_index + entries.size(); }
   // Term and checksum of entry `index`, if it is in the log or is the snapshot's last entry.
   std::optional<Term> term_at(Index index) const {
-    if (index == snapshot.last_index) return snapshot.last_term;
-    if (const Entry* e = find(index)) return e->term;
-    return std::nullopt;
+    if (index == snapshot.last_index) {
+      FL_ASSERT(index != Index{} || snapshot.last_term == Term{}, "the empty log is of term 0");
+      return snapshot.last_term;
+    }
+    const Entry* e = find(index);
+    if (e == nullptr) return std::nullopt;
+    FL_ASSERT(e->term >= snapshot.last_term, "log terms never decrease past the snapshot");
+    return e->term;
   }
   std::optional<std::uint64_t> checksum_at(Index index) const {
-    if (index == snapshot.last_index) return snapshot.last_checksum;
+    if (index == snapshot.last_index) {
+      FL_ASSERT(index != Index{} || snapshot.last_checksum == 0, "the empty log's checksum is 0");
+      return snapshot.last_checksum;
+    }
     if (const Entry* e = find(index)) return e->checksum;
     return std::nullopt;
   }

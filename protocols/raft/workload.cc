@@ -27,16 +27,21 @@ Workload::Workload(const WorkloadConfig& config, const Config&, std::uint32_t no
   for (std::uint32_t i = 0; i < clients_.size(); ++i) {
     clients_[i].target = config_.first_target.value_or(NodeId{i % node_count_});
     clients_[i].last_seen.assign(config_.keys, std::nullopt);
+    FL_ASSERT(clients_[i].target.value < node_count_, "clients target nodes of the cluster");
   }
 }
 
 void Workload::start(WorkloadSink<Raft>& sink) {
-  for (std::uint32_t i = 0; i < clients_.size(); ++i)
+  for (std::uint32_t i = 0; i < clients_.size(); ++i) {
+    FL_ASSERT(clients_[i].seq == 0, "start runs once, before any request");
     next_request(i, Time{} + rng_.duration_in(config_.think_time), sink);
+  }
 }
 
 Operation Workload::draw_operation(Client& client, std::uint32_t index) {
+  FL_ASSERT(client.seq >= 1, "an operation belongs to a numbered request");
   const std::uint32_t key_index = static_cast<std::uint32_t>(rng_.below(config_.keys));
+  FL_ASSERT(key_index < client.last_seen.size(), "one last-seen value per key");
   client.key_index = key_index;
   std::string key = "k" + std::to_string(key_index);
   const std::uint64_t roll = rng_.below(100);
@@ -48,6 +53,7 @@ Operation Workload::draw_operation(Client& client, std::uint32_t index) {
 }
 
 void Workload::next_request(std::uint32_t index, Time at, WorkloadSink<Raft>& sink) {
+  FL_ASSERT(index < clients_.size(), "a request of a client that exists");
   Client& client = clients_[index];
   FL_ASSERT(!client.waiting, "one request outstanding per client");
   if (at >= Time{} + config_.duration) return;
@@ -61,6 +67,8 @@ void Workload::next_request(std::uint32_t index, Time at, WorkloadSink<Raft>& si
 
 void Workload::send(std::uint32_t index, Time at, WorkloadSink<Raft>& sink) {
   Client& client = clients_[index];
+  FL_ASSERT(client.waiting, "only an outstanding request is sent");
+  FL_ASSERT(client.target.value < node_count_, "a request goes to a node of the cluster");
   sink.submit(at, client.target, ClientId{static_cast<std::uint32_t>(client_id(index))},
               ClientRequest{client_id(index), client.seq, client.attempt, client.operation});
   // The token names this send, so the wake of an answered or superseded attempt is ignored.
@@ -70,6 +78,7 @@ void Workload::send(std::uint32_t index, Time at, WorkloadSink<Raft>& sink) {
 }
 
 void Workload::on_output(Time now, NodeId node, const Output& output, WorkloadSink<Raft>& sink) {
+  FL_ASSERT(node.value < node_count_, "an output comes from a node of the cluster");
   const auto* reply = std::get_if<ClientReply>(&output);
   if (reply == nullptr || reply->client == 0 || reply->client > clients_.size()) return;
   const std::uint32_t index = static_cast<std::uint32_t>(reply->client - 1);
@@ -79,6 +88,7 @@ void Workload::on_output(Time now, NodeId node, const Output& output, WorkloadSi
     if (node != client.target) return;  // an answer to an attempt it already gave up on
     client.attempt += 1;
     if (reply->leader_hint) {
+      FL_ASSERT(reply->leader_hint->value < node_count_, "a hint names a node of the cluster");
       client.target = *reply->leader_hint;
       send(index, now, sink);
     } else {
@@ -108,11 +118,14 @@ void Workload::on_wake(Time now, std::uint64_t token, WorkloadSink<Raft>& sink) 
   client.attempt += 1;
   client.target = next_node(client.target);
   send(index, now, sink);
+  FL_ASSERT(client.generation != generation, "a retry is a new send, with its own timeout");
 }
 
 NodeId Workload::next_node(NodeId node) const {
   FL_ASSERT(node.value < node_count_, "a client targets a node of the cluster");
-  return NodeId{(node.value + 1) % node_count_};
+  const NodeId next{(node.value + 1) % node_count_};
+  FL_ASSERT(next != node || node_count_ == 1, "the next node is another one, if there is one");
+  return next;
 }
 
 bool Workload::idle() const {
@@ -126,6 +139,7 @@ std::string Workload::outstanding() const {
   for (std::uint32_t i = 0; i < clients_.size(); ++i) {
     const Client& c = clients_[i];
     if (!c.waiting) continue;
+    FL_ASSERT(c.seq >= 1, "a waiting client has a numbered request");
     text += (text.empty() ? "" : "; ") + std::string("client ") + std::to_string(client_id(i)) +
             " seq " + std::to_string(c.seq) + " (attempt " + std::to_string(c.attempt) + ", to " +
             describe(c.target) + ")";

@@ -1,3 +1,6 @@
+#include <algorithm>
+#include <functional>
+
 #include "protocols/two_phase_commit/types.h"
 #include "sim/core/assert.h"
 
@@ -9,6 +12,7 @@ std::optional<std::uint32_t> exact_basis_points(const Ratio& r) {
   if (r.denominator == 0 || r.numerator > r.denominator) return std::nullopt;
   const uint128 scaled = static_cast<uint128>(r.numerator) * basis_points_total;
   if (scaled % r.denominator != 0) return std::nullopt;
+  FL_ASSERT(scaled / r.denominator <= basis_points_total, "a weight of at most 100%");
   return static_cast<std::uint32_t>(scaled / r.denominator);
 }
 }  // namespace
@@ -48,6 +52,10 @@ std::vector<std::uint32_t> stage_weights_bps(const Config& config) {
   }
   if (config.promote_to_full && (weights.empty() || weights.back() < basis_points_total))
     weights.push_back(basis_points_total);
+  FL_ASSERT(
+      std::adjacent_find(weights.begin(), weights.end(), std::greater_equal<>()) == weights.end(),
+      "stage weights strictly increase (validated)");
+  FL_ASSERT(weights.empty() || weights.back() <= basis_points_total, "no stage above 100%");
   return weights;
 }
 

@@ -13,15 +13,19 @@ LogRecords::LogRecords(std::vector<LogRecord> records) {
 
 const std::vector<LogRecord>& LogRecords::empty_records() {
   static const std::vector<LogRecord> empty;  // a constant: never written, so safe to share
+  FL_ASSERT(empty.empty(), "the shared empty log stays empty");
   return empty;
 }
 
 void LogRecords::push_back(LogRecord record) {
+  const std::size_t size_before = size();
   std::vector<LogRecord> grown;
   grown.reserve(size() + 1);
   grown = vector();
   grown.push_back(std::move(record));
   *this = LogRecords(std::move(grown));
+  FL_ASSERT(size() == size_before + 1, "an append adds one record");
+  FL_ASSERT(shared_ != nullptr, "a non-empty log holds a vector");
 }
 
 std::uint64_t LogRecords::fingerprint() const {
@@ -45,15 +49,25 @@ std::optional<Outcome> outcome_of(const Log& log, TxId tx) {
 }
 
 const PreparedRecord* prepared_of(const Log& log, TxId tx) {
-  for (const LogRecord& record : log.records)
-    if (const auto* p = std::get_if<PreparedRecord>(&record); p != nullptr && p->tx == tx) return p;
-  return nullptr;
+  const PreparedRecord* found = nullptr;
+  for (const LogRecord& record : log.records) {
+    const auto* p = std::get_if<PreparedRecord>(&record);
+    if (p == nullptr || p->tx != tx) continue;
+    FL_ASSERT(found == nullptr, "a node votes once on a tx");
+    found = p;
+  }
+  return found;
 }
 
 const DecisionRecord* decision_of(const Log& log, TxId tx) {
-  for (const LogRecord& record : log.records)
-    if (const auto* d = std::get_if<DecisionRecord>(&record); d != nullptr && d->tx == tx) return d;
-  return nullptr;
+  const DecisionRecord* found = nullptr;
+  for (const LogRecord& record : log.records) {
+    const auto* d = std::get_if<DecisionRecord>(&record);
+    if (d == nullptr || d->tx != tx) continue;
+    FL_ASSERT(found == nullptr, "a tx is decided once");
+    found = d;
+  }
+  return found;
 }
 
 TxId max_tx(const Log& log) {
@@ -75,7 +89,11 @@ const DecisionRecord* last_decision(const Log& log) {
   const DecisionRecord* best = nullptr;
   for (const LogRecord& record : log.records) {
     const auto* d = std::get_if<DecisionRecord>(&record);
-    if (d != nullptr && (best == nullptr || d->tx > best->tx)) best = d;
+    if (d == nullptr) continue;
+    // The coordinator decides one tx before it begins the next, and recovery decides only the
+    // one that dangles (the last begun), so decisions are logged in tx order.
+    FL_ASSERT(best == nullptr || d->tx > best->tx, "decisions are logged in tx order");
+    best = d;
   }
   return best;
 }

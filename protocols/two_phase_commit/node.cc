@@ -56,6 +56,9 @@ Node::Node(const Config& config, NodeId id, std::uint32_t node_count, std::optio
 std::optional<TxId> Node::in_doubt_tx() const {
   const ParticipantState* p = participant();
   if (p == nullptr || !p->in_doubt) return std::nullopt;
+  const PreparedRecord* vote = prepared_of(data().log, p->in_doubt->tx);
+  FL_ASSERT(vote != nullptr, "a participant doubts only a tx it voted on");
+  FL_ASSERT(vote->yes, "a participant is in doubt only after a yes vote");
   return p->in_doubt->tx;
 }
 
@@ -125,6 +128,10 @@ void Node::on_message(NodeId source, const Message& message, Effects& out) {
 }
 
 void Node::on_timer(const Timer& timer, Effects& out) {
+  FL_ASSERT(is_coordinator() || std::holds_alternative<QueryTimer>(timer),
+            "a participant arms only its query timer");
+  FL_ASSERT(!is_coordinator() || !std::holds_alternative<QueryTimer>(timer),
+            "the coordinator is never in doubt");
   const StepStart before = step_start();
   if (is_coordinator())
     coordinator_timer(timer, out);
@@ -192,6 +199,8 @@ void Node::answer_state_request(NodeId source, Effects& out) const {
   if (source.value >= node_count_ || source == id_) return;
   FL_ASSERT((data().committed_tx == TxId{}) == (data().committed.version == 1),
             "only the initial state was committed by no tx");
+  FL_ASSERT((data().committed.status == RoutingStatus::initial) == (data().committed.version == 1),
+            "every committed proposal has left the initial status");
   out.send(source, StateSync{data().committed_tx, data().committed});
 }
 
@@ -269,6 +278,8 @@ void Node::coordinator_message(NodeId source, const Message& message, Effects& o
 void Node::on_stage_timer(Effects& out) {
   const CoordinatorState& c = coord_state();
   if (c.active) return;  // cannot happen (the timer is set only when idle); harmless if it does
+  FL_ASSERT(c.phase == RolloutPhase::staging || c.phase == RolloutPhase::rolling_back,
+            "the stage timer is armed only while the rollout moves");
   if (c.phase == RolloutPhase::rolling_back) return begin_tx(TxKind::rollback, out);
   if (c.phase != RolloutPhase::staging) return;
   FL_ASSERT(c.next_stage < stage_weights_bps(*config_).size(), "staging has a stage left");
@@ -513,6 +524,7 @@ void Node::on_decision(NodeId source, const Decision& decision, Effects& out) {
   if (config_->bug == Bug::forget_vote_on_restart) {
     // The bug: an unknown tx is presumed aborted, even though the coordinator says commit.
     append(AbortedRecord{decision.tx});
+    FL_ASSERT(outcome_of(data().log, decision.tx) == Outcome::abort, "the abort is logged");
     out.persist(data().log);
     out.send(source, Ack{decision.tx});
     return;
@@ -535,8 +547,9 @@ void Node::on_heartbeat(NodeId source, const Heartbeat& heartbeat, Effects& out)
 void Node::on_state_sync(const StateSync& sync, Effects& out) {
   const ParticipantState& p = part_state();
   if (p.in_doubt) {
-    if (sync.tx == p.in_doubt->tx && sync.state == p.in_doubt->proposal)
-      resolve(Outcome::commit, out);
+    if (sync.tx != p.in_doubt->tx || sync.state != p.in_doubt->proposal) return;
+    resolve(Outcome::commit, out);  // a peer committed our very tx
+    FL_ASSERT(!part_state().in_doubt, "a sync naming the doubted tx resolves it");
     return;
   }
   if (sync.state.version <= data().committed.version) return;  // not news

@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "protocols/two_phase_commit/types.h"
+#include "sim/core/assert.h"
 #include "sim/core/ids.h"
 #include "sim/core/outbox.h"
 
@@ -157,6 +158,7 @@ class CopyOnWrite {
   const T* operator->() const { return value_.get(); }
   T& edit() {
     if (value_.use_count() > 1) value_ = std::make_shared<T>(*value_);
+    FL_ASSERT(value_.use_count() == 1, "a value is changed only where no other copy sees it");
     return *value_;
   }
   friend bool operator==(const CopyOnWrite& a, const CopyOnWrite& b) {

@@ -22,6 +22,7 @@
 #include <variant>
 #include <vector>
 
+#include "sim/core/assert.h"
 #include "sim/core/ids.h"
 #include "sim/core/ratio.h"
 #include "sim/core/result.h"
@@ -417,9 +418,11 @@ class LogRecords {
   // Removes the records `remove` selects; returns how many.
   template <class Predicate>
   std::size_t erase_if(Predicate&& remove) {
+    const std::size_t size_before = size();
     std::vector<LogRecord> kept = vector();
     const std::size_t erased = std::erase_if(kept, remove);
     if (erased > 0) *this = LogRecords(std::move(kept));
+    FL_ASSERT(size() + erased == size_before, "erasing keeps every other record");
     return erased;
   }
 

@@ -35,9 +35,11 @@ Workload::Workload(const WorkloadConfig& config, const Config&, std::uint32_t no
   std::erase_if(config_.degrade, [&](const Degradation& d) { return d.node.value >= node_count; });
   if (config_.p95_jitter > config_.p95_latency) config_.p95_jitter = config_.p95_latency;
   if (config_.error_rate.denominator == 0) config_.error_rate = Ratio::zero();
+  FL_ASSERT(config_.p95_jitter <= config_.p95_latency, "jitter never makes a latency negative");
 }
 
 ObserveHealth Workload::observation(NodeId node, Time at) {
+  FL_ASSERT(node.value < node_count_, "an observation at a node of the cluster");
   for (const Degradation& d : config_.degrade) {
     const Time from{d.from.nanoseconds};
     const Time until{d.until.nanoseconds};
@@ -46,6 +48,7 @@ ObserveHealth Workload::observation(NodeId node, Time at) {
   }
   const std::int64_t jitter = config_.p95_jitter.nanoseconds;
   const Duration p95 = config_.p95_latency + Duration{health_rng_.between(-jitter, jitter)};
+  FL_ASSERT(p95 >= Duration{}, "a latency is never negative");
   return ObserveHealth{p95, config_.error_rate};
 }
 
@@ -61,6 +64,8 @@ void Workload::start(WorkloadSink<TwoPhaseCommit>& sink) {
     if (config_.predict_count && request_id > *config_.predict_count) break;
     const auto node = static_cast<std::uint32_t>(predict_rng_.below(node_count_));
     const auto draw = static_cast<std::uint32_t>(predict_rng_.below(basis_points_total));
+    FL_ASSERT(node < node_count_, "a request goes to a node of the cluster");
+    FL_ASSERT(draw < basis_points_total, "a routing draw is in [0, 10000)");
     sink.submit(at, NodeId{node}, predict_client, Predict{request_id++, draw});
   }
 }
