@@ -48,26 +48,27 @@ std::optional<Outcome> outcome_of(const Log& log, TxId tx) {
   return std::nullopt;
 }
 
-const PreparedRecord* prepared_of(const Log& log, TxId tx) {
-  const PreparedRecord* found = nullptr;
+namespace {
+// The record of type R for tx, of which a log holds at most one (`once` says why).
+template <class R>
+const R* the_record_of(const Log& log, TxId tx, const char* once) {
+  const R* found = nullptr;
   for (const LogRecord& record : log.records) {
-    const auto* p = std::get_if<PreparedRecord>(&record);
-    if (p == nullptr || p->tx != tx) continue;
-    FL_ASSERT(found == nullptr, "a node votes once on a tx");
-    found = p;
+    const auto* r = std::get_if<R>(&record);
+    if (r == nullptr || r->tx != tx) continue;
+    FL_ASSERT(found == nullptr, once);
+    found = r;
   }
   return found;
 }
+}  // namespace
+
+const PreparedRecord* prepared_of(const Log& log, TxId tx) {
+  return the_record_of<PreparedRecord>(log, tx, "a node votes once on a tx");
+}
 
 const DecisionRecord* decision_of(const Log& log, TxId tx) {
-  const DecisionRecord* found = nullptr;
-  for (const LogRecord& record : log.records) {
-    const auto* d = std::get_if<DecisionRecord>(&record);
-    if (d == nullptr || d->tx != tx) continue;
-    FL_ASSERT(found == nullptr, "a tx is decided once");
-    found = d;
-  }
-  return found;
+  return the_record_of<DecisionRecord>(log, tx, "a tx is decided once");
 }
 
 TxId max_tx(const Log& log) {
