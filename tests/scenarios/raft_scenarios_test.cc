@@ -11,10 +11,10 @@
 
 #include "checkers/raft/suite.h"
 #include "protocols/raft/protocol.h"
-#include "sim/engine/binding.h"
+#include "sim/engine/load_scenario.h"
 #include "tests/support/scenario_gen.h"
 #include "tests/support/seed_sweep.h"
-#include "tools/faultline/registry.h"
+#include "tools/faultline/entry.h"
 
 using namespace faultline;
 using faultline::testing::SeedSweep;

@@ -9,10 +9,10 @@
 
 #include "checkers/two_phase_commit/suite.h"
 #include "protocols/two_phase_commit/protocol.h"
-#include "sim/engine/binding.h"
+#include "sim/engine/load_scenario.h"
 #include "tests/support/scenario_gen.h"
 #include "tests/support/seed_sweep.h"
-#include "tools/faultline/registry.h"
+#include "tools/faultline/entry.h"
 
 using namespace faultline;
 using faultline::testing::SeedSweep;

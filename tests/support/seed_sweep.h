@@ -7,7 +7,7 @@
 #include <set>
 #include <string>
 
-#include "tools/faultline/registry.h"
+#include "tools/faultline/entry.h"
 
 namespace faultline::testing {
 

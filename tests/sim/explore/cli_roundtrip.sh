@@ -36,8 +36,8 @@ roundtrip() {  # roundtrip NAME PROPERTY -- check arguments...
 }
 roundtrip vote_without_log_check leader_completeness -- --crashes-max 1 --depth-max 12
 roundtrip forget_vote_on_restart election_safety -- --crashes-max 1 --depth-max 12
-roundtrip commit_previous_term_by_count leader_completeness -- --strategy guided --set batch_entries_max=1 --requests 0 --timers-max 4 --states-max 5000000
-roundtrip read_without_quorum linearizable -- --strategy guided --requests 1 --reads 1 --timers-max 2 --states-max 5000000
+roundtrip commit_previous_term_by_count leader_completeness -- --strategy guided --set batch_entries_max=1 --set model.requests=0 --timers-max 4 --states-max 5000000
+roundtrip read_without_quorum linearizable -- --strategy guided --set model.requests=1 --set model.reads=1 --timers-max 2 --states-max 5000000
 roundtrip accept_stale_append_entries leader_append_only --
 expect 2 "raft accept_stale_append_entries replays through faultline replay" -- "$bin" replay accept_stale_append_entries.json
 grep -q "result: reproduced" out.txt || { echo "FAIL: accept_stale_append_entries.json not reproduced"; cat out.txt; failures=$((failures + 1)); }
