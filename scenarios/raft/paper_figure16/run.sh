@@ -3,8 +3,8 @@
 # an Understandable Consensus Algorithm", USENIX ATC 2014, section 9.3, Figure 16): every line of
 # this folder with the paper's trial count (100 for 150-150ms, 1000 for the others), through
 # `faultline run FILE --seeds N --jobs J --json`, then one table of the time to elect a new leader
-# beside what the paper reports, and the wall time. README.md, "Raft: reproducing the paper's
-# Figure 16", explains the setup and the differences.
+# beside what the paper reports, and the wall time. README.md in this folder explains the setup
+# and the differences.
 #
 # usage: run.sh [--faultline PATH] [--jobs J] [--trials N] [--latency MODEL]
 #   --faultline PATH  the binary (default: build/tools/faultline/faultline in the repository if
