@@ -54,7 +54,7 @@ using FetchNodeStates = std::function<Result<std::vector<typename P::Node>>()>;
 
 // One row of `faultline bench`. A benchmark in group `engine` or `check` runs under
 // `bench engine` / `bench check` (and `bench all`); one in group `alone` runs only by its name
-// (`faultline bench raft-socket`) and takes its options as `--set key=value`. A row either
+// (`faultline bench NAME`) and takes its options as `--set key=value`. A row either
 // names a bundled scenario, which `bench engine` runs seed after seed for 3 s of wall time
 // (simulated events per second, virtual over wall time), or runs a benchmark of its own.
 struct Benchmark {

@@ -8,7 +8,7 @@
 //         sim/real/workload_client.h), else as an up-front open-loop schedule. --history records
 //         what it saw as JSON lines. The workload config is the cluster file's `workload:`, then
 //         --workload, then --set workload.key=value; the binding's prepare_client() has the last
-//         word (Raft picks session ids no node has seen).
+//         word (it may read the running nodes' states, e.g. to pick unused client ids).
 // Tools may read clocks: the client stamps its history with steady-clock time since it started,
 // and the nodes draw timer durations from Rng(seed) (the cluster file's seed, or --seed).
 #pragma once

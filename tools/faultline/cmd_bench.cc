@@ -2,11 +2,11 @@
 //
 //   engine  every protocol binding's engine rows: a bundled scenario run seed after seed for 3 s
 //           of wall time (simulated events per second, virtual over wall time), or a benchmark
-//           of its own (ping's: 100 nodes against a bare std::priority_queue event loop).
+//           of its own. Rows come in the order of the protocol list.
 //   lin     every history in ../shared/histories through the linearizability checker.
-//   check   every binding's model-checker rows (2PC's: states per second beside SPIN).
+//   check   every binding's model-checker rows.
 //   all     engine, lin and check.
-//   NAME    a benchmark a binding offers on its own (raft-socket), with --set options.
+//   NAME    a benchmark a binding offers on its own, with --set options.
 //
 // Wall-clock time is read here, in the tool, never inside the simulator.
 #include <chrono>
@@ -124,7 +124,7 @@ void add_bench_command(CLI::App& app) {
   CLI::App* bench = app.add_subcommand(
       "bench",
       "Measure throughput: engine (events/s), lin (linearizability checker), check (model "
-      "checker vs SPIN), or one protocol benchmark by name");
+      "checker states/s), or one protocol benchmark by name");
   bench->add_option("WHAT", args->what, "engine, lin, check, all (those three)" + alone)
       ->check(CLI::IsMember(names));
   bench->add_option("--set", args->settings,

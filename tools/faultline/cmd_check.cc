@@ -141,7 +141,7 @@ void add_check_command(CLI::App& app) {
   check->add_option("--nodes", args->nodes, "Node count (without a scenario FILE)");
   check->add_option("--set", args->overrides,
                     "Override a config key (key=value), or set a key of the protocol's model "
-                    "(model.key=value, e.g. model.requests=2 for raft); repeatable");
+                    "(model.key=value; each protocol's manual lists its keys); repeatable");
   check
       ->add_option("--strategy", args->strategy,
                    "bfs (shortest counterexample), guided (new node states first), dfs or random")
