@@ -1,5 +1,6 @@
 /* The 2PC canary rollout as faultline's model checker sees it, in Promela, to measure SPIN's
- * states per second on the same state space (bench/spin/run.sh; README.md, "Benchmark: faultline vs SPIN").
+ * states per second on the same state space (bench/spin/run.sh; sim/explore/README.md, "Benchmark:
+ * faultline vs SPIN").
  *
  * The configuration mirrors `faultline check --protocol two_phase_commit --nodes NP+1
  * --set 'stages=[1/2]' --set on_abort=halt`: one coordinator (n0) and NP participants, one stage,

@@ -1,7 +1,7 @@
 // From a simulation's client history to a linearizability verdict.
 //
 // The simulator records every Input a node received (with its client) and every Output a node
-// emitted (sim/engine/run_record.h). A register-like protocol says which of those are client
+// emitted (sim/core/history.h). A register-like protocol says which of those are client
 // operations with a small mapping type M:
 //
 //   std::optional<lin::Call>  M::call(const P::Input&)    // a client operation, else none
@@ -23,7 +23,7 @@
 
 #include "checkers/linearizability/checker.h"
 #include "checkers/linearizability/history.h"
-#include "sim/engine/run_record.h"
+#include "sim/core/check_suite.h"
 
 namespace faultline::lin {
 

@@ -15,7 +15,7 @@
 #include "checkers/linearizability/simulation_bridge.h"
 #include "protocols/raft/protocol.h"
 #include "sim/core/property.h"
-#include "sim/engine/run_record.h"
+#include "sim/core/check_suite.h"
 
 namespace faultline::raft {
 

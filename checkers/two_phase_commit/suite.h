@@ -12,7 +12,7 @@
 
 #include "protocols/two_phase_commit/protocol.h"
 #include "sim/core/property.h"
-#include "sim/engine/run_record.h"
+#include "sim/core/check_suite.h"
 
 namespace faultline::two_phase_commit {
 

@@ -1,9 +1,13 @@
-// Ping: the smallest protocol there is, for engine tests and the events-per-second benchmark.
+// Ping: the smallest protocol there is, for engine tests and the events-per-second benchmark,
+// and the example of a complete protocol: its tag (below), its binding (checkers/ping), its
+// scenarios (scenarios/ping) and its tests (tests/protocols/ping), wired by one CMake line.
 //
 // Every node starts `tokens_per_node` tokens; a node that receives a token forwards it to a
 // next hop computed from the token (no randomness in the node), so the number of messages in
-// flight stays constant and every event is one delivery plus one send. A `Stop` input ends
-// forwarding at a node; `hops_max` bounds a token's life (0 = forever).
+// flight stays constant and every event is one delivery plus one send. `hops_max` bounds a
+// token's life (0 = forever). A `Report` input makes a node persist and emit how many tokens
+// it has received; a restart resumes counting from what it persisted, so a node never counts fewer
+// tokens than its disk says (bug switch forget_on_restart breaks that).
 #pragma once
 
 #include <cstdint>
@@ -14,6 +18,8 @@
 
 #include "sim/core/assert.h"
 #include "sim/core/outbox.h"
+#include "sim/core/protocol.h"
+#include "sim/core/result.h"
 #include "sim/core/rng.h"
 #include "sim/core/workload.h"
 
@@ -31,14 +37,32 @@ struct Token {
   friend bool operator==(const Token&, const Token&) = default;
 };
 
+// Known-wrong variants, for proving the checkers catch them.
+enum class Bug : std::uint8_t { none, forget_on_restart };
+inline std::string_view to_string(Bug bug) {
+  switch (bug) {
+    case Bug::none: return "none";
+    case Bug::forget_on_restart: return "forget_on_restart";  // restart from 0, not the disk
+  }
+  return "";
+}
+
 struct Config {
   static constexpr std::string_view type_name = "Config";
   std::uint32_t tokens_per_node = 1;
   std::uint64_t hops_max = 0;
+  Bug bug = Bug::none;
   template <class Self, class Visit>
   static void fields(Self& self, Visit&& visit) {
     visit("tokens_per_node", self.tokens_per_node);
     visit("hops_max", self.hops_max);
+    visit("bug", self.bug);
+  }
+  // A token's origin (node * tokens_per_node + t) must fit its 32 bits.
+  Result<void> validate(std::uint32_t node_count) const {
+    if (std::uint64_t{tokens_per_node} * node_count > 0xffffffffu)
+      return fail("tokens_per_node", 0, "tokens_per_node times the node count exceeds 2^32 - 1");
+    return {};
   }
 };
 
@@ -48,6 +72,17 @@ struct Tick {
   static void fields(Self&, Visit&&) {}
   friend bool operator==(const Tick&, const Tick&) = default;
 };
+
+// The one input: report how many tokens you have received (persist it, then emit it). In a
+// scenario: `input: { node: n0, report: {} }`.
+struct Report {
+  static constexpr std::string_view type_name = "Report";
+  static constexpr std::string_view config_name = "report";
+  template <class Self, class Visit>
+  static void fields(Self&, Visit&&) {}
+  friend bool operator==(const Report&, const Report&) = default;
+};
+using Input = std::variant<Report>;
 
 struct Received {
   static constexpr std::string_view type_name = "Received";
@@ -63,6 +98,7 @@ struct WorkloadConfig {
   static constexpr std::string_view type_name = "WorkloadConfig";
   template <class Self, class Visit>
   static void fields(Self&, Visit&&) {}
+  Result<void> validate(std::uint32_t) const { return {}; }
 };
 
 struct Ping;
@@ -72,16 +108,14 @@ class Node {
  public:
   Node(const Config& config, NodeId self, std::uint32_t node_count,
        std::optional<Received> recovered)
-      : config_(config),
-        self_(self),
-        node_count_(node_count),
-        received_(recovered.value_or(Received{}).count) {
+      : config_(config), self_(self), node_count_(node_count) {
     FL_ASSERT(self.value < node_count, "node id out of range");
+    if (recovered && config.bug != Bug::forget_on_restart) received_ = recovered->count;
   }
   void on_start(Outbox<Ping>& out);
   void on_message(NodeId from, const Message& message, Outbox<Ping>& out);
   void on_timer(const Tick&, Outbox<Ping>&) {}
-  void on_input(const Tick&, Outbox<Ping>& out);
+  void on_input(const Input& input, Outbox<Ping>& out);
   std::string_view role() const { return "node"; }
   std::uint64_t received() const { return received_; }
   friend bool operator==(const Node& a, const Node& b) {
@@ -114,7 +148,7 @@ class Node {
   std::uint64_t received_ = 0;
 };
 
-class Workload {
+class Workload : public WorkloadDefaults<Ping> {
  public:
   Workload(const WorkloadConfig&, const Config&, std::uint32_t, Rng) {}
   void start(WorkloadSink<Ping>&) {}
@@ -128,7 +162,7 @@ struct Ping {
   using Message = ping::Message;
   using Timer = Tick;
   using Durable = Received;
-  using Input = Tick;
+  using Input = ping::Input;
   using Output = Received;
   using WorkloadConfig = ping::WorkloadConfig;
   using Workload = ping::Workload;
@@ -154,9 +188,15 @@ inline void Node::on_message(NodeId from, const Message& message, Outbox<Ping>& 
   out.send(next_hop(next), next);
 }
 
-inline void Node::on_input(const Tick&, Outbox<Ping>& out) {
+inline void Node::on_input(const Input& input, Outbox<Ping>& out) {
+  FL_ASSERT(std::holds_alternative<Report>(input), "ping's one input is Report");
+  FL_ASSERT(self_.value < node_count_, "a node of the cluster");
   out.persist(Received{received_});
   out.emit(Received{received_});
 }
 
 }  // namespace faultline::ping
+
+namespace faultline {
+static_assert(Protocol<ping::Ping>);
+}  // namespace faultline

@@ -18,6 +18,9 @@ Result<void> WorkloadConfig::validate(std::uint32_t node_count) const {
   if (first_target && first_target->value >= node_count)
     return fail("first_target", 0, "names a node outside the cluster");
   if (readers > clients) return fail("readers", 0, "is more than the number of clients");
+  // Session ids double as client ids in the history (32 bits).
+  if (session_base && *session_base + clients >= (std::uint64_t{1} << 32))
+    return fail("session_base", 0, "session_base + clients does not fit 32 bits");
   return {};
 }
 
@@ -80,8 +83,11 @@ void Workload::send(std::uint32_t index, Time at, WorkloadSink<Raft>& sink) {
 void Workload::on_output(Time now, NodeId node, const Output& output, WorkloadSink<Raft>& sink) {
   FL_ASSERT(node.value < node_count_, "an output comes from a node of the cluster");
   const auto* reply = std::get_if<ClientReply>(&output);
-  if (reply == nullptr || reply->client == 0 || reply->client > clients_.size()) return;
-  const std::uint32_t index = static_cast<std::uint32_t>(reply->client - 1);
+  const std::uint64_t first_id = client_id(0);
+  // A reply to a session of another client process is not this workload's.
+  if (reply == nullptr || reply->client < first_id || reply->client - first_id >= clients_.size())
+    return;
+  const auto index = static_cast<std::uint32_t>(reply->client - first_id);
   Client& client = clients_[index];
   if (!client.waiting || reply->seq != client.seq) return;  // a late answer to an earlier request
   if (reply->status == ReplyStatus::not_leader) {

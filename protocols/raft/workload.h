@@ -38,6 +38,10 @@ struct WorkloadConfig {
   std::uint32_t readers = 0;  // the first `readers` clients only read (dashboards, monitors)
   std::optional<std::uint64_t> requests_per_client;  // stop after this many
   std::optional<NodeId> first_target;  // the node clients try first (default: i -> node i mod n)
+  // Client i's session id is session_base + i + 1 (none: 0). Client processes driving one real
+  // cluster need ids no earlier process used: a node drops a request whose seq is below its
+  // session's, so a reused id would wait forever (the socket client picks a fresh base).
+  std::optional<std::uint64_t> session_base;
   template <class Self, class Visit>
   static void fields(Self& self, Visit&& visit) {
     visit("clients", self.clients);
@@ -51,14 +55,16 @@ struct WorkloadConfig {
     visit("readers", self.readers);
     visit("requests_per_client", self.requests_per_client);
     visit("first_target", self.first_target);
+    visit("session_base", self.session_base);
   }
   friend bool operator==(const WorkloadConfig&, const WorkloadConfig&) = default;
 
   Result<void> validate(std::uint32_t node_count) const;
 };
 
-class Workload {
+class Workload : public WorkloadDefaults<Raft> {
  public:
+  static constexpr bool closed_loop = true;  // clients wait for answers and time out
   Workload(const WorkloadConfig& config, const Config& protocol_config, std::uint32_t node_count,
            Rng rng);
   void start(WorkloadSink<Raft>& sink);
@@ -67,8 +73,11 @@ class Workload {
   bool idle() const;
   std::string outstanding() const;
 
-  // Client ids in requests and sessions are 1-based: client i of the config is id i + 1.
-  static std::uint64_t client_id(std::uint32_t index) { return index + 1; }
+  // Client ids in requests and sessions are 1-based: client i of the config is id
+  // session_base + i + 1.
+  std::uint64_t client_id(std::uint32_t index) const {
+    return config_.session_base.value_or(0) + index + 1;
+  }
 
  private:
   struct Client {

@@ -71,7 +71,7 @@ struct WorkloadConfig {
 inline constexpr ClientId predict_client{0};
 inline constexpr ClientId health_client{1};
 
-class Workload {
+class Workload : public WorkloadDefaults<TwoPhaseCommit> {
  public:
   Workload(const WorkloadConfig& config, const Config& protocol_config, std::uint32_t node_count,
            Rng rng);

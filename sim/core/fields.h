@@ -7,8 +7,11 @@
 //     static constexpr std::string_view type_name = "Prepare";
 //     TxId tx; RoutingState state;
 //     template <class Self, class Visit>
-//     static void fields(Self& self, Visit&& visit) { visit("tx", self.tx); visit("state",
-//     self.state); } friend bool operator==(const Prepare&, const Prepare&) = default;
+//     static void fields(Self& self, Visit&& visit) {
+//       visit("tx", self.tx);
+//       visit("state", self.state);
+//     }
+//     friend bool operator==(const Prepare&, const Prepare&) = default;
 //   };
 //
 // Self is deduced const or non-const, so one list serves readers and writers. The order is the

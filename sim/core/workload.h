@@ -1,29 +1,22 @@
 // Workloads: the environment a protocol runs in (clients, operators, monitoring signals).
 //
 // A workload is not a node: it may draw from its own Rng stream and it sees virtual time, but,
-// like a node, it only records what it wants done. Each protocol P supplies
-//
-//   using WorkloadConfig = ...;   // decoded from the scenario's `workload:` (has a field list)
-//   class Workload {
-//     Workload(const WorkloadConfig&, const Config&, std::uint32_t node_count, Rng rng);
-//     void start(WorkloadSink<P>&);                                     // schedule the first
-//     inputs void on_output(Time now, NodeId node, const Output&, WorkloadSink<P>&);  //
-//     closed-loop clients
-//     // optional:
-//     void on_wake(Time now, std::uint64_t token, WorkloadSink<P>&);  // a wake() it asked for
-//     bool idle() const;  // nothing outstanding: the liveness phase may end
-//     std::string outstanding() const;  // what is still outstanding, for the failure message
-//   };
+// like a node, it only records what it wants done: inputs for nodes (WorkloadSink::submit) and
+// wake-ups for itself (WorkloadSink::wake). The contract a protocol's Workload meets is the
+// concept ProtocolWorkload in protocol.h; WorkloadDefaults below supplies its optional hooks.
 //
 // Clients that retry need timeouts: wake(at, token) calls on_wake(at, token) back. A workload
-// with idle() keeps the liveness phase going until every request it issued has its answer.
+// whose idle() can be false keeps the liveness phase going until every request it issued has
+// its answer.
 //
 // Inputs submitted for a time in the past are delivered now; inputs to a node that is down at
 // delivery are lost (the invocation stays in the history with no completion).
 #pragma once
 
 #include <cstdint>
+#include <string>
 
+#include "sim/core/assert.h"
 #include "sim/core/ids.h"
 #include "sim/core/time.h"
 
@@ -37,6 +30,30 @@ class WorkloadSink {
 
  protected:
   ~WorkloadSink() = default;
+};
+
+// The optional hooks of a Workload, with their defaults: a protocol's Workload derives from
+// WorkloadDefaults<P> and declares only the hooks it needs (a declaration in the derived class
+// hides the default). The defaults describe an open-loop workload: it never asks for a wake-up,
+// never has anything outstanding, and its inputs can be scheduled up front.
+template <class P>
+class WorkloadDefaults {
+ public:
+  // True for a workload that reacts to outputs and asks for wake-ups (closed-loop clients):
+  // the socket runtime then drives it in real time instead of scheduling its inputs up front.
+  static constexpr bool closed_loop = false;
+
+  // A wake-up it asked for with WorkloadSink::wake. An open-loop workload asks for none.
+  void on_wake(Time, std::uint64_t, WorkloadSink<P>&) {
+    FL_UNREACHABLE("a wake-up for a workload that never asks for one");
+  }
+  // Nothing outstanding: the liveness phase may end.
+  bool idle() const { return true; }
+  // What is still outstanding, for the failure message of a liveness phase that did not end.
+  std::string outstanding() const { return {}; }
+
+ protected:
+  ~WorkloadDefaults() = default;
 };
 
 }  // namespace faultline

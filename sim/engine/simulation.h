@@ -34,23 +34,24 @@
 
 #include "sim/core/apply.h"
 #include "sim/core/assert.h"
+#include "sim/core/check_suite.h"
 #include "sim/core/codec.h"
 #include "sim/core/describe.h"
 #include "sim/core/fingerprint.h"
 #include "sim/core/outbox.h"
 #include "sim/core/property.h"
+#include "sim/core/protocol.h"
 #include "sim/core/rng.h"
 #include "sim/core/workload.h"
 #include "sim/engine/event_queue.h"
 #include "sim/engine/network.h"
-#include "sim/engine/run_record.h"
 #include "sim/engine/stats.h"
 #include "sim/scenario/scenario.h"
 #include "sim/topology/reachability.h"
 
 namespace faultline {
 
-// A scenario with its protocol-specific parts decoded (see binding.h).
+// A scenario with its protocol-specific parts decoded (see load_scenario.h).
 template <class P>
 struct LoadedScenario {
   scenario::Scenario scenario;
@@ -116,7 +117,7 @@ struct RunOutcome {
   std::uint32_t restarts = 0;
 };
 
-template <class P>
+template <Protocol P>
 class Simulation final : public WorkloadSink<P> {
  public:
   using Node = typename P::Node;
@@ -592,24 +593,11 @@ class Simulation final : public WorkloadSink<P> {
     if (next < stop) queue_.push(next, NemesisTick{});
   }
 
-  void handle(WorkloadWake& wake) {
-    if constexpr (requires { workload_.on_wake(now_, wake.token, *this); })
-      workload_.on_wake(now_, wake.token, *this);
-  }
+  void handle(WorkloadWake& wake) { workload_.on_wake(now_, wake.token, *this); }
 
-  bool workload_idle() const {
-    if constexpr (requires { workload_.idle(); })
-      return workload_.idle();
-    else
-      return true;
-  }
+  bool workload_idle() const { return workload_.idle(); }
 
-  std::string workload_outstanding() const {
-    if constexpr (requires { workload_.outstanding(); })
-      return workload_.outstanding();
-    else
-      return "(the workload does not say which)";
-  }
+  std::string workload_outstanding() const { return workload_.outstanding(); }
 
   void handle(LivenessStart&) {
     phase_ = Phase::liveness;
@@ -1084,7 +1072,7 @@ class Simulation final : public WorkloadSink<P> {
   RunOutcome outcome_;
 };
 
-template <class P>
+template <Protocol P>
 RunOutcome run_simulation(const LoadedScenario<P>& loaded, const CheckSuite<P>& suite,
                           RunOptions options) {
   Simulation<P> simulation(loaded, suite, options);

@@ -123,10 +123,8 @@ Result<Model<P>> model_from_counterexample(const Counterexample& c) {
   auto config = decode_value<typename P::Config>(c.config, "config");
   if (!config) return std::unexpected(config.error());
   model.config = std::move(*config);
-  if constexpr (requires(const typename P::Config& cfg, std::uint32_t n) { cfg.validate(n); }) {
-    if (auto status = model.config.validate(c.nodes); !status)
-      return fail("config", 0, status.error().to_string());
-  }
+  if (auto status = model.config.validate(c.nodes); !status)
+    return fail("config", 0, status.error().to_string());
   if (!c.boot_inputs.empty() && c.boot_inputs.size() != c.nodes)
     return fail("boot_inputs", 0, "needs one list per node");
   for (std::size_t n = 0; n < c.boot_inputs.size(); ++n) {

@@ -49,7 +49,7 @@
 #include "sim/core/ids.h"
 #include "sim/core/outbox.h"
 #include "sim/core/property.h"
-#include "sim/engine/run_record.h"
+#include "sim/core/check_suite.h"
 
 namespace faultline::explore {
 
@@ -227,7 +227,7 @@ struct Model {
   std::optional<ClientHistory> client_history;
 };
 
-// The History<P> (sim/engine/run_record.h) a world's history list stands for: event k (from 1)
+// The History<P> (sim/core/history.h) a world's history list stands for: event k (from 1)
 // happens at time k ns, so real-time order is the order of the path.
 template <class P>
 History<P> history_of(const Model<P>& model, const HistoryEvent<P>* newest) {

@@ -1,5 +1,5 @@
 // ClusterClient<P>: the client side of the runtime's wire protocol, and the recorder of the
-// history a real cluster produced, in the simulator's shape (run_record.h's History<P>).
+// history a real cluster produced, in the simulator's shape (sim/core/history.h).
 //
 // It keeps one connection per node (reconnecting with backoff, like peers), submits inputs,
 // receives every output the nodes emit while it is connected, and asks nodes for their status.
@@ -21,7 +21,7 @@
 
 #include <boost/asio.hpp>
 
-#include "sim/engine/run_record.h"
+#include "sim/core/history.h"
 #include "sim/real/cluster_file.h"
 #include "sim/real/connection.h"
 #include "sim/real/log.h"

@@ -9,9 +9,9 @@
 //     - { id: n0, address: 127.0.0.1:7000 }   # list order = NodeId (n0 is 2PC's coordinator)
 //     - { id: n1, address: 127.0.0.1:7001 }
 //   config: { stage_interval: 2s }            # the protocol's Config
-//   workload: { predict_interval: 20ms }      # the protocol's WorkloadConfig, for `client
-//   --workload` runtime: { reconnect_backoff_min: 50ms, reconnect_backoff_max: 2s, frame_bytes_max:
-//   1048576 }
+//   workload: { predict_interval: 20ms }      # the protocol's WorkloadConfig (client)
+//   runtime: { reconnect_backoff_min: 50ms, reconnect_backoff_max: 2s,
+//              frame_bytes_max: 1048576 }
 //
 // Invariants after load: at least one node, ids unique and non-empty, every address is
 // host:port with a port in 1..65535, data_dir absolute.
@@ -44,8 +44,8 @@ struct RuntimeOptions {
   Duration reconnect_backoff_min = Duration::from_milliseconds(50);
   Duration reconnect_backoff_max = Duration::from_seconds(2);
   std::uint32_t frame_bytes_max = 1u << 20;
-  std::uint32_t send_queue_frames_max =
-      4096;  // per peer; beyond it new messages are dropped (like loss)
+  // Per peer; beyond it new messages are dropped (like loss).
+  std::uint32_t send_queue_frames_max = 4096;
   std::uint32_t group_commit_events_max = 1024;  // handler calls per batch (one persist, one fsync)
   template <class Self, class Visit>
   static void fields(Self& self, Visit&& visit) {

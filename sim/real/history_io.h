@@ -1,4 +1,4 @@
-// History files: a client's recorded History<P> (run_record.h) as JSON lines, one event a line:
+// History files: a client's recorded History<P> (sim/core/history.h) as JSON lines, one event a line:
 //
 //   {"event":"invocation","time_ns":1200,"node":"n1","node_index":1,"client":"c0","delivered":true,
 //    "text":"Predict{request_id=1, draw=4211}","codec":"0a01..."}
@@ -18,7 +18,7 @@
 
 #include "sim/core/codec.h"
 #include "sim/core/describe.h"
-#include "sim/engine/run_record.h"
+#include "sim/core/history.h"
 
 namespace faultline::real {
 

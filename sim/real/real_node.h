@@ -49,6 +49,7 @@
 #include "sim/core/apply.h"
 #include "sim/core/describe.h"
 #include "sim/core/outbox.h"
+#include "sim/core/protocol.h"
 #include "sim/core/rng.h"
 #include "sim/real/cluster_file.h"
 #include "sim/real/connection.h"
@@ -78,7 +79,7 @@ struct NodeSetup {
   std::uint64_t seed = 1;
 };
 
-template <class P>
+template <Protocol P>
 class RealNode {
  public:
   using Node = typename P::Node;

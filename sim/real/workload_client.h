@@ -28,16 +28,6 @@
 
 namespace faultline::real {
 
-// A workload that can be driven closed loop: it reacts to outputs and asks for wake-ups.
-template <class P>
-concept ClosedLoopWorkload = requires(typename P::Workload& w, Time t, NodeId n,
-                                      const typename P::Output& o, std::uint64_t token,
-                                      WorkloadSink<P>& sink) {
-  w.start(sink);
-  w.on_output(t, n, o, sink);
-  w.on_wake(t, token, sink);
-};
-
 template <class P>
 class WorkloadDriver final : public WorkloadSink<P> {
  public:
@@ -73,13 +63,9 @@ class WorkloadDriver final : public WorkloadSink<P> {
   // (Wake-ups still queued are then only timeouts of answered requests.)
   bool done() const {
     if (!started_ || submits_pending_ > 0) return false;
-    if constexpr (requires(const Workload& w) { w.idle(); }) return workload_.idle();
-    return true;
+    return workload_.idle();
   }
-  std::string outstanding() const {
-    if constexpr (requires(const Workload& w) { w.outstanding(); }) return workload_.outstanding();
-    return "";
-  }
+  std::string outstanding() const { return workload_.outstanding(); }
 
   std::uint64_t submitted() const { return submitted_; }
   std::uint64_t wakes() const { return wakes_; }
@@ -141,8 +127,7 @@ class WorkloadDriver final : public WorkloadSink<P> {
         client_.submit(s->node, s->client, std::move(s->input));
       } else {
         ++wakes_;
-        if constexpr (ClosedLoopWorkload<P>)
-          workload_.on_wake(t, std::get<Wake>(item.what).token, *this);
+        workload_.on_wake(t, std::get<Wake>(item.what).token, *this);
       }
     }
     pumping_ = false;

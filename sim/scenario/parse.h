@@ -39,6 +39,10 @@ Result<Scenario> parse_scenario(std::string_view text, std::string_view origin,
 // Reads the file and parses it with `path` as the origin; sets Scenario::source_path.
 Result<Scenario> load_scenario(const std::string& path, const std::vector<std::string>& role_names);
 
+// The tree as one line of YAML flow text ("{a: 1, b: [x, y]}"), which parse_yaml reads back as
+// an equal tree (key paths and lines aside): for writing a config into a generated file.
+std::string to_flow_yaml(const ConfigTree& tree);
+
 // Reads only the `protocol:` key, so the caller can pick the binding before a full parse.
 Result<std::string> peek_protocol(std::string_view text, std::string_view origin);
 

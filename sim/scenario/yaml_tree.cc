@@ -14,11 +14,14 @@
 #include <utility>
 #include <vector>
 
+#include <yaml-cpp/emitter.h>
 #include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/exceptions.h>
 #include <yaml-cpp/mark.h>
 #include <yaml-cpp/parser.h>
+#include <yaml-cpp/yaml.h>
 
+#include "sim/core/assert.h"
 #include "sim/scenario/parse.h"
 #include "sim/scenario/parse_detail.h"
 
@@ -307,6 +310,36 @@ Result<ConfigTree> parse_yaml(std::string_view text, std::string_view origin) {
   auto tree = build_tree(text);
   if (!tree) return std::unexpected(with_origin(std::move(tree.error()), origin));
   return tree;
+}
+
+namespace {
+
+YAML::Node to_yaml_node(const ConfigTree& tree) {
+  switch (tree.kind) {
+    case ConfigTree::Kind::null: return YAML::Node(YAML::NodeType::Null);
+    case ConfigTree::Kind::scalar: return YAML::Node(tree.scalar);
+    case ConfigTree::Kind::list: {
+      YAML::Node list(YAML::NodeType::Sequence);
+      for (const ConfigTree& item : tree.items) list.push_back(to_yaml_node(item));
+      return list;
+    }
+    case ConfigTree::Kind::map: {
+      YAML::Node map(YAML::NodeType::Map);
+      for (const auto& [key, value] : tree.entries) map[key] = to_yaml_node(value);
+      return map;
+    }
+  }
+  FL_UNREACHABLE("a ConfigTree kind");
+}
+
+}  // namespace
+
+std::string to_flow_yaml(const ConfigTree& tree) {
+  YAML::Emitter out;
+  out.SetMapFormat(YAML::Flow);
+  out.SetSeqFormat(YAML::Flow);
+  out << to_yaml_node(tree);
+  return out.c_str();
 }
 
 }  // namespace faultline::scenario

@@ -10,7 +10,7 @@
 #include <map>
 
 #include "sim/engine/stats.h"
-#include "tools/faultline/registry.h"
+#include "tools/faultline/entry.h"
 
 using namespace faultline;
 using namespace faultline::literals;

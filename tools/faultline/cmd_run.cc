@@ -13,7 +13,7 @@
 
 #include "tools/faultline/check.h"
 #include "tools/faultline/commands.h"
-#include "tools/faultline/registry.h"
+#include "tools/faultline/entry.h"
 #include "tools/faultline/report.h"
 
 namespace faultline::cli {

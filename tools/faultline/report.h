@@ -9,7 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "sim/engine/simulation.h"
-#include "tools/faultline/registry.h"
+#include "tools/faultline/entry.h"
 
 namespace faultline::cli {
 

@@ -76,6 +76,7 @@ struct Config {
   static void fields(S& s, V&& v) {
     v("stale_reads", s.stale_reads);
   }
+  Result<void> validate(std::uint32_t) const { return {}; }
 };
 
 struct Register;
@@ -104,6 +105,10 @@ class Node {
   }
   std::string_view role() const { return self_.value == 0 ? "primary" : "backup"; }
   friend bool operator==(const Node&, const Node&) = default;
+  template <class S, class V>
+  static void fields(S& s, V&& v) {
+    v("value", s.value_);
+  }
 
  private:
   template <class Out>
@@ -128,9 +133,10 @@ struct WorkloadConfig {
   static constexpr std::string_view type_name = "WorkloadConfig";
   template <class S, class V>
   static void fields(S&, V&&) {}
+  Result<void> validate(std::uint32_t) const { return {}; }
 };
 
-class Workload {
+class Workload : public WorkloadDefaults<Register> {
  public:
   Workload(const WorkloadConfig&, const Config&, std::uint32_t node_count, Rng rng)
       : node_count_(node_count), rng_(rng) {}
@@ -164,6 +170,7 @@ struct Register {
   using Output = Done;
   using WorkloadConfig = toy::WorkloadConfig;
   using Workload = toy::Workload;
+  static std::vector<std::string> role_names() { return {"primary", "backup"}; }
 };
 
 // The register's client operations, for the linearizability bridge.

@@ -4,7 +4,7 @@
 #include <catch2/catch.hpp>
 
 #include "checkers/raft/suite.h"
-#include "tests/protocols/raft/harness.h"
+#include "tests/protocols/raft/steps.h"
 
 using namespace faultline;
 using namespace faultline::raft;
@@ -17,11 +17,11 @@ namespace {
 Harness healthy() {
   Harness h(Config{}, 3);
   h.input(NodeId{0}, Campaign{});
-  h.settle();
+  h.deliver_all();
   h.input(NodeId{0}, put(1, 1, "x", "a"));
-  h.settle();
+  h.deliver_all();
   h.fire(NodeId{0}, HeartbeatTimer{});
-  h.settle();
+  h.deliver_all();
   return h;
 }
 
@@ -149,16 +149,16 @@ StaleAppend deposed_leader_append(Bug bug, std::size_t extra) {
   StaleAppend s{Harness(config, 3), {}};
   Harness& h = s.h;
   h.input(NodeId{0}, Campaign{});
-  h.settle();
+  h.deliver_all();
   h.input(NodeId{0}, put(1, 1, "x", "old"));
   for (const Envelope& e : h.network())
     if (e.to == NodeId{1} && std::holds_alternative<AppendEntries>(e.message)) s.stale = e;
   h.network().clear();  // delayed (the copy in `stale`) or lost
   h.input(NodeId{1}, Campaign{});
-  h.settle();
+  h.deliver_all();
   for (std::size_t i = 0; i < extra; ++i) {
     h.input(NodeId{1}, put(2, i + 1, "y", "new"));
-    h.settle();
+    h.deliver_all();
   }
   return s;
 }
@@ -171,16 +171,16 @@ TEST_CASE("leader_append_only holds on every step of a leader that appends, comm
   Harness h(config, 3);
   CHECK_FALSE(append_only_over(
       h, 0, [&] { h.input(NodeId{0}, Campaign{}); }));  // not leader before: not checked
-  h.settle();
+  h.deliver_all();
   for (int i = 0; i < 6; ++i) {
     CHECK_FALSE(append_only_over(
         h, 0, [&] { h.input(NodeId{0}, put(1, static_cast<std::uint64_t>(i + 1), "x", "v")); }));
     while (!h.network().empty()) {
       const NodeId to = h.network().front().to;
-      CHECK_FALSE(append_only_over(h, to.value, [&] { h.settle(1); }));
+      CHECK_FALSE(append_only_over(h, to.value, [&] { h.deliver_next(); }));
     }
     CHECK_FALSE(append_only_over(h, 0, [&] { h.fire(NodeId{0}, HeartbeatTimer{}); }));
-    h.settle();
+    h.deliver_all();
   }
   REQUIRE(h.node(0).is_leader());
   CHECK(h.node(0).disk().snapshot.last_index >= Index{6});  // it did compact, and that passed
@@ -196,14 +196,14 @@ TEST_CASE(
     REQUIRE(correct.h.node(1).is_leader());
     CHECK_FALSE(append_only_over(correct.h, 1, [&] {
       correct.h.network().push_back(correct.stale);
-      correct.h.settle(1);
+      correct.h.deliver_next();
     }));
 
     StaleAppend buggy = deposed_leader_append(Bug::accept_stale_append_entries, extra);
     REQUIRE(buggy.h.node(1).is_leader());
     const auto reason = append_only_over(buggy.h, 1, [&] {
       buggy.h.network().push_back(buggy.stale);
-      buggy.h.settle(1);
+      buggy.h.deliver_next();
     });
     REQUIRE(reason);
     CHECK(buggy.h.node(1).is_leader());  // it still leads term 2, with term 1's entry at index 2

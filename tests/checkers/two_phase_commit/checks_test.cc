@@ -4,12 +4,12 @@
 #include <catch2/catch.hpp>
 
 #include "checkers/two_phase_commit/suite.h"
-#include "tests/protocols/two_phase_commit/harness.h"
+#include "tests/protocols/two_phase_commit/steps.h"
 
 namespace faultline::two_phase_commit {
 namespace {
 
-using testing::Harness;
+using namespace testing;  // Harness and the steps of steps.h
 
 // Runs every always-property; returns "name: why" for each violation.
 std::vector<std::string> violations(const Harness& h) {
@@ -51,11 +51,11 @@ TEST_CASE("two_phase_commit checkers: the suite has the documented names") {
 TEST_CASE(
     "two_phase_commit checkers: the correct protocol passes every property on the happy path") {
   Harness h(Config{});
-  h.observe_all(true);
+  observe_all(h, true);
   const auto suite = check_suite(h.config());
   CHECK(check_committed_a_stage(h.view()).has_value());  // nothing committed yet
   for (int stage = 0; stage < 3; ++stage) {
-    REQUIRE(h.fire(NodeId{0}, StageTimer{}));
+    h.fire(NodeId{0}, StageTimer{});
     while (!h.network().empty()) {
       h.deliver_next();
       REQUIRE(violations(h).empty());
@@ -67,9 +67,9 @@ TEST_CASE(
 
 // Participant n2 votes no; with commit_on_majority n1's yes (plus the coordinator) is a majority.
 void drive_no_vote(Harness& h) {
-  h.observe_all(true);
-  h.observe(NodeId{2}, false);
-  REQUIRE(h.fire(NodeId{0}, StageTimer{}));
+  observe_all(h, true);
+  observe(h, NodeId{2}, false);
+  h.fire(NodeId{0}, StageTimer{});
   h.deliver_all();
 }
 
@@ -89,14 +89,14 @@ TEST_CASE("two_phase_commit checkers: bug commit_on_majority violates atomicity 
     Harness h(with_bug(Bug::none));
     drive_no_vote(h);
     CHECK(violations(h).empty());
-    CHECK(h.node(1)->committed_state().version == 1);
+    CHECK(h.node(1).committed_state().version == 1);
   }
 }
 
 TEST_CASE("two_phase_commit checkers: commit_on_majority with a missing vote (n2 never prepared)") {
   Harness h(with_bug(Bug::commit_on_majority));
-  h.observe_all(true);
-  REQUIRE(h.fire(NodeId{0}, StageTimer{}));
+  observe_all(h, true);
+  h.fire(NodeId{0}, StageTimer{});
   std::erase_if(h.network(), [](const testing::Envelope& e) { return e.to == NodeId{2}; });
   h.deliver_all();  // n1 yes -> commit; n2 applies a commit it never voted on
   CHECK(violated(h, "validity"));
@@ -106,8 +106,8 @@ TEST_CASE("two_phase_commit checkers: commit_on_majority with a missing vote (n2
 
 // Both participants vote yes; n2 crashes before the decision reaches it and restarts at once.
 void drive_restart_before_decision(Harness& h) {
-  h.observe_all(true);
-  REQUIRE(h.fire(NodeId{0}, StageTimer{}));
+  observe_all(h, true);
+  h.fire(NodeId{0}, StageTimer{});
   h.deliver_next();
   h.deliver_next();  // both voted yes; the votes are in flight
   h.crash(NodeId{2});
@@ -128,21 +128,21 @@ TEST_CASE(
     Harness h(with_bug(Bug::none));
     drive_restart_before_decision(h);
     CHECK(violations(h).empty());
-    CHECK(h.node(2)->committed_state().version == 2);
+    CHECK(h.node(2).committed_state().version == 2);
   }
 }
 
 // The coordinator decided commit and crashed before sending; n2 forgot its vote across a crash;
 // with cooperative termination n1 asks n2, which "has not voted" and aborts unilaterally.
 void drive_cooperative_forget(Harness& h) {
-  h.observe_all(true);
-  REQUIRE(h.fire(NodeId{0}, StageTimer{}));
+  observe_all(h, true);
+  h.fire(NodeId{0}, StageTimer{});
   while (h.outputs_of<DecisionMade>().empty()) REQUIRE(h.deliver_next());
   h.crash(NodeId{0});
   h.cut(NodeId{0});
   h.crash(NodeId{2});
   h.restart(NodeId{2});
-  REQUIRE(h.fire(NodeId{1}, QueryTimer{}));
+  h.fire(NodeId{1}, QueryTimer{});
   h.deliver_all();
 }
 
@@ -157,7 +157,7 @@ TEST_CASE("two_phase_commit checkers: forget_vote_on_restart breaks cooperative 
     Harness h(with_bug(Bug::none, /*cooperative=*/true));
     drive_cooperative_forget(h);
     CHECK(violations(h).empty());
-    CHECK(h.node(1)->in_doubt_tx().has_value());
+    CHECK(h.node(1).in_doubt_tx().has_value());
     h.restart(NodeId{0});
     h.deliver_all();
     CHECK(violations(h).empty());
@@ -194,8 +194,8 @@ TEST_CASE("two_phase_commit checkers: agreement and durability on hand-made view
 
 TEST_CASE("two_phase_commit checkers: termination names who is behind or in doubt") {
   Harness h(Config{});
-  h.observe_all(true);
-  REQUIRE(h.fire(NodeId{0}, StageTimer{}));
+  observe_all(h, true);
+  h.fire(NodeId{0}, StageTimer{});
   h.deliver_next();  // n1 in doubt
   CHECK(check_termination(h.view()).value_or("").find("n1 is still in doubt about tx1") !=
         std::string::npos);
@@ -227,7 +227,7 @@ struct HistoryFixture {
                   Time{}};
   }
   void emit(std::int64_t ms, std::uint32_t node, Output output) {
-    history.emissions.push_back({Time{ms * 1'000'000}, NodeId{node}, std::move(output)});
+    history.emissions.emplace_back(Time{ms * 1'000'000}, NodeId{node}, std::move(output));
   }
   void invoke(std::int64_t ms, std::uint32_t node, Input input) {
     history.invocations.push_back(

@@ -6,12 +6,12 @@
 
 #include "checkers/two_phase_commit/suite.h"
 #include "sim/core/describe.h"
-#include "tests/protocols/two_phase_commit/harness.h"
+#include "tests/protocols/two_phase_commit/steps.h"
 
 namespace faultline::two_phase_commit {
 namespace {
 
-using testing::Harness;
+using namespace testing;  // Harness and the steps of steps.h
 
 std::optional<std::string> first_violation(const Harness& h,
                                            const CheckSuite<TwoPhaseCommit>& suite) {
@@ -44,18 +44,19 @@ void random_step(Harness& h) {
     const auto& timers = h.timers(owner);
     if (!timers.empty()) h.fire(owner, Timer{timers[pick<std::size_t>(0, timers.size())]});
   } else if (action < 88) {
-    h.crash(node);
+    if (h.up(node.value)) h.crash(node);
   } else if (action < 94) {
-    h.restart(node);
+    if (!h.up(node.value)) h.restart(node);
   } else {
-    h.observe(node, *rc::gen::weightedElement<bool>({{4, true}, {1, false}}));
+    observe(h, node, *rc::gen::weightedElement<bool>({{4, true}, {1, false}}));
   }
 }
 
 // After the faults: every node up and healthy, timers fire and messages flow until quiet.
 void converge(Harness& h) {
-  for (std::uint32_t i = 0; i < h.node_count(); ++i) h.restart(NodeId{i});
-  h.observe_all(true);
+  for (std::uint32_t i = 0; i < h.node_count(); ++i)
+    if (!h.up(i)) h.restart(NodeId{i});
+  observe_all(h, true);
   for (int round = 0; round < 30; ++round) {
     for (std::uint32_t i = 0; i < h.node_count(); ++i) {
       const std::vector<Timer> armed = h.timers(NodeId{i});
@@ -72,7 +73,7 @@ TEST_CASE("two_phase_commit: random schedules never violate safety, then termina
     config.on_abort = *rc::gen::element(OnAbort::rollback, OnAbort::halt);
     const auto nodes = pick<std::uint32_t>(2, 6);
     Harness h(config, nodes);
-    h.observe_all(true);
+    observe_all(h, true);
     const auto suite = check_suite(config);
     const auto steps = pick<int>(50, 400);
     for (int i = 0; i < steps; ++i) {
@@ -83,8 +84,8 @@ TEST_CASE("two_phase_commit: random schedules never violate safety, then termina
     RC_TAG(check_committed_a_stage(h.view()) ? "nothing committed under faults"
                                              : "committed under faults");
     converge(h);
-    RC_TAG(h.node(0)->committed_state().status == RoutingStatus::rolled_back ? "rolled back"
-                                                                             : "not rolled back");
+    RC_TAG(h.node(0).committed_state().status == RoutingStatus::rolled_back ? "rolled back"
+                                                                            : "not rolled back");
     if (const auto why = first_violation(h, suite)) RC_FAIL("after convergence: " + *why);
     if (const auto why = check_termination(h.view())) RC_FAIL("termination: " + *why);
   });
@@ -101,7 +102,7 @@ TEST_CASE("two_phase_commit: random schedules find the bug switches") {
       config.bug = bug;
       config.cooperative_termination = attempt % 2 == 0;
       Harness h(config, 3);
-      h.observe_all(true);
+      observe_all(h, true);
       const auto suite = check_suite(config);
       // A cheap deterministic "random" walk: a splitmix-style sequence drives the choices.
       std::uint64_t state = attempt * 0x9E3779B97F4A7C15ULL + 1;
@@ -122,11 +123,11 @@ TEST_CASE("two_phase_commit: random schedules find the bug switches") {
           const auto& timers = h.timers(node);
           if (!timers.empty()) h.fire(node, Timer{timers[next(timers.size())]});
         } else if (action < 82) {
-          h.crash(node);
+          if (h.up(node.value)) h.crash(node);
         } else if (action < 92) {
-          h.restart(node);
+          if (!h.up(node.value)) h.restart(node);
         } else {
-          h.observe(node, next(3) != 0);
+          observe(h, node, next(3) != 0);
         }
         found = first_violation(h, suite).has_value();
       }

@@ -5,7 +5,7 @@
 
 #include "protocols/raft/protocol.h"
 #include "sim/core/codec.h"
-#include "tests/protocols/raft/harness.h"
+#include "tests/protocols/raft/steps.h"
 
 using namespace faultline;
 using namespace faultline::raft;
@@ -24,7 +24,7 @@ std::vector<ClientReply> replies(Harness& h) {
 Harness elected(Config config = {}, std::uint32_t nodes = 3) {
   Harness h(std::move(config), nodes);
   h.input(NodeId{0}, Campaign{});
-  h.settle();
+  h.deliver_all();
   return h;
 }
 
@@ -36,7 +36,7 @@ TEST_CASE("a campaign elects the node, which commits its no-op on every follower
   CHECK(h.node(0).current_term() == Term{1});
   CHECK(h.node(0).committed_in_term());
   h.fire(NodeId{0}, HeartbeatTimer{});  // carries the commit index to the followers
-  h.settle();
+  h.deliver_all();
   for (std::uint32_t i = 0; i < 3; ++i) {
     CHECK(h.node(i).last_index() == Index{1});
     CHECK(h.node(i).commit_index() == Index{1});
@@ -48,14 +48,14 @@ TEST_CASE("a campaign elects the node, which commits its no-op on every follower
 TEST_CASE("a put commits on a majority and is answered once, a retry gets the recorded answer") {
   Harness h = elected();
   h.input(NodeId{0}, put(7, 1, "x", "a"));
-  h.settle();
+  h.deliver_all();
   auto r = replies(h);
   REQUIRE(r.size() == 1);
   CHECK(r[0].status == ReplyStatus::ok);
   CHECK(r[0].index == Index{2});
   // The same (client, seq) again: no new entry, the same answer.
   h.input(NodeId{0}, ClientRequest{7, 1, 1, Put{"x", "a"}});
-  h.settle();
+  h.deliver_all();
   r = replies(h);
   REQUIRE(r.size() == 2);
   CHECK(r[1].index == Index{2});
@@ -75,9 +75,9 @@ TEST_CASE("a follower redirects to the leader") {
 TEST_CASE("cas applies only when the expected value matches") {
   Harness h = elected();
   h.input(NodeId{0}, ClientRequest{1, 1, 0, Cas{"x", std::nullopt, "a"}});
-  h.settle();
+  h.deliver_all();
   h.input(NodeId{0}, ClientRequest{1, 2, 0, Cas{"x", std::string("b"), "c"}});
-  h.settle();
+  h.deliver_all();
   const auto r = replies(h);
   REQUIRE(r.size() == 2);
   CHECK(r[0].result.ok);
@@ -88,11 +88,11 @@ TEST_CASE("cas applies only when the expected value matches") {
 TEST_CASE("a read-index read waits for a quorum's heartbeat acknowledgement") {
   Harness h = elected();
   h.input(NodeId{0}, put(1, 1, "x", "a"));
-  h.settle();
+  h.deliver_all();
   h.outputs().clear();
   h.input(NodeId{0}, ClientRequest{2, 1, 0, Get{"x"}});
   CHECK(replies(h).empty());  // not before the round is confirmed
-  h.settle();
+  h.deliver_all();
   const auto r = replies(h);
   REQUIRE(r.size() == 1);
   CHECK(r[0].result.value == std::optional<std::string>("a"));
@@ -114,14 +114,14 @@ TEST_CASE(
 TEST_CASE("a restarted node recovers term, vote, log and, after the next commit, its state") {
   Harness h = elected();
   h.input(NodeId{0}, put(1, 1, "x", "a"));
-  h.settle();
+  h.deliver_all();
   h.crash(NodeId{1});
   h.restart(NodeId{1});
   CHECK(h.node(1).current_term() == Term{1});
   CHECK(h.node(1).last_index() == Index{2});
   CHECK(h.node(1).commit_index() == Index{0});  // volatile: re-learned from the leader
   h.fire(NodeId{0}, HeartbeatTimer{});
-  h.settle();
+  h.deliver_all();
   CHECK(h.node(1).commit_index() == Index{2});
   CHECK(h.node(1).state().data.at("x") == "a");
   CHECK(h.node(1).state().state_checksum == h.node(0).state().state_checksum);
@@ -145,14 +145,14 @@ TEST_CASE("a follower that missed compacted entries gets the leader's snapshot")
   h.crash(NodeId{2});
   for (std::uint64_t seq = 1; seq <= 12; ++seq) {
     h.input(NodeId{0}, put(1, seq, "k" + std::to_string(seq % 3), "v" + std::to_string(seq)));
-    h.settle();
+    h.deliver_all();
   }
   CHECK(h.node(0).first_index() > Index{1});  // compacted
   h.restart(NodeId{2});
   h.fire(NodeId{0}, HeartbeatTimer{});
-  h.settle();
+  h.deliver_all();
   h.fire(NodeId{0}, HeartbeatTimer{});
-  h.settle();
+  h.deliver_all();
   CHECK(h.node(2).last_index() == h.node(0).last_index());
   CHECK(h.node(2).state() == h.node(0).state());
 }
@@ -164,7 +164,7 @@ TEST_CASE(
   config.snapshot_threshold = 5;
   Harness h = elected(config);
   // n2 is slow: everything sent to it waits in `held` while n0 and n1 commit.
-  std::vector<testing::Envelope> held;
+  std::vector<Harness::Envelope> held;
   bool snapshot_sent = false;
   const auto settle_without_n2 = [&] {
     for (int i = 0; i < 10'000; ++i) {
@@ -174,7 +174,7 @@ TEST_CASE(
         if (e.to == NodeId{2}) held.push_back(e);
       std::erase_if(h.network(), [](const auto& e) { return e.to == NodeId{2}; });
       if (h.network().empty()) return;
-      h.settle(1);
+      h.deliver_next();
     }
   };
   for (std::uint64_t seq = 1; seq <= 6; ++seq) {
@@ -190,7 +190,7 @@ TEST_CASE(
   for (int i = 0; i < 10'000 && !h.network().empty(); ++i) {
     for (const auto& e : h.network())
       snapshot_sent |= std::holds_alternative<InstallSnapshot>(e.message);
-    h.settle(1);
+    h.deliver_next();
   }
   CHECK_FALSE(snapshot_sent);
   CHECK(h.node(2).last_index() == Index{7});
@@ -206,12 +206,12 @@ TEST_CASE("a dead follower does not grow the leader's log past twice the snapsho
   h.crash(NodeId{2});
   for (std::uint64_t seq = 1; seq <= 8; ++seq) {
     h.input(NodeId{0}, put(1, seq, "k", "v" + std::to_string(seq)));
-    h.settle();
+    h.deliver_all();
   }
   CHECK(h.node(0).last_applied() == Index{9});
   CHECK(h.node(0).first_index() == Index{1});  // 9 applied entries: n2 may still come back for them
   h.input(NodeId{0}, put(1, 9, "k", "v9"));
-  h.settle();
+  h.deliver_all();
   CHECK(h.node(0).last_applied() ==
         Index{10});  // 2 x threshold: compact through the pending snapshot
   CHECK(h.node(0).first_index() == Index{6});
@@ -224,12 +224,12 @@ TEST_CASE("membership: add a server, then remove the leader, which steps down on
   Harness h = elected(config, 4);
   CHECK(h.node(3).members() == std::vector<NodeId>{{0}, {1}, {2}});
   h.input(NodeId{0}, AddServer{3});
-  h.settle();
+  h.deliver_all();
   h.input(NodeId{0}, AddServer{3});  // already a member
-  h.settle();
+  h.deliver_all();
   CHECK(h.node(3).members() == std::vector<NodeId>{{0}, {1}, {2}, {3}});
   h.input(NodeId{0}, RemoveServer{0});
-  h.settle();
+  h.deliver_all();
   CHECK_FALSE(h.node(0).is_leader());
   CHECK(h.node(1).members() == std::vector<NodeId>{{1}, {2}, {3}});
   std::vector<MembershipStatus> statuses;
@@ -258,7 +258,7 @@ TEST_CASE("every message round-trips through the codec, and garbage never crashe
   h.input(NodeId{0}, put(1, 1, "x", "a"));
   std::vector<Message> sent;
   for (const auto& e : h.network()) sent.push_back(e.message);
-  h.settle();
+  h.deliver_all();
   sent.push_back(InstallSnapshot{
       Term{3}, Snapshot{Index{4},
                         Term{2},
@@ -283,22 +283,22 @@ TEST_CASE(
     Harness h = elected(config);
     h.input(NodeId{0},
             put(1, 1, "x", "old"));  // n0 (term 1) appends index 2; its AppendEntries are held back
-    std::vector<testing::Envelope> held = std::move(h.network());
+    std::vector<Harness::Envelope> held = std::move(h.network());
     h.network().clear();
     h.input(NodeId{1}, Campaign{});
-    h.settle();  // n1 wins term 2 with n2's vote and appends its no-op at index 2
+    h.deliver_all();  // n1 wins term 2 with n2's vote and appends its no-op at index 2
     REQUIRE(h.node(1).is_leader());
     REQUIRE(h.node(1).entry_at(Index{2}).term == Term{2});
     for (const auto& e : held)
       if (e.to == NodeId{1}) h.network().push_back(e);
-    h.settle(1);  // the stale AppendEntries of term 1 reaches the leader of term 2
+    h.deliver_next();  // the stale AppendEntries of term 1 reaches the leader of term 2
     CHECK(h.node(1).is_leader());
     CHECK(h.node(1).current_term() == Term{2});
     CHECK(h.node(1).entry_at(Index{2}).term == Term{bug == Bug::none ? 2u : 1u});
     if (bug == Bug::none) continue;
     // The bug's leader stays usable (no assertion, no reads past its log) until the run ends.
     h.fire(NodeId{1}, HeartbeatTimer{});
-    h.settle();
+    h.deliver_all();
     CHECK(h.node(1).last_index() >= Index{2});
   }
 }

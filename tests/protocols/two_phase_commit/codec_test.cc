@@ -7,7 +7,7 @@
 #include "sim/core/describe.h"
 #include "sim/core/fingerprint.h"
 #include "tests/protocols/two_phase_commit/arbitrary.h"
-#include "tests/protocols/two_phase_commit/harness.h"
+#include "tests/protocols/two_phase_commit/steps.h"
 
 namespace faultline::two_phase_commit {
 namespace {
@@ -79,15 +79,15 @@ TEST_CASE("two_phase_commit codec: describe text of a prepare") {
 
 TEST_CASE("two_phase_commit codec: node states fingerprint stably and round-trip") {
   testing::Harness h(Config{});
-  h.observe_all(true);
-  REQUIRE(h.run_stage());
+  testing::observe_all(h, true);
+  testing::run_stage(h);
   for (std::uint32_t i = 0; i < 3; ++i) {
     const auto bytes = encode_to_bytes(*h.disk(i));
     CHECK(decode_from_bytes<Log>(bytes).value() == *h.disk(i));
-    CHECK(fingerprint(*h.node(i)) == fingerprint(*h.node(i)));
-    CHECK_FALSE(describe(*h.node(i)).empty());
+    CHECK(fingerprint(h.node(i)) == fingerprint(h.node(i)));
+    CHECK_FALSE(describe(h.node(i)).empty());
   }
-  CHECK(fingerprint(*h.node(1)) != fingerprint(*h.node(2)));  // ids differ
+  CHECK(fingerprint(h.node(1)) != fingerprint(h.node(2)));  // ids differ
 }
 
 ConfigTree scalar(std::string text) {

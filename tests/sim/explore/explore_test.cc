@@ -15,7 +15,8 @@
 #include "sim/explore/counterexample.h"
 #include "sim/explore/explorer.h"
 #include "sim/explore/replay.h"
-#include "tools/faultline/check_models.h"
+#include "checkers/two_phase_commit/binding.h"
+#include "protocols/ping/ping.h"
 
 namespace faultline::explore {
 namespace {
@@ -37,7 +38,7 @@ struct TwoPhase {
 
 TwoPhase two_phase(std::uint32_t nodes, two_phase_commit::Bug bug = two_phase_commit::Bug::none) {
   const auto config = small_config(bug);
-  return TwoPhase{two_phase_commit_model(config, nodes),
+  return TwoPhase{*two_phase_commit::Binding::model(config, nodes, {}),
                   two_phase_commit::check_suite(config).properties};
 }
 
@@ -51,7 +52,9 @@ TEST_CASE("explore: ping state counts are pinned", "[explore]") {
   ping::Config config;
   config.tokens_per_node = 1;
   config.hops_max = 3;
-  const auto model = ping_model(config, 3);
+  Model<ping::Ping> model;
+  model.config = config;
+  model.node_count = 3;
   const SearchResult r = explore(model, std::vector<Property<ping::Ping>>{}, SearchOptions{});
   // Each of the 3 tokens is delivered 3 times (hops 0, 1, 2) and its walk is fixed, so a state is
   // how far each token has got: 4^3 states, and every path is 9 deliveries long.
@@ -130,7 +133,7 @@ TEST_CASE("explore: with symmetry, 2 participants give one state per orbit of th
           "[explore]") {
   TwoPhase full = two_phase(3);
   TwoPhase reduced = two_phase(3);
-  add_participant_symmetry(reduced.model);
+  reduced.model.symmetry = two_phase_commit::Binding::symmetry(reduced.model);
   const SearchResult r = bfs(reduced);
   CHECK(r.exhausted);
   CHECK_FALSE(r.violation);
@@ -167,7 +170,7 @@ TEST_CASE(
     "[explore]") {
   TwoPhase t = two_phase(4);
   t.model.sent_set = true;
-  add_participant_symmetry(t.model);
+  t.model.symmetry = two_phase_commit::Binding::symmetry(t.model);
   const SearchResult r = bfs(t);
   CHECK(r.exhausted);
   CHECK_FALSE(r.violation);
@@ -182,7 +185,7 @@ TEST_CASE(
     "violation",
     "[explore]") {
   TwoPhase t = two_phase(4);
-  add_participant_symmetry(t.model);
+  t.model.symmetry = two_phase_commit::Binding::symmetry(t.model);
   const SearchResult r = bfs(t);
   CHECK(r.exhausted);
   CHECK_FALSE(r.violation);
@@ -196,7 +199,7 @@ TEST_CASE(
     "that replays",
     "[explore]") {
   TwoPhase t = two_phase(3, two_phase_commit::Bug::commit_on_majority);
-  add_participant_symmetry(t.model);
+  t.model.symmetry = two_phase_commit::Binding::symmetry(t.model);
   const SearchResult r = bfs(t);
   REQUIRE(r.violation);
   CHECK(r.violation->property == "validity");
@@ -319,7 +322,7 @@ TEST_CASE("explore: bug commit_on_majority is found with a shortest counterexamp
 TEST_CASE("explore: bug commit_on_majority with a degraded participant breaks atomicity too",
           "[explore]") {
   TwoPhase t = two_phase(4, two_phase_commit::Bug::commit_on_majority);
-  t.model.model_inputs.emplace_back(NodeId{3}, two_phase_commit::Input{sick_observation()});
+  t.model.model_inputs.emplace_back(NodeId{3}, two_phase_commit::Input{two_phase_commit::sick_observation()});
   // Checking atomicity alone: the commit must reach n0 while n3 logged its no vote (abort).
   std::vector<Property<TwoPhaseCommit>> atomicity;
   for (const auto& p : t.properties)
@@ -448,6 +451,7 @@ struct Config {
     visit("unused", self.unused);
   }
   friend bool operator==(const Config&, const Config&) = default;
+  Result<void> validate(std::uint32_t) const { return {}; }
 };
 struct BitsProtocol;
 class Node {

@@ -15,7 +15,7 @@
 #include "sim/explore/counterexample.h"
 #include "sim/explore/explorer.h"
 #include "sim/explore/replay.h"
-#include "tools/faultline/check_models.h"
+#include "checkers/raft/binding.h"
 
 namespace faultline::explore {
 namespace {
@@ -30,7 +30,9 @@ struct RaftCase {
 RaftCase raft_case(raft::Bug bug, std::uint32_t writes, std::uint32_t reads = 0) {
   raft::Config config;
   config.bug = bug;
-  return RaftCase{raft_model(config, 3, writes, reads), raft::check_suite(config).properties};
+  auto model = *raft::Binding::model(config, 3, raft::ModelOptions{writes, reads});
+  raft::Binding::finish_model(model);
+  return RaftCase{std::move(model), raft::check_suite(config).properties};
 }
 
 SearchResult search(const RaftCase& c, Strategy strategy, std::uint64_t states_max = 0,
@@ -49,7 +51,7 @@ void require_replays(const RaftCase& c, const SearchResult& r, Strategy strategy
   const Counterexample file = make_counterexample(c.model, *r.violation, {}, strategy);
   const auto parsed = counterexample_from_json(to_json(file));
   REQUIRE(parsed.has_value());
-  const auto replayed = replay_counterexample<Raft>(*parsed, c.properties, add_raft_client_history);
+  const auto replayed = replay_counterexample<Raft>(*parsed, c.properties, &raft::Binding::finish_model);
   REQUIRE(replayed.has_value());
   CHECK_FALSE(replayed->divergence);
   CHECK(replayed->reproduced);

@@ -7,31 +7,22 @@
 #include <vector>
 
 #include "sim/core/config_tree.h"
+#include "sim/core/protocol.h"
 #include "sim/core/result.h"
 #include "sim/engine/simulation.h"
 
 namespace faultline {
 
-template <class P>
+template <Protocol P>
 Result<LoadedScenario<P>> bind_scenario(scenario::Scenario parsed, const CheckSuite<P>& suite) {
   LoadedScenario<P> loaded;
-  if (auto status = decode_config(parsed.config, loaded.config); !status)
-    return std::unexpected(status.error());
-  if constexpr (requires(const typename P::Config& c, std::uint32_t n) { c.validate(n); }) {
-    if (auto status = loaded.config.validate(static_cast<std::uint32_t>(parsed.node_names.size()));
-        !status)
-      return std::unexpected(
-          Error{parsed.config.path, parsed.config.line, status.error().to_string()});
-  }
-  if (auto status = decode_config(parsed.workload, loaded.workload); !status)
-    return std::unexpected(status.error());
-  if constexpr (requires(const typename P::WorkloadConfig& w, std::uint32_t n) { w.validate(n); }) {
-    if (auto status =
-            loaded.workload.validate(static_cast<std::uint32_t>(parsed.node_names.size()));
-        !status)
-      return std::unexpected(
-          Error{parsed.workload.path, parsed.workload.line, status.error().to_string()});
-  }
+  const auto node_count = static_cast<std::uint32_t>(parsed.node_names.size());
+  auto config = decode_protocol_config<P>(parsed.config, node_count);
+  if (!config) return std::unexpected(config.error());
+  loaded.config = std::move(*config);
+  auto workload = decode_workload_config<P>(parsed.workload, node_count);
+  if (!workload) return std::unexpected(workload.error());
+  loaded.workload = std::move(*workload);
   for (std::size_t i = 0; i < parsed.faults.size(); ++i) {
     const auto* input = std::get_if<scenario::OperatorInput>(&parsed.faults[i].action);
     if (input == nullptr) continue;

@@ -1,9 +1,11 @@
-// What a finished (or stopped) simulation hands to history checkers and timing reports.
+// CheckSuite<P>: what a protocol is checked against, shared by all three drivers (the
+// simulator, the explorer and the socket runtime's history check), and the RunRecord a finished
+// (or stopped) run hands to its history checks and metrics.
 //
-// History: every Input delivered to a node (with the client that sent it) and every Output a
-// node emitted, with virtual times, in the order they happened. Checkers pair them by the
-// protocol's own request ids. Faults: what the fault injector did and when, so timing checkers
-// can measure from "the leader crashed" to "a new leader committed".
+// A suite holds state and transition properties (property.h), history checks over a whole run,
+// and the metrics a run reports. Faults in a RunRecord say what the fault injector did and when,
+// so timing checks can measure from "the leader crashed" to "a new leader committed"; drivers
+// without a fault injector (the explorer, a real cluster's history) pass none.
 #pragma once
 
 #include <functional>
@@ -12,33 +14,12 @@
 #include <string>
 #include <vector>
 
+#include "sim/core/history.h"
 #include "sim/core/ids.h"
 #include "sim/core/property.h"
 #include "sim/core/time.h"
 
 namespace faultline {
-
-template <class P>
-struct Invocation {
-  Time time;
-  NodeId node;
-  ClientId client;
-  typename P::Input input;
-  bool delivered = true;  // false: the node was down and the input was lost
-};
-
-template <class P>
-struct Emission {
-  Time time;
-  NodeId node;
-  typename P::Output output;
-};
-
-template <class P>
-struct History {
-  std::vector<Invocation<P>> invocations;
-  std::vector<Emission<P>> emissions;
-};
 
 struct FaultRecord {
   enum class Kind {
@@ -55,11 +36,11 @@ struct FaultRecord {
   };
   Time time;
   Kind kind;
-  std::vector<NodeId>
-      nodes;         // the nodes it touched (crash/restart/pause/resume/isolate), else empty
+  // The nodes it touched (crash/restart/pause/resume/isolate), else empty.
+  std::vector<NodeId> nodes;
   std::string text;  // "crash n0 (coordinator)"
-  std::vector<std::vector<NodeId>>
-      components;  // partition/heal/clog: who can still reach whom, after it
+  // Partition/heal/clog: who can still reach whom, after it.
+  std::vector<std::vector<NodeId>> components;
 };
 
 template <class P>

@@ -1,0 +1,62 @@
+// Raft's binding to the commands (tools/faultline/binding.h): its check suite, its
+// model-checker model with a client history checked for linearizability, the socket client's
+// session ids, and its benchmarks.
+//
+// The model: `--set model.requests=W` client writes (client i, seq 1, put k=v<i>) and then
+// `--set model.reads=R` client reads (get k). Each is offered to every node as its own input, so
+// whichever node leads when it arrives takes it; the others answer not_leader, and a second copy
+// reaching a later leader is deduplicated by the session. The client history records each call
+// at its first arrival. Elections are driven by the timer actions (time is abstract: any armed
+// timer may fire).
+#pragma once
+
+#include <cstdint>
+#include <string_view>
+#include <vector>
+
+#include "checkers/raft/suite.h"
+#include "protocols/raft/protocol.h"
+#include "sim/explore/world.h"
+#include "tools/faultline/binding.h"
+
+namespace faultline::raft {
+
+// `faultline check --set model.key=value`.
+struct ModelOptions {
+  static constexpr std::string_view type_name = "ModelOptions";
+  std::uint32_t requests = 1;  // client writes, each offered to every node
+  std::uint32_t reads = 0;     // client reads, after the writes
+  template <class Self, class Visit>
+  static void fields(Self& self, Visit&& visit) {
+    visit("requests", self.requests);
+    visit("reads", self.reads);
+  }
+  Result<void> validate(std::uint32_t node_count) const;
+};
+
+using Model = explore::Model<Raft>;
+
+struct Binding : BindingDefaults<Raft> {
+  using ModelOptions = raft::ModelOptions;
+
+  static CheckSuite<Raft> check_suite(const Config& config) { return raft::check_suite(config); }
+  static Result<Model> model(const Config& config, std::uint32_t node_count,
+                             const ModelOptions& options);
+  // Ok replies to clients are the client history, checked for linearizability on every state (a
+  // leader that answers a read it may no longer be entitled to is caught here, not by any
+  // property of the nodes). Every Raft model has it, one rebuilt from a file too.
+  static void finish_model(Model& model);
+  // A client process needs session ids no earlier process used against the same cluster (a node
+  // drops a request whose seq is below its session's, so a reused id would wait forever): unless
+  // the workload sets session_base, it starts after the highest id any reachable node knows.
+  static Result<void> prepare_client(WorkloadConfig& workload, const FetchNodeStates<Raft>& fetch);
+  static std::vector<Benchmark> benchmarks();
+};
+
+// The highest client session id a node knows: applied, or still in its log.
+std::uint64_t highest_session(const Node& node);
+
+// `faultline bench raft-socket` (socket_bench.cc).
+int run_socket_benchmark(const Benchmark::Context& context);
+
+}  // namespace faultline::raft

@@ -1,0 +1,487 @@
+// `faultline bench raft-socket`: committed writes per second of a Raft cluster on loopback, with
+// every node a real process writing its durable log with fdatasync (the socket runtime, sim/real).
+//
+// It starts the nodes (`faultline node`, one process each, in a temporary directory), waits for a
+// leader, and drives the Raft workload closed loop from this process: `clients` sessions, each
+// with one write outstanding (puts only, no think time), sent to the leader. After `warmup` it
+// counts, for `seconds`, the ok replies to puts (each is a write the leader committed and
+// applied), and reads every node's status before and after the window for its persist count (one
+// fdatasync each) and /proc for each process's CPU time. Then it stops the nodes it started (only
+// those pids) and removes the directory unless `keep`.
+//
+// Options are --set keys: nodes, clients, seconds, warmup, dir, keep; config.KEY sets a key of
+// the cluster's Raft config, runtime.KEY one of the cluster file's runtime: section.
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <sstream>
+#include <thread>
+
+#include <fmt/core.h>
+
+#include "checkers/raft/binding.h"
+#include "sim/real/client.h"
+#include "sim/real/process.h"
+#include "sim/real/real_node.h"
+#include "sim/real/workload_client.h"
+#include "sim/scenario/parse.h"
+
+namespace faultline::raft {
+
+namespace {
+
+using namespace faultline::real;
+using Clock = std::chrono::steady_clock;
+
+constexpr int exit_ok = 0;
+constexpr int exit_usage = 1;
+
+// The seed's figure: "Write Operations/s, 3-Node Cluster: 4,200" (seeds/003, Benchmark Results).
+constexpr double seed_writes_per_second = 4200;
+
+struct Options {
+  static constexpr std::string_view type_name = "Options";
+  std::uint32_t nodes = 3;
+  std::uint32_t clients = 256;
+  Duration seconds = Duration::from_seconds(10);  // the measured window
+  Duration warmup = Duration::from_seconds(2);    // load before the window
+  std::string dir;  // empty: a temporary directory, removed afterwards
+  bool keep = false;
+  template <class Self, class Visit>
+  static void fields(Self& self, Visit&& visit) {
+    visit("nodes", self.nodes);
+    visit("clients", self.clients);
+    visit("seconds", self.seconds);
+    visit("warmup", self.warmup);
+    visit("dir", self.dir);
+    visit("keep", self.keep);
+  }
+};
+
+struct Settings {
+  Options options;
+  ConfigTree config;   // the cluster file's config: (Raft's Config)
+  ConfigTree runtime;  // the cluster file's runtime:
+};
+
+ConfigTree map_tree(std::string path) {
+  ConfigTree tree;
+  tree.kind = ConfigTree::Kind::map;
+  tree.path = std::move(path);
+  return tree;
+}
+
+// The settings: `config.KEY=V` and `runtime.KEY=V` go to those sections, the rest are Options.
+Result<Settings> parse_settings(const std::vector<std::string>& assignments) {
+  Settings settings;
+  auto config =
+      scenario::parse_yaml("{ election_timeout: [1s, 2s], heartbeat_interval: 100ms }", "config");
+  FL_ASSERT(config.has_value(), "the default Raft config of the benchmark parses");
+  settings.config = std::move(*config);
+  settings.runtime = map_tree("runtime");
+  ConfigTree options = map_tree("raft-socket");
+  for (const std::string& assignment : assignments) {
+    ConfigTree* tree = &options;
+    std::string_view key = assignment;
+    if (key.starts_with("config."))
+      tree = &settings.config, key.remove_prefix(7);
+    else if (key.starts_with("runtime."))
+      tree = &settings.runtime, key.remove_prefix(8);
+    if (auto ok = scenario::apply_override(*tree, key); !ok)
+      return fail("--set " + assignment, 0, ok.error().to_string());
+  }
+  if (auto ok = decode_config(options, settings.options); !ok) return std::unexpected(ok.error());
+  if (settings.options.nodes == 0 || settings.options.clients == 0)
+    return fail("--set", 0, "nodes and clients must be at least 1");
+  return settings;
+}
+
+double cpu_seconds(pid_t pid) {
+  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+  std::string text;
+  if (!stat || !std::getline(stat, text)) return 0;
+  const auto close = text.rfind(')');
+  if (close == std::string::npos) return 0;
+  std::istringstream fields(text.substr(close + 2));
+  std::string field;
+  double ticks = 0;
+  for (int i = 3; fields >> field; ++i) {
+    if (i == 14 || i == 15) ticks += std::stod(field);  // utime, stime
+    if (i == 15) break;
+  }
+  return ticks / static_cast<double>(::sysconf(_SC_CLK_TCK));
+}
+
+// The disk's own pace: the median time of one 4 KiB append + fdatasync in `dir` (50 samples).
+double fdatasync_ms(const std::string& dir) {
+  const std::string path = dir + "/fdatasync-probe";
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0644);
+  if (fd < 0) return 0;
+  std::vector<char> block(4096, 'x');
+  std::vector<double> samples;
+  for (int i = 0; i < 50; ++i) {
+    const auto start = Clock::now();
+    if (::write(fd, block.data(), block.size()) != static_cast<ssize_t>(block.size()) ||
+        ::fdatasync(fd) != 0)
+      break;
+    samples.push_back(std::chrono::duration<double, std::milli>(Clock::now() - start).count());
+  }
+  ::close(fd);
+  std::filesystem::remove(path);
+  if (samples.empty()) return 0;
+  std::sort(samples.begin(), samples.end());
+  return samples[samples.size() / 2];
+}
+
+struct Snapshot {
+  Clock::time_point at;
+  std::vector<StatusReply> status;
+  std::vector<double> cpu;  // nodes, then this process
+};
+
+// The benchmark's cluster: a directory, free loopback ports, a cluster file, and the node
+// processes it started (stopped, and the directory removed unless kept, when it goes).
+class BenchCluster {
+ public:
+  explicit BenchCluster(const Settings& settings) : settings_(settings) {}
+  BenchCluster(const BenchCluster&) = delete;
+  BenchCluster& operator=(const BenchCluster&) = delete;
+  ~BenchCluster() {
+    stop_nodes();
+    if (remove_dir_) std::filesystem::remove_all(dir_);
+  }
+
+  Result<void> create() {
+    dir_ = settings_.options.dir;
+    remove_dir_ = dir_.empty() && !settings_.options.keep;
+    if (dir_.empty())
+      dir_ = (std::filesystem::temp_directory_path() /
+              ("faultline-bench-raft-" + std::to_string(::getpid())))
+                 .string();
+    std::filesystem::remove_all(dir_);
+    std::filesystem::create_directories(dir_);
+    disk_ms_ = fdatasync_ms(dir_);
+    const std::string path = dir_ + "/cluster.yaml";
+    std::ofstream(path) << cluster_yaml(free_ports());
+    auto cluster = load_cluster_file(path);
+    if (!cluster) return std::unexpected(cluster.error());
+    cluster_ = std::move(*cluster);
+    return {};
+  }
+
+  Result<void> start_nodes() {
+    for (std::uint32_t i = 0; i < node_count(); ++i) {
+      const NodeFiles files{cluster_.node_dir(i)};
+      std::filesystem::create_directories(files.dir);
+      auto pid = spawn_detached(self_executable(),
+                                {"node", "--cluster", cluster_.path, "--id", cluster_.nodes[i].id},
+                                files.log());
+      if (!pid) return std::unexpected(pid.error());
+      pids_.push_back(*pid);
+    }
+    for (std::uint32_t i = 0; i < node_count(); ++i)
+      if (!wait_for_listener("127.0.0.1", cluster_.endpoints[i].port, Duration::from_seconds(10)))
+        return fail("n" + std::to_string(i), 0,
+                    "did not listen:\n" + tail_of_file(NodeFiles{cluster_.node_dir(i)}.log(), 10));
+    return {};
+  }
+
+  Result<std::uint32_t> wait_for_leader() const {
+    for (int attempt = 0; attempt < 100; ++attempt) {
+      for (std::uint32_t i = 0; i < node_count(); ++i) {
+        auto reply = query_status<Raft>(cluster_, i, Duration::from_seconds(2));
+        if (reply && reply->role == "leader") return i;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    return fail("no leader within 10 s");
+  }
+
+  const ClusterFile& cluster() const { return cluster_; }
+  const std::vector<pid_t>& pids() const { return pids_; }
+  std::uint32_t node_count() const { return settings_.options.nodes; }
+  double disk_ms() const { return disk_ms_; }
+  const std::string& dir() const { return dir_; }
+
+ private:
+  // Free loopback ports: bind port 0, note the port, release.
+  std::vector<std::uint16_t> free_ports() const {
+    asio::io_context io;
+    std::vector<tcp::acceptor> held;
+    std::vector<std::uint16_t> ports;
+    for (std::uint32_t i = 0; i < node_count(); ++i) {
+      held.emplace_back(io, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
+      ports.push_back(held.back().local_endpoint().port());
+    }
+    return ports;
+  }
+
+  std::string cluster_yaml(const std::vector<std::uint16_t>& ports) const {
+    std::string yaml = "protocol: raft\nseed: 1\ndata_dir: data\nnodes:\n";
+    for (std::uint32_t i = 0; i < node_count(); ++i)
+      yaml += "  - { id: n" + std::to_string(i) +
+              ", address: 127.0.0.1:" + std::to_string(ports[i]) + " }\n";
+    yaml += "config: " + scenario::to_flow_yaml(settings_.config) + "\n";
+    yaml += "runtime: " + scenario::to_flow_yaml(settings_.runtime) + "\n";
+    return yaml;
+  }
+
+  void stop_nodes() {
+    for (pid_t pid : pids_)
+      if (pid > 1) ::kill(pid, SIGTERM);
+    for (pid_t pid : pids_) {
+      if (pid <= 1) continue;
+      bool reaped = false;
+      for (int i = 0; i < 250 && !reaped; ++i) {  // up to 5 s, then SIGKILL
+        reaped = ::waitpid(pid, nullptr, WNOHANG) == pid;
+        if (!reaped) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+      }
+      if (reaped) continue;
+      ::kill(pid, SIGKILL);
+      ::waitpid(pid, nullptr, 0);
+    }
+  }
+
+  const Settings& settings_;
+  std::string dir_;
+  bool remove_dir_ = false;
+  double disk_ms_ = 0;
+  ClusterFile cluster_;
+  std::vector<pid_t> pids_;
+};
+
+// What the measured window saw.
+struct Measurement {
+  std::uint64_t writes = 0;
+  std::uint64_t other_replies = 0;
+  std::vector<std::int64_t> latencies_ns;  // first attempt sent -> ok reply
+  std::vector<Snapshot> snapshots = std::vector<Snapshot>(2);
+  double window_seconds() const {
+    return std::chrono::duration<double>(snapshots[1].at - snapshots[0].at).count();
+  }
+};
+
+// Puts only, no think time, one write outstanding per session, all to the leader.
+WorkloadConfig bench_workload(const Options& options, std::uint32_t leader) {
+  WorkloadConfig workload;
+  workload.clients = options.clients;
+  workload.duration = options.warmup + options.seconds + Duration::from_seconds(1);
+  workload.think_time = DurationRange{Duration{}, Duration{}};
+  workload.read_percent = 0;
+  workload.cas_percent = 0;
+  workload.keys = 16;
+  workload.request_timeout = Duration::from_seconds(2);
+  workload.first_target = NodeId{leader};
+  return workload;
+}
+
+// Counts committed writes and their latencies while `counting`, and feeds the driver.
+void count_replies(ClusterClient<Raft>& client, WorkloadDriver<Raft>& driver, const bool& counting,
+                   Measurement& m) {
+  auto sent_at = std::make_shared<std::map<std::uint64_t, std::int64_t>>();  // (client, seq)
+  client.on_invocation = [sent_at](const Invocation<Raft>& inv) {
+    if (const auto* r = std::get_if<ClientRequest>(&inv.input); r && r->attempt == 0)
+      (*sent_at)[(r->client << 32) | r->seq] = inv.time.nanoseconds;
+  };
+  client.on_emission = [&, sent_at](const Emission<Raft>& em) {
+    if (const auto* reply = std::get_if<ClientReply>(&em.output)) {
+      const auto it = sent_at->find((reply->client << 32) | reply->seq);
+      const bool write = reply->status == ReplyStatus::ok && reply->index != Index{};
+      if (write && counting) {
+        ++m.writes;
+        if (it != sent_at->end()) m.latencies_ns.push_back(em.time.nanoseconds - it->second);
+      } else if (!write && counting) {
+        ++m.other_replies;
+      }
+      if (write && it != sent_at->end()) sent_at->erase(it);
+    }
+    driver.on_emission(em);
+  };
+}
+
+// Drives the workload: warm-up, then the measured window between two snapshots (status of
+// every node, CPU time of every process), then 3 s at most for the second snapshot's replies.
+class LoadRun {
+ public:
+  LoadRun(const BenchCluster& bench, const Options& options, std::uint32_t leader)
+      : bench_(bench),
+        options_(options),
+        workload_(bench_workload(options, leader), Config{}, bench.node_count(),
+                  Rng(1).fork("workload")),
+        log_(nullptr, "bench"),
+        client_(io_, bench.cluster(), ClientId{0}, all_nodes(bench.node_count()), log_),
+        driver_(io_, client_, workload_),
+        phase_(io_),
+        stopper_(io_) {}
+
+  Measurement run() {
+    client_.keep_history = false;
+    count_replies(client_, driver_, counting_, measured_);
+    std::vector<bool> up(bench_.node_count(), false);
+    client_.on_link = [&](NodeId node, bool is_up) {
+      up[node.value] = is_up;
+      if (started_ || !std::ranges::all_of(up, [](bool b) { return b; })) return;
+      started_ = true;
+      driver_.start();
+      after(options_.warmup, [this] { open_window(); });
+    };
+    wait_for_snapshots();
+    client_.start();
+    io_.run();
+    driver_.stop();
+    client_.stop();
+    return std::move(measured_);
+  }
+
+ private:
+  static std::vector<std::uint32_t> all_nodes(std::uint32_t count) {
+    std::vector<std::uint32_t> nodes;
+    for (std::uint32_t i = 0; i < count; ++i) nodes.push_back(i);
+    return nodes;
+  }
+
+  void after(Duration delay, std::function<void()> then) {
+    phase_.expires_after(std::chrono::nanoseconds(delay.nanoseconds));
+    phase_.async_wait([then = std::move(then)](const boost::system::error_code& ec) {
+      if (!ec) then();
+    });
+  }
+
+  void open_window() {
+    counting_ = true;
+    take(measured_.snapshots[0]);
+    after(options_.seconds, [this] {
+      counting_ = false;
+      take(measured_.snapshots[1]);
+      after(Duration::from_seconds(3), [this] { io_.stop(); });  // for the status replies
+    });
+  }
+
+  void take(Snapshot& snapshot) {
+    snapshot.at = Clock::now();
+    snapshot.status.assign(bench_.node_count(), StatusReply{});
+    snapshot.cpu.clear();
+    for (pid_t pid : bench_.pids()) snapshot.cpu.push_back(cpu_seconds(pid));
+    snapshot.cpu.push_back(cpu_seconds(::getpid()));
+    for (std::uint32_t i = 0; i < bench_.node_count(); ++i) {
+      ++replies_pending_;
+      client_.request_status(i, [this, &snapshot, i](Result<StatusReply> reply) {
+        --replies_pending_;
+        if (reply) snapshot.status[i] = std::move(*reply);
+      });
+    }
+  }
+
+  // Stops as soon as the second snapshot has every status reply.
+  void wait_for_snapshots() {
+    if (measured_.snapshots[1].at != Clock::time_point{} && replies_pending_ == 0)
+      return io_.stop();
+    stopper_.expires_after(std::chrono::milliseconds(10));
+    stopper_.async_wait([this](const boost::system::error_code& ec) {
+      if (!ec) wait_for_snapshots();
+    });
+  }
+
+  const BenchCluster& bench_;
+  const Options& options_;
+  Workload workload_;
+  asio::io_context io_;
+  Logger log_;
+  ClusterClient<Raft> client_;
+  WorkloadDriver<Raft> driver_;
+  asio::steady_timer phase_;
+  asio::steady_timer stopper_;
+  Measurement measured_;
+  bool counting_ = false;
+  bool started_ = false;
+  std::size_t replies_pending_ = 0;
+};
+
+double percentile_ms(const std::vector<std::int64_t>& sorted, double p) {
+  if (sorted.empty()) return 0.0;
+  const auto at = static_cast<std::size_t>(p * static_cast<double>(sorted.size() - 1));
+  return static_cast<double>(sorted[at]) / 1e6;
+}
+
+void print_nodes(const BenchCluster& bench, const Measurement& m, std::ostream& out) {
+  const double window = m.window_seconds();
+  char line[256];
+  for (std::uint32_t i = 0; i < bench.node_count(); ++i) {
+    const auto& a = m.snapshots[0].status[i];
+    const auto& b = m.snapshots[1].status[i];
+    const double persists = static_cast<double>(b.persists - a.persists);
+    const double bytes = static_cast<double>(b.persisted_bytes - a.persisted_bytes);
+    const double events = static_cast<double>(b.events - a.events);
+    std::snprintf(line, sizeof(line),
+                  "  n%u %-9s fsyncs/s %6.0f  handler calls/s %7.0f  calls per fsync %5.1f  "
+                  "state %5.1f KB  CPU %3.0f%%\n",
+                  i, b.role.c_str(), persists / window, events / window,
+                  persists > 0 ? events / persists : 0.0,
+                  persists > 0 ? bytes / persists / 1024 : 0.0,
+                  100 * (m.snapshots[1].cpu[i] - m.snapshots[0].cpu[i]) / window);
+    out << line;
+  }
+  const std::uint32_t self = bench.node_count();
+  std::snprintf(line, sizeof(line), "  client (this process) CPU %3.0f%%\n",
+                100 * (m.snapshots[1].cpu[self] - m.snapshots[0].cpu[self]) / window);
+  out << line;
+}
+
+void print_results(const BenchCluster& bench, const Options& options, Measurement& m,
+                   std::ostream& out) {
+  const double window = m.window_seconds();
+  const double rate = static_cast<double>(m.writes) / window;
+  std::sort(m.latencies_ns.begin(), m.latencies_ns.end());
+  out << fmt::format(
+      "raft-socket benchmark: {} nodes on loopback, one process each, durable log fdatasync'd "
+      "before any send\n",
+      bench.node_count());
+  out << fmt::format(
+      "  client sessions      {} (one write outstanding each, puts only, no think time)\n",
+      options.clients);
+  out << fmt::format(
+      "  disk                 {:.2f} ms per 4 KiB append + fdatasync (median of 50, before the "
+      "run)\n",
+      bench.disk_ms());
+  out << fmt::format("  window               {:.2f} s after {} warm-up\n", window,
+                     format_duration(options.warmup));
+  out << fmt::format("  committed writes     {}  ({} other replies)\n", m.writes, m.other_replies);
+  out << fmt::format("  writes/s             {:.0f}   (seed: {:.0f}; {:.1f}x)\n", rate,
+                     seed_writes_per_second, rate / seed_writes_per_second);
+  out << fmt::format("  write latency        p50 {:.2f} ms, p99 {:.2f} ms, max {:.2f} ms\n",
+                     percentile_ms(m.latencies_ns, 0.5), percentile_ms(m.latencies_ns, 0.99),
+                     percentile_ms(m.latencies_ns, 1.0));
+  print_nodes(bench, m, out);
+  if (!options.dir.empty() || options.keep) out << "  files: " << bench.dir() << "\n";
+}
+
+int report(const Error& error) {
+  std::fprintf(stderr, "error: %s\n", error.to_string().c_str());
+  return exit_usage;
+}
+
+}  // namespace
+
+int run_socket_benchmark(const Benchmark::Context& context) {
+  auto settings = parse_settings(context.settings);
+  if (!settings) return report(settings.error());
+  BenchCluster bench(*settings);
+  if (auto ok = bench.create(); !ok) return report(ok.error());
+  if (auto ok = bench.start_nodes(); !ok) return report(ok.error());
+  auto leader = bench.wait_for_leader();
+  if (!leader) return report(leader.error());
+  LoadRun load(bench, settings->options, *leader);
+  Measurement measured = load.run();
+  print_results(bench, settings->options, measured, context.out);
+  return exit_ok;
+}
+
+}  // namespace faultline::raft
