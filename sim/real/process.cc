@@ -50,9 +50,14 @@ bool faultline_process_alive(pid_t pid) {
   if (close == std::string::npos || close + 2 >= text.size()) return false;
   const char state = text[close + 2];
   if (state == 'Z' || state == 'X') return false;
+  // A node's command line is `PROGRAM node ...`; PROGRAM is faultline, or a command of its own
+  // built with cli::main<B>() (a protocol out of tree), whatever it is called.
   std::ifstream cmdline("/proc/" + std::to_string(pid) + "/cmdline", std::ios::binary);
-  std::string args((std::istreambuf_iterator<char>(cmdline)), std::istreambuf_iterator<char>());
-  return args.find("faultline") != std::string::npos;
+  std::string program;
+  std::string subcommand;
+  std::getline(cmdline, program, '\0');
+  std::getline(cmdline, subcommand, '\0');
+  return subcommand == "node";
 }
 
 Result<pid_t> spawn_detached(const std::string& program, const std::vector<std::string>& args,

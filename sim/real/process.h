@@ -2,8 +2,9 @@
 // checks that survive pid reuse and zombies, spawning a detached node, and waiting for a port.
 //
 // A pid file holds one decimal pid. A pid counts as "our node" only while /proc/<pid> exists,
-// is not a zombie, and its command line names the faultline binary; so a stale pid file from a
-// crashed run, or a recycled pid, never gets a signal meant for a node.
+// is not a zombie, and its command line is a node's (`PROGRAM node ...`, PROGRAM being faultline
+// or a command built on it); so a stale pid file from a crashed run, or a recycled pid, never
+// gets a signal meant for a node.
 #pragma once
 
 #include <sys/types.h>
@@ -21,7 +22,7 @@ namespace faultline::real {
 Result<void> write_pid_file(const std::string& path, pid_t pid);
 // nullopt: no pid file. An unreadable or malformed one is an Error naming it.
 Result<std::optional<pid_t>> read_pid_file(const std::string& path);
-// True while pid runs a faultline process that is not a zombie.
+// True while pid runs a faultline node (`PROGRAM node ...`) that is not a zombie.
 bool faultline_process_alive(pid_t pid);
 
 // fork + setsid + exec of `program` with `args` (argv[1..]), stdin from /dev/null, stdout and

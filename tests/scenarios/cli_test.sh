@@ -7,13 +7,7 @@ faultline=${1:?usage: cli_test.sh FAULTLINE SOURCE_DIR}
 cd "${2:?}" || exit 2
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-failures=0
-check() {  # check NAME EXPECTED_EXIT ACTUAL_EXIT
-  if [ "$2" != "$3" ]; then echo "FAIL: $1: exit $3, expected $2"; failures=$((failures + 1)); else echo "ok: $1"; fi
-}
-contains() {  # contains NAME FILE PATTERN
-  if grep -qE -- "$3" "$2"; then echo "ok: $1"; else echo "FAIL: $1: no /$3/ in output:"; cat "$2"; failures=$((failures + 1)); fi
-}
+source tests/support/cli_checks.sh  # the source directory is the working directory
 demo=scenarios/two_phase_commit/canary_rollout.yaml
 
 "$faultline" run "$demo" --seed 7 >"$work/pass.txt"; check "passing run exits 0" 0 $?

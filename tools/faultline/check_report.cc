@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "tools/faultline/check_entry.h"
+#include "tools/faultline/commands.h"
 
 namespace faultline::cli {
 
@@ -67,8 +68,9 @@ int print_violation(const explore::SearchResult& r, const explore::Counterexampl
   if (!stream) {
     out << "error: cannot write the counterexample to " << args.out_path << "\n";
   } else {
-    out << "\ncounterexample written to " << args.out_path << "; replay it with: faultline replay "
-        << args.out_path << "  (or faultline check --replay " << args.out_path << ")\n";
+    out << "\ncounterexample written to " << args.out_path << "; replay it with: " << program_name()
+        << " replay " << args.out_path << "  (or " << program_name() << " check --replay "
+        << args.out_path << ")\n";
   }
   return exit_safety;
 }

@@ -1,4 +1,6 @@
 // The command line: each subcommand registers itself on the CLI11 app (commands.h).
+#include <filesystem>
+
 #include <CLI/CLI.hpp>
 
 #include "tools/faultline/cli.h"
@@ -11,7 +13,14 @@ int& exit_code() {
   return code;
 }
 
+std::string& program_name() {
+  static std::string name = "faultline";
+  return name;
+}
+
 int run_main(int argc, char** argv) {
+  if (argc > 0 && argv[0] != nullptr && argv[0][0] != '\0')
+    program_name() = std::filesystem::path(argv[0]).filename().string();
   CLI::App app{"faultline: a deterministic simulator and model checker for distributed protocols"};
   app.require_subcommand(1);
   app.set_help_all_flag("--help-all", "Show help for every subcommand");

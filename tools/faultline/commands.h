@@ -4,6 +4,8 @@
 // 2 a safety property was violated; 3 a liveness or timing expectation was missed.
 #pragma once
 
+#include <string>
+
 #include <CLI/CLI.hpp>
 
 namespace faultline::cli {
@@ -18,5 +20,9 @@ void add_check_command(CLI::App& app);     // check (cmd_check.cc)
 
 // Set by a subcommand's callback; main returns it.
 int& exit_code();
+
+// The name this command was run as (argv[0] without its folder: "faultline", or a command of
+// its own built with cli::main<B>()), for the repro lines a failure ends with.
+std::string& program_name();
 
 }  // namespace faultline::cli

@@ -75,7 +75,7 @@ std::string hex(std::uint64_t value) { return fmt::format("{:016x}", value); }
 
 std::string repro_command(const ReproArgs& args, std::uint64_t seed, std::uint64_t fingerprint) {
   std::string command =
-      "faultline replay " + quote_if_needed(args.path) + " --seed " + std::to_string(seed);
+      program_name() + " replay " + quote_if_needed(args.path) + " --seed " + std::to_string(seed);
   for (const auto& o : args.overrides) command += " --set " + quote_if_needed(o);
   if (args.wire) command += " --wire";
   command += " --fingerprint " + hex(fingerprint);

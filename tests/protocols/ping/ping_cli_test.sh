@@ -8,13 +8,7 @@ faultline=$(realpath "${1:?usage: ping_cli_test.sh FAULTLINE SOURCE_DIR}")
 cd "${2:?}" || exit 2
 work=$(mktemp -d)
 trap '"$faultline" cluster down "$work/cluster.yaml" >/dev/null 2>&1; rm -rf "$work"' EXIT
-failures=0
-check() {  # check NAME EXPECTED_EXIT ACTUAL_EXIT
-  if [ "$2" != "$3" ]; then echo "FAIL: $1: exit $3, expected $2"; failures=$((failures + 1)); else echo "ok: $1"; fi
-}
-contains() {  # contains NAME FILE PATTERN
-  if grep -qE -- "$3" "$2"; then echo "ok: $1"; else echo "FAIL: $1: no /$3/ in:"; cat "$2"; failures=$((failures + 1)); fi
-}
+source tests/support/cli_checks.sh  # the source directory is the working directory
 scenario=scenarios/ping/crash_restart.yaml
 
 "$faultline" run "$scenario" --seeds 10 >"$work/run.txt"; check "the correct protocol passes 10 seeds" 0 $?
@@ -28,17 +22,7 @@ contains "every state held count_durable" "$work/check.txt" 'count_durable: held
 check "a bad model key is a usage error" 1 $?
 contains "it names the key" "$work/bad.txt" 'model.reports'
 
-port=$((20000 + RANDOM % 20000))
-cat >"$work/cluster.yaml" <<YAML
-protocol: ping
-seed: 1
-data_dir: data
-nodes:
-  - { id: n0, address: 127.0.0.1:$port }
-  - { id: n1, address: 127.0.0.1:$((port + 1)) }
-  - { id: n2, address: 127.0.0.1:$((port + 2)) }
-config: { tokens_per_node: 1 }
-YAML
+loopback_cluster "$work/cluster.yaml" ping '{ tokens_per_node: 1 }'
 "$faultline" cluster up "$work/cluster.yaml" >"$work/up.txt" 2>&1; check "cluster up starts three ping nodes" 0 $?
 contains "each node listens" "$work/up.txt" 'n2 listening on 127.0.0.1'
 sleep 0.5
