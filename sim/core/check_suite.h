@@ -12,6 +12,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "sim/core/history.h"
@@ -42,6 +43,23 @@ struct FaultRecord {
   // Partition/heal/clog: who can still reach whom, after it.
   std::vector<std::vector<NodeId>> components;
 };
+
+// The fault kind as traces name it ("crash", "operator_input", "liveness", ...).
+inline std::string_view to_string(FaultRecord::Kind kind) {
+  switch (kind) {
+    case FaultRecord::Kind::crash: return "crash";
+    case FaultRecord::Kind::restart: return "restart";
+    case FaultRecord::Kind::pause: return "pause";
+    case FaultRecord::Kind::resume: return "resume";
+    case FaultRecord::Kind::partition: return "partition";
+    case FaultRecord::Kind::heal: return "heal";
+    case FaultRecord::Kind::network: return "network";
+    case FaultRecord::Kind::clog: return "clog";
+    case FaultRecord::Kind::input: return "operator_input";
+    case FaultRecord::Kind::liveness_start: return "liveness";
+  }
+  return "fault";
+}
 
 template <class P>
 struct RunRecord {

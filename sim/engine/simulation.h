@@ -44,78 +44,16 @@
 #include "sim/core/rng.h"
 #include "sim/core/workload.h"
 #include "sim/engine/event_queue.h"
+#include "sim/engine/fault_targets.h"
 #include "sim/engine/network.h"
+#include "sim/engine/run_checks.h"
+#include "sim/engine/run_outcome.h"
 #include "sim/engine/stats.h"
+#include "sim/engine/timer_table.h"
 #include "sim/scenario/scenario.h"
 #include "sim/topology/reachability.h"
 
 namespace faultline {
-
-// A scenario with its protocol-specific parts decoded (see load_scenario.h).
-template <class P>
-struct LoadedScenario {
-  scenario::Scenario scenario;
-  typename P::Config config;
-  typename P::WorkloadConfig workload;
-  std::map<std::size_t, typename P::Input> operator_inputs;  // by index into scenario.faults
-};
-
-struct TraceEvent {
-  Time time;
-  std::string_view kind;  // deliver, drop, timer, input, output, crash, restart, ...
-  std::string_view node;  // the node it happened at ("" for network-wide events)
-  std::string_view peer;  // the sender of a delivered or dropped message, else ""
-  std::string text;       // describe() of the message, timer, input or output; or fault text
-};
-
-class TraceSink {
- public:
-  virtual void record(const TraceEvent& event) = 0;
-
- protected:
-  ~TraceSink() = default;
-};
-
-struct RunOptions {
-  std::uint64_t seed = 1;
-  TraceSink* trace = nullptr;
-  bool wire_check = false;                 // round-trip every message through the codec
-  std::uint64_t events_max = 200'000'000;  // a run that needs more is reported, not hung
-};
-
-struct CheckVerdict {
-  std::string name;
-  std::string kind;  // always, sometimes, eventually, history, expect
-  bool passed = true;
-  std::string detail;
-};
-
-enum class RunStatus { passed, safety_violation, liveness_violation };
-
-inline std::string_view to_string(RunStatus s) {
-  switch (s) {
-    case RunStatus::passed: return "passed";
-    case RunStatus::safety_violation: return "safety_violation";
-    case RunStatus::liveness_violation: return "liveness_violation";
-  }
-  return "";
-}
-
-struct RunOutcome {
-  std::uint64_t seed = 0;
-  std::uint64_t events = 0;
-  Time end;
-  Time safety_end;
-  std::uint64_t fingerprint = 0;
-  RunStatus status = RunStatus::passed;
-  std::string failure;  // the first failure, one line
-  std::vector<CheckVerdict> verdicts;
-  Metrics metrics;
-  NetworkStats network;
-  std::optional<Duration> convergence;  // liveness start -> every eventually property held
-  std::uint32_t crashes = 0;
-  std::uint32_t restarts = 0;
-};
 
 template <Protocol P>
 class Simulation final : public WorkloadSink<P> {
@@ -132,7 +70,7 @@ class Simulation final : public WorkloadSink<P> {
   Simulation(const LoadedScenario<P>& loaded, const CheckSuite<P>& suite, RunOptions options)
       : loaded_(loaded),
         scenario_(loaded.scenario),
-        suite_(suite),
+        checks_(suite, loaded.scenario),
         options_(options),
         node_count_(static_cast<std::uint32_t>(scenario_.node_names.size())),
         root_rng_(options.seed),
@@ -140,21 +78,14 @@ class Simulation final : public WorkloadSink<P> {
         timer_rng_(root_rng_.fork("timers")),
         fault_rng_(root_rng_.fork("faults")),
         nemesis_rng_(root_rng_.fork("nemesis")),
-        workload_(loaded.workload, loaded.config, node_count_, root_rng_.fork("workload")) {
+        workload_(loaded.workload, loaded.config, node_count_, root_rng_.fork("workload")),
+        timers_(node_count_) {
     FL_ASSERT(node_count_ > 0, "a scenario needs nodes");
     nodes_.resize(node_count_);
     disks_.resize(node_count_);
     status_.assign(node_count_, Status::up);
     last_role_.assign(node_count_, std::string{});
-    timers_.resize(node_count_);
     backlog_.resize(node_count_);
-    sometimes_met_.assign(suite_.properties.size(), false);
-    selected_.assign(suite_.properties.size(), true);
-    for (std::size_t i = 0; i < suite_.properties.size(); ++i) {
-      selected_[i] = check_selected(suite_.properties[i].name);
-      if (selected_[i] && suite_.properties[i].kind == PropertyKind::transition)
-        watch_steps_ = true;
-    }
     apply_link_overrides();
   }
 
@@ -179,9 +110,9 @@ class Simulation final : public WorkloadSink<P> {
       std::visit([&](auto& event) { handle(event); }, popped.payload);
       check_properties();
       if (outcome_.events >= options_.events_max) {
-        fail(RunStatus::liveness_violation, "event budget of " +
-                                                std::to_string(options_.events_max) +
-                                                " events exhausted at " + format_time(now_));
+        record_failure(outcome_, RunStatus::liveness_violation,
+                       "event budget of " + std::to_string(options_.events_max) +
+                           " events exhausted at " + format_time(now_));
         break;
       }
     }
@@ -210,16 +141,10 @@ class Simulation final : public WorkloadSink<P> {
     disks_[node.value] = durable;
   }
   void set_timer(NodeId node, const Timer& timer, DurationRange after) {
-    TimerSlot& slot = timer_slot(node, timer);
-    slot.generation = ++timer_generation_;
-    slot.armed = true;
-    queue_.push(now_ + timer_rng_.duration_in(after),
-                TimerFire{node, slot.generation, slot_index(node, slot)});
+    const auto armed = timers_.arm(node, timer);
+    queue_.push(now_ + timer_rng_.duration_in(after), TimerFire{node, armed});
   }
-  void cancel_timer(NodeId node, const Timer& timer) {
-    for (TimerSlot& slot : timers_[node.value])
-      if (slot.timer == timer) slot.armed = false;
-  }
+  void cancel_timer(NodeId node, const Timer& timer) { timers_.cancel(node, timer); }
   void send(NodeId from, NodeId to, const Message& message) {
     FL_ASSERT(to.value < node_count_, "message addressed to a node that does not exist");
     if (options_.wire_check) check_wire(message);
@@ -252,8 +177,7 @@ class Simulation final : public WorkloadSink<P> {
   };
   struct TimerFire {
     NodeId node;
-    std::uint64_t generation;
-    std::uint32_t slot;
+    typename TimerTable<Timer>::Armed armed;
   };
   struct InputArrival {
     NodeId node;
@@ -277,13 +201,7 @@ class Simulation final : public WorkloadSink<P> {
   using Payload = std::variant<Deliver, TimerFire, InputArrival, FaultFire, FlapToggle, NemesisTick,
                                LivenessStart, WorkloadWake>;
 
-  struct TimerSlot {
-    Timer timer;
-    std::uint64_t generation = 0;
-    bool armed = false;
-  };
-
-  // The step of one node being watched for transition properties (watch_steps_ only).
+  // The step of one node being watched for transition properties (watches_steps() only).
   struct StepCapture {
     bool watching = false;
     NodeId node;
@@ -300,12 +218,6 @@ class Simulation final : public WorkloadSink<P> {
     p.reorder = spec.reorder;
     p.queue_capacity = spec.queue_capacity;
     return p;
-  }
-
-  bool check_selected(std::string_view name) const {
-    if (scenario_.checks.empty()) return true;
-    return std::find(scenario_.checks.begin(), scenario_.checks.end(), name) !=
-           scenario_.checks.end();
   }
 
   std::string_view node_name(NodeId id) const { return scenario_.node_names[id.value]; }
@@ -372,7 +284,7 @@ class Simulation final : public WorkloadSink<P> {
   }
 
   void begin_step(NodeId id) {
-    if (!watch_steps_ || !step_constrained(ptr(nodes_[id.value]))) return;
+    if (!checks_.watches_steps() || !checks_.step_constrained(ptr(nodes_[id.value]))) return;
     FL_ASSERT(!step_.watching, "steps do not nest");
     step_.watching = true;
     step_.node = id;
@@ -389,15 +301,6 @@ class Simulation final : public WorkloadSink<P> {
                            ptr(disks_[i]), now_});
   }
 
-  // Whether some selected transition property constrains a step from `before`.
-  bool step_constrained(const Node* before) const {
-    for (std::size_t i = 0; i < suite_.properties.size(); ++i)
-      if (selected_[i] && suite_.properties[i].kind == PropertyKind::transition &&
-          constrains_step_from(suite_.properties[i], before))
-        return true;
-    return false;
-  }
-
   template <class T>
   static const T* ptr(const std::optional<T>& value) {
     return value ? &*value : nullptr;
@@ -406,12 +309,12 @@ class Simulation final : public WorkloadSink<P> {
   void crash(NodeId id) {
     if (status_[id.value] == Status::down) return;
     // A crash is a step to down; the disk stays as it is.
-    if (watch_steps_)
+    if (checks_.watches_steps())
       check_step(NodeStep<P>{id, ptr(nodes_[id.value]), nullptr, ptr(disks_[id.value]),
                              ptr(disks_[id.value]), now_});
     last_role_[id.value] = std::string(nodes_[id.value]->role());
     nodes_[id.value].reset();
-    timers_[id.value].clear();
+    timers_.clear(id);
     backlog_[id.value].clear();
     status_[id.value] = Status::down;
     ++outcome_.crashes;
@@ -439,57 +342,6 @@ class Simulation final : public WorkloadSink<P> {
     std::vector<Payload> backlog = std::move(backlog_[id.value]);
     backlog_[id.value].clear();
     for (Payload& event : backlog) queue_.push(now_, std::move(event));
-  }
-
-  // "components {n0} {n1,n2}": who can still talk to whom (strongly connected), after a cut.
-  std::string components_text() const {
-    const topology::Reachability reach(
-        node_count_, [&](NodeId from, NodeId to) { return network_.is_cut(from, to); });
-    std::string text = "components";
-    for (const auto& component : reach.components()) text += " " + names(component);
-    return text;
-  }
-
-  void record_fault(FaultRecord::Kind kind, std::vector<NodeId> nodes, std::string text) {
-    std::vector<std::vector<NodeId>> components;
-    if (kind == FaultRecord::Kind::partition || kind == FaultRecord::Kind::heal) {
-      text += " -> " + components_text();
-      components = topology::Reachability(node_count_, [&](NodeId from, NodeId to) {
-                     return network_.is_cut(from, to);
-                   }).components();
-    }
-    trace(std::string_view(fault_kind_name(kind)), std::nullopt, std::nullopt,
-          [&] { return text; });
-    fold(0xf0, NodeId{}, text);
-    fault_log_.push_back(
-        FaultRecord{now_, kind, std::move(nodes), std::move(text), std::move(components)});
-  }
-
-  static std::string_view fault_kind_name(FaultRecord::Kind kind) {
-    switch (kind) {
-      case FaultRecord::Kind::crash: return "crash";
-      case FaultRecord::Kind::restart: return "restart";
-      case FaultRecord::Kind::pause: return "pause";
-      case FaultRecord::Kind::resume: return "resume";
-      case FaultRecord::Kind::partition: return "partition";
-      case FaultRecord::Kind::heal: return "heal";
-      case FaultRecord::Kind::network: return "network";
-      case FaultRecord::Kind::clog: return "clog";
-      case FaultRecord::Kind::input: return "operator_input";
-      case FaultRecord::Kind::liveness_start: return "liveness";
-    }
-    return "fault";
-  }
-
-  TimerSlot& timer_slot(NodeId node, const Timer& timer) {
-    auto& slots = timers_[node.value];
-    for (TimerSlot& slot : slots)
-      if (slot.timer == timer) return slot;
-    slots.push_back(TimerSlot{timer, 0, false});
-    return slots.back();
-  }
-  std::uint32_t slot_index(NodeId node, const TimerSlot& slot) const {
-    return static_cast<std::uint32_t>(&slot - timers_[node.value].data());
   }
 
   // A paused node's events wait for its resume; a down node's are lost. True: deliver now.
@@ -530,13 +382,9 @@ class Simulation final : public WorkloadSink<P> {
 
   void handle(TimerFire& event) {
     if (status_[event.node.value] == Status::down) return;
-    auto& slots = timers_[event.node.value];
-    if (event.slot >= slots.size()) return;
-    TimerSlot& slot = slots[event.slot];
-    if (!slot.armed || slot.generation != event.generation) return;  // re-armed or cancelled since
+    if (!timers_.is_current(event.node, event.armed)) return;  // re-armed or cancelled since
     if (!reachable_now(event.node, event)) return;
-    slot.armed = false;
-    const Timer timer = slot.timer;
+    const Timer timer = timers_.fire(event.node, event.armed);
     fold(2, event.node, timer);
     trace("timer", event.node, std::nullopt, [&] { return describe(timer); });
     run_handler(event.node, [&](Node& node, Outbox<P>& out) { node.on_timer(timer, out); });
@@ -572,7 +420,7 @@ class Simulation final : public WorkloadSink<P> {
     if (phase_ != Phase::safety) return;
     const auto& flap = std::get<scenario::Flap>(scenario_.faults[event.fault_index].action);
     if (event.partition_on)
-      cut_groups(flap.groups, "flap partition");
+      partition_into(resolve_groups(flap.groups, roster(), fault_rng_), "flap partition");
     else
       heal("flap heal");
     const Time next = now_ + flap.period;
@@ -595,18 +443,12 @@ class Simulation final : public WorkloadSink<P> {
 
   void handle(WorkloadWake& wake) { workload_.on_wake(now_, wake.token, *this); }
 
-  bool workload_idle() const { return workload_.idle(); }
-
-  std::string workload_outstanding() const { return workload_.outstanding(); }
-
   void handle(LivenessStart&) {
     phase_ = Phase::liveness;
     record_fault(FaultRecord::Kind::liveness_start, {},
                  "liveness phase: faults stop, network heals");
     network_.make_reliable();
-    FL_ASSERT(topology::Reachability(node_count_,
-                                     [&](NodeId a, NodeId b) { return network_.is_cut(a, b); })
-                  .is_connected(),
+    FL_ASSERT(reachability().is_connected(),
               "the liveness phase must start with a connected network");
     if (scenario_.run.restart_crashed) {
       for (std::uint32_t i = 0; i < node_count_; ++i) {
@@ -614,243 +456,55 @@ class Simulation final : public WorkloadSink<P> {
         restart(NodeId{i});
       }
     }
-    if (!has_eventually()) finished_ = true;
+    if (!checks_.has_eventually()) finished_ = true;
   }
 
-  // ---- faults ------------------------------------------------------------------------------
+  // ---- faults: the definitions are in simulation_faults.h ---------------------------------
 
-  // `at: [min, max]` is drawn uniformly from the faults stream when the run starts; a fixed `at`
-  // draws nothing, so scenarios without ranges keep their fingerprints.
-  Time fault_time(const scenario::Fault& fault) {
-    if (!fault.at_max) return fault.at;
-    FL_ASSERT(*fault.at_max >= fault.at, "a fault time range is inverted");
-    return fault.at + fault_rng_.duration_in(DurationRange{Duration{}, *fault.at_max - fault.at});
-  }
-
-  std::vector<NodeId> up_nodes() const {
+  std::vector<NodeId> nodes_where(auto&& predicate) const {
     std::vector<NodeId> out;
     for (std::uint32_t i = 0; i < node_count_; ++i)
-      if (status_[i] != Status::down) out.push_back(NodeId{i});
+      if (predicate(status_[i])) out.push_back(NodeId{i});
     return out;
   }
   std::vector<NodeId> nodes_with(Status status) const {
-    std::vector<NodeId> out;
-    for (std::uint32_t i = 0; i < node_count_; ++i)
-      if (status_[i] == status) out.push_back(NodeId{i});
-    return out;
+    return nodes_where([&](Status s) { return s == status; });
   }
-
-  // Resolves selectors now. "rest" expands to the nodes not in `others`.
-  std::vector<NodeId> resolve(const scenario::NodeSelectors& selectors,
-                              const std::vector<NodeId>& others = {}) {
-    std::vector<NodeId> out;
-    const auto add = [&](NodeId id) {
-      if (std::find(out.begin(), out.end(), id) == out.end()) out.push_back(id);
-    };
-    for (const auto& selector : selectors) {
-      const std::string& text = selector.text;
-      if (text == "all") {
-        for (std::uint32_t i = 0; i < node_count_; ++i) add(NodeId{i});
-      } else if (text == "rest") {
-        for (std::uint32_t i = 0; i < node_count_; ++i)
-          if (std::find(others.begin(), others.end(), NodeId{i}) == others.end()) add(NodeId{i});
-      } else if (text == "any") {
-        const auto candidates = up_nodes();
-        if (!candidates.empty()) add(candidates[fault_rng_.below(candidates.size())]);
-      } else {
-        bool by_name = false;
-        for (std::uint32_t i = 0; i < node_count_; ++i) {
-          if (scenario_.node_names[i] == text) {
-            add(NodeId{i});
-            by_name = true;
-          }
-        }
-        if (by_name) continue;
-        for (std::uint32_t i = 0; i < node_count_; ++i) {
-          const std::string_view role =
-              nodes_[i] ? nodes_[i]->role() : std::string_view(last_role_[i]);
-          if (role == text) add(NodeId{i});
-        }
-      }
-    }
-    std::sort(out.begin(), out.end());
-    return out;
+  std::vector<NodeId> up_nodes() const {
+    return nodes_where([](Status s) { return s != Status::down; });
   }
-
-  std::string names(const std::vector<NodeId>& ids) const {
-    std::string text;
-    for (NodeId id : ids) text += (text.empty() ? "" : ",") + std::string(node_name(id));
-    return "{" + text + "}";
-  }
-
-  void apply_fault(std::size_t, const scenario::Crash& f) {
-    for (NodeId id : resolve(f.targets)) crash(id);
-  }
-  void apply_fault(std::size_t, const scenario::Restart& f) {
-    for (NodeId id : resolve(f.targets)) restart(id);
-  }
-  void apply_fault(std::size_t, const scenario::Pause& f) {
-    for (NodeId id : resolve(f.targets)) pause(id);
-  }
-  void apply_fault(std::size_t, const scenario::Resume& f) {
-    for (NodeId id : resolve(f.targets)) resume(id);
-  }
-  void apply_fault(std::size_t, const scenario::Isolate& f) {
-    const auto targets = resolve(f.targets);
-    for (NodeId id : targets)
-      for (std::uint32_t j = 0; j < node_count_; ++j)
-        if (j != id.value) network_.cut_both(id, NodeId{j});
-    record_fault(FaultRecord::Kind::partition, targets, "isolate " + names(targets));
-  }
-  void apply_fault(std::size_t, const scenario::Partition& f) { cut_groups(f.groups, "partition"); }
-  void apply_fault(std::size_t, const scenario::OneWayPartition& f) {
-    const auto from = resolve(f.from);
-    const auto to = resolve(f.to, from);
-    for (NodeId a : from)
-      for (NodeId b : to)
-        if (a != b) network_.cut(a, b);
-    record_fault(FaultRecord::Kind::partition, {},
-                 "one-way cut " + names(from) + " -> " + names(to));
-  }
-  void apply_fault(std::size_t, const scenario::Heal&) { heal("heal all"); }
-  void apply_fault(std::size_t, const scenario::NetworkChange& f) {
-    network_.change_all(f.settings);
-    record_fault(FaultRecord::Kind::network, {}, "network settings changed");
-  }
-  void apply_fault(std::size_t, const scenario::Clog& f) {
-    const auto from = resolve(f.from);
-    const auto to = resolve(f.to, from);
-    for (NodeId a : from)
-      for (NodeId b : to)
-        if (a != b) network_.clog(a, b, now_ + f.duration);
-    record_fault(
-        FaultRecord::Kind::clog, {},
-        "clog " + names(from) + " -> " + names(to) + " for " + format_duration(f.duration));
-  }
-  void apply_fault(std::size_t index, const scenario::Flap& f) {
-    queue_.push(now_, FlapToggle{index, true, now_ + f.duration});
-  }
-  void apply_fault(std::size_t index, const scenario::OperatorInput& f) {
-    const auto targets = resolve({f.target});
-    const auto it = loaded_.operator_inputs.find(index);
-    FL_ASSERT(it != loaded_.operator_inputs.end(), "operator input was not decoded at load time");
-    record_fault(FaultRecord::Kind::input, targets,
-                 "operator input " + describe(it->second) + " to " + names(targets));
-    for (NodeId id : targets) queue_.push(now_, InputArrival{id, kOperator, it->second});
-  }
-
-  // Named groups resolve first, so a "rest" group can mean every node none of them holds.
-  void cut_groups(const std::vector<scenario::NodeSelectors>& groups, std::string_view label) {
-    const auto has_rest = [](const scenario::NodeSelectors& group) {
-      return std::any_of(group.begin(), group.end(),
-                         [](const auto& s) { return s.text == "rest"; });
-    };
-    std::vector<std::vector<NodeId>> resolved;
-    std::vector<NodeId> named;
-    for (const auto& group : groups) {
-      if (has_rest(group)) continue;
-      resolved.push_back(resolve(group));
-      named.insert(named.end(), resolved.back().begin(), resolved.back().end());
-    }
-    for (const auto& group : groups)
-      if (has_rest(group)) resolved.push_back(resolve(group, named));
-    partition_into(resolved, label);
-  }
-
-  void partition_into(const std::vector<std::vector<NodeId>>& groups, std::string_view label) {
-    std::string text(label);
-    for (std::size_t g = 0; g < groups.size(); ++g) {
-      text += (g == 0 ? " " : " | ") + names(groups[g]);
-      for (std::size_t h = 0; h < groups.size(); ++h) {
-        if (g == h) continue;
-        for (NodeId a : groups[g])
-          for (NodeId b : groups[h])
-            if (a != b) network_.cut(a, b);
-      }
-    }
-    record_fault(FaultRecord::Kind::partition, {}, text);
-  }
-
-  void heal(std::string_view label) {
-    network_.heal_all();
-    record_fault(FaultRecord::Kind::heal, {}, std::string(label));
-  }
-
-  void nemesis_fault(scenario::Nemesis::Kind kind, const scenario::Nemesis& nemesis) {
-    using Kind = scenario::Nemesis::Kind;
-    const auto pick = [&](const std::vector<NodeId>& from) -> std::optional<NodeId> {
-      if (from.empty()) return std::nullopt;
-      return from[nemesis_rng_.below(from.size())];
-    };
-    switch (kind) {
-      case Kind::crash:
-        if (nodes_with(Status::down).size() < nemesis.crashed_max)
-          if (auto id = pick(up_nodes())) crash(*id);
-        return;
-      case Kind::restart:
-        if (auto id = pick(nodes_with(Status::down))) restart(*id);
-        return;
-      case Kind::pause:
-        if (auto id = pick(nodes_with(Status::up))) pause(*id);
-        return;
-      case Kind::resume:
-        if (auto id = pick(nodes_with(Status::paused))) resume(*id);
-        return;
-      case Kind::isolate:
-        if (auto id = pick(all_nodes())) {
-          for (std::uint32_t j = 0; j < node_count_; ++j)
-            if (j != id->value) network_.cut_both(*id, NodeId{j});
-          record_fault(FaultRecord::Kind::partition, {*id}, "nemesis isolate " + names({*id}));
-        }
-        return;
-      case Kind::partition: {
-        if (node_count_ < 2) return;
-        std::vector<std::vector<NodeId>> groups(2);
-        for (std::uint32_t i = 0; i < node_count_; ++i)
-          groups[nemesis_rng_.below(2)].push_back(NodeId{i});
-        if (groups[0].empty() || groups[1].empty()) {
-          auto& full = groups[0].empty() ? groups[1] : groups[0];
-          auto& empty = groups[0].empty() ? groups[0] : groups[1];
-          empty.push_back(full.back());
-          full.pop_back();
-        }
-        partition_into(groups, "nemesis partition");
-        return;
-      }
-      case Kind::heal: heal("nemesis heal"); return;
-      case Kind::clog: {
-        if (node_count_ < 2) return;
-        const NodeId a{static_cast<std::uint32_t>(nemesis_rng_.below(node_count_))};
-        NodeId b{static_cast<std::uint32_t>(nemesis_rng_.below(node_count_ - 1))};
-        if (b.value >= a.value) ++b.value;
-        const Duration hold = nemesis_rng_.duration_in(nemesis.interval);
-        network_.clog(a, b, now_ + hold);
-        record_fault(
-            FaultRecord::Kind::clog, {},
-            "nemesis clog " + names({a}) + " -> " + names({b}) + " for " + format_duration(hold));
-        return;
-      }
-    }
-  }
-
   std::vector<NodeId> all_nodes() const {
-    std::vector<NodeId> out;
-    for (std::uint32_t i = 0; i < node_count_; ++i) out.push_back(NodeId{i});
-    return out;
+    return nodes_where([](Status) { return true; });
+  }
+  std::string names(const std::vector<NodeId>& ids) const {
+    return node_set_text(ids, scenario_.node_names);
   }
 
-  void apply_link_overrides() {
-    for (const auto& link : scenario_.network.links) {
-      const auto from = resolve(link.from);
-      const auto to = resolve(link.to, from);
-      for (NodeId a : from)
-        for (NodeId b : to) {
-          if (a == b) continue;
-          network_.override_link(a, b, link.settings);
-          if (link.symmetric) network_.override_link(b, a, link.settings);
-        }
-    }
-  }
+  Time fault_time(const scenario::Fault& fault);
+  Roster roster() const;
+  std::vector<NodeId> resolve(const scenario::NodeSelectors& selectors,
+                              const std::vector<NodeId>& others = {});
+  void apply_fault(std::size_t, const scenario::Crash& f);
+  void apply_fault(std::size_t, const scenario::Restart& f);
+  void apply_fault(std::size_t, const scenario::Pause& f);
+  void apply_fault(std::size_t, const scenario::Resume& f);
+  void apply_fault(std::size_t, const scenario::Isolate& f);
+  void apply_fault(std::size_t, const scenario::Partition& f);
+  void apply_fault(std::size_t, const scenario::OneWayPartition& f);
+  void apply_fault(std::size_t, const scenario::Heal&);
+  void apply_fault(std::size_t, const scenario::NetworkChange& f);
+  void apply_fault(std::size_t, const scenario::Clog& f);
+  void apply_fault(std::size_t index, const scenario::Flap& f);
+  void apply_fault(std::size_t index, const scenario::OperatorInput& f);
+  void isolate(const std::vector<NodeId>& targets, std::string_view label_prefix);
+  void partition_into(const std::vector<std::vector<NodeId>>& groups, std::string_view label);
+  void heal(std::string_view label);
+  std::optional<NodeId> nemesis_pick(const std::vector<NodeId>& from);
+  void nemesis_fault(scenario::Nemesis::Kind kind, const scenario::Nemesis& nemesis);
+  void nemesis_clog(const scenario::Nemesis& nemesis);
+  void apply_link_overrides();
+  topology::Reachability reachability() const;
+  void record_fault(FaultRecord::Kind kind, std::vector<NodeId> nodes, std::string text);
 
   // ---- checking ----------------------------------------------------------------------------
 
@@ -859,75 +513,21 @@ class Simulation final : public WorkloadSink<P> {
                           std::span<const std::optional<Durable>>(disks_), now_};
   }
 
-  bool has_eventually() const {
-    for (std::size_t i = 0; i < suite_.properties.size(); ++i)
-      if (selected_[i] && suite_.properties[i].kind == PropertyKind::eventually) return true;
-    return false;
-  }
-
-  void fail(RunStatus status, std::string text) {
-    if (outcome_.status == RunStatus::safety_violation) return;  // the first safety failure wins
-    if (outcome_.status == RunStatus::liveness_violation && status == RunStatus::liveness_violation)
-      return;
-    outcome_.status = status;
-    outcome_.failure = std::move(text);
-  }
-
   void check_properties() {
-    if (suite_.properties.empty() || outcome_.status == RunStatus::safety_violation) return;
-    const ClusterView<P> v = view();
-    bool all_eventually = phase_ == Phase::liveness;
-    bool any_eventually = false;
-    for (std::size_t i = 0; i < suite_.properties.size(); ++i) {
-      if (!selected_[i]) continue;
-      const Property<P>& property = suite_.properties[i];
-      switch (property.kind) {
-        case PropertyKind::always:
-          if (auto reason = property.check(v)) {
-            violation(property, *reason);
-            return;
-          }
-          break;
-        case PropertyKind::sometimes:
-          if (!sometimes_met_[i] && !property.check(v)) sometimes_met_[i] = true;
-          break;
-        case PropertyKind::eventually:
-          any_eventually = true;
-          if (all_eventually && property.check(v)) all_eventually = false;
-          break;
-        case PropertyKind::transition: break;  // checked on each step (check_step)
-      }
-    }
-    if (phase_ == Phase::liveness && any_eventually && all_eventually && !finished_ &&
-        workload_idle()) {
-      outcome_.convergence = now_ - outcome_.safety_end;
-      finished_ = true;
-    }
+    const auto result = checks_.after_event(
+        view(), phase_ == Phase::liveness && !finished_, [&] { return workload_.idle(); },
+        outcome_);
+    if (result.violation) stop_at_violation(*result.violation);
+    if (result.converged) finished_ = true;
   }
 
   // Transition properties on one step of one node (begin_step/end_step, crash).
   void check_step(const NodeStep<P>& step) {
-    if (outcome_.status == RunStatus::safety_violation) return;  // the first violation stands
-    for (std::size_t i = 0; i < suite_.properties.size(); ++i) {
-      const Property<P>& property = suite_.properties[i];
-      if (!selected_[i] || property.kind != PropertyKind::transition ||
-          !constrains_step_from(property, step.before))
-        continue;
-      if (auto reason = property.check_step(step)) {
-        violation(property, *reason);
-        return;
-      }
-    }
+    if (auto violation = checks_.after_step(step, outcome_)) stop_at_violation(*violation);
   }
 
-  void violation(const Property<P>& property, const std::string& reason) {
-    FL_ASSERT(is_safety(property.kind),
-              "only always and transition properties are violated at a point");
-    const std::string text = property.name + " violated at " + format_time(now_) + ": " + reason;
+  void stop_at_violation(const std::string& text) {
     trace("violation", std::nullopt, std::nullopt, [&] { return text; });
-    outcome_.verdicts.push_back(CheckVerdict{property.name, std::string(to_string(property.kind)),
-                                             false, reason + " (at " + format_time(now_) + ")"});
-    fail(RunStatus::safety_violation, text);
     finished_ = true;
   }
 
@@ -935,110 +535,16 @@ class Simulation final : public WorkloadSink<P> {
     outcome_.end = now_;
     outcome_.network = network_.stats();
     outcome_.fingerprint = run_hash_.digest();
-    const bool stopped_by_safety = outcome_.status == RunStatus::safety_violation;
     const ClusterView<P> v = view();
-    for (std::size_t i = 0; i < suite_.properties.size(); ++i) {
-      if (!selected_[i]) continue;
-      const Property<P>& property = suite_.properties[i];
-      CheckVerdict verdict{property.name, std::string(to_string(property.kind)), true, ""};
-      switch (property.kind) {
-        case PropertyKind::always:
-        case PropertyKind::transition:
-          if (stopped_by_safety) continue;  // already recorded with its violation
-          break;
-        case PropertyKind::sometimes:
-          if (!sometimes_met_[i] && !stopped_by_safety) {
-            verdict.passed = false;
-            verdict.detail = "never held: the run may be vacuous";
-            fail(RunStatus::liveness_violation, property.name + " never held (sometimes property)");
-          }
-          break;
-        case PropertyKind::eventually:
-          if (stopped_by_safety) continue;
-          if (!outcome_.convergence) {
-            const auto reason = property.check(v);
-            verdict.passed = !reason.has_value();
-            if (reason) {
-              verdict.detail = *reason + " (still at " + format_time(now_) + ", " +
-                               format_duration(scenario_.run.converge_within) +
-                               " after faults stopped)";
-              fail(RunStatus::liveness_violation,
-                   property.name + " did not hold within converge_within=" +
-                       format_duration(scenario_.run.converge_within) + ": " + *reason);
-            } else if (!workload_idle()) {
-              verdict.detail = "held, but the workload still had requests outstanding: " +
-                               workload_outstanding();
-              verdict.passed = false;
-              fail(RunStatus::liveness_violation,
-                   "client requests did not all complete within converge_within=" +
-                       format_duration(scenario_.run.converge_within) + ": " +
-                       workload_outstanding());
-            } else {
-              verdict.detail = "held, but not together with the other eventually properties";
-              verdict.passed = false;
-              fail(RunStatus::liveness_violation, "eventually properties never held together");
-            }
-          }
-          break;
-      }
-      outcome_.verdicts.push_back(std::move(verdict));
-    }
     const RunRecord<P> record{history_, v, fault_log_, scenario_.node_names, outcome_.safety_end,
                               now_};
-    for (const auto& check : suite_.history_checks) {
-      if (!check_selected(check.name)) continue;
-      CheckVerdict verdict{check.name, "history", true, ""};
-      if (auto failure = check.check(record)) {
-        verdict.passed = false;
-        verdict.detail = (failure->inconclusive ? "inconclusive: " : "") + failure->reason;
-        const bool safety = !check.liveness && !failure->inconclusive;
-        fail(safety ? RunStatus::safety_violation : RunStatus::liveness_violation,
-             check.name + ": " + verdict.detail);
-      }
-      outcome_.verdicts.push_back(std::move(verdict));
-    }
-    if (suite_.metrics) outcome_.metrics = suite_.metrics(record);
-    if (outcome_.convergence) outcome_.metrics["convergence"].push_back(*outcome_.convergence);
-    check_expectations();
-  }
-
-  void check_expectations() {
-    if (outcome_.status == RunStatus::safety_violation) return;
-    for (const auto& expectation : scenario_.expectations) {
-      CheckVerdict verdict{"expect " + expectation.metric + "." + expectation.statistic, "expect",
-                           true, ""};
-      const auto it = outcome_.metrics.find(expectation.metric);
-      const Summary summary =
-          summarize(it == outcome_.metrics.end() ? std::vector<Duration>{} : it->second);
-      const auto value = statistic(summary, expectation.statistic);
-      const bool is_count = expectation.statistic == "count";
-      const auto show = [&](std::int64_t v) {
-        return is_count ? std::to_string(v) : format_duration(Duration{v});
-      };
-      if (!value) {
-        verdict.passed = false;
-        verdict.detail = "no samples of " + expectation.metric;
-      } else {
-        using C = scenario::Expectation::Comparison;
-        const std::int64_t b = expectation.bound;
-        switch (expectation.comparison) {
-          case C::less: verdict.passed = *value < b; break;
-          case C::less_equal: verdict.passed = *value <= b; break;
-          case C::greater: verdict.passed = *value > b; break;
-          case C::greater_equal: verdict.passed = *value >= b; break;
-        }
-        verdict.detail = show(*value) + " " +
-                         std::string(scenario::to_string(expectation.comparison)) + " " + show(b);
-      }
-      if (!verdict.passed)
-        fail(RunStatus::liveness_violation, verdict.name + ": " + verdict.detail + " is false");
-      outcome_.verdicts.push_back(std::move(verdict));
-    }
+    const bool idle = workload_.idle();
+    checks_.at_end(v, record, WorkloadLeft{idle, idle ? "" : workload_.outstanding()}, outcome_);
   }
 
   const LoadedScenario<P>& loaded_;
   const scenario::Scenario& scenario_;
-  const CheckSuite<P>& suite_;
+  RunChecks<P> checks_;
   RunOptions options_;
   std::uint32_t node_count_;
   Rng root_rng_;
@@ -1047,22 +553,18 @@ class Simulation final : public WorkloadSink<P> {
   Rng fault_rng_;
   Rng nemesis_rng_;
   typename P::Workload workload_;
+  TimerTable<Timer> timers_;
 
   EventQueue<Payload> queue_;
   std::vector<std::optional<Node>> nodes_;
   std::vector<std::optional<Durable>> disks_;
   std::vector<Status> status_;
   std::vector<std::string> last_role_;
-  std::vector<std::vector<TimerSlot>> timers_;
   std::vector<std::vector<Payload>> backlog_;
-  std::uint64_t timer_generation_ = 0;
   Outbox<P> outbox_;
   History<P> history_;
   std::vector<FaultRecord> fault_log_;
   FingerprintSink run_hash_;
-  std::vector<bool> sometimes_met_;
-  std::vector<bool> selected_;
-  bool watch_steps_ = false;  // a selected transition property: capture each step's before
   StepCapture step_;
 
   Time now_;
@@ -1080,3 +582,5 @@ RunOutcome run_simulation(const LoadedScenario<P>& loaded, const CheckSuite<P>& 
 }
 
 }  // namespace faultline
+
+#include "sim/engine/simulation_faults.h"  // IWYU pragma: export

@@ -1,0 +1,271 @@
+// RunChecks<P>: how a simulator run judges itself. It holds the check suite, which checks the
+// scenario selected (`checks:`), and what the run has seen so far (which `sometimes` properties
+// held); the Simulation calls it after every event, on every watched step, and once at the end,
+// and it writes verdicts and failures into the RunOutcome.
+//
+// Invariants: after a safety violation nothing more is checked (the first violation stands);
+// `always` and `transition` properties are violated at a point and stop the run; `sometimes`,
+// `eventually`, history checks and expectations are judged at the end. RunChecks draws no
+// randomness and reads no clock: a run's verdicts are a function of its events.
+#pragma once
+
+#include <algorithm>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "sim/core/assert.h"
+#include "sim/core/check_suite.h"
+#include "sim/core/property.h"
+#include "sim/engine/run_outcome.h"
+#include "sim/engine/stats.h"
+#include "sim/scenario/scenario.h"
+
+namespace faultline {
+
+// What the workload had left when the run ended: nothing, or a description of what is pending.
+struct WorkloadLeft {
+  bool idle = true;
+  std::string outstanding;  // empty when idle
+};
+
+template <class P>
+class RunChecks {
+ public:
+  using Node = typename P::Node;
+
+  // What the checks say after one event.
+  struct AfterEvent {
+    std::optional<std::string> violation;  // an `always` property failed: the run stops
+    bool converged = false;                // every `eventually` property holds and work is done
+  };
+
+  RunChecks(const CheckSuite<P>& suite, const scenario::Scenario& scenario)
+      : suite_(suite), scenario_(scenario) {
+    sometimes_met_.assign(suite_.properties.size(), false);
+    selected_.assign(suite_.properties.size(), true);
+    for (std::size_t i = 0; i < suite_.properties.size(); ++i) {
+      selected_[i] = selected(suite_.properties[i].name);
+      if (selected_[i] && suite_.properties[i].kind == PropertyKind::transition)
+        watch_steps_ = true;
+    }
+    FL_ASSERT(selected_.size() == suite_.properties.size(), "one selection flag per property");
+  }
+
+  // Whether a selected transition property exists: only then are steps captured.
+  bool watches_steps() const { return watch_steps_; }
+
+  bool has_eventually() const {
+    for (std::size_t i = 0; i < suite_.properties.size(); ++i)
+      if (selected_[i] && suite_.properties[i].kind == PropertyKind::eventually) return true;
+    return false;
+  }
+
+  // Whether some selected transition property constrains a step from `before`.
+  bool step_constrained(const Node* before) const {
+    for (std::size_t i = 0; i < suite_.properties.size(); ++i)
+      if (selected_[i] && suite_.properties[i].kind == PropertyKind::transition &&
+          constrains_step_from(suite_.properties[i], before))
+        return true;
+    return false;
+  }
+
+  // The state properties after an event. `converging`: the liveness phase, not yet finished;
+  // `workload_idle` is asked only when everything else says the run has converged.
+  template <class Idle>
+  AfterEvent after_event(const ClusterView<P>& view, bool converging, Idle&& workload_idle,
+                         RunOutcome& outcome) {
+    AfterEvent result;
+    if (suite_.properties.empty() || outcome.status == RunStatus::safety_violation) return result;
+    bool all_eventually = converging;
+    bool any_eventually = false;
+    for (std::size_t i = 0; i < suite_.properties.size(); ++i) {
+      if (!selected_[i]) continue;
+      const Property<P>& property = suite_.properties[i];
+      switch (property.kind) {
+        case PropertyKind::always:
+          if (auto reason = property.check(view)) {
+            result.violation = violation(property, *reason, view.now, outcome);
+            return result;
+          }
+          break;
+        case PropertyKind::sometimes:
+          if (!sometimes_met_[i] && !property.check(view)) sometimes_met_[i] = true;
+          break;
+        case PropertyKind::eventually:
+          any_eventually = true;
+          if (all_eventually && property.check(view)) all_eventually = false;
+          break;
+        case PropertyKind::transition: break;  // checked on each step (after_step)
+      }
+    }
+    if (converging && any_eventually && all_eventually && workload_idle()) {
+      outcome.convergence = view.now - outcome.safety_end;
+      result.converged = true;
+    }
+    return result;
+  }
+
+  // Transition properties on one step of one node. Returns the violation, if any.
+  std::optional<std::string> after_step(const NodeStep<P>& step, RunOutcome& outcome) {
+    if (outcome.status == RunStatus::safety_violation) return std::nullopt;
+    for (std::size_t i = 0; i < suite_.properties.size(); ++i) {
+      const Property<P>& property = suite_.properties[i];
+      if (!selected_[i] || property.kind != PropertyKind::transition ||
+          !constrains_step_from(property, step.before))
+        continue;
+      if (auto reason = property.check_step(step))
+        return violation(property, *reason, step.now, outcome);
+    }
+    return std::nullopt;
+  }
+
+  // The end of the run: every property's verdict, the history checks, metrics, expectations.
+  void at_end(const ClusterView<P>& view, const RunRecord<P>& record, const WorkloadLeft& left,
+              RunOutcome& outcome) {
+    const bool stopped_by_safety = outcome.status == RunStatus::safety_violation;
+    for (std::size_t i = 0; i < suite_.properties.size(); ++i) {
+      if (!selected_[i]) continue;
+      const auto verdict = final_verdict(i, view, left, stopped_by_safety, outcome);
+      if (verdict) outcome.verdicts.push_back(std::move(*verdict));
+    }
+    for (const auto& check : suite_.history_checks) {
+      if (!selected(check.name)) continue;
+      outcome.verdicts.push_back(history_verdict(check, record, outcome));
+    }
+    if (suite_.metrics) outcome.metrics = suite_.metrics(record);
+    if (outcome.convergence) outcome.metrics["convergence"].push_back(*outcome.convergence);
+    check_expectations(outcome);
+  }
+
+ private:
+  bool selected(std::string_view name) const {
+    if (scenario_.checks.empty()) return true;
+    return std::find(scenario_.checks.begin(), scenario_.checks.end(), name) !=
+           scenario_.checks.end();
+  }
+
+  std::string violation(const Property<P>& property, const std::string& reason, Time now,
+                        RunOutcome& outcome) {
+    FL_ASSERT(is_safety(property.kind),
+              "only always and transition properties are violated at a point");
+    const std::string text = property.name + " violated at " + format_time(now) + ": " + reason;
+    outcome.verdicts.push_back(CheckVerdict{property.name, std::string(to_string(property.kind)),
+                                            false, reason + " (at " + format_time(now) + ")"});
+    record_failure(outcome, RunStatus::safety_violation, text);
+    FL_ASSERT(outcome.status == RunStatus::safety_violation, "a violation stops the run");
+    return text;
+  }
+
+  // Property i's verdict at the end, or none when its violation was recorded already.
+  std::optional<CheckVerdict> final_verdict(std::size_t i, const ClusterView<P>& view,
+                                            const WorkloadLeft& left, bool stopped_by_safety,
+                                            RunOutcome& outcome) {
+    const Property<P>& property = suite_.properties[i];
+    CheckVerdict verdict{property.name, std::string(to_string(property.kind)), true, ""};
+    switch (property.kind) {
+      case PropertyKind::always:
+      case PropertyKind::transition:
+        if (stopped_by_safety) return std::nullopt;
+        break;
+      case PropertyKind::sometimes:
+        if (!sometimes_met_[i] && !stopped_by_safety) {
+          verdict.passed = false;
+          verdict.detail = "never held: the run may be vacuous";
+          record_failure(outcome, RunStatus::liveness_violation,
+                         property.name + " never held (sometimes property)");
+        }
+        break;
+      case PropertyKind::eventually:
+        if (stopped_by_safety) return std::nullopt;
+        if (!outcome.convergence) judge_unconverged(property, view, left, verdict, outcome);
+        break;
+    }
+    return verdict;
+  }
+
+  // An `eventually` property in a run that never converged: say why.
+  void judge_unconverged(const Property<P>& property, const ClusterView<P>& view,
+                         const WorkloadLeft& left, CheckVerdict& verdict, RunOutcome& outcome) {
+    const std::string within = format_duration(scenario_.run.converge_within);
+    const auto reason = property.check(view);
+    verdict.passed = false;
+    if (reason) {
+      verdict.detail = *reason + " (still at " + format_time(view.now) + ", " + within +
+                       " after faults stopped)";
+      record_failure(
+          outcome, RunStatus::liveness_violation,
+          property.name + " did not hold within converge_within=" + within + ": " + *reason);
+    } else if (!left.idle) {
+      verdict.detail = "held, but the workload still had requests outstanding: " + left.outstanding;
+      record_failure(outcome, RunStatus::liveness_violation,
+                     "client requests did not all complete within converge_within=" + within +
+                         ": " + left.outstanding);
+    } else {
+      verdict.detail = "held, but not together with the other eventually properties";
+      record_failure(outcome, RunStatus::liveness_violation,
+                     "eventually properties never held together");
+    }
+  }
+
+  CheckVerdict history_verdict(const HistoryCheck<P>& check, const RunRecord<P>& record,
+                               RunOutcome& outcome) const {
+    CheckVerdict verdict{check.name, "history", true, ""};
+    if (auto failure = check.check(record)) {
+      verdict.passed = false;
+      verdict.detail = (failure->inconclusive ? "inconclusive: " : "") + failure->reason;
+      const bool safety = !check.liveness && !failure->inconclusive;
+      record_failure(outcome, safety ? RunStatus::safety_violation : RunStatus::liveness_violation,
+                     check.name + ": " + verdict.detail);
+    }
+    return verdict;
+  }
+
+  void check_expectations(RunOutcome& outcome) const {
+    if (outcome.status == RunStatus::safety_violation) return;
+    for (const auto& expectation : scenario_.expectations) {
+      CheckVerdict verdict = expectation_verdict(expectation, outcome.metrics);
+      if (!verdict.passed)
+        record_failure(outcome, RunStatus::liveness_violation,
+                       verdict.name + ": " + verdict.detail + " is false");
+      outcome.verdicts.push_back(std::move(verdict));
+    }
+  }
+
+  static CheckVerdict expectation_verdict(const scenario::Expectation& expectation,
+                                          const Metrics& metrics) {
+    CheckVerdict verdict{"expect " + expectation.metric + "." + expectation.statistic, "expect",
+                         true, ""};
+    const auto it = metrics.find(expectation.metric);
+    const Summary summary = summarize(it == metrics.end() ? std::vector<Duration>{} : it->second);
+    const auto value = statistic(summary, expectation.statistic);
+    const bool is_count = expectation.statistic == "count";
+    const auto show = [&](std::int64_t v) {
+      return is_count ? std::to_string(v) : format_duration(Duration{v});
+    };
+    if (!value) {
+      verdict.passed = false;
+      verdict.detail = "no samples of " + expectation.metric;
+      return verdict;
+    }
+    using C = scenario::Expectation::Comparison;
+    const std::int64_t b = expectation.bound;
+    switch (expectation.comparison) {
+      case C::less: verdict.passed = *value < b; break;
+      case C::less_equal: verdict.passed = *value <= b; break;
+      case C::greater: verdict.passed = *value > b; break;
+      case C::greater_equal: verdict.passed = *value >= b; break;
+    }
+    verdict.detail = show(*value) + " " + std::string(scenario::to_string(expectation.comparison)) +
+                     " " + show(b);
+    return verdict;
+  }
+
+  const CheckSuite<P>& suite_;
+  const scenario::Scenario& scenario_;
+  std::vector<bool> sometimes_met_;
+  std::vector<bool> selected_;
+  bool watch_steps_ = false;
+};
+
+}  // namespace faultline

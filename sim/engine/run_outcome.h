@@ -1,0 +1,99 @@
+// What a simulator run takes besides the scenario (RunOptions, a TraceSink) and what it returns
+// (RunOutcome): the types every caller of run_simulation() sees, kept apart from the engine.
+//
+// Invariants: a RunOutcome's status is passed only if failure is empty; the first safety
+// failure stands (record_failure never replaces it), and a liveness failure never replaces an
+// earlier liveness failure.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "sim/core/check_suite.h"
+#include "sim/core/time.h"
+#include "sim/engine/network.h"
+#include "sim/scenario/scenario.h"
+
+namespace faultline {
+
+// A scenario with its protocol-specific parts decoded (see load_scenario.h).
+template <class P>
+struct LoadedScenario {
+  scenario::Scenario scenario;
+  typename P::Config config;
+  typename P::WorkloadConfig workload;
+  std::map<std::size_t, typename P::Input> operator_inputs;  // by index into scenario.faults
+};
+
+struct TraceEvent {
+  Time time;
+  std::string_view kind;  // deliver, drop, timer, input, output, crash, restart, ...
+  std::string_view node;  // the node it happened at ("" for network-wide events)
+  std::string_view peer;  // the sender of a delivered or dropped message, else ""
+  std::string text;       // describe() of the message, timer, input or output; or fault text
+};
+
+class TraceSink {
+ public:
+  virtual void record(const TraceEvent& event) = 0;
+
+ protected:
+  ~TraceSink() = default;
+};
+
+struct RunOptions {
+  std::uint64_t seed = 1;
+  TraceSink* trace = nullptr;
+  bool wire_check = false;                 // round-trip every message through the codec
+  std::uint64_t events_max = 200'000'000;  // a run that needs more is reported, not hung
+};
+
+struct CheckVerdict {
+  std::string name;
+  std::string kind;  // always, sometimes, eventually, history, expect
+  bool passed = true;
+  std::string detail;
+};
+
+enum class RunStatus { passed, safety_violation, liveness_violation };
+
+inline std::string_view to_string(RunStatus s) {
+  switch (s) {
+    case RunStatus::passed: return "passed";
+    case RunStatus::safety_violation: return "safety_violation";
+    case RunStatus::liveness_violation: return "liveness_violation";
+  }
+  return "";
+}
+
+struct RunOutcome {
+  std::uint64_t seed = 0;
+  std::uint64_t events = 0;
+  Time end;
+  Time safety_end;
+  std::uint64_t fingerprint = 0;
+  RunStatus status = RunStatus::passed;
+  std::string failure;  // the first failure, one line
+  std::vector<CheckVerdict> verdicts;
+  Metrics metrics;
+  NetworkStats network;
+  std::optional<Duration> convergence;  // liveness start -> every eventually property held
+  std::uint32_t crashes = 0;
+  std::uint32_t restarts = 0;
+};
+
+// Records a failure unless an earlier one outranks it: the first safety failure wins, and the
+// first liveness failure stands until a safety failure replaces it.
+inline void record_failure(RunOutcome& outcome, RunStatus status, std::string text) {
+  if (outcome.status == RunStatus::safety_violation) return;
+  if (outcome.status == RunStatus::liveness_violation && status == RunStatus::liveness_violation)
+    return;
+  outcome.status = status;
+  outcome.failure = std::move(text);
+}
+
+}  // namespace faultline
