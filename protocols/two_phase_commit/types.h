@@ -461,7 +461,8 @@ struct Log {
     }
   }
   // Equal to faultline::fingerprint(*this), computed once per appended record rather than per
-  // call: the model checker fingerprints a node's log on every step (sim/explore/world.h).
+  // call: the model checker fingerprints a node's log on every step (seal() in
+  // sim/explore/world_fingerprint.h).
   std::uint64_t cached_fingerprint() const { return records.fingerprint(); }
   friend bool operator==(const Log&, const Log&) = default;
 };

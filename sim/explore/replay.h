@@ -76,6 +76,42 @@ inline std::optional<ActionKind> action_kind(std::string_view name) {
     if (to_string(k) == name) return k;
   return std::nullopt;
 }
+
+// The enabled action of `world` that file step `s` (of kind `kind`) names, matched by content:
+// a message by (sender, receiver, fingerprint), a timer by its fingerprint, an input by its
+// index and fingerprint; none when the step is not enabled in `world`.
+template <class P>
+std::optional<Action> enabled_step(const Model<P>& model, const World<P>& world,
+                                   const CounterexampleStep& s, ActionKind kind) {
+  switch (kind) {
+    case ActionKind::deliver:
+    case ActionKind::drop:
+    case ActionKind::duplicate:
+      for (std::uint32_t m = 0; m < world.messages.size(); ++m) {
+        const auto& msg = *world.messages[m];
+        if (msg.from.value == s.from && msg.to.value == s.node && msg.key == s.key)
+          return Action{kind, s.node, m};
+      }
+      return std::nullopt;
+    case ActionKind::timer:
+      if (world.up(s.node) && (model.timers_max == 0 || world.timers < model.timers_max))
+        for (std::uint32_t t = 0; t < world.slots[s.node]->timers.size(); ++t)
+          if (world.slots[s.node]->timers[t].key == s.key) return Action{kind, s.node, t};
+      return std::nullopt;
+    case ActionKind::input:
+      if (s.index < world.inputs_done.size() && world.inputs_done[s.index] == 0 &&
+          world.up(s.node) && fingerprint(model.model_inputs[s.index].second) == s.key)
+        return Action{kind, s.node, s.index};
+      return std::nullopt;
+    case ActionKind::crash:
+      if (world.up(s.node) && world.crashes < model.crashes_max) return Action{kind, s.node, 0};
+      return std::nullopt;
+    case ActionKind::restart:
+      if (!world.up(s.node)) return Action{kind, s.node, 0};
+      return std::nullopt;
+  }
+  return std::nullopt;
+}
 }  // namespace detail
 
 // `bind` adds to the rebuilt model what the file does not carry because it is protocol code:
@@ -104,35 +140,7 @@ Result<ReplayReport> replay_counterexample(const Counterexample& file,
     if (!kind) return fail(where, 0, "unknown action kind '" + s.kind + "'");
     if (s.node >= world.slots.size())
       return fail(where, 0, "node n" + std::to_string(s.node) + " is outside the cluster");
-    std::optional<Action> action;
-    switch (*kind) {
-      case ActionKind::deliver:
-      case ActionKind::drop:
-      case ActionKind::duplicate:
-        for (std::uint32_t m = 0; m < world.messages.size() && !action; ++m) {
-          const auto& msg = *world.messages[m];
-          if (msg.from.value == s.from && msg.to.value == s.node && msg.key == s.key)
-            action = Action{*kind, s.node, m};
-        }
-        break;
-      case ActionKind::timer:
-        if (world.up(s.node) && (model->timers_max == 0 || world.timers < model->timers_max))
-          for (std::uint32_t t = 0; t < world.slots[s.node]->timers.size() && !action; ++t)
-            if (world.slots[s.node]->timers[t].key == s.key) action = Action{*kind, s.node, t};
-        break;
-      case ActionKind::input:
-        if (s.index < world.inputs_done.size() && world.inputs_done[s.index] == 0 &&
-            world.up(s.node) && fingerprint(model->model_inputs[s.index].second) == s.key)
-          action = Action{*kind, s.node, s.index};
-        break;
-      case ActionKind::crash:
-        if (world.up(s.node) && world.crashes < model->crashes_max)
-          action = Action{*kind, s.node, 0};
-        break;
-      case ActionKind::restart:
-        if (!world.up(s.node)) action = Action{*kind, s.node, 0};
-        break;
-    }
+    const std::optional<Action> action = detail::enabled_step(*model, world, s, *kind);
     if (!action) {
       report.divergence = where + " (" + s.text + ") is not enabled in the replayed state";
       return report;
