@@ -11,25 +11,13 @@
 #include "sim/real/durable_log.h"
 #include "sim/real/durable_store.h"
 #include "sim/real/frame.h"
+#include "tests/support/real_support.h"
 
 using namespace faultline;
 using namespace faultline::real;
+using faultline::real::testing::TempDir;
 
 namespace {
-
-struct TempDir {
-  std::string path;
-  TempDir() {
-    static int counter = 0;
-    path =
-        (std::filesystem::temp_directory_path() /
-         ("faultline-durable-log-" + std::to_string(::getpid()) + "-" + std::to_string(counter++)))
-            .string();
-    std::filesystem::remove_all(path);
-    std::filesystem::create_directories(path);
-  }
-  ~TempDir() { std::filesystem::remove_all(path); }
-};
 
 using Bytes = std::vector<std::uint8_t>;
 

@@ -12,27 +12,14 @@
 #include "protocols/two_phase_commit/protocol.h"
 #include "sim/real/cluster_file.h"
 #include "sim/real/durable_store.h"
+#include "tests/support/real_support.h"
 
 using namespace faultline;
 using namespace faultline::real;
+using faultline::real::testing::TempDir;
 namespace tpc = faultline::two_phase_commit;
 
 namespace {
-
-struct TempDir {
-  std::string path;
-  TempDir() {
-    path = (std::filesystem::temp_directory_path() /
-            ("faultline-durable-" + std::to_string(::getpid()) + "-" + std::to_string(counter()++)))
-               .string();
-    std::filesystem::create_directories(path);
-  }
-  ~TempDir() { std::filesystem::remove_all(path); }
-  static int& counter() {
-    static int n = 0;
-    return n;
-  }
-};
 
 tpc::Log sample_log() {
   tpc::Log log;

@@ -6,7 +6,7 @@
 #include "protocols/two_phase_commit/protocol.h"
 #include "sim/real/client.h"
 #include "sim/real/real_node.h"
-#include "test_support.h"
+#include "tests/support/real_support.h"
 
 using namespace faultline;
 using namespace faultline::real;

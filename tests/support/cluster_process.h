@@ -1,6 +1,7 @@
-// Helpers for the end-to-end cluster tests (2PC and Raft): the faultline binary under test
-// (FAULTLINE_BINARY, set by CMake), running it to completion, polling for a condition, and a
-// guard that leaves no process behind however the test ends. Catch2 tests only (REQUIRE).
+// Helpers for the end-to-end cluster tests (tests/protocols/<protocol>/cluster_e2e_test.cc):
+// the faultline binary under test (FAULTLINE_BINARY, set by CMake), running it to completion,
+// polling for a condition, a live node's state, and a guard that leaves no process behind
+// however the test ends. Catch2 tests only (REQUIRE).
 #pragma once
 
 #include <catch2/catch.hpp>
@@ -10,10 +11,13 @@
 
 #include <chrono>
 #include <cstdlib>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "sim/core/codec.h"
+#include "sim/real/client.h"
 #include "sim/real/process.h"
 
 namespace faultline::real::testing {
@@ -41,6 +45,29 @@ bool poll_until(Condition condition, std::chrono::seconds deadline) {
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
   return condition();
+}
+
+// A node's status reply, with its state decoded as protocol P's node.
+template <class P>
+struct LiveNode {
+  StatusReply reply;
+  typename P::Node node;
+};
+
+// Asks node `index` of `cluster` for its status: nullopt if it does not answer within `timeout`;
+// a reply whose state does not decode exactly fails the test.
+template <class P>
+std::optional<LiveNode<P>> status_of(const ClusterFile& cluster, const typename P::Config& config,
+                                     std::uint32_t index, Duration timeout) {
+  auto reply = query_status<P>(cluster, index, timeout);
+  if (!reply) return std::nullopt;
+  typename P::Node node(config, NodeId{index}, static_cast<std::uint32_t>(cluster.nodes.size()),
+                        std::nullopt);
+  ByteReader reader(reply->node_state);
+  decode_into(reader, node);
+  REQUIRE(reader.ok());
+  REQUIRE(reader.remaining() == 0);
+  return LiveNode<P>{*reply, std::move(node)};
 }
 
 // Whatever happens, no process the test started outlives it: the client is killed (only the

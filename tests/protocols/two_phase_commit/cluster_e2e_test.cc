@@ -17,14 +17,14 @@
 #include <thread>
 
 #include "checkers/two_phase_commit/suite.h"
-#include "cluster_process.h"
 #include "protocols/two_phase_commit/log.h"
 #include "protocols/two_phase_commit/protocol.h"
 #include "sim/real/client.h"
 #include "sim/real/history_io.h"
 #include "sim/real/process.h"
 #include "sim/real/real_node.h"
-#include "test_support.h"
+#include "tests/support/cluster_process.h"
+#include "tests/support/real_support.h"
 
 using namespace faultline;
 using namespace faultline::real;
@@ -34,22 +34,11 @@ using TPC = tpc::TwoPhaseCommit;
 
 namespace {
 
-struct LiveNode {
-  StatusReply reply;
-  tpc::Node node;
-};
-
-std::optional<LiveNode> status_of(const ClusterFile& cluster, const tpc::Config& config,
-                                  std::uint32_t index) {
-  auto reply = query_status<TPC>(cluster, index, Duration::from_seconds(2));
-  if (!reply) return std::nullopt;
-  tpc::Node node(config, NodeId{index}, static_cast<std::uint32_t>(cluster.nodes.size()),
-                 std::nullopt);
-  ByteReader reader(reply->node_state);
-  decode_into(reader, node);
-  REQUIRE(reader.ok());
-  REQUIRE(reader.remaining() == 0);
-  return LiveNode{*reply, std::move(node)};
+// Status within 2 s, as the 2PC node.
+std::optional<LiveNode<TPC>> status_of(const ClusterFile& cluster, const tpc::Config& config,
+                                       std::uint32_t index) {
+  return faultline::real::testing::status_of<TPC>(cluster, config, index,
+                                                  Duration::from_seconds(2));
 }
 
 std::optional<tpc::Log> disk_of(const ClusterFile& cluster, std::uint32_t index) {
@@ -127,7 +116,7 @@ TEST_CASE("cluster: 3 real processes, SIGKILL a participant mid-rollout, restart
   CHECK(restarted->node.committed_state().version >= version_at_kill);
 
   // The rollout reaches 50% on every node.
-  std::vector<std::optional<LiveNode>> final_nodes(3);
+  std::vector<std::optional<LiveNode<TPC>>> final_nodes(3);
   REQUIRE(poll_until(
       [&] {
         for (std::uint32_t i = 0; i < 3; ++i) final_nodes[i] = status_of(cluster, config, i);

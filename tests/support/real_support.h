@@ -1,5 +1,6 @@
-// Helpers for the socket runtime's tests: temporary directories, free loopback ports, and a
-// 2PC cluster file. Ports come from binding port 0, so concurrent test runs do not collide.
+// Helpers for the tests that run nodes over real sockets (tests/sim/real and each protocol's
+// cluster test under tests/protocols/<protocol>/): temporary directories, free loopback ports,
+// and cluster files. Ports come from binding port 0, so concurrent test runs do not collide.
 #pragma once
 
 #include <unistd.h>
@@ -41,13 +42,21 @@ inline std::vector<std::uint16_t> free_ports(std::size_t count) {
   return ports;
 }
 
-inline std::string cluster_yaml(const std::vector<std::uint16_t>& ports,
-                                const std::string& data_dir, const std::string& config,
-                                const std::string& workload = "") {
-  std::string text = "protocol: two_phase_commit\nseed: 11\ndata_dir: " + data_dir + "\nnodes:\n";
+// A cluster file's `nodes:` list: node i is n<i> on 127.0.0.1:ports[i].
+inline std::string nodes_yaml(const std::vector<std::uint16_t>& ports) {
+  std::string text = "nodes:\n";
   for (std::size_t i = 0; i < ports.size(); ++i)
     text += "  - { id: n" + std::to_string(i) + ", address: 127.0.0.1:" + std::to_string(ports[i]) +
             " }\n";
+  return text;
+}
+
+// A 2PC cluster file (seed 11) with the given config and, if not empty, workload.
+inline std::string cluster_yaml(const std::vector<std::uint16_t>& ports,
+                                const std::string& data_dir, const std::string& config,
+                                const std::string& workload = "") {
+  std::string text = "protocol: two_phase_commit\nseed: 11\ndata_dir: " + data_dir + "\n";
+  text += nodes_yaml(ports);
   text += "config: " + config + "\n";
   if (!workload.empty()) text += "workload: " + workload + "\n";
   return text;

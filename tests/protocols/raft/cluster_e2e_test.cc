@@ -21,14 +21,14 @@
 #include <thread>
 
 #include "checkers/raft/suite.h"
-#include "cluster_process.h"
 #include "protocols/raft/protocol.h"
 #include "sim/real/client.h"
 #include "sim/real/durable_log.h"
 #include "sim/real/history_io.h"
 #include "sim/real/process.h"
 #include "sim/real/real_node.h"
-#include "test_support.h"
+#include "tests/support/cluster_process.h"
+#include "tests/support/real_support.h"
 
 using namespace faultline;
 using namespace faultline::real;
@@ -42,22 +42,11 @@ std::int64_t steady_now_ns() {
       .count();
 }
 
-struct LiveNode {
-  StatusReply reply;
-  raft::Node node;
-};
-
-std::optional<LiveNode> status_of(const ClusterFile& cluster, const raft::Config& config,
-                                  std::uint32_t index) {
-  auto reply = query_status<Raft>(cluster, index, Duration::from_seconds(3));
-  if (!reply) return std::nullopt;
-  raft::Node node(config, NodeId{index}, static_cast<std::uint32_t>(cluster.nodes.size()),
-                  std::nullopt);
-  ByteReader reader(reply->node_state);
-  decode_into(reader, node);
-  REQUIRE(reader.ok());
-  REQUIRE(reader.remaining() == 0);
-  return LiveNode{*reply, std::move(node)};
+// Status within 3 s, as the Raft node.
+std::optional<LiveNode<Raft>> status_of(const ClusterFile& cluster, const raft::Config& config,
+                                        std::uint32_t index) {
+  return faultline::real::testing::status_of<Raft>(cluster, config, index,
+                                                   Duration::from_seconds(3));
 }
 
 // The node that leads the highest term any reachable node knows of, with that term.
@@ -128,10 +117,8 @@ TEST_CASE(
   REQUIRE_FALSE(faultline_binary().empty());
   TempDir dir;
   const auto ports = free_ports(3);
-  std::string yaml = "protocol: raft\nseed: 5\ndata_dir: " + dir.path + "/data\nnodes:\n";
-  for (std::size_t i = 0; i < ports.size(); ++i)
-    yaml += "  - { id: n" + std::to_string(i) + ", address: 127.0.0.1:" + std::to_string(ports[i]) +
-            " }\n";
+  std::string yaml = "protocol: raft\nseed: 5\ndata_dir: " + dir.path + "/data\n";
+  yaml += nodes_yaml(ports);
   // Election timeouts well above the heartbeat and a loaded machine's scheduling hiccups; the
   // client retries every 250 ms of silence; everybody reconnects within 200 ms of a restart.
   yaml +=
@@ -221,7 +208,7 @@ TEST_CASE(
   // Restart the old leader: it recovers its durable log and rejoins as a follower.
   REQUIRE(run_faultline({"cluster", "up", cluster_path}, dir.path + "/up.log") == 0);
   const std::int64_t restart_ns = steady_now_ns();
-  std::optional<LiveNode> restarted;
+  std::optional<LiveNode<Raft>> restarted;
   REQUIRE(poll_until(
       [&] {
         restarted = status_of(cluster, config, victim);
@@ -249,7 +236,7 @@ TEST_CASE(
   CHECK(WEXITSTATUS(client_status) == 0);
 
   // The cluster settles: one leader, every node applied everything it committed, all equal.
-  std::vector<std::optional<LiveNode>> live(3);
+  std::vector<std::optional<LiveNode<Raft>>> live(3);
   REQUIRE(poll_until(
       [&] {
         for (std::uint32_t i : all) live[i] = status_of(cluster, config, i);

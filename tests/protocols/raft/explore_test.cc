@@ -3,7 +3,7 @@
 // the correct protocol passes the same budgets; and the client history (Model::client_history)
 // records one invocation per call and is part of the state.
 //
-// Budgets (README.md, "Raft under the model checker"):
+// Budgets (sim/explore/README.md, "Raft under the model checker"):
 //   vote_without_log_check, forget_vote_on_restart: bfs, 1 crash, 1 write;
 //   accept_stale_append_entries: bfs, 1 write, no faults (caught by a transition property);
 //   commit_previous_term_by_count: the guided strategy, 4 timer firings, one entry per message,
