@@ -44,12 +44,12 @@
 
 #include "sim/core/apply.h"
 #include "sim/core/assert.h"
+#include "sim/core/check_suite.h"
 #include "sim/core/describe.h"
 #include "sim/core/fingerprint.h"
 #include "sim/core/ids.h"
 #include "sim/core/outbox.h"
 #include "sim/core/property.h"
-#include "sim/core/check_suite.h"
 
 namespace faultline::explore {
 

@@ -12,11 +12,11 @@
 #include <set>
 #include <tuple>
 
+#include "checkers/two_phase_commit/binding.h"
+#include "protocols/ping/ping.h"
 #include "sim/explore/counterexample.h"
 #include "sim/explore/explorer.h"
 #include "sim/explore/replay.h"
-#include "checkers/two_phase_commit/binding.h"
-#include "protocols/ping/ping.h"
 
 namespace faultline::explore {
 namespace {
@@ -322,7 +322,8 @@ TEST_CASE("explore: bug commit_on_majority is found with a shortest counterexamp
 TEST_CASE("explore: bug commit_on_majority with a degraded participant breaks atomicity too",
           "[explore]") {
   TwoPhase t = two_phase(4, two_phase_commit::Bug::commit_on_majority);
-  t.model.model_inputs.emplace_back(NodeId{3}, two_phase_commit::Input{two_phase_commit::sick_observation()});
+  t.model.model_inputs.emplace_back(NodeId{3},
+                                    two_phase_commit::Input{two_phase_commit::sick_observation()});
   // Checking atomicity alone: the commit must reach n0 while n3 logged its no vote (abort).
   std::vector<Property<TwoPhaseCommit>> atomicity;
   for (const auto& p : t.properties)
