@@ -81,7 +81,7 @@ struct Entry {
 struct Allowlist {
   int max_entries = -1;
   std::vector<Entry> entries;
-  std::vector<std::string> problems;  // entries without a reason
+  std::vector<std::string> problems;  // malformed entries, entries without a reason
 };
 
 bool is_ident(char c) {
@@ -207,7 +207,7 @@ bool Blanker::raw_string_start(const std::string& raw, std::size_t i) {
 // head) at bracket depth 0. Angle brackets count as brackets after an identifier; `operator<`
 // and `->` do not open or close one.
 
-enum class Opens { kScope, kFunction, kInitialiser };
+enum class Opens { kScope, kFunction, kInitialiser, kBlock };  // kBlock: any brace in a function
 
 struct Head {
   std::string code;  // blanked text since the last ';', '{' or '}' outside initialisers
@@ -444,7 +444,7 @@ std::string FunctionFinder::qualified(const std::string& name) const {
 
 void FunctionFinder::open_brace(int line, std::size_t col, const std::string& raw) {
   if (in_function()) {
-    stack_.push_back({Opens::kInitialiser, "", line});
+    stack_.push_back({Opens::kBlock, "", line});
     return;
   }
   if (!stack_.empty() && stack_.back().opens == Opens::kInitialiser) {
