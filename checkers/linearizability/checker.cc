@@ -441,36 +441,37 @@ Result<std::unique_ptr<PartitionSearch>> make_search(ModelKind kind, const Histo
   FL_UNREACHABLE("unknown model kind");
 }
 
-}  // namespace
+using Searches = std::vector<std::unique_ptr<PartitionSearch>>;
 
-Result<Report> check_history(const History& history, ModelKind model, const CheckOptions& options) {
-  if (auto valid = validate_history(history); !valid) return std::unexpected(valid.error());
-  // P-compositionality: one search per key. A read whose outcome is unknown neither changes
-  // state nor constrains it, so it is left out.
+// P-compositionality: one search per key, and its PartitionReport (key and operations) in
+// `report`. A read whose outcome is unknown neither changes state nor constrains it, so it is
+// left out.
+Result<Searches> partition_by_key(const History& history, ModelKind model, Report& report) {
   std::map<std::string, std::vector<std::size_t>> keys;
   for (std::size_t i = 0; i < history.operations.size(); ++i) {
     const Operation& op = history.operations[i];
     if (op.kind == OpKind::read && !op.completed()) continue;
     keys[op.key].push_back(i);
   }
-
-  Report report;
-  report.model = model;
-  std::vector<std::unique_ptr<PartitionSearch>> searches;
-  std::vector<SearchStatus> status;
+  Searches searches;
   for (auto& [key, indices] : keys) {
     auto search = make_search(model, history, indices);
     if (!search) return std::unexpected(search.error());
     searches.push_back(std::move(*search));
-    status.push_back(SearchStatus::running);
     PartitionReport part;
     part.key = key;
     part.operations = std::move(indices);
     report.partitions.push_back(std::move(part));
   }
+  return searches;
+}
 
-  // Round-robin in key order with a doubling quantum of new states: deterministic, and a key
-  // that fails fast is found even when another key needs millions of states.
+// Round-robin in key order with a doubling quantum of new states: deterministic, and a key
+// that fails fast is found even when another key needs millions of states. Returns each key's
+// final status; sets the report's budget reason and peak memo size.
+std::vector<SearchStatus> run_searches(Searches& searches, const CheckOptions& options,
+                                       Report& report) {
+  std::vector<SearchStatus> status(searches.size(), SearchStatus::running);
   std::uint64_t states_used = 0;
   std::uint64_t quantum = 4096;
   bool running = !searches.empty();
@@ -514,7 +515,13 @@ Result<Report> check_history(const History& history, ModelKind model, const Chec
     }
     quantum *= 2;
   }
+  return status;
+}
 
+// Each partition's states, verdict, longest prefix and candidates, and the history's verdict:
+// the first key that is not linearizable, else the first unknown one.
+void collect_verdicts(const Searches& searches, const std::vector<SearchStatus>& status,
+                      Report& report) {
   std::optional<std::size_t> first_unknown;
   for (std::size_t k = 0; k < searches.size(); ++k) {
     PartitionReport& part = report.partitions[k];
@@ -541,6 +548,18 @@ Result<Report> check_history(const History& history, ModelKind model, const Chec
     report.failing = first_unknown;
   }
   if (report.verdict != Verdict::unknown) report.unknown_reason.clear();
+}
+
+}  // namespace
+
+Result<Report> check_history(const History& history, ModelKind model, const CheckOptions& options) {
+  if (auto valid = validate_history(history); !valid) return std::unexpected(valid.error());
+  Report report;
+  report.model = model;
+  auto searches = partition_by_key(history, model, report);
+  if (!searches) return std::unexpected(searches.error());
+  const std::vector<SearchStatus> status = run_searches(*searches, options, report);
+  collect_verdicts(*searches, status, report);
   return report;
 }
 

@@ -25,22 +25,10 @@ std::string escape(std::string_view text) {
   return out;
 }
 
-}  // namespace
-
-std::string render_html(const History& history, const Report& report, const std::string& title) {
-  std::string html = fmt::format(
-      "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>{0}</title>\n<style>\n"
-      "body{{font-family:sans-serif;margin:1.5em}} "
-      "pre{{background:#f6f6f6;padding:1em;overflow-x:auto}}\n"
-      ".bar{{stroke:#333;stroke-width:1}} .prefix{{fill:#9cd59c}} .failed{{fill:#e04040}} "
-      ".other{{fill:#cccccc}}\n"
-      ".unknown{{stroke-dasharray:4 3}} .lane{{font-size:12px}} .num{{font-size:10px}}\n"
-      "</style></head><body>\n<h1>{0}</h1>\n<p><b>{1}</b></p>\n",
-      escape(title), escape(to_string(report.verdict)));
-  html += "<pre>" + escape(explain(history, report)) + "</pre>\n";
-  if (report.partitions.empty()) return html + "</body></html>\n";
-
-  const PartitionReport& part = report.partitions[report.failing.value_or(0)];
+// The failing (or first) partition as a heading, a legend and an SVG timeline: one lane per
+// client, one bar per operation, the longest linearizable prefix numbered in green.
+std::string render_partition(const History& history, const PartitionReport& part) {
+  std::string html;
   std::map<std::size_t, std::size_t> order;  // history index -> 1-based linearization position
   for (std::size_t i = 0; i < part.longest_prefix.size(); ++i)
     order[part.longest_prefix[i]] = i + 1;
@@ -96,8 +84,27 @@ std::string render_html(const History& history, const Report& report, const std:
       html += fmt::format("<text class=\"num\" x=\"{:.1f}\" y=\"{:.0f}\">{}</text>\n", x0 + 2,
                           y + 13, it->second);
   }
-  html += "</svg>\n</body></html>\n";
+  html += "</svg>\n";
   return html;
+}
+
+}  // namespace
+
+std::string render_html(const History& history, const Report& report, const std::string& title) {
+  std::string html = fmt::format(
+      "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>{0}</title>\n<style>\n"
+      "body{{font-family:sans-serif;margin:1.5em}} "
+      "pre{{background:#f6f6f6;padding:1em;overflow-x:auto}}\n"
+      ".bar{{stroke:#333;stroke-width:1}} .prefix{{fill:#9cd59c}} .failed{{fill:#e04040}} "
+      ".other{{fill:#cccccc}}\n"
+      ".unknown{{stroke-dasharray:4 3}} .lane{{font-size:12px}} .num{{font-size:10px}}\n"
+      "</style></head><body>\n<h1>{0}</h1>\n<p><b>{1}</b></p>\n",
+      escape(title), escape(to_string(report.verdict)));
+  html += "<pre>" + escape(explain(history, report)) + "</pre>\n";
+  if (report.partitions.empty()) return html + "</body></html>\n";
+
+  html += render_partition(history, report.partitions[report.failing.value_or(0)]);
+  return html + "</body></html>\n";
 }
 
 }  // namespace faultline::lin

@@ -404,6 +404,34 @@ nlohmann::json value_to_json(const Value& v) {
   return nullptr;
 }
 
+// The values of a parsed line's operation `op` (its kind and status already read): a cas's
+// "from" and "to", a write's or other update's argument, a completed read's result.
+Result<void> parse_jsonl_values(const nlohmann::json& j, Operation& op, std::string_view source,
+                                int number) {
+  auto error = [&](std::string what) { return fail(std::string(source), number, std::move(what)); };
+  if (op.kind == OpKind::cas) {
+    if (!j.contains("from") || !j.contains("to")) return error("a cas needs \"from\" and \"to\"");
+    auto from = json_to_value(j["from"], "from", source, number);
+    if (!from) return std::unexpected(from.error());
+    auto to = json_to_value(j["to"], "to", source, number);
+    if (!to) return std::unexpected(to.error());
+    op.argument = *from;
+    op.argument2 = *to;
+    return {};
+  }
+  const bool needs_value = op.kind != OpKind::read || op.completed();
+  if (needs_value && !j.contains("value"))
+    return error(op.kind == OpKind::read
+                     ? "a completed read needs \"value\" (its result; null for nil)"
+                     : "\"value\" (the argument) is required");
+  if (j.contains("value")) {
+    auto v = json_to_value(j["value"], "value", source, number);
+    if (!v) return std::unexpected(v.error());
+    (op.kind == OpKind::read ? op.result : op.argument) = *v;
+  }
+  return {};
+}
+
 // Returns nullopt for a failed operation (dropped).
 Result<std::optional<Operation>> parse_jsonl_line(std::string_view line, std::string_view source,
                                                   int number) {
@@ -455,26 +483,8 @@ Result<std::optional<Operation>> parse_jsonl_line(std::string_view line, std::st
   auto kind = parse_op_kind(j["f"].get<std::string>());
   if (!kind) return error(fmt::format("unknown \"f\": \"{}\"", j["f"].get<std::string>()));
   op.kind = *kind;
-  if (op.kind == OpKind::cas) {
-    if (!j.contains("from") || !j.contains("to")) return error("a cas needs \"from\" and \"to\"");
-    auto from = json_to_value(j["from"], "from", source, number);
-    if (!from) return std::unexpected(from.error());
-    auto to = json_to_value(j["to"], "to", source, number);
-    if (!to) return std::unexpected(to.error());
-    op.argument = *from;
-    op.argument2 = *to;
-  } else {
-    const bool needs_value = op.kind != OpKind::read || op.completed();
-    if (needs_value && !j.contains("value"))
-      return error(op.kind == OpKind::read
-                       ? "a completed read needs \"value\" (its result; null for nil)"
-                       : "\"value\" (the argument) is required");
-    if (j.contains("value")) {
-      auto v = json_to_value(j["value"], "value", source, number);
-      if (!v) return std::unexpected(v.error());
-      (op.kind == OpKind::read ? op.result : op.argument) = *v;
-    }
-  }
+  if (auto values = parse_jsonl_values(j, op, source, number); !values)
+    return std::unexpected(values.error());
   return std::optional<Operation>(std::move(op));
 }
 

@@ -14,8 +14,8 @@
 
 #include "checkers/linearizability/simulation_bridge.h"
 #include "protocols/raft/protocol.h"
-#include "sim/core/property.h"
 #include "sim/core/check_suite.h"
+#include "sim/core/property.h"
 
 namespace faultline::raft {
 

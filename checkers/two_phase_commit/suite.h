@@ -11,8 +11,8 @@
 #include <string>
 
 #include "protocols/two_phase_commit/protocol.h"
-#include "sim/core/property.h"
 #include "sim/core/check_suite.h"
+#include "sim/core/property.h"
 
 namespace faultline::two_phase_commit {
 

@@ -1,8 +1,10 @@
-// History files: a client's recorded History<P> (sim/core/history.h) as JSON lines, one event a line:
+// History files: a client's recorded History<P> (sim/core/history.h) as JSON lines, one event
+// a line (each example below is one line, wrapped here):
 //
 //   {"event":"invocation","time_ns":1200,"node":"n1","node_index":1,"client":"c0","delivered":true,
 //    "text":"Predict{request_id=1, draw=4211}","codec":"0a01..."}
-//   {"event":"emission","time_ns":1900,"node":"n1","node_index":1,"text":"PredictServed{...}","codec":"..."}
+//   {"event":"emission","time_ns":1900,"node":"n1","node_index":1,"text":"PredictServed{...}",
+//    "codec":"..."}
 //
 // `text` is describe() for people; `codec` is the codec encoding (hex) for programs, so a file
 // reads back into exactly the values that were recorded. Reading checks every line and names

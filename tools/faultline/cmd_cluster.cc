@@ -176,9 +176,8 @@ void cluster_down(const ClusterArgs& args) {
   exit_code() = exit_ok;
 }
 
-}  // namespace
-
-void add_cluster_commands(CLI::App& app) {
+// faultline node: one node of a cluster file in this process.
+void add_node_command(CLI::App& app) {
   auto node_args = std::make_shared<NodeArgs>();
   CLI::App* node = app.add_subcommand(
       "node", "Run one node of a cluster file in this process (the socket runtime)");
@@ -199,7 +198,10 @@ void add_cluster_commands(CLI::App& app) {
     if (const ProtocolEntry* entry = protocol_of(*cluster))
       exit_code() = entry->node(*cluster, *index, node_args->seed.value_or(cluster->seed));
   });
+}
 
+// faultline cluster up|down: every node of a cluster file as OS processes.
+void add_cluster_up_down_commands(CLI::App& app) {
   auto cluster_args = std::make_shared<ClusterArgs>();
   CLI::App* cluster =
       app.add_subcommand("cluster", "Start or stop every node of a cluster file as OS processes");
@@ -218,7 +220,10 @@ void add_cluster_commands(CLI::App& app) {
   down->add_option("--grace", cluster_args->grace_s,
                    "Seconds between SIGTERM and SIGKILL (default 5)");
   down->callback([cluster_args] { cluster_down(*cluster_args); });
+}
 
+// faultline client: inputs to a running cluster, recorded as a history.
+void add_client_command(CLI::App& app) {
   auto client_args = std::make_shared<ClientArgs>();
   CLI::App* client =
       app.add_subcommand("client", "Submit inputs to a running cluster and record the history");
@@ -252,6 +257,14 @@ void add_cluster_commands(CLI::App& app) {
     if (const ProtocolEntry* entry = protocol_of(*cluster))
       exit_code() = entry->client(*cluster, *client_args);
   });
+}
+
+}  // namespace
+
+void add_cluster_commands(CLI::App& app) {
+  add_node_command(app);
+  add_cluster_up_down_commands(app);
+  add_client_command(app);
 }
 
 }  // namespace faultline::cli

@@ -131,11 +131,64 @@ void add_common(CLI::App* command, RunArgs& args) {
                     "Round-trip every message through the wire codec and assert it is unchanged");
 }
 
-}  // namespace
+// faultline replay FILE --seed N: runs the seed twice (the second time with --trace) and checks
+// that both fingerprints agree with each other and with --fingerprint when given.
+void replay_scenario(const RunArgs& args) {
+  if (!args.seed_given) {
+    std::fprintf(stderr, "error: replay of a scenario needs --seed N\n");
+    exit_code() = exit_usage;
+    return;
+  }
+  auto bound = load_or_report(args);
+  if (!bound) return;
+  RunOptions first_options;
+  first_options.seed = args.seed;
+  first_options.wire_check = args.wire;
+  const RunOutcome first = bound->run(first_options);
+  std::uint64_t expected = first.fingerprint;
+  if (!args.fingerprint.empty()) {
+    try {
+      expected = std::stoull(args.fingerprint, nullptr, 16);
+    } catch (const std::exception&) {
+      std::fprintf(stderr, "error: --fingerprint '%s' is not a hexadecimal number\n",
+                   args.fingerprint.c_str());
+      exit_code() = exit_usage;
+      return;
+    }
+  }
+  TraceFile trace;
+  if (!open_trace(args.trace_path, trace)) return;
+  RunOptions options = first_options;
+  options.trace = trace.writer.get();
+  const RunOutcome second = bound->run(options);
+  if (args.json) {
+    auto json = run_json(*bound, second);
+    json["fingerprint_expected"] = fmt::format("{:016x}", expected);
+    json["reproduced"] = second.fingerprint == expected && first.fingerprint == second.fingerprint;
+    std::printf("%s\n", json.dump(2).c_str());
+  } else {
+    print_run(stdout, *bound, second);
+  }
+  if (first.fingerprint != second.fingerprint || second.fingerprint != expected) {
+    std::fprintf(stderr,
+                 "NOT REPRODUCED: expected fingerprint %016llx, runs gave %016llx and %016llx\n",
+                 static_cast<unsigned long long>(expected),
+                 static_cast<unsigned long long>(first.fingerprint),
+                 static_cast<unsigned long long>(second.fingerprint));
+    exit_code() = exit_usage;
+    return;
+  }
+  if (!args.json)
+    std::printf("reproduced   fingerprint %016llx matches\n",
+                static_cast<unsigned long long>(expected));
+  if (second.status != RunStatus::passed && !args.json)
+    std::printf("repro: %s\n",
+                repro_command(repro_of(args), args.seed, second.fingerprint).c_str());
+  exit_code() = exit_code_for(second.status);
+}
 
-void add_run_commands(CLI::App& app) {
-  auto args = std::make_shared<RunArgs>();
-
+// faultline run: one seed or many.
+void add_run_command(CLI::App& app, const std::shared_ptr<RunArgs>& args) {
   CLI::App* run =
       app.add_subcommand("run", "Run a scenario for one seed or many, check it, and report");
   add_common(run, *args);
@@ -162,7 +215,10 @@ void add_run_commands(CLI::App& app) {
     }
     run_one(*args, *bound, args->seed_given ? args->seed : bound->scenario.run.seed);
   });
+}
 
+// faultline replay: a seed of a scenario, or a counterexample file.
+void add_replay_command(CLI::App& app, const std::shared_ptr<RunArgs>& args) {
   CLI::App* replay =
       app.add_subcommand("replay",
                          "Re-run one seed and verify its trace fingerprint reproduces; or replay a "
@@ -180,60 +236,12 @@ void add_run_commands(CLI::App& app) {
       exit_code() = replay_counterexample_file(args->path, std::cout);
       return;
     }
-    if (!args->seed_given) {
-      std::fprintf(stderr, "error: replay of a scenario needs --seed N\n");
-      exit_code() = exit_usage;
-      return;
-    }
-    auto bound = load_or_report(*args);
-    if (!bound) return;
-    RunOptions first_options;
-    first_options.seed = args->seed;
-    first_options.wire_check = args->wire;
-    const RunOutcome first = bound->run(first_options);
-    std::uint64_t expected = first.fingerprint;
-    if (!args->fingerprint.empty()) {
-      try {
-        expected = std::stoull(args->fingerprint, nullptr, 16);
-      } catch (const std::exception&) {
-        std::fprintf(stderr, "error: --fingerprint '%s' is not a hexadecimal number\n",
-                     args->fingerprint.c_str());
-        exit_code() = exit_usage;
-        return;
-      }
-    }
-    TraceFile trace;
-    if (!open_trace(args->trace_path, trace)) return;
-    RunOptions options = first_options;
-    options.trace = trace.writer.get();
-    const RunOutcome second = bound->run(options);
-    if (args->json) {
-      auto json = run_json(*bound, second);
-      json["fingerprint_expected"] = fmt::format("{:016x}", expected);
-      json["reproduced"] =
-          second.fingerprint == expected && first.fingerprint == second.fingerprint;
-      std::printf("%s\n", json.dump(2).c_str());
-    } else {
-      print_run(stdout, *bound, second);
-    }
-    if (first.fingerprint != second.fingerprint || second.fingerprint != expected) {
-      std::fprintf(stderr,
-                   "NOT REPRODUCED: expected fingerprint %016llx, runs gave %016llx and %016llx\n",
-                   static_cast<unsigned long long>(expected),
-                   static_cast<unsigned long long>(first.fingerprint),
-                   static_cast<unsigned long long>(second.fingerprint));
-      exit_code() = exit_usage;
-      return;
-    }
-    if (!args->json)
-      std::printf("reproduced   fingerprint %016llx matches\n",
-                  static_cast<unsigned long long>(expected));
-    if (second.status != RunStatus::passed && !args->json)
-      std::printf("repro: %s\n",
-                  repro_command(repro_of(*args), args->seed, second.fingerprint).c_str());
-    exit_code() = exit_code_for(second.status);
+    replay_scenario(*args);
   });
+}
 
+// faultline lint: scenario files validated without running them.
+void add_lint_command(CLI::App& app) {
   auto lint_paths = std::make_shared<std::vector<std::string>>();
   auto lint_overrides = std::make_shared<std::vector<std::string>>();
   CLI::App* lint = app.add_subcommand("lint", "Validate scenario files without running them");
@@ -254,6 +262,16 @@ void add_run_commands(CLI::App& app) {
     }
     exit_code() = code;
   });
+}
+
+}  // namespace
+
+void add_run_commands(CLI::App& app) {
+  // run and replay share their arguments (FILE, --set, --wire, --seed, ...).
+  auto args = std::make_shared<RunArgs>();
+  add_run_command(app, args);
+  add_replay_command(app, args);
+  add_lint_command(app);
 }
 
 }  // namespace faultline::cli

@@ -12,10 +12,10 @@
 //     client history.
 #include <catch2/catch.hpp>
 
+#include "checkers/raft/binding.h"
 #include "sim/explore/counterexample.h"
 #include "sim/explore/explorer.h"
 #include "sim/explore/replay.h"
-#include "checkers/raft/binding.h"
 
 namespace faultline::explore {
 namespace {
@@ -51,7 +51,8 @@ void require_replays(const RaftCase& c, const SearchResult& r, Strategy strategy
   const Counterexample file = make_counterexample(c.model, *r.violation, {}, strategy);
   const auto parsed = counterexample_from_json(to_json(file));
   REQUIRE(parsed.has_value());
-  const auto replayed = replay_counterexample<Raft>(*parsed, c.properties, &raft::Binding::finish_model);
+  const auto replayed =
+      replay_counterexample<Raft>(*parsed, c.properties, &raft::Binding::finish_model);
   REQUIRE(replayed.has_value());
   CHECK_FALSE(replayed->divergence);
   CHECK(replayed->reproduced);
