@@ -7,7 +7,7 @@
 //   set/cancel timer -> an asio steady_timer per Timer value, its duration drawn from the
 //              node's Rng: Rng(seed).fork("timers").fork(node id), so the same ranges as the
 //              simulator are sampled by the same integer PRNG;
-//   send -> the outbound Connection to that peer (queued while it reconnects, with backoff);
+//   send -> PeerLinks (peer_links.h): the outbound link to that peer, queued while it reconnects;
 //   emit -> one line in outputs.log, and an Emitted frame to every connected client.
 // Everything runs on one io_context thread, so the Node value is only touched there.
 //
@@ -56,6 +56,7 @@
 #include "sim/real/durable_log.h"
 #include "sim/real/durable_store.h"
 #include "sim/real/log.h"
+#include "sim/real/peer_links.h"
 #include "sim/real/persister.h"
 #include "sim/real/wire.h"
 
@@ -99,6 +100,8 @@ class RealNode {
         persister_(io, store_),
         rng_(Rng(setup_.seed).fork("timers").fork(setup_.cluster.nodes[setup_.index].id)),
         log_(log),
+        peers_(io, setup_.cluster, setup_.index,
+               encode_envelope<P>(PeerHello{std::string(P::name), setup_.index}), log),
         acceptor_(io) {}
 
   RealNode(const RealNode&) = delete;
@@ -128,10 +131,7 @@ class RealNode {
     outputs_ = std::fopen(files_.outputs().c_str(), "ab");
     if (outputs_ == nullptr) return fail(files_.outputs(), 0, "cannot open for appending");
     if (auto ok = listen(); !ok) return ok;
-    for (std::uint32_t i = 0; i < node_count_; ++i) {
-      links_.emplace_back(setup_.cluster.runtime);
-      if (i != id_.value) connect(i);
-    }
+    peers_.start();
     node_.emplace(setup_.config, id_, node_count_, std::move(recovered));
     run_handler([](Node& node, Outbox<P>& out) { node.on_start(out); });
     log_.line("started as " + std::string(node_->role()) + ", listening on " +
@@ -150,10 +150,7 @@ class RealNode {
     if (node_) write_final_state();
     boost::system::error_code ignored;
     acceptor_.close(ignored);
-    for (auto& link : links_) {
-      if (link.connection) link.connection->close("node stopping");
-      if (link.retry) link.retry->cancel();
-    }
+    peers_.close("node stopping");
     for (auto& slot : timers_) slot.asio->cancel();
     for (auto& c : std::vector(inbound_)) c->close("node stopping");
     if (outputs_ != nullptr) std::fclose(outputs_);
@@ -223,14 +220,7 @@ class RealNode {
       });
       return;
     }
-    const auto payload = encode_envelope<P>(PeerMessage<P>{message});
-    PeerLink& link = links_[to.value];
-    if (link.connection && link.connection->is_open()) return link.connection->send(payload);
-    if (link.pending.size() >= setup_.cluster.runtime.send_queue_frames_max) {
-      ++link.dropped;  // like loss on the network: the protocol retransmits what matters
-      return;
-    }
-    link.pending.push_back(payload);
+    peers_.send(to.value, encode_envelope<P>(PeerMessage<P>{message}));
   }
   void emit(NodeId, const Output& output) {
     const std::int64_t now_ns = log_.elapsed_ns();
@@ -248,18 +238,6 @@ class RealNode {
     std::uint64_t generation = 0;
     bool armed = false;
     std::unique_ptr<asio::steady_timer> asio;
-  };
-  struct PeerLink {
-    explicit PeerLink(const RuntimeOptions& runtime)
-        : backoff(runtime.reconnect_backoff_min.nanoseconds,
-                  runtime.reconnect_backoff_max.nanoseconds) {}
-    std::shared_ptr<Connection> connection;
-    Backoff backoff;
-    std::unique_ptr<asio::steady_timer> retry;
-    std::deque<std::vector<std::uint8_t>> pending;  // frames waiting for the connection
-    std::uint64_t failures = 0;                     // attempts since the last success
-    bool lost = false;                              // an established link broke; log its return
-    std::uint64_t dropped = 0;
   };
   enum class CallerKind { unknown, peer, client };
   struct Caller {
@@ -556,66 +534,6 @@ class RealNode {
     std::fclose(out);
   }
 
-  // ---- outbound peer links ----
-  void connect(std::uint32_t peer) {
-    const Endpoint& target = setup_.cluster.endpoints[peer];
-    auto endpoint = resolve_endpoint(io_, target.host, target.port);
-    if (!endpoint) {
-      log_.line("peer " + setup_.cluster.nodes[peer].id + ": " + endpoint.error().to_string());
-      return schedule_reconnect(peer);
-    }
-    auto socket = std::make_shared<tcp::socket>(io_);
-    socket->async_connect(*endpoint, [this, peer, socket](const boost::system::error_code& ec) {
-      if (stopped_) return;
-      PeerLink& link = links_[peer];
-      if (ec) {
-        if (link.failures++ == 0)
-          log_.line("cannot reach " + setup_.cluster.nodes[peer].id + " (" + ec.message() +
-                    "); retrying with backoff");
-        return schedule_reconnect(peer);
-      }
-      if (link.failures > 0 || link.lost)
-        log_.line((link.lost ? "reconnected to " : "connected to ") +
-                  setup_.cluster.nodes[peer].id + " after " + std::to_string(link.failures) +
-                  " failed attempts");
-      link.failures = 0;
-      link.lost = false;
-      link.backoff.reset();
-      link.connection =
-          std::make_shared<Connection>(std::move(*socket), setup_.cluster.runtime.frame_bytes_max,
-                                       "outbound to " + setup_.cluster.nodes[peer].id);
-      Connection* raw = link.connection.get();
-      link.connection->start(
-          [raw](std::vector<std::uint8_t>) {
-            raw->close("a peer must not send on our outbound link");
-          },
-          [this, peer](const std::string& reason) {
-            if (stopped_) return;
-            log_.line("lost " + setup_.cluster.nodes[peer].id + ": " + reason);
-            links_[peer].lost = true;
-            schedule_reconnect(peer);
-          });
-      link.connection->send(encode_envelope<P>(PeerHello{std::string(P::name), id_.value}));
-      if (link.dropped > 0)
-        log_.line("dropped " + std::to_string(link.dropped) + " messages to " +
-                  setup_.cluster.nodes[peer].id + " while it was unreachable");
-      link.dropped = 0;
-      while (!link.pending.empty() && link.connection->is_open()) {
-        link.connection->send(link.pending.front());
-        link.pending.pop_front();
-      }
-    });
-  }
-
-  void schedule_reconnect(std::uint32_t peer) {
-    PeerLink& link = links_[peer];
-    if (!link.retry) link.retry = std::make_unique<asio::steady_timer>(io_);
-    link.retry->expires_after(std::chrono::nanoseconds(link.backoff.next()));
-    link.retry->async_wait([this, peer](const boost::system::error_code& ec) {
-      if (!ec && !stopped_) connect(peer);
-    });
-  }
-
   asio::io_context& io_;
   NodeSetup<P> setup_;
   NodeId id_;
@@ -625,6 +543,7 @@ class RealNode {
   Persister persister_;
   Rng rng_;
   const Logger& log_;
+  PeerLinks peers_;
   tcp::acceptor acceptor_;
   std::optional<Node> node_;
   Batch open_;     // gathering handler calls
@@ -641,7 +560,6 @@ class RealNode {
   std::uint64_t batches_ = 0;
   std::vector<TimerSlot> timers_;
   std::uint64_t timer_generation_ = 0;
-  std::vector<PeerLink> links_;
   std::vector<std::shared_ptr<Connection>> inbound_;
   std::vector<std::shared_ptr<Connection>> clients_;
   std::FILE* outputs_ = nullptr;
