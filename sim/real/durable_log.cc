@@ -168,6 +168,54 @@ Result<std::vector<std::uint8_t>> apply_delta(std::span<const std::uint8_t> base
   return out;
 }
 
+namespace {
+
+// Applies one verified record (at byte `at`) to the value so far: a full value replaces it, a
+// delta patches it.
+Result<void> apply_record(const std::string& path, std::size_t at,
+                          std::span<const std::uint8_t> payload,
+                          std::optional<std::vector<std::uint8_t>>& value) {
+  const std::string record = "record at byte " + std::to_string(at);
+  if (payload.empty()) return fail(path, 0, record + " is empty");
+  if (payload[0] == kind_full) {
+    value.emplace(payload.begin() + 1, payload.end());
+    return {};
+  }
+  if (payload[0] != kind_delta)
+    return fail(path, 0, record + " has unknown kind " + std::to_string(payload[0]));
+  if (!value) return fail(path, 0, record + " is a delta with no value before it");
+  auto next = apply_delta(*value, payload);
+  if (!next) return fail(path, 0, record + ": " + next.error().what);
+  value = std::move(*next);
+  return {};
+}
+
+// A torn write leaves a prefix of one frame, never a complete frame after it. A complete,
+// checksummed record inside the "torn" bytes after `valid_bytes` means an earlier length field
+// is damaged, and the file must not be trusted.
+Result<void> check_torn_tail(const std::string& path, std::span<const std::uint8_t> bytes,
+                             std::size_t valid_bytes) {
+  for (std::size_t y = valid_bytes + 1; y + frame_header_bytes < bytes.size(); ++y) {
+    auto decoded =
+        decode_frame_header(bytes.subspan(y, frame_header_bytes), durable_payload_bytes_max, y);
+    if (!decoded || decoded->payload_bytes == 0 ||
+        bytes.size() - y - frame_header_bytes < decoded->payload_bytes)
+      continue;
+    const auto payload = bytes.subspan(y + frame_header_bytes, decoded->payload_bytes);
+    if (verify_frame_payload(*decoded, payload, y))
+      return fail(path, 0,
+                  "the record at byte " + std::to_string(valid_bytes) +
+                      " claims more bytes than the file holds, but a complete record follows at "
+                      "byte " +
+                      std::to_string(y) +
+                      ": the file is damaged (a crash during a write leaves no record after the "
+                      "torn one)");
+  }
+  return {};
+}
+
+}  // namespace
+
 Result<DurableLogContents> read_durable_log(const std::string& path) {
   auto bytes = read_file_bytes(path);
   if (!bytes) return std::unexpected(bytes.error());
@@ -197,47 +245,14 @@ Result<DurableLogContents> read_durable_log(const std::string& path) {
                                                 decoded->payload_bytes);
     if (auto ok = verify_frame_payload(*decoded, payload, at); !ok)
       return fail(path, 0, ok.error().where + ": " + ok.error().what);
-    if (payload.empty()) return fail(path, 0, "record at byte " + std::to_string(at) + " is empty");
-    if (payload[0] == kind_full) {
-      contents.value.emplace(payload.begin() + 1, payload.end());
-    } else if (payload[0] == kind_delta) {
-      if (!contents.value)
-        return fail(path, 0,
-                    "record at byte " + std::to_string(at) + " is a delta with no value before it");
-      auto next = apply_delta(*contents.value, payload);
-      if (!next)
-        return fail(path, 0, "record at byte " + std::to_string(at) + ": " + next.error().what);
-      contents.value = std::move(*next);
-    } else {
-      return fail(path, 0,
-                  "record at byte " + std::to_string(at) + " has unknown kind " +
-                      std::to_string(payload[0]));
-    }
+    if (auto ok = apply_record(path, at, payload, contents.value); !ok)
+      return std::unexpected(ok.error());
     at += frame_header_bytes + decoded->payload_bytes;
     contents.records += 1;
   }
   contents.valid_bytes = at;
-  if (contents.torn_bytes > 0) {
-    // A torn write leaves a prefix of one frame, never a complete frame after it. A complete,
-    // checksummed record inside the "torn" bytes means an earlier length field is damaged.
-    for (std::size_t y = at + 1; y + frame_header_bytes < bytes->size(); ++y) {
-      const std::span<const std::uint8_t> header(bytes->data() + y, frame_header_bytes);
-      auto decoded = decode_frame_header(header, durable_payload_bytes_max, y);
-      if (!decoded || decoded->payload_bytes == 0 ||
-          bytes->size() - y - frame_header_bytes < decoded->payload_bytes)
-        continue;
-      const std::span<const std::uint8_t> payload(bytes->data() + y + frame_header_bytes,
-                                                  decoded->payload_bytes);
-      if (verify_frame_payload(*decoded, payload, y))
-        return fail(
-            path, 0,
-            "the record at byte " + std::to_string(at) +
-                " claims more bytes than the file holds, but a complete record follows at byte " +
-                std::to_string(y) +
-                ": the file is damaged (a crash during a write leaves no record after the torn "
-                "one)");
-    }
-  }
+  if (contents.torn_bytes > 0)
+    if (auto ok = check_torn_tail(path, *bytes, at); !ok) return std::unexpected(ok.error());
   return contents;
 }
 
