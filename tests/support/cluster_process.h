@@ -1,7 +1,7 @@
 // Helpers for the end-to-end cluster tests (tests/protocols/<protocol>/cluster_e2e_test.cc):
 // the faultline binary under test (FAULTLINE_BINARY, set by CMake), running it to completion,
-// polling for a condition, a live node's state, and a guard that leaves no process behind
-// however the test ends. Catch2 tests only (REQUIRE).
+// polling for a condition, a live node's state, SIGKILL, a guard that leaves no process behind
+// however the test ends, and judging the outcome with the protocol's checks. Catch2 tests only.
 #pragma once
 
 #include <catch2/catch.hpp>
@@ -9,6 +9,7 @@
 #include <signal.h>
 #include <sys/wait.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdlib>
 #include <optional>
@@ -16,6 +17,7 @@
 #include <thread>
 #include <vector>
 
+#include "sim/core/check_suite.h"
 #include "sim/core/codec.h"
 #include "sim/real/client.h"
 #include "sim/real/process.h"
@@ -68,6 +70,38 @@ std::optional<LiveNode<P>> status_of(const ClusterFile& cluster, const typename 
   REQUIRE(reader.ok());
   REQUIRE(reader.remaining() == 0);
   return LiveNode<P>{*reply, std::move(node)};
+}
+
+// SIGKILLs a process and waits until it is gone.
+inline void kill_and_reap(pid_t pid) {
+  REQUIRE(::kill(pid, SIGKILL) == 0);
+  REQUIRE(poll_until([&] { return !faultline_process_alive(pid); }, std::chrono::seconds(10)));
+}
+
+// Every property of `suite` of one of `kinds` holds over `view` (each failure named and shown).
+template <class P>
+void check_properties(const ClusterView<P>& view, const CheckSuite<P>& suite,
+                      const std::vector<PropertyKind>& kinds) {
+  for (const auto& property : suite.properties) {
+    if (std::ranges::find(kinds, property.kind) == kinds.end()) continue;
+    INFO(property.name);
+    const auto verdict = property.check(view);
+    CHECK_FALSE(verdict.has_value());
+    if (verdict) WARN(*verdict);
+  }
+}
+
+// The named history checks of `suite` (every one when `names` is empty) pass over `record`.
+template <class P>
+void check_history_checks(const RunRecord<P>& record, const CheckSuite<P>& suite,
+                          const std::vector<std::string>& names = {}) {
+  for (const auto& check : suite.history_checks) {
+    if (!names.empty() && std::ranges::find(names, check.name) == names.end()) continue;
+    INFO(check.name);
+    const auto verdict = check.check(record);
+    CHECK_FALSE(verdict.has_value());
+    if (verdict) WARN(verdict->reason);
+  }
 }
 
 // Whatever happens, no process the test started outlives it: the client is killed (only the

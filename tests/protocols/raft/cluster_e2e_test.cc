@@ -109,15 +109,27 @@ pid_t node_pid(const ClusterFile& cluster, std::uint32_t index) {
   return **pid;
 }
 
-}  // namespace
-
-TEST_CASE(
-    "raft cluster: 3 real processes under client load, SIGKILL the leader, restart it, checkers "
-    "pass") {
-  REQUIRE_FALSE(faultline_binary().empty());
+// The story's state: the cluster, its files, and what each phase found.
+struct Story {
   TempDir dir;
+  std::string cluster_path = dir.path + "/cluster.yaml";
+  std::string history_path = dir.path + "/history.jsonl";
+  std::string client_log = dir.path + "/client.log";
+  ClusterFile cluster;
+  raft::Config config;
+  const std::vector<std::uint32_t> all{0, 1, 2};
+  std::uint32_t victim = 0;
+  raft::Term victim_term;
+  std::uint32_t successor = 0;
+  raft::Term successor_term;
+  std::int64_t kill_ns = 0;
+  std::int64_t restart_ns = 0;
+  std::vector<std::optional<LiveNode<Raft>>> live = std::vector<std::optional<LiveNode<Raft>>>(3);
+};
+
+void write_cluster(Story& story) {
   const auto ports = free_ports(3);
-  std::string yaml = "protocol: raft\nseed: 5\ndata_dir: " + dir.path + "/data\n";
+  std::string yaml = "protocol: raft\nseed: 5\ndata_dir: " + story.dir.path + "/data\n";
   yaml += nodes_yaml(ports);
   // Election timeouts well above the heartbeat and a loaded machine's scheduling hiccups; the
   // client retries every 250 ms of silence; everybody reconnects within 200 ms of a restart.
@@ -127,119 +139,107 @@ TEST_CASE(
       "cas_percent: 20,"
       " request_timeout: 250ms, retry_backoff: 20ms }\n"
       "runtime: { reconnect_backoff_min: 20ms, reconnect_backoff_max: 200ms }\n";
-  const std::string cluster_path = dir.path + "/cluster.yaml";
-  write_text(cluster_path, yaml);
-  auto loaded = load_cluster_file(cluster_path);
+  write_text(story.cluster_path, yaml);
+  auto loaded = load_cluster_file(story.cluster_path);
   REQUIRE(loaded.has_value());
-  const ClusterFile& cluster = *loaded;
-  raft::Config config;
-  REQUIRE(decode_config(cluster.config, config).has_value());
-  const std::vector<std::uint32_t> all{0, 1, 2};
+  story.cluster = std::move(*loaded);
+  REQUIRE(decode_config(story.cluster.config, story.config).has_value());
+}
 
-  REQUIRE(run_faultline({"cluster", "up", cluster_path}, dir.path + "/up.log") == 0);
-  const std::string history_path = dir.path + "/history.jsonl";
-  const std::string client_log = dir.path + "/client.log";
-  auto client = spawn_detached(
-      faultline_binary(),
-      {"client", cluster_path, "--history", history_path, "--wait", "1", "--max-time", "100"},
-      client_log);
-  REQUIRE(client.has_value());
-  ClusterCleanup cleanup(cluster_path, dir.path + "/down.log", *client);
-
-  // Under load: the client has had writes acknowledged, and it saw the current leader elected
-  // (its BecameLeader is in the history, so the election metric knows who led when we kill).
-  // A client that connected only after the first election missed it; then a first failover,
-  // which it does see, comes before the one we measure.
+// Under load: the client has had writes acknowledged, and it saw the current leader elected
+// (its BecameLeader is in the history, so the election metric knows who led when we kill).
+// A client that connected only after the first election missed it; then a first failover,
+// which it does see, comes before the one we measure.
+void wait_for_a_leader_the_client_saw(Story& story) {
   std::optional<std::pair<std::uint32_t, raft::Term>> leader;
   for (int round = 0;; ++round) {
     REQUIRE(round < 3);
     std::optional<History<Raft>> history;
     REQUIRE(poll_until(
         [&] {
-          history = history_so_far(history_path);
+          history = history_so_far(story.history_path);
           if (!history || ok_writes(*history) < 200) return false;
-          leader = find_leader(cluster, config, all);
+          leader = find_leader(story.cluster, story.config, story.all);
           return leader.has_value();
         },
         std::chrono::seconds(60)));
     if (history_saw_leader(*history, leader->first, leader->second)) break;
     WARN("the client missed the election of n" << leader->first << " in term "
                                                << leader->second.value << "; a failover first");
-    const pid_t pid = node_pid(cluster, leader->first);
-    REQUIRE(::kill(pid, SIGKILL) == 0);
-    REQUIRE(poll_until([&] { return !faultline_process_alive(pid); }, std::chrono::seconds(10)));
+    kill_and_reap(node_pid(story.cluster, leader->first));
     REQUIRE(poll_until(
         [&] {
-          auto next = find_leader(cluster, config, all);
+          auto next = find_leader(story.cluster, story.config, story.all);
           return next && next->second > leader->second;
         },
         std::chrono::seconds(30)));
-    REQUIRE(run_faultline({"cluster", "up", cluster_path}, dir.path + "/up.log") == 0);
+    REQUIRE(run_faultline({"cluster", "up", story.cluster_path}, story.dir.path + "/up.log") == 0);
   }
-  const std::uint32_t victim = leader->first;
-  const raft::Term victim_term = leader->second;
-  INFO("leader n" << victim << " of term " << victim_term.value);
+  story.victim = leader->first;
+  story.victim_term = leader->second;
+}
 
-  // SIGKILL the leader.
-  const pid_t victim_pid = node_pid(cluster, victim);
-  const std::int64_t kill_ns = steady_now_ns();
-  REQUIRE(::kill(victim_pid, SIGKILL) == 0);
-  REQUIRE(
-      poll_until([&] { return !faultline_process_alive(victim_pid); }, std::chrono::seconds(10)));
-  const auto log_bytes_at_kill = read_file_bytes(NodeFiles{cluster.node_dir(victim)}.durable());
+// SIGKILL the leader; the other two elect a new leader in a later term; the old leader restarts,
+// recovers its durable log and rejoins as a follower.
+void fail_over_and_restart(Story& story) {
+  const pid_t victim_pid = node_pid(story.cluster, story.victim);
+  story.kill_ns = steady_now_ns();
+  kill_and_reap(victim_pid);
+  const NodeFiles victim_files{story.cluster.node_dir(story.victim)};
+  const auto log_bytes_at_kill = read_file_bytes(victim_files.durable());
   REQUIRE(log_bytes_at_kill.has_value());
 
-  // The other two elect a new leader in a later term.
   std::vector<std::uint32_t> survivors;
-  for (std::uint32_t i : all)
-    if (i != victim) survivors.push_back(i);
-  std::uint32_t successor = 0;
-  raft::Term successor_term;
+  for (std::uint32_t i : story.all)
+    if (i != story.victim) survivors.push_back(i);
   REQUIRE(poll_until(
       [&] {
-        const auto next = find_leader(cluster, config, survivors);
-        if (!next || next->second <= victim_term) return false;
-        successor = next->first;
-        successor_term = next->second;
+        const auto next = find_leader(story.cluster, story.config, survivors);
+        if (!next || next->second <= story.victim_term) return false;
+        story.successor = next->first;
+        story.successor_term = next->second;
         return true;
       },
       std::chrono::seconds(30)));
 
-  // Restart the old leader: it recovers its durable log and rejoins as a follower.
-  REQUIRE(run_faultline({"cluster", "up", cluster_path}, dir.path + "/up.log") == 0);
-  const std::int64_t restart_ns = steady_now_ns();
+  REQUIRE(run_faultline({"cluster", "up", story.cluster_path}, story.dir.path + "/up.log") == 0);
+  story.restart_ns = steady_now_ns();
   std::optional<LiveNode<Raft>> restarted;
   REQUIRE(poll_until(
       [&] {
-        restarted = status_of(cluster, config, victim);
+        restarted = status_of(story.cluster, story.config, story.victim);
         return restarted.has_value();
       },
       std::chrono::seconds(30)));
   CHECK(restarted->reply.recovered);
   CHECK(restarted->reply.recovered_bytes > 0);
-  CHECK(restarted->reply.recovered_bytes <=
-        log_bytes_at_kill->size());  // at most a torn record cut off
-  CHECK(restarted->node.current_term() >= victim_term);
+  // At most a torn record cut off.
+  CHECK(restarted->reply.recovered_bytes <= log_bytes_at_kill->size());
+  CHECK(restarted->node.current_term() >= story.victim_term);
+}
 
-  // The client finishes its workload (every request answered) and exits by itself.
+// The client finishes its workload (every request answered) and exits by itself.
+void wait_for_client_exit(ClusterCleanup& cleanup, pid_t client) {
   int client_status = 0;
   const bool exited =
-      poll_until([&] { return ::waitpid(*client, &client_status, WNOHANG) == *client; },
+      poll_until([&] { return ::waitpid(client, &client_status, WNOHANG) == client; },
                  std::chrono::seconds(90));
   if (!exited) {
-    ::kill(*client, SIGTERM);
-    ::waitpid(*client, &client_status, 0);
+    ::kill(client, SIGTERM);
+    ::waitpid(client, &client_status, 0);
   }
   cleanup.client = 0;  // reaped
   REQUIRE(exited);
   CHECK(WIFEXITED(client_status));
   CHECK(WEXITSTATUS(client_status) == 0);
+}
 
-  // The cluster settles: one leader, every node applied everything it committed, all equal.
-  std::vector<std::optional<LiveNode<Raft>>> live(3);
+// The cluster settles: one leader, every node applied everything it committed, all equal.
+void wait_until_settled(Story& story) {
+  auto& live = story.live;
   REQUIRE(poll_until(
       [&] {
-        for (std::uint32_t i : all) live[i] = status_of(cluster, config, i);
+        for (std::uint32_t i : story.all) live[i] = status_of(story.cluster, story.config, i);
         for (const auto& n : live)
           if (!n || n->node.commit_index() != live[0]->node.commit_index() ||
               n->node.last_applied() != n->node.commit_index())
@@ -247,80 +247,105 @@ TEST_CASE(
         return true;
       },
       std::chrono::seconds(30)));
+}
 
-  auto history = read_history_jsonl<Raft>(history_path);
-  REQUIRE(history.has_value());
-  const auto origin = client_clock_origin(client_log);
-  REQUIRE(origin.has_value());
-  std::size_t answered = 0;
-  for (const auto& e : history->emissions)
-    if (const auto* r = std::get_if<raft::ClientReply>(&e.output);
-        r && r->status == raft::ReplyStatus::ok)
-      ++answered;
-  INFO("history: " << history->invocations.size() << " invocations, " << history->emissions.size()
-                   << " emissions, " << answered << " ok replies, " << ok_writes(*history)
-                   << " of them writes");
-  CHECK(ok_writes(*history) > 200);
-
-  std::vector<std::optional<raft::Node>> nodes;
-  std::vector<std::optional<raft::Disk>> disks;
-  for (std::uint32_t i : all) {
-    nodes.emplace_back(live[i]->node);
-    auto disk = DurableLog::read<raft::Disk>(NodeFiles{cluster.node_dir(i)}.durable());
+// The final nodes (from status replies) and their durable logs, as the checkers' view.
+raft::View final_view(const Story& story, std::vector<std::optional<raft::Node>>& nodes,
+                      std::vector<std::optional<raft::Disk>>& disks) {
+  for (std::uint32_t i : story.all) {
+    nodes.emplace_back(story.live[i]->node);
+    auto disk = DurableLog::read<raft::Disk>(NodeFiles{story.cluster.node_dir(i)}.durable());
     REQUIRE(disk.has_value());
     disks.push_back(*disk);
   }
-  const raft::View view{nodes, disks, Time{}};
-  const auto suite = raft::check_suite(config);
-  for (const auto& property : suite.properties) {
-    if (property.kind != PropertyKind::always) continue;
-    INFO(property.name);
-    const auto verdict = property.check(view);
-    CHECK_FALSE(verdict.has_value());
-    if (verdict) WARN(*verdict);
-  }
+  return raft::View{nodes, disks, Time{}};
+}
 
-  // The kill and the restart on the history's clock.
-  const Time killed_at{kill_ns - *origin};
-  const Time restarted_at{restart_ns - *origin};
-  const std::vector<FaultRecord> faults{
-      FaultRecord{killed_at,
-                  FaultRecord::Kind::crash,
-                  {NodeId{victim}},
-                  "SIGKILL n" + std::to_string(victim) + " (leader)",
-                  {}},
-      FaultRecord{restarted_at,
-                  FaultRecord::Kind::restart,
-                  {NodeId{victim}},
-                  "cluster up n" + std::to_string(victim),
-                  {}}};
-  const auto names = cluster.node_names();
-  const Time end = history->emissions.empty() ? Time{} : history->emissions.back().time;
-  const raft::Record record{*history, view, faults, names, end, end};
-  for (const std::string name :
-       {"linearizable", "acknowledged_writes_durable", "one_leader_per_term"}) {
-    INFO(name);
-    const auto check =
-        std::ranges::find_if(suite.history_checks, [&](const auto& c) { return c.name == name; });
-    REQUIRE(check != suite.history_checks.end());
-    const auto verdict = check->check(record);
-    CHECK_FALSE(verdict.has_value());
-    if (verdict) WARN(verdict->reason);
-  }
+// The kill and the restart, on the history's clock.
+std::vector<FaultRecord> fault_records(const Story& story, std::int64_t origin_ns) {
+  const NodeId victim{story.victim};
+  const std::string name = "n" + std::to_string(story.victim);
+  return {FaultRecord{Time{story.kill_ns - origin_ns},
+                      FaultRecord::Kind::crash,
+                      {victim},
+                      "SIGKILL " + name + " (leader)",
+                      {}},
+          FaultRecord{Time{story.restart_ns - origin_ns},
+                      FaultRecord::Kind::restart,
+                      {victim},
+                      "cluster up " + name,
+                      {}}};
+}
 
-  // The new leader's election time, measured (never asserted on: wall-clock durations depend
-  // on the machine). Printed so the CTest log shows it.
+// The new leader's election time, measured (never asserted on: wall-clock durations depend
+// on the machine). Printed so the CTest log shows it.
+void report_election(const Story& story, const raft::Record& record,
+                     const CheckSuite<Raft>& suite) {
   const Metrics metrics = suite.metrics(record);
   const auto election = metrics.find("election");
   REQUIRE(election != metrics.end());
   REQUIRE(election->second.size() == 1);
   const auto failover = metrics.find("failover");
-  std::cout << "raft e2e: SIGKILL n" << victim << " (leader of term " << victim_term.value
-            << ") -> n" << successor << " elected in term " << successor_term.value << ": election "
-            << format_duration(election->second[0])
+  std::cout << "raft e2e: SIGKILL n" << story.victim << " (leader of term "
+            << story.victim_term.value << ") -> n" << story.successor << " elected in term "
+            << story.successor_term.value << ": election " << format_duration(election->second[0])
             << (failover != metrics.end() && !failover->second.empty()
                     ? ", failover (first commit) " + format_duration(failover->second[0])
                     : "")
-            << "; " << ok_writes(*history) << " acknowledged writes, "
-            << history->invocations.size() << " invocations\n";
+            << "; " << ok_writes(record.history) << " acknowledged writes, "
+            << record.history.invocations.size() << " invocations\n";
+}
+
+// Judges what happened: the always-properties over the final nodes and logs, the history checks
+// over the recorded history, and the election metric reported.
+void judge(const Story& story) {
+  auto history = read_history_jsonl<Raft>(story.history_path);
+  REQUIRE(history.has_value());
+  const auto origin = client_clock_origin(story.client_log);
+  REQUIRE(origin.has_value());
+  INFO("history: " << history->invocations.size() << " invocations, " << history->emissions.size()
+                   << " emissions, " << ok_writes(*history) << " acknowledged writes");
+  CHECK(ok_writes(*history) > 200);
+
+  std::vector<std::optional<raft::Node>> nodes;
+  std::vector<std::optional<raft::Disk>> disks;
+  const raft::View view = final_view(story, nodes, disks);
+  const auto suite = raft::check_suite(story.config);
+  check_properties<Raft>(view, suite, {PropertyKind::always});
+
+  const auto faults = fault_records(story, *origin);
+  const auto names = story.cluster.node_names();
+  const Time end = history->emissions.empty() ? Time{} : history->emissions.back().time;
+  const raft::Record record{*history, view, faults, names, end, end};
+  // Every name must be a check of the suite.
+  const std::vector<std::string> checks{"linearizable", "acknowledged_writes_durable",
+                                        "one_leader_per_term"};
+  for (const auto& name : checks)
+    CHECK(std::ranges::any_of(suite.history_checks, [&](const auto& c) { return c.name == name; }));
+  check_history_checks<Raft>(record, suite, checks);
+  report_election(story, record, suite);
+}
+
+}  // namespace
+
+TEST_CASE(
+    "raft cluster: 3 real processes under client load, SIGKILL the leader, restart it, checkers "
+    "pass") {
+  REQUIRE_FALSE(faultline_binary().empty());
+  Story story;
+  write_cluster(story);
+  REQUIRE(run_faultline({"cluster", "up", story.cluster_path}, story.dir.path + "/up.log") == 0);
+  auto client = spawn_detached(faultline_binary(),
+                               {"client", story.cluster_path, "--history", story.history_path,
+                                "--wait", "1", "--max-time", "100"},
+                               story.client_log);
+  REQUIRE(client.has_value());
+  ClusterCleanup cleanup(story.cluster_path, story.dir.path + "/down.log", *client);
+
+  wait_for_a_leader_the_client_saw(story);
+  INFO("leader n" << story.victim << " of term " << story.victim_term.value);
+  fail_over_and_restart(story);
+  wait_for_client_exit(cleanup, *client);
+  wait_until_settled(story);
+  judge(story);
 }

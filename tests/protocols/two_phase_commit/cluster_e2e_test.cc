@@ -47,61 +47,59 @@ std::optional<tpc::Log> disk_of(const ClusterFile& cluster, std::uint32_t index)
   return *log;
 }
 
-}  // namespace
-
-TEST_CASE("cluster: 3 real processes, SIGKILL a participant mid-rollout, restart, checkers pass") {
-  REQUIRE_FALSE(faultline_binary().empty());
+// The story's state: the cluster, its files, and what each phase found.
+struct Story {
   TempDir dir;
+  std::string cluster_path = dir.path + "/cluster.yaml";
+  std::string history_path = dir.path + "/history.jsonl";
+  ClusterFile cluster;
+  tpc::Config config;
+  std::vector<std::optional<LiveNode<TPC>>> final_nodes =
+      std::vector<std::optional<LiveNode<TPC>>>(3);
+};
+
+void write_cluster(Story& story) {
   const auto ports = free_ports(3);
-  const std::string cluster_path = dir.path + "/cluster.yaml";
   write_text(
-      cluster_path,
-      cluster_yaml(ports, dir.path + "/data",
+      story.cluster_path,
+      cluster_yaml(ports, story.dir.path + "/data",
                    "{ stages: [5%, 20%, 50%], stage_interval: 2s, prepare_timeout: 1s,"
                    " heartbeat_interval: 200ms, query_interval: 200ms, decision_retry: 100ms }",
                    "{ duration: 60s, predict_interval: 5ms, health_interval: 100ms }"));
-  auto loaded = load_cluster_file(cluster_path);
+  auto loaded = load_cluster_file(story.cluster_path);
   REQUIRE(loaded.has_value());
-  const ClusterFile& cluster = *loaded;
-  tpc::Config config;
-  REQUIRE(decode_config(cluster.config, config).has_value());
+  story.cluster = std::move(*loaded);
+  REQUIRE(decode_config(story.cluster.config, story.config).has_value());
+}
 
-  // Start the cluster and the client.
-  REQUIRE(run_faultline({"cluster", "up", cluster_path}, dir.path + "/up.log") == 0);
-  const std::string history_path = dir.path + "/history.jsonl";
-  auto client =
-      spawn_detached(faultline_binary(), {"client", cluster_path, "--history", history_path},
-                     dir.path + "/client.log");
-  REQUIRE(client.has_value());
-  ClusterCleanup cleanup(cluster_path, dir.path + "/down.log", *client);
-
-  // Mid-rollout: the first stage committed at the coordinator, no tx in flight, 50% not reached.
+// Mid-rollout: the first stage committed at the coordinator, no tx in flight, 50% not reached.
+void wait_for_mid_rollout(const Story& story) {
   REQUIRE(poll_until(
       [&] {
-        auto n0 = status_of(cluster, config, 0);
+        auto n0 = status_of(story.cluster, story.config, 0);
         return n0 && n0->node.committed_state().canary_weight_bps >= 500 &&
                n0->node.committed_state().canary_weight_bps < 5000 &&
                !n0->node.coordinator()->active;
       },
       std::chrono::seconds(30)));
+}
 
-  // SIGKILL participant n1.
-  const NodeFiles n1_files{cluster.node_dir(1)};
+// SIGKILL participant n1, then restart it (`cluster up` starts only the nodes not running): it
+// recovers exactly the file it left when killed, every record still there.
+void kill_and_restart_n1(const Story& story) {
+  const NodeFiles n1_files{story.cluster.node_dir(1)};
   auto pid = read_pid_file(n1_files.pid());
   REQUIRE(pid.has_value());
   REQUIRE(pid->has_value());
-  REQUIRE(::kill(**pid, SIGKILL) == 0);
-  REQUIRE(poll_until([&] { return !faultline_process_alive(**pid); }, std::chrono::seconds(10)));
-  const auto log_at_kill = disk_of(cluster, 1);
+  kill_and_reap(**pid);
+  const auto log_at_kill = disk_of(story.cluster, 1);
   REQUIRE(log_at_kill.has_value());
   const auto bytes_at_kill = read_file_bytes(n1_files.durable());
   REQUIRE(bytes_at_kill.has_value());
 
-  // Restart it: `cluster up` starts only the nodes that are not running.
-  REQUIRE(run_faultline({"cluster", "up", cluster_path}, dir.path + "/up.log") == 0);
-  auto restarted = status_of(cluster, config, 1);
+  REQUIRE(run_faultline({"cluster", "up", story.cluster_path}, story.dir.path + "/up.log") == 0);
+  auto restarted = status_of(story.cluster, story.config, 1);
   REQUIRE(restarted.has_value());
-  // It recovered from disk: exactly the file it left when killed, every record still there.
   CHECK(restarted->reply.recovered);
   CHECK(restarted->reply.recovered_bytes == bytes_at_kill->size());
   const auto& records = restarted->node.log().records;
@@ -112,56 +110,64 @@ TEST_CASE("cluster: 3 real processes, SIGKILL a participant mid-rollout, restart
   const tpc::CommittedRecord* committed_at_kill = tpc::latest_committed(*log_at_kill);
   const std::uint64_t version_at_kill = committed_at_kill != nullptr
                                             ? committed_at_kill->state.version
-                                            : tpc::initial_state(config).version;
+                                            : tpc::initial_state(story.config).version;
   CHECK(restarted->node.committed_state().version >= version_at_kill);
+}
 
-  // The rollout reaches 50% on every node.
-  std::vector<std::optional<LiveNode<TPC>>> final_nodes(3);
+// The rollout reaches 50% on every node; the restarted node's committed version is what its
+// durable log says.
+void wait_for_rollout_done(Story& story) {
+  auto& final_nodes = story.final_nodes;
   REQUIRE(poll_until(
       [&] {
-        for (std::uint32_t i = 0; i < 3; ++i) final_nodes[i] = status_of(cluster, config, i);
+        for (std::uint32_t i = 0; i < 3; ++i)
+          final_nodes[i] = status_of(story.cluster, story.config, i);
         for (const auto& n : final_nodes)
           if (!n || n->node.committed_state().canary_weight_bps != 5000 || n->node.in_doubt_tx())
             return false;
         return final_nodes[0]->node.coordinator()->phase == tpc::RolloutPhase::done;
       },
       std::chrono::seconds(40)));
-
-  // The restarted node's committed version is what its durable log says.
-  const auto n1_disk = disk_of(cluster, 1);
+  const auto n1_disk = disk_of(story.cluster, 1);
   REQUIRE(n1_disk.has_value());
   REQUIRE(tpc::latest_committed(*n1_disk) != nullptr);
   CHECK(final_nodes[1]->node.committed_state() == tpc::latest_committed(*n1_disk)->state);
+}
 
-  // The client has seen a prediction served under the 50% version (it writes each line as it
-  // arrives; a line still being written just fails to parse until the next poll).
-  const std::uint64_t half_version = final_nodes[0]->node.committed_state().version;
+bool served_at_version(const History<TPC>& history, std::uint64_t version) {
+  for (const auto& e : history.emissions)
+    if (const auto* s = std::get_if<tpc::PredictServed>(&e.output); s && s->version == version)
+      return true;
+  return false;
+}
+
+// The client has seen a prediction served under the 50% version (it writes each line as it
+// arrives; a line still being written just fails to parse until the next poll). Then it stops
+// (it flushes as it goes).
+void stop_client_after_half(const Story& story, ClusterCleanup& cleanup, pid_t client) {
+  const std::uint64_t half_version = story.final_nodes[0]->node.committed_state().version;
   CHECK(poll_until(
       [&] {
-        auto seen = read_history_jsonl<TPC>(history_path);
-        if (!seen) return false;
-        for (const auto& e : seen->emissions)
-          if (const auto* s = std::get_if<tpc::PredictServed>(&e.output);
-              s && s->version == half_version)
-            return true;
-        return false;
+        auto seen = read_history_jsonl<TPC>(story.history_path);
+        return seen && served_at_version(*seen, half_version);
       },
       std::chrono::seconds(20)));
-
-  // Stop the client (it flushes as it goes), then the cluster.
-  ::kill(*client, SIGTERM);
+  ::kill(client, SIGTERM);
   int client_status = 0;
-  REQUIRE(::waitpid(*client, &client_status, 0) == *client);
+  REQUIRE(::waitpid(client, &client_status, 0) == client);
   cleanup.client = 0;  // reaped
   CHECK(WIFEXITED(client_status));
+}
 
+// Every property over the final nodes and logs, every history check over the history.
+void judge(const Story& story) {
   std::vector<std::optional<tpc::Node>> nodes;
   std::vector<std::optional<tpc::Log>> disks;
   for (std::uint32_t i = 0; i < 3; ++i) {
-    nodes.emplace_back(final_nodes[i]->node);
-    disks.push_back(disk_of(cluster, i));
+    nodes.emplace_back(story.final_nodes[i]->node);
+    disks.push_back(disk_of(story.cluster, i));
   }
-  auto history = read_history_jsonl<TPC>(history_path);
+  auto history = read_history_jsonl<TPC>(story.history_path);
   REQUIRE(history.has_value());
   INFO("history: " << history->invocations.size() << " invocations, " << history->emissions.size()
                    << " emissions");
@@ -171,29 +177,37 @@ TEST_CASE("cluster: 3 real processes, SIGKILL a participant mid-rollout, restart
   INFO("inputs lost while n1 was down: " << undelivered);
 
   const tpc::View view{nodes, disks, Time{}};
-  const auto suite = tpc::check_suite(config);
-  for (const auto& property : suite.properties) {
-    INFO(property.name);
-    const auto verdict = property.check(view);
-    CHECK_FALSE(verdict.has_value());
-    if (verdict) WARN(*verdict);
-  }
+  const auto suite = tpc::check_suite(story.config);
+  check_properties<TPC>(view, suite,
+                        {PropertyKind::always, PropertyKind::sometimes, PropertyKind::eventually,
+                         PropertyKind::transition});
   const std::vector<FaultRecord> faults{
       FaultRecord{Time{}, FaultRecord::Kind::crash, {NodeId{1}}, "SIGKILL n1", {}},
       FaultRecord{Time{}, FaultRecord::Kind::restart, {NodeId{1}}, "cluster up n1", {}}};
-  const auto names = cluster.node_names();
+  const auto names = story.cluster.node_names();
   const Time end = history->emissions.empty() ? Time{} : history->emissions.back().time;
   const tpc::Record record{*history, view, faults, names, end, end};
-  for (const auto& check : suite.history_checks) {
-    INFO(check.name);
-    const auto verdict = check.check(record);
-    CHECK_FALSE(verdict.has_value());
-    if (verdict) WARN(verdict->reason);
-  }
+  check_history_checks<TPC>(record, suite);
   // The history is not vacuous: predictions were served under the 50% version.
-  bool served_at_half = false;
-  for (const auto& e : history->emissions)
-    if (const auto* s = std::get_if<tpc::PredictServed>(&e.output))
-      served_at_half |= s->version == half_version;
-  CHECK(served_at_half);
+  CHECK(served_at_version(*history, story.final_nodes[0]->node.committed_state().version));
+}
+
+}  // namespace
+
+TEST_CASE("cluster: 3 real processes, SIGKILL a participant mid-rollout, restart, checkers pass") {
+  REQUIRE_FALSE(faultline_binary().empty());
+  Story story;
+  write_cluster(story);
+  REQUIRE(run_faultline({"cluster", "up", story.cluster_path}, story.dir.path + "/up.log") == 0);
+  auto client = spawn_detached(faultline_binary(),
+                               {"client", story.cluster_path, "--history", story.history_path},
+                               story.dir.path + "/client.log");
+  REQUIRE(client.has_value());
+  ClusterCleanup cleanup(story.cluster_path, story.dir.path + "/down.log", *client);
+
+  wait_for_mid_rollout(story);
+  kill_and_restart_n1(story);
+  wait_for_rollout_done(story);
+  stop_client_after_half(story, cleanup, *client);
+  judge(story);
 }
