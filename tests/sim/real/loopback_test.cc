@@ -38,6 +38,65 @@ tpc::ObserveHealth healthy() {
   return tpc::ObserveHealth{Duration::from_milliseconds(50), Ratio{0, 1}};
 }
 
+// Each attack's bytes as sent on a fresh connection (after a client hello where the attack is
+// not the hello rule itself).
+std::vector<std::pair<std::string, std::vector<std::uint8_t>>> hostile_frames() {
+  const auto hello = encode_frame(encode_envelope<TPC>(ClientHello{"two_phase_commit", 5}));
+  auto bad_checksum = encode_frame(encode_envelope<TPC>(StatusRequest{}));
+  bad_checksum.back() ^= 0x5a;
+  const auto bad_version = encode_frame(encode_envelope<TPC>(StatusRequest{}), 9);
+  const std::vector<std::uint8_t> oversized{0xff, 0xff, 0xff, 0x7f, 1, 0, 0, 0, 0};
+  const std::string http = "GET / HTTP/1.1\r\n\r\n";
+  const std::vector<std::uint8_t> garbage(http.begin(), http.end());
+  const auto undecodable = encode_frame(std::vector<std::uint8_t>{0x63, 0x01});
+  const auto wrong_first = encode_frame(encode_envelope<TPC>(StatusRequest{}));
+  auto after_hello = [&](const std::vector<std::uint8_t>& bytes) {
+    auto all = hello;
+    all.insert(all.end(), bytes.begin(), bytes.end());
+    return all;
+  };
+  return {{"bad checksum", after_hello(bad_checksum)},
+          {"unknown version", after_hello(bad_version)},
+          {"oversized length", after_hello(oversized)},
+          {"garbage bytes", garbage},
+          {"undecodable payload", after_hello(undecodable)},
+          {"status before hello", wrong_first}};
+}
+
+// Sends `bytes` on a fresh connection; the node closes it: our read ends (EOF or reset) instead
+// of hanging.
+void send_and_expect_close(asio::io_context& io, std::uint16_t port,
+                           const std::vector<std::uint8_t>& bytes) {
+  tcp::socket socket(io);
+  boost::system::error_code ec;
+  socket.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), port), ec);
+  REQUIRE_FALSE(ec);
+  asio::write(socket, asio::buffer(bytes), ec);
+  bool closed = false;
+  std::array<std::uint8_t, 64> sink{};
+  socket.async_read_some(asio::buffer(sink), [&](const boost::system::error_code& e, std::size_t) {
+    closed = e.failed();
+  });
+  CHECK(run_until(
+      io, [&] { return closed; }, std::chrono::seconds(5)));
+}
+
+// A well-behaved client gets node 0's status (a 2PC coordinator).
+void expect_status_answered(asio::io_context& io, const ClusterFile& cluster, const Logger& log) {
+  auto status_cluster = cluster;
+  ClusterClient<TPC> client(io, status_cluster, ClientId{1}, {0}, log);
+  std::optional<Result<StatusReply>> reply;
+  client.on_link = [&](NodeId, bool up) {
+    if (up) client.request_status(0, [&](Result<StatusReply> r) { reply = std::move(r); });
+  };
+  client.start();
+  REQUIRE(run_until(
+      io, [&] { return reply.has_value(); }, std::chrono::seconds(5)));
+  REQUIRE(reply->has_value());
+  CHECK((*reply)->role == "coordinator");
+  client.stop();
+}
+
 }  // namespace
 
 TEST_CASE("loopback: a two-node cluster in one process commits every stage over TCP") {
@@ -119,50 +178,10 @@ TEST_CASE(
   const auto before = DurableLog::read<tpc::Log>(dir.path + "/n0/durable.log");
   REQUIRE(before.has_value());
 
-  const auto hello = encode_frame(encode_envelope<TPC>(ClientHello{"two_phase_commit", 5}));
-  auto bad_checksum = encode_frame(encode_envelope<TPC>(StatusRequest{}));
-  bad_checksum.back() ^= 0x5a;
-  auto bad_version = encode_frame(encode_envelope<TPC>(StatusRequest{}), 9);
-  std::vector<std::uint8_t> oversized{0xff, 0xff, 0xff, 0x7f, 1, 0, 0, 0, 0};
-  std::vector<std::uint8_t> garbage{'G', 'E', 'T', ' ', '/', ' ',  'H',  'T',  'T',
-                                    'P', '/', '1', '.', '1', '\r', '\n', '\r', '\n'};
-  const auto undecodable = encode_frame(std::vector<std::uint8_t>{0x63, 0x01});
-  const auto wrong_first = encode_frame(encode_envelope<TPC>(StatusRequest{}));
-  const std::vector<std::pair<std::string, std::vector<std::uint8_t>>> attacks{
-      {"bad checksum", bad_checksum},       {"unknown version", bad_version},
-      {"oversized length", oversized},      {"garbage bytes", garbage},
-      {"undecodable payload", undecodable}, {"status before hello", wrong_first}};
-  for (const auto& [name, bytes] : attacks) {
+  for (const auto& [name, bytes] : hostile_frames()) {
     INFO(name);
-    tcp::socket socket(io);
-    boost::system::error_code ec;
-    socket.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), ports[0]), ec);
-    REQUIRE_FALSE(ec);
-    std::vector<std::uint8_t> payload = name == "status before hello" || name == "garbage bytes"
-                                            ? std::vector<std::uint8_t>{}
-                                            : hello;
-    payload.insert(payload.end(), bytes.begin(), bytes.end());
-    asio::write(socket, asio::buffer(payload), ec);
-    // The node closes the connection: our read ends (EOF or reset) instead of hanging.
-    bool closed = false;
-    std::array<std::uint8_t, 64> sink{};
-    socket.async_read_some(asio::buffer(sink), [&](const boost::system::error_code& e,
-                                                   std::size_t) { closed = e.failed(); });
-    CHECK(run_until(
-        io, [&] { return closed; }, std::chrono::seconds(5)));
-    // ... and still answers a well-behaved client.
-    auto status_cluster = *cluster;
-    ClusterClient<TPC> client(io, status_cluster, ClientId{1}, {0}, log);
-    std::optional<Result<StatusReply>> reply;
-    client.on_link = [&](NodeId, bool up) {
-      if (up) client.request_status(0, [&](Result<StatusReply> r) { reply = std::move(r); });
-    };
-    client.start();
-    REQUIRE(run_until(
-        io, [&] { return reply.has_value(); }, std::chrono::seconds(5)));
-    REQUIRE(reply->has_value());
-    CHECK((*reply)->role == "coordinator");
-    client.stop();
+    send_and_expect_close(io, ports[0], bytes);
+    expect_status_answered(io, *cluster, log);  // the node still answers a well-behaved client
   }
   const auto after = DurableLog::read<tpc::Log>(dir.path + "/n0/durable.log");
   REQUIRE(after.has_value());
