@@ -7,6 +7,8 @@
 // then sequence (40 bits) then slab slot (24 bits), so ordering is one integer comparison.
 // pop() uses Floyd's bottom-up sift: walk the hole to a leaf along smaller children, then sift
 // the last entry up from there, which saves about half the comparisons of a classic sift-down.
+// At most slot_limit - 1 events are pending: a push beyond that is refused and remembered
+// (overflowed()), never an abort; the engine's pending-events budget ends such a run first.
 #pragma once
 
 #include <cstdint>
@@ -31,6 +33,17 @@ class EventQueue {
   bool empty() const { return heap_.empty(); }
   std::size_t size() const { return heap_.size(); }
   std::uint64_t pushed_count() const { return next_sequence_; }
+  // Whether a push was refused because slot_limit events were pending.
+  bool overflowed() const { return overflowed_; }
+  static constexpr std::uint64_t slot_limit = std::uint64_t{1} << 24;
+
+  // Calls visit(time, payload) for every pending event, in no particular order.
+  template <class Visit>
+  void for_each_pending(Visit&& visit) const {
+    for (const uint128 key : heap_)
+      visit(Time{static_cast<std::int64_t>(key >> 64)},
+            slab_[static_cast<std::uint32_t>(key & (slot_limit - 1))]);
+  }
 
   Time next_time() const {
     FL_ASSERT(!heap_.empty(), "next_time on an empty queue");
@@ -45,8 +58,11 @@ class EventQueue {
       free_slots_.pop_back();
       slab_[slot] = std::move(payload);
     } else {
+      if (slab_.size() + 1 >= slot_limit) {
+        overflowed_ = true;
+        return;
+      }
       slot = static_cast<std::uint32_t>(slab_.size());
-      FL_ASSERT(slot < kSlotLimit, "more than 16M events pending");
       slab_.push_back(std::move(payload));
     }
     const uint128 key = (static_cast<uint128>(static_cast<std::uint64_t>(time.nanoseconds)) << 64) |
@@ -74,7 +90,7 @@ class EventQueue {
       // ...then put the last entry there and let it rise to its place.
       sift_up(hole, last);
     }
-    const auto slot = static_cast<std::uint32_t>(top & (kSlotLimit - 1));
+    const auto slot = static_cast<std::uint32_t>(top & (slot_limit - 1));
     free_slots_.push_back(slot);
     const auto order = static_cast<std::uint64_t>(top);
     return Popped{Time{static_cast<std::int64_t>(top >> 64)}, order >> kSlotBits,
@@ -83,7 +99,7 @@ class EventQueue {
 
  private:
   static constexpr int kSlotBits = 24;
-  static constexpr std::uint64_t kSlotLimit = std::uint64_t{1} << kSlotBits;
+  static_assert(slot_limit == std::uint64_t{1} << kSlotBits);
 
   void sift_up(std::size_t index, uint128 key) {
     while (index > 0) {
@@ -99,6 +115,7 @@ class EventQueue {
   std::vector<Payload> slab_;
   std::vector<std::uint32_t> free_slots_;
   std::uint64_t next_sequence_ = 0;
+  bool overflowed_ = false;
 };
 
 }  // namespace faultline

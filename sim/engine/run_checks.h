@@ -120,22 +120,23 @@ class RunChecks {
     return std::nullopt;
   }
 
-  // The end of the run: every property's verdict, the history checks, metrics, expectations.
+  // The end of the run: every check's verdict (one that could not be judged because the run
+  // stopped early is listed as not evaluated), the history checks, metrics, expectations.
   void at_end(const ClusterView<P>& view, const RunRecord<P>& record, const WorkloadLeft& left,
               RunOutcome& outcome) {
-    const bool stopped_by_safety = outcome.status == RunStatus::safety_violation;
+    const Stop stop = stop_of(outcome);
     for (std::size_t i = 0; i < suite_.properties.size(); ++i) {
-      if (!selected_[i]) continue;
-      const auto verdict = final_verdict(i, view, left, stopped_by_safety, outcome);
-      if (verdict) outcome.verdicts.push_back(std::move(*verdict));
+      if (!selected_[i] || has_verdict(outcome, suite_.properties[i].name)) continue;
+      outcome.verdicts.push_back(final_verdict(i, view, left, stop, outcome));
     }
     for (const auto& check : suite_.history_checks) {
       if (!selected(check.name)) continue;
-      outcome.verdicts.push_back(history_verdict(check, record, outcome));
+      outcome.verdicts.push_back(stop == Stop::budget ? not_evaluated(check.name, "history", stop)
+                                                      : history_verdict(check, record, outcome));
     }
     if (suite_.metrics) outcome.metrics = suite_.metrics(record);
     if (outcome.convergence) outcome.metrics["convergence"].push_back(*outcome.convergence);
-    check_expectations(outcome);
+    check_expectations(outcome, stop);
   }
 
  private:
@@ -157,27 +158,46 @@ class RunChecks {
     return text;
   }
 
-  // Property i's verdict at the end, or none when its violation was recorded already.
-  std::optional<CheckVerdict> final_verdict(std::size_t i, const ClusterView<P>& view,
-                                            const WorkloadLeft& left, bool stopped_by_safety,
-                                            RunOutcome& outcome) {
+  // How the run ended, as far as the end-of-run verdicts care.
+  enum class Stop { none, safety, budget };
+  static Stop stop_of(const RunOutcome& outcome) {
+    if (outcome.status == RunStatus::safety_violation) return Stop::safety;
+    if (outcome.status == RunStatus::budget_exceeded) return Stop::budget;
+    return Stop::none;
+  }
+  static bool has_verdict(const RunOutcome& outcome, const std::string& name) {
+    return std::any_of(outcome.verdicts.begin(), outcome.verdicts.end(),
+                       [&](const CheckVerdict& v) { return v.name == name; });
+  }
+  static CheckVerdict not_evaluated(const std::string& name, std::string_view kind, Stop stop) {
+    FL_ASSERT(stop != Stop::none, "only a run that stopped early leaves checks unevaluated");
+    return CheckVerdict{name, std::string(kind), false,
+                        stop == Stop::safety ? "not evaluated: the run stopped at a violation"
+                                             : "not evaluated: the run stopped at a budget",
+                        false};
+  }
+
+  // Property i's verdict at the end (its violation, if any, was recorded already).
+  CheckVerdict final_verdict(std::size_t i, const ClusterView<P>& view, const WorkloadLeft& left,
+                             Stop stop, RunOutcome& outcome) {
     const Property<P>& property = suite_.properties[i];
-    CheckVerdict verdict{property.name, std::string(to_string(property.kind)), true, ""};
+    const std::string_view kind = to_string(property.kind);
+    CheckVerdict verdict{property.name, std::string(kind), true, ""};
     switch (property.kind) {
       case PropertyKind::always:
       case PropertyKind::transition:
-        if (stopped_by_safety) return std::nullopt;
+        if (stop != Stop::none) verdict.detail = "held until the run stopped";
         break;
       case PropertyKind::sometimes:
-        if (!sometimes_met_[i] && !stopped_by_safety) {
-          verdict.passed = false;
-          verdict.detail = "never held: the run may be vacuous";
-          record_failure(outcome, RunStatus::liveness_violation,
-                         property.name + " never held (sometimes property)");
-        }
+        if (sometimes_met_[i]) break;
+        if (stop != Stop::none) return not_evaluated(property.name, kind, stop);
+        verdict.passed = false;
+        verdict.detail = "never held: the run may be vacuous";
+        record_failure(outcome, RunStatus::liveness_violation,
+                       property.name + " never held (sometimes property)");
         break;
       case PropertyKind::eventually:
-        if (stopped_by_safety) return std::nullopt;
+        if (stop != Stop::none) return not_evaluated(property.name, kind, stop);
         if (!outcome.convergence) judge_unconverged(property, view, left, verdict, outcome);
         break;
     }
@@ -221,9 +241,12 @@ class RunChecks {
     return verdict;
   }
 
-  void check_expectations(RunOutcome& outcome) const {
-    if (outcome.status == RunStatus::safety_violation) return;
+  void check_expectations(RunOutcome& outcome, Stop stop) const {
     for (const auto& expectation : scenario_.expectations) {
+      if (stop != Stop::none) {
+        outcome.verdicts.push_back(not_evaluated(expectation_name(expectation), "expect", stop));
+        continue;
+      }
       CheckVerdict verdict = expectation_verdict(expectation, outcome.metrics);
       if (!verdict.passed)
         record_failure(outcome, RunStatus::liveness_violation,
@@ -232,10 +255,13 @@ class RunChecks {
     }
   }
 
+  static std::string expectation_name(const scenario::Expectation& expectation) {
+    return "expect " + expectation.metric + "." + expectation.statistic;
+  }
+
   static CheckVerdict expectation_verdict(const scenario::Expectation& expectation,
                                           const Metrics& metrics) {
-    CheckVerdict verdict{"expect " + expectation.metric + "." + expectation.statistic, "expect",
-                         true, ""};
+    CheckVerdict verdict{expectation_name(expectation), "expect", true, ""};
     const auto it = metrics.find(expectation.metric);
     const Summary summary = summarize(it == metrics.end() ? std::vector<Duration>{} : it->second);
     const auto value = statistic(summary, expectation.statistic);

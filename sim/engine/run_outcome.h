@@ -1,7 +1,8 @@
 // What a simulator run takes besides the scenario (RunOptions, a TraceSink) and what it returns
 // (RunOutcome): the types every caller of run_simulation() sees, kept apart from the engine.
 //
-// Invariants: a RunOutcome's status is passed only if failure is empty; the first safety
+// Invariants: a RunOutcome's status is passed only if failure is empty; budget_exceeded only
+// with a budget_stop, and never with a later failure recorded over it; the first safety
 // failure stands (record_failure never replaces it), and a liveness failure never replaces an
 // earlier liveness failure.
 #pragma once
@@ -13,6 +14,7 @@
 #include <string_view>
 #include <vector>
 
+#include "sim/core/budget.h"
 #include "sim/core/check_suite.h"
 #include "sim/core/time.h"
 #include "sim/engine/network.h"
@@ -48,8 +50,9 @@ class TraceSink {
 struct RunOptions {
   std::uint64_t seed = 1;
   TraceSink* trace = nullptr;
-  bool wire_check = false;                 // round-trip every message through the codec
-  std::uint64_t events_max = 200'000'000;  // a run that needs more is reported, not hung
+  bool wire_check = false;  // round-trip every message through the codec
+  RunBudget budget;         // a run that needs more ends with RunStatus::budget_exceeded
+  const DriverLimits* limits = nullptr;  // wall time and memory, measured by the driver
 };
 
 struct CheckVerdict {
@@ -57,15 +60,17 @@ struct CheckVerdict {
   std::string kind;  // always, sometimes, eventually, history, expect
   bool passed = true;
   std::string detail;
+  bool evaluated = true;  // false: the run stopped before it could be judged (passed is false)
 };
 
-enum class RunStatus { passed, safety_violation, liveness_violation };
+enum class RunStatus { passed, safety_violation, liveness_violation, budget_exceeded };
 
 inline std::string_view to_string(RunStatus s) {
   switch (s) {
     case RunStatus::passed: return "passed";
     case RunStatus::safety_violation: return "safety_violation";
     case RunStatus::liveness_violation: return "liveness_violation";
+    case RunStatus::budget_exceeded: return "budget_exceeded";
   }
   return "";
 }
@@ -84,12 +89,16 @@ struct RunOutcome {
   std::optional<Duration> convergence;  // liveness start -> every eventually property held
   std::uint32_t crashes = 0;
   std::uint32_t restarts = 0;
+  std::map<std::string, std::uint32_t> faults_by_kind;  // every fault applied, by kind
+  std::optional<BudgetStop> budget_stop;                // set when status is budget_exceeded
 };
 
 // Records a failure unless an earlier one outranks it: the first safety failure wins, and the
-// first liveness failure stands until a safety failure replaces it.
+// first liveness failure stands until a safety failure replaces it. A budget stop ends the run,
+// so nothing is judged after it (at_end leaves the remaining checks "not evaluated").
 inline void record_failure(RunOutcome& outcome, RunStatus status, std::string text) {
   if (outcome.status == RunStatus::safety_violation) return;
+  if (outcome.status == RunStatus::budget_exceeded) return;
   if (outcome.status == RunStatus::liveness_violation && status == RunStatus::liveness_violation)
     return;
   outcome.status = status;

@@ -23,6 +23,7 @@
 #pragma once
 
 #include <algorithm>
+#include <array>
 #include <bit>
 #include <cstdint>
 #include <cstring>
@@ -103,18 +104,13 @@ class Simulation final : public WorkloadSink<P> {
     queue_.push(outcome_.safety_end, LivenessStart{});
     check_properties();
 
-    while (!finished_ && !queue_.empty() && queue_.next_time() <= stop_at_) {
+    while (!finished_ && !budget_exceeded() && !queue_.empty() && queue_.next_time() <= stop_at_) {
       auto popped = queue_.pop();
       now_ = popped.time;
       ++outcome_.events;
+      ++handled_by_kind_[popped.payload.index()];
       std::visit([&](auto& event) { handle(event); }, popped.payload);
       check_properties();
-      if (outcome_.events >= options_.events_max) {
-        record_failure(outcome_, RunStatus::liveness_violation,
-                       "event budget of " + std::to_string(options_.events_max) +
-                           " events exhausted at " + format_time(now_));
-        break;
-      }
     }
     finish();
     return std::move(outcome_);
@@ -535,12 +531,24 @@ class Simulation final : public WorkloadSink<P> {
     outcome_.end = now_;
     outcome_.network = network_.stats();
     outcome_.fingerprint = run_hash_.digest();
+    for (const FaultRecord& fault : fault_log_)
+      if (fault.kind != FaultRecord::Kind::liveness_start)
+        ++outcome_.faults_by_kind[std::string(to_string(fault.kind))];
     const ClusterView<P> v = view();
     const RunRecord<P> record{history_, v, fault_log_, scenario_.node_names, outcome_.safety_end,
                               now_};
     const bool idle = workload_.idle();
     checks_.at_end(v, record, WorkloadLeft{idle, idle ? "" : workload_.outstanding()}, outcome_);
   }
+
+  // ---- budgets (simulation_budget.h) ----------------------------------------------------
+  static constexpr std::size_t attribution_sample_max = 65536;
+  bool budget_exceeded();
+  std::optional<BudgetStop> deterministic_budget_stop() const;
+  std::string event_source(const Payload& payload) const;
+  std::string fault_source(std::string_view what, std::size_t index) const;
+  std::string pending_load() const;
+  std::string handled_load() const;
 
   const LoadedScenario<P>& loaded_;
   const scenario::Scenario& scenario_;
@@ -571,6 +579,7 @@ class Simulation final : public WorkloadSink<P> {
   Time stop_at_;
   Phase phase_ = Phase::safety;
   bool finished_ = false;
+  std::array<std::uint64_t, std::variant_size_v<Payload>> handled_by_kind_{};
   RunOutcome outcome_;
 };
 
@@ -583,4 +592,5 @@ RunOutcome run_simulation(const LoadedScenario<P>& loaded, const CheckSuite<P>& 
 
 }  // namespace faultline
 
+#include "sim/engine/simulation_budget.h"  // IWYU pragma: export
 #include "sim/engine/simulation_faults.h"  // IWYU pragma: export

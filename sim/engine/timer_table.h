@@ -57,6 +57,13 @@ class TimerTable {
 
   void clear(NodeId node) { slots_[node.value].clear(); }
 
+  // The timer of an arming's slot, current or stale (nullptr when the slot is gone): for
+  // describing pending fire events, never for firing.
+  const Timer* timer_of(NodeId node, Armed armed) const {
+    const auto& slots = slots_[node.value];
+    return armed.slot < slots.size() ? &slots[armed.slot].timer : nullptr;
+  }
+
  private:
   struct Slot {
     Timer timer;

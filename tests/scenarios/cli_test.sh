@@ -67,5 +67,18 @@ contains "check prints the shortest counterexample" "$work/check.txt" '=> validi
 "$faultline" replay "$work/cx.json" >"$work/cxreplay.txt"; check "replay of a counterexample file exits 2" 2 $?
 contains "the counterexample reproduces in replay" "$work/cxreplay.txt" '^result: reproduced'
 
+# Budgets: a run that reaches one stops with exit 4 and says which budget and what drove it; with
+# --seeds the sweep goes on and reports every seed as stopped.
+"$faultline" run "$demo" --max-events 300 >"$work/budget.txt"
+check "a run at its event budget exits 4" 4 $?
+contains "the budget stop names the budget" "$work/budget.txt" '^failure +events budget: handled 300'
+contains "the result says it was not judged" "$work/budget.txt" 'STOPPED \(a budget ran out'
+"$faultline" run "$demo" --seeds 3 --jobs 1 --max-events 300 --json >"$work/budget.json"
+check "a sweep of stopped seeds exits 4" 4 $?
+contains "the sweep counts the stopped seeds" "$work/budget.json" '"stopped_at_budget": 3'
+contains "the sweep lists every seed's fingerprint" "$work/budget.json" '"fingerprint": "[0-9a-f]{16}"'
+"$faultline" run "$demo" --max-pending 0 2>/dev/null; check "a zero budget is a usage error" 1 $?
+"$faultline" run "$demo" --max-memory 4XB 2>/dev/null; check "a bad size is a usage error" 1 $?
+
 echo "$failures failed"
 [ "$failures" -eq 0 ]

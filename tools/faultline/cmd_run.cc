@@ -11,6 +11,7 @@
 
 #include <fmt/core.h>
 
+#include "tools/faultline/budget_options.h"
 #include "tools/faultline/check.h"
 #include "tools/faultline/commands.h"
 #include "tools/faultline/entry.h"
@@ -32,7 +33,32 @@ struct RunArgs {
   bool wire = false;
   std::vector<std::string> overrides;
   std::string fingerprint;  // replay only
+  BudgetArgs budget;
 };
+
+// The budgets, checked once before any run (a bad value is a usage error naming the option).
+bool budgets_valid(const RunArgs& args) {
+  auto budget = run_budget(args.budget);
+  auto limits = WallAndMemoryLimits::from(args.budget);
+  const Error* error = !budget ? &budget.error() : !limits ? &limits.error() : nullptr;
+  if (error == nullptr) return true;
+  std::fprintf(stderr, "error: %s\n", error->to_string().c_str());
+  exit_code() = exit_usage;
+  return false;
+}
+
+// One run of `seed` within the budgets; the wall-time budget starts now.
+RunOutcome run_within_budgets(const RunArgs& args, const BoundScenario& bound, std::uint64_t seed,
+                              TraceSink* trace = nullptr) {
+  const WallAndMemoryLimits limits = WallAndMemoryLimits::from(args.budget).value();
+  RunOptions options;
+  options.seed = seed;
+  options.trace = trace;
+  options.wire_check = args.wire;
+  options.budget = run_budget(args.budget).value();
+  options.limits = &limits;
+  return bound.run(options);
+}
 
 std::optional<BoundScenario> load_or_report(const RunArgs& args) {
   auto bound = load_scenario_file(args.path, args.overrides);
@@ -69,11 +95,7 @@ ReproArgs repro_of(const RunArgs& args) { return ReproArgs{args.path, args.overr
 void run_one(const RunArgs& args, const BoundScenario& bound, std::uint64_t seed) {
   TraceFile trace;
   if (!open_trace(args.trace_path, trace)) return;
-  RunOptions options;
-  options.seed = seed;
-  options.trace = trace.writer.get();
-  options.wire_check = args.wire;
-  const RunOutcome outcome = bound.run(options);
+  const RunOutcome outcome = run_within_budgets(args, bound, seed, trace.writer.get());
   if (args.json) {
     auto json = run_json(bound, outcome);
     if (outcome.status != RunStatus::passed)
@@ -96,12 +118,8 @@ void run_many(const RunArgs& args, const BoundScenario& bound) {
   jobs = static_cast<unsigned>(std::min<std::uint64_t>(jobs, args.seeds));
   std::atomic<std::uint64_t> next{0};
   const auto worker = [&] {
-    for (std::uint64_t i = next++; i < args.seeds; i = next++) {
-      RunOptions options;
-      options.seed = args.seed_start + i;
-      options.wire_check = args.wire;
-      summary.outcomes[i] = bound.run(options);
-    }
+    for (std::uint64_t i = next++; i < args.seeds; i = next++)
+      summary.outcomes[i] = run_within_budgets(args, bound, args.seed_start + i);
   };
   std::vector<std::thread> threads;
   for (unsigned j = 1; j < jobs; ++j) threads.emplace_back(worker);
@@ -109,12 +127,7 @@ void run_many(const RunArgs& args, const BoundScenario& bound) {
   for (auto& t : threads) t.join();
 
   RunStatus worst = RunStatus::passed;
-  for (const auto& o : summary.outcomes) {
-    if (o.status == RunStatus::safety_violation)
-      worst = RunStatus::safety_violation;
-    else if (o.status == RunStatus::liveness_violation && worst == RunStatus::passed)
-      worst = RunStatus::liveness_violation;
-  }
+  for (const auto& o : summary.outcomes) worst = worse_of(worst, o.status);
   if (args.json)
     std::printf("%s\n", seeds_json(bound, summary, repro_of(args)).dump(2).c_str());
   else
@@ -129,6 +142,7 @@ void add_common(CLI::App* command, RunArgs& args) {
                       "(workload.key=value); repeatable");
   command->add_flag("--wire", args.wire,
                     "Round-trip every message through the wire codec and assert it is unchanged");
+  add_budget_options(command, args.budget);
 }
 
 // faultline replay FILE --seed N: runs the seed twice (the second time with --trace) and checks
@@ -139,12 +153,10 @@ void replay_scenario(const RunArgs& args) {
     exit_code() = exit_usage;
     return;
   }
+  if (!budgets_valid(args)) return;
   auto bound = load_or_report(args);
   if (!bound) return;
-  RunOptions first_options;
-  first_options.seed = args.seed;
-  first_options.wire_check = args.wire;
-  const RunOutcome first = bound->run(first_options);
+  const RunOutcome first = run_within_budgets(args, *bound, args.seed);
   std::uint64_t expected = first.fingerprint;
   if (!args.fingerprint.empty()) {
     try {
@@ -158,9 +170,7 @@ void replay_scenario(const RunArgs& args) {
   }
   TraceFile trace;
   if (!open_trace(args.trace_path, trace)) return;
-  RunOptions options = first_options;
-  options.trace = trace.writer.get();
-  const RunOutcome second = bound->run(options);
+  const RunOutcome second = run_within_budgets(args, *bound, args.seed, trace.writer.get());
   if (args.json) {
     auto json = run_json(*bound, second);
     json["fingerprint_expected"] = fmt::format("{:016x}", expected);
@@ -202,6 +212,7 @@ void add_run_command(CLI::App& app, const std::shared_ptr<RunArgs>& args) {
                   "Write the full event trace as JSON lines (single seed only)");
   run->add_flag("--json", args->json, "Print the summary as JSON");
   run->callback([args] {
+    if (!budgets_valid(*args)) return;
     auto bound = load_or_report(*args);
     if (!bound) return;
     if (args->seeds > 0) {

@@ -1,7 +1,9 @@
 // The `faultline` command line: each subcommand registers itself on the CLI11 app.
 //
 // Exit codes (documented in the README): 0 all checks passed; 1 usage or scenario error;
-// 2 a safety property was violated; 3 a liveness or timing expectation was missed.
+// 2 a safety property was violated; 3 a liveness or timing expectation was missed; 4 a budget
+// ran out (events, pending events, virtual time, wall time, memory) before the run could be
+// judged. With many runs the most severe outcome decides: 2, then 3, then 4.
 #pragma once
 
 #include <string>
@@ -10,7 +12,13 @@
 
 namespace faultline::cli {
 
-enum ExitCode : int { exit_ok = 0, exit_usage = 1, exit_safety = 2, exit_liveness = 3 };
+enum ExitCode : int {
+  exit_ok = 0,
+  exit_usage = 1,
+  exit_safety = 2,
+  exit_liveness = 3,
+  exit_budget = 4
+};
 
 void add_run_commands(CLI::App& app);      // run, replay, lint (cmd_run.cc)
 void add_bench_command(CLI::App& app);     // bench (cmd_bench.cc)

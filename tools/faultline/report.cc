@@ -28,6 +28,10 @@ std::string with_commas(std::uint64_t n) {
   return out;
 }
 
+std::string plural(std::uint64_t n, std::string_view one, std::string_view many) {
+  return with_commas(n) + " " + std::string(n == 1 ? one : many);
+}
+
 // Three significant figures for tables ("13.7ms", "2.01s"); JSON keeps exact nanoseconds.
 std::string short_duration(Duration d) {
   const double ns = static_cast<double>(d.nanoseconds);
@@ -53,6 +57,33 @@ void print_metrics_table(std::FILE* out, const Metrics& metrics) {
                  short_duration(s.p90).c_str(), short_duration(s.p99).c_str(),
                  short_duration(s.max).c_str());
   }
+}
+
+std::string result_text(RunStatus status) {
+  switch (status) {
+    case RunStatus::passed: return "PASSED";
+    case RunStatus::safety_violation: return "FAILED (safety violated)";
+    case RunStatus::liveness_violation: return "FAILED (liveness or timing missed)";
+    case RunStatus::budget_exceeded: return "STOPPED (a budget ran out; not judged)";
+  }
+  return "?";
+}
+
+const char* verdict_tag(const CheckVerdict& v) {
+  if (!v.evaluated) return "--";
+  return v.passed ? "ok" : "FAIL";
+}
+
+// "2 crashes, 2 restarts, 5 partitions, 1 clog", or "none".
+std::string faults_text(const std::map<std::string, std::uint32_t>& by_kind) {
+  std::string text;
+  for (const auto& [kind, n] : by_kind) {
+    if (!text.empty()) text += ", ";
+    const std::string one = kind == "network" ? "network change" : kind;
+    const std::string many = one.ends_with("h") ? one + "es" : one + "s";
+    text += plural(n, one, many);
+  }
+  return text.empty() ? "none" : text;
 }
 
 nlohmann::json metrics_json(const Metrics& metrics) {
@@ -87,8 +118,22 @@ int exit_code_for(RunStatus status) {
     case RunStatus::passed: return exit_ok;
     case RunStatus::safety_violation: return exit_safety;
     case RunStatus::liveness_violation: return exit_liveness;
+    case RunStatus::budget_exceeded: return exit_budget;
   }
   return exit_usage;
+}
+
+RunStatus worse_of(RunStatus a, RunStatus b) {
+  const auto severity = [](RunStatus s) {
+    switch (s) {
+      case RunStatus::passed: return 0;
+      case RunStatus::budget_exceeded: return 1;
+      case RunStatus::liveness_violation: return 2;
+      case RunStatus::safety_violation: return 3;
+    }
+    return 0;
+  };
+  return severity(b) > severity(a) ? b : a;
 }
 
 void print_run(std::FILE* out, const BoundScenario& bound, const RunOutcome& o) {
@@ -96,10 +141,7 @@ void print_run(std::FILE* out, const BoundScenario& bound, const RunOutcome& o) 
   std::fprintf(out, "scenario     %s (%s, %zu nodes) from %s\n", s.name.c_str(),
                bound.protocol.c_str(), s.node_names.size(), bound.path.c_str());
   std::fprintf(out, "seed         %llu\n", static_cast<unsigned long long>(o.seed));
-  std::fprintf(out, "result       %s\n",
-               o.status == RunStatus::passed             ? "PASSED"
-               : o.status == RunStatus::safety_violation ? "FAILED (safety violated)"
-                                                         : "FAILED (liveness or timing missed)");
+  std::fprintf(out, "result       %s\n", result_text(o.status).c_str());
   std::fprintf(out, "events       %s processed\n", with_commas(o.events).c_str());
   std::string phases = "safety phase " + format_duration(s.run.until);
   if (o.convergence)
@@ -113,11 +155,11 @@ void print_run(std::FILE* out, const BoundScenario& bound, const RunOutcome& o) 
                with_commas(n.duplicated).c_str(), with_commas(n.reordered).c_str(),
                with_commas(n.dropped_partition).c_str(), with_commas(n.dropped_loss).c_str(),
                with_commas(n.dropped_queue_full).c_str(), with_commas(n.dropped_node_down).c_str());
-  std::fprintf(out, "faults       %u crashes, %u restarts\n", o.crashes, o.restarts);
+  std::fprintf(out, "faults       %s\n", faults_text(o.faults_by_kind).c_str());
   std::fprintf(out, "checks\n");
   for (const auto& v : o.verdicts)
-    std::fprintf(out, "  %-4s %-26s %-10s %s\n", v.passed ? "ok" : "FAIL", v.name.c_str(),
-                 v.kind.c_str(), v.detail.c_str());
+    std::fprintf(out, "  %-4s %-26s %-10s %s\n", verdict_tag(v), v.name.c_str(), v.kind.c_str(),
+                 v.detail.c_str());
   print_metrics_table(out, o.metrics);
   std::fprintf(out, "fingerprint  %s\n", hex(o.fingerprint).c_str());
   if (o.status != RunStatus::passed) std::fprintf(out, "failure      %s\n", o.failure.c_str());
@@ -126,8 +168,11 @@ void print_run(std::FILE* out, const BoundScenario& bound, const RunOutcome& o) 
 nlohmann::json run_json(const BoundScenario& bound, const RunOutcome& o) {
   nlohmann::json checks = nlohmann::json::array();
   for (const auto& v : o.verdicts)
-    checks.push_back(
-        {{"name", v.name}, {"kind", v.kind}, {"passed", v.passed}, {"detail", v.detail}});
+    checks.push_back({{"name", v.name},
+                      {"kind", v.kind},
+                      {"passed", v.passed},
+                      {"evaluated", v.evaluated},
+                      {"detail", v.detail}});
   const NetworkStats& n = o.network;
   nlohmann::json out = {
       {"scenario", bound.scenario.name},
@@ -153,10 +198,13 @@ nlohmann::json run_json(const BoundScenario& bound, const RunOutcome& o) {
         {"dropped_node_down", n.dropped_node_down}}},
       {"crashes", o.crashes},
       {"restarts", o.restarts},
+      {"faults", o.faults_by_kind},
       {"checks", checks},
       {"metrics", metrics_json(o.metrics)},
   };
   if (o.convergence) out["convergence_ns"] = o.convergence->nanoseconds;
+  if (o.budget_stop)
+    out["budget"] = {{"name", o.budget_stop->budget}, {"detail", o.budget_stop->detail}};
   return out;
 }
 
@@ -170,30 +218,40 @@ Metrics merged_metrics(const SeedsSummary& summary) {
 }
 }  // namespace
 
-void print_seeds(std::FILE* out, const BoundScenario& bound, const SeedsSummary& summary,
-                 const ReproArgs& repro) {
-  const auto& s = bound.scenario;
+namespace {
+
+// Per-check failure counts over a sweep, and how many runs ended each way.
+struct SweepTally {
   std::size_t passed = 0;
+  std::size_t stopped = 0;  // at a budget
   std::uint64_t events = 0;
   std::map<std::string, std::size_t> failures_by_check;
+  std::map<std::string, std::size_t> not_evaluated_by_check;
+};
+
+SweepTally tally(const SeedsSummary& summary) {
+  SweepTally t;
   for (const auto& o : summary.outcomes) {
-    events += o.events;
-    if (o.status == RunStatus::passed) ++passed;
-    for (const auto& v : o.verdicts)
-      if (!v.passed) ++failures_by_check[v.name];
+    t.events += o.events;
+    if (o.status == RunStatus::passed) ++t.passed;
+    if (o.status == RunStatus::budget_exceeded) ++t.stopped;
+    for (const auto& v : o.verdicts) {
+      if (!v.evaluated)
+        ++t.not_evaluated_by_check[v.name];
+      else if (!v.passed)
+        ++t.failures_by_check[v.name];
+    }
   }
-  std::fprintf(out, "scenario     %s (%s, %zu nodes) from %s\n", s.name.c_str(),
-               bound.protocol.c_str(), s.node_names.size(), bound.path.c_str());
-  std::fprintf(out, "seeds        %llu..%llu (%llu runs)\n",
-               static_cast<unsigned long long>(summary.seed_start),
-               static_cast<unsigned long long>(summary.seed_start + summary.seed_count - 1),
-               static_cast<unsigned long long>(summary.seed_count));
-  std::fprintf(out, "result       %zu passed, %zu failed\n", passed,
-               summary.outcomes.size() - passed);
-  std::fprintf(out, "events       %s processed in total\n", with_commas(events).c_str());
-  for (const auto& [name, count] : failures_by_check)
-    std::fprintf(out, "  %-26s failed in %zu runs\n", name.c_str(), count);
-  print_metrics_table(out, merged_metrics(summary));
+  return t;
+}
+
+RunStatus worst_status(const SeedsSummary& summary) {
+  RunStatus worst = RunStatus::passed;
+  for (const auto& o : summary.outcomes) worst = worse_of(worst, o.status);
+  return worst;
+}
+
+void print_failing_seeds(std::FILE* out, const SeedsSummary& summary, const ReproArgs& repro) {
   std::vector<const RunOutcome*> failing;
   for (const auto& o : summary.outcomes)
     if (o.status != RunStatus::passed) failing.push_back(&o);
@@ -208,27 +266,64 @@ void print_seeds(std::FILE* out, const BoundScenario& bound, const SeedsSummary&
                repro_command(repro, failing[0]->seed, failing[0]->fingerprint).c_str());
 }
 
+}  // namespace
+
+void print_seeds(std::FILE* out, const BoundScenario& bound, const SeedsSummary& summary,
+                 const ReproArgs& repro) {
+  const auto& s = bound.scenario;
+  const SweepTally t = tally(summary);
+  std::fprintf(out, "scenario     %s (%s, %zu nodes) from %s\n", s.name.c_str(),
+               bound.protocol.c_str(), s.node_names.size(), bound.path.c_str());
+  std::fprintf(out, "seeds        %llu..%llu (%s)\n",
+               static_cast<unsigned long long>(summary.seed_start),
+               static_cast<unsigned long long>(summary.seed_start + summary.seed_count - 1),
+               plural(summary.seed_count, "run", "runs").c_str());
+  std::string result = with_commas(t.passed) + " passed, " +
+                       with_commas(summary.outcomes.size() - t.passed - t.stopped) + " failed";
+  if (t.stopped > 0) result += ", " + with_commas(t.stopped) + " stopped at a budget";
+  std::fprintf(out, "result       %s\n", result.c_str());
+  std::fprintf(out, "events       %s processed in total\n", with_commas(t.events).c_str());
+  for (const auto& [name, count] : t.failures_by_check)
+    std::fprintf(out, "  %-26s failed in %s\n", name.c_str(), plural(count, "run", "runs").c_str());
+  for (const auto& [name, count] : t.not_evaluated_by_check)
+    std::fprintf(out, "  %-26s not evaluated in %s\n", name.c_str(),
+                 plural(count, "run", "runs").c_str());
+  print_metrics_table(out, merged_metrics(summary));
+  print_failing_seeds(out, summary, repro);
+}
+
 nlohmann::json seeds_json(const BoundScenario& bound, const SeedsSummary& summary,
                           const ReproArgs& repro) {
+  const SweepTally t = tally(summary);
+  nlohmann::json runs = nlohmann::json::array();
   nlohmann::json failing = nlohmann::json::array();
-  std::size_t passed = 0;
   for (const auto& o : summary.outcomes) {
-    if (o.status == RunStatus::passed) {
-      ++passed;
-      continue;
+    nlohmann::json run = {{"seed", o.seed},
+                          {"status", std::string(to_string(o.status))},
+                          {"exit_code", exit_code_for(o.status)},
+                          {"fingerprint", hex(o.fingerprint)},
+                          {"events", o.events},
+                          {"virtual_time_ns", o.end.nanoseconds}};
+    if (o.status != RunStatus::passed) {
+      run["failure"] = o.failure;
+      run["repro"] = repro_command(repro, o.seed, o.fingerprint);
+      failing.push_back(run);
     }
-    failing.push_back({{"seed", o.seed},
-                       {"status", std::string(to_string(o.status))},
-                       {"failure", o.failure},
-                       {"repro", repro_command(repro, o.seed, o.fingerprint)}});
+    runs.push_back(std::move(run));
   }
   return {{"scenario", bound.scenario.name},
           {"protocol", bound.protocol},
           {"path", bound.path},
           {"seed_start", summary.seed_start},
           {"seed_count", summary.seed_count},
-          {"passed", passed},
-          {"failed", summary.outcomes.size() - passed},
+          {"exit_code", exit_code_for(worst_status(summary))},
+          {"passed", t.passed},
+          {"failed", summary.outcomes.size() - t.passed - t.stopped},
+          {"stopped_at_budget", t.stopped},
+          {"events", t.events},
+          {"check_failures", t.failures_by_check},
+          {"checks_not_evaluated", t.not_evaluated_by_check},
+          {"runs", runs},
           {"failing", failing},
           {"metrics", metrics_json(merged_metrics(summary))}};
 }

@@ -21,6 +21,8 @@ struct ReproArgs {
 
 std::string repro_command(const ReproArgs& args, std::uint64_t seed, std::uint64_t fingerprint);
 int exit_code_for(RunStatus status);
+// The more severe of two outcomes: safety, then liveness, then a budget stop, then a pass.
+RunStatus worse_of(RunStatus a, RunStatus b);
 
 void print_run(std::FILE* out, const BoundScenario& bound, const RunOutcome& outcome);
 nlohmann::json run_json(const BoundScenario& bound, const RunOutcome& outcome);

@@ -372,3 +372,48 @@ TEST_CASE("a violated transition property stops the run as a safety violation th
     CHECK(run_suite(s, 9, suite).status == RunStatus::passed);
   }
 }
+
+namespace {
+RunOutcome run_with_budget(const scenario::Scenario& s, RunBudget budget) {
+  LoadedScenario<Ping> loaded{s, ping::Config{8, 0}, {}, {}};
+  RunOptions options;
+  options.seed = 7;
+  options.budget = budget;
+  return run_simulation(loaded, Counting::suite(), options);
+}
+}  // namespace
+
+TEST_CASE("a run that reaches a budget stops there, deterministically, and is never a pass") {
+  const auto s = base_scenario(3, 2_s);
+  RunBudget events;
+  events.events_max = 500;
+  const auto a = run_with_budget(s, events);
+  const auto b = run_with_budget(s, events);
+  CHECK(a.status == RunStatus::budget_exceeded);
+  REQUIRE(a.budget_stop.has_value());
+  CHECK(a.budget_stop->budget == "events");
+  CHECK(a.budget_stop->detail.find("handled 500") != std::string::npos);
+  CHECK(a.events == 500);
+  CHECK(a.fingerprint == b.fingerprint);  // a budget stop reproduces like any other outcome
+  // Nothing the run judged failed: a budget stop is not a check failure.
+  CHECK(std::none_of(a.verdicts.begin(), a.verdicts.end(),
+                     [](const CheckVerdict& v) { return v.evaluated && !v.passed; }));
+
+  RunBudget pending;
+  pending.pending_events_max = 3;  // eight tokens in flight
+  const auto c = run_with_budget(s, pending);
+  CHECK(c.status == RunStatus::budget_exceeded);
+  REQUIRE(c.budget_stop.has_value());
+  CHECK(c.budget_stop->budget == "pending events");
+  CHECK(c.budget_stop->detail.find("messages") != std::string::npos);  // what drove it
+
+  RunBudget virtual_time;
+  virtual_time.virtual_time_max = 100_ms;  // the scenario runs 2 s
+  const auto d = run_with_budget(s, virtual_time);
+  CHECK(d.status == RunStatus::budget_exceeded);
+  REQUIRE(d.budget_stop.has_value());
+  CHECK(d.budget_stop->budget == "virtual time");
+  CHECK(d.end <= Time{} + 100_ms);
+
+  CHECK(run_with_budget(s, RunBudget{}).status == RunStatus::passed);  // the defaults: no stop
+}
