@@ -533,6 +533,7 @@ std::vector<SearchStatus> run_searches(Searches& searches, const CheckOptions& o
       if (states_left == 0) {
         status[k] = SearchStatus::budget;
         searches[k]->record_stop();
+        report.budget = Budget::states;
         report.unknown_reason =
             fmt::format("the state budget of {} was exhausted", options.max_states);
       } else {
@@ -546,12 +547,13 @@ std::vector<SearchStatus> run_searches(Searches& searches, const CheckOptions& o
         running = true;
         continue;
       }
-      if (status[k] == SearchStatus::budget && report.unknown_reason.empty())
-        report.unknown_reason =
-            options.deadline && std::chrono::steady_clock::now() > *options.deadline
-                ? "the deadline passed"
-                : fmt::format("the memory budget of {} bytes was exhausted",
-                              options.max_memory_bytes);
+      if (status[k] == SearchStatus::budget && report.budget == Budget::none) {
+        const bool late = options.deadline && std::chrono::steady_clock::now() > *options.deadline;
+        report.budget = late ? Budget::deadline : Budget::memory;
+        report.unknown_reason = late ? "the deadline passed"
+                                     : fmt::format("the memory budget of {} bytes was exhausted",
+                                                   options.max_memory_bytes);
+      }
       if (status[k] == SearchStatus::exhausted && options.stop_at_first_violation) stop = true;
       if (status[k] != SearchStatus::budget) searches[k]->release_memory();
     }
@@ -631,7 +633,10 @@ void collect_verdicts(const History& history, const Searches& searches,
     report.verdict = Verdict::unknown;
     report.failing = first_unknown;
   }
-  if (report.verdict != Verdict::unknown) report.unknown_reason.clear();
+  if (report.verdict != Verdict::unknown) {
+    report.unknown_reason.clear();
+    report.budget = Budget::none;
+  }
 }
 
 // The reads-from check proved the failing key not linearizable; the search, within

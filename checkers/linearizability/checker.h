@@ -59,6 +59,9 @@ struct CheckOptions {
   std::uint64_t explanation_states = 20'000;
 };
 
+// The budget that ended a check with `unknown` (none for a verdict).
+enum class Budget { none, states, memory, deadline };
+
 // The ops that were candidates at the longest prefix and why they could not be placed.
 struct Candidate {
   std::size_t operation = 0;  // index into History::operations
@@ -88,6 +91,7 @@ struct Report {
   std::vector<PartitionReport> partitions;  // in key order; the ones checked
   std::optional<std::size_t> failing;  // index into partitions: first violation, else first unknown
   std::string unknown_reason;          // "state budget of N exhausted", ...
+  Budget budget = Budget::none;        // the budget that made the verdict unknown
   std::uint64_t states = 0;
   std::uint64_t memo_peak_bytes = 0;  // largest memo table (arena + index) of any key
 };
