@@ -580,16 +580,23 @@ std::string describe_conflict(const History& history, const std::vector<std::siz
     case Kind::cycle: break;
   }
   std::string text =
-      "each write has its own value, so a write and the reads of its value take effect as one "
-      "block, and no order of the blocks fits:\n";
+      "every write has its own value, so a write and the reads of its value take effect "
+      "together, as one block; no order of the blocks fits:\n";
+  const std::string first = conflict.ops[0] == initial_write
+                                ? std::string("nil")
+                                : value_of(history.operations[local[conflict.ops[0]]]);
   const std::string second = value_of(history.operations[local[conflict.ops[1]]]);
   if (conflict.ops[0] == initial_write)
-    text += fmt::format("  nil is the initial value: its reads come before {}'s write\n", second);
+    text += fmt::format(
+        "  nil is the initial value: the block of nil comes before the block of {}\n", second);
   else
-    text += fmt::format("  {} returned before\n  {} was invoked: {}'s block comes first\n", op(0),
-                        op(1), value_of(history.operations[local[conflict.ops[0]]]));
-  text += fmt::format("  {} returned before\n  {} was invoked: {}'s block comes first\n", op(2),
-                      op(3), second);
+    text += fmt::format(
+        "  {} returned before\n  {} was invoked: the block of {} comes before the "
+        "block of {}\n",
+        op(0), op(1), first, second);
+  text += fmt::format(
+      "  {} returned before\n  {} was invoked: the block of {} comes before the block of {}\n",
+      op(2), op(3), second, first);
   return text;
 }
 
