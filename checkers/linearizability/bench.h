@@ -1,5 +1,6 @@
 // The linearizability benchmark: checks every history under a directory (jepsen/*.log and
-// kv/*.txt, in name order), then a generated 5,000-operation single-key history, and prints
+// kv/*.txt, in name order), then a generated 5,000-operation single-key history and fully
+// concurrent distinct-value register histories up to 100,000 operations, and prints
 // per-file wall time (parse + check), the total, memo-table sizes and the process's peak
 // resident memory (VmHWM from /proc/self/status).
 //
@@ -20,5 +21,11 @@ int run_benchmark(const std::string& histories_dir, std::ostream& out);
 // against the model by `clients` clients with overlapping intervals; every 50th write or cas
 // crashes (outcome unknown). Linearizable by construction.
 History generate_register_history(std::size_t count, std::size_t clients, std::uint64_t seed);
+
+// A fully concurrent single-key register history: `writes` writes of 1, 2, ... and `reads`
+// reads of random written values or nil, every operation invoked before any returns (so it is
+// linearizable), except that with `unwritten_read` the last read returns a value never written.
+History generate_concurrent_register_history(std::size_t writes, std::size_t reads,
+                                             bool unwritten_read, std::uint64_t seed);
 
 }  // namespace faultline::lin

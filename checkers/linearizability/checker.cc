@@ -11,6 +11,7 @@
 #include "checkers/linearizability/memo_table.h"
 #include "checkers/linearizability/model_append_list.h"
 #include "checkers/linearizability/model_register.h"
+#include "checkers/linearizability/reads_from.h"
 
 namespace faultline::lin {
 
@@ -168,7 +169,35 @@ class PartitionSearch {
   virtual std::uint64_t memo_bytes() const = 0;
   virtual void release_memory() = 0;
   virtual void record_stop() = 0;  // remember where the search stood when a budget stopped it
+  // The reads-from check's verdict when it decided this key instead of a search.
+  virtual const ReadsFromVerdict* reads_from() const { return nullptr; }
   SearchOutcome outcome;
+};
+
+// A key decided by the reads-from check: settled on the first advance, no memo, no states. On a
+// violation the operations that prove it are the candidates (shown in red in the HTML).
+class ReadsFromDecision final : public PartitionSearch {
+ public:
+  explicit ReadsFromDecision(ReadsFromVerdict verdict) : verdict_(verdict) {
+    if (verdict_.outcome != ReadsFromVerdict::Outcome::not_linearizable) return;
+    for (std::uint32_t op : verdict_.conflict.ops)
+      if (op != initial_write && std::none_of(outcome.candidates.begin(), outcome.candidates.end(),
+                                              [&](const auto& c) { return c.first == op; }))
+        outcome.candidates.emplace_back(op, false);
+  }
+  SearchStatus advance(std::uint64_t, std::uint64_t,
+                       const std::optional<std::chrono::steady_clock::time_point>&) override {
+    return verdict_.outcome == ReadsFromVerdict::Outcome::linearizable ? SearchStatus::found
+                                                                       : SearchStatus::exhausted;
+  }
+  std::uint64_t states() const override { return 0; }
+  std::uint64_t memo_bytes() const override { return 0; }
+  void release_memory() override {}
+  void record_stop() override {}
+  const ReadsFromVerdict* reads_from() const override { return &verdict_; }
+
+ private:
+  ReadsFromVerdict verdict_;
 };
 
 template <Model M>
@@ -412,9 +441,11 @@ class Search final : public PartitionSearch {
   std::size_t prefix_low_water_ = 0;  // stack_[0, this) still equals outcome.prefix's start
 };
 
+// The key's search, or its reads-from decision when `reads_from_check` and the check applies.
 template <Model M>
 Result<std::unique_ptr<PartitionSearch>> make_search(const History& history,
-                                                     const std::vector<std::size_t>& indices) {
+                                                     const std::vector<std::size_t>& indices,
+                                                     bool reads_from_check) {
   auto values = std::make_unique<ValueTable>();
   std::vector<CompiledOp> ops;
   std::vector<std::int64_t> invoke_ns, return_ns;
@@ -427,16 +458,26 @@ Result<std::unique_ptr<PartitionSearch>> make_search(const History& history,
     invoke_ns.push_back(op.invoke_ns);
     return_ns.push_back(op.return_ns.value_or(infinite_ns));
   }
+  if constexpr (std::is_same_v<M, RegisterModel> || std::is_same_v<M, CasRegisterModel>) {
+    if (reads_from_check) {
+      const ReadsFromVerdict verdict = check_reads_from(ops, invoke_ns, return_ns);
+      if (verdict.outcome != ReadsFromVerdict::Outcome::not_applicable)
+        return std::make_unique<ReadsFromDecision>(verdict);
+    }
+  }
   return std::make_unique<Search<M>>(std::move(ops), invoke_ns, return_ns, std::move(values));
 }
 
 Result<std::unique_ptr<PartitionSearch>> make_search(ModelKind kind, const History& history,
-                                                     const std::vector<std::size_t>& indices) {
+                                                     const std::vector<std::size_t>& indices,
+                                                     bool reads_from_check) {
   switch (kind) {
-    case ModelKind::register_rw: return make_search<RegisterModel>(history, indices);
+    case ModelKind::register_rw:
+      return make_search<RegisterModel>(history, indices, reads_from_check);
     case ModelKind::cas_register:
-    case ModelKind::kv: return make_search<CasRegisterModel>(history, indices);
-    case ModelKind::append_list: return make_search<AppendListModel>(history, indices);
+    case ModelKind::kv: return make_search<CasRegisterModel>(history, indices, reads_from_check);
+    case ModelKind::append_list:
+      return make_search<AppendListModel>(history, indices, reads_from_check);
   }
   FL_UNREACHABLE("unknown model kind");
 }
@@ -446,7 +487,8 @@ using Searches = std::vector<std::unique_ptr<PartitionSearch>>;
 // P-compositionality: one search per key, and its PartitionReport (key and operations) in
 // `report`. A read whose outcome is unknown neither changes state nor constrains it, so it is
 // left out.
-Result<Searches> partition_by_key(const History& history, ModelKind model, Report& report) {
+Result<Searches> partition_by_key(const History& history, ModelKind model,
+                                  const CheckOptions& options, Report& report) {
   std::map<std::string, std::vector<std::size_t>> keys;
   for (std::size_t i = 0; i < history.operations.size(); ++i) {
     const Operation& op = history.operations[i];
@@ -455,7 +497,7 @@ Result<Searches> partition_by_key(const History& history, ModelKind model, Repor
   }
   Searches searches;
   for (auto& [key, indices] : keys) {
-    auto search = make_search(model, history, indices);
+    auto search = make_search(model, history, indices, options.reads_from_check);
     if (!search) return std::unexpected(search.error());
     searches.push_back(std::move(*search));
     PartitionReport part;
@@ -491,6 +533,7 @@ std::vector<SearchStatus> run_searches(Searches& searches, const CheckOptions& o
       if (states_left == 0) {
         status[k] = SearchStatus::budget;
         searches[k]->record_stop();
+        report.budget = Budget::states;
         report.unknown_reason =
             fmt::format("the state budget of {} was exhausted", options.max_states);
       } else {
@@ -504,12 +547,13 @@ std::vector<SearchStatus> run_searches(Searches& searches, const CheckOptions& o
         running = true;
         continue;
       }
-      if (status[k] == SearchStatus::budget && report.unknown_reason.empty())
-        report.unknown_reason =
-            options.deadline && std::chrono::steady_clock::now() > *options.deadline
-                ? "the deadline passed"
-                : fmt::format("the memory budget of {} bytes was exhausted",
-                              options.max_memory_bytes);
+      if (status[k] == SearchStatus::budget && report.budget == Budget::none) {
+        const bool late = options.deadline && std::chrono::steady_clock::now() > *options.deadline;
+        report.budget = late ? Budget::deadline : Budget::memory;
+        report.unknown_reason = late ? "the deadline passed"
+                                     : fmt::format("the memory budget of {} bytes was exhausted",
+                                                   options.max_memory_bytes);
+      }
       if (status[k] == SearchStatus::exhausted && options.stop_at_first_violation) stop = true;
       if (status[k] != SearchStatus::budget) searches[k]->release_memory();
     }
@@ -518,25 +562,74 @@ std::vector<SearchStatus> run_searches(Searches& searches, const CheckOptions& o
   return status;
 }
 
+// The value a write wrote or a read returned, as the explanation names it.
+std::string value_of(const Operation& op) {
+  return format_value(op.kind == OpKind::read ? op.result : op.argument);
+}
+
+// The reads-from check's account of a violation; `local` maps its indices to history indices.
+std::string describe_conflict(const History& history, const std::vector<std::size_t>& local,
+                              const ReadsFromConflict& conflict) {
+  auto op = [&](int i) { return describe_operation(history.operations[local[conflict.ops[i]]]); };
+  using Kind = ReadsFromConflict::Kind;
+  switch (conflict.kind) {
+    case Kind::never_written: return fmt::format("{} returns a value no write wrote\n", op(0));
+    case Kind::read_before_write:
+      return fmt::format("{}\n  returned before the only write of its value was invoked: {}\n",
+                         op(0), op(1));
+    case Kind::cycle: break;
+  }
+  std::string text =
+      "every write has its own value, so a write and the reads of its value take effect "
+      "together, as one block; no order of the blocks fits:\n";
+  const std::string first = conflict.ops[0] == initial_write
+                                ? std::string("nil")
+                                : value_of(history.operations[local[conflict.ops[0]]]);
+  const std::string second = value_of(history.operations[local[conflict.ops[1]]]);
+  if (conflict.ops[0] == initial_write)
+    text += fmt::format(
+        "  nil is the initial value: the block of nil comes before the block of {}\n", second);
+  else
+    text += fmt::format(
+        "  {} returned before\n  {} was invoked: the block of {} comes before the "
+        "block of {}\n",
+        op(0), op(1), first, second);
+  text += fmt::format(
+      "  {} returned before\n  {} was invoked: the block of {} comes before the block of {}\n",
+      op(2), op(3), second, first);
+  return text;
+}
+
+// A search's longest prefix, state and candidates, as history indices.
+void copy_outcome(const SearchOutcome& outcome, PartitionReport& part) {
+  part.longest_prefix.clear();
+  part.candidates.clear();
+  for (std::uint32_t local : outcome.prefix) part.longest_prefix.push_back(part.operations[local]);
+  part.state_after_prefix = outcome.state_after_prefix;
+  for (auto [local, legal] : outcome.candidates)
+    part.candidates.push_back({part.operations[local], legal});
+  if (outcome.deadline_op) part.deadline_op = part.operations[*outcome.deadline_op];
+}
+
 // Each partition's states, verdict, longest prefix and candidates, and the history's verdict:
 // the first key that is not linearizable, else the first unknown one.
-void collect_verdicts(const Searches& searches, const std::vector<SearchStatus>& status,
-                      Report& report) {
+void collect_verdicts(const History& history, const Searches& searches,
+                      const std::vector<SearchStatus>& status, Report& report) {
   std::optional<std::size_t> first_unknown;
   for (std::size_t k = 0; k < searches.size(); ++k) {
     PartitionReport& part = report.partitions[k];
-    const SearchOutcome& outcome = searches[k]->outcome;
     part.states = searches[k]->states();
     report.states += part.states;
+    const ReadsFromVerdict* decided = searches[k]->reads_from();
+    part.by_reads_from = decided != nullptr;
     if (status[k] == SearchStatus::found) continue;
     part.verdict =
         status[k] == SearchStatus::exhausted ? Verdict::not_linearizable : Verdict::unknown;
-    for (std::uint32_t local : outcome.prefix)
-      part.longest_prefix.push_back(part.operations[local]);
-    part.state_after_prefix = outcome.state_after_prefix;
-    for (auto [local, legal] : outcome.candidates)
-      part.candidates.push_back({part.operations[local], legal});
-    if (outcome.deadline_op) part.deadline_op = part.operations[*outcome.deadline_op];
+    copy_outcome(searches[k]->outcome, part);
+    if (decided) {
+      part.reason = describe_conflict(history, part.operations, decided->conflict);
+      part.prefix_searched = false;
+    }
     if (part.verdict == Verdict::not_linearizable && !report.failing) {
       report.verdict = Verdict::not_linearizable;
       report.failing = k;
@@ -547,7 +640,28 @@ void collect_verdicts(const Searches& searches, const std::vector<SearchStatus>&
     report.verdict = Verdict::unknown;
     report.failing = first_unknown;
   }
-  if (report.verdict != Verdict::unknown) report.unknown_reason.clear();
+  if (report.verdict != Verdict::unknown) {
+    report.unknown_reason.clear();
+    report.budget = Budget::none;
+  }
+}
+
+// The reads-from check proved the failing key not linearizable; the search, within
+// `explanation_states`, adds the usual explanation (longest prefix and what could not follow).
+// When it runs out, the reads-from check's operations stay the candidates and no prefix is shown.
+void explain_by_search(const History& history, const CheckOptions& options, Report& report) {
+  PartitionReport& part = report.partitions[*report.failing];
+  auto search = make_search(report.model, history, part.operations, false);
+  FL_ASSERT(search.has_value(), "the key compiled once already");
+  const std::uint64_t states = std::min(options.explanation_states, options.max_states);
+  const SearchStatus status =
+      (*search)->advance(states, options.max_memory_bytes, options.deadline);
+  FL_ASSERT(status != SearchStatus::found, "the reads-from check and the search disagree");
+  part.states += (*search)->states();
+  report.states += (*search)->states();
+  if (status != SearchStatus::exhausted) return;
+  part.prefix_searched = true;
+  copy_outcome((*search)->outcome, part);
 }
 
 }  // namespace
@@ -556,24 +670,23 @@ Result<Report> check_history(const History& history, ModelKind model, const Chec
   if (auto valid = validate_history(history); !valid) return std::unexpected(valid.error());
   Report report;
   report.model = model;
-  auto searches = partition_by_key(history, model, report);
+  auto searches = partition_by_key(history, model, options, report);
   if (!searches) return std::unexpected(searches.error());
   const std::vector<SearchStatus> status = run_searches(*searches, options, report);
-  collect_verdicts(*searches, status, report);
+  collect_verdicts(history, *searches, status, report);
+  if (report.verdict == Verdict::not_linearizable &&
+      report.partitions[*report.failing].by_reads_from)
+    explain_by_search(history, options, report);
   return report;
 }
 
-std::string explain(const History& history, const Report& report) {
-  std::string text = fmt::format(
-      "{} (model {}, {} operations, {} keys checked, {} states)\n", to_string(report.verdict),
-      to_string(report.model), history.operations.size(), report.partitions.size(), report.states);
-  if (!report.failing) return text;
-  const PartitionReport& part = report.partitions[*report.failing];
-  if (report.verdict == Verdict::unknown)
-    text += fmt::format("gave up: {}\n", report.unknown_reason);
-  text += fmt::format("key \"{}\": {} operations\n", part.key, part.operations.size());
-  text += fmt::format("longest linearizable prefix found: {} of {} operations\n",
-                      part.longest_prefix.size(), part.operations.size());
+namespace {
+
+// The longest prefix, the state after it and the candidates that could not follow.
+std::string explain_prefix(const History& history, const Report& report,
+                           const PartitionReport& part) {
+  std::string text = fmt::format("longest linearizable prefix found: {} of {} operations\n",
+                                 part.longest_prefix.size(), part.operations.size());
   constexpr std::size_t shown = 12;
   const std::size_t skip =
       part.longest_prefix.size() > shown ? part.longest_prefix.size() - shown : 0;
@@ -591,6 +704,22 @@ std::string explain(const History& history, const Report& report) {
   if (part.deadline_op)
     text += fmt::format("the first of them had to take effect before it returned: {}\n",
                         describe_operation(history.operations[*part.deadline_op]));
+  return text;
+}
+
+}  // namespace
+
+std::string explain(const History& history, const Report& report) {
+  std::string text = fmt::format(
+      "{} (model {}, {} operations, {} keys checked, {} states)\n", to_string(report.verdict),
+      to_string(report.model), history.operations.size(), report.partitions.size(), report.states);
+  if (!report.failing) return text;
+  const PartitionReport& part = report.partitions[*report.failing];
+  if (report.verdict == Verdict::unknown)
+    text += fmt::format("gave up: {}\n", report.unknown_reason);
+  text += fmt::format("key \"{}\": {} operations\n", part.key, part.operations.size());
+  if (!part.reason.empty()) text += "reads-from check: " + part.reason;
+  if (part.prefix_searched) text += explain_prefix(history, report, part);
   return text;
 }
 

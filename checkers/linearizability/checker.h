@@ -1,6 +1,7 @@
 // The linearizability checker: Wing & Gong search with Lowe's memoization, as in Porcupine,
 // run separately on each key (P-compositionality: a history is linearizable iff each key's
-// sub-history is).
+// sub-history is). A register key whose writes all have distinct values is decided instead by
+// the polynomial reads-from check (reads_from.h), exact as well.
 //
 // Verdicts are exact. `linearizable` means a linearization was found; `not_linearizable` means
 // the search was exhausted; `unknown` means a budget ran out first. Budgets:
@@ -49,7 +50,17 @@ struct CheckOptions {
   std::uint64_t max_memory_bytes = std::uint64_t{2} << 30;
   std::optional<std::chrono::steady_clock::time_point> deadline;
   bool stop_at_first_violation = true;  // false: check every key (slower, reports them all)
+  // Keys whose writes all have distinct values are decided by the reads-from check
+  // (reads_from.h) in O(n log n); false forces the search everywhere (tests compare the two).
+  bool reads_from_check = true;
+  // When the reads-from check finds a violation, the search is also run on that key, with at
+  // most this many states, for the usual explanation (longest prefix, candidates); beyond it the
+  // explanation is the reads-from check's own. It never changes the verdict.
+  std::uint64_t explanation_states = 20'000;
 };
+
+// The budget that ended a check with `unknown` (none for a verdict).
+enum class Budget { none, states, memory, deadline };
 
 // The ops that were candidates at the longest prefix and why they could not be placed.
 struct Candidate {
@@ -67,6 +78,11 @@ struct PartitionReport {
   std::string state_after_prefix;           // the model state after it
   std::vector<Candidate> candidates;        // ops that could come next, none of which led on
   std::optional<std::size_t> deadline_op;   // the completed op whose return closed the window
+  bool by_reads_from = false;  // decided by the reads-from check (distinct written values)
+  std::string reason;          // its account of a violation: the operations that prove it
+  // longest_prefix, state_after_prefix and deadline_op come from a search (always, unless the
+  // key was decided by the reads-from check and the search for its explanation ran out).
+  bool prefix_searched = true;
 };
 
 struct Report {
@@ -75,6 +91,7 @@ struct Report {
   std::vector<PartitionReport> partitions;  // in key order; the ones checked
   std::optional<std::size_t> failing;  // index into partitions: first violation, else first unknown
   std::string unknown_reason;          // "state budget of N exhausted", ...
+  Budget budget = Budget::none;        // the budget that made the verdict unknown
   std::uint64_t states = 0;
   std::uint64_t memo_peak_bytes = 0;  // largest memo table (arena + index) of any key
 };

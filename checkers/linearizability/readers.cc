@@ -1,6 +1,7 @@
 #include "checkers/linearizability/readers.h"
 
 #include <charconv>
+#include <filesystem>
 #include <fstream>
 #include <map>
 #include <sstream>
@@ -31,7 +32,21 @@ std::string_view to_string(HistoryFormat format) {
   return "";
 }
 
+std::string excerpt(std::string_view text, std::size_t limit) {
+  if (text.size() <= limit) return std::string(text);
+  std::size_t cut = limit;
+  // Never split a UTF-8 sequence: back up to the start of the character at the cut.
+  while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;
+  return fmt::format("{}... ({} bytes)", text.substr(0, cut), text.size());
+}
+
 namespace {
+
+// A UTF-8 byte-order mark (editors on Windows write one) is not part of the first line.
+std::string_view skip_bom(std::string_view text) {
+  if (text.starts_with(utf8_bom)) text.remove_prefix(utf8_bom.size());
+  return text;
+}
 
 std::string_view trim(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t' || s.front() == '\r'))
@@ -133,7 +148,7 @@ Result<Value> parse_jepsen_scalar(std::string_view token, std::string_view sourc
   if (token == "nil") return Value{};
   if (auto n = parse_int(token)) return Value{*n};
   return fail(std::string(source), line,
-              fmt::format("expected nil or an integer, found '{}'", token));
+              fmt::format("expected nil or an integer, found '{}'", excerpt(token)));
 }
 
 Result<LogEvent> parse_jepsen_line(std::string_view line, std::string_view source, int number) {
@@ -159,11 +174,11 @@ Result<LogEvent> parse_jepsen_line(std::string_view line, std::string_view sourc
   auto p = parse_int(process);
   if (!p)
     return fail(std::string(source), number,
-                fmt::format("expected a process number, found '{}'", process));
+                fmt::format("expected a process number, found '{}'", excerpt(process)));
   e.process = *p;
   if (type != ":invoke" && type != ":ok" && type != ":fail" && type != ":info")
     return fail(std::string(source), number,
-                fmt::format("expected :invoke, :ok, :fail or :info, found '{}'", type));
+                fmt::format("expected :invoke, :ok, :fail or :info, found '{}'", excerpt(type)));
   e.type = std::string(type.substr(1));
   if (f == ":read")
     e.kind = OpKind::read;
@@ -173,7 +188,7 @@ Result<LogEvent> parse_jepsen_line(std::string_view line, std::string_view sourc
     e.kind = OpKind::cas;
   else
     return fail(std::string(source), number,
-                fmt::format("expected :read, :write or :cas, found '{}'", f));
+                fmt::format("expected :read, :write or :cas, found '{}'", excerpt(f)));
   if (value.empty()) return fail(std::string(source), number, "missing value (truncated line?)");
   if (value == ":timed-out") {
     e.timed_out = true;
@@ -184,12 +199,12 @@ Result<LogEvent> parse_jepsen_line(std::string_view line, std::string_view sourc
   if (e.kind == OpKind::cas) {
     if (value.size() < 2 || value.front() != '[' || value.back() != ']')
       return fail(std::string(source), number,
-                  fmt::format("expected [from to] for a cas, found '{}'", value));
+                  fmt::format("expected [from to] for a cas, found '{}'", excerpt(value)));
     const std::string_view inner = trim(value.substr(1, value.size() - 2));
     const std::size_t space = inner.find_first_of(" \t");
     if (space == std::string_view::npos)
       return fail(std::string(source), number,
-                  fmt::format("expected [from to] for a cas, found '{}'", value));
+                  fmt::format("expected [from to] for a cas, found '{}'", excerpt(value)));
     auto from = parse_jepsen_scalar(trim(inner.substr(0, space)), source, number);
     if (!from) return std::unexpected(from.error());
     auto to = parse_jepsen_scalar(trim(inner.substr(space)), source, number);
@@ -310,7 +325,7 @@ class EdnLineParser {
       v.integer = *n;
       return v;
     }
-    return error(fmt::format("unexpected '{}'", word));
+    return error(fmt::format("unexpected '{}'", excerpt(word)));
   }
 
   std::string_view s_;
@@ -443,7 +458,7 @@ Result<std::optional<Operation>> parse_jsonl_line(std::string_view line, std::st
                                                "f",      "value",  "from",   "to"};
   for (const auto& [name, _] : j.items())
     if (std::find(std::begin(known), std::end(known), name) == std::end(known))
-      return error(fmt::format("unknown field \"{}\"", name));
+      return error(fmt::format("unknown field \"{}\"", excerpt(name)));
   Operation op;
   op.source_line = number;
   if (!j.contains("client") || !j["client"].is_number_integer())
@@ -481,7 +496,7 @@ Result<std::optional<Operation>> parse_jsonl_line(std::string_view line, std::st
   if (!j.contains("f") || !j["f"].is_string())
     return error("\"f\" (read, write, cas, append, get or put) is required");
   auto kind = parse_op_kind(j["f"].get<std::string>());
-  if (!kind) return error(fmt::format("unknown \"f\": \"{}\"", j["f"].get<std::string>()));
+  if (!kind) return error(fmt::format("unknown \"f\": \"{}\"", excerpt(j["f"].get<std::string>())));
   op.kind = *kind;
   if (auto values = parse_jsonl_values(j, op, source, number); !values)
     return std::unexpected(values.error());
@@ -491,6 +506,7 @@ Result<std::optional<Operation>> parse_jsonl_line(std::string_view line, std::st
 }  // namespace
 
 HistoryFormat detect_format(std::string_view text) {
+  text = skip_bom(text);
   std::string_view line;
   while (!text.empty()) {
     const std::size_t end = text.find('\n');
@@ -505,7 +521,7 @@ HistoryFormat detect_format(std::string_view text) {
 
 Result<History> read_jsonl(std::string_view text, std::string_view source) {
   History history;
-  auto r = for_each_line(text, [&](int number, std::string_view line) -> Result<void> {
+  auto r = for_each_line(skip_bom(text), [&](int number, std::string_view line) -> Result<void> {
     if (trim(line).empty()) return {};
     auto op = parse_jsonl_line(line, source, number);
     if (!op) return std::unexpected(op.error());
@@ -520,7 +536,7 @@ template <class ParseLine>
 Result<History> read_line_log(std::string_view text, std::string_view source,
                               ParseLine parse_line) {
   std::vector<LogEvent> events;
-  auto r = for_each_line(text, [&](int number, std::string_view line) -> Result<void> {
+  auto r = for_each_line(skip_bom(text), [&](int number, std::string_view line) -> Result<void> {
     if (trim(line).empty()) return {};
     auto e = parse_line(line, source, number);
     if (!e) return std::unexpected(e.error());
@@ -551,12 +567,17 @@ Result<History> read_history(std::string_view text, HistoryFormat format, std::s
 }
 
 Result<History> read_history_file(const std::string& path, HistoryFormat format) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec))
+    return fail(path, 0, "is a directory; expected a history file");
   std::ifstream in(path, std::ios::binary);
   if (!in) return fail(path, 0, "cannot open the file");
   std::ostringstream buffer;
   buffer << in.rdbuf();
   if (in.bad()) return fail(path, 0, "cannot read the file");
   const std::string text = buffer.str();
+  if (text.starts_with("\xFF\xFE") || text.starts_with("\xFE\xFF"))
+    return fail(path, 0, "UTF-16 text (byte-order mark); save the history as UTF-8");
   if (text.find('\0') != std::string::npos) return fail(path, 0, "binary data, not a history file");
   return read_history(text, format, path);
 }

@@ -22,10 +22,19 @@ enum class HistoryFormat { automatic, jsonl, jepsen, edn };
 Result<HistoryFormat> parse_history_format(std::string_view name);  // auto|jsonl|jepsen|edn
 std::string_view to_string(HistoryFormat format);
 
+// The UTF-8 byte-order mark, accepted (and skipped) at the start of every format.
+inline constexpr std::string_view utf8_bom = "\xEF\xBB\xBF";
+
 // Guesses the format from the first non-blank line; empty text is a (empty) Jepsen log.
+// A leading byte-order mark is skipped.
 HistoryFormat detect_format(std::string_view text);
 
-// `source` names the input in errors ("histories/etcd_001.log").
+// `text` as an error message quotes it: at most `limit` bytes (never splitting a UTF-8
+// character), then "... (N bytes)" with the full length when it was cut.
+std::string excerpt(std::string_view text, std::size_t limit = 80);
+
+// `source` names the input in errors ("histories/etcd_001.log"). Every reader skips a leading
+// UTF-8 byte-order mark; read_history_file also refuses a directory and UTF-16 text.
 Result<History> read_jsonl(std::string_view text, std::string_view source);
 Result<History> read_jepsen_log(std::string_view text, std::string_view source);
 Result<History> read_edn_log(std::string_view text, std::string_view source);

@@ -1,8 +1,11 @@
 // `faultline lin FILE`: check a history file for linearizability.
 //
-// Exit codes: 0 linearizable, 2 not linearizable, 3 unknown (budget exhausted), 1 usage, read
-// or parse error (the message names the file and line).
+// Exit codes: 0 linearizable, 2 not linearizable, 3 unknown (a budget ran out: states, memory
+// or the default 10 s time limit), 1 usage, read or parse error (the message names the file and
+// line), a directory, or a file with no operations.
+#include <algorithm>
 #include <chrono>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <memory>
@@ -25,7 +28,9 @@ struct LinOptions {
   std::string html;
   bool json = false;
   std::uint64_t budget_states = lin::CheckOptions{}.max_states;
-  std::uint64_t timeout_ms = 0;  // 0: no deadline
+  std::uint64_t budget_memory_mb = lin::CheckOptions{}.max_memory_bytes >> 20;
+  // A runaway search ends within seconds; the shared Jepsen histories take milliseconds.
+  std::uint64_t timeout_ms = 10'000;  // 0: no deadline
 };
 
 nlohmann::ordered_json report_json(const lin::History& history, const lin::Report& report) {
@@ -35,6 +40,8 @@ nlohmann::ordered_json report_json(const lin::History& history, const lin::Repor
   j["operations"] = history.operations.size();
   j["keys_checked"] = report.partitions.size();
   j["states"] = report.states;
+  j["keys_by_reads_from"] = std::count_if(report.partitions.begin(), report.partitions.end(),
+                                          [](const auto& part) { return part.by_reads_from; });
   j["memo_peak_bytes"] = report.memo_peak_bytes;
   if (!report.unknown_reason.empty()) j["unknown_reason"] = report.unknown_reason;
   if (report.failing) {
@@ -54,54 +61,102 @@ nlohmann::ordered_json report_json(const lin::History& history, const lin::Repor
       candidates.push_back({{"operation", lin::describe_operation(history.operations[c.operation])},
                             {"legal_here", c.legal_here}});
     failing["could_not_place"] = candidates;
+    if (!part.reason.empty()) failing["reads_from_check"] = part.reason;
     j["failing_key"] = failing;
   }
   return j;
 }
 
-int run_lin(const LinOptions& options) {
-  auto format = lin::parse_history_format(options.format);
-  if (!format) {
-    std::cerr << "faultline lin: " << format.error().to_string() << '\n';
-    return exit_usage;
+// Empty input is an error, not a vacuous pass: an empty file, or one whose every operation
+// failed (dropped: it did not take effect), most likely means the wrong file or a recording that
+// went wrong.
+Result<void> check_not_empty(const LinOptions& options, const lin::History& history) {
+  if (!history.operations.empty()) return {};
+  std::error_code ec;
+  if (std::filesystem::file_size(options.file, ec) == 0 && !ec)
+    return fail(options.file, 0, "no operations to check: the file is empty");
+  return fail(options.file, 0,
+              "no operations to check: the file holds no operation that took effect or may have "
+              "(blank lines and failed operations are skipped)");
+}
+
+// The unknown verdict's reason, naming the option that sets the budget that ran out.
+std::string budget_reason(const LinOptions& options, const lin::Report& report) {
+  switch (report.budget) {
+    case lin::Budget::deadline:
+      return fmt::format("the time limit of {} ms passed (--timeout-ms; 0: no limit)",
+                         options.timeout_ms);
+    case lin::Budget::memory:
+      return fmt::format("the memory budget of {} MiB was exhausted (--budget-memory-mb)",
+                         options.budget_memory_mb);
+    case lin::Budget::states:
+      return fmt::format("the state budget of {} was exhausted (--budget-states)",
+                         options.budget_states);
+    case lin::Budget::none: break;
   }
-  auto history = lin::read_history_file(options.file, *format);
-  if (!history) {
-    std::cerr << "faultline lin: " << history.error().to_string() << '\n';
-    return exit_usage;
-  }
-  lin::ModelKind model = lin::infer_model(*history);
+  return report.unknown_reason;
+}
+
+Result<lin::Report> check(const LinOptions& options, const lin::History& history) {
+  lin::ModelKind model = lin::infer_model(history);
   if (options.model != "auto") {
     auto parsed = lin::parse_model_kind(options.model);
-    if (!parsed) {
-      std::cerr << "faultline lin: " << parsed.error().to_string() << '\n';
-      return exit_usage;
-    }
+    if (!parsed) return std::unexpected(parsed.error());
     model = *parsed;
   }
   lin::CheckOptions check;
   check.max_states = options.budget_states;
+  check.max_memory_bytes = options.budget_memory_mb << 20;
   // The deadline can only turn a verdict into "unknown" (see checker.h).
   if (options.timeout_ms > 0)
     check.deadline =
         std::chrono::steady_clock::now() + std::chrono::milliseconds(options.timeout_ms);
-  auto report = lin::check_history(*history, model, check);
-  if (!report) {
-    std::cerr << "faultline lin: " << options.file << ": " << report.error().to_string() << '\n';
+  auto report = lin::check_history(history, model, check);
+  if (!report) return fail(options.file, 0, report.error().to_string());
+  if (report->partitions.empty())
+    return fail(options.file, 0,
+                history.operations.size() == 1
+                    ? "no operations to check: its only operation is a read whose outcome is "
+                      "unknown, which constrains nothing"
+                    : fmt::format("no operations to check: all {} operations are reads whose "
+                                  "outcome is unknown, which constrain nothing",
+                                  history.operations.size()));
+  if (report->verdict == lin::Verdict::unknown)
+    report->unknown_reason = budget_reason(options, *report);
+  return report;
+}
+
+Result<void> write_html(const LinOptions& options, const lin::History& history,
+                        const lin::Report& report) {
+  std::ofstream out(options.html, std::ios::binary);
+  out << lin::render_html(history, report, options.file);
+  if (!out) return fail(options.html, 0, "cannot write the file");
+  return {};
+}
+
+int run_lin(const LinOptions& options) {
+  auto fail_with = [](const Error& error) {
+    std::cerr << "faultline lin: " << error.to_string() << '\n';
     return exit_usage;
-  }
+  };
+  auto format = lin::parse_history_format(options.format);
+  if (!format) return fail_with(format.error());
+  std::error_code ec;
+  if (!options.html.empty() && std::filesystem::is_directory(options.html, ec))
+    return fail_with(Error{options.html, 0, "is a directory; --html expects a file name"});
+  auto history = lin::read_history_file(options.file, *format);
+  if (!history) return fail_with(history.error());
+  if (auto nonempty = check_not_empty(options, *history); !nonempty)
+    return fail_with(nonempty.error());
+  auto report = check(options, *history);
+  if (!report) return fail_with(report.error());
   if (options.json)
     std::cout << report_json(*history, *report).dump(2) << '\n';
   else
     std::cout << options.file << ": " << lin::explain(*history, *report);
-  if (!options.html.empty()) {
-    std::ofstream out(options.html, std::ios::binary);
-    out << lin::render_html(*history, *report, options.file);
-    if (!out) {
-      std::cerr << "faultline lin: cannot write " << options.html << '\n';
-      return exit_usage;
-    }
-  }
+  if (!options.html.empty())
+    if (auto written = write_html(options, *history, *report); !written)
+      return fail_with(written.error());
   switch (report->verdict) {
     case lin::Verdict::linearizable: return exit_ok;
     case lin::Verdict::not_linearizable: return exit_safety;
@@ -131,9 +186,13 @@ void add_lin_command(CLI::App& app) {
   lin->add_flag("--json", options->json, "Print the report as JSON");
   lin->add_option("--budget-states", options->budget_states,
                   "Give up with 'unknown' after this many search states (deterministic)");
-  lin->add_option(
-      "--timeout-ms", options->timeout_ms,
-      "Give up with 'unknown' after this wall-clock time (0: none); never changes a verdict");
+  lin->add_option("--budget-memory-mb", options->budget_memory_mb,
+                  "Give up with 'unknown' when the search's memo table passes this many MiB "
+                  "(default 2048; deterministic)")
+      ->check(CLI::Range(std::uint64_t{1}, std::uint64_t{1} << 40));
+  lin->add_option("--timeout-ms", options->timeout_ms,
+                  "Give up with 'unknown' after this wall-clock time (default 10000; 0: none); "
+                  "never changes a verdict");
   lin->callback([options] { exit_code() = run_lin(*options); });
 }
 

@@ -119,3 +119,38 @@ TEST_CASE("bad input is an error naming the file and line, never a crash", "[lin
   REQUIRE_FALSE(missing);
   CHECK(missing.error().to_string().find("/nonexistent/history.log") != std::string::npos);
 }
+
+TEST_CASE("a UTF-8 byte-order mark is skipped in every format", "[lin][readers]") {
+  const std::string bom = "\xEF\xBB\xBF";
+  const std::string jsonl =
+      "{\"client\":1,\"invoke\":0,\"return\":1,\"f\":\"write\",\"value\":1}\n";
+  const std::string jepsen =
+      "INFO  jepsen.util - 3\t:invoke\t:read\tnil\nINFO  jepsen.util - 3\t:ok\t:read\t4\n";
+  const std::string edn =
+      "{:process 1, :type :invoke, :f :get, :key \"0\", :value nil}\n"
+      "{:process 1, :type :ok, :f :get, :key \"0\", :value \"x\"}\n";
+  CHECK(detect_format(bom + jsonl) == HistoryFormat::jsonl);
+  CHECK(detect_format(bom + edn) == HistoryFormat::edn);
+  for (const auto& [text, format] :
+       {std::pair{jsonl, HistoryFormat::jsonl}, std::pair{jepsen, HistoryFormat::jepsen},
+        std::pair{edn, HistoryFormat::edn}}) {
+    for (HistoryFormat as : {format, HistoryFormat::automatic}) {
+      auto with = read_history(bom + text, as, "bom.txt");
+      auto without = read_history(text, as, "plain.txt");
+      REQUIRE(with);
+      REQUIRE(without);
+      CHECK(*with == *without);
+    }
+  }
+}
+
+TEST_CASE("errors quote at most 80 bytes of a value", "[lin][readers]") {
+  CHECK(excerpt("short") == "short");
+  CHECK(excerpt(std::string(81, 'x')) == std::string(80, 'x') + "... (81 bytes)");
+  // A cut never splits a UTF-8 character: "é" is two bytes, the 80th byte starts one.
+  const std::string accents = std::string(79, 'a') + "\xC3\xA9" + "tail";
+  CHECK(excerpt(accents) == std::string(79, 'a') + "... (85 bytes)");
+  auto dir = read_history_file(FAULTLINE_SOURCE_DIR "/tests", HistoryFormat::automatic);
+  REQUIRE_FALSE(dir);
+  CHECK(dir.error().what == "is a directory; expected a history file");
+}
