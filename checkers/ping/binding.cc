@@ -45,6 +45,8 @@ CheckSuite<Ping> check_suite(const Config&) {
       Property<Ping>{"token_received", PropertyKind::sometimes, &check_token_received});
   suite.history_checks.push_back(
       HistoryCheck<Ping>{"counts_monotone", false, &check_counts_monotone});
+  // No metrics of its own (no `metrics`, no metric_names): `expect:` may name only the
+  // simulator's `convergence`.
   return suite;
 }
 

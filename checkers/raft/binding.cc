@@ -2,8 +2,10 @@
 
 #include <algorithm>
 #include <string>
+#include <variant>
 
 #include "checkers/linearizability/simulation_bridge.h"
+#include "sim/scenario/limits.h"
 
 namespace faultline::raft {
 
@@ -77,6 +79,71 @@ std::vector<Benchmark> Binding::benchmarks() {
                 "Raft writes/s over real processes with fsync (--set clients=N, seconds=10s, ...)",
                 "", &run_socket_benchmark},
   };
+}
+
+// ---- scenario lint ------------------------------------------------------------------------
+
+Result<scenario::Warnings> Binding::lint(const scenario::Scenario& scenario, const Config& config,
+                                         const WorkloadConfig& workload) {
+  const Duration round_trip = scenario::shortest_latency(scenario) * 2;
+  const auto members =
+      initial_members(config, static_cast<std::uint32_t>(scenario.node_names.size()));
+  if (members.size() >= 2 && config.election_timeout.max < round_trip)
+    return std::unexpected(scenario::key_error(
+        scenario.config, "election_timeout",
+        "the longest election timeout " + format_duration(config.election_timeout.max) +
+            " is shorter than the network's shortest round trip (" + format_duration(round_trip) +
+            "): a candidate times out before any vote can reach it, so no leader is ever "
+            "elected"));
+  scenario::Warnings warnings;
+  if (workload.clients > 0 && workload.request_timeout < round_trip)
+    warnings.push_back(scenario::key_error(
+        scenario.workload, "request_timeout",
+        "request_timeout " + format_duration(workload.request_timeout) +
+            " is shorter than the network's shortest round trip (" + format_duration(round_trip) +
+            "): every request is retried at the next node before its answer can arrive"));
+  return warnings;
+}
+
+namespace {
+
+// Whether the workload's clients issue writes (puts, cas) and reads at all.
+struct ClientTraffic {
+  bool writes = false;
+  bool reads = false;
+};
+ClientTraffic client_traffic(const WorkloadConfig& workload) {
+  const bool requests = workload.clients > 0 && workload.duration > Duration{} &&
+                        workload.requests_per_client.value_or(1) > 0;
+  if (!requests) return {};
+  return ClientTraffic{workload.clients > workload.readers &&
+                           workload.read_percent<100, workload.readers> 0 ||
+                       workload.read_percent > 0};
+}
+
+}  // namespace
+
+std::optional<std::string> Binding::why_no_samples(std::string_view metric,
+                                                   const scenario::Scenario& scenario,
+                                                   const Config&, const WorkloadConfig& workload) {
+  if (metric == "election" || metric == "failover") {
+    if (scenario::may_stop_or_cut(scenario)) return std::nullopt;
+    return "no fault or nemesis kind crashes, pauses, isolates or partitions a node, so no leader "
+           "is ever lost";
+  }
+  // An `input` fault may be a client request, whose answer is measured like a client's.
+  const bool inputs = std::ranges::any_of(scenario.faults, [](const scenario::Fault& f) {
+    return std::holds_alternative<scenario::OperatorInput>(f.action);
+  });
+  const ClientTraffic traffic = client_traffic(workload);
+  if (inputs) return std::nullopt;
+  if (metric == "commit_latency" && !traffic.writes)
+    return "the workload's clients issue no writes, and no input fault sends one";
+  if (metric == "read_latency" && !traffic.reads)
+    return "the workload's clients issue no reads, and no input fault sends one";
+  if (metric == "unavailable" && !traffic.writes && !traffic.reads)
+    return "the workload has no client requests, and no input fault sends one";
+  return std::nullopt;
 }
 
 }  // namespace faultline::raft

@@ -11,6 +11,8 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -51,6 +53,20 @@ struct Binding : BindingDefaults<Raft> {
   // the workload sets session_base, it starts after the highest id any reachable node knows.
   static Result<void> prepare_client(WorkloadConfig& workload, const FetchNodeStates<Raft>& fetch);
   static std::vector<Benchmark> benchmarks();
+  // An election timeout that ends before the network's shortest round trip (2 x the shortest
+  // one-way latency) in a cluster of two or more: no candidate ever hears its votes (error). A
+  // request_timeout shorter than that round trip: every request is retried before its answer
+  // can arrive (warning).
+  static Result<scenario::Warnings> lint(const scenario::Scenario& scenario, const Config& config,
+                                         const WorkloadConfig& workload);
+  // election and failover are measured from a leader's loss (collect_metrics), so they need a
+  // fault or nemesis kind that crashes, pauses, isolates or partitions a node (one_way and
+  // flap included); commit_latency needs client writes, read_latency client reads, unavailable
+  // any client request, from the workload or from an `input` fault.
+  static std::optional<std::string> why_no_samples(std::string_view metric,
+                                                   const scenario::Scenario& scenario,
+                                                   const Config& config,
+                                                   const WorkloadConfig& workload);
 };
 
 // The highest client session id a node knows: applied, or still in its log.

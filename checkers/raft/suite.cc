@@ -391,6 +391,7 @@ CheckSuite<Raft> check_suite(const Config&) {
   suite.history_checks.push_back(
       lin::linearizable_check<Raft>(lin::ModelKind::kv, LinearizabilityMapping{}));
   suite.metrics = collect_metrics;
+  suite.metric_names = {"election", "failover", "commit_latency", "read_latency", "unavailable"};
   return suite;
 }
 

@@ -1,6 +1,9 @@
 #include "checkers/two_phase_commit/binding.h"
 
 #include <string>
+#include <tuple>
+
+#include "sim/scenario/limits.h"
 
 namespace faultline::two_phase_commit {
 
@@ -45,6 +48,63 @@ std::vector<Benchmark> Binding::benchmarks() {
       Benchmark{"two_phase_commit-check", Benchmark::Group::check,
                 "model checker on 2PC beside SPIN (bench/spin)", "", &run_check_benchmark},
   };
+}
+
+// ---- scenario lint ------------------------------------------------------------------------
+
+Result<scenario::Warnings> Binding::lint(const scenario::Scenario& scenario, const Config& config,
+                                         const WorkloadConfig&) {
+  scenario::Warnings warnings;
+  if (scenario.node_names.size() < 2 || stage_weights_bps(config).empty()) return warnings;
+  const Duration round_trip = scenario::shortest_latency(scenario) * 2;
+  const std::tuple<std::string_view, Duration, std::string_view> timeouts[] = {
+      {"prepare_timeout", config.prepare_timeout,
+       "every prepare times out before a vote can arrive, so every stage aborts"},
+      {"decision_retry", config.decision_retry,
+       "the coordinator resends every decision before an ack can arrive"},
+      {"query_interval", config.query_interval,
+       "an in-doubt participant asks before the decision can arrive"}};
+  for (const auto& [key, timeout, consequence] : timeouts)
+    if (timeout < round_trip)
+      warnings.push_back(
+          scenario::key_error(scenario.config, key,
+                              std::string(key) + " " + format_duration(timeout) +
+                                  " is shorter than the network's shortest round trip (" +
+                                  format_duration(round_trip) + "): " + std::string(consequence)));
+  return warnings;
+}
+
+namespace {
+
+// Why no participant can stay in doubt for query_interval, or nullopt when one may.
+std::optional<std::string> why_never_blocked(const scenario::Scenario& scenario,
+                                             const Config& config) {
+  if (scenario::has_network_or_node_fault(scenario) || scenario::network_misbehaves(scenario))
+    return std::nullopt;
+  const auto longest = scenario::longest_latency(scenario);
+  if (!longest || *longest * 4 >= config.query_interval) return std::nullopt;
+  return "no fault, no nemesis, no lost, duplicated or reordered message, and the longest "
+         "one-way latency " +
+         format_duration(*longest) + " is under a quarter of query_interval (" +
+         format_duration(config.query_interval) + "), so no participant ever blocks";
+}
+
+}  // namespace
+
+std::optional<std::string> Binding::why_no_samples(std::string_view metric,
+                                                   const scenario::Scenario& scenario,
+                                                   const Config& config, const WorkloadConfig&) {
+  if (stage_weights_bps(config).empty())
+    return "the config has no rollout stage, so no transaction begins";
+  const Duration run = scenario.run.until + scenario.run.converge_within;
+  if (config.stage_interval > run)
+    return "the first stage begins at stage_interval (" + format_duration(config.stage_interval) +
+           "), after the run ends (" + format_duration(run) + ")";
+  const bool needs_participant = metric == "stage_duration" || metric == "blocked_time";
+  if (needs_participant && scenario.node_names.size() < 2)
+    return "a cluster of one node has no participants";
+  if (metric == "blocked_time") return why_never_blocked(scenario, config);
+  return std::nullopt;
 }
 
 }  // namespace faultline::two_phase_commit

@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <optional>
 #include <span>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -52,6 +53,21 @@ struct Binding : BindingDefaults<TwoPhaseCommit> {
   // participant (degrade) breaks the symmetry: none then.
   static std::optional<Model::Symmetry> symmetry(const Model& model);
   static std::vector<Benchmark> benchmarks();
+  // With participants and a stage to run, timeouts shorter than the network's shortest round
+  // trip (2 x the shortest one-way latency) are warnings: a prepare_timeout aborts every stage,
+  // a decision_retry resends every decision, a query_interval queries before any decision can
+  // arrive.
+  static Result<scenario::Warnings> lint(const scenario::Scenario& scenario, const Config& config,
+                                         const WorkloadConfig& workload);
+  // Every metric needs a transaction: a rollout stage that begins before the run ends
+  // (stage_interval < until + converge_within). stage_duration and blocked_time need a
+  // participant (two nodes or more). blocked_time needs a participant in doubt for
+  // query_interval: a fault or nemesis, a network that drops, duplicates or reorders, or a
+  // longest one-way latency of at least query_interval / 4 (a doubt lasts under 3 latencies).
+  static std::optional<std::string> why_no_samples(std::string_view metric,
+                                                   const scenario::Scenario& scenario,
+                                                   const Config& config,
+                                                   const WorkloadConfig& workload);
 };
 
 // `faultline bench check`: unique states per second of the explorer on 2PC beside SPIN on the

@@ -313,6 +313,7 @@ CheckSuite<TwoPhaseCommit> check_suite(const Config& config) {
       {"routing_fidelity", /*liveness=*/false,
        [config](const Record& r) { return check_routing_fidelity(r, config); }});
   suite.metrics = collect_metrics;
+  suite.metric_names = {"decision_latency", "commit_latency", "stage_duration", "blocked_time"};
   return suite;
 }
 

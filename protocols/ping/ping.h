@@ -58,10 +58,15 @@ struct Config {
     visit("hops_max", self.hops_max);
     visit("bug", self.bug);
   }
-  // A token's origin (node * tokens_per_node + t) must fit its 32 bits.
+  // Every token is a message in flight for the whole run: at most tokens_max of them (which
+  // also keeps a token's origin, node * tokens_per_node + t, inside its 32 bits).
+  static constexpr std::uint64_t tokens_max = 100'000;
   Result<void> validate(std::uint32_t node_count) const {
-    if (std::uint64_t{tokens_per_node} * node_count > 0xffffffffu)
-      return fail("tokens_per_node", 0, "tokens_per_node times the node count exceeds 2^32 - 1");
+    if (std::uint64_t{tokens_per_node} * node_count > tokens_max)
+      return fail("tokens_per_node", 0,
+                  "tokens_per_node times the node count is " +
+                      std::to_string(std::uint64_t{tokens_per_node} * node_count) + "; at most " +
+                      std::to_string(tokens_max) + " tokens in flight");
     return {};
   }
 };

@@ -8,13 +8,19 @@
 
 namespace faultline::raft {
 
+std::string below_timer_floor(Duration value) {
+  return "must be at least " + format_duration(timer_floor) + " (the floor of Raft timers), got " +
+         format_duration(value);
+}
+
 Result<void> Config::validate(std::uint32_t node_count) const {
   if (node_count < 1) return fail("a Raft cluster needs at least one node");
-  if (election_timeout.min <= Duration{}) return fail("election_timeout", 0, "must be positive");
+  if (election_timeout.min < timer_floor)
+    return fail("election_timeout", 0, below_timer_floor(election_timeout.min));
   if (election_timeout.max < election_timeout.min)
     return fail("election_timeout", 0, "max is below min");
-  if (heartbeat_interval <= Duration{})
-    return fail("heartbeat_interval", 0, "must be a positive duration");
+  if (heartbeat_interval < timer_floor)
+    return fail("heartbeat_interval", 0, below_timer_floor(heartbeat_interval));
   if (heartbeat_interval >= election_timeout.min)
     return fail(
         "heartbeat_interval", 0,

@@ -77,6 +77,12 @@ inline std::string_view to_string(ReadMode m) {
 }
 
 // ---------------------------------------------------------------------------------------------
+// The shortest timer or timeout a config or workload may set: below a millisecond a timer fires
+// many times before any message can arrive, and a run only burns events.
+inline constexpr Duration timer_floor = Duration::from_milliseconds(1);
+// validate()'s message for a timer below it: "must be at least 1ms (...), got 1ns".
+std::string below_timer_floor(Duration value);
+
 // Config (cluster.config in a scenario). Defaults follow the seed's configuration table.
 struct Config {
   static constexpr std::string_view type_name = "Config";
@@ -108,8 +114,8 @@ struct Config {
   }
   friend bool operator==(const Config&, const Config&) = default;
 
-  // Timeouts positive with min <= max, heartbeat below the minimum election timeout, batch and
-  // inflight at least 1, members unique and inside the cluster.
+  // Timeouts at least timer_floor with min <= max, heartbeat below the minimum election timeout,
+  // batch and inflight at least 1, members unique and inside the cluster.
   Result<void> validate(std::uint32_t node_count) const;
 };
 

@@ -7,12 +7,19 @@
 namespace faultline::raft {
 
 Result<void> WorkloadConfig::validate(std::uint32_t node_count) const {
-  if (keys < 1) return fail("keys", 0, "must be at least 1");
+  if (clients > clients_max)
+    return fail(
+        "clients", 0,
+        "must be at most " + std::to_string(clients_max) + ", got " + std::to_string(clients));
+  if (keys < 1 || keys > keys_max)
+    return fail("keys", 0,
+                "must be 1 to " + std::to_string(keys_max) + ", got " + std::to_string(keys));
   if (read_percent + cas_percent > 100)
     return fail("read_percent", 0, "read_percent + cas_percent exceeds 100");
-  if (request_timeout <= Duration{})
-    return fail("request_timeout", 0, "must be a positive duration");
-  if (retry_backoff <= Duration{}) return fail("retry_backoff", 0, "must be a positive duration");
+  if (request_timeout < timer_floor)
+    return fail("request_timeout", 0, below_timer_floor(request_timeout));
+  if (retry_backoff < timer_floor)
+    return fail("retry_backoff", 0, below_timer_floor(retry_backoff));
   if (think_time.min < Duration{} || think_time.max < think_time.min)
     return fail("think_time", 0, "must be a range [min, max] with 0 <= min <= max");
   if (first_target && first_target->value >= node_count)

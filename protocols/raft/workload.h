@@ -25,6 +25,11 @@ namespace faultline::raft {
 
 struct Raft;
 
+// Maxima of the workload: each client keeps a request outstanding and the last value it saw of
+// every key, so a million clients or keys only exhaust memory.
+inline constexpr std::uint32_t clients_max = 1'000;
+inline constexpr std::uint32_t keys_max = 1'000;
+
 struct WorkloadConfig {
   static constexpr std::string_view type_name = "WorkloadConfig";
   std::uint32_t clients = 3;
@@ -59,6 +64,8 @@ struct WorkloadConfig {
   }
   friend bool operator==(const WorkloadConfig&, const WorkloadConfig&) = default;
 
+  // At most clients_max clients and keys_max keys, timeouts at least timer_floor, percentages
+  // summing to at most 100, targets inside the cluster.
   Result<void> validate(std::uint32_t node_count) const;
 };
 

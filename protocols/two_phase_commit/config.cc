@@ -37,7 +37,10 @@ Result<void> Config::validate(std::uint32_t node_count) const {
                                                         {"heartbeat_interval", heartbeat_interval},
                                                         {"query_interval", query_interval}};
   for (const auto& [name, d] : durations)
-    if (d <= Duration{}) return fail(name, 0, "must be a positive duration");
+    if (d < timer_floor)
+      return fail(name, 0,
+                  "must be at least " + format_duration(timer_floor) +
+                      " (the floor of two_phase_commit timers), got " + format_duration(d));
   if (error_rate_max.denominator == 0) return fail("error_rate_max", 0, "has a zero denominator");
   return {};
 }

@@ -32,6 +32,10 @@ namespace faultline::two_phase_commit {
 
 inline constexpr std::uint32_t basis_points_total = 10'000;
 
+// The shortest timer or timeout a config may set: below a millisecond a timer fires many times
+// before any message can arrive, and a run only burns events.
+inline constexpr Duration timer_floor = Duration::from_milliseconds(1);
+
 // A transaction id; describes as "tx3". Tx 0 names the initial state, which no tx committed.
 struct TxId {
   static constexpr std::string_view id_prefix = "tx";
@@ -150,7 +154,7 @@ struct Config {
   friend bool operator==(const Config&, const Config&) = default;
 
   // Called by the scenario binding after decoding: stages must be exact basis points,
-  // strictly increasing and in (0, 100%]; durations positive; at least one node.
+  // strictly increasing and in (0, 100%]; durations at least timer_floor; at least one node.
   Result<void> validate(std::uint32_t node_count) const;
 };
 

@@ -1,15 +1,50 @@
 #include "protocols/two_phase_commit/workload.h"
 
+#include <algorithm>
+#include <limits>
+
 #include "protocols/two_phase_commit/protocol.h"
 #include "sim/core/assert.h"
 
 namespace faultline::two_phase_commit {
 
+namespace {
+
+// Inputs are scheduled in [0, duration): about duration / interval of each kind.
+Result<void> check_scheduled_inputs(const WorkloadConfig& config, std::uint32_t node_count) {
+  const auto per = [&](Duration interval) {
+    return static_cast<std::uint64_t>(config.duration.nanoseconds / interval.nanoseconds) + 1;
+  };
+  const std::uint64_t predicts =
+      std::min(per(config.predict_interval),
+               config.predict_count.value_or(std::numeric_limits<std::uint64_t>::max()));
+  if (predicts > scheduled_inputs_max)
+    return fail("predict_interval", 0,
+                "schedules " + std::to_string(predicts) + " requests in " +
+                    format_duration(config.duration) + "; at most " +
+                    std::to_string(scheduled_inputs_max) +
+                    " (lengthen predict_interval, shorten duration, or set predict_count)");
+  const std::uint64_t observations = per(config.health_interval) * node_count;
+  if (observations > scheduled_inputs_max)
+    return fail("health_interval", 0,
+                "schedules " + std::to_string(observations) + " health observations (" +
+                    std::to_string(node_count) + " nodes, " + format_duration(config.duration) +
+                    "); at most " + std::to_string(scheduled_inputs_max));
+  return {};
+}
+
+}  // namespace
+
 Result<void> WorkloadConfig::validate(std::uint32_t node_count) const {
-  if (predict_interval <= Duration{})
-    return fail("predict_interval", 0, "must be a positive duration");
-  if (health_interval <= Duration{})
-    return fail("health_interval", 0, "must be a positive duration");
+  if (predict_interval < predict_interval_floor)
+    return fail("predict_interval", 0,
+                "must be at least " + format_duration(predict_interval_floor) + ", got " +
+                    format_duration(predict_interval));
+  if (health_interval < timer_floor)
+    return fail("health_interval", 0,
+                "must be at least " + format_duration(timer_floor) + ", got " +
+                    format_duration(health_interval));
+  if (auto ok = check_scheduled_inputs(*this, node_count); !ok) return ok;
   if (p95_jitter > p95_latency) return fail("p95_jitter", 0, "must not exceed p95_latency");
   if (error_rate.denominator == 0 || error_rate.numerator > error_rate.denominator)
     return fail("error_rate", 0, "must be a probability");

@@ -40,6 +40,12 @@ struct Degradation {
   friend bool operator==(const Degradation&, const Degradation&) = default;
 };
 
+// The workload schedules every input up front, so their number is bounded: each is an event
+// waiting in the simulator's queue from the start. Predict traffic is a load, not a timer, so it
+// may be faster than timer_floor, down to predict_interval_floor.
+inline constexpr std::uint64_t scheduled_inputs_max = 1'000'000;  // predicts, and observations
+inline constexpr Duration predict_interval_floor = Duration::from_microseconds(100);
+
 struct WorkloadConfig {
   static constexpr std::string_view type_name = "WorkloadConfig";
   Duration duration = Duration::from_seconds(30);  // inputs are scheduled in [0, duration)
@@ -64,7 +70,9 @@ struct WorkloadConfig {
   }
   friend bool operator==(const WorkloadConfig&, const WorkloadConfig&) = default;
 
-  // Intervals positive, jitter at most the baseline, degrade nodes inside the cluster.
+  // predict_interval at least predict_interval_floor, health_interval at least timer_floor, at
+  // most scheduled_inputs_max predicts and as many health observations, jitter at most the
+  // baseline, degrade nodes inside the cluster.
   Result<void> validate(std::uint32_t node_count) const;
 };
 

@@ -97,6 +97,9 @@ struct CheckSuite {
   std::vector<Property<P>> properties;
   std::vector<HistoryCheck<P>> history_checks;
   std::function<Metrics(const RunRecord<P>&)> metrics;
+  // Every name `metrics` may report, so a scenario's `expect:` names are checked when it loads
+  // (a suite with `metrics` but no names declared gets no such check).
+  std::vector<std::string> metric_names;
 };
 
 }  // namespace faultline

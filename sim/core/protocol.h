@@ -26,6 +26,8 @@
 // not part of the protocol: it is the protocol's binding (tools/faultline/binding.h).
 #pragma once
 
+#include <algorithm>
+#include <charconv>
 #include <concepts>
 #include <cstdint>
 #include <optional>
@@ -103,15 +105,42 @@ concept Protocol = requires {
 &&ValidatedConfig<typename P::Config>&& ValidatedConfig<typename P::WorkloadConfig>&&
     ProtocolNode<P>&& ProtocolWorkload<P>;
 
+namespace detail {
+// The node of `tree` at the key path validate() names ("request_timeout", "degrade[0].node"),
+// or nullptr when the file does not give that key (its default failed, or it is no key).
+inline const ConfigTree* find_key_path(const ConfigTree& tree, std::string_view path) {
+  const ConfigTree* node = &tree;
+  while (node != nullptr && !path.empty()) {
+    const std::size_t end = std::min(path.find_first_of(".["), path.size());
+    if (end > 0) node = node->find(path.substr(0, end));
+    path.remove_prefix(end);
+    while (node != nullptr && path.starts_with('[')) {
+      std::size_t index = 0;
+      const auto [rest, ec] = std::from_chars(path.data() + 1, path.data() + path.size(), index);
+      if (ec != std::errc{} || rest == path.data() + path.size() || *rest != ']') return nullptr;
+      node = index < node->items.size() ? &node->items[index] : nullptr;
+      path.remove_prefix(static_cast<std::size_t>(rest - path.data()) + 1);
+    }
+    if (path.starts_with('.')) path.remove_prefix(1);
+  }
+  return node;
+}
+}  // namespace detail
+
 // Decodes a configuration struct from `tree` and validates it for `node_count` nodes: the one
 // way every driver reads a protocol's Config or WorkloadConfig. A validation error names the
-// tree's key path and line, then the key validate() named.
+// key path and line of the key validate() named when the file gives it, else the tree's path
+// and line followed by that key.
 template <ValidatedConfig C>
 Result<C> decode_validated(const ConfigTree& tree, std::uint32_t node_count) {
   C config{};
   if (auto status = decode_config(tree, config); !status) return std::unexpected(status.error());
-  if (auto status = config.validate(node_count); !status)
-    return std::unexpected(Error{tree.path, tree.line, status.error().to_string()});
+  if (auto status = config.validate(node_count); !status) {
+    const Error& error = status.error();
+    const ConfigTree* at = error.where.empty() ? nullptr : detail::find_key_path(tree, error.where);
+    if (at != nullptr) return std::unexpected(Error{at->path, at->line, error.what});
+    return std::unexpected(Error{tree.path, tree.line, error.to_string()});
+  }
   return config;
 }
 

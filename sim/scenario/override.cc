@@ -7,6 +7,7 @@
 #include <string>
 #include <string_view>
 
+#include "sim/scenario/names.h"
 #include "sim/scenario/parse.h"
 #include "sim/scenario/parse_detail.h"
 
@@ -43,8 +44,7 @@ class OverridePath {
     if (segment.empty()) return bad("empty key name in the path");
     std::size_t end = 0;
     while (end < segment.size() && is_key_char(segment[end])) ++end;
-    if (end == 0)
-      return bad("expected a key name before '" + std::string(segment.substr(end)) + "'");
+    if (end == 0) return bad("expected a key name before " + quote(segment.substr(end)));
     if (auto ok = enter_key(segment.substr(0, end)); !ok) return ok;
     segment.remove_prefix(end);
     while (!segment.empty()) {
@@ -60,7 +60,7 @@ class OverridePath {
   ConfigTree& node() { return *node_; }
 
   std::unexpected<Error> bad(std::string what) const {
-    return fail("--set '" + std::string(assignment_) + "'", 0, std::move(what));
+    return fail("--set " + quote(assignment_), 0, std::move(what));
   }
 
  private:
@@ -97,7 +97,7 @@ class OverridePath {
   }
 
   static std::string describe(const ConfigTree& node) {
-    return node.path.empty() ? "the document" : "'" + node.path + "'";
+    return node.path.empty() ? "the document" : quote(node.path);
   }
   static std::string kind_name(const ConfigTree& node) {
     switch (node.kind) {

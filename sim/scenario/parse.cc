@@ -9,12 +9,13 @@
 #include <initializer_list>
 #include <iterator>
 #include <span>
-#include <sstream>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
 
+#include "sim/scenario/limits.h"
+#include "sim/scenario/names.h"
 #include "sim/scenario/parse.h"
 #include "sim/scenario/parse_detail.h"
 #include "sim/scenario/read_values.h"
@@ -97,15 +98,16 @@ class ScenarioReader {
   }
 
   Result<void> read_node_count(const ConfigTree& node) {
-    const std::string expected = "expected a node count (1 to " + std::to_string(kMaxNodeCount) +
+    const std::string expected = "expected a node count (1 to " +
+                                 std::to_string(limits::kMaxNodes) +
                                  ") or a list of unique node names";
     if (node.kind != Kind::scalar) return node.error(expected + ", got a " + kind_name(node));
     std::uint32_t count = 0;
     const auto [end, ec] =
         std::from_chars(node.scalar.data(), node.scalar.data() + node.scalar.size(), count);
     if (ec != std::errc{} || end != node.scalar.data() + node.scalar.size() || count == 0 ||
-        count > kMaxNodeCount)
-      return node.error(expected + ", got '" + node.scalar + "'");
+        count > limits::kMaxNodes)
+      return node.error(expected + ", got " + quote(node.scalar));
     for (std::uint32_t i = 0; i < count; ++i)
       scenario_.node_names.push_back("n" + std::to_string(i));
     names_are_numbered_ = true;
@@ -113,14 +115,14 @@ class ScenarioReader {
   }
 
   Result<void> read_node_list(const ConfigTree& node) {
-    if (node.items.empty() || node.items.size() > kMaxNodeCount)
-      return node.error("expected 1 to " + std::to_string(kMaxNodeCount) + " node names, got " +
+    if (node.items.empty() || node.items.size() > limits::kMaxNodes)
+      return node.error("expected 1 to " + std::to_string(limits::kMaxNodes) + " node names, got " +
                         std::to_string(node.items.size()));
     for (const ConfigTree& item : node.items) {
       auto name = read_text(item, "a node name");
       if (!name) return std::unexpected(name.error());
       if (!is_identifier(*name))
-        return item.error("node names use letters, digits, '_' and '-', got '" + *name + "'");
+        return item.error("node names use letters, digits, '_' and '-', got " + quote(*name));
       if (std::ranges::find(kSelectorKeywords, *name) != std::end(kSelectorKeywords))
         return item.error("'" + *name +
                           "' is reserved as a selector (all, rest, any) and cannot name a node");
@@ -130,7 +132,7 @@ class ScenarioReader {
       const auto previous = std::ranges::find(scenario_.node_names, *name);
       if (previous != scenario_.node_names.end())
         return item.error(
-            "duplicate node name '" + *name + "' (also " +
+            "duplicate node name " + quote(*name) + " (also " +
             node.items[static_cast<std::size_t>(previous - scenario_.node_names.begin())].path +
             ")");
       scenario_.node_names.push_back(*name);
@@ -159,8 +161,9 @@ class ScenarioReader {
     if (!known) {
       std::string roles;
       for (const std::string& role : role_names_) roles += (roles.empty() ? "" : ", ") + role;
-      return node.error("unknown node '" + *text + "' (expected a node (" + known_nodes() + ")" +
-                        (roles.empty() ? "" : ", a role (" + roles + ")") + ", or all, rest, any)");
+      return node.error("unknown node " + quote(*text) + " (expected a node (" + known_nodes() +
+                        ")" + (roles.empty() ? "" : ", a role (" + roles + ")") +
+                        ", or all, rest, any)");
     }
     return NodeSelector{*text, node.path, node.line};
   }
@@ -200,7 +203,7 @@ class ScenarioReader {
             std::ranges::find(scenario_.node_names, s.text) != scenario_.node_names.end() ||
             s.text == "rest";
         if (literal && std::ranges::find(seen, s.text) != seen.end())
-          return fail(s.path, s.line, "'" + s.text + "' appears in more than one group");
+          return fail(s.path, s.line, quote(s.text) + " appears in more than one group");
         if (literal) seen.push_back(s.text);
       }
       groups.push_back(std::move(*group));
@@ -226,12 +229,29 @@ class ScenarioReader {
     if (const ConfigTree* n = run.find("until")) {
       auto until = read_positive_duration(*n);
       if (!until) return std::unexpected(until.error());
+      if (auto ok = at_most_a_day(*n, *until); !ok) return ok;
       spec.until = *until;
     }
-    if (auto ok = decode_if_present(run, "converge_within", spec.converge_within); !ok) return ok;
+    if (const ConfigTree* n = run.find("converge_within")) {
+      if (auto ok = decode_config(*n, spec.converge_within); !ok) return ok;
+      // spec.until is at most a day, so the product cannot overflow.
+      if (spec.converge_within > spec.until * limits::kMaxConvergeRatio)
+        return n->error("converge_within " + format_duration(spec.converge_within) +
+                        " is more than " + std::to_string(limits::kMaxConvergeRatio) +
+                        " times run.until (" + format_duration(spec.until) +
+                        "): a liveness phase orders of magnitude longer than the run is a unit "
+                        "slip (raise until, or shorten converge_within)");
+      if (auto ok = at_most_a_day(*n, spec.converge_within); !ok) return ok;
+    }
     if (auto ok = decode_if_present(run, "restart_crashed", spec.restart_crashed); !ok) return ok;
     if (auto ok = decode_if_present(run, "seed", spec.seed); !ok) return ok;
     return {};
+  }
+
+  static Result<void> at_most_a_day(const ConfigTree& node, Duration value) {
+    if (value <= limits::kMaxPhase) return {};
+    return node.error("must be at most " + format_duration(limits::kMaxPhase) +
+                      " of simulated time, got " + format_duration(value));
   }
 
   Result<void> read_network(const ConfigTree& root) {
@@ -296,6 +316,15 @@ class ScenarioReader {
       scenario_.faults.push_back(std::move(*fault));
     }
     std::ranges::stable_sort(scenario_.faults, {}, &Fault::at);
+    const Duration shortest = shortest_latency(scenario_);
+    for (const Fault& fault : scenario_.faults)
+      if (const auto* flap = std::get_if<Flap>(&fault.action); flap && flap->period < shortest)
+        scenario_.warnings.push_back(
+            Error{fault.path + ".flap.period", fault.line,
+                  "period " + format_duration(flap->period) +
+                      " is shorter than the network's shortest one-way latency (" +
+                      format_duration(shortest) +
+                      "), so the partition changes while every message is in flight"});
     return {};
   }
 
@@ -307,8 +336,8 @@ class ScenarioReader {
     for (const auto& [key, value] : node.entries) {
       if (key == "at") continue;
       if (!contains(kFaultActions, key))
-        return value.error("unknown key '" + key +
-                           "' (expected 'at' and one of: " + join(kFaultActions) + ")");
+        return value.error("unknown key " + quote(key) +
+                           " (expected 'at' and one of: " + join(kFaultActions) + ")");
       if (action != nullptr)
         return value.error("a fault has exactly one action, got both '" + action_key + "' and '" +
                            key + "'");
@@ -416,9 +445,21 @@ class ScenarioReader {
     auto period = read_required(node, "period",
                                 [](const ConfigTree& n) { return read_positive_duration(n); });
     if (!period) return std::unexpected(period.error());
+    if (*period < limits::kMinPeriod)
+      return node.find("period")->error("period " + format_duration(*period) +
+                                        " is below the floor of " +
+                                        format_duration(limits::kMinPeriod) +
+                                        ": a flap faster than any message travels only burns "
+                                        "events");
     auto duration =
         read_required(node, "for", [](const ConfigTree& n) { return read_positive_duration(n); });
     if (!duration) return std::unexpected(duration.error());
+    if (const std::int64_t toggles = duration->nanoseconds / period->nanoseconds;
+        static_cast<std::uint64_t>(toggles) > limits::kMaxFlapToggles)
+      return node.find("for")->error(
+          "a flap for " + format_duration(*duration) + " with period " + format_duration(*period) +
+          " toggles " + std::to_string(toggles) + " times; at most " +
+          std::to_string(limits::kMaxFlapToggles) + " (lengthen the period or shorten for)");
     return Flap{std::move(*groups), *period, *duration};
   }
 
@@ -436,8 +477,9 @@ class ScenarioReader {
     for (const auto& entry : node.entries) {
       if (entry.first == "node") continue;
       if (!input.entries.empty())
-        return entry.second.error("an input has one kind, got both '" +
-                                  input.entries.front().first + "' and '" + entry.first + "'");
+        return entry.second.error("an input has one kind, got both " +
+                                  quote(input.entries.front().first) + " and " +
+                                  quote(entry.first));
       input.entries.push_back(entry);
     }
     if (input.entries.empty())
@@ -469,6 +511,7 @@ class ScenarioReader {
         return n->error("the shortest interval must be greater than 0");
     }
     if (auto ok = read_nemesis_window(*node, nemesis); !ok) return ok;
+    if (auto ok = check_nemesis_pace(*node, nemesis); !ok) return ok;
     if (const ConfigTree* n = node->find("crashed_max")) {
       if (auto ok = decode_config(*n, nemesis.crashed_max); !ok) return ok;
       if (nemesis.crashed_max > scenario_.node_names.size())
@@ -476,6 +519,30 @@ class ScenarioReader {
                         std::to_string(scenario_.node_names.size()) + " nodes");
     }
     scenario_.nemesis = std::move(nemesis);
+    return {};
+  }
+
+  // The interval's floor and the number of faults it may draw; a warning when it is shorter than
+  // any message can travel.
+  Result<void> check_nemesis_pace(const ConfigTree& node, const Nemesis& nemesis) {
+    const ConfigTree* at = node.find("interval") != nullptr ? node.find("interval") : &node;
+    const Duration shortest = nemesis.interval.min;
+    if (shortest < limits::kMinPeriod)
+      return at->error("the shortest interval " + format_duration(shortest) +
+                       " is below the floor of " + format_duration(limits::kMinPeriod));
+    const Time stop = nemesis.stop.value_or(Time{scenario_.run.until.nanoseconds});
+    const Duration window = stop - nemesis.start;
+    if (const std::int64_t draws = window.nanoseconds / shortest.nanoseconds;
+        static_cast<std::uint64_t>(draws) > limits::kMaxNemesisFaults)
+      return at->error("the nemesis may draw " + std::to_string(draws) + " faults in " +
+                       format_duration(window) + " (one per " + format_duration(shortest) +
+                       "); at most " + std::to_string(limits::kMaxNemesisFaults));
+    if (const Duration latency = shortest_latency(scenario_); shortest < latency)
+      scenario_.warnings.push_back(Error{at->path, at->line,
+                                         "the shortest interval " + format_duration(shortest) +
+                                             " is shorter than the network's shortest one-way "
+                                             "latency (" +
+                                             format_duration(latency) + ")"});
     return {};
   }
 
@@ -511,8 +578,9 @@ class ScenarioReader {
       auto name = read_text(item, "a check name");
       if (!name) return std::unexpected(name.error());
       if (std::ranges::find(scenario_.checks, *name) != scenario_.checks.end())
-        return item.error("check '" + *name + "' is listed twice");
+        return item.error("check " + quote(*name) + " is listed twice");
       scenario_.checks.push_back(*name);
+      scenario_.check_lines.push_back(item.line);
     }
     return {};
   }
@@ -525,13 +593,14 @@ class ScenarioReader {
                          kind_name(*node));
     for (const auto& [metric, statistics] : node->entries) {
       if (!is_identifier(metric))
-        return statistics.error("expected a metric name, got '" + metric + "'");
+        return statistics.error("expected a metric name, got " + quote(metric));
       if (statistics.kind != Kind::map || statistics.entries.empty())
         return statistics.error("expected a map of statistic -> bound, like { p99: \"< 600ms\" }");
       if (auto ok = expect_map(statistics, kStatistics); !ok) return ok;
       for (const auto& [statistic, bound] : statistics.entries) {
         auto expectation = read_bound(bound, metric, statistic);
         if (!expectation) return std::unexpected(expectation.error());
+        expectation->metric_line = statistics.line;
         scenario_.expectations.push_back(std::move(*expectation));
       }
     }
@@ -543,39 +612,9 @@ class ScenarioReader {
   bool names_are_numbered_ = false;
 };
 
-Result<std::string> read_file(const std::string& path) {
-  std::error_code ec;
-  if (!std::filesystem::exists(path, ec)) return fail(path, 0, "no such file");
-  if (std::filesystem::is_directory(path, ec))
-    return fail(path, 0, "is a directory, not a scenario file");
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return fail(path, 0, "cannot open the file for reading");
-  std::ostringstream contents;
-  contents << in.rdbuf();
-  if (in.bad()) return fail(path, 0, "could not read the file");
-  return contents.str();
-}
-
-}  // namespace
-
-Result<Scenario> parse_scenario(std::string_view text, std::string_view origin,
-                                const std::vector<std::string>& role_names) {
-  auto tree = parse_yaml(text, origin);
-  if (!tree) return std::unexpected(tree.error());
-  auto scenario = ScenarioReader(role_names).read(*tree);
-  if (!scenario) return std::unexpected(with_origin(std::move(scenario.error()), origin));
-  scenario->source_path = std::string(origin);
-  return scenario;
-}
-
-Result<Scenario> load_scenario(const std::string& path,
-                               const std::vector<std::string>& role_names) {
-  auto text = read_file(path);
-  if (!text) return std::unexpected(text.error());
-  return parse_scenario(*text, path, role_names);
-}
-
-Result<std::string> peek_protocol(std::string_view text, std::string_view origin) {
+// The `protocol:` value and its line, reading nothing else.
+Result<std::pair<std::string, int>> peek_protocol_key(std::string_view text,
+                                                      std::string_view origin) {
   auto tree = parse_yaml(text, origin);
   if (!tree) return std::unexpected(tree.error());
   if (tree->kind != Kind::map)
@@ -585,8 +624,65 @@ Result<std::string> peek_protocol(std::string_view text, std::string_view origin
         origin));
   auto protocol = read_required(
       *tree, "protocol", [](const ConfigTree& n) { return read_text(n, "a protocol name"); });
-  if (!protocol) return std::unexpected(with_origin(std::move(protocol.error()), origin));
-  return protocol;
+  if (!protocol)
+    return std::unexpected(with_origin(shorten_values(std::move(protocol.error()), *tree), origin));
+  return std::pair{std::move(*protocol), tree->find("protocol")->line};
+}
+
+}  // namespace
+
+Result<std::string> read_scenario_file(const std::string& path) {
+  std::error_code ec;
+  if (!std::filesystem::exists(path, ec)) return fail(path, 0, "no such file");
+  if (std::filesystem::is_directory(path, ec))
+    return fail(path, 0, "is a directory, not a scenario file");
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return fail(path, 0, "cannot open the file for reading");
+  // Read one byte past the limit, never more: /dev/zero or a huge file must not fill memory.
+  std::string contents(kMaxInputBytes + 1, '\0');
+  in.read(contents.data(), static_cast<std::streamsize>(contents.size()));
+  if (in.bad()) return fail(path, 0, "could not read the file");
+  contents.resize(static_cast<std::size_t>(in.gcount()));
+  if (contents.size() > kMaxInputBytes)
+    return fail(
+        path, 0,
+        "file is larger than " + std::to_string(kMaxInputBytes) + " bytes; is it a scenario?");
+  return contents;
+}
+
+Result<Scenario> parse_scenario(std::string_view text, std::string_view origin,
+                                const std::vector<std::string>& role_names) {
+  auto tree = parse_yaml(text, origin);
+  if (!tree) return std::unexpected(tree.error());
+  auto scenario = ScenarioReader(role_names).read(*tree);
+  if (!scenario)
+    return std::unexpected(with_origin(shorten_values(std::move(scenario.error()), *tree), origin));
+  scenario->source_path = std::string(origin);
+  return scenario;
+}
+
+Result<Scenario> load_scenario(const std::string& path,
+                               const std::vector<std::string>& role_names) {
+  auto text = read_scenario_file(path);
+  if (!text) return std::unexpected(text.error());
+  return parse_scenario(*text, path, role_names);
+}
+
+Result<std::string> peek_protocol(std::string_view text, std::string_view origin) {
+  auto protocol = peek_protocol_key(text, origin);
+  if (!protocol) return std::unexpected(protocol.error());
+  return std::move(protocol->first);
+}
+
+Result<std::string> peek_protocol(std::string_view text, std::string_view origin,
+                                  std::span<const std::string> known) {
+  auto protocol = peek_protocol_key(text, origin);
+  if (!protocol) return std::unexpected(protocol.error());
+  auto& [name, line] = *protocol;
+  if (std::ranges::find(known, name) == known.end())
+    return std::unexpected(
+        with_origin(Error{"protocol", line, unknown_name("protocol", name, known)}, origin));
+  return std::move(name);
 }
 
 }  // namespace faultline::scenario

@@ -14,10 +14,15 @@
 //     carries the line where it starts; aliased copies carry the alias's line at the top and the
 //     anchor's lines inside. 0 means "not from the file" (a missing file, an --set override).
 //   - Limits keep parsing bounded: 8 MiB of text, 64 levels of nesting, 200k nodes and 16 MiB of
-//     text after expanding aliases. Files must be UTF-8 without NUL bytes; one document only;
-//     duplicate keys and merge keys ('<<') are rejected.
+//     text after expanding aliases. Files must be UTF-8 without NUL bytes (a byte-order mark at
+//     the start is skipped); one document only; duplicate keys and merge keys ('<<') are
+//     rejected.
+//   - Values that cannot make sense (limits.h: a flap period under 1ms, a liveness phase 100
+//     times the run) are errors; legal values the network makes pointless are Scenario::warnings.
+//   - A value quoted in a message is cut to 80 bytes plus its length (names.h).
 #pragma once
 
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -45,6 +50,14 @@ std::string to_flow_yaml(const ConfigTree& tree);
 
 // Reads only the `protocol:` key, so the caller can pick the binding before a full parse.
 Result<std::string> peek_protocol(std::string_view text, std::string_view origin);
+// The same, and the name must be one of `known`: else an error with the key's line and a "did
+// you mean" for a near miss.
+Result<std::string> peek_protocol(std::string_view text, std::string_view origin,
+                                  std::span<const std::string> known);
+
+// A scenario file's text: errors for a missing path, a directory, an unreadable file or one
+// larger than the parser accepts (read no further than that, so /dev/zero is an error too).
+Result<std::string> read_scenario_file(const std::string& path);
 
 // Applies `key.path=value` overrides (from --set) to a ConfigTree before decoding, e.g.
 // "bug=commit_on_majority" on cluster.config. The key is dot-separated names with optional

@@ -14,6 +14,7 @@
 #include <utility>
 #include <vector>
 
+#include "sim/scenario/names.h"
 #include "sim/scenario/parse.h"
 #include "sim/scenario/parse_detail.h"
 
@@ -22,7 +23,6 @@ namespace faultline::scenario::values {
 using Kind = ConfigTree::Kind;
 using Keys = std::span<const std::string_view>;
 
-constexpr std::uint32_t kMaxNodeCount = 1024;
 constexpr std::string_view kSelectorKeywords[] = {"all", "rest", "any"};
 constexpr std::string_view kLinkSettingKeys[] = {"latency", "drop", "duplicate", "reorder",
                                                  "queue_capacity"};
@@ -59,7 +59,8 @@ inline Result<void> expect_map(const ConfigTree& node, Keys accepted) {
     return node.error("expected a map with keys " + join(accepted) + ", got a " + kind_name(node));
   for (const auto& [key, value] : node.entries)
     if (!contains(accepted, key))
-      return value.error("unknown key '" + key + "' (expected one of: " + join(accepted) + ")");
+      return value.error("unknown key " + quote(key) + " (expected one of: " + join(accepted) +
+                         ")");
   return {};
 }
 
@@ -216,8 +217,8 @@ inline Result<Expectation> read_bound(const ConfigTree& node, std::string metric
   const auto bad = [&] {
     return node.error(
         "expected a bound like \"< 600ms\" (operators <, <=, >, >=; count takes a plain integer), "
-        "got '" +
-        node.scalar + "'");
+        "got " +
+        quote(node.scalar));
   };
   if (node.kind != Kind::scalar)
     return node.error("expected a bound like \"< 600ms\", got a " + kind_name(node));
@@ -241,7 +242,8 @@ inline Result<Expectation> read_bound(const ConfigTree& node, std::string metric
     return e;
   }
   auto duration = parse_duration(text);
-  if (!duration) return node.error(duration.error().what);
+  // parse_duration quotes the text after the operator in full: a long one gets `bad`'s cut quote.
+  if (!duration) return text.size() > kQuoteMax ? bad() : node.error(duration.error().what);
   e.bound = duration->nanoseconds;
   return e;
 }

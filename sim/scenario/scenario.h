@@ -146,9 +146,14 @@ struct Expectation {
   std::string statistic;  // "min", "p50", "p90", "p99", "max", "count"
   Comparison comparison = Comparison::less;
   std::int64_t bound = 0;  // nanoseconds for durations, a plain number for "count"
-  std::string path;
+  std::string path;        // "expect.failover.max"
   int line = 0;
+  int metric_line = 0;  // the line of the metric's key ("failover:")
 };
+
+// Things lint reports without rejecting the file (a flap period shorter than the network's
+// latency): key path, line and what, like an error.
+using Warnings = std::vector<Error>;
 
 struct Scenario {
   std::string source_path;
@@ -163,7 +168,9 @@ struct Scenario {
   std::optional<Nemesis> nemesis;
   RunSpec run;
   std::vector<std::string> checks;  // empty: every check the protocol has
+  std::vector<int> check_lines;     // check_lines[i]: the line of checks[i] (shorter: unknown)
   std::vector<Expectation> expectations;
+  Warnings warnings;  // from the parser and the protocol binding; `faultline lint` prints them
 };
 
 std::string_view to_string(LatencyModel::Shape shape);

@@ -22,6 +22,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include "sim/core/assert.h"
+#include "sim/scenario/names.h"
 #include "sim/scenario/parse.h"
 #include "sim/scenario/parse_detail.h"
 
@@ -137,8 +138,9 @@ class TreeBuilder final : public YAML::EventHandler {
     if (key == "<<")
       stop(join_path(frame.node.path, key), line, "YAML merge keys ('<<') are not supported");
     if (const ConfigTree* first = frame.node.find(key))
-      stop(join_path(frame.node.path, key), line,
-           "duplicate key '" + key + "' (first given at line " + std::to_string(first->line) + ")");
+      stop(cut_value(join_path(frame.node.path, key)), line,
+           "duplicate key " + quote(key) + " (first given at line " + std::to_string(first->line) +
+               ")");
     frame.pending_key = key;
     frame.pending_key_line = line;
   }
@@ -266,6 +268,8 @@ Result<void> check_text(std::string_view text) {
 }
 
 Result<ConfigTree> build_tree(std::string_view text) {
+  // A UTF-8 byte-order mark (editors on Windows write one) is no part of the document.
+  if (text.starts_with("\xEF\xBB\xBF")) text.remove_prefix(3);
   if (auto ok = check_text(text); !ok) return std::unexpected(ok.error());
   std::istringstream stream{std::string(text)};
   TreeBuilder builder;

@@ -21,6 +21,11 @@
 //   prepare_client(workload, fetch)  the socket client's last word on its workload before it
 //                              starts, given a way to read the running nodes' states (nothing)
 //   benchmarks()               rows of `faultline bench` (none)
+//   lint(scenario, config, workload)  what the config's validate() cannot see, because it needs
+//                              the scenario (a timeout shorter than the network's round trip):
+//                              an error, or warnings for `faultline lint` (none)
+//   why_no_samples(metric, scenario, config, workload)  why a metric can have no sample in this
+//                              scenario, so a bound on it is rejected at load time (never)
 // Invariant: bindings are stateless; every member is static.
 #pragma once
 
@@ -37,6 +42,7 @@
 #include "sim/core/protocol.h"
 #include "sim/core/result.h"
 #include "sim/explore/world.h"
+#include "sim/scenario/scenario.h"
 
 namespace faultline {
 
@@ -96,6 +102,16 @@ struct BindingDefaults {
 
   static std::vector<Benchmark> benchmarks() { return {}; }
 
+  static Result<scenario::Warnings> lint(const scenario::Scenario&, const typename P::Config&,
+                                         const typename P::WorkloadConfig&) {
+    return scenario::Warnings{};
+  }
+  static std::optional<std::string> why_no_samples(std::string_view, const scenario::Scenario&,
+                                                   const typename P::Config&,
+                                                   const typename P::WorkloadConfig&) {
+    return std::nullopt;
+  }
+
  protected:
   ~BindingDefaults() = default;
 };
@@ -109,7 +125,9 @@ concept ProtocolBinding = Protocol<typename B::ProtocolTag> &&
              const typename B::ModelOptions& options,
              explore::Model<typename B::ProtocolTag>& model,
              typename B::ProtocolTag::WorkloadConfig& workload,
-             const FetchNodeStates<typename B::ProtocolTag>& fetch) {
+             const FetchNodeStates<typename B::ProtocolTag>& fetch,
+             const scenario::Scenario& scenario,
+             const typename B::ProtocolTag::WorkloadConfig& const_workload) {
   { B::check_suite(config) } -> std::same_as<CheckSuite<typename B::ProtocolTag>>;
   {
     B::model(config, node_count, options)
@@ -118,6 +136,10 @@ concept ProtocolBinding = Protocol<typename B::ProtocolTag> &&
   B::symmetry(model);
   { B::prepare_client(workload, fetch) } -> std::same_as<Result<void>>;
   { B::benchmarks() } -> std::same_as<std::vector<Benchmark>>;
+  { B::lint(scenario, config, const_workload) } -> std::same_as<Result<scenario::Warnings>>;
+  {
+    B::why_no_samples(std::string_view{}, scenario, config, const_workload)
+    } -> std::same_as<std::optional<std::string>>;
 };
 
 }  // namespace faultline

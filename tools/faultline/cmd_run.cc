@@ -267,6 +267,9 @@ void add_lint_command(CLI::App& app) {
         code = exit_usage;
         continue;
       }
+      // Warnings (a period shorter than the network's latency) never fail lint.
+      for (const Error& warning : bound->scenario.warnings)
+        std::fprintf(stderr, "warning: %s: %s\n", path.c_str(), warning.to_string().c_str());
       std::printf("ok  %s: %s (%s, %zu nodes, %zu faults)\n", path.c_str(),
                   bound->scenario.name.c_str(), bound->protocol.c_str(),
                   bound->scenario.node_names.size(), bound->scenario.faults.size());

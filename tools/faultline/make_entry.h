@@ -10,12 +10,26 @@
 #include <utility>
 
 #include "sim/engine/load_scenario.h"
+#include "sim/scenario/names.h"
 #include "tools/faultline/binding.h"
 #include "tools/faultline/check_entry.h"
 #include "tools/faultline/cluster_entry.h"
 #include "tools/faultline/entry.h"
 
 namespace faultline::cli {
+
+// The binding's own lint of a decoded scenario: its errors, its warnings (kept for `faultline
+// lint`), and bounds on metrics that can have no samples in it.
+template <ProtocolBinding B>
+Result<void> lint_bound(LoadedScenario<typename B::ProtocolTag>& loaded) {
+  scenario::Scenario& s = loaded.scenario;
+  auto warnings = B::lint(s, loaded.config, loaded.workload);
+  if (!warnings) return std::unexpected(warnings.error());
+  s.warnings.insert(s.warnings.end(), warnings->begin(), warnings->end());
+  return scenario::check_metric_samples(s, [&](std::string_view metric) {
+    return B::why_no_samples(metric, s, loaded.config, loaded.workload);
+  });
+}
 
 // Decodes a parsed scenario's protocol parts and binds the simulator to them.
 template <ProtocolBinding B>
@@ -26,6 +40,7 @@ Result<BoundScenario> bind_scenario_file(scenario::Scenario parsed) {
   const auto names_suite = B::check_suite(typename P::Config{});
   auto loaded = bind_scenario<P>(std::move(parsed), names_suite);
   if (!loaded) return std::unexpected(loaded.error());
+  if (auto ok = lint_bound<B>(*loaded); !ok) return std::unexpected(ok.error());
   auto shared = std::make_shared<LoadedScenario<P>>(std::move(*loaded));
   auto suite = std::make_shared<CheckSuite<P>>(B::check_suite(shared->config));
   BoundScenario bound;

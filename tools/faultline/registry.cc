@@ -1,7 +1,4 @@
 // The registry of protocols (entry.h) and the one way every command loads a scenario file.
-#include <fstream>
-#include <sstream>
-
 #include "sim/scenario/parse.h"
 #include "tools/faultline/builtin.h"
 #include "tools/faultline/entry.h"
@@ -13,15 +10,6 @@ namespace {
 std::vector<ProtocolEntry>& registry() {
   static std::vector<ProtocolEntry> entries = builtin_protocols();
   return entries;
-}
-
-Result<std::string> read_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return fail(path, 0, "cannot open the file");
-  std::ostringstream text;
-  text << in.rdbuf();
-  if (in.bad()) return fail(path, 0, "cannot read the file");
-  return text.str();
 }
 
 Error prefixed(const std::string& path, Error e) {
@@ -64,9 +52,11 @@ Result<const ProtocolEntry*> find_protocol(const std::string& name, const std::s
 
 Result<BoundScenario> load_scenario_file(const std::string& path,
                                          const std::vector<std::string>& overrides) {
-  auto text = read_file(path);
+  auto text = scenario::read_scenario_file(path);  // a directory or /dev/zero is an error
   if (!text) return std::unexpected(text.error());
-  auto protocol = scenario::peek_protocol(*text, path);
+  std::vector<std::string> names;
+  for (const ProtocolEntry& entry : protocols()) names.push_back(entry.name);
+  auto protocol = scenario::peek_protocol(*text, path, names);
   if (!protocol) return std::unexpected(prefixed(path, protocol.error()));
   auto entry = find_protocol(*protocol, path + ": protocol");
   if (!entry) return std::unexpected(entry.error());
