@@ -1,5 +1,7 @@
 #include "sim/real/connection.h"
 
+#include "sim/core/assert.h"
+
 namespace faultline::real {
 
 void Connection::start(OnFrame on_frame, OnClose on_close) {
@@ -60,16 +62,39 @@ void Connection::parse_frames() {
       return close("bad frame: " + ok.error().to_string());
     in_begin_ += frame_bytes;
     read_offset_ += frame_bytes;
-    on_frame_(std::vector<std::uint8_t>(payload.begin(), payload.end()));
+    deliver(payload);
   }
   if (!open_) return;
   if (in_begin_ == in_end_) in_begin_ = in_end_ = 0;
   read_more();
 }
 
+// Hands one checked frame's payload to on_frame, after its MAC once the connection is
+// authenticated (a frame that fails it closes the connection; nobody sees its payload).
+void Connection::deliver(std::span<const std::uint8_t> payload) {
+  if (receive_mac_ == nullptr)
+    return on_frame_(std::vector<std::uint8_t>(payload.begin(), payload.end()));
+  if (payload.size() < frame_mac_bytes)
+    return close("bad frame MAC: the frame is shorter than its MAC");
+  const auto body = payload.first(payload.size() - frame_mac_bytes);
+  if (!receive_mac_->open(body, payload.last(frame_mac_bytes)))
+    return close("bad frame MAC on frame " + std::to_string(receive_mac_->sequence()) +
+                 " since the handshake (forged, altered, replayed or reordered)");
+  on_frame_(std::vector<std::uint8_t>(body.begin(), body.end()));
+}
+
+void Connection::enable_mac(const SessionKeys& keys) {
+  FL_ASSERT(send_mac_ == nullptr, "a connection authenticates once");
+  send_mac_ = std::make_unique<FrameMac>(keys.send);
+  receive_mac_ = std::make_unique<FrameMac>(keys.receive);
+}
+
 void Connection::send(std::span<const std::uint8_t> payload) {
   if (!open_) return;
-  append_frame(pending_, payload);
+  if (send_mac_ != nullptr)
+    append_frame(pending_, payload, send_mac_->seal(payload));
+  else
+    append_frame(pending_, payload);
   if (pending_.size() + writing_.size() > send_queue_bytes_max)
     return close("send queue above " + std::to_string(send_queue_bytes_max) + " bytes");
   if (!write_in_flight_) write_next();
