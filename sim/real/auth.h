@@ -1,5 +1,5 @@
 // Authentication primitives of the socket runtime: the cluster's shared key, nonces from the
-// OS's CSPRNG, the handshake's key derivation, and the per-frame MAC. Every primitive is
+// OS's CSPRNG, the handshake's key derivation, and the frame MAC. Every primitive is
 // OpenSSL's (libcrypto): HKDF-SHA256 and HMAC-SHA256 through EVP, RAND_bytes, CRYPTO_memcmp;
 // nothing here is hand-written cryptography. OpenSSL's types stay out of this header (one
 // forward declaration), so code that includes it needs no OpenSSL headers.
@@ -69,8 +69,9 @@ struct SessionKeys {
 };
 
 // The MAC of one direction of one connection: tag = HMAC-SHA256(key, u64 sequence LE ||
-// payload), first 16 bytes, where sequence counts this direction's frames since the handshake.
-// The HMAC context is keyed once and re-initialised per frame (no key schedule per frame).
+// payload), first 16 bytes, where sequence counts the payloads tagged in this direction since
+// the handshake (Connection tags one record per write, a record holding that write's frames).
+// The HMAC context is keyed once and re-initialised per payload (no key schedule per payload).
 class FrameMac {
  public:
   explicit FrameMac(const SessionKey& key);

@@ -10,10 +10,13 @@
 // previous write was in flight in one write; a queue above its byte bound closes the
 // connection (a peer that stopped reading must not exhaust memory).
 // Authentication: once the handshake (handshake.h) has agreed on keys, enable_mac() makes every
-// later frame carry a 16-byte MAC after its payload (auth.h's FrameMac: HMAC-SHA256 over a
-// per-direction sequence number and the payload). A received frame whose MAC does not verify
-// (forged, altered, replayed, reordered, or from the other direction) closes the connection
-// before anyone sees its payload; on_frame gets the payload without the MAC.
+// write carry its frames inside records: a record is one frame whose payload is the frames
+// queued since the previous write, followed by a 16-byte MAC of them (auth.h's FrameMac:
+// HMAC-SHA256 over a per-direction record sequence number and the payload), split so that no
+// record exceeds the frame bound. One MAC per write, not per frame, so a busy connection pays
+// for a tag once per batch. A received record whose MAC does not verify (forged, altered,
+// replayed, reordered, or from the other direction) closes the connection before anyone sees
+// its frames; on_frame gets each frame inside a good record, in order.
 #pragma once
 
 #include <chrono>
@@ -55,8 +58,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void send(std::span<const std::uint8_t> payload);
   // Queues bytes as they are (tests use it to send garbage).
   void send_raw(std::vector<std::uint8_t> bytes);
-  // From now on every frame sent is MACed with keys.send and every frame received must verify
-  // under keys.receive (see the banner). Called once, between two frames.
+  // From now on frames go out in records MACed with keys.send, and every frame received must be
+  // a record that verifies under keys.receive (see the banner). Called once, between two frames.
   void enable_mac(const SessionKeys& keys);
   bool authenticated() const { return send_mac_ != nullptr; }
   void close(const std::string& reason);
@@ -70,6 +73,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void read_more();
   void parse_frames();
   void deliver(std::span<const std::uint8_t> payload);
+  void seal_records();
   void write_next();
 
   tcp::socket socket_;
@@ -83,8 +87,10 @@ class Connection : public std::enable_shared_from_this<Connection> {
   std::size_t in_begin_ = 0;
   std::size_t in_end_ = 0;
   std::size_t in_needed_ = 0;  // bytes the next frame needs in the buffer (header + payload)
-  std::vector<std::uint8_t> pending_;  // frames queued since the write in flight started
-  std::vector<std::uint8_t> writing_;  // the bytes of the write in flight
+  std::vector<std::uint8_t> pending_;       // frames queued since the write in flight started
+  std::vector<std::uint8_t> unsealed_;      // authenticated: frames not yet sealed in a record
+  std::vector<std::size_t> unsealed_ends_;  // where each of them ends in unsealed_
+  std::vector<std::uint8_t> writing_;       // the bytes of the write in flight
   bool write_in_flight_ = false;
   std::unique_ptr<FrameMac> send_mac_;  // set by enable_mac()
   std::unique_ptr<FrameMac> receive_mac_;

@@ -577,7 +577,7 @@ class RealNode {
   void log_auth_mode() const {
     if (const AuthKey* key = setup_.cluster.auth_key()) {
       log_.line("auth: every peer and client must prove the cluster's key (" + key->source +
-                "); frames carry an HMAC-SHA256 tag");
+                "); every write's frames carry an HMAC-SHA256 tag");
       if (!key->warning.empty()) log_.line("WARNING: " + key->warning);
       return;
     }
@@ -608,7 +608,9 @@ class RealNode {
   std::vector<std::uint8_t> status_payload() const {
     StatusReply reply = status();
     auto payload = encode_envelope<P>(reply);
-    const std::size_t limit = setup_.cluster.runtime.frame_bytes_max - frame_mac_bytes;
+    // With auth the reply travels inside a record: its own header and the record's MAC count too.
+    const std::size_t limit =
+        setup_.cluster.runtime.frame_bytes_max - frame_header_bytes - frame_mac_bytes;
     if (payload.size() <= limit) return payload;
     const std::string note = "[node state of " + std::to_string(reply.node_state.size()) +
                              " bytes and text of " + std::to_string(reply.text.size()) +

@@ -181,21 +181,28 @@ class RawCaller {
   std::vector<std::uint8_t> sent_;
 };
 
+// One frame as an authenticated connection sends it: inside a record with the record's MAC.
 std::vector<std::uint8_t> sealed_frame(FrameMac& mac, std::span<const std::uint8_t> payload) {
-  std::vector<std::uint8_t> frame;
-  append_frame(frame, payload, mac.seal(payload));
-  return frame;
+  const auto inner = encode_frame(payload);
+  std::vector<std::uint8_t> record;
+  append_frame(record, inner, mac.seal(inner));
+  return record;
 }
 
 // A status request on an authenticated raw session is answered with a MACed status reply.
 void expect_raw_status(RawCaller& caller, FrameMac& seal, FrameMac& open) {
   caller.send(sealed_frame(seal, encode_envelope<TPC>(StatusRequest{})));
-  auto reply = caller.receive();
+  auto record = caller.receive();
+  REQUIRE(record.has_value());
+  REQUIRE(record->size() > frame_mac_bytes);
+  const std::span<const std::uint8_t> body(record->data(), record->size() - frame_mac_bytes);
+  REQUIRE(open.open(body, std::span(*record).last(frame_mac_bytes)));
+  FrameDecoder frames;
+  frames.feed(body);
+  auto reply = frames.next();
   REQUIRE(reply.has_value());
-  REQUIRE(reply->size() > frame_mac_bytes);
-  const std::span<const std::uint8_t> body(reply->data(), reply->size() - frame_mac_bytes);
-  REQUIRE(open.open(body, std::span(*reply).last(frame_mac_bytes)));
-  auto envelope = decode_envelope<TPC>(body);
+  REQUIRE(reply->has_value());
+  auto envelope = decode_envelope<TPC>(**reply);
   REQUIRE(envelope.has_value());
   CHECK(std::holds_alternative<StatusReply>(*envelope));
 }
@@ -294,6 +301,35 @@ void two_node_rollout(const std::string& auth) {
   n0.stop("test over");
   n1.stop("test over");
 }
+
+// Two authenticated Connections on loopback (the handshake's keys set by hand): what the
+// receiver got, and why it closed.
+struct MacPair {
+  SessionKeys sender_keys;
+  std::shared_ptr<Connection> sender;
+  std::shared_ptr<Connection> receiver;
+  std::vector<std::vector<std::uint8_t>> got;
+  std::string closed;
+  MacPair(asio::io_context& io, std::uint32_t bound) {
+    tcp::acceptor acceptor(io, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
+    tcp::socket socket(io);
+    socket.connect(acceptor.local_endpoint());
+    sender = std::make_shared<Connection>(std::move(socket), bound, "sender");
+    receiver = std::make_shared<Connection>(acceptor.accept(), bound, "receiver");
+    sender_keys.send.fill(3);
+    sender_keys.receive.fill(4);
+    sender->enable_mac(sender_keys);
+    receiver->enable_mac(SessionKeys{sender_keys.receive, sender_keys.send});
+    sender->start([](std::vector<std::uint8_t>) {}, [](const std::string&) {});
+    receiver->start(
+        [this](std::vector<std::uint8_t> payload) { got.push_back(std::move(payload)); },
+        [this](const std::string& reason) { closed = reason; });
+  }
+  ~MacPair() {
+    sender->close("test over");
+    receiver->close("test over");
+  }
+};
 
 }  // namespace
 
@@ -444,6 +480,36 @@ TEST_CASE("loopback: with auth, a peer with no secret or a wrong secret is refus
   CHECK(n1.inbound_counts().peers == 0);
   n0.stop("test over");
   n1.stop("test over");
+}
+
+TEST_CASE("loopback: authenticated connections batch frames into records, split at the bound") {
+  asio::io_context io;
+  constexpr std::uint32_t bound = 256;  // a record (frames + MAC) is at most this
+  MacPair pair(io, bound);
+  // The first frame goes out at once; the rest queue behind it and share records, split so no
+  // record passes the bound.
+  std::vector<std::vector<std::uint8_t>> sent;
+  for (std::uint8_t i = 0; i < 40; ++i) sent.emplace_back(std::size_t{1} + i * 5u, i);
+  for (const auto& payload : sent) pair.sender->send(payload);
+  REQUIRE(run_until(
+      io, [&] { return pair.got.size() == sent.size() || !pair.closed.empty(); },
+      std::chrono::seconds(5)));
+  CHECK(pair.closed.empty());
+  CHECK(pair.got == sent);
+}
+
+TEST_CASE("loopback: a record whose MAC holds but which holds no frames is refused") {
+  asio::io_context io;
+  MacPair pair(io, 256);
+  FrameMac forger(pair.sender_keys.send);  // only a key holder can do this
+  const std::vector<std::uint8_t> not_frames{1, 2, 3};
+  std::vector<std::uint8_t> record;
+  append_frame(record, not_frames, forger.seal(not_frames));
+  pair.sender->send_raw(record);
+  REQUIRE(run_until(
+      io, [&] { return !pair.closed.empty(); }, std::chrono::seconds(5)));
+  CHECK_THAT(pair.closed, Catch::StartsWith("bad record"));
+  CHECK(pair.got.empty());
 }
 
 TEST_CASE("loopback: a node refuses to start over a damaged durable file and says which") {
