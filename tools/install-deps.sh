@@ -4,7 +4,7 @@
 set -euo pipefail
 packages=(g++ cmake ninja-build ccache pkg-config
   libyaml-cpp-dev catch2 librapidcheck-dev libboost-dev libboost-graph-dev
-  nlohmann-json3-dev libcli11-dev libfmt-dev libxxhash-dev spin jq clang-format)
+  nlohmann-json3-dev libcli11-dev libfmt-dev libxxhash-dev libssl-dev spin jq clang-format)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -9,8 +9,13 @@
 // fdatasync each) and /proc for each process's CPU time. Then it stops the nodes it started (only
 // those pids) and removes the directory unless `keep`.
 //
-// Options are --set keys: nodes, clients, seconds, warmup, dir, keep; config.KEY sets a key of
-// the cluster's Raft config, runtime.KEY one of the cluster file's runtime: section.
+// Options are --set keys: nodes, clients, seconds, warmup, dir, keep, auth, rounds; config.KEY
+// sets a key of the cluster's Raft config, runtime.KEY one of the cluster file's runtime:
+// section. auth=on gives the cluster file an auth: key file (every connection runs the
+// handshake and every write's frames carry an HMAC-SHA256 tag); auth=both measures its cost:
+// `rounds` pairs of runs, with and without auth (alternating which goes first), each on a fresh
+// cluster, one line per run, then the median of the rounds' ratios (with / without), so both
+// sides of a ratio saw the same machine load.
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/wait.h>
@@ -55,6 +60,8 @@ struct Options {
   Duration warmup = Duration::from_seconds(2);    // load before the window
   std::string dir;  // empty: a temporary directory, removed afterwards
   bool keep = false;
+  std::string auth = "off";  // off, on, or both (compare)
+  std::uint32_t rounds = 1;  // auth=both: pairs of runs
   template <class Self, class Visit>
   static void fields(Self& self, Visit&& visit) {
     visit("nodes", self.nodes);
@@ -63,6 +70,8 @@ struct Options {
     visit("warmup", self.warmup);
     visit("dir", self.dir);
     visit("keep", self.keep);
+    visit("auth", self.auth);
+    visit("rounds", self.rounds);
   }
 };
 
@@ -101,6 +110,10 @@ Result<Settings> parse_settings(const std::vector<std::string>& assignments) {
   if (auto ok = decode_config(options, settings.options); !ok) return std::unexpected(ok.error());
   if (settings.options.nodes == 0 || settings.options.clients == 0)
     return fail("--set", 0, "nodes and clients must be at least 1");
+  const std::string& auth = settings.options.auth;
+  if (auth != "off" && auth != "on" && auth != "both")
+    return fail("--set auth", 0, "is off, on or both, not '" + auth + "'");
+  if (settings.options.rounds == 0) return fail("--set rounds", 0, "must be at least 1");
   return settings;
 }
 
@@ -151,7 +164,7 @@ struct Snapshot {
 // processes it started (stopped, and the directory removed unless kept, when it goes).
 class BenchCluster {
  public:
-  explicit BenchCluster(const Settings& settings) : settings_(settings) {}
+  BenchCluster(const Settings& settings, bool auth) : settings_(settings), auth_(auth) {}
   BenchCluster(const BenchCluster&) = delete;
   BenchCluster& operator=(const BenchCluster&) = delete;
   ~BenchCluster() {
@@ -169,6 +182,7 @@ class BenchCluster {
     std::filesystem::remove_all(dir_);
     std::filesystem::create_directories(dir_);
     disk_ms_ = fdatasync_ms(dir_);
+    if (auth_) write_key(dir_ + "/cluster.key");
     const std::string path = dir_ + "/cluster.yaml";
     std::ofstream(path) << cluster_yaml(free_ports());
     auto cluster = load_cluster_file(path);
@@ -210,6 +224,7 @@ class BenchCluster {
   std::uint32_t node_count() const { return settings_.options.nodes; }
   double disk_ms() const { return disk_ms_; }
   const std::string& dir() const { return dir_; }
+  bool auth() const { return auth_; }
 
  private:
   // Free loopback ports: bind port 0, note the port, release.
@@ -231,7 +246,18 @@ class BenchCluster {
               ", address: 127.0.0.1:" + std::to_string(ports[i]) + " }\n";
     yaml += "config: " + scenario::to_flow_yaml(settings_.config) + "\n";
     yaml += "runtime: " + scenario::to_flow_yaml(settings_.runtime) + "\n";
+    if (auth_) yaml += "auth: { key_file: cluster.key }\n";
     return yaml;
+  }
+
+  // A fresh random key, as `openssl rand -hex 32 > cluster.key` would write it.
+  static void write_key(const std::string& path) {
+    const Nonce random = random_nonce();
+    std::string text;
+    for (std::uint8_t b : random) text += fmt::format("{:02x}", b);
+    std::ofstream(path) << text << "\n";
+    std::filesystem::permissions(
+        path, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
   }
 
   void stop_nodes() {
@@ -251,6 +277,7 @@ class BenchCluster {
   }
 
   const Settings& settings_;
+  bool auth_ = false;
   std::string dir_;
   bool remove_dir_ = false;
   double disk_ms_ = 0;
@@ -435,11 +462,10 @@ void print_nodes(const BenchCluster& bench, const Measurement& m, std::ostream& 
   out << line;
 }
 
-void print_results(const BenchCluster& bench, const Options& options, Measurement& m,
+void print_results(const BenchCluster& bench, const Options& options, const Measurement& m,
                    std::ostream& out) {
   const double window = m.window_seconds();
   const double rate = static_cast<double>(m.writes) / window;
-  std::sort(m.latencies_ns.begin(), m.latencies_ns.end());
   out << fmt::format(
       "raft-socket benchmark: {} nodes on loopback, one process each, durable log fdatasync'd "
       "before any send\n",
@@ -447,6 +473,9 @@ void print_results(const BenchCluster& bench, const Options& options, Measuremen
   out << fmt::format(
       "  client sessions      {} (one write outstanding each, puts only, no think time)\n",
       options.clients);
+  out << fmt::format(
+      "  auth                 {}\n",
+      bench.auth() ? "on (handshake per connection, HMAC-SHA256 tag per record of frames)" : "off");
   out << fmt::format(
       "  disk                 {:.2f} ms per 4 KiB append + fdatasync (median of 50, before the "
       "run)\n",
@@ -468,19 +497,103 @@ int report(const Error& error) {
   return exit_usage;
 }
 
+// One run on a fresh cluster (with or without auth): start it, find the leader, load it,
+// measure, stop it. The full report goes to `details` if given.
+Result<Measurement> measure(const Settings& settings, bool auth, std::ostream* details) {
+  BenchCluster bench(settings, auth);
+  if (auto ok = bench.create(); !ok) return std::unexpected(ok.error());
+  if (auto ok = bench.start_nodes(); !ok) return std::unexpected(ok.error());
+  auto leader = bench.wait_for_leader();
+  if (!leader) return std::unexpected(leader.error());
+  LoadRun load(bench, settings.options, *leader);
+  Measurement measured = load.run();
+  std::sort(measured.latencies_ns.begin(), measured.latencies_ns.end());
+  if (details != nullptr) print_results(bench, settings.options, measured, *details);
+  return measured;
+}
+
+// What one run of a comparison reports: writes/s, latency, CPU of the nodes and the client.
+struct RunFigures {
+  double writes_per_second = 0;
+  double p50_ms = 0;
+  double p99_ms = 0;
+  double nodes_cpu = 0;         // percent of one core, all nodes together
+  double client_cpu = 0;        // percent of one core
+  double cpu_us_per_write = 0;  // nodes and client together
+};
+
+RunFigures figures_of(const Measurement& m) {
+  const double window = m.window_seconds();
+  RunFigures f{static_cast<double>(m.writes) / window, percentile_ms(m.latencies_ns, 0.5),
+               percentile_ms(m.latencies_ns, 0.99), 0, 0};
+  const auto& a = m.snapshots[0].cpu;
+  const auto& b = m.snapshots[1].cpu;
+  for (std::size_t i = 0; i + 1 < b.size(); ++i) f.nodes_cpu += 100 * (b[i] - a[i]) / window;
+  f.client_cpu = 100 * (b.back() - a.back()) / window;
+  if (m.writes > 0)
+    f.cpu_us_per_write =
+        (f.nodes_cpu + f.client_cpu) / 100 * window * 1e6 / static_cast<double>(m.writes);
+  return f;
+}
+
+double median(std::vector<double> values) {
+  std::sort(values.begin(), values.end());
+  const std::size_t n = values.size();
+  return n % 2 == 1 ? values[n / 2] : (values[n / 2 - 1] + values[n / 2]) / 2;
+}
+
+// auth=both: `rounds` pairs of runs, one line per run, then the ratios of the medians. Odd
+// rounds run without auth first, even rounds with it first, so a drift in the machine's load
+// does not favour one side.
+int compare_auth(const Settings& settings, std::ostream& out) {
+  const Options& o = settings.options;
+  out << fmt::format(
+      "raft-socket auth cost: {} nodes, {} sessions, {} windows after {} warm-up; each round "
+      "runs once without and once with auth (alternating which goes first), each on a fresh "
+      "cluster\n",
+      o.nodes, o.clients, format_duration(o.seconds), format_duration(o.warmup));
+  out << "  round  auth  writes/s   p50 ms   p99 ms  nodes CPU  client CPU  CPU us/write\n";
+  std::vector<RunFigures> runs[2];  // [0] off, [1] on
+  for (std::uint32_t round = 1; round <= o.rounds; ++round)
+    for (const bool second : {false, true}) {
+      const bool auth = (round % 2 == 1) == second;
+      auto measured = measure(settings, auth, nullptr);
+      if (!measured) return report(measured.error());
+      const RunFigures f = figures_of(*measured);
+      runs[auth ? 1 : 0].push_back(f);
+      out << fmt::format("  {:5}  {:4}  {:8.0f}  {:7.2f}  {:7.2f}  {:8.0f}%  {:9.0f}%  {:12.1f}\n",
+                         round, auth ? "on" : "off", f.writes_per_second, f.p50_ms, f.p99_ms,
+                         f.nodes_cpu, f.client_cpu, f.cpu_us_per_write);
+      out.flush();
+    }
+  // Each round's two runs ran minutes apart at most, so the median of the rounds' ratios is
+  // the figure to trust on a machine whose load drifts; the ratio of medians is shown too.
+  const auto ratio = [&](double RunFigures::*field) {
+    std::vector<double> off, on, paired;
+    for (std::size_t i = 0; i < runs[0].size(); ++i) {
+      off.push_back(runs[0][i].*field);
+      on.push_back(runs[1][i].*field);
+      paired.push_back(on.back() / off.back());
+    }
+    return fmt::format("{:.3f} ({:.3f})", median(paired), median(on) / median(off));
+  };
+  out << fmt::format(
+      "  with auth / without, median of the {} rounds' ratios (ratio of the medians): writes/s "
+      "{}, p50 latency {}, p99 latency {}, nodes CPU {}, client CPU {}, CPU per write {}\n",
+      o.rounds, ratio(&RunFigures::writes_per_second), ratio(&RunFigures::p50_ms),
+      ratio(&RunFigures::p99_ms), ratio(&RunFigures::nodes_cpu), ratio(&RunFigures::client_cpu),
+      ratio(&RunFigures::cpu_us_per_write));
+  return exit_ok;
+}
+
 }  // namespace
 
 int run_socket_benchmark(const Benchmark::Context& context) {
   auto settings = parse_settings(context.settings);
   if (!settings) return report(settings.error());
-  BenchCluster bench(*settings);
-  if (auto ok = bench.create(); !ok) return report(ok.error());
-  if (auto ok = bench.start_nodes(); !ok) return report(ok.error());
-  auto leader = bench.wait_for_leader();
-  if (!leader) return report(leader.error());
-  LoadRun load(bench, settings->options, *leader);
-  Measurement measured = load.run();
-  print_results(bench, settings->options, measured, context.out);
+  if (settings->options.auth == "both") return compare_auth(*settings, context.out);
+  auto measured = measure(*settings, settings->options.auth == "on", &context.out);
+  if (!measured) return report(measured.error());
   return exit_ok;
 }
 

@@ -3,12 +3,15 @@
 //
 // It keeps one connection per node (reconnecting with backoff, like peers), submits inputs,
 // receives every output the nodes emit while it is connected, and asks nodes for their status.
+// A connection counts as connected once it is open and, when the cluster file has `auth:`, past
+// the handshake (handshake.h: the node proved it holds the key before anything is sent to it).
 // Times in the history are steady-clock nanoseconds since the client started: an invocation is
 // stamped when the client hands it to the socket (delivered = false when that node's connection
 // was down, as the simulator marks inputs to a down node), an emission when it arrives here.
 // Emissions a node makes while no client is connected are in its outputs.log, not the history.
 #pragma once
 
+#include <chrono>
 #include <deque>
 #include <functional>
 #include <map>
@@ -24,6 +27,7 @@
 #include "sim/core/history.h"
 #include "sim/real/cluster_file.h"
 #include "sim/real/connection.h"
+#include "sim/real/handshake.h"
 #include "sim/real/log.h"
 #include "sim/real/wire.h"
 
@@ -41,6 +45,8 @@ class ClusterClient {
   std::function<void(const Invocation<P>&)> on_invocation;
   std::function<void(const Emission<P>&)> on_emission;
   std::function<void(NodeId, bool up)> on_link;
+  // A connection that closed before it was up (refused, or a failed handshake), with the reason.
+  std::function<void(NodeId, const std::string& reason)> on_failure;
   // Whether history() keeps every invocation and emission in memory (the hooks see them either
   // way; a long closed-loop run that streams its history to a file turns this off).
   bool keep_history = true;
@@ -71,7 +77,7 @@ class ClusterClient {
   }
 
   bool connected(std::uint32_t node) const {
-    return links_[node].connection && links_[node].connection->is_open();
+    return links_[node].up && links_[node].connection->is_open();
   }
   std::int64_t now_ns() const { return log_.elapsed_ns(); }
 
@@ -100,6 +106,8 @@ class ClusterClient {
   struct Link {
     bool wanted = false;
     std::shared_ptr<Connection> connection;
+    bool up = false;  // open and past the handshake
+    std::chrono::steady_clock::time_point up_at;
     std::optional<Backoff> backoff;
     std::unique_ptr<asio::steady_timer> retry;
     std::deque<StatusCallback> status_waiters;  // replies come in request order
@@ -123,17 +131,25 @@ class ClusterClient {
                     "); retrying");
         return schedule_reconnect(node);
       }
-      link.failures = 0;
-      link.backoff->reset();
       link.connection = std::make_shared<Connection>(
           std::move(*socket), cluster_.runtime.frame_bytes_max, "to " + cluster_.nodes[node].id);
       Connection* raw = link.connection.get();
-      link.connection->start(
+      start_caller(
+          *link.connection,
+          CallerIdentity{cluster_.auth_key(), std::string(P::name), CallerRole::client, id_.value,
+                         node, encode_envelope<P>(ClientHello{std::string(P::name), id_.value})},
           [this, node, raw](std::vector<std::uint8_t> payload) { on_frame(node, *raw, payload); },
+          [this, node] { on_up(node); },
           [this, node](const std::string& reason) { on_closed(node, reason); });
-      link.connection->send(encode_envelope<P>(ClientHello{std::string(P::name), id_.value}));
-      if (on_link) on_link(NodeId{node}, true);
     });
+  }
+
+  void on_up(std::uint32_t node) {
+    Link& link = links_[node];
+    link.up = true;
+    link.up_at = std::chrono::steady_clock::now();
+    link.failures = 0;
+    if (on_link) on_link(NodeId{node}, true);
   }
 
   void on_frame(std::uint32_t node, Connection& connection, std::span<const std::uint8_t> payload) {
@@ -155,15 +171,27 @@ class ClusterClient {
     connection.close("a node sent something other than an output or a status reply");
   }
 
+  // A link that was up is lost; one that never got past the handshake is a failed attempt
+  // (logged the first time). The backoff starts over only after a link that stayed up a while.
   void on_closed(std::uint32_t node, const std::string& reason) {
     Link& link = links_[node];
     auto waiters = std::move(link.status_waiters);
     link.status_waiters.clear();
     for (auto& callback : waiters)
       callback(fail(cluster_.nodes[node].id, 0, "connection closed: " + reason));
+    const bool was_up = std::exchange(link.up, false);
     if (stopped_) return;
-    log_.line("lost " + cluster_.nodes[node].id + ": " + reason);
-    if (on_link) on_link(NodeId{node}, false);
+    if (was_up) {
+      log_.line("lost " + cluster_.nodes[node].id + ": " + reason);
+      if (stayed_up(link.up_at, cluster_.runtime.reconnect_backoff_max.nanoseconds))
+        link.backoff->reset();
+      if (on_link) on_link(NodeId{node}, false);
+    } else {
+      if (link.failures++ == 0)
+        log_.line("cannot open a connection to " + cluster_.nodes[node].id + " (" + reason +
+                  "); retrying");
+      if (on_failure) on_failure(NodeId{node}, reason);
+    }
     schedule_reconnect(node);
   }
 
@@ -200,11 +228,19 @@ Result<StatusReply> query_status(const ClusterFile& cluster, std::uint32_t node,
         io.stop();
       });
   };
+  client.on_failure = [&](NodeId, const std::string& reason) {
+    if (reason.starts_with("authentication failed") && !answer) {  // retrying would not help
+      answer = fail(cluster.nodes[node].id, 0, reason);
+      io.stop();
+    }
+  };
   client.start();
   io.run_for(std::chrono::nanoseconds(timeout.nanoseconds));
   client.stop();
   if (!answer)
     return fail(cluster.nodes[node].id, 0, "no status reply within " + format_duration(timeout));
+  if (!*answer && cluster.auth_key() == nullptr)  // a node that requires auth closes at once
+    answer->error().what += " (a node with auth: in its cluster file refuses callers without it)";
   return std::move(*answer);
 }
 

@@ -1,5 +1,8 @@
 #include "sim/real/cluster_file.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
 #include <charconv>
 #include <filesystem>
 #include <fstream>
@@ -29,7 +32,74 @@ struct ClusterKeys {
   }
 };
 
+// The cluster file's `auth:` section: exactly one of the two.
+struct AuthSection {
+  static constexpr std::string_view type_name = "auth";
+  std::string secret;
+  std::string key_file;  // relative to the cluster file's directory
+  template <class Self, class Visit>
+  static void fields(Self& self, Visit&& visit) {
+    visit("secret", self.secret);
+    visit("key_file", self.key_file);
+  }
+};
+
+// The file's path relative to the cluster file's directory, absolute and normal.
+std::string beside(const std::string& cluster_path, const std::string& relative) {
+  std::filesystem::path p(relative);
+  if (p.is_relative())
+    p = std::filesystem::absolute(std::filesystem::path(cluster_path)).parent_path() / p;
+  return p.lexically_normal().string();
+}
+
+Result<AuthKey> load_auth(const ConfigTree& tree, const std::string& path) {
+  const std::string where = path + ": auth";
+  AuthSection section;
+  if (auto ok = decode_config(tree, section); !ok) {
+    Error e = ok.error();
+    e.where = path + ": " + e.where;
+    return std::unexpected(e);
+  }
+  if (section.secret.empty() == section.key_file.empty())
+    return fail(where, tree.line,
+                "name the cluster's shared key: either `secret: <at least " +
+                    std::to_string(auth_key_bytes_min) + " characters>` or `key_file: <path>`");
+  if (!section.secret.empty())
+    return auth_key_from_secret(section.secret, where + ".secret", tree.line);
+  const ConfigTree* file = tree.find("key_file");
+  return read_auth_key_file(beside(path, section.key_file), where + ".key_file",
+                            file != nullptr ? file->line : tree.line);
+}
+
+// The nodes' ids and addresses are well formed and distinct; out.endpoints gets each parsed.
+Result<void> check_nodes(const std::vector<NodeEntry>& nodes, const std::string& path,
+                         ClusterFile& out) {
+  const auto where = [&](std::string key) { return path + ": " + key; };
+  for (std::size_t i = 0; i < nodes.size(); ++i) {
+    const std::string key = "nodes[" + std::to_string(i) + "]";
+    const NodeEntry& node = nodes[i];
+    if (node.id.empty() || node.id.find_first_of("/ \t") != std::string::npos)
+      return fail(where(key + ".id"), 0, "a node id is a non-empty name without '/' or spaces");
+    for (std::size_t j = 0; j < i; ++j)
+      if (nodes[j].id == node.id)
+        return fail(where(key + ".id"), 0, "duplicate node id '" + node.id + "'");
+    auto endpoint = parse_endpoint(node.address);
+    if (!endpoint) return fail(where(key + ".address"), 0, endpoint.error().what);
+    out.endpoints.push_back(*endpoint);
+  }
+  return {};
+}
+
 }  // namespace
+
+bool is_loopback_host(std::string_view host) {
+  if (host == "localhost") return true;
+  const std::string text(host);
+  in_addr v4{};
+  if (::inet_pton(AF_INET, text.c_str(), &v4) == 1) return (ntohl(v4.s_addr) >> 24) == 127;
+  in6_addr v6{};
+  return ::inet_pton(AF_INET6, text.c_str(), &v6) == 1 && IN6_IS_ADDR_LOOPBACK(&v6);
+}
 
 Result<Endpoint> parse_endpoint(std::string_view address) {
   const auto colon = address.rfind(':');
@@ -69,11 +139,14 @@ Result<ClusterFile> parse_cluster_file(std::string_view text, const std::string&
   ClusterFile out;
   out.path = path;
   ConfigTree rest = *tree;
+  std::optional<ConfigTree> auth;
   std::erase_if(rest.entries, [&](const auto& entry) {
     if (entry.first == "config")
       out.config = entry.second;
     else if (entry.first == "workload")
       out.workload = entry.second;
+    else if (entry.first == "auth")
+      auth = entry.second;
     else
       return false;
     return true;
@@ -96,26 +169,24 @@ Result<ClusterFile> parse_cluster_file(std::string_view text, const std::string&
     return fail(where("runtime.frame_bytes_max"), 0, "must be at least 64");
   if (keys.runtime.group_commit_events_max < 1)
     return fail(where("runtime.group_commit_events_max"), 0, "must be at least 1");
-  for (std::size_t i = 0; i < keys.nodes.size(); ++i) {
-    const std::string key = "nodes[" + std::to_string(i) + "]";
-    const NodeEntry& node = keys.nodes[i];
-    if (node.id.empty() || node.id.find_first_of("/ \t") != std::string::npos)
-      return fail(where(key + ".id"), 0, "a node id is a non-empty name without '/' or spaces");
-    for (std::size_t j = 0; j < i; ++j)
-      if (keys.nodes[j].id == node.id)
-        return fail(where(key + ".id"), 0, "duplicate node id '" + node.id + "'");
-    auto endpoint = parse_endpoint(node.address);
-    if (!endpoint) return fail(where(key + ".address"), 0, endpoint.error().what);
-    out.endpoints.push_back(*endpoint);
+  if (auto ok = check_nodes(keys.nodes, path, out); !ok) return std::unexpected(ok.error());
+  if (auth) {
+    auto key = load_auth(*auth, path);
+    if (!key) return std::unexpected(key.error());
+    out.auth = std::move(*key);
   }
+  for (std::size_t i = 0; i < out.endpoints.size() && !out.auth; ++i)
+    if (!is_loopback_host(out.endpoints[i].host))
+      return fail(
+          where("nodes[" + std::to_string(i) + "].address"), 0,
+          "'" + keys.nodes[i].address +
+              "' is not a loopback address: a cluster reachable from a network must "
+              "authenticate its callers; add auth: { key_file: <path> } (or { secret: ... })");
   out.protocol = keys.protocol;
   out.seed = keys.seed;
   out.nodes = keys.nodes;
   out.runtime = keys.runtime;
-  std::filesystem::path data(keys.data_dir);
-  if (data.is_relative())
-    data = std::filesystem::absolute(std::filesystem::path(path)).parent_path() / data;
-  out.data_dir = data.lexically_normal().string();
+  out.data_dir = beside(path, keys.data_dir);
   return out;
 }
 

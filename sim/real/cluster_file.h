@@ -12,12 +12,17 @@
 //   workload: { predict_interval: 20ms }      # the protocol's WorkloadConfig (client)
 //   runtime: { reconnect_backoff_min: 50ms, reconnect_backoff_max: 2s,
 //              frame_bytes_max: 1048576 }
+//   auth: { key_file: cluster.key }           # or { secret: ... }: see auth.h, handshake.h
 //
 // Invariants after load: at least one node, ids unique and non-empty, every address is
-// host:port with a port in 1..65535, data_dir absolute.
+// host:port with a port in 1..65535, data_dir absolute; `auth` holds a key of a valid size when
+// the file has an `auth:` (a key file is read at load, relative to the cluster file), and a
+// cluster without one has only loopback addresses (anything reachable from a network must
+// authenticate its callers).
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -25,6 +30,7 @@
 #include "sim/core/config_tree.h"
 #include "sim/core/result.h"
 #include "sim/core/time.h"
+#include "sim/real/auth.h"
 
 namespace faultline::real {
 
@@ -72,6 +78,10 @@ struct ClusterFile {
   RuntimeOptions runtime;
   ConfigTree config;    // the protocol's Config, decoded by the caller who knows the protocol
   ConfigTree workload;  // the protocol's WorkloadConfig (may be null)
+  std::optional<AuthKey> auth;  // the shared key every connection proves; none: no auth
+
+  // The key to authenticate with, or nullptr when the cluster has no auth.
+  const AuthKey* auth_key() const { return auth ? &*auth : nullptr; }
 
   std::vector<std::string> node_names() const;
   // The index of a node id ("n1"), or an error listing the ids.
@@ -80,6 +90,8 @@ struct ClusterFile {
 };
 
 Result<Endpoint> parse_endpoint(std::string_view address);
+// Whether a host is this machine only: "localhost", 127.0.0.0/8 or ::1.
+bool is_loopback_host(std::string_view host);
 Result<ClusterFile> parse_cluster_file(std::string_view text, const std::string& path);
 Result<ClusterFile> load_cluster_file(const std::string& path);
 

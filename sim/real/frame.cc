@@ -71,10 +71,22 @@ std::uint32_t crc32c_update(std::uint32_t crc, const std::uint8_t* data, std::si
   return crc32c_table(crc, data, size);
 }
 
-std::uint32_t frame_checksum(std::uint8_t version, std::span<const std::uint8_t> payload) {
+std::uint32_t frame_checksum(std::uint8_t version, std::span<const std::uint8_t> payload,
+                             std::span<const std::uint8_t> trailer = {}) {
   std::uint32_t crc = crc32c_update(0xFFFFFFFFu, &version, 1);
   crc = crc32c_update(crc, payload.data(), payload.size());
+  crc = crc32c_update(crc, trailer.data(), trailer.size());
   return ~crc;
+}
+
+void append_header(std::vector<std::uint8_t>& out, std::size_t payload_bytes, std::uint8_t version,
+                   std::uint32_t checksum) {
+  FL_ASSERT(payload_bytes <= 0xFFFFFFFFu, "a frame payload must fit a u32 length");
+  std::uint8_t header[frame_header_bytes];
+  put_u32(header, static_cast<std::uint32_t>(payload_bytes));
+  header[4] = version;
+  put_u32(header + 5, checksum);
+  out.insert(out.end(), header, header + frame_header_bytes);
 }
 
 }  // namespace
@@ -96,13 +108,16 @@ std::vector<std::uint8_t> encode_frame(std::span<const std::uint8_t> payload,
 
 void append_frame(std::vector<std::uint8_t>& out, std::span<const std::uint8_t> payload,
                   std::uint8_t version) {
-  FL_ASSERT(payload.size() <= 0xFFFFFFFFu, "a frame payload must fit a u32 length");
-  std::uint8_t header[frame_header_bytes];
-  put_u32(header, static_cast<std::uint32_t>(payload.size()));
-  header[4] = version;
-  put_u32(header + 5, frame_checksum(version, payload));
-  out.insert(out.end(), header, header + frame_header_bytes);
+  append_header(out, payload.size(), version, frame_checksum(version, payload));
   out.insert(out.end(), payload.begin(), payload.end());
+}
+
+void append_frame(std::vector<std::uint8_t>& out, std::span<const std::uint8_t> payload,
+                  std::span<const std::uint8_t> trailer) {
+  append_header(out, payload.size() + trailer.size(), frame_version,
+                frame_checksum(frame_version, payload, trailer));
+  out.insert(out.end(), payload.begin(), payload.end());
+  out.insert(out.end(), trailer.begin(), trailer.end());
 }
 
 Result<FrameHeader> decode_frame_header(std::span<const std::uint8_t> header,

@@ -43,6 +43,10 @@ std::vector<std::uint8_t> encode_frame(std::span<const std::uint8_t> payload,
 // The same frame, appended to `out`.
 void append_frame(std::vector<std::uint8_t>& out, std::span<const std::uint8_t> payload,
                   std::uint8_t version = frame_version);
+// The frame whose payload is `payload` followed by `trailer` (an authenticated connection's MAC
+// tag), appended to `out` without first copying the two into one buffer.
+void append_frame(std::vector<std::uint8_t>& out, std::span<const std::uint8_t> payload,
+                  std::span<const std::uint8_t> trailer);
 
 // Parses and bounds-checks a header: exactly frame_header_bytes bytes, known version, length
 // at most payload_bytes_max. `offset` is where the header starts in its stream (for errors).

@@ -11,6 +11,12 @@
 //   emit -> one line in outputs.log, and an Emitted frame to every connected client.
 // Everything runs on one io_context thread, so the Node value is only touched there.
 //
+// The inbound side admits a caller as a peer or a client only after its first frames: with the
+// cluster's auth key, the handshake (handshake.h: the caller proves it holds the key, then every
+// frame carries a MAC); without one, a plain hello. A connection refused (no or failed handshake,
+// a hello naming a non-member, another protocol) or one with a bad frame is closed and logged,
+// and nothing it sent reaches the Node: no handler runs for a caller that was not admitted.
+//
 // Group commit. Handlers run as their events arrive, each into its own Outbox; a handler's
 // timer effects take effect at once (timers are local and die with the process), but its
 // persist, sends and outputs wait for the end of the batch: every event that is ready, and
@@ -55,6 +61,7 @@
 #include "sim/real/connection.h"
 #include "sim/real/durable_log.h"
 #include "sim/real/durable_store.h"
+#include "sim/real/handshake.h"
 #include "sim/real/log.h"
 #include "sim/real/peer_links.h"
 #include "sim/real/persister.h"
@@ -100,7 +107,7 @@ class RealNode {
         persister_(io, store_),
         rng_(Rng(setup_.seed).fork("timers").fork(setup_.cluster.nodes[setup_.index].id)),
         log_(log),
-        peers_(io, setup_.cluster, setup_.index,
+        peers_(io, setup_.cluster, setup_.index, std::string(P::name),
                encode_envelope<P>(PeerHello{std::string(P::name), setup_.index}), log),
         acceptor_(io) {}
 
@@ -131,6 +138,7 @@ class RealNode {
     outputs_ = std::fopen(files_.outputs().c_str(), "ab");
     if (outputs_ == nullptr) return fail(files_.outputs(), 0, "cannot open for appending");
     if (auto ok = listen(); !ok) return ok;
+    log_auth_mode();
     peers_.start();
     node_.emplace(setup_.config, id_, node_count_, std::move(recovered));
     run_handler([](Node& node, Outbox<P>& out) { node.on_start(out); });
@@ -159,6 +167,15 @@ class RealNode {
 
   const Node& node() const { return *node_; }
   bool recovered() const { return recovered_; }
+
+  // Inbound callers since start: admitted as peers or clients, and refused (a failed or missing
+  // handshake, a bad hello; not connections closed later for a bad frame).
+  struct InboundCounts {
+    std::uint64_t peers = 0;
+    std::uint64_t clients = 0;
+    std::uint64_t refused = 0;
+  };
+  const InboundCounts& inbound_counts() const { return inbound_counts_; }
 
   // Ends every pending batch now, synchronously: waits for the write in flight, writes the latest
   // Durable, releases every send and output. For stop(); the loop never blocks on the disk.
@@ -243,6 +260,8 @@ class RealNode {
   struct Caller {
     CallerKind kind = CallerKind::unknown;
     std::uint32_t id = 0;
+    std::unique_ptr<NodeHandshake> handshake;  // from its AuthHello until its AuthProof
+    AuthHello hello;                           // what the caller claims to be, meanwhile
   };
 
   // One group-commit batch: an outbox per handler call (reused across batches) for its sends
@@ -434,8 +453,14 @@ class RealNode {
           on_inbound_frame(*raw, *caller, payload);
         },
         [this, raw, caller](const std::string& reason) {
-          if (!stopped_ && reason != "peer closed the connection")
+          if (caller->handshake) {  // the caller gave up: it could not check our proof
+            ++inbound_counts_.refused;
+            if (!stopped_)
+              log_.line("refused " + raw->label() + ": it left during the auth handshake (" +
+                        reason + "; a caller with another key gives up here)");
+          } else if (!stopped_ && reason != "peer closed the connection") {
             log_.line("closed " + raw->label() + ": " + reason);
+          }
           std::erase_if(inbound_, [&](const auto& c) { return c.get() == raw; });
           std::erase_if(clients_, [&](const auto& c) { return c.get() == raw; });
         });
@@ -443,9 +468,18 @@ class RealNode {
 
   void on_inbound_frame(Connection& connection, Caller& caller,
                         std::span<const std::uint8_t> payload) {
+    if (caller.kind == CallerKind::unknown) {
+      if (setup_.cluster.auth_key() != nullptr) return on_handshake(connection, caller, payload);
+      if (is_auth_payload(payload))
+        return refuse(connection, caller,
+                      "the caller authenticates, but this node's cluster file has no auth:");
+      auto envelope = decode_envelope<P>(payload);
+      if (!envelope)
+        return connection.close("undecodable payload: " + envelope.error().to_string());
+      return on_hello(connection, caller, *envelope);
+    }
     auto envelope = decode_envelope<P>(payload);
     if (!envelope) return connection.close("undecodable payload: " + envelope.error().to_string());
-    if (caller.kind == CallerKind::unknown) return on_hello(connection, caller, *envelope);
     if (caller.kind == CallerKind::peer) {
       const auto* message = std::get_if<PeerMessage<P>>(&*envelope);
       if (message == nullptr) return connection.close("a peer sent something other than a message");
@@ -471,27 +505,85 @@ class RealNode {
     connection.close("a client sent something other than a submit or a status request");
   }
 
+  // With auth: the caller's AuthHello (answered with our challenge), then its AuthProof (checked;
+  // then the frame MAC is on and the caller is admitted as what its hello claimed).
+  void on_handshake(Connection& connection, Caller& caller, std::span<const std::uint8_t> payload) {
+    if (!is_auth_payload(payload))
+      return refuse(connection, caller,
+                    "the caller did not authenticate (its first frame is not an auth hello: is "
+                    "auth: missing from its cluster file?)");
+    if (!caller.handshake) {
+      caller.handshake = std::make_unique<NodeHandshake>(*setup_.cluster.auth_key(),
+                                                         std::string(P::name), id_.value);
+      auto hello = caller.handshake->on_hello(payload);
+      if (!hello) return refuse(connection, caller, hello.error().to_string());
+      if (auto problem = claim_problem(hello->role, hello->caller))
+        return refuse(connection, caller, *problem);
+      caller.hello = std::move(*hello);
+      return connection.send(caller.handshake->challenge());
+    }
+    auto keys = caller.handshake->on_proof(payload);
+    if (!keys)
+      return refuse(connection, caller, "authentication failed: " + keys.error().to_string());
+    connection.enable_mac(*keys);
+    const AuthHello hello = std::move(caller.hello);
+    admit(connection, caller, hello.role, hello.caller);
+  }
+
+  // Closes a connection whose caller was not admitted (the close handler logs the reason).
+  void refuse(Connection& connection, Caller& caller, const std::string& reason) {
+    caller.handshake.reset();  // counted and logged here, not as a caller who left
+    ++inbound_counts_.refused;
+    connection.close("refused: " + reason);
+  }
+
+  std::optional<std::string> claim_problem(CallerRole role, std::uint32_t id) const {
+    if (role == CallerRole::peer && (id >= node_count_ || id == id_.value))
+      return "peer hello names node " + std::to_string(id) + ", not another member";
+    return std::nullopt;
+  }
+
+  void admit(Connection& connection, Caller& caller, CallerRole role, std::uint32_t id) {
+    if (role == CallerRole::peer) {
+      caller = Caller{CallerKind::peer, id, nullptr, {}};
+      connection.set_label("inbound from " + setup_.cluster.nodes[id].id);
+      ++inbound_counts_.peers;
+      return;
+    }
+    caller = Caller{CallerKind::client, id, nullptr, {}};
+    connection.set_label("client c" + std::to_string(id));
+    ++inbound_counts_.clients;
+    for (auto& c : inbound_)
+      if (c.get() == &connection) clients_.push_back(c);
+  }
+
+  // Without auth: the plain hello says who calls.
   void on_hello(Connection& connection, Caller& caller, const Envelope<P>& envelope) {
-    if (const auto* hello = std::get_if<PeerHello>(&envelope)) {
-      if (hello->protocol != P::name)
-        return connection.close("peer speaks protocol '" + hello->protocol + "'");
-      if (hello->node >= node_count_ || hello->node == id_.value)
-        return connection.close("peer hello names node " + std::to_string(hello->node) +
-                                ", not another member");
-      caller = Caller{CallerKind::peer, hello->node};
-      connection.set_label("inbound from " + setup_.cluster.nodes[hello->node].id);
+    const auto* peer = std::get_if<PeerHello>(&envelope);
+    const auto* client = std::get_if<ClientHello>(&envelope);
+    if (peer == nullptr && client == nullptr)
+      return refuse(connection, caller, "the first frame must be a hello");
+    const std::string& protocol = peer != nullptr ? peer->protocol : client->protocol;
+    if (protocol != P::name)
+      return refuse(connection, caller,
+                    (peer != nullptr ? "peer" : "client") + std::string(" speaks protocol '") +
+                        protocol + "'");
+    const CallerRole role = peer != nullptr ? CallerRole::peer : CallerRole::client;
+    const std::uint32_t id = peer != nullptr ? peer->node : client->client;
+    if (auto problem = claim_problem(role, id)) return refuse(connection, caller, *problem);
+    admit(connection, caller, role, id);
+  }
+
+  void log_auth_mode() const {
+    if (const AuthKey* key = setup_.cluster.auth_key()) {
+      log_.line("auth: every peer and client must prove the cluster's key (" + key->source +
+                "); every write's frames carry an HMAC-SHA256 tag");
+      if (!key->warning.empty()) log_.line("WARNING: " + key->warning);
       return;
     }
-    if (const auto* hello = std::get_if<ClientHello>(&envelope)) {
-      if (hello->protocol != P::name)
-        return connection.close("client speaks protocol '" + hello->protocol + "'");
-      caller = Caller{CallerKind::client, hello->client};
-      connection.set_label("client c" + std::to_string(hello->client));
-      for (auto& c : inbound_)
-        if (c.get() == &connection) clients_.push_back(c);
-      return;
-    }
-    connection.close("the first frame must be a hello");
+    log_.line(
+        "WARNING: no auth: in the cluster file: any process on this machine can connect as a "
+        "peer or client (allowed only because every address is loopback)");
   }
 
   StatusReply status() const {
@@ -516,7 +608,9 @@ class RealNode {
   std::vector<std::uint8_t> status_payload() const {
     StatusReply reply = status();
     auto payload = encode_envelope<P>(reply);
-    const std::size_t limit = setup_.cluster.runtime.frame_bytes_max;
+    // With auth the reply travels inside a record: its own header and the record's MAC count too.
+    const std::size_t limit =
+        setup_.cluster.runtime.frame_bytes_max - frame_header_bytes - frame_mac_bytes;
     if (payload.size() <= limit) return payload;
     const std::string note = "[node state of " + std::to_string(reply.node_state.size()) +
                              " bytes and text of " + std::to_string(reply.text.size()) +
@@ -566,6 +660,7 @@ class RealNode {
   std::uint64_t emitted_ = 0;
   bool recovered_ = false;
   std::uint64_t recovered_bytes_ = 0;
+  InboundCounts inbound_counts_;
   bool stopped_ = false;
 };
 

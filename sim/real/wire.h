@@ -1,12 +1,13 @@
 // The runtime's wire protocol: what one frame's payload holds, for peers and clients alike.
 //
 // Each payload is one Envelope<P>, encoded by the simulator's codec (codec.h), so a protocol
-// message crosses a socket in exactly the bytes the simulator's --wire mode round-trips. The
-// first frame on a connection is a hello that says who is calling: a PeerHello (another node,
-// which then only sends PeerMessage) or a ClientHello (which then sends Submit and
-// StatusRequest and receives Emitted and StatusReply). Anything else, or anything that does not
-// decode, closes that connection with a logged reason. Variant index = wire tag: new kinds go
-// at the end.
+// message crosses a socket in exactly the bytes the simulator's --wire mode round-trips. A
+// caller first says who it is: with the cluster's auth key through the handshake (handshake.h,
+// whose payloads are not Envelopes), without one by a hello as its first frame: a PeerHello
+// (another node, which then only sends PeerMessage) or a ClientHello (which then sends Submit
+// and StatusRequest and receives Emitted and StatusReply). Anything else, or anything that does
+// not decode, closes that connection with a logged reason. Variant index = wire tag: new kinds
+// go at the end.
 #pragma once
 
 #include <cstdint>

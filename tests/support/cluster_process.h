@@ -1,7 +1,8 @@
 // Helpers for the end-to-end cluster tests (tests/protocols/<protocol>/cluster_e2e_test.cc):
 // the faultline binary under test (FAULTLINE_BINARY, set by CMake), running it to completion,
 // polling for a condition, a live node's state, SIGKILL, a guard that leaves no process behind
-// however the test ends, and judging the outcome with the protocol's checks. Catch2 tests only.
+// however the test ends, that the nodes ran with auth, and judging the outcome with the
+// protocol's checks. Catch2 tests only.
 #pragma once
 
 #include <catch2/catch.hpp>
@@ -21,6 +22,8 @@
 #include "sim/core/codec.h"
 #include "sim/real/client.h"
 #include "sim/real/process.h"
+#include "sim/real/real_node.h"
+#include "tests/support/real_support.h"
 
 namespace faultline::real::testing {
 
@@ -70,6 +73,16 @@ std::optional<LiveNode<P>> status_of(const ClusterFile& cluster, const typename 
   REQUIRE(reader.ok());
   REQUIRE(reader.remaining() == 0);
   return LiveNode<P>{*reply, std::move(node)};
+}
+
+// Every node of `cluster` logged that it requires the cluster's key (its `auth:` took effect: no
+// peer or client reaches it without the handshake).
+inline void check_nodes_authenticated(const ClusterFile& cluster) {
+  for (std::uint32_t i = 0; i < cluster.nodes.size(); ++i) {
+    const std::string log = read_text(NodeFiles{cluster.node_dir(i)}.log());
+    INFO(cluster.nodes[i].id << "'s node.log:\n" << log);
+    CHECK_THAT(log, Catch::Contains("auth: every peer and client must prove the cluster's key"));
+  }
 }
 
 // SIGKILLs a process and waits until it is gone.

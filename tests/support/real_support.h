@@ -1,6 +1,7 @@
 // Helpers for the tests that run nodes over real sockets (tests/sim/real and each protocol's
 // cluster test under tests/protocols/<protocol>/): temporary directories, free loopback ports,
-// and cluster files. Ports come from binding port 0, so concurrent test runs do not collide.
+// cluster files and auth key files. Ports come from binding port 0, so concurrent test runs do
+// not collide.
 #pragma once
 
 #include <unistd.h>
@@ -8,6 +9,7 @@
 #include <atomic>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <string>
 #include <vector>
 
@@ -65,6 +67,26 @@ inline std::string cluster_yaml(const std::vector<std::uint16_t>& ports,
 inline void write_text(const std::string& path, const std::string& text) {
   std::ofstream out(path, std::ios::trunc);
   out << text;
+}
+
+inline std::string read_text(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+}
+
+// A cluster file's `auth:` line naming a fresh random key in `dir`/cluster.key (mode 0600, hex,
+// as `openssl rand -hex 32 > cluster.key` writes it); a cluster file in `dir` finds it.
+inline std::string auth_key_file_yaml(const std::string& dir) {
+  std::string text;
+  for (std::uint8_t b : random_nonce()) {
+    static constexpr char digits[] = "0123456789abcdef";
+    text += digits[b >> 4];
+    text += digits[b & 15];
+  }
+  write_text(dir + "/cluster.key", text + "\n");
+  std::filesystem::permissions(dir + "/cluster.key", std::filesystem::perms::owner_read |
+                                                         std::filesystem::perms::owner_write);
+  return "auth: { key_file: cluster.key }\n";
 }
 
 }  // namespace faultline::real::testing

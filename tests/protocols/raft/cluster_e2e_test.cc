@@ -7,6 +7,9 @@
 // (from status replies) and their durable logs, and the `election` metric (from the kill to
 // the next BecameLeader in the history) is reported, never asserted on.
 //
+// Every connection authenticates (the cluster file's auth: names a key file): peers, the client
+// and the test's status queries run the handshake and MAC every frame.
+//
 // Every wait polls a condition against a generous deadline (a loaded 2-core CI machine is
 // slow, not wrong). The kill time goes onto the history's clock through the client's log line
 // "history times are nanoseconds since CLOCK_MONOTONIC <ns>". The binary comes from
@@ -139,11 +142,13 @@ void write_cluster(Story& story) {
       "cas_percent: 20,"
       " request_timeout: 250ms, retry_backoff: 20ms }\n"
       "runtime: { reconnect_backoff_min: 20ms, reconnect_backoff_max: 200ms }\n";
+  yaml += auth_key_file_yaml(story.dir.path);
   write_text(story.cluster_path, yaml);
   auto loaded = load_cluster_file(story.cluster_path);
   REQUIRE(loaded.has_value());
   story.cluster = std::move(*loaded);
   REQUIRE(decode_config(story.cluster.config, story.config).has_value());
+  REQUIRE(story.cluster.auth_key() != nullptr);
 }
 
 // Under load: the client has had writes acknowledged, and it saw the current leader elected
@@ -348,4 +353,5 @@ TEST_CASE(
   wait_for_client_exit(cleanup, *client);
   wait_until_settled(story);
   judge(story);
+  check_nodes_authenticated(story.cluster);
 }

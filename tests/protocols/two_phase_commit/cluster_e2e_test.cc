@@ -5,6 +5,9 @@
 // always-property and routing_fidelity must pass, and the restarted node must have recovered
 // its state from its durable file.
 //
+// Every connection authenticates: the cluster file names a key file (auth:), so `cluster up`,
+// the nodes, the client and the status queries all run the handshake and MAC every frame.
+//
 // Correctness never rests on timing: every wait polls a condition against a deadline. The one
 // margin is the protocol's own: the restarted participant must see a health observation (the
 // client sends one every 100 ms) before the next stage's PREPARE (stage_interval 2 s later), or
@@ -65,11 +68,13 @@ void write_cluster(Story& story) {
       cluster_yaml(ports, story.dir.path + "/data",
                    "{ stages: [5%, 20%, 50%], stage_interval: 2s, prepare_timeout: 1s,"
                    " heartbeat_interval: 200ms, query_interval: 200ms, decision_retry: 100ms }",
-                   "{ duration: 60s, predict_interval: 5ms, health_interval: 100ms }"));
+                   "{ duration: 60s, predict_interval: 5ms, health_interval: 100ms }") +
+          auth_key_file_yaml(story.dir.path));
   auto loaded = load_cluster_file(story.cluster_path);
   REQUIRE(loaded.has_value());
   story.cluster = std::move(*loaded);
   REQUIRE(decode_config(story.cluster.config, story.config).has_value());
+  REQUIRE(story.cluster.auth_key() != nullptr);
 }
 
 // Mid-rollout: the first stage committed at the coordinator, no tx in flight, 50% not reached.
@@ -210,4 +215,5 @@ TEST_CASE("cluster: 3 real processes, SIGKILL a participant mid-rollout, restart
   wait_for_rollout_done(story);
   stop_client_after_half(story, cleanup, *client);
   judge(story);
+  check_nodes_authenticated(story.cluster);
 }
