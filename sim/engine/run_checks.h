@@ -59,8 +59,10 @@ class RunChecks {
       const Property<P>& property = suite_.properties[i];
       selected_[i] = selected(property.name);
       if (selected_[i] && property.kind == PropertyKind::transition) watch_steps_ = true;
-      if (selected_[i] && property.kind != PropertyKind::transition && property.monitor)
+      if (selected_[i] && property.kind != PropertyKind::transition && property.monitor) {
         monitors_[i] = property.monitor();
+        has_monitors_ = true;
+      }
     }
     FL_ASSERT(selected_.size() == count, "one selection flag per property");
   }
@@ -68,6 +70,7 @@ class RunChecks {
   // The current event may change node `id` (its Node or its disk): the Simulation says so
   // before a handler runs on it, and when it crashes or restarts.
   void note_changed(NodeId id) {
+    if (!has_monitors_) return;  // nothing to tell: every property is evaluated anyway
     if (id.value >= is_changed_.size()) is_changed_.resize(id.value + 1, false);
     if (is_changed_[id.value]) return;
     is_changed_[id.value] = true;
@@ -99,7 +102,7 @@ class RunChecks {
                          RunOutcome& outcome) {
     AfterEvent result;
     if (suite_.properties.empty() || outcome.status == RunStatus::safety_violation) return result;
-    update_monitors(view);
+    if (has_monitors_) update_monitors(view);
     bool all_eventually = converging;
     bool any_eventually = false;
     for (std::size_t i = 0; i < suite_.properties.size(); ++i) {
@@ -328,6 +331,7 @@ class RunChecks {
   std::vector<NodeId> changed_;  // the nodes the current event may change
   std::vector<bool> is_changed_;
   bool started_ = false;  // the first evaluation is of every node
+  bool has_monitors_ = false;
 };
 
 }  // namespace faultline
