@@ -78,6 +78,10 @@ std::vector<Benchmark> Binding::benchmarks() {
       Benchmark{"raft-socket", Benchmark::Group::alone,
                 "Raft writes/s over real processes with fsync (--set clients=N, seconds=10s, ...)",
                 "", &run_socket_benchmark},
+      Benchmark{"raft-scale", Benchmark::Group::alone,
+                "Raft events/s at 5..1,024 nodes, incremental vs whole-view checks (--set "
+                "nodes=[5,64], seconds=2s, every_event=false)",
+                "", &run_scale_benchmark},
   };
 }
 

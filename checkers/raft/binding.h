@@ -75,4 +75,8 @@ std::uint64_t highest_session(const Node& node);
 // `faultline bench raft-socket` (socket_bench.cc).
 int run_socket_benchmark(const Benchmark::Context& context);
 
+// `faultline bench raft-scale` (scale_bench.cc): events/s as the cluster grows, with incremental
+// and with whole-view checks.
+int run_scale_benchmark(const Benchmark::Context& context);
+
 }  // namespace faultline::raft

@@ -1,10 +1,14 @@
 #include "checkers/raft/suite.h"
 
 #include <algorithm>
+#include <array>
+#include <functional>
 #include <map>
+#include <memory>
 #include <vector>
 
 #include "sim/core/describe.h"
+#include "sim/core/monitor.h"
 
 namespace faultline::raft {
 
@@ -22,103 +26,121 @@ std::string describe_entry_at(const Disk& d, Index i) {
 std::uint64_t request_id(std::uint64_t client, std::uint64_t seq) { return (client << 32) | seq; }
 
 // ---- always ---------------------------------------------------------------------------------
+//
+// Each always property is a loop over pairs of nodes with a pair test (the *_pair functions):
+// `check_*` runs the loop on a whole view, for the explorer and for the message; the monitors
+// (check_suite, below) run the same pair tests only on the pairs an event can have changed.
 
-std::optional<std::string> check_election_safety(const View& view) {
-  for (std::size_t a = 0; a < view.nodes.size(); ++a) {
-    if (!view.nodes[a] || !view.nodes[a]->is_leader()) continue;
-    for (std::size_t b = a + 1; b < view.nodes.size(); ++b)
-      if (view.nodes[b] && view.nodes[b]->is_leader() &&
-          view.nodes[b]->current_term() == view.nodes[a]->current_term())
-        return node_name(a) + " and " + node_name(b) + " are both leader of term " +
-               describe(view.nodes[a]->current_term());
-  }
-  return std::nullopt;
+namespace {
+
+std::optional<std::string> election_pair(const View& view, std::size_t a, std::size_t b) {
+  if (!view.nodes[a] || !view.nodes[a]->is_leader() || !view.nodes[b] ||
+      !view.nodes[b]->is_leader() || view.nodes[b]->current_term() != view.nodes[a]->current_term())
+    return std::nullopt;
+  return node_name(a) + " and " + node_name(b) + " are both leader of term " +
+         describe(view.nodes[a]->current_term());
 }
 
 // The highest index where both logs hold the same term must hold the same chained checksum;
 // that one comparison covers every lower index too (the checksum chains the whole prefix).
-std::optional<std::string> check_log_matching(const View& view) {
-  for (std::size_t a = 0; a < view.disks.size(); ++a) {
-    if (!view.disks[a]) continue;
-    const Disk& da = *view.disks[a];
-    for (std::size_t b = a + 1; b < view.disks.size(); ++b) {
-      if (!view.disks[b]) continue;
-      const Disk& db = *view.disks[b];
-      const Index low = std::max(da.snapshot.last_index, db.snapshot.last_index);
-      for (Index i = std::min(da.last_index(), db.last_index()); i >= low && i > Index{}; --i) {
-        if (*da.term_at(i) != *db.term_at(i)) continue;
-        if (*da.checksum_at(i) != *db.checksum_at(i))
-          return "the logs of " + node_name(a) + " and " + node_name(b) + " both hold term " +
-                 describe(*da.term_at(i)) + " at index " + describe(i) +
-                 " but differ at or before it: " + node_name(a) + " has " +
-                 describe_entry_at(da, i) + ", " + node_name(b) + " has " +
-                 describe_entry_at(db, i);
-        break;
-      }
-    }
+std::optional<std::string> log_matching_pair(const View& view, std::size_t a, std::size_t b) {
+  if (!view.disks[a] || !view.disks[b]) return std::nullopt;
+  const Disk& da = *view.disks[a];
+  const Disk& db = *view.disks[b];
+  const Index low = std::max(da.snapshot.last_index, db.snapshot.last_index);
+  for (Index i = std::min(da.last_index(), db.last_index()); i >= low && i > Index{}; --i) {
+    if (*da.term_at(i) != *db.term_at(i)) continue;
+    if (*da.checksum_at(i) != *db.checksum_at(i))
+      return "the logs of " + node_name(a) + " and " + node_name(b) + " both hold term " +
+             describe(*da.term_at(i)) + " at index " + describe(i) +
+             " but differ at or before it: " + node_name(a) + " has " + describe_entry_at(da, i) +
+             ", " + node_name(b) + " has " + describe_entry_at(db, i);
+    break;
   }
   return std::nullopt;
 }
 
-// Every leader holds every entry any node knows is committed, when that node learned it in a
-// term no later than the leader's (the commit happened in a term <= the leader's).
+// Leader l holds every entry follower f knows is committed, when f learned it in a term no later
+// than the leader's (the commit happened in a term <= the leader's).
+std::optional<std::string> completeness_pair(const View& view, std::size_t l, std::size_t f) {
+  if (l == f || !view.nodes[l] || !view.nodes[l]->is_leader() || !view.nodes[f])
+    return std::nullopt;
+  const Node& leader = *view.nodes[l];
+  const Node& follower = *view.nodes[f];
+  const Index c = follower.commit_index();
+  if (c == Index{} || follower.current_term() > leader.current_term()) return std::nullopt;
+  if (c > leader.last_index())
+    return "leader " + node_name(l) + " (term " + describe(leader.current_term()) +
+           ") lacks index " + describe(c) + ", which " + node_name(f) +
+           " knows is committed (its log ends at " + describe(leader.last_index()) + ")";
+  const auto mine = leader.checksum_at(c);
+  const auto theirs = follower.checksum_at(c);
+  if (mine && theirs && *mine != *theirs)
+    return "leader " + node_name(l) + " (term " + describe(leader.current_term()) +
+           ") holds a different entry at index " + describe(c) + ", which " + node_name(f) +
+           " knows is committed: " + describe_entry_at(leader.disk(), c) + " vs " +
+           describe_entry_at(follower.disk(), c);
+  return std::nullopt;
+}
+
+std::optional<std::string> state_machine_pair(const View& view, std::size_t a, std::size_t b) {
+  if (!view.nodes[a] || !view.nodes[b]) return std::nullopt;
+  const Index i = std::min(view.nodes[a]->last_applied(), view.nodes[b]->last_applied());
+  if (i == Index{}) return std::nullopt;
+  const auto ca = view.nodes[a]->checksum_at(i);
+  const auto cb = view.nodes[b]->checksum_at(i);
+  if (!ca || !cb || *ca == *cb) return std::nullopt;
+  return node_name(a) + " and " + node_name(b) + " applied different logs through index " +
+         describe(i) + ": " + describe_entry_at(view.nodes[a]->disk(), i) + " vs " +
+         describe_entry_at(view.nodes[b]->disk(), i);
+}
+
+std::optional<std::string> state_checksum_pair(const View& view, std::size_t a, std::size_t b) {
+  if (!view.nodes[a] || !view.nodes[b] ||
+      view.nodes[a]->last_applied() != view.nodes[b]->last_applied() ||
+      view.nodes[a]->state().state_checksum == view.nodes[b]->state().state_checksum)
+    return std::nullopt;
+  return node_name(a) + " and " + node_name(b) + " both applied through index " +
+         describe(view.nodes[a]->last_applied()) +
+         " but their state checksums differ: " + describe(view.nodes[a]->state().data) + " vs " +
+         describe(view.nodes[b]->state().data);
+}
+
+// The first failing pair a < b, in the order the loops have always reported.
+using PairTest = std::optional<std::string> (*)(const View&, std::size_t, std::size_t);
+std::optional<std::string> first_failing_pair(const View& view, PairTest test) {
+  for (std::size_t a = 0; a < view.nodes.size(); ++a)
+    for (std::size_t b = a + 1; b < view.nodes.size(); ++b)
+      if (auto reason = test(view, a, b)) return reason;
+  return std::nullopt;
+}
+
+}  // namespace
+
+std::optional<std::string> check_election_safety(const View& view) {
+  return first_failing_pair(view, election_pair);
+}
+
+std::optional<std::string> check_log_matching(const View& view) {
+  return first_failing_pair(view, log_matching_pair);
+}
+
+// Leaders in node order, each against every other node in node order.
 std::optional<std::string> check_leader_completeness(const View& view) {
   for (std::size_t l = 0; l < view.nodes.size(); ++l) {
     if (!view.nodes[l] || !view.nodes[l]->is_leader()) continue;
-    const Node& leader = *view.nodes[l];
-    for (std::size_t f = 0; f < view.nodes.size(); ++f) {
-      if (f == l || !view.nodes[f]) continue;
-      const Node& follower = *view.nodes[f];
-      const Index c = follower.commit_index();
-      if (c == Index{} || follower.current_term() > leader.current_term()) continue;
-      if (c > leader.last_index())
-        return "leader " + node_name(l) + " (term " + describe(leader.current_term()) +
-               ") lacks index " + describe(c) + ", which " + node_name(f) +
-               " knows is committed (its log ends at " + describe(leader.last_index()) + ")";
-      const auto mine = leader.checksum_at(c);
-      const auto theirs = follower.checksum_at(c);
-      if (mine && theirs && *mine != *theirs)
-        return "leader " + node_name(l) + " (term " + describe(leader.current_term()) +
-               ") holds a different entry at index " + describe(c) + ", which " + node_name(f) +
-               " knows is committed: " + describe_entry_at(leader.disk(), c) + " vs " +
-               describe_entry_at(follower.disk(), c);
-    }
+    for (std::size_t f = 0; f < view.nodes.size(); ++f)
+      if (auto reason = completeness_pair(view, l, f)) return reason;
   }
   return std::nullopt;
 }
 
 std::optional<std::string> check_state_machine_safety(const View& view) {
-  for (std::size_t a = 0; a < view.nodes.size(); ++a) {
-    if (!view.nodes[a]) continue;
-    for (std::size_t b = a + 1; b < view.nodes.size(); ++b) {
-      if (!view.nodes[b]) continue;
-      const Index i = std::min(view.nodes[a]->last_applied(), view.nodes[b]->last_applied());
-      if (i == Index{}) continue;
-      const auto ca = view.nodes[a]->checksum_at(i);
-      const auto cb = view.nodes[b]->checksum_at(i);
-      if (ca && cb && *ca != *cb)
-        return node_name(a) + " and " + node_name(b) + " applied different logs through index " +
-               describe(i) + ": " + describe_entry_at(view.nodes[a]->disk(), i) + " vs " +
-               describe_entry_at(view.nodes[b]->disk(), i);
-    }
-  }
-  return std::nullopt;
+  return first_failing_pair(view, state_machine_pair);
 }
 
 std::optional<std::string> check_state_checksum_agreement(const View& view) {
-  for (std::size_t a = 0; a < view.nodes.size(); ++a) {
-    if (!view.nodes[a]) continue;
-    for (std::size_t b = a + 1; b < view.nodes.size(); ++b) {
-      if (!view.nodes[b] || view.nodes[a]->last_applied() != view.nodes[b]->last_applied())
-        continue;
-      if (view.nodes[a]->state().state_checksum != view.nodes[b]->state().state_checksum)
-        return node_name(a) + " and " + node_name(b) + " both applied through index " +
-               describe(view.nodes[a]->last_applied()) +
-               " but their state checksums differ: " + describe(view.nodes[a]->state().data) +
-               " vs " + describe(view.nodes[b]->state().data);
-    }
-  }
-  return std::nullopt;
+  return first_failing_pair(view, state_checksum_pair);
 }
 
 // ---- transition -----------------------------------------------------------------------------
@@ -365,25 +387,153 @@ Metrics collect_metrics(const Record& record) {
 }
 
 // ---- the suite ------------------------------------------------------------------------------
+//
+// Monitors (sim/core/monitor.h) let the simulator re-run a check only when an event may have
+// changed its verdict. Each pairwise key holds everything its pair test reads of a node, so
+// nodes with equal keys are interchangeable in the test; a log enters a key as (snapshot index,
+// an index, the chained checksum there), which fixes every entry from the snapshot up to that
+// index (up to a checksum collision, as the checks assume anyway).
+
+namespace {
+
+using Key = std::array<std::uint64_t, 6>;
+
+std::uint64_t raw(Index i) { return i.value; }
+std::uint64_t raw(Term t) { return t.value; }
+
+// The log of `disk` from its snapshot through `through` (or its end, if shorter).
+Key log_key(const Disk& disk, Index through) {
+  const Index m = std::min(through, disk.last_index());
+  const auto checksum = disk.checksum_at(m);  // none: m is below the snapshot
+  Key key{};                                  // the caller's fields go in [4] and [5]
+  key[0] = raw(disk.snapshot.last_index);
+  key[1] = raw(m);
+  key[2] = checksum.has_value();
+  key[3] = checksum.value_or(0);
+  return key;
+}
+
+template <class F>
+auto up_node_key(F&& key) {
+  return [key](const View& view, std::size_t n) -> std::optional<Key> {
+    if (!view.nodes[n]) return std::nullopt;
+    return key(*view.nodes[n]);
+  };
+}
+
+template <PairTest test>
+bool fails_either_way(const View& view, std::size_t a, std::size_t b) {
+  return test(view, a, b).has_value() || test(view, b, a).has_value();
+}
+
+// Only leaders take part, by term.
+auto election_monitor() {
+  const auto key = [](const View& view, std::size_t n) -> std::optional<Key> {
+    if (!view.nodes[n] || !view.nodes[n]->is_leader()) return std::nullopt;
+    return Key{raw(view.nodes[n]->current_term()), 0, 0, 0, 0, 0};
+  };
+  return pairwise_monitor<Raft, Key>(key, fails_either_way<election_pair>);
+}
+
+// Disks, crashed nodes' too: the whole log.
+auto log_matching_monitor() {
+  const auto key = [](const View& view, std::size_t n) -> std::optional<Key> {
+    if (!view.disks[n]) return std::nullopt;
+    return log_key(*view.disks[n], view.disks[n]->last_index());
+  };
+  return pairwise_monitor<Raft, Key>(key, fails_either_way<log_matching_pair>);
+}
+
+// As a follower a node shows its term, commit index and log through it; a leader is also
+// compared at any index of its log, so its key holds the whole log.
+auto completeness_monitor() {
+  return pairwise_monitor<Raft, Key>(
+      up_node_key([](const Node& node) {
+        const bool leader = node.is_leader();
+        Key key = log_key(node.disk(), leader ? node.last_index() : node.commit_index());
+        key[4] = raw(node.current_term());
+        key[5] = raw(node.commit_index()) * 2 + leader;
+        return key;
+      }),
+      fails_either_way<completeness_pair>);
+}
+
+// What a node applied: its log through last_applied.
+auto state_machine_monitor() {
+  return pairwise_monitor<Raft, Key>(up_node_key([](const Node& node) {
+                                       Key key = log_key(node.disk(), node.last_applied());
+                                       key[4] = raw(node.last_applied());
+                                       return key;
+                                     }),
+                                     fails_either_way<state_machine_pair>);
+}
+
+auto state_checksum_monitor() {
+  return pairwise_monitor<Raft, Key>(
+      up_node_key([](const Node& node) {
+        return Key{raw(node.last_applied()), node.state().state_checksum, 0, 0, 0, 0};
+      }),
+      fails_either_way<state_checksum_pair>);
+}
+
+// leader_committed reads one bit of each node.
+auto leader_committed_monitor() {
+  return keyed_monitor_of<Raft, bool>([](const View& view, std::size_t n) -> std::optional<bool> {
+    if (!view.nodes[n]) return std::nullopt;
+    return view.nodes[n]->is_leader() && view.nodes[n]->committed_in_term();
+  });
+}
+
+// leader_elected reads each node's role and term, and a committed leader's members (compared in
+// place, not copied: a leader handles O(nodes) events per heartbeat).
+struct ElectedKey {
+  Role role;
+  Term term;
+  bool committed = false;
+  std::vector<NodeId> members;  // a committed leader's only
+};
+
+bool refresh_elected_key(const View& view, std::size_t n, std::optional<ElectedKey>& key) {
+  if (!view.nodes[n]) {
+    const bool changed = key.has_value();
+    key.reset();
+    return changed;
+  }
+  const Node& node = *view.nodes[n];
+  const bool leading = node.is_leader() && node.committed_in_term();
+  if (key && key->role == node.raft_role() && key->term == node.current_term() &&
+      key->committed == node.committed_in_term() &&
+      (leading ? key->members == node.members() : key->members.empty()))
+    return false;
+  key = ElectedKey{node.raft_role(), node.current_term(), node.committed_in_term(),
+                   leading ? node.members() : std::vector<NodeId>{}};
+  return true;
+}
+
+auto leader_elected_monitor() { return keyed_monitor<Raft, ElectedKey>(refresh_elected_key); }
+
+}  // namespace
 
 CheckSuite<Raft> check_suite(const Config&) {
   CheckSuite<Raft> suite;
-  auto always = [&](std::string name, std::optional<std::string> (*check)(const View&)) {
-    suite.properties.push_back(Property<Raft>{std::move(name), PropertyKind::always, check});
+  using Factory = std::function<std::unique_ptr<Monitor<Raft>>()>;
+  auto add = [&](std::string name, PropertyKind kind,
+                 std::optional<std::string> (*check)(const View&), Factory monitor) {
+    suite.properties.push_back(Property<Raft>{
+        .name = std::move(name), .kind = kind, .check = check, .monitor = std::move(monitor)});
   };
-  always("election_safety", check_election_safety);
-  always("log_matching", check_log_matching);
-  always("leader_completeness", check_leader_completeness);
-  always("state_machine_safety", check_state_machine_safety);
-  always("state_checksum_agreement", check_state_checksum_agreement);
+  using enum PropertyKind;
+  add("election_safety", always, check_election_safety, election_monitor());
+  add("log_matching", always, check_log_matching, log_matching_monitor());
+  add("leader_completeness", always, check_leader_completeness, completeness_monitor());
+  add("state_machine_safety", always, check_state_machine_safety, state_machine_monitor());
+  add("state_checksum_agreement", always, check_state_checksum_agreement, state_checksum_monitor());
   // Only a leader's steps can break it: the simulator copies a node before a step only then.
   suite.properties.push_back(
       transition_property<Raft>("leader_append_only", check_leader_append_only,
                                 [](const Node& node) { return node.is_leader(); }));
-  suite.properties.push_back(
-      Property<Raft>{"leader_committed", PropertyKind::sometimes, check_leader_committed});
-  suite.properties.push_back(
-      Property<Raft>{"leader_elected", PropertyKind::eventually, check_leader_elected});
+  add("leader_committed", sometimes, check_leader_committed, leader_committed_monitor());
+  add("leader_elected", eventually, check_leader_elected, leader_elected_monitor());
   suite.history_checks.push_back(
       HistoryCheck<Raft>{"one_leader_per_term", false, check_one_leader_per_term});
   suite.history_checks.push_back(

@@ -5,7 +5,9 @@
 //
 // Log comparisons use the chained entry checksums (protocols/raft/types.h): two logs agree up to
 // an index iff their checksums there are equal, so each pair of nodes costs O(1) per check in
-// the common case; these properties run after every simulated event and on every explored state.
+// the common case. The model checker evaluates these properties on every explored state; the
+// simulator through their monitors (suite.cc, sim/core/monitor.h), which test after each event
+// only the nodes it changed, so a check costs O(changed x distinct node states), not O(n^2).
 // Every violation names the nodes, terms and indexes involved.
 #pragma once
 

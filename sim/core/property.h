@@ -17,9 +17,17 @@
 // states, and evaluates a transition property once per distinct (node, before, after) triple.
 // A transition property must hold on a step that leaves the node and its disk unchanged (a
 // stuttering step, as in TLA+'s [][A]_v): drivers skip those.
+//
+// A state property may also offer a Monitor: an incremental way for the simulator, which sees a
+// run one event at a time, to tell when `check` needs evaluating again. Evaluating every property
+// on the whole view after every event costs O(n^2) per event for the pairwise ones (every pair
+// of logs); a monitor looks only at the nodes the event changed (sim/core/monitor.h has the
+// common shapes). It decides only *when* `check` runs, never what it says: verdicts and their
+// texts are `check`'s own, so a run's outcome is the same with or without monitors.
 #pragma once
 
 #include <functional>
+#include <memory>
 #include <optional>
 #include <span>
 #include <string>
@@ -69,6 +77,22 @@ struct NodeStep {
   Time now;  // when the step happened (the explorer has no clock: 0)
 };
 
+// The incremental form of one state property over one run (see above). The driver calls
+// update() after every event with the nodes whose node or disk the event may have changed
+// (every node at the first call); it answers whether `check`'s verdict may differ from its
+// verdict at the previous call, and the driver evaluates `check` again only on a yes (and always
+// at the first call). Soundness: a yes may be spurious, a no when the verdict changed is a bug.
+// A monitor holds per-run state: it is made fresh for each run, never shared between runs.
+template <class P>
+class Monitor {
+ public:
+  Monitor() = default;
+  Monitor(const Monitor&) = delete;
+  Monitor& operator=(const Monitor&) = delete;
+  virtual ~Monitor() = default;
+  virtual bool update(const ClusterView<P>& view, std::span<const NodeId> changed) = 0;
+};
+
 // `check` is set for the state kinds, `check_step` for kind == transition (the other is empty).
 template <class P>
 struct Property {
@@ -80,6 +104,9 @@ struct Property {
   // for which this holds (a leader, say); empty: every step. Drivers skip the other steps, and
   // the simulator copies a node before a step only when some property constrains that step.
   std::function<bool(const typename P::Node&)> steps_from = {};
+  // State kinds only, optional: makes this property's Monitor for one run; empty: the simulator
+  // evaluates `check` after every event. The model checker always evaluates `check`.
+  std::function<std::unique_ptr<Monitor<P>>()> monitor = {};
 };
 
 // A transition property (designated initializers keep the state `check` visibly empty).

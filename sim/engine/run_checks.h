@@ -7,9 +7,16 @@
 // `always` and `transition` properties are violated at a point and stop the run; `sometimes`,
 // `eventually`, history checks and expectations are judged at the end. RunChecks draws no
 // randomness and reads no clock: a run's verdicts are a function of its events.
+//
+// Incremental checking: the Simulation names each node an event may change (note_changed: a
+// handler run, a crash, a restart). A property with a Monitor (property.h) is told those nodes
+// after every event and its `check` runs only when the monitor says its verdict may have
+// changed (dirty_); other properties are evaluated after every event. `check` alone decides
+// every verdict and text, so a run's outcome does not depend on monitors, only its speed.
 #pragma once
 
 #include <algorithm>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -42,14 +49,32 @@ class RunChecks {
 
   RunChecks(const CheckSuite<P>& suite, const scenario::Scenario& scenario)
       : suite_(suite), scenario_(scenario) {
-    sometimes_met_.assign(suite_.properties.size(), false);
-    selected_.assign(suite_.properties.size(), true);
-    for (std::size_t i = 0; i < suite_.properties.size(); ++i) {
-      selected_[i] = selected(suite_.properties[i].name);
-      if (selected_[i] && suite_.properties[i].kind == PropertyKind::transition)
-        watch_steps_ = true;
+    const std::size_t count = suite_.properties.size();
+    sometimes_met_.assign(count, false);
+    selected_.assign(count, true);
+    dirty_.assign(count, true);
+    holds_.assign(count, false);
+    monitors_.resize(count);
+    for (std::size_t i = 0; i < count; ++i) {
+      const Property<P>& property = suite_.properties[i];
+      selected_[i] = selected(property.name);
+      if (selected_[i] && property.kind == PropertyKind::transition) watch_steps_ = true;
+      if (selected_[i] && property.kind != PropertyKind::transition && property.monitor) {
+        monitors_[i] = property.monitor();
+        has_monitors_ = true;
+      }
     }
-    FL_ASSERT(selected_.size() == suite_.properties.size(), "one selection flag per property");
+    FL_ASSERT(selected_.size() == count, "one selection flag per property");
+  }
+
+  // The current event may change node `id` (its Node or its disk): the Simulation says so
+  // before a handler runs on it, and when it crashes or restarts.
+  void note_changed(NodeId id) {
+    if (!has_monitors_) return;  // nothing to tell: every property is evaluated anyway
+    if (id.value >= is_changed_.size()) is_changed_.resize(id.value + 1, false);
+    if (is_changed_[id.value]) return;
+    is_changed_[id.value] = true;
+    changed_.push_back(id);
   }
 
   // Whether a selected transition property exists: only then are steps captured.
@@ -77,6 +102,7 @@ class RunChecks {
                          RunOutcome& outcome) {
     AfterEvent result;
     if (suite_.properties.empty() || outcome.status == RunStatus::safety_violation) return result;
+    if (has_monitors_) update_monitors(view);
     bool all_eventually = converging;
     bool any_eventually = false;
     for (std::size_t i = 0; i < suite_.properties.size(); ++i) {
@@ -84,17 +110,21 @@ class RunChecks {
       const Property<P>& property = suite_.properties[i];
       switch (property.kind) {
         case PropertyKind::always:
+          if (!take_dirty(i)) break;
           if (auto reason = property.check(view)) {
             result.violation = violation(property, *reason, view.now, outcome);
             return result;
           }
           break;
         case PropertyKind::sometimes:
-          if (!sometimes_met_[i] && !property.check(view)) sometimes_met_[i] = true;
+          if (!sometimes_met_[i] && take_dirty(i) && !property.check(view))
+            sometimes_met_[i] = true;
           break;
         case PropertyKind::eventually:
           any_eventually = true;
-          if (all_eventually && property.check(view)) all_eventually = false;
+          if (!all_eventually) break;
+          if (take_dirty(i)) holds_[i] = !property.check(view);
+          if (!holds_[i]) all_eventually = false;
           break;
         case PropertyKind::transition: break;  // checked on each step (after_step)
       }
@@ -140,6 +170,32 @@ class RunChecks {
   }
 
  private:
+  // Tells every live monitor which nodes changed (all of them at the first event) and marks
+  // the properties whose verdict may have changed; then forgets the changed nodes.
+  void update_monitors(const ClusterView<P>& view) {
+    if (!started_) {
+      started_ = true;
+      changed_.clear();
+      for (std::uint32_t n = 0; n < view.nodes.size(); ++n) changed_.push_back(NodeId{n});
+    }
+    for (std::size_t i = 0; i < monitors_.size(); ++i) {
+      if (!monitors_[i] || sometimes_met_[i]) continue;
+      if (monitors_[i]->update(view, changed_)) dirty_[i] = true;
+    }
+    for (NodeId id : changed_)
+      if (id.value < is_changed_.size()) is_changed_[id.value] = false;
+    changed_.clear();
+  }
+
+  // Whether property i must be evaluated now (and it will be: no longer dirty). Without a
+  // monitor, always.
+  bool take_dirty(std::size_t i) {
+    if (!monitors_[i]) return true;
+    const bool dirty = dirty_[i];
+    dirty_[i] = false;
+    return dirty;
+  }
+
   bool selected(std::string_view name) const {
     if (scenario_.checks.empty()) return true;
     return std::find(scenario_.checks.begin(), scenario_.checks.end(), name) !=
@@ -292,6 +348,16 @@ class RunChecks {
   std::vector<bool> sometimes_met_;
   std::vector<bool> selected_;
   bool watch_steps_ = false;
+  // Incremental checking: one monitor per selected state property that offers one (else null);
+  // dirty_[i]: property i's verdict may have changed since it was last evaluated; holds_[i]: an
+  // eventually property's verdict when it was last evaluated.
+  std::vector<std::unique_ptr<Monitor<P>>> monitors_;
+  std::vector<bool> dirty_;
+  std::vector<bool> holds_;
+  std::vector<NodeId> changed_;  // the nodes the current event may change
+  std::vector<bool> is_changed_;
+  bool started_ = false;  // the first evaluation is of every node
+  bool has_monitors_ = false;
 };
 
 }  // namespace faultline

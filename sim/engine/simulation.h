@@ -280,6 +280,7 @@ class Simulation final : public WorkloadSink<P> {
   }
 
   void begin_step(NodeId id) {
+    checks_.note_changed(id);  // incremental checks (run_checks.h)
     if (!checks_.watches_steps() || !checks_.step_constrained(ptr(nodes_[id.value]))) return;
     FL_ASSERT(!step_.watching, "steps do not nest");
     step_.watching = true;
@@ -304,6 +305,7 @@ class Simulation final : public WorkloadSink<P> {
 
   void crash(NodeId id) {
     if (status_[id.value] == Status::down) return;
+    checks_.note_changed(id);
     // A crash is a step to down; the disk stays as it is.
     if (checks_.watches_steps())
       check_step(NodeStep<P>{id, ptr(nodes_[id.value]), nullptr, ptr(disks_[id.value]),

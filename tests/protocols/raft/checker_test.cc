@@ -3,6 +3,8 @@
 // is vacuous. The scenario tests show each catching a bug switch end to end.
 #include <catch2/catch.hpp>
 
+#include <memory>
+
 #include "checkers/raft/suite.h"
 #include "tests/protocols/raft/steps.h"
 
@@ -213,5 +215,50 @@ TEST_CASE(
     else
       CHECK(reason->find(
                 "n1, leader of term 2, removed entries from its log: it ended at index 3") == 0);
+  }
+}
+
+// ---- monitors -------------------------------------------------------------------------------
+
+namespace {
+
+// A one-entry log: `value` put at index 1 in `term`.
+Disk one_entry_log(std::uint64_t term, const std::string& value) {
+  Disk disk;
+  disk.current_term = Term{term};
+  const Command command = ClientCommand{1, 1, Put{"x", value}};
+  disk.entries.push_back(Entry{Term{term}, command, chain_checksum(0, Term{term}, command)});
+  return disk;
+}
+
+std::unique_ptr<Monitor<Raft>> monitor_of(const std::string& name) {
+  for (const auto& property : check_suite(Config{}).properties)
+    if (property.name == name) return property.monitor();
+  FAIL("no property " << name);
+  return nullptr;
+}
+
+}  // namespace
+
+// Two logs of one length but different terms at index 1 do not conflict; a third log that holds
+// term 1 there with another entry conflicts with only one of them. Its monitor must find that
+// whichever of the two comes first: the key keeps logs of one length apart by their checksum.
+TEST_CASE("the log_matching monitor tells logs of one length apart") {
+  for (const bool term_two_first : {false, true}) {
+    INFO("term-2 log first: " << term_two_first);
+    const Disk t1 = one_entry_log(1, "a");
+    const Disk t2 = one_entry_log(2, "b");
+    std::vector<std::optional<Node>> nodes(3);
+    std::vector<std::optional<Disk>> disks{term_two_first ? t2 : t1, term_two_first ? t1 : t2,
+                                           std::nullopt};
+    const auto view = [&] { return ClusterView<Raft>{nodes, disks, Time{}}; };
+    auto monitor = monitor_of("log_matching");
+    const std::vector<NodeId> all{NodeId{0}, NodeId{1}, NodeId{2}};
+    monitor->update(view(), all);
+    REQUIRE_FALSE(check_log_matching(view()));
+    disks[2] = one_entry_log(1, "c");
+    const std::vector<NodeId> changed{NodeId{2}};
+    CHECK(monitor->update(view(), changed));
+    CHECK(check_log_matching(view()));
   }
 }
