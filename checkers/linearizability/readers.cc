@@ -32,21 +32,7 @@ std::string_view to_string(HistoryFormat format) {
   return "";
 }
 
-std::string excerpt(std::string_view text, std::size_t limit) {
-  if (text.size() <= limit) return std::string(text);
-  std::size_t cut = limit;
-  // Never split a UTF-8 sequence: back up to the start of the character at the cut.
-  while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;
-  return fmt::format("{}... ({} bytes)", text.substr(0, cut), text.size());
-}
-
 namespace {
-
-// A UTF-8 byte-order mark (editors on Windows write one) is not part of the first line.
-std::string_view skip_bom(std::string_view text) {
-  if (text.starts_with(utf8_bom)) text.remove_prefix(utf8_bom.size());
-  return text;
-}
 
 std::string_view trim(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t' || s.front() == '\r'))
@@ -506,7 +492,7 @@ Result<std::optional<Operation>> parse_jsonl_line(std::string_view line, std::st
 }  // namespace
 
 HistoryFormat detect_format(std::string_view text) {
-  text = skip_bom(text);
+  text = skip_utf8_bom(text);
   std::string_view line;
   while (!text.empty()) {
     const std::size_t end = text.find('\n');
@@ -521,13 +507,14 @@ HistoryFormat detect_format(std::string_view text) {
 
 Result<History> read_jsonl(std::string_view text, std::string_view source) {
   History history;
-  auto r = for_each_line(skip_bom(text), [&](int number, std::string_view line) -> Result<void> {
-    if (trim(line).empty()) return {};
-    auto op = parse_jsonl_line(line, source, number);
-    if (!op) return std::unexpected(op.error());
-    if (*op) history.operations.push_back(std::move(**op));
-    return {};
-  });
+  auto r =
+      for_each_line(skip_utf8_bom(text), [&](int number, std::string_view line) -> Result<void> {
+        if (trim(line).empty()) return {};
+        auto op = parse_jsonl_line(line, source, number);
+        if (!op) return std::unexpected(op.error());
+        if (*op) history.operations.push_back(std::move(**op));
+        return {};
+      });
   if (!r) return std::unexpected(r.error());
   return history;
 }
@@ -536,13 +523,14 @@ template <class ParseLine>
 Result<History> read_line_log(std::string_view text, std::string_view source,
                               ParseLine parse_line) {
   std::vector<LogEvent> events;
-  auto r = for_each_line(skip_bom(text), [&](int number, std::string_view line) -> Result<void> {
-    if (trim(line).empty()) return {};
-    auto e = parse_line(line, source, number);
-    if (!e) return std::unexpected(e.error());
-    events.push_back(std::move(*e));
-    return {};
-  });
+  auto r =
+      for_each_line(skip_utf8_bom(text), [&](int number, std::string_view line) -> Result<void> {
+        if (trim(line).empty()) return {};
+        auto e = parse_line(line, source, number);
+        if (!e) return std::unexpected(e.error());
+        events.push_back(std::move(*e));
+        return {};
+      });
   if (!r) return std::unexpected(r.error());
   return assemble(events, source);
 }

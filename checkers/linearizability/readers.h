@@ -14,6 +14,7 @@
 
 #include "checkers/linearizability/history.h"
 #include "sim/core/result.h"
+#include "sim/core/text.h"
 
 namespace faultline::lin {
 
@@ -22,16 +23,13 @@ enum class HistoryFormat { automatic, jsonl, jepsen, edn };
 Result<HistoryFormat> parse_history_format(std::string_view name);  // auto|jsonl|jepsen|edn
 std::string_view to_string(HistoryFormat format);
 
-// The UTF-8 byte-order mark, accepted (and skipped) at the start of every format.
-inline constexpr std::string_view utf8_bom = "\xEF\xBB\xBF";
-
 // Guesses the format from the first non-blank line; empty text is a (empty) Jepsen log.
 // A leading byte-order mark is skipped.
 HistoryFormat detect_format(std::string_view text);
 
-// `text` as an error message quotes it: at most `limit` bytes (never splitting a UTF-8
-// character), then "... (N bytes)" with the full length when it was cut.
-std::string excerpt(std::string_view text, std::size_t limit = 80);
+// Every format accepts (and skips) a leading UTF-8 byte-order mark; error messages quote values
+// through faultline::excerpt (sim/core/text.h), which tests call as lin::excerpt.
+using faultline::excerpt;
 
 // `source` names the input in errors ("histories/etcd_001.log"). Every reader skips a leading
 // UTF-8 byte-order mark; read_history_file also refuses a directory and UTF-16 text.

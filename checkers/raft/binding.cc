@@ -120,9 +120,10 @@ ClientTraffic client_traffic(const WorkloadConfig& workload) {
   const bool requests = workload.clients > 0 && workload.duration > Duration{} &&
                         workload.requests_per_client.value_or(1) > 0;
   if (!requests) return {};
-  return ClientTraffic{workload.clients > workload.readers &&
-                           workload.read_percent<100, workload.readers> 0 ||
-                       workload.read_percent > 0};
+  // Readers only read; the other clients write unless every request is a read.
+  const bool writers = workload.clients > workload.readers && workload.read_percent < 100;
+  const bool readers = workload.readers > 0 || workload.read_percent > 0;
+  return ClientTraffic{writers, readers};
 }
 
 }  // namespace
@@ -139,8 +140,8 @@ std::optional<std::string> Binding::why_no_samples(std::string_view metric,
   const bool inputs = std::ranges::any_of(scenario.faults, [](const scenario::Fault& f) {
     return std::holds_alternative<scenario::OperatorInput>(f.action);
   });
-  const ClientTraffic traffic = client_traffic(workload);
   if (inputs) return std::nullopt;
+  const ClientTraffic traffic = client_traffic(workload);
   if (metric == "commit_latency" && !traffic.writes)
     return "the workload's clients issue no writes, and no input fault sends one";
   if (metric == "read_latency" && !traffic.reads)

@@ -15,20 +15,11 @@
 #include <utility>
 #include <vector>
 
+#include "sim/core/text.h"
+
 namespace faultline {
 
 namespace budget_text {
-
-// 1234567 -> "1,234,567".
-inline std::string count(std::uint64_t n) {
-  const std::string digits = std::to_string(n);
-  std::string out;
-  for (std::size_t i = 0; i < digits.size(); ++i) {
-    if (i > 0 && (digits.size() - i) % 3 == 0) out += ',';
-    out += digits[i];
-  }
-  return out;
-}
 
 // The type of a described value: "AppendEntries{term=3, ...}" -> "AppendEntries".
 inline std::string type_of(const std::string& described) {
@@ -66,7 +57,7 @@ bool Simulation<P>::budget_exceeded() {
     stop = options_.limits->exceeded();
     if (stop)
       stop->detail += " at " + format_time(now_) + " virtual, after " +
-                      budget_text::count(outcome_.events) + " events (" + handled_load() +
+                      format_count(outcome_.events) + " events (" + handled_load() +
                       "); pending: " + pending_load();
   }
   if (!stop) return false;
@@ -77,14 +68,14 @@ bool Simulation<P>::budget_exceeded() {
 
 template <Protocol P>
 std::optional<BudgetStop> Simulation<P>::deterministic_budget_stop() const {
-  using budget_text::count;
   const RunBudget& budget = options_.budget;
   if (queue_.overflowed() || queue_.size() > budget.pending_events_max)
-    return BudgetStop{"pending events", "passed " + count(budget.pending_events_max) + " at " +
-                                            format_time(now_) + ": " + pending_load()};
+    return BudgetStop{"pending events", "passed " + format_count(budget.pending_events_max) +
+                                            " at " + format_time(now_) + ": " + pending_load()};
   if (outcome_.events >= budget.events_max)
-    return BudgetStop{"events", "handled " + count(budget.events_max) + " by " + format_time(now_) +
-                                    ": " + handled_load() + "; pending: " + pending_load()};
+    return BudgetStop{"events", "handled " + format_count(budget.events_max) + " by " +
+                                    format_time(now_) + ": " + handled_load() +
+                                    "; pending: " + pending_load()};
   if (!queue_.empty() && queue_.next_time() <= stop_at_ &&
       queue_.next_time() - Time{} > budget.virtual_time_max)
     return BudgetStop{"virtual time",
@@ -139,7 +130,7 @@ std::string Simulation<P>::pending_load() const {
   queue_.for_each_pending([&](Time, const Payload& payload) {
     if (sampled++ < attribution_sample_max) ++tally[event_source(payload)];
   });
-  return budget_text::count(queue_.size()) + " events, " + budget_text::shares(tally);
+  return format_count(queue_.size()) + " events, " + budget_text::shares(tally);
 }
 
 template <Protocol P>

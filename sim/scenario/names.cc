@@ -1,6 +1,8 @@
 // Checks of protocol-declared names, "did you mean", and value quoting (names.h).
 #include "sim/scenario/names.h"
 
+#include "sim/core/text.h"
+
 #include <algorithm>
 #include <vector>
 
@@ -69,13 +71,7 @@ bool met_without_samples(const Expectation& e) {
 
 }  // namespace
 
-std::string cut_value(std::string_view value) {
-  if (value.size() <= kQuoteMax) return std::string(value);
-  std::size_t end = kQuoteMax;
-  // Back off continuation bytes (10xxxxxx) so the cut never splits a UTF-8 character.
-  while (end > 0 && (static_cast<unsigned char>(value[end]) & 0xC0) == 0x80) --end;
-  return std::string(value.substr(0, end)) + "... (" + std::to_string(value.size()) + " bytes)";
-}
+std::string cut_value(std::string_view value) { return excerpt(value, kQuoteMax); }
 
 std::string quote(std::string_view value) { return "'" + cut_value(value) + "'"; }
 

@@ -24,8 +24,7 @@ namespace faultline::scenario {
 
 inline constexpr std::size_t kQuoteMax = 80;
 
-// `value` itself when it is at most kQuoteMax bytes, else its first kQuoteMax bytes (cut at a
-// UTF-8 character boundary) followed by "... (N bytes)".
+// excerpt(value, kQuoteMax) (sim/core/text.h): at most kQuoteMax bytes, then "... (N bytes)".
 std::string cut_value(std::string_view value);
 // cut_value in single quotes: 'failovr'.
 std::string quote(std::string_view value);

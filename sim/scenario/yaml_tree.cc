@@ -22,6 +22,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include "sim/core/assert.h"
+#include "sim/core/text.h"
 #include "sim/scenario/names.h"
 #include "sim/scenario/parse.h"
 #include "sim/scenario/parse_detail.h"
@@ -268,8 +269,7 @@ Result<void> check_text(std::string_view text) {
 }
 
 Result<ConfigTree> build_tree(std::string_view text) {
-  // A UTF-8 byte-order mark (editors on Windows write one) is no part of the document.
-  if (text.starts_with("\xEF\xBB\xBF")) text.remove_prefix(3);
+  text = skip_utf8_bom(text);
   if (auto ok = check_text(text); !ok) return std::unexpected(ok.error());
   std::istringstream stream{std::string(text)};
   TreeBuilder builder;

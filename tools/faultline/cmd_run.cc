@@ -126,13 +126,11 @@ void run_many(const RunArgs& args, const BoundScenario& bound) {
   worker();
   for (auto& t : threads) t.join();
 
-  RunStatus worst = RunStatus::passed;
-  for (const auto& o : summary.outcomes) worst = worse_of(worst, o.status);
   if (args.json)
     std::printf("%s\n", seeds_json(bound, summary, repro_of(args)).dump(2).c_str());
   else
     print_seeds(stdout, bound, summary, repro_of(args));
-  exit_code() = exit_code_for(worst);
+  exit_code() = exit_code_for(worst_status(summary));
 }
 
 void add_common(CLI::App* command, RunArgs& args) {

@@ -4,6 +4,7 @@
 
 #include <map>
 
+#include "sim/core/text.h"
 #include "sim/engine/stats.h"
 #include "tools/faultline/commands.h"
 
@@ -18,18 +19,8 @@ std::string quote_if_needed(const std::string& text) {
   return out + "'";
 }
 
-std::string with_commas(std::uint64_t n) {
-  std::string digits = std::to_string(n);
-  std::string out;
-  for (std::size_t i = 0; i < digits.size(); ++i) {
-    if (i > 0 && (digits.size() - i) % 3 == 0) out += ',';
-    out += digits[i];
-  }
-  return out;
-}
-
 std::string plural(std::uint64_t n, std::string_view one, std::string_view many) {
-  return with_commas(n) + " " + std::string(n == 1 ? one : many);
+  return format_count(n) + " " + std::string(n == 1 ? one : many);
 }
 
 // Three significant figures for tables ("13.7ms", "2.01s"); JSON keeps exact nanoseconds.
@@ -142,7 +133,7 @@ void print_run(std::FILE* out, const BoundScenario& bound, const RunOutcome& o) 
                bound.protocol.c_str(), s.node_names.size(), bound.path.c_str());
   std::fprintf(out, "seed         %llu\n", static_cast<unsigned long long>(o.seed));
   std::fprintf(out, "result       %s\n", result_text(o.status).c_str());
-  std::fprintf(out, "events       %s processed\n", with_commas(o.events).c_str());
+  std::fprintf(out, "events       %s processed\n", format_count(o.events).c_str());
   std::string phases = "safety phase " + format_duration(s.run.until);
   if (o.convergence)
     phases += ", converged " + format_duration(*o.convergence) + " after faults stopped";
@@ -151,10 +142,11 @@ void print_run(std::FILE* out, const BoundScenario& bound, const RunOutcome& o) 
   std::fprintf(out,
                "network      %s sent, %s delivered, %s duplicated, %s reordered; dropped: %s "
                "partition, %s loss, %s queue full, %s node down\n",
-               with_commas(n.sent).c_str(), with_commas(n.delivered).c_str(),
-               with_commas(n.duplicated).c_str(), with_commas(n.reordered).c_str(),
-               with_commas(n.dropped_partition).c_str(), with_commas(n.dropped_loss).c_str(),
-               with_commas(n.dropped_queue_full).c_str(), with_commas(n.dropped_node_down).c_str());
+               format_count(n.sent).c_str(), format_count(n.delivered).c_str(),
+               format_count(n.duplicated).c_str(), format_count(n.reordered).c_str(),
+               format_count(n.dropped_partition).c_str(), format_count(n.dropped_loss).c_str(),
+               format_count(n.dropped_queue_full).c_str(),
+               format_count(n.dropped_node_down).c_str());
   std::fprintf(out, "faults       %s\n", faults_text(o.faults_by_kind).c_str());
   std::fprintf(out, "checks\n");
   for (const auto& v : o.verdicts)
@@ -245,12 +237,6 @@ SweepTally tally(const SeedsSummary& summary) {
   return t;
 }
 
-RunStatus worst_status(const SeedsSummary& summary) {
-  RunStatus worst = RunStatus::passed;
-  for (const auto& o : summary.outcomes) worst = worse_of(worst, o.status);
-  return worst;
-}
-
 void print_failing_seeds(std::FILE* out, const SeedsSummary& summary, const ReproArgs& repro) {
   std::vector<const RunOutcome*> failing;
   for (const auto& o : summary.outcomes)
@@ -278,11 +264,11 @@ void print_seeds(std::FILE* out, const BoundScenario& bound, const SeedsSummary&
                static_cast<unsigned long long>(summary.seed_start),
                static_cast<unsigned long long>(summary.seed_start + summary.seed_count - 1),
                plural(summary.seed_count, "run", "runs").c_str());
-  std::string result = with_commas(t.passed) + " passed, " +
-                       with_commas(summary.outcomes.size() - t.passed - t.stopped) + " failed";
-  if (t.stopped > 0) result += ", " + with_commas(t.stopped) + " stopped at a budget";
+  std::string result = format_count(t.passed) + " passed, " +
+                       format_count(summary.outcomes.size() - t.passed - t.stopped) + " failed";
+  if (t.stopped > 0) result += ", " + format_count(t.stopped) + " stopped at a budget";
   std::fprintf(out, "result       %s\n", result.c_str());
-  std::fprintf(out, "events       %s processed in total\n", with_commas(t.events).c_str());
+  std::fprintf(out, "events       %s processed in total\n", format_count(t.events).c_str());
   for (const auto& [name, count] : t.failures_by_check)
     std::fprintf(out, "  %-26s failed in %s\n", name.c_str(), plural(count, "run", "runs").c_str());
   for (const auto& [name, count] : t.not_evaluated_by_check)
@@ -290,6 +276,12 @@ void print_seeds(std::FILE* out, const BoundScenario& bound, const SeedsSummary&
                  plural(count, "run", "runs").c_str());
   print_metrics_table(out, merged_metrics(summary));
   print_failing_seeds(out, summary, repro);
+}
+
+RunStatus worst_status(const SeedsSummary& summary) {
+  RunStatus worst = RunStatus::passed;
+  for (const auto& o : summary.outcomes) worst = worse_of(worst, o.status);
+  return worst;
 }
 
 nlohmann::json seeds_json(const BoundScenario& bound, const SeedsSummary& summary,

@@ -34,6 +34,8 @@ struct SeedsSummary {
 };
 void print_seeds(std::FILE* out, const BoundScenario& bound, const SeedsSummary& summary,
                  const ReproArgs& repro);
+// The most severe outcome of a sweep (worse_of over every seed).
+RunStatus worst_status(const SeedsSummary& summary);
 nlohmann::json seeds_json(const BoundScenario& bound, const SeedsSummary& summary,
                           const ReproArgs& repro);
 
