@@ -540,7 +540,11 @@ void Node::on_append_entries(NodeId source, const AppendEntries& request, Effect
   observe_term(request.term, out);
   AppendReply reply;
   reply.term = disk_.current_term;
-  reply.read_round = request.read_round;
+  // A refusal of a stale request echoes no read round: its sender may lead a later term by the
+  // time the refusal arrives (the reply carries only this node's term, not the request's), and
+  // an echoed round of the old term would confirm reads of the new one that this node never
+  // acknowledged (found by tests/hostile/extremes_test.cc: 1 ms timers, flapping partition).
+  reply.read_round = request.term < disk_.current_term ? 0 : request.read_round;
   // The bug accept_stale_append_entries: a request of a lower term (from a deposed leader, or
   // delayed) is not rejected. Its sender leads no term of this node's, so no role changes, but
   // its entries are merged into the log as if the current leader had sent them; a leader that
