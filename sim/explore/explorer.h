@@ -31,6 +31,7 @@
 #include <vector>
 
 #include "sim/core/assert.h"
+#include "sim/core/budget.h"
 #include "sim/core/property.h"
 #include "sim/core/rng.h"
 #include "sim/explore/visited_set.h"
@@ -55,6 +56,9 @@ struct SearchOptions {
   std::uint32_t depth_max = 0;   // 0: unbounded (random walks default to 100 steps)
   std::uint64_t states_max = 0;  // unique states; 0: unbounded (random: 100000)
   std::uint64_t seed = 1;        // random strategy only
+  // Wall time and memory, measured by the caller (sim/core/budget.h): asked every
+  // DriverLimits::poll_events new states. None: no such limit.
+  const DriverLimits* limits = nullptr;
 };
 
 struct Step {
@@ -72,7 +76,9 @@ struct Violation {
   std::vector<Step> steps;  // from the initial state to the violating one
 };
 
-enum class Bound : std::uint8_t { none, depth, states };
+// What cut the search short: --depth-max, --states-max, or the caller's wall-time or memory
+// limit (`limit`; SearchResult::limit_stop says which).
+enum class Bound : std::uint8_t { none, depth, states, limit };
 
 struct SearchResult {
   std::uint64_t states_explored = 0;  // successor states generated (revisits included)
@@ -80,6 +86,7 @@ struct SearchResult {
   std::uint32_t depth_reached = 0;
   bool exhausted = false;  // every reachable state (within the fault budget) was explored
   Bound bound = Bound::none;
+  std::optional<BudgetStop> limit_stop;  // with Bound::limit: the budget and its value
   std::optional<Violation> violation;
   std::vector<std::string> sometimes_unreached;
   std::vector<std::string> eventually_unchecked;
@@ -163,8 +170,19 @@ class Explorer {
     std::uint32_t depth;
   };
 
-  bool states_full() const {
-    return options_.states_max != 0 && visited_.size() >= options_.states_max;
+  // Whether a budget ends the search now (after a new state): --states-max, or the caller's
+  // limits, asked every poll_events new states. Sets the bound that ended it.
+  bool budget_reached() {
+    if (options_.states_max != 0 && visited_.size() >= options_.states_max) {
+      result_.bound = Bound::states;
+      return true;
+    }
+    if (options_.limits == nullptr || visited_.size() % DriverLimits::poll_events != 0)
+      return false;
+    result_.limit_stop = options_.limits->exceeded();
+    if (!result_.limit_stop) return false;
+    result_.bound = Bound::limit;
+    return true;
   }
 
   // Evaluates the properties on a newly found state; returns true when an `always` failed.
@@ -276,10 +294,7 @@ class Explorer {
         stepper_.keep(next_);
         note_depth(current.depth + 1);
         if (check(next_, *id)) return;
-        if (states_full()) {
-          result_.bound = Bound::states;
-          return;
-        }
+        if (budget_reached()) return;
         (guided && !last_view_new_ ? stale : fresh)
             .push_back(Queued{next_, *id, current.depth + 1});
         result_.frontier_peak =
@@ -318,10 +333,7 @@ class Explorer {
       stepper_.keep(next_);
       note_depth(depth);
       if (check(next_, *id)) return;
-      if (states_full()) {
-        result_.bound = Bound::states;
-        return;
-      }
+      if (budget_reached()) return;
       Frame frame{next_, *id, {}, 0};
       stepper_.actions(frame.world, frame.actions);
       if (options_.depth_max != 0 && depth >= options_.depth_max) {
@@ -367,6 +379,7 @@ class Explorer {
         trail = static_cast<std::uint32_t>(trail_.size() - 1);
         note_depth(depth);
         if (check(world, trail)) return;
+        if (options_.limits != nullptr && budget_reached()) return;
         if (depth == depth_max) result_.bound = Bound::depth;
       }
       stale_walks = found_new ? 0 : stale_walks + 1;

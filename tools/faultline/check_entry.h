@@ -120,6 +120,12 @@ int run_check(const CheckRequest& request, std::ostream& out) {
   options.depth_max = request.args.depth_max;
   options.states_max = request.args.states_max;
   options.seed = request.args.seed;
+  auto limits = WallAndMemoryLimits::from(request.args.budgets);
+  if (!limits) {
+    out << "error: " << limits.error().to_string() << "\n";
+    return exit_usage;
+  }
+  options.limits = &*limits;
   const auto start = std::chrono::steady_clock::now();
   const explore::SearchResult result = explore::explore(*model, properties, options);
   const double seconds =

@@ -85,6 +85,9 @@ void print_result(const explore::SearchResult& r, const explore::SearchOptions& 
   else if (r.bound == explore::Bound::states)
     out << "  result           bounded: --states-max " << options.states_max
         << " was hit (not exhaustive)\n";
+  else if (r.bound == explore::Bound::limit)
+    out << "  result           STOPPED at the " << r.limit_stop->text()
+        << " (not exhaustive; raise it with --max-wall-time or --max-memory, 0: none)\n";
   else
     out << "  result           sampled: random walks (never exhaustive)\n";
 }
@@ -130,7 +133,11 @@ int print_check_report(const ModelSummary& model, const PropertyNames& propertie
   print_figures(model, result, seconds, out);
   if (counterexample) return print_violation(result, *counterexample, args, out);
   print_result(result, options, out);
-  return print_held(model, properties, result, out);
+  const int held = print_held(model, properties, result, out);
+  // A search cut short by wall time or memory was not judged, like a run stopped at a budget
+  // (a `sometimes` it had not reached yet may still be reachable); a violation found before the
+  // stop returned above.
+  return result.bound == explore::Bound::limit ? exit_budget : held;
 }
 
 }  // namespace faultline::cli

@@ -1,5 +1,6 @@
 // The command line: each subcommand registers itself on the CLI11 app (commands.h).
 #include <filesystem>
+#include <string>
 
 #include <CLI/CLI.hpp>
 
@@ -18,12 +19,38 @@ std::string& program_name() {
   return name;
 }
 
+namespace {
+
+// "faultline 0.1.0 (build 6fb68c7246e9, GCC 12.2.0)": what a bug report needs to name the
+// binary.
+std::string version_text() {
+#if defined(__clang__)
+  const std::string compiler = "clang " __clang_version__;
+#elif defined(__GNUC__)
+  const std::string compiler = "GCC " __VERSION__;
+#else
+  const std::string compiler = "an unknown compiler";
+#endif
+  std::string text = program_name();
+  text += " ";
+  text += version();
+  text += " (build ";
+  text += build_id();
+  text += ", ";
+  text += compiler;
+  text += ")";
+  return text;
+}
+
+}  // namespace
+
 int run_main(int argc, char** argv) {
   if (argc > 0 && argv[0] != nullptr && argv[0][0] != '\0')
     program_name() = std::filesystem::path(argv[0]).filename().string();
   CLI::App app{"faultline: a deterministic simulator and model checker for distributed protocols"};
   app.require_subcommand(1);
   app.set_help_all_flag("--help-all", "Show help for every subcommand");
+  app.set_version_flag("--version", version_text(), "Print the version and build id, then exit");
   add_run_commands(app);
   add_bench_command(app);
   add_lin_command(app);

@@ -15,6 +15,7 @@
 #include "tools/faultline/check.h"
 #include "tools/faultline/commands.h"
 #include "tools/faultline/entry.h"
+#include "tools/faultline/number_options.h"
 
 namespace faultline::cli {
 
@@ -166,12 +167,13 @@ void add_check_command(CLI::App& app) {
           "--network", args->network,
           "multiset (a delivery consumes the message) or set (sent messages stay deliverable)")
       ->check(CLI::IsMember({"multiset", "set"}));
-  check->add_option("--seed", args->seed, "Seed of the random strategy");
+  check->add_option("--seed", args->seed, "Seed of the random strategy")->check(unsigned_decimal());
   check->add_flag("--symmetry", args->symmetry,
                   "Explore one state per renaming of interchangeable nodes (when the protocol's "
                   "binding names them); unique states are then orbits");
   check->add_option("--out", args->out_path,
                     "Where to write a counterexample (default counterexample.json)");
+  add_budget_options(check, args->budgets, false);
   check->add_option("--replay", args->replay_path,
                     "Replay a counterexample file instead of exploring");
   check->callback([args] {

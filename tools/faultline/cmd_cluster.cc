@@ -24,6 +24,7 @@
 #include "tools/faultline/client_process.h"
 #include "tools/faultline/commands.h"
 #include "tools/faultline/entry.h"
+#include "tools/faultline/number_options.h"
 
 namespace faultline::cli {
 
@@ -185,7 +186,8 @@ void add_node_command(CLI::App& app) {
   node->add_option("--id", node_args->id, "The node id to run (from the cluster file's nodes)")
       ->required();
   node->add_option("--seed", node_args->seed,
-                   "Seed for timer draws (default: the cluster file's seed)");
+                   "Seed for timer draws (default: the cluster file's seed)")
+      ->check(unsigned_decimal());
   node->callback([node_args] {
     auto cluster = load_or_report(node_args->cluster_path);
     if (!cluster) return;
@@ -212,7 +214,8 @@ void add_cluster_up_down_commands(CLI::App& app) {
   up->add_option("--timeout", cluster_args->timeout_s,
                  "Seconds to wait for every node to listen (default 10)");
   up->add_option("--seed", cluster_args->seed,
-                 "Seed for the nodes' timer draws (default: the cluster file's seed)");
+                 "Seed for the nodes' timer draws (default: the cluster file's seed)")
+      ->check(unsigned_decimal());
   up->callback([cluster_args] { cluster_up(*cluster_args); });
   CLI::App* down =
       cluster->add_subcommand("down", "SIGTERM every running node, SIGKILL after --grace seconds");
@@ -244,8 +247,9 @@ void add_client_command(CLI::App& app) {
                      "Seconds to keep listening after the last input (default 1)");
   client->add_option("--connect-timeout", client_args->connect_timeout_s,
                      "Seconds to wait for every node before starting (default 10)");
-  client->add_option("--seed", client_args->seed,
-                     "Workload seed (default: the cluster file's seed)");
+  client
+      ->add_option("--seed", client_args->seed, "Workload seed (default: the cluster file's seed)")
+      ->check(unsigned_decimal());
   client->add_option("--max-time", client_args->max_time_s,
                      "Closed-loop workloads: stop after this many seconds even if requests are "
                      "outstanding (default: no bound)");

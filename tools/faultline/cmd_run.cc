@@ -15,6 +15,7 @@
 #include "tools/faultline/check.h"
 #include "tools/faultline/commands.h"
 #include "tools/faultline/entry.h"
+#include "tools/faultline/number_options.h"
 #include "tools/faultline/report.h"
 
 namespace faultline::cli {
@@ -201,10 +202,13 @@ void add_run_command(CLI::App& app, const std::shared_ptr<RunArgs>& args) {
       app.add_subcommand("run", "Run a scenario for one seed or many, check it, and report");
   add_common(run, *args);
   run->add_option("--seed", args->seed, "Run exactly this seed (default: the scenario's run.seed)")
+      ->check(unsigned_decimal())
       ->each([args](const std::string&) { args->seed_given = true; });
   run->add_option("--seeds", args->seeds,
-                  "Run this many seeds, starting at --seed-start, and aggregate");
-  run->add_option("--seed-start", args->seed_start, "First seed of --seeds (default 1)");
+                  "Run this many seeds (1 to 10,000,000), starting at --seed-start, and aggregate")
+      ->check(unsigned_decimal(1, seeds_max));
+  run->add_option("--seed-start", args->seed_start, "First seed of --seeds (default 1)")
+      ->check(unsigned_decimal());
   run->add_option("--jobs", args->jobs, "Worker threads for --seeds (default: all cores)");
   run->add_option("--trace", args->trace_path,
                   "Write the full event trace as JSON lines (single seed only)");
@@ -214,6 +218,14 @@ void add_run_command(CLI::App& app, const std::shared_ptr<RunArgs>& args) {
     auto bound = load_or_report(*args);
     if (!bound) return;
     if (args->seeds > 0) {
+      if (seed_range_wraps(args->seed_start, args->seeds)) {
+        std::fprintf(stderr,
+                     "error: --seed-start %llu with --seeds %llu passes the last seed, 2^64-1\n",
+                     static_cast<unsigned long long>(args->seed_start),
+                     static_cast<unsigned long long>(args->seeds));
+        exit_code() = exit_usage;
+        return;
+      }
       if (!args->trace_path.empty()) {
         std::fprintf(stderr, "error: --trace needs a single seed; use --seed N, not --seeds\n");
         exit_code() = exit_usage;
@@ -234,6 +246,7 @@ void add_replay_command(CLI::App& app, const std::shared_ptr<RunArgs>& args) {
                          "`faultline check` counterexample (FILE.json)");
   add_common(replay, *args);
   replay->add_option("--seed", args->seed, "The seed to replay (required for a scenario file)")
+      ->check(unsigned_decimal())
       ->each([args](const std::string&) { args->seed_given = true; });
   replay->add_option("--fingerprint", args->fingerprint,
                      "The fingerprint the original run printed (hex)");

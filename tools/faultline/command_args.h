@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include "tools/faultline/budget_options.h"
+
 namespace faultline::cli {
 
 struct CheckArgs {
@@ -30,6 +32,7 @@ struct CheckArgs {
   bool symmetry = false;  // explore one state per renaming of interchangeable nodes
   std::string out_path = "counterexample.json";
   std::string replay_path;
+  BudgetArgs budgets;  // --max-wall-time and --max-memory (states and depth have their own)
 };
 
 struct ClientArgs {
