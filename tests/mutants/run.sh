@@ -1,0 +1,106 @@
+#!/usr/bin/env bash
+# The mutation score: applies each mutant (tests/mutants/<protocol>/*.patch) to a scratch copy
+# of this checkout, builds faultline there, fuzzes it from the protocol's swarm profile, and
+# reports whether the fuzzer caught it, with the check and the seeds and time it took.
+#
+# Usage: tests/mutants/run.sh [--time 60s] [--jobs 2] [--scratch DIR] [MUTANT.patch...]
+#   With no patches, every mutant of every protocol. Prints a Markdown table on stdout (the one
+#   in tests/mutants/README.md) and progress on stderr. Exit 0 when every mutant was caught,
+#   1 when one escaped, 2 on a setup error (a patch that no longer applies, a failed build).
+#
+# One scratch copy serves every mutant: each is applied, built incrementally (only the mutated
+# file recompiles) and reverted, so a run costs one full build plus a link and the fuzzing time
+# per mutant. The copy is of the working tree (committed or not), never the checkout itself.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/../.." && pwd)
+fuzz_time=60s
+jobs=2
+scratch=${TMPDIR:-/tmp}/faultline-mutants
+patches=()
+while [ $# -gt 0 ]; do
+  case $1 in
+    --time) fuzz_time=$2; shift 2 ;;
+    --jobs) jobs=$2; shift 2 ;;
+    --scratch) scratch=$2; shift 2 ;;
+    -h|--help) sed -n '2,13p' "$0"; exit 0 ;;
+    *) patches+=("$(cd "$(dirname "$1")" && pwd)/$(basename "$1")"); shift ;;
+  esac
+done
+if [ ${#patches[@]} -eq 0 ]; then
+  mapfile -t patches < <(ls "$root"/tests/mutants/*/*.patch)
+fi
+
+say() { echo "mutants: $*" >&2; }
+
+# A scratch copy of the working tree (tracked and untracked, not ignored files), refreshed.
+copy_tree() {
+  mkdir -p "$scratch/src"
+  (cd "$root" && git ls-files -z --cached --others --exclude-standard) |
+    (cd "$root" && tar --null -T - -cf -) | tar -xf - -C "$scratch/src"
+}
+
+build() {
+  cmake -S "$scratch/src" -B "$scratch/build" -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
+  cmake --build "$scratch/build" --target faultline >"$scratch/build.log" 2>&1
+}
+
+# fuzz_one PATCH: prints one table row; returns 0 if caught.
+fuzz_one() {
+  local patch=$1 protocol name out code started elapsed signature seeds verdict
+  protocol=$(basename "$(dirname "$patch")")
+  name=$(basename "$patch" .patch)
+  if ! (cd "$scratch/src" && git apply "$patch"); then
+    say "$name: the patch no longer applies"
+    return 2
+  fi
+  say "$name: building"
+  if ! build; then
+    say "$name: the mutant does not build (see $scratch/build.log)"
+    (cd "$scratch/src" && git apply -R "$patch")
+    return 2
+  fi
+  say "$name: fuzzing for $fuzz_time"
+  out="$scratch/$name.txt"
+  started=$SECONDS
+  set +e
+  (cd "$scratch/src" && "$scratch/build/tools/faultline/faultline" fuzz \
+    "scenarios/$protocol/swarm.yaml" --time "$fuzz_time" --jobs "$jobs") >"$out" 2>&1
+  code=$?
+  set -e
+  elapsed=$((SECONDS - started))
+  (cd "$scratch/src" && git apply -R "$patch")
+  # The fuzz summary's first signature line and seed count (tools/faultline/README.md, fuzz).
+  signature=$(grep -m1 -E '^ *signature|^  [0-9]+ x ' "$out" | sed 's/|/\\|/g; s/^ *//' || true)
+  seeds=$(grep -m1 -oE '[0-9,]+ seeds' "$out" || true)
+  case $code in
+    0) verdict="escaped" ;;
+    2|3) verdict="caught" ;;
+    134) verdict="caught (assertion)"; signature=$(grep -m1 'assertion failed' "$out" | cut -c1-120) ;;
+    *) verdict="error (exit $code)" ;;
+  esac
+  echo "| $protocol | $name | $verdict | ${signature:-} | ${seeds:-} | ${elapsed}s |"
+  [ "${verdict%% *}" = caught ]
+}
+
+say "copying the tree to $scratch/src and building once"
+copy_tree
+(cd "$scratch/src" && git init -q . 2>/dev/null || true)  # git apply works in a plain tree too
+build || { say "the unmutated tree does not build (see $scratch/build.log)"; exit 2; }
+echo "| protocol | mutant | verdict | first signature | seeds | wall time |"
+echo "|---|---|---|---|---|---|"
+caught=0
+total=0
+status=0
+for patch in "${patches[@]}"; do
+  total=$((total + 1))
+  if fuzz_one "$patch"; then
+    caught=$((caught + 1))
+  else
+    rc=$?
+    [ $rc -eq 2 ] && status=2
+    [ $status -eq 0 ] && status=1
+  fi
+done
+echo
+echo "caught $caught of $total mutants ($((100 * caught / total))%)"
+exit $status
