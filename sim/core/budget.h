@@ -24,6 +24,9 @@ struct BudgetStop {
   std::string budget;
   std::string detail;
   std::string text() const { return budget + " budget: " + detail; }
+  // Whether the same seed stops here again: events, pending events and virtual time are counted
+  // by the simulation; wall time and memory depend on the machine.
+  bool reproducible() const { return budget != "wall time" && budget != "memory"; }
 };
 
 // What only the driver can measure. exceeded() is called from the simulation's thread every

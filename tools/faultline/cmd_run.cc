@@ -35,6 +35,8 @@ struct RunArgs {
   std::vector<std::string> overrides;
   std::string fingerprint;  // replay only
   BudgetArgs budget;
+  bool check_determinism = false;  // run only: every seed twice, fingerprints compared
+  std::string junit_path;          // run only: a JUnit XML report
 };
 
 // The budgets, checked once before any run (a bad value is a usage error naming the option).
@@ -93,21 +95,52 @@ bool open_trace(const std::string& path, TraceFile& trace) {
 
 ReproArgs repro_of(const RunArgs& args) { return ReproArgs{args.path, args.overrides, args.wire}; }
 
+// --junit FILE: one test case for the scenario; a failure to write it is exit 1.
+void write_junit_report(const RunArgs& args, const BoundScenario& bound,
+                        const SeedsSummary& summary) {
+  if (args.junit_path.empty()) return;
+  if (!write_junit(args.junit_path, "faultline run",
+                   {seeds_junit_case(bound, summary, repro_of(args))}))
+    exit_code() = exit_usage;
+}
+
+// A single run is a sweep of one seed as far as --check-determinism and --junit go.
+SeedsSummary summary_of_one(const RunArgs& args, const BoundScenario& bound,
+                            const RunOutcome& outcome) {
+  SeedsSummary summary;
+  summary.seed_start = outcome.seed;
+  summary.seed_count = 1;
+  summary.outcomes = {outcome};
+  summary.determinism_checked = args.check_determinism;
+  if (args.check_determinism)
+    if (auto d = determinism_difference(outcome, run_within_budgets(args, bound, outcome.seed)))
+      summary.nondeterminism.push_back(*d);
+  return summary;
+}
+
 void run_one(const RunArgs& args, const BoundScenario& bound, std::uint64_t seed) {
   TraceFile trace;
   if (!open_trace(args.trace_path, trace)) return;
   const RunOutcome outcome = run_within_budgets(args, bound, seed, trace.writer.get());
+  const SeedsSummary summary = summary_of_one(args, bound, outcome);
   if (args.json) {
     auto json = run_json(bound, outcome);
     if (outcome.status != RunStatus::passed)
       json["repro"] = repro_command(repro_of(args), seed, outcome.fingerprint);
+    if (args.check_determinism) json["nondeterministic"] = summary.nondeterminism;
     std::printf("%s\n", json.dump(2).c_str());
   } else {
     print_run(stdout, bound, outcome);
+    if (args.check_determinism)
+      std::printf("determinism  %s\n",
+                  summary.nondeterminism.empty()
+                      ? "the seed ran twice with the same fingerprint"
+                      : ("NOT DETERMINISTIC: " + summary.nondeterminism[0]).c_str());
     if (outcome.status != RunStatus::passed)
       std::printf("repro: %s\n", repro_command(repro_of(args), seed, outcome.fingerprint).c_str());
   }
-  exit_code() = exit_code_for(outcome.status);
+  exit_code() = seeds_exit_code(summary);
+  write_junit_report(args, bound, summary);
 }
 
 void run_many(const RunArgs& args, const BoundScenario& bound) {
@@ -118,20 +151,30 @@ void run_many(const RunArgs& args, const BoundScenario& bound) {
   unsigned jobs = args.jobs != 0 ? args.jobs : std::max(1u, std::thread::hardware_concurrency());
   jobs = static_cast<unsigned>(std::min<std::uint64_t>(jobs, args.seeds));
   std::atomic<std::uint64_t> next{0};
+  // --check-determinism: each seed's difference, if any, in its own slot (no locking).
+  std::vector<std::optional<std::string>> differences(args.check_determinism ? args.seeds : 0);
   const auto worker = [&] {
-    for (std::uint64_t i = next++; i < args.seeds; i = next++)
+    for (std::uint64_t i = next++; i < args.seeds; i = next++) {
       summary.outcomes[i] = run_within_budgets(args, bound, args.seed_start + i);
+      if (args.check_determinism)
+        differences[i] = determinism_difference(
+            summary.outcomes[i], run_within_budgets(args, bound, args.seed_start + i));
+    }
   };
   std::vector<std::thread> threads;
   for (unsigned j = 1; j < jobs; ++j) threads.emplace_back(worker);
   worker();
   for (auto& t : threads) t.join();
+  summary.determinism_checked = args.check_determinism;
+  for (auto& d : differences)
+    if (d) summary.nondeterminism.push_back(std::move(*d));
 
   if (args.json)
     std::printf("%s\n", seeds_json(bound, summary, repro_of(args)).dump(2).c_str());
   else
     print_seeds(stdout, bound, summary, repro_of(args));
-  exit_code() = exit_code_for(worst_status(summary));
+  exit_code() = seeds_exit_code(summary);
+  write_junit_report(args, bound, summary);
 }
 
 void add_common(CLI::App* command, RunArgs& args) {
@@ -213,6 +256,10 @@ void add_run_command(CLI::App& app, const std::shared_ptr<RunArgs>& args) {
   run->add_option("--trace", args->trace_path,
                   "Write the full event trace as JSON lines (single seed only)");
   run->add_flag("--json", args->json, "Print the summary as JSON");
+  run->add_flag("--check-determinism", args->check_determinism,
+                "Run every seed twice and fail (exit 2) if a fingerprint differs");
+  run->add_option("--junit", args->junit_path,
+                  "Also write a JUnit XML report (one test case for the scenario)");
   run->callback([args] {
     if (!budgets_valid(*args)) return;
     auto bound = load_or_report(*args);

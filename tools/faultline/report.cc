@@ -252,7 +252,64 @@ void print_failing_seeds(std::FILE* out, const SeedsSummary& summary, const Repr
                repro_command(repro, failing[0]->seed, failing[0]->fingerprint).c_str());
 }
 
+void print_determinism(std::FILE* out, const SeedsSummary& summary) {
+  if (!summary.determinism_checked) return;
+  if (summary.nondeterminism.empty()) {
+    std::fprintf(out, "determinism  every seed ran twice with the same fingerprint\n");
+    return;
+  }
+  std::fprintf(out, "determinism  NOT DETERMINISTIC in %s\n",
+               plural(summary.nondeterminism.size(), "seed", "seeds").c_str());
+  for (std::size_t i = 0; i < summary.nondeterminism.size() && i < 20; ++i)
+    std::fprintf(out, "  %s\n", summary.nondeterminism[i].c_str());
+}
+
 }  // namespace
+
+std::optional<std::string> determinism_difference(const RunOutcome& first,
+                                                  const RunOutcome& second) {
+  const auto machine_stop = [](const RunOutcome& o) {
+    return o.budget_stop && !o.budget_stop->reproducible();
+  };
+  if (machine_stop(first) || machine_stop(second)) return std::nullopt;
+  if (first.fingerprint == second.fingerprint && first.events == second.events &&
+      first.status == second.status)
+    return std::nullopt;
+  return "seed " + std::to_string(first.seed) + ": fingerprint " + hex(first.fingerprint) +
+         " then " + hex(second.fingerprint) + ", events " + format_count(first.events) + " then " +
+         format_count(second.events) + ", " + std::string(to_string(first.status)) + " then " +
+         std::string(to_string(second.status));
+}
+
+int seeds_exit_code(const SeedsSummary& summary) {
+  if (!summary.nondeterminism.empty()) return exit_safety;
+  return exit_code_for(worst_status(summary));
+}
+
+JunitCase seeds_junit_case(const BoundScenario& bound, const SeedsSummary& summary,
+                           const ReproArgs& repro) {
+  JunitCase c;
+  c.name = bound.scenario.name + " (seeds " + std::to_string(summary.seed_start) + ".." +
+           std::to_string(summary.seed_start + summary.seed_count - 1) + ")";
+  c.classname = "faultline.run." + bound.protocol;
+  const RunOutcome* first = nullptr;
+  std::size_t failed = 0;
+  for (const auto& o : summary.outcomes)
+    if (o.status != RunStatus::passed && ++failed == 1) first = &o;
+  if (!summary.nondeterminism.empty()) {
+    c.result = JunitCase::Result::failure;
+    c.message = "not deterministic: " + summary.nondeterminism.front();
+    return c;
+  }
+  if (first == nullptr) return c;
+  const bool judged = worst_status(summary) != RunStatus::budget_exceeded;
+  c.result = judged ? JunitCase::Result::failure : JunitCase::Result::error;
+  c.message = first->failure + " (" + format_count(failed) + " of " +
+              plural(summary.outcomes.size(), "seed", "seeds") + ")";
+  c.text = "first failing seed " + std::to_string(first->seed) +
+           "\nrepro: " + repro_command(repro, first->seed, first->fingerprint) + "\n";
+  return c;
+}
 
 void print_seeds(std::FILE* out, const BoundScenario& bound, const SeedsSummary& summary,
                  const ReproArgs& repro) {
@@ -276,6 +333,7 @@ void print_seeds(std::FILE* out, const BoundScenario& bound, const SeedsSummary&
                  plural(count, "run", "runs").c_str());
   print_metrics_table(out, merged_metrics(summary));
   print_failing_seeds(out, summary, repro);
+  print_determinism(out, summary);
 }
 
 RunStatus worst_status(const SeedsSummary& summary) {
@@ -308,7 +366,7 @@ nlohmann::json seeds_json(const BoundScenario& bound, const SeedsSummary& summar
           {"path", bound.path},
           {"seed_start", summary.seed_start},
           {"seed_count", summary.seed_count},
-          {"exit_code", exit_code_for(worst_status(summary))},
+          {"exit_code", seeds_exit_code(summary)},
           {"passed", t.passed},
           {"failed", summary.outcomes.size() - t.passed - t.stopped},
           {"stopped_at_budget", t.stopped},
@@ -317,6 +375,8 @@ nlohmann::json seeds_json(const BoundScenario& bound, const SeedsSummary& summar
           {"checks_not_evaluated", t.not_evaluated_by_check},
           {"runs", runs},
           {"failing", failing},
+          {"determinism_checked", summary.determinism_checked},
+          {"nondeterministic", summary.nondeterminism},
           {"metrics", metrics_json(merged_metrics(summary))}};
 }
 

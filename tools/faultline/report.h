@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdio>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -10,6 +11,7 @@
 
 #include "sim/engine/simulation.h"
 #include "tools/faultline/entry.h"
+#include "tools/faultline/junit.h"
 
 namespace faultline::cli {
 
@@ -31,7 +33,24 @@ struct SeedsSummary {
   std::uint64_t seed_start = 0;
   std::uint64_t seed_count = 0;
   std::vector<RunOutcome> outcomes;  // in seed order
+  // --check-determinism: each seed's second run differs from its first (seed order; empty when
+  // not checked). A seed stopped by a machine-dependent budget is not compared.
+  std::vector<std::string> nondeterminism;
+  bool determinism_checked = false;
 };
+
+// How two runs of one seed differ (fingerprint, events, status), or nothing if they agree or
+// cannot be compared (a wall-time or memory stop in either).
+std::optional<std::string> determinism_difference(const RunOutcome& first,
+                                                  const RunOutcome& second);
+
+// A sweep's exit code: the worst status's, or exit 2 when a seed was not deterministic (a bug in
+// the simulator or the protocol's purity, as serious as a safety violation).
+int seeds_exit_code(const SeedsSummary& summary);
+
+// The JUnit test case of a sweep: one per scenario, failed when any seed failed.
+JunitCase seeds_junit_case(const BoundScenario& bound, const SeedsSummary& summary,
+                           const ReproArgs& repro);
 void print_seeds(std::FILE* out, const BoundScenario& bound, const SeedsSummary& summary,
                  const ReproArgs& repro);
 // The most severe outcome of a sweep (worse_of over every seed).
