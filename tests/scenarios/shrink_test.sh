@@ -43,6 +43,13 @@ expected=$(sed -nE 's/^# fingerprint: ([0-9a-f]{16})$/\1/p' "$capsule")
 contains "run prints the fingerprint the capsule records" "$work/capsule_run.txt" "^fingerprint +$expected"
 "$faultline" lint "$capsule" >/dev/null; check "the capsule lints" 0 $?
 
+# A history check's failure message runs over many lines; the signature keeps the first.
+"$faultline" shrink scenarios/raft/split_brain_old_leader.yaml --seed 3 --set bug=read_without_quorum \
+  --runs-max 20 --out "$work/lin.yaml" >"$work/lin.txt"
+check "shrink of a linearizability failure exits 0" 0 $?
+contains "its signature is one line" "$work/lin.txt" '^signature +safety_violation linearizable: '
+"$faultline" run "$work/lin.yaml" >/dev/null; check "its capsule loads and fails the same way" 2 $?
+
 "$faultline" shrink "$scenario" --seed "$seed" --out "$work/none.yaml" >/dev/null 2>"$work/pass.txt"
 check "shrinking a passing seed exits 1" 1 $?
 contains "a passing seed is a clear error" "$work/pass.txt" "seed $seed does not fail \(it passes\)"

@@ -25,6 +25,9 @@ std::string FailureSignature::text() const {
 }
 
 std::string normalise_message(std::string_view message) {
+  // The first line only: a history check's explanation follows on more lines, and the
+  // signature is one line (the capsule's header comment holds it).
+  message = message.substr(0, message.find('\n'));
   std::string out;
   for (std::size_t i = 0; i < message.size(); ++i) {
     const bool digit = std::isdigit(static_cast<unsigned char>(message[i])) != 0;

@@ -27,7 +27,8 @@
 namespace faultline::cli {
 
 // What makes two failures "the same": the status, the failing property's name, and the failure
-// message with every run of digits replaced by '#' (times, terms, indices and node ids vary).
+// message's first line with every number replaced by '#' (times, terms, indices and node ids
+// vary).
 struct FailureSignature {
   RunStatus status = RunStatus::passed;
   std::string property;
