@@ -423,6 +423,42 @@ void simplify_network(Shrinker& shrinker) {
   shrinker.keep_if_same(out);
 }
 
+bool is_count(const std::string& text) {
+  return !text.empty() && text.size() <= 9 && std::all_of(text.begin(), text.end(), [](char c) {
+    return std::isdigit(static_cast<unsigned char>(c)) != 0;
+  });
+}
+
+ConfigTree with_workload_count(const ConfigTree& doc, const std::string& key, long value) {
+  ConfigTree out = doc;
+  if (ConfigTree* workload = find_entry(out, "workload"))
+    set_entry(*workload, key, scalar(std::to_string(value)));
+  return out;
+}
+
+// Fewer client operations without naming them: each whole-number workload key (clients,
+// requests per client, ...) cut by binary search to the smallest that still fails the same way.
+// The protocol's validation rejects values it cannot take.
+void reduce_workload(Shrinker& shrinker, std::vector<std::string>& steps) {
+  const ConfigTree* workload = shrinker.doc().find("workload");
+  if (workload == nullptr || workload->kind != ConfigTree::Kind::map) return;
+  const auto entries = workload->entries;
+  for (const auto& [key, value] : entries) {
+    if (value.kind != ConfigTree::Kind::scalar || !is_count(value.scalar)) continue;
+    const long original = std::stol(value.scalar);
+    long low = 0;
+    long high = original;  // fails the same way
+    while (low < high && !shrinker.exhausted()) {
+      const long mid = low + (high - low) / 2;
+      if (shrinker.keep_if_same(with_workload_count(shrinker.doc(), key, mid)))
+        high = mid;
+      else
+        low = mid + 1;
+    }
+    if (high != original) steps.push_back(fmt::format("workload.{} {} -> {}", key, original, high));
+  }
+}
+
 std::string size_change(std::string_view what, std::uint64_t before, std::uint64_t after) {
   return fmt::format("{} {} -> {}", what, before, after);
 }
@@ -439,6 +475,7 @@ void reduce(Shrinker& shrinker, std::vector<std::string>& steps) {
     drop_nodes(shrinker);
     cut_until(shrinker);
     simplify_network(shrinker);
+    reduce_workload(shrinker, steps);
     if (fault_count(shrinker.doc()) != faults)
       steps.push_back(size_change("faults", faults, fault_count(shrinker.doc())));
     if (shrinker.best().parsed.node_names.size() != nodes)

@@ -5,8 +5,9 @@
 // out, parsed, bound and run for the same seed, in this process. A candidate is kept only if it
 // fails with the same signature (status, failing property, message with numbers normalised).
 // Steps: materialise the nemesis (what it fired becomes explicit `faults:` entries), delta-debug
-// the fault list (ddmin: by halves, then one at a time), cut `run.until`, drop nodes, simplify
-// the network (drop/duplicate/reorder to 0, no link overrides, fixed latency).
+// the fault list (ddmin: by halves, then one at a time), drop nodes, cut `run.until`, simplify
+// the network (drop/duplicate/reorder to 0, no link overrides, fixed latency), and cut the
+// workload's whole-number keys (clients, ...); client operations are not explicit yet.
 //
 // Invariants: the capsule text in a ShrinkResult is exactly the last candidate that was run, so
 // `faultline run CAPSULE` reproduces `fingerprint`; the number of simulator runs never passes
