@@ -91,6 +91,9 @@ struct RunOutcome {
   std::uint32_t restarts = 0;
   std::map<std::string, std::uint32_t> faults_by_kind;  // every fault applied, by kind
   std::optional<BudgetStop> budget_stop;                // set when status is budget_exceeded
+  // What the nemesis did, each as an explicit fault with its time and nodes by name (only the
+  // draws that changed something), for `faultline shrink` to turn the nemesis into a list.
+  std::vector<scenario::Fault> nemesis_faults;
 };
 
 // Records a failure unless an earlier one outranks it: the first safety failure wins, and the

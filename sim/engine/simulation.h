@@ -500,6 +500,9 @@ class Simulation final : public WorkloadSink<P> {
   std::optional<NodeId> nemesis_pick(const std::vector<NodeId>& from);
   void nemesis_fault(scenario::Nemesis::Kind kind, const scenario::Nemesis& nemesis);
   void nemesis_clog(const scenario::Nemesis& nemesis);
+  void nemesis_partition();
+  scenario::NodeSelectors selectors_of(const std::vector<NodeId>& ids) const;
+  void note_nemesis(scenario::FaultAction action);
   void apply_link_overrides();
   topology::Reachability reachability() const;
   void record_fault(FaultRecord::Kind kind, std::vector<NodeId> nodes, std::string text);

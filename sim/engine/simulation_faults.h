@@ -161,32 +161,46 @@ std::optional<NodeId> Simulation<P>::nemesis_pick(const std::vector<NodeId>& fro
 template <Protocol P>
 void Simulation<P>::nemesis_fault(scenario::Nemesis::Kind kind, const scenario::Nemesis& nemesis) {
   using Kind = scenario::Nemesis::Kind;
+  std::optional<NodeId> id;
   switch (kind) {
     case Kind::crash:
-      if (nodes_with(Status::down).size() < nemesis.crashed_max)
-        if (auto id = nemesis_pick(up_nodes())) crash(*id);
-      return;
+      if (nodes_with(Status::down).size() >= nemesis.crashed_max) return;
+      if (!(id = nemesis_pick(up_nodes()))) return;
+      crash(*id);
+      return note_nemesis(scenario::Crash{selectors_of({*id})});
     case Kind::restart:
-      if (auto id = nemesis_pick(nodes_with(Status::down))) restart(*id);
-      return;
+      if (!(id = nemesis_pick(nodes_with(Status::down)))) return;
+      restart(*id);
+      return note_nemesis(scenario::Restart{selectors_of({*id})});
     case Kind::pause:
-      if (auto id = nemesis_pick(nodes_with(Status::up))) pause(*id);
-      return;
+      if (!(id = nemesis_pick(nodes_with(Status::up)))) return;
+      pause(*id);
+      return note_nemesis(scenario::Pause{selectors_of({*id})});
     case Kind::resume:
-      if (auto id = nemesis_pick(nodes_with(Status::paused))) resume(*id);
-      return;
+      if (!(id = nemesis_pick(nodes_with(Status::paused)))) return;
+      resume(*id);
+      return note_nemesis(scenario::Resume{selectors_of({*id})});
     case Kind::isolate:
-      if (auto id = nemesis_pick(all_nodes())) isolate({*id}, "nemesis ");
-      return;
+      if (!(id = nemesis_pick(all_nodes()))) return;
+      isolate({*id}, "nemesis ");
+      return note_nemesis(scenario::Isolate{selectors_of({*id})});
     case Kind::partition:
-      if (node_count_ >= 2)
-        partition_into(draw_halves(nemesis_rng_, node_count_), "nemesis partition");
+      if (node_count_ >= 2) nemesis_partition();
       return;
-    case Kind::heal: heal("nemesis heal"); return;
+    case Kind::heal: heal("nemesis heal"); return note_nemesis(scenario::Heal{});
     case Kind::clog:
       if (node_count_ >= 2) nemesis_clog(nemesis);
       return;
   }
+}
+
+template <Protocol P>
+void Simulation<P>::nemesis_partition() {
+  const auto halves = draw_halves(nemesis_rng_, node_count_);
+  partition_into(halves, "nemesis partition");
+  scenario::Partition partition;
+  for (const auto& half : halves) partition.groups.push_back(selectors_of(half));
+  note_nemesis(std::move(partition));
 }
 
 template <Protocol P>
@@ -197,6 +211,23 @@ void Simulation<P>::nemesis_clog(const scenario::Nemesis& nemesis) {
   record_fault(
       FaultRecord::Kind::clog, {},
       "nemesis clog " + names({a}) + " -> " + names({b}) + " for " + format_duration(hold));
+  note_nemesis(scenario::Clog{selectors_of({a}), selectors_of({b}), hold});
+}
+
+// The nodes by name, as a scenario file would select them.
+template <Protocol P>
+scenario::NodeSelectors Simulation<P>::selectors_of(const std::vector<NodeId>& ids) const {
+  scenario::NodeSelectors selectors;
+  for (NodeId id : ids)
+    selectors.push_back(scenario::NodeSelector{std::string(node_name(id)), "", 0});
+  return selectors;
+}
+
+// What the nemesis did, as an explicit fault at this moment (RunOutcome::nemesis_faults), so
+// `faultline shrink` can replace the nemesis by a list it can cut down.
+template <Protocol P>
+void Simulation<P>::note_nemesis(scenario::FaultAction action) {
+  outcome_.nemesis_faults.push_back(scenario::Fault{now_, std::move(action), "", 0, std::nullopt});
 }
 
 template <Protocol P>

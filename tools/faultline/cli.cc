@@ -56,6 +56,7 @@ int run_main(int argc, char** argv) {
   add_lin_command(app);
   add_cluster_commands(app);
   add_check_command(app);
+  add_shrink_command(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

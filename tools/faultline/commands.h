@@ -26,6 +26,7 @@ void add_bench_command(CLI::App& app);     // bench (cmd_bench.cc)
 void add_lin_command(CLI::App& app);       // lin (cmd_lin.cc)
 void add_cluster_commands(CLI::App& app);  // node, cluster up|down, client (cmd_cluster.cc)
 void add_check_command(CLI::App& app);     // check (cmd_check.cc)
+void add_shrink_command(CLI::App& app);    // shrink (cmd_shrink.cc)
 
 // The project's version ("0.1.0") and the commit it was built from ("6fb68c7246e9", with
 // "-dirty" for uncommitted changes; "unknown" outside git), for `faultline --version`

@@ -1,0 +1,116 @@
+// `faultline shrink FILE --seed N [--out CAPSULE.yaml]`: shrinks a failing run to a capsule
+// (shrink.h) and prints before -> after and the capsule's repro command.
+#include <cstdio>
+#include <filesystem>
+#include <memory>
+
+#include <fmt/core.h>
+
+#include "sim/scenario/parse.h"
+#include "tools/faultline/budget_options.h"
+#include "tools/faultline/commands.h"
+#include "tools/faultline/entry.h"
+#include "tools/faultline/number_options.h"
+#include "tools/faultline/shrink.h"
+
+namespace faultline::cli {
+
+namespace {
+
+struct ShrinkArgs {
+  std::string path;
+  std::uint64_t seed = 0;
+  std::string out;
+  std::vector<std::string> overrides;
+  std::uint64_t runs_max = 500;
+  BudgetArgs budget;
+};
+
+int usage_error(const std::string& text) {
+  std::fprintf(stderr, "error: %s\n", text.c_str());
+  return exit_usage;
+}
+
+// "scenarios/raft/x.yaml" with seed 7 -> "x.seed7.capsule.yaml" in the current directory.
+std::string default_out(const ShrinkArgs& args) {
+  return std::filesystem::path(args.path).stem().string() + ".seed" + std::to_string(args.seed) +
+         ".capsule.yaml";
+}
+
+std::string command_line(const ShrinkArgs& args, const std::string& out) {
+  std::string text = program_name();
+  text += " shrink " + args.path + " --seed " + std::to_string(args.seed);
+  for (const auto& assignment : args.overrides) text += " --set " + assignment;
+  text += " --out " + out;
+  return text;
+}
+
+void print_summary(const ShrinkResult& r, const std::string& out) {
+  const auto row = [](const char* what, const std::string& before, const std::string& after) {
+    std::printf("%-13s%s -> %s\n", what, before.c_str(), after.c_str());
+  };
+  std::printf("signature    %s\n", r.signature.text().c_str());
+  row("events", std::to_string(r.before.events), std::to_string(r.after.events));
+  row("faults", std::to_string(r.before.faults), std::to_string(r.after.faults));
+  row("nodes", std::to_string(r.before.nodes), std::to_string(r.after.nodes));
+  row("virtual time", format_time(r.before.end), format_time(r.after.end));
+  for (const std::string& step : r.steps) std::printf("kept         %s\n", step.c_str());
+  std::printf("runs         %llu%s\n", static_cast<unsigned long long>(r.runs),
+              r.runs_exhausted ? " (the --runs-max budget ran out; not a fixed point)" : "");
+  std::printf("wall time    %.3fs\n", static_cast<double>(r.wall_time.count()) / 1000.0);
+  std::printf("capsule      %s (fingerprint %016llx)\n", out.c_str(),
+              static_cast<unsigned long long>(r.fingerprint));
+  std::printf("repro: %s run %s\n", program_name().c_str(), out.c_str());
+}
+
+int shrink_file(const ShrinkArgs& args) {
+  auto budget = run_budget(args.budget);
+  if (!budget) return usage_error(budget.error().to_string());
+  if (auto limits = WallAndMemoryLimits::from(args.budget); !limits)
+    return usage_error(limits.error().to_string());
+  // Loading it the usual way first gives the usual errors (file, key path, line).
+  auto bound = load_scenario_file(args.path, args.overrides);
+  if (!bound) return usage_error(bound.error().to_string());
+  auto text = scenario::read_scenario_file(args.path);
+  if (!text) return usage_error(text.error().to_string());
+  auto entry = find_protocol(bound->protocol, args.path + ": protocol");
+  if (!entry) return usage_error(entry.error().to_string());
+  ShrinkOptions options;
+  options.runs_max = args.runs_max;
+  options.budget = args.budget;
+  auto result = shrink(**entry, *text, args.path, args.overrides, args.seed, options);
+  if (!result) return usage_error(result.error().to_string());
+  const std::string out = args.out.empty() ? default_out(args) : args.out;
+  std::FILE* file = std::fopen(out.c_str(), "wb");
+  if (file == nullptr) return usage_error("--out " + out + ": cannot open for writing");
+  const std::string capsule = capsule_file_text(*result, args.path, command_line(args, out), out);
+  const bool written = std::fwrite(capsule.data(), 1, capsule.size(), file) == capsule.size();
+  if (std::fclose(file) != 0 || !written) return usage_error("--out " + out + ": write failed");
+  print_summary(*result, out);
+  return exit_ok;
+}
+
+}  // namespace
+
+void add_shrink_command(CLI::App& app) {
+  auto args = std::make_shared<ShrinkArgs>();
+  CLI::App* command = app.add_subcommand(
+      "shrink", "Shrink a failing seed of a scenario to a small capsule that fails the same way");
+  command->add_option("FILE", args->path, "Scenario file (YAML)")->required();
+  command->add_option("--seed", args->seed, "The failing seed")
+      ->required()
+      ->check(unsigned_decimal());
+  command->add_option("--out", args->out,
+                      "Where to write the capsule (default: STEM.seedN.capsule.yaml here)");
+  command->add_option("--set", args->overrides,
+                      "Override a cluster.config key (key=value), or a workload key "
+                      "(workload.key=value); baked into the capsule; repeatable");
+  command
+      ->add_option("--runs-max", args->runs_max,
+                   "Simulator runs in all, the original's included (default 500)")
+      ->check(unsigned_decimal(1, 1'000'000));
+  add_budget_options(command, args->budget);
+  command->callback([args] { exit_code() = shrink_file(*args); });
+}
+
+}  // namespace faultline::cli
