@@ -19,6 +19,7 @@
 #include <cstdint>
 #include <map>
 #include <optional>
+#include <span>
 #include <string>
 
 #include "checkers/linearizability/checker.h"
@@ -42,14 +43,26 @@ struct Reply {
   Value result;
 };
 
+// A client history as operations for the checker, with the model they follow: what a protocol's
+// binding gives `faultline lin` and `faultline check-history` for a recorded history.
+struct ClientOperations {
+  ModelKind model = ModelKind::kv;
+  History history;
+};
+
+// `invocation_lines`, when given, holds each invocation's line in the file it was read from
+// (parallel to recorded.invocations), so explanations name the line of each operation.
 template <class P, class Mapping>
-History history_from_simulation(const faultline::History<P>& recorded, const Mapping& mapping) {
+History history_from_simulation(const faultline::History<P>& recorded, const Mapping& mapping,
+                                std::span<const int> invocation_lines = {}) {
   History history;
   std::map<std::uint64_t, std::size_t> index_by_request;  // request id -> operation index
-  for (const auto& invocation : recorded.invocations) {
+  for (std::size_t i = 0; i < recorded.invocations.size(); ++i) {
+    const auto& invocation = recorded.invocations[i];
     const std::optional<Call> call = mapping.call(invocation.input);
     if (!call) continue;
     Operation op;
+    if (i < invocation_lines.size()) op.source_line = invocation_lines[i];
     op.client = invocation.client.value;
     op.invoke_ns = invocation.time.nanoseconds;
     op.key = call->key;

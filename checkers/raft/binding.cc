@@ -44,8 +44,15 @@ void Binding::finish_model(Model& model) {
     return ClientId{static_cast<std::uint32_t>(request->client)};
   };
   history.checks.push_back(
-      lin::linearizable_check<Raft>(lin::ModelKind::kv, LinearizabilityMapping{}));
+      lin::linearizable_check<Raft>(linearizability_model, LinearizabilityMapping{}));
   model.client_history = std::move(history);
+}
+
+std::optional<lin::ClientOperations> Binding::client_operations(
+    const History<Raft>& history, std::span<const int> invocation_lines) {
+  return lin::ClientOperations{
+      linearizability_model,
+      lin::history_from_simulation<Raft>(history, LinearizabilityMapping{}, invocation_lines)};
 }
 
 std::uint64_t highest_session(const Node& node) {

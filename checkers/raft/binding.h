@@ -12,6 +12,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -67,6 +68,10 @@ struct Binding : BindingDefaults<Raft> {
                                                    const scenario::Scenario& scenario,
                                                    const Config& config,
                                                    const WorkloadConfig& workload);
+  // The key-value operations of a client history, as the suite's `linearizable` check sees
+  // them (LinearizabilityMapping, the kv model).
+  static std::optional<lin::ClientOperations> client_operations(
+      const History<Raft>& history, std::span<const int> invocation_lines);
 };
 
 // The highest client session id a node knows: applied, or still in its log.

@@ -53,6 +53,8 @@ struct LinearizabilityMapping {
   std::optional<lin::Call> call(const Input& input) const;
   std::optional<lin::Reply> reply(const Output& output) const;
 };
+// The store is a map of compare-and-set registers.
+inline constexpr lin::ModelKind linearizability_model = lin::ModelKind::kv;
 std::uint64_t request_id(std::uint64_t client, std::uint64_t seq);
 
 }  // namespace faultline::raft

@@ -87,6 +87,11 @@ struct HistoryCheck {
   bool liveness =
       false;  // a failure is a missed liveness/timing expectation (exit 3), not safety (exit 2)
   std::function<std::optional<CheckFailure>(const RunRecord<P>&)> check;
+  // What else the check reads besides the client history (the nodes' final state, the fault
+  // log), as the reason a history alone cannot decide it; empty when the history is enough.
+  // `faultline check-history` judges a recorded history alone and lists such a check as
+  // "not evaluated: <this>".
+  std::string needs_beyond_history = {};
 };
 
 // Named duration samples ("decision_latency") for reports and `expect:` bounds.

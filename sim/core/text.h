@@ -1,12 +1,17 @@
-// Text for people, shared by every command's messages: a long value cut to a readable excerpt,
-// a count with thousands separators, and the UTF-8 byte-order mark every text reader skips.
-// Pure functions of their arguments; no locale is consulted (the output is the same everywhere).
+// Text shared by every command's messages and files: a long value cut to a readable excerpt, a
+// count with thousands separators, the UTF-8 byte-order mark every text reader skips, and bytes
+// as hex text (history files, counterexample files). Pure functions of their arguments; no
+// locale is consulted (the output is the same everywhere).
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
+#include <span>
 #include <string>
 #include <string_view>
+#include <vector>
+
+#include "sim/core/result.h"
 
 namespace faultline {
 
@@ -26,5 +31,10 @@ inline std::string_view skip_utf8_bom(std::string_view text) {
   if (text.starts_with(utf8_bom)) text.remove_prefix(utf8_bom.size());
   return text;
 }
+
+// Bytes as lowercase hex digits, two a byte; from_hex(to_hex(b)) == b. from_hex accepts either
+// case and names the offset of the first bad digit.
+std::string to_hex(std::span<const std::uint8_t> bytes);
+Result<std::vector<std::uint8_t>> from_hex(std::string_view hex);
 
 }  // namespace faultline

@@ -90,6 +90,9 @@ class Simulation final : public WorkloadSink<P> {
     apply_link_overrides();
   }
 
+  // What clients saw, after run(): every invocation and emission (`run --history`).
+  const History<P>& history() const { return history_; }
+
   RunOutcome run() {
     outcome_.seed = options_.seed;
     outcome_.safety_end = Time{} + scenario_.run.until;

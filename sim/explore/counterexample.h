@@ -18,6 +18,7 @@
 #include "sim/core/codec.h"
 #include "sim/core/describe.h"
 #include "sim/core/result.h"
+#include "sim/core/text.h"
 #include "sim/explore/explorer.h"
 
 namespace faultline::explore {
@@ -63,9 +64,6 @@ std::string to_json(const Counterexample& counterexample);
 Result<Counterexample> counterexample_from_json(std::string_view text);
 // "Protocol: ...", then "  1. deliver n0 -> n1 Prepare{...}", ..., then the violation.
 std::string format_counterexample(const Counterexample& counterexample);
-
-std::string to_hex(const std::vector<std::uint8_t>& bytes);
-Result<std::vector<std::uint8_t>> from_hex(std::string_view hex);
 
 template <class T>
 EncodedValue encode_value(const T& value) {

@@ -5,7 +5,8 @@
 # command (my_ring, built from one call of faultline::cli::main<my::Binding>):
 #   - token_ring's scenario passes 20 seeds, and fails (exit 2) with its bug switch, whose repro
 #     line names my_ring and reproduces;
-#   - lint passes; the model checker exhausts the correct token ring and finds the bug (exit 2),
+#   - lint passes; check-history refuses its recorded history (no history checks to run);
+#     the model checker exhausts the correct token ring and finds the bug (exit 2),
 #     and the counterexample replays;
 #   - a real cluster of my_ring processes starts, answers an input and stops;
 #   - a built-in protocol's scenario runs through the same command, and through the installed
@@ -78,6 +79,11 @@ read -ra repro <<<"$(sed -n 's/^repro: //p' "$work/bug.txt")"
 check "the repro line replays the violation" 2 $?
 "$bin" lint token_ring.yaml >"$work/lint.txt"
 check "token_ring.yaml lints" 0 $?
+"$bin" run token_ring.yaml --seed 1 --history "$work/ring.jsonl" >/dev/null
+check "run --history records token_ring's history" 0 $?
+"$bin" check-history "$work/ring.jsonl" >"$work/ring_history.txt" 2>&1
+check "check-history refuses a protocol with no history checks" 1 $?
+contains "it says why" "$work/ring_history.txt" 'the protocol token_ring has no history checks'
 
 args=(--protocol token_ring --nodes 3 --set rounds_max=4 --duplicates-max 1 --copies-max 2)
 (cd "$work" && "$bin" check "${args[@]}") >"$work/check.txt"

@@ -26,6 +26,9 @@
 //                              an error, or warnings for `faultline lint` (none)
 //   why_no_samples(metric, scenario, config, workload)  why a metric can have no sample in this
 //                              scenario, so a bound on it is rejected at load time (never)
+//   client_operations(history, lines)  a client history as register operations and their model,
+//                              for `faultline lin` on a recorded history and for
+//                              `check-history`'s `linearizable` (none: not a register protocol)
 // Invariant: bindings are stateless; every member is static.
 #pragma once
 
@@ -34,10 +37,12 @@
 #include <functional>
 #include <iosfwd>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "checkers/linearizability/simulation_bridge.h"
 #include "sim/core/check_suite.h"
 #include "sim/core/protocol.h"
 #include "sim/core/result.h"
@@ -112,6 +117,11 @@ struct BindingDefaults {
     return std::nullopt;
   }
 
+  static std::optional<lin::ClientOperations> client_operations(const History<P>&,
+                                                                std::span<const int>) {
+    return std::nullopt;
+  }
+
  protected:
   ~BindingDefaults() = default;
 };
@@ -140,6 +150,9 @@ concept ProtocolBinding = Protocol<typename B::ProtocolTag> &&
   {
     B::why_no_samples(std::string_view{}, scenario, config, const_workload)
     } -> std::same_as<std::optional<std::string>>;
+  {
+    B::client_operations(History<typename B::ProtocolTag>{}, std::span<const int>{})
+    } -> std::same_as<std::optional<lin::ClientOperations>>;
 };
 
 }  // namespace faultline

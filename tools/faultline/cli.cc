@@ -19,6 +19,18 @@ std::string& program_name() {
   return name;
 }
 
+std::string& command_line() {
+  static std::string line = "faultline";
+  return line;
+}
+
+std::string quote_if_needed(const std::string& text) {
+  if (!text.empty() && text.find_first_of(" \t'\"$\\") == std::string::npos) return text;
+  std::string out = "'";
+  for (char c : text) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return out + "'";
+}
+
 namespace {
 
 // "faultline 0.1.0 (build 6fb68c7246e9, GCC 12.2.0)": what a bug report needs to name the
@@ -47,6 +59,11 @@ std::string version_text() {
 int run_main(int argc, char** argv) {
   if (argc > 0 && argv[0] != nullptr && argv[0][0] != '\0')
     program_name() = std::filesystem::path(argv[0]).filename().string();
+  command_line() = program_name();
+  for (int i = 1; i < argc; ++i) {
+    command_line() += ' ';
+    command_line() += quote_if_needed(argv[i]);
+  }
   CLI::App app{"faultline: a deterministic simulator and model checker for distributed protocols"};
   app.require_subcommand(1);
   app.set_help_all_flag("--help-all", "Show help for every subcommand");
@@ -57,6 +74,7 @@ int run_main(int argc, char** argv) {
   add_cluster_commands(app);
   add_check_command(app);
   add_shrink_command(app);
+  add_check_history_command(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

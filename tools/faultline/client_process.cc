@@ -65,11 +65,26 @@ void print_status_line(const std::string& node, const real::StatusReply& reply) 
               static_cast<unsigned long long>(reply.persisted_bytes), reply.text.c_str());
 }
 
-Result<void> HistoryFile::open(const std::string& path, bool flush_each_line) {
+real::HistoryHeader client_history_header(const real::ClusterFile& cluster,
+                                          std::int64_t clock_origin_ns) {
+  real::HistoryHeader header;
+  header.protocol = cluster.protocol;
+  header.node_names = cluster.node_names();
+  header.recorded_by = command_line();
+  header.clock = "monotonic";
+  header.clock_origin_ns = clock_origin_ns;
+  header.config = cluster.config;
+  return header;
+}
+
+Result<void> HistoryFile::open(const std::string& path, const real::HistoryHeader& header,
+                               bool flush_each_line) {
   flush_each_line_ = flush_each_line;
   if (path.empty()) return {};
   file_ = std::fopen(path.c_str(), "wb");
   if (file_ == nullptr) return fail("--history " + path, 0, "cannot open for writing");
+  write(real::header_line(header));
+  flush();
   return {};
 }
 

@@ -44,15 +44,22 @@ struct ScheduledInput {
   typename P::Input input;
 };
 
-// The --history file: one JSON line per invocation and emission. Lines are flushed each
-// (flush_each_line) or by the caller every 50 ms, and always at close.
+// The header of a --history file (sim/real/history_io.h): the cluster's protocol, nodes and
+// config, this command line, and the client's clock origin.
+real::HistoryHeader client_history_header(const real::ClusterFile& cluster,
+                                          std::int64_t clock_origin_ns);
+
+// The --history file: the header line, then one JSON line per invocation and emission. Lines
+// are flushed each (flush_each_line) or by the caller every 50 ms, and always at close.
 class HistoryFile {
  public:
   HistoryFile() = default;
   HistoryFile(const HistoryFile&) = delete;
   HistoryFile& operator=(const HistoryFile&) = delete;
   ~HistoryFile() { close(); }
-  Result<void> open(const std::string& path, bool flush_each_line);
+  // Opens `path` (nothing when it is empty) and writes the header.
+  Result<void> open(const std::string& path, const real::HistoryHeader& header,
+                    bool flush_each_line);
   void write(const std::string& line);
   void flush();
   void close();
@@ -145,7 +152,8 @@ int drive_schedule(const real::ClusterFile& cluster, const ClientArgs& args,
                    std::vector<ScheduledInput<P>> schedule) {
   ::signal(SIGPIPE, SIG_IGN);
   ClientProcess<P> process(cluster, args, targets);
-  if (auto ok = process.history().open(args.history_path, true); !ok)
+  const auto header = client_history_header(cluster, process.log().origin_ns());
+  if (auto ok = process.history().open(args.history_path, header, true); !ok)
     return report_error(ok.error());
   auto& client = process.client();
   std::uint64_t outputs = 0;
@@ -231,7 +239,8 @@ int drive_closed_loop(const real::ClusterFile& cluster, const ClientArgs& args,
   ClientProcess<P> process(cluster, args, targets);
   // Lines are flushed every 50 ms and at exit: a closed-loop client may record tens of
   // thousands of lines a second.
-  if (auto ok = process.history().open(args.history_path, false); !ok)
+  const auto header = client_history_header(cluster, process.log().origin_ns());
+  if (auto ok = process.history().open(args.history_path, header, false); !ok)
     return report_error(ok.error());
   // History times count from this process's start; this line lets another process (the
   // end-to-end test) put its own clock readings, such as when it killed a node, on that axis.

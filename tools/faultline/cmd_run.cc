@@ -11,6 +11,7 @@
 
 #include <fmt/core.h>
 
+#include "sim/real/history_io.h"
 #include "tools/faultline/budget_options.h"
 #include "tools/faultline/check.h"
 #include "tools/faultline/commands.h"
@@ -30,6 +31,7 @@ struct RunArgs {
   std::uint64_t seed_start = 1;
   unsigned jobs = 0;
   std::string trace_path;
+  std::string history_path;  // run only
   bool json = false;
   bool wire = false;
   std::vector<std::string> overrides;
@@ -51,8 +53,9 @@ bool budgets_valid(const RunArgs& args) {
 }
 
 // One run of `seed` within the budgets; the wall-time budget starts now.
+// With `history`, the run's client history is written there (run --history).
 RunOutcome run_within_budgets(const RunArgs& args, const BoundScenario& bound, std::uint64_t seed,
-                              TraceSink* trace = nullptr) {
+                              TraceSink* trace = nullptr, std::FILE* history = nullptr) {
   const WallAndMemoryLimits limits = WallAndMemoryLimits::from(args.budget).value();
   RunOptions options;
   options.seed = seed;
@@ -60,7 +63,11 @@ RunOutcome run_within_budgets(const RunArgs& args, const BoundScenario& bound, s
   options.wire_check = args.wire;
   options.budget = run_budget(args.budget).value();
   options.limits = &limits;
-  return bound.run(options);
+  if (history == nullptr) return bound.run(options);
+  real::HistoryHeader header;
+  header.recorded_by = command_line();
+  if (!args.seed_given) header.recorded_by += " --seed " + std::to_string(seed);
+  return bound.run_recording(options, std::move(header), history);
 }
 
 std::optional<BoundScenario> load_or_report(const RunArgs& args) {
@@ -73,23 +80,34 @@ std::optional<BoundScenario> load_or_report(const RunArgs& args) {
   return std::move(*bound);
 }
 
-struct TraceFile {
+// An output file of `run` (--trace, --history), closed at scope exit.
+struct OutputFile {
   std::FILE* file = nullptr;
-  std::unique_ptr<JsonlTraceWriter> writer;
-  ~TraceFile() {
+  OutputFile() = default;
+  OutputFile(const OutputFile&) = delete;
+  OutputFile& operator=(const OutputFile&) = delete;
+  ~OutputFile() {
     if (file != nullptr) std::fclose(file);
   }
 };
 
-bool open_trace(const std::string& path, TraceFile& trace) {
+bool open_output(const std::string& option, const std::string& path, OutputFile& out) {
   if (path.empty()) return true;
-  trace.file = std::fopen(path.c_str(), "wb");
-  if (trace.file == nullptr) {
-    std::fprintf(stderr, "error: --trace %s: cannot open for writing\n", path.c_str());
-    exit_code() = exit_usage;
-    return false;
-  }
-  trace.writer = std::make_unique<JsonlTraceWriter>(trace.file);
+  out.file = std::fopen(path.c_str(), "wb");
+  if (out.file != nullptr) return true;
+  std::fprintf(stderr, "error: %s %s: cannot open for writing\n", option.c_str(), path.c_str());
+  exit_code() = exit_usage;
+  return false;
+}
+
+struct TraceFile {
+  OutputFile out;
+  std::unique_ptr<JsonlTraceWriter> writer;
+};
+
+bool open_trace(const std::string& path, TraceFile& trace) {
+  if (!open_output("--trace", path, trace.out)) return false;
+  if (trace.out.file != nullptr) trace.writer = std::make_unique<JsonlTraceWriter>(trace.out.file);
   return true;
 }
 
@@ -121,7 +139,10 @@ SeedsSummary summary_of_one(const RunArgs& args, const BoundScenario& bound,
 void run_one(const RunArgs& args, const BoundScenario& bound, std::uint64_t seed) {
   TraceFile trace;
   if (!open_trace(args.trace_path, trace)) return;
-  const RunOutcome outcome = run_within_budgets(args, bound, seed, trace.writer.get());
+  OutputFile history;
+  if (!open_output("--history", args.history_path, history)) return;
+  const RunOutcome outcome =
+      run_within_budgets(args, bound, seed, trace.writer.get(), history.file);
   const SeedsSummary summary = summary_of_one(args, bound, outcome);
   if (args.json) {
     auto json = run_json(bound, outcome);
@@ -255,6 +276,9 @@ void add_run_command(CLI::App& app, const std::shared_ptr<RunArgs>& args) {
   run->add_option("--jobs", args->jobs, "Worker threads for --seeds (default: all cores)");
   run->add_option("--trace", args->trace_path,
                   "Write the full event trace as JSON lines (single seed only)");
+  run->add_option("--history", args->history_path,
+                  "Write the run's client history in the format `client --history` records "
+                  "(single seed only), for `check-history` and `lin`");
   run->add_flag("--json", args->json, "Print the summary as JSON");
   run->add_flag("--check-determinism", args->check_determinism,
                 "Run every seed twice and fail (exit 2) if a fingerprint differs");
@@ -273,8 +297,9 @@ void add_run_command(CLI::App& app, const std::shared_ptr<RunArgs>& args) {
         exit_code() = exit_usage;
         return;
       }
-      if (!args->trace_path.empty()) {
-        std::fprintf(stderr, "error: --trace needs a single seed; use --seed N, not --seeds\n");
+      if (!args->trace_path.empty() || !args->history_path.empty()) {
+        std::fprintf(stderr, "error: %s needs a single seed; use --seed N, not --seeds\n",
+                     args->trace_path.empty() ? "--history" : "--trace");
         exit_code() = exit_usage;
         return;
       }

@@ -1,7 +1,7 @@
-// The protocol-independent options of `faultline check` and `faultline client`, as the command
-// line parsed them. Protocol-specific options are not here: they are keys set with
-// `--set model.key=value` (check) or `--set workload.key=value` (client), decoded by the
-// protocol's binding.
+// The protocol-independent options of `faultline check`, `faultline client` and `faultline
+// check-history`, as the command line parsed them. Protocol-specific options are not here: they
+// are keys set with `--set model.key=value` (check) or `--set workload.key=value` (client),
+// decoded by the protocol's binding.
 #pragma once
 
 #include <cstdint>
@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "tools/faultline/budget_options.h"
+#include "tools/faultline/lin_options.h"
 
 namespace faultline::cli {
 
@@ -48,6 +49,17 @@ struct ClientArgs {
   double connect_timeout_s = 10.0;
   double max_time_s = 0;  // closed loop: stop after this long (0: no bound)
   std::optional<std::uint64_t> seed;
+};
+
+}  // namespace faultline::cli
+
+namespace faultline::cli {
+
+struct CheckHistoryArgs {
+  std::string path;
+  std::string protocol;  // --protocol; empty: the header's
+  bool json = false;
+  LinBudgetArgs budgets;  // for the `linearizable` check
 };
 
 }  // namespace faultline::cli

@@ -21,12 +21,13 @@ enum ExitCode : int {
   exit_budget = 4
 };
 
-void add_run_commands(CLI::App& app);      // run, replay, lint (cmd_run.cc)
-void add_bench_command(CLI::App& app);     // bench (cmd_bench.cc)
-void add_lin_command(CLI::App& app);       // lin (cmd_lin.cc)
-void add_cluster_commands(CLI::App& app);  // node, cluster up|down, client (cmd_cluster.cc)
-void add_check_command(CLI::App& app);     // check (cmd_check.cc)
-void add_shrink_command(CLI::App& app);    // shrink (cmd_shrink.cc)
+void add_run_commands(CLI::App& app);           // run, replay, lint (cmd_run.cc)
+void add_bench_command(CLI::App& app);          // bench (cmd_bench.cc)
+void add_lin_command(CLI::App& app);            // lin (cmd_lin.cc)
+void add_cluster_commands(CLI::App& app);       // node, cluster up|down, client (cmd_cluster.cc)
+void add_check_command(CLI::App& app);          // check (cmd_check.cc)
+void add_shrink_command(CLI::App& app);         // shrink (cmd_shrink.cc)
+void add_check_history_command(CLI::App& app);  // check-history (cmd_check_history.cc)
 
 // The project's version ("0.1.0") and the commit it was built from ("6fb68c7246e9", with
 // "-dirty" for uncommitted changes; "unknown" outside git), for `faultline --version`
@@ -40,5 +41,12 @@ int& exit_code();
 // The name this command was run as (argv[0] without its folder: "faultline", or a command of
 // its own built with cli::main<B>()), for the repro lines a failure ends with.
 std::string& program_name();
+
+// The whole command line as typed, program_name() first, each argument quoted for a POSIX shell
+// when it needs it (the header of a recorded history names the command that recorded it).
+std::string& command_line();
+
+// `text` as one shell word: itself, or in single quotes when it holds a space or a quote.
+std::string quote_if_needed(const std::string& text);
 
 }  // namespace faultline::cli

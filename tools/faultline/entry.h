@@ -9,6 +9,7 @@
 #pragma once
 
 #include <cstdint>
+#include <cstdio>
 #include <functional>
 #include <iosfwd>
 #include <string>
@@ -20,6 +21,7 @@
 #include "sim/explore/counterexample.h"
 #include "sim/explore/replay.h"
 #include "sim/real/cluster_file.h"
+#include "sim/real/history_io.h"
 #include "tools/faultline/binding.h"
 #include "tools/faultline/command_args.h"
 
@@ -32,6 +34,10 @@ struct BoundScenario {
   scenario::Scenario scenario;           // as parsed (for names, node count, run spec)
   std::vector<std::string> check_names;  // every check the protocol offers
   std::function<RunOutcome(const RunOptions&)> run;
+  // The same run, its client history then written to `history` (sim/real/history_io.h) under
+  // `header` (whose protocol, nodes and config the binding fills in).
+  std::function<RunOutcome(const RunOptions&, real::HistoryHeader header, std::FILE* history)>
+      run_recording;
 };
 
 // What `faultline check` asks of a protocol: its config and model options as trees (from a
@@ -56,6 +62,13 @@ struct ProtocolEntry {
   std::function<int(const real::ClusterFile&, std::uint32_t index, std::uint64_t seed)> node;
   // client: talks to a running cluster; returns the exit code.
   std::function<int(const real::ClusterFile&, const ClientArgs&)> client;
+  // check-history: judges a recorded history by the protocol's history checks; prints the
+  // report; returns the exit code (history_entry.h).
+  std::function<int(const CheckHistoryArgs&, real::HistoryLines)> check_history;
+  // lin on a recorded history: its client operations, when the binding offers them.
+  bool offers_client_operations = false;
+  std::function<Result<lin::ClientOperations>(const std::string&, real::HistoryLines)>
+      client_operations;
   std::vector<Benchmark> benchmarks;
 };
 
@@ -65,6 +78,13 @@ void add_protocol(ProtocolEntry entry);
 
 // The protocol named `name`, or an error listing every known protocol, for `where`.
 Result<const ProtocolEntry*> find_protocol(const std::string& name, const std::string& where);
+
+// The protocol of a recorded history: `protocol_option` (--protocol) when given, which the
+// header (if any) must name too; else the header's; else, when `for_lin`, the one protocol whose
+// binding offers client operations. Errors name the file and the header's line.
+Result<const ProtocolEntry*> recorded_protocol(const std::string& path,
+                                               const real::HistoryLines& lines,
+                                               const std::string& protocol_option, bool for_lin);
 
 // Reads a scenario file, picks the protocol from its `protocol:` key, parses and validates the
 // whole scenario (the protocol's config, workload and inputs included), applies `--set`

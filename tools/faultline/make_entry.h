@@ -15,6 +15,7 @@
 #include "tools/faultline/check_entry.h"
 #include "tools/faultline/cluster_entry.h"
 #include "tools/faultline/entry.h"
+#include "tools/faultline/history_entry.h"
 
 namespace faultline::cli {
 
@@ -51,6 +52,17 @@ Result<BoundScenario> bind_scenario_file(scenario::Scenario parsed) {
   bound.run = [shared, suite](const RunOptions& options) {
     return run_simulation(*shared, *suite, options);
   };
+  bound.run_recording = [shared, suite](const RunOptions& options, real::HistoryHeader header,
+                                        std::FILE* out) {
+    Simulation<P> simulation(*shared, *suite, options);
+    RunOutcome outcome = simulation.run();
+    header.protocol = std::string(P::name);
+    header.node_names = shared->scenario.node_names;
+    header.clock = "virtual";
+    header.config = shared->scenario.config;
+    real::write_history(out, header, simulation.history());
+    return outcome;
+  };
   return bound;
 }
 
@@ -65,6 +77,9 @@ ProtocolEntry make_entry() {
   entry.replay = &replay_counterexample<B>;
   entry.node = &run_node<P>;
   entry.client = &run_client<B>;
+  entry.check_history = &run_check_history<B>;
+  entry.offers_client_operations = offers_client_operations<B>();
+  entry.client_operations = &recorded_client_operations<B>;
   entry.benchmarks = B::benchmarks();
   return entry;
 }

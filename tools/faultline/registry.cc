@@ -50,6 +50,26 @@ Result<const ProtocolEntry*> find_protocol(const std::string& name, const std::s
   return fail(where, 0, "unknown protocol '" + name + "' (expected one of: " + known + ")");
 }
 
+Result<const ProtocolEntry*> recorded_protocol(const std::string& path,
+                                               const real::HistoryLines& lines,
+                                               const std::string& protocol_option, bool for_lin) {
+  if (!protocol_option.empty()) {
+    if (auto ok = real::check_header_protocol(path, lines, protocol_option); !ok)
+      return std::unexpected(ok.error());
+    return find_protocol(protocol_option, "--protocol");
+  }
+  if (lines.header)
+    return find_protocol(lines.header->protocol,
+                         path + " (line " + std::to_string(lines.header_line) + "): protocol");
+  std::vector<const ProtocolEntry*> readers;
+  for (const ProtocolEntry& entry : protocols())
+    if (entry.offers_client_operations) readers.push_back(&entry);
+  if (for_lin && readers.size() == 1) return readers.front();
+  return fail(path, 0,
+              "no header line names the protocol (a file recorded before headers); give "
+              "--protocol");
+}
+
 Result<BoundScenario> load_scenario_file(const std::string& path,
                                          const std::vector<std::string>& overrides) {
   auto text = scenario::read_scenario_file(path);  // a directory or /dev/zero is an error

@@ -12,13 +12,6 @@ namespace faultline::cli {
 
 namespace {
 
-std::string quote_if_needed(const std::string& text) {
-  if (text.find_first_of(" \t'\"$\\") == std::string::npos) return text;
-  std::string out = "'";
-  for (char c : text) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return out + "'";
-}
-
 std::string plural(std::uint64_t n, std::string_view one, std::string_view many) {
   return format_count(n) + " " + std::string(n == 1 ? one : many);
 }
@@ -36,11 +29,13 @@ std::string short_duration(Duration d) {
   return fmt::format("{}ns", d.nanoseconds);
 }
 
-void print_metrics_table(std::FILE* out, const Metrics& metrics) {
+}  // namespace
+
+void print_metrics_table(std::FILE* out, const Metrics& metrics, std::string_view clock) {
   if (metrics.empty()) return;
-  std::fprintf(
-      out,
-      "timing (virtual time)      count        min        p50        p90        p99        max\n");
+  const std::string title = "timing (" + std::string(clock) + ")";
+  std::fprintf(out, "%-26s count        min        p50        p90        p99        max\n",
+               title.c_str());
   for (const auto& [name, samples] : metrics) {
     const Summary s = summarize(samples);
     std::fprintf(out, "  %-22s %7zu %10s %10s %10s %10s %10s\n", name.c_str(), s.count,
@@ -60,10 +55,23 @@ std::string result_text(RunStatus status) {
   return "?";
 }
 
+namespace {
+
 const char* verdict_tag(const CheckVerdict& v) {
   if (!v.evaluated) return "--";
   return v.passed ? "ok" : "FAIL";
 }
+
+}  // namespace
+
+void print_checks_table(std::FILE* out, const std::vector<CheckVerdict>& verdicts) {
+  std::fprintf(out, "checks\n");
+  for (const auto& v : verdicts)
+    std::fprintf(out, "  %-4s %-26s %-10s %s\n", verdict_tag(v), v.name.c_str(), v.kind.c_str(),
+                 v.detail.c_str());
+}
+
+namespace {
 
 // "2 crashes, 2 restarts, 5 partitions, 1 clog", or "none".
 std::string faults_text(const std::map<std::string, std::uint32_t>& by_kind) {
@@ -76,6 +84,8 @@ std::string faults_text(const std::map<std::string, std::uint32_t>& by_kind) {
   }
   return text.empty() ? "none" : text;
 }
+
+}  // namespace
 
 nlohmann::json metrics_json(const Metrics& metrics) {
   nlohmann::json out = nlohmann::json::object();
@@ -90,6 +100,8 @@ nlohmann::json metrics_json(const Metrics& metrics) {
   }
   return out;
 }
+
+namespace {
 
 std::string hex(std::uint64_t value) { return fmt::format("{:016x}", value); }
 
@@ -148,23 +160,25 @@ void print_run(std::FILE* out, const BoundScenario& bound, const RunOutcome& o) 
                format_count(n.dropped_queue_full).c_str(),
                format_count(n.dropped_node_down).c_str());
   std::fprintf(out, "faults       %s\n", faults_text(o.faults_by_kind).c_str());
-  std::fprintf(out, "checks\n");
-  for (const auto& v : o.verdicts)
-    std::fprintf(out, "  %-4s %-26s %-10s %s\n", verdict_tag(v), v.name.c_str(), v.kind.c_str(),
-                 v.detail.c_str());
-  print_metrics_table(out, o.metrics);
+  print_checks_table(out, o.verdicts);
+  print_metrics_table(out, o.metrics, "virtual time");
   std::fprintf(out, "fingerprint  %s\n", hex(o.fingerprint).c_str());
   if (o.status != RunStatus::passed) std::fprintf(out, "failure      %s\n", o.failure.c_str());
 }
 
-nlohmann::json run_json(const BoundScenario& bound, const RunOutcome& o) {
+nlohmann::json checks_json(const std::vector<CheckVerdict>& verdicts) {
   nlohmann::json checks = nlohmann::json::array();
-  for (const auto& v : o.verdicts)
+  for (const auto& v : verdicts)
     checks.push_back({{"name", v.name},
                       {"kind", v.kind},
                       {"passed", v.passed},
                       {"evaluated", v.evaluated},
                       {"detail", v.detail}});
+  return checks;
+}
+
+nlohmann::json run_json(const BoundScenario& bound, const RunOutcome& o) {
+  const nlohmann::json checks = checks_json(o.verdicts);
   const NetworkStats& n = o.network;
   nlohmann::json out = {
       {"scenario", bound.scenario.name},
@@ -331,7 +345,7 @@ void print_seeds(std::FILE* out, const BoundScenario& bound, const SeedsSummary&
   for (const auto& [name, count] : t.not_evaluated_by_check)
     std::fprintf(out, "  %-26s not evaluated in %s\n", name.c_str(),
                  plural(count, "run", "runs").c_str());
-  print_metrics_table(out, merged_metrics(summary));
+  print_metrics_table(out, merged_metrics(summary), "virtual time");
   print_failing_seeds(out, summary, repro);
   print_determinism(out, summary);
 }

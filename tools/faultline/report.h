@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -23,10 +24,20 @@ struct ReproArgs {
 
 std::string repro_command(const ReproArgs& args, std::uint64_t seed, std::uint64_t fingerprint);
 int exit_code_for(RunStatus status);
+// "PASSED", "FAILED (safety violated)", ...: the summary's result line.
+std::string result_text(RunStatus status);
 // The more severe of two outcomes: safety, then liveness, then a budget stop, then a pass.
 RunStatus worse_of(RunStatus a, RunStatus b);
 
 void print_run(std::FILE* out, const BoundScenario& bound, const RunOutcome& outcome);
+
+// The pieces of a run's summary other reports share: the checks table ("checks", then one row a
+// check: ok/FAIL/--, name, kind, detail), the timing table (percentiles of each metric, on the
+// named clock: "virtual time", "wall clock"), and both as JSON.
+void print_checks_table(std::FILE* out, const std::vector<CheckVerdict>& verdicts);
+void print_metrics_table(std::FILE* out, const Metrics& metrics, std::string_view clock);
+nlohmann::json metrics_json(const Metrics& metrics);
+nlohmann::json checks_json(const std::vector<CheckVerdict>& verdicts);
 nlohmann::json run_json(const BoundScenario& bound, const RunOutcome& outcome);
 
 struct SeedsSummary {

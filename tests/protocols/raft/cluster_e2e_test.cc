@@ -3,7 +3,8 @@
 // history, the leader process is SIGKILLed mid-load, a new leader takes over, the old one is
 // restarted with `cluster up` and recovers its durable log, and the client finishes. Then the
 // Raft checkers judge what happened: `linearizable`, `acknowledged_writes_durable` and
-// `one_leader_per_term` over the recorded history, the always-properties over the final nodes
+// `one_leader_per_term` over the recorded history (in process, and through `faultline
+// check-history` and `faultline lin`), the always-properties over the final nodes
 // (from status replies) and their durable logs, and the `election` metric (from the kill to
 // the next BecameLeader in the history) is reported, never asserted on.
 //
@@ -21,6 +22,8 @@
 
 #include <fstream>
 #include <iostream>
+#include <iterator>
+#include <string>
 #include <thread>
 
 #include "checkers/raft/suite.h"
@@ -301,6 +304,20 @@ void report_election(const Story& story, const raft::Record& record,
             << record.history.invocations.size() << " invocations\n";
 }
 
+// The same history through the command line a user has: `faultline check-history` (the
+// history checks a client history can decide) and `faultline lin` both pass on the file.
+void judge_from_the_command_line(const Story& story) {
+  for (const std::string command : {"check-history", "lin"}) {
+    const std::string log = story.dir.path + "/" + command + ".log";
+    const int code = run_faultline({command, story.history_path}, log);
+    std::ifstream in(log);
+    const std::string output{std::istreambuf_iterator<char>(in), {}};
+    INFO("faultline " << command << ":\n" << output);
+    CHECK(code == 0);
+    if (command == "check-history") CHECK(output.find("ok   linearizable") != std::string::npos);
+  }
+}
+
 // Judges what happened: the always-properties over the final nodes and logs, the history checks
 // over the recorded history, and the election metric reported.
 void judge(const Story& story) {
@@ -329,6 +346,7 @@ void judge(const Story& story) {
     CHECK(std::ranges::any_of(suite.history_checks, [&](const auto& c) { return c.name == name; }));
   check_history_checks<Raft>(record, suite, checks);
   report_election(story, record, suite);
+  judge_from_the_command_line(story);
 }
 
 }  // namespace
