@@ -3,11 +3,9 @@
 // run: one seed (--seed) or many (--seeds N from --seed-start), across --jobs worker threads
 // (parallelism across seeds only; each simulation is single-threaded). replay: re-runs one seed
 // twice and checks the fingerprints agree with each other and with --fingerprint if given.
-#include <atomic>
 #include <cstdio>
 #include <iostream>
 #include <memory>
-#include <thread>
 
 #include <fmt/core.h>
 
@@ -18,6 +16,7 @@
 #include "tools/faultline/entry.h"
 #include "tools/faultline/number_options.h"
 #include "tools/faultline/report.h"
+#include "tools/faultline/seed_runner.h"
 
 namespace faultline::cli {
 
@@ -56,18 +55,13 @@ bool budgets_valid(const RunArgs& args) {
 // With `history`, the run's client history is written there (run --history).
 RunOutcome run_within_budgets(const RunArgs& args, const BoundScenario& bound, std::uint64_t seed,
                               TraceSink* trace = nullptr, std::FILE* history = nullptr) {
+  if (history == nullptr) return run_seed(bound, seed, args.budget, args.wire, trace);
   const WallAndMemoryLimits limits = WallAndMemoryLimits::from(args.budget).value();
-  RunOptions options;
-  options.seed = seed;
-  options.trace = trace;
-  options.wire_check = args.wire;
-  options.budget = run_budget(args.budget).value();
-  options.limits = &limits;
-  if (history == nullptr) return bound.run(options);
   real::HistoryHeader header;
   header.recorded_by = command_line();
   if (!args.seed_given) header.recorded_by += " --seed " + std::to_string(seed);
-  return bound.run_recording(options, std::move(header), history);
+  return bound.run_recording(run_options(seed, args.budget, args.wire, trace, limits),
+                             std::move(header), history);
 }
 
 std::optional<BoundScenario> load_or_report(const RunArgs& args) {
@@ -169,23 +163,14 @@ void run_many(const RunArgs& args, const BoundScenario& bound) {
   summary.seed_start = args.seed_start;
   summary.seed_count = args.seeds;
   summary.outcomes.resize(args.seeds);
-  unsigned jobs = args.jobs != 0 ? args.jobs : std::max(1u, std::thread::hardware_concurrency());
-  jobs = static_cast<unsigned>(std::min<std::uint64_t>(jobs, args.seeds));
-  std::atomic<std::uint64_t> next{0};
   // --check-determinism: each seed's difference, if any, in its own slot (no locking).
   std::vector<std::optional<std::string>> differences(args.check_determinism ? args.seeds : 0);
-  const auto worker = [&] {
-    for (std::uint64_t i = next++; i < args.seeds; i = next++) {
-      summary.outcomes[i] = run_within_budgets(args, bound, args.seed_start + i);
-      if (args.check_determinism)
-        differences[i] = determinism_difference(
-            summary.outcomes[i], run_within_budgets(args, bound, args.seed_start + i));
-    }
-  };
-  std::vector<std::thread> threads;
-  for (unsigned j = 1; j < jobs; ++j) threads.emplace_back(worker);
-  worker();
-  for (auto& t : threads) t.join();
+  run_indices(args.seeds, args.jobs, [&](std::uint64_t i) {
+    summary.outcomes[i] = run_within_budgets(args, bound, args.seed_start + i);
+    if (args.check_determinism)
+      differences[i] = determinism_difference(summary.outcomes[i],
+                                              run_within_budgets(args, bound, args.seed_start + i));
+  });
   summary.determinism_checked = args.check_determinism;
   for (auto& d : differences)
     if (d) summary.nondeterminism.push_back(std::move(*d));
