@@ -14,6 +14,7 @@
 #include "tools/faultline/check.h"
 #include "tools/faultline/commands.h"
 #include "tools/faultline/entry.h"
+#include "tools/faultline/fuzz.h"
 #include "tools/faultline/number_options.h"
 #include "tools/faultline/report.h"
 #include "tools/faultline/seed_runner.h"
@@ -319,6 +320,23 @@ void add_replay_command(CLI::App& app, const std::shared_ptr<RunArgs>& args) {
   });
 }
 
+// A swarm profile checked as `fuzz` checks it (every draw expression probed against the
+// protocol), without running anything.
+bool lint_profile(const std::string& path) {
+  auto loaded = load_profile_file(path);
+  if (!loaded) {
+    std::fprintf(stderr, "error: %s\n", loaded.error().to_string().c_str());
+    return false;
+  }
+  const scenario::SwarmProfile& p = loaded->profile;
+  std::printf(
+      "ok  %s: swarm profile %s (%s, %zu fault kinds, %zu nemesis kinds, %zu operation "
+      "kinds)\n",
+      path.c_str(), p.name.c_str(), p.protocol.c_str(), p.fault_kinds.size(),
+      p.nemesis_kinds.size(), p.operations.size());
+  return true;
+}
+
 // faultline lint: scenario files validated without running them.
 void add_lint_command(CLI::App& app) {
   auto lint_paths = std::make_shared<std::vector<std::string>>();
@@ -329,6 +347,10 @@ void add_lint_command(CLI::App& app) {
   lint->callback([lint_paths, lint_overrides] {
     int code = exit_ok;
     for (const auto& path : *lint_paths) {
+      if (is_swarm_profile_path(path)) {
+        if (!lint_profile(path)) code = exit_usage;
+        continue;
+      }
       auto bound = load_scenario_file(path, *lint_overrides);
       if (!bound) {
         std::fprintf(stderr, "error: %s\n", bound.error().to_string().c_str());
