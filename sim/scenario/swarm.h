@@ -124,8 +124,9 @@ struct DrawnScenario {
 // line.
 Result<DrawnScenario> draw_scenario(const SwarmProfile& profile, std::uint64_t seed);
 
-// Draws the profile once per probe (the first alternative of every draw point, then each other
-// alternative of one point at a time, with every kind enabled and one fault of each kind) and
+// Draws the profile once per probe (the first alternative of every draw point, with every kind
+// enabled and one fault of each kind; then each operation kind alone; then each other alternative
+// of one draw point at a time, every kind enabled) and
 // passes each drawn tree to `check` (the caller parses and binds it as a scenario). Returns the
 // first error, which names the profile's key path and line.
 Result<void> probe_swarm_profile(const SwarmProfile& profile,

@@ -6,6 +6,7 @@
 // [0, run.until).
 #include <algorithm>
 #include <numeric>
+#include <optional>
 #include <set>
 #include <string>
 #include <string_view>
@@ -74,8 +75,11 @@ struct DrawnFault {
 
 class ScenarioDraw {
  public:
-  ScenarioDraw(const SwarmProfile& profile, const Drawer& root, std::uint64_t seed)
-      : profile_(profile), root_(root), seed_(seed) {}
+  // `only_operation`: a probe that enables that operation kind alone (the mix then covers every
+  // request with it, which may clash with workload keys no kind sets).
+  ScenarioDraw(const SwarmProfile& profile, const Drawer& root, std::uint64_t seed,
+               std::optional<std::size_t> only_operation = std::nullopt)
+      : profile_(profile), root_(root), seed_(seed), only_operation_(only_operation) {}
 
   Result<DrawnScenario> draw() {
     draw_swarm();
@@ -111,6 +115,10 @@ class ScenarioDraw {
     fault_on_.assign(faults.begin(), faults.begin() + static_cast<std::ptrdiff_t>(fault_features));
     nemesis_on_.assign(faults.begin() + static_cast<std::ptrdiff_t>(fault_features), faults.end());
     operation_on_ = pick(drawer, profile_.operations.size());
+    if (only_operation_) {
+      operation_on_.assign(profile_.operations.size(), false);
+      operation_on_[*only_operation_] = true;
+    }
     // The mix needs a kind: when the profile has mix kinds and none is on, one is.
     std::vector<std::size_t> mix;
     for (std::size_t i = 0; i < profile_.operations.size(); ++i)
@@ -488,6 +496,7 @@ class ScenarioDraw {
   const SwarmProfile& profile_;
   Drawer root_;
   std::uint64_t seed_;
+  std::optional<std::size_t> only_operation_;
   std::uint32_t nodes_ = 0;
   Duration until_ = RunSpec{}.until;
   std::vector<std::string> nemesis_features_;  // distinct nemesis kinds, in profile order
@@ -510,12 +519,15 @@ Result<DrawnScenario> draw_scenario(const SwarmProfile& profile, std::uint64_t s
 Result<void> probe_swarm_profile(const SwarmProfile& profile,
                                  const std::function<Result<void>(const ConfigTree&)>& check) {
   auto points = std::make_shared<Drawer::Points>();
-  const auto probe = [&](const std::string& path, std::uint32_t alternative) -> Result<void> {
-    auto drawn = ScenarioDraw(profile, Drawer(points, path, alternative), 1).draw();
+  const auto probe = [&](const std::string& path, std::uint32_t alternative,
+                         std::optional<std::size_t> only_operation) -> Result<void> {
+    auto drawn = ScenarioDraw(profile, Drawer(points, path, alternative), 1, only_operation).draw();
     if (!drawn) return std::unexpected(drawn.error());
     return check(drawn->tree);
   };
-  if (auto ok = probe("", 0); !ok) return ok;
+  if (auto ok = probe("", 0, std::nullopt); !ok) return ok;
+  for (std::size_t i = 0; i < profile.operations.size(); ++i)
+    if (auto ok = probe("", 0, i); !ok) return ok;
   // Each other alternative of each draw point; a probe may meet points nested in a choice.
   std::set<std::pair<std::string, std::uint32_t>> done;
   for (bool more = true; more;) {
@@ -525,7 +537,7 @@ Result<void> probe_swarm_profile(const SwarmProfile& profile,
       for (std::uint32_t alternative = 1; alternative < count; ++alternative) {
         if (!done.emplace(path, alternative).second) continue;
         more = true;
-        if (auto ok = probe(path, alternative); !ok) return ok;
+        if (auto ok = probe(path, alternative, std::nullopt); !ok) return ok;
       }
   }
   return {};

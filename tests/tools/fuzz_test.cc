@@ -123,6 +123,18 @@ TEST_CASE("fuzz: a profile error names the profile's line, found by probing", "[
   CHECK(shape.error().where == typo.string() + ": faults.kinds.partition.shapes.one_of[1]");
   CHECK(shape.error().line == 7);
   CHECK_THAT(shape.error().what, Catch::Contains("unknown partition shape 'leadr'"));
+
+  // A clash only one operation kind alone shows: gets alone are 100% reads, plus the default
+  // 20% of compare-and-sets no kind sets.
+  const auto mix = scratch_file("mix.swarm.yaml",
+                                "name: mix\nprotocol: raft\ncluster:\n  nodes: 3\n"
+                                "operations:\n  kinds:\n    get: { mix: read_percent }\n"
+                                "    put: { mix: rest }\n");
+  auto alone = load_profile_file(mix.string());
+  REQUIRE_FALSE(alone);
+  CHECK(alone.error().where == mix.string() + ": operations.kinds.get.mix");
+  CHECK(alone.error().line == 7);
+  CHECK_THAT(alone.error().what, Catch::Contains("read_percent + cas_percent exceeds 100"));
 }
 
 TEST_CASE("fuzz: the emitted scenario reproduces the fuzz run's fingerprint", "[fuzz]") {
@@ -134,7 +146,7 @@ TEST_CASE("fuzz: the emitted scenario reproduces the fuzz run's fingerprint", "[
     for (std::uint64_t seed = 1; seed <= 3; ++seed) {
       auto fuzzed = run_fuzz_seed(*loaded, seed, FuzzRunOptions{});
       REQUIRE(fuzzed);
-      auto text = emit_scenario(*loaded, seed);
+      auto text = draw_scenario_text(*loaded, seed);
       REQUIRE(text);
       const auto file = scratch_file(protocol + "_" + std::to_string(seed) + ".yaml", *text);
       auto bound = load_scenario_file(file.string());
@@ -153,7 +165,7 @@ TEST_CASE("fuzz: overrides reach the drawn scenario and the repro command", "[fu
   auto loaded = load_profile_file(kSource + "/scenarios/raft/swarm.yaml",
                                   ProfileOverrides{"read_without_quorum", true});
   REQUIRE(loaded);
-  auto text = emit_scenario(*loaded, 5);
+  auto text = draw_scenario_text(*loaded, 5);
   REQUIRE(text);
   CHECK_THAT(*text, Catch::Contains("bug: read_without_quorum"));
   CHECK_THAT(*text, Catch::Contains("--emit 5 --bug read_without_quorum --no-swarm"));

@@ -82,9 +82,10 @@ class Progress {
     const std::lock_guard lock(mutex_);
     const double seconds = elapsed();
     const double rate = seconds > 0 ? static_cast<double>(done_) / seconds : 0;
-    std::fprintf(stderr, "%sfuzz: %s seeds in %.1fs, %.1f seeds/s with %u %s (%.1f per job)\n",
-                 terminal_ ? "\r\x1b[K" : "", format_count(done_).c_str(), seconds, rate, jobs,
-                 jobs == 1 ? "job" : "jobs", rate / jobs);
+    std::fprintf(stderr, "%sfuzz: %s %s in %.1fs, %.1f seeds/s with %u %s (%.1f per job)\n",
+                 terminal_ ? "\r\x1b[K" : "", format_count(done_).c_str(),
+                 done_ == 1 ? "seed" : "seeds", seconds, rate, jobs, jobs == 1 ? "job" : "jobs",
+                 rate / jobs);
   }
 
  private:
@@ -191,12 +192,15 @@ void fuzz(const FuzzArgs& args) {
     return;
   }
   if (args.emit) {
-    auto text = emit_scenario(*loaded, *args.emit);
+    // Printed even when the protocol rejects it, to show what the seed drew.
+    auto text = draw_scenario_text(*loaded, *args.emit);
     if (!text) {
       usage_error(text.error().to_string());
       return;
     }
     std::fwrite(text->data(), 1, text->size(), stdout);
+    if (auto bound = bind_scenario_text(*loaded, *args.emit, *text); !bound)
+      usage_error(bound.error().to_string());
     return;
   }
   std::uint64_t count = 0;

@@ -49,31 +49,6 @@ std::string emit_command(const LoadedProfile& loaded, std::uint64_t seed) {
   return command;
 }
 
-struct DrawnRun {
-  std::string text;
-  BoundScenario bound;
-};
-
-// Draws seed `seed`, writes it as text and loads that text as `run` would.
-Result<DrawnRun> draw_and_bind(const LoadedProfile& loaded, std::uint64_t seed) {
-  auto drawn = scenario::draw_scenario(loaded.profile, seed);
-  if (!drawn) return std::unexpected(prefixed(loaded.path, drawn.error()));
-  const std::vector<std::string> header = {
-      "Seed " + std::to_string(seed) + " of the swarm profile " + loaded.profile.name +
-          ", drawn by",
-      "  " + emit_command(loaded, seed),
-      "`faultline run` on this file reproduces that seed's fuzz run."};
-  std::string text = scenario_yaml(*drawn, header);
-  auto bound = load_scenario_text(text, loaded.path + " (seed " + std::to_string(seed) + ")");
-  if (bound) return DrawnRun{std::move(text), std::move(*bound)};
-  // Say where in the profile the rejected value came from, when the tree shows it.
-  Error error = bound.error();
-  if (auto from_tree = bind_tree(loaded, drawn->tree); !from_tree) error = from_tree.error();
-  error.what += " (in the scenario seed " + std::to_string(seed) + " draws: see " +
-                emit_command(loaded, seed) + ")";
-  return std::unexpected(error);
-}
-
 // The check a failure names: the longest failing verdict's name the failure line starts with
 // (a history check's line is "name: ..."), else the first failing verdict, else the budget.
 std::string failing_check(const RunOutcome& outcome) {
@@ -180,10 +155,28 @@ Result<LoadedProfile> load_profile_file(const std::string& path,
   return loaded;
 }
 
-Result<std::string> emit_scenario(const LoadedProfile& loaded, std::uint64_t seed) {
-  auto run = draw_and_bind(loaded, seed);
-  if (!run) return std::unexpected(run.error());
-  return std::move(run->text);
+Result<std::string> draw_scenario_text(const LoadedProfile& loaded, std::uint64_t seed) {
+  auto drawn = scenario::draw_scenario(loaded.profile, seed);
+  if (!drawn) return std::unexpected(prefixed(loaded.path, drawn.error()));
+  const std::vector<std::string> header = {
+      "Seed " + std::to_string(seed) + " of the swarm profile " + loaded.profile.name +
+          ", drawn by",
+      "  " + emit_command(loaded, seed),
+      "`faultline run` on this file reproduces that seed's fuzz run."};
+  return scenario_yaml(*drawn, header);
+}
+
+Result<BoundScenario> bind_scenario_text(const LoadedProfile& loaded, std::uint64_t seed,
+                                         const std::string& text) {
+  auto bound = load_scenario_text(text, loaded.path + " (seed " + std::to_string(seed) + ")");
+  if (bound) return bound;
+  // Say where in the profile the rejected value came from, when the drawn tree shows it.
+  Error error = bound.error();
+  if (auto drawn = scenario::draw_scenario(loaded.profile, seed); drawn)
+    if (auto from_tree = bind_tree(loaded, drawn->tree); !from_tree) error = from_tree.error();
+  error.what += " (drawn for seed " + std::to_string(seed) + "; `" + emit_command(loaded, seed) +
+                "` prints the scenario)";
+  return std::unexpected(error);
 }
 
 std::string fuzz_repro_command(const LoadedProfile& loaded, std::uint64_t seed,
@@ -212,9 +205,11 @@ FuzzOutcome fuzz_outcome(const RunOutcome& outcome) {
 
 Result<FuzzOutcome> run_fuzz_seed(const LoadedProfile& loaded, std::uint64_t seed,
                                   const FuzzRunOptions& options) {
-  auto drawn = draw_and_bind(loaded, seed);
-  if (!drawn) return std::unexpected(drawn.error());
-  FuzzOutcome record = fuzz_outcome(run_seed(drawn->bound, seed, options.budget, options.wire));
+  auto text = draw_scenario_text(loaded, seed);
+  if (!text) return std::unexpected(text.error());
+  auto bound = bind_scenario_text(loaded, seed, *text);
+  if (!bound) return std::unexpected(bound.error());
+  FuzzOutcome record = fuzz_outcome(run_seed(*bound, seed, options.budget, options.wire));
   if (record.status != RunStatus::passed)
     record.repro = fuzz_repro_command(loaded, seed, record.fingerprint, options.wire);
   return record;

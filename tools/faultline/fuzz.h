@@ -2,17 +2,19 @@
 // shrinking, sharded result files and reports can be built on them:
 //
 //   load_profile_file   a profile file -> LoadedProfile, parsed and probed against its protocol
-//   emit_scenario       (profile, seed) -> the concrete scenario text that seed draws
+//   draw_scenario_text  (profile, seed) -> the concrete scenario text that seed draws
+//   bind_scenario_text  that text -> a scenario bound to its protocol, as `run` loads a file
 //   run_fuzz_seed       (profile, seed) -> FuzzOutcome, a small record of one run
 //   failure_signature   a failure line -> the same line with numbers, ids, durations and hex
 //                       normalised, so two seeds that fail the same way share one signature
 //   fuzz_summary        (FuzzSummaryInfo, records) -> the summary text
 //
-// Invariants: emit_scenario and run_fuzz_seed are pure functions of the profile, the seed and
+// Invariants: draw_scenario_text and run_fuzz_seed are pure functions of the profile, the seed and
 // the run options (a seed's record never depends on --jobs, other seeds or the clock, except a
 // wall-time or memory budget stop, which says so); run_fuzz_seed runs exactly the text
-// emit_scenario prints, so `faultline run` on it reproduces the fingerprint; fuzz_summary is a
-// pure function of its arguments, so any list of the same records prints the same bytes.
+// draw_scenario_text returns (what --emit prints), so `faultline run` on it reproduces the
+// fingerprint; fuzz_summary is a pure function of its arguments, so any list of the same records
+// prints the same bytes.
 #pragma once
 
 #include <cstdint>
@@ -52,9 +54,16 @@ bool is_swarm_profile_path(std::string_view path);
 Result<LoadedProfile> load_profile_file(const std::string& path,
                                         const ProfileOverrides& overrides = {});
 
-// The scenario text seed `seed` draws (what `fuzz PROFILE --emit SEED` prints). An error means
-// the profile lets this seed draw a scenario the protocol rejects; it names the profile's line.
-Result<std::string> emit_scenario(const LoadedProfile& loaded, std::uint64_t seed);
+// The scenario text seed `seed` draws (what `fuzz PROFILE --emit SEED` prints), with a header
+// comment saying how to draw it again. An error is a value the profile lets this seed draw that
+// no scenario can hold (a node count that is not a number), at the profile's line.
+Result<std::string> draw_scenario_text(const LoadedProfile& loaded, std::uint64_t seed);
+
+// The drawn text loaded as `faultline run` loads a file. An error means the profile lets this
+// seed draw a scenario the protocol rejects (two choices that clash only together); it names
+// the profile's line where the drawn tree shows it, and the seed.
+Result<BoundScenario> bind_scenario_text(const LoadedProfile& loaded, std::uint64_t seed,
+                                         const std::string& text);
 
 // The one-line command that reproduces a seed: emit its scenario, then replay it.
 std::string fuzz_repro_command(const LoadedProfile& loaded, std::uint64_t seed,
