@@ -13,6 +13,7 @@
 #include <utility>
 #include <vector>
 
+#include "sim/core/assert.h"
 #include "sim/scenario/limits.h"
 #include "sim/scenario/names.h"
 #include "sim/scenario/parse.h"
@@ -308,10 +309,7 @@ class ScenarioDraw {
       add_fault(at, name, scalar_at("all", params), params);
       return {};
     }
-    if (name == "network") {
-      add_fault(at, name, params, params);
-      return {};
-    }
+    if (name == "network") return draw_network_change(params, at);
     if (name == "input") return draw_input(params, at);
     if (name == "partition" || name == "flap" || name == "one_way" || name == "clog")
       return draw_cut(drawer, name, params, at);
@@ -319,6 +317,43 @@ class ScenarioDraw {
     if (name == "crash") return add_undo(params, "restart_after", at, "restart");
     if (name == "pause") return add_undo(params, "resume_after", at, "resume");
     if (name == "isolate") return add_undo(params, "heal_after", at, "heal");
+    return {};
+  }
+
+  // The drawn network's value of a link setting, or the scenario's default when it gives none.
+  ConfigTree base_setting(const std::string& key, const ConfigTree& at) const {
+    for (const auto& [section_name, section] : tree_)
+      if (section_name == "network")
+        if (const ConfigTree* found = section.find(key)) return *found;
+    const NetworkSpec defaults;
+    if (key == "latency") {
+      FL_ASSERT(defaults.latency.shape == LatencyModel::Shape::uniform, "default latency shape");
+      ConfigTree bounds = list_at({scalar_at(format_duration(defaults.latency.low), at),
+                                   scalar_at(format_duration(defaults.latency.high), at)},
+                                  at);
+      return map_at({{"uniform", std::move(bounds)}}, at);
+    }
+    if (key == "queue_capacity") return scalar_at(std::to_string(defaults.queue_capacity), at);
+    const Ratio ratio = key == "drop"        ? defaults.drop
+                        : key == "duplicate" ? defaults.duplicate
+                                             : defaults.reorder;
+    return scalar_at(format_ratio(ratio), at);
+  }
+
+  // A network change, and with restore_after, the drawn network's settings back after it.
+  Result<void> draw_network_change(const ConfigTree& params, Duration at) {
+    ConfigTree change = params;
+    std::erase_if(change.entries, [](const auto& entry) { return entry.first == "restore_after"; });
+    add_fault(at, "network", change, params);
+    const ConfigTree* after = params.find("restore_after");
+    if (after == nullptr) return {};
+    auto delay = decode<Duration>(*after);
+    if (!delay) return std::unexpected(delay.error());
+    if (at + *delay >= until_) return {};
+    ConfigTree restore = map_at({}, *after);
+    for (const auto& entry : change.entries)
+      restore.entries.emplace_back(entry.first, base_setting(entry.first, *after));
+    add_fault(at + *delay, "network", std::move(restore), *after);
     return {};
   }
 

@@ -51,7 +51,12 @@ const std::vector<FaultKindKeys>& fault_kind_keys() {
         {"period", "{ range: [50ms, 500ms] }"},
         {"for", "{ range: [500ms, 3s] }"}}},
       {"network",
-       {{"latency", ""}, {"drop", ""}, {"duplicate", ""}, {"reorder", ""}, {"queue_capacity", ""}}},
+       {{"latency", ""},
+        {"drop", ""},
+        {"duplicate", ""},
+        {"reorder", ""},
+        {"queue_capacity", ""},
+        {"restore_after", ""}}},
       {"input", {{"bodies", ""}, {"targets", "any"}}},
   };
   return table;
@@ -212,8 +217,10 @@ class ProfileReader {
     if (auto ok = expect_map(kind.params, keys); !ok) return std::unexpected(ok.error());
     if (name == "input" && kind.params.find("bodies") == nullptr)
       return missing(kind.params, "bodies");
-    if (name == "network" && kind.params.entries.empty())
-      return params.error("a network fault needs at least one of: " + join(keys));
+    if (name == "network" && std::ranges::none_of(kind.params.entries, [](const auto& entry) {
+          return contains(kLinkSettingKeys, entry.first);
+        }))
+      return params.error("a network fault needs at least one of: " + join(kLinkSettingKeys));
     if (auto ok = check_template(kind.params); !ok) return std::unexpected(ok.error());
     for (const FaultParam& param : spec->params)
       if (!param.default_yaml.empty() && kind.params.find(param.key) == nullptr)

@@ -195,6 +195,32 @@ TEST_CASE("swarm: a drawn scenario's text parses back as a scenario", "[scenario
   }
 }
 
+TEST_CASE("swarm: a network change with restore_after restores the drawn network",
+          "[scenario][swarm]") {
+  const std::string faults =
+      "faults:\n  count: 1\n  kinds:\n    network: { drop: 50%, latency: { fixed: 9ms }, "
+      "restore_after: 100ms }\nrun: { until: 10s }\n";
+  const SwarmProfile with_network =
+      profile_of(kHeader + "network: { drop: 1%, latency: { fixed: 3ms } }\n" + faults);
+  const SwarmProfile without = profile_of(kHeader + faults);
+  for (std::uint64_t seed = 1; seed <= 20; ++seed) {
+    const DrawnScenario changed = drawn_of(with_network, seed);
+    const ConfigTree& drawn = *changed.tree.find("faults");
+    REQUIRE(drawn.items.size() == 2);
+    CHECK(to_flow_yaml(*drawn.items[0].find("network")) == "{drop: 50%, latency: {fixed: 9ms}}");
+    CHECK(to_flow_yaml(*drawn.items[1].find("network")) == "{drop: 1%, latency: {fixed: 3ms}}");
+    const Duration first = *parse_duration(drawn.items[0].find("at")->scalar);
+    const Duration second = *parse_duration(drawn.items[1].find("at")->scalar);
+    CHECK(second - first == Duration::from_milliseconds(100));
+    // With no network section, the scenario defaults come back.
+    const DrawnScenario restored = drawn_of(without, seed);
+    const ConfigTree& defaults = *restored.tree.find("faults");
+    REQUIRE(defaults.items.size() == 2);
+    CHECK(to_flow_yaml(*defaults.items[1].find("network")) ==
+          "{drop: 0, latency: {uniform: [1ms, 10ms]}}");
+  }
+}
+
 TEST_CASE("swarm: probes meet every alternative and carry the profile's lines",
           "[scenario][swarm]") {
   std::set<std::string> clients;
