@@ -76,6 +76,9 @@ contains "lint names the key path and line" "$work/lint.txt" 'cluster\.config\.p
 contains "lint says it checked a profile" "$work/lint_ok.txt" '^ok  scenarios/raft/swarm\.yaml: swarm profile raft_swarm \(raft, '
 "$faultline" run "$raft" 2>"$work/run.txt"; check "run of a profile exits 1" 1 $?
 contains "run says to fuzz a profile" "$work/run.txt" 'is a swarm profile, not a scenario: fuzz it with'
+"$faultline" fuzz scenarios/raft/crash_restart_storm.yaml 2>"$work/scenario.txt"
+check "fuzz of a scenario exits 1" 1 $?
+contains "fuzz says to run a scenario" "$work/scenario.txt" 'is a scenario, not a swarm profile: run its seeds with'
 
 [ "$failures" -eq 0 ] && echo "fuzz: all checks passed"
 exit "$failures"

@@ -137,6 +137,13 @@ Result<LoadedProfile> load_profile_file(const std::string& path,
   auto entry = find_protocol(*protocol, path + ": protocol");
   if (!entry) return std::unexpected(entry.error());
   auto profile = scenario::parse_swarm_profile(*text, path, (*entry)->role_names);
+  if (!profile && load_scenario_text(*text, path)) {  // a scenario, not a profile: say which
+    std::string why = profile.error().to_string();
+    if (why.starts_with(path + ": ")) why.erase(0, path.size() + 2);
+    return fail(path, 0,
+                "is a scenario, not a swarm profile: run its seeds with `" + program_name() +
+                    " run " + path + " --seeds N` (as a profile: " + why + ")");
+  }
   if (!profile) return std::unexpected(prefixed(path, profile.error()));
   LoadedProfile loaded{path, std::move(*profile), *entry, overrides};
   if (overrides.bug) {
