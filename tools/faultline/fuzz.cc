@@ -175,10 +175,18 @@ Result<std::string> draw_scenario_text(const LoadedProfile& loaded, std::uint64_
 
 Result<BoundScenario> bind_scenario_text(const LoadedProfile& loaded, std::uint64_t seed,
                                          const std::string& text) {
-  auto bound = load_scenario_text(text, loaded.path + " (seed " + std::to_string(seed) + ")");
-  if (bound) return bound;
+  // As load_scenario_text, without finding the protocol again: that parses the text once more,
+  // and the parses are most of a seed's cost beyond its run.
+  const std::string origin = loaded.path + " (seed " + std::to_string(seed) + ")";
+  auto parsed = scenario::parse_scenario(text, origin, loaded.entry->role_names);
+  auto bound = parsed ? loaded.entry->bind(std::move(*parsed))
+                      : Result<BoundScenario>(std::unexpected(parsed.error()));
+  if (bound) {
+    bound->path = origin;
+    return bound;
+  }
   // Say where in the profile the rejected value came from, when the drawn tree shows it.
-  Error error = bound.error();
+  Error error = prefixed(origin, bound.error());
   if (auto drawn = scenario::draw_scenario(loaded.profile, seed); drawn)
     if (auto from_tree = bind_tree(loaded, drawn->tree); !from_tree) error = from_tree.error();
   error.what += " (drawn for seed " + std::to_string(seed) + "; `" + emit_command(loaded, seed) +
