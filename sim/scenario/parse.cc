@@ -55,30 +55,12 @@ class ScenarioReader {
   }
 
  private:
-  // A section as given, or a null node carrying the path it would have had.
-  static ConfigTree section(const ConfigTree& parent, std::string_view key) {
-    if (const ConfigTree* found = parent.find(key)) return *found;
-    ConfigTree absent;
-    absent.path = join_path(parent.path, key);
-    absent.line = parent.line;
-    return absent;
-  }
-
   Result<void> read_header(const ConfigTree& root) {
-    auto name = read_required(root, "name",
-                              [](const ConfigTree& n) { return read_text(n, "a scenario name"); });
-    if (!name) return std::unexpected(name.error());
-    scenario_.name = *name;
-    auto protocol = read_required(
-        root, "protocol", [](const ConfigTree& n) { return read_text(n, "a protocol name"); });
-    if (!protocol) return std::unexpected(protocol.error());
-    scenario_.protocol = *protocol;
-    if (const ConfigTree* description = root.find("description")) {
-      if (description->kind == Kind::null) return {};
-      if (description->kind != Kind::scalar)
-        return description->error("expected text, got a " + kind_name(*description));
-      scenario_.description = description->scalar;
-    }
+    auto header = read_document_header(root, "a scenario name");
+    if (!header) return std::unexpected(header.error());
+    scenario_.name = std::move(header->name);
+    scenario_.protocol = std::move(header->protocol);
+    scenario_.description = std::move(header->description);
     return {};
   }
 
@@ -654,9 +636,14 @@ Result<Scenario> parse_scenario(std::string_view text, std::string_view origin,
                                 const std::vector<std::string>& role_names) {
   auto tree = parse_yaml(text, origin);
   if (!tree) return std::unexpected(tree.error());
-  auto scenario = ScenarioReader(role_names).read(*tree);
+  return parse_scenario_tree(*tree, origin, role_names);
+}
+
+Result<Scenario> parse_scenario_tree(const ConfigTree& tree, std::string_view origin,
+                                     const std::vector<std::string>& role_names) {
+  auto scenario = ScenarioReader(role_names).read(tree);
   if (!scenario)
-    return std::unexpected(with_origin(shorten_values(std::move(scenario.error()), *tree), origin));
+    return std::unexpected(with_origin(shorten_values(std::move(scenario.error()), tree), origin));
   scenario->source_path = std::string(origin);
   return scenario;
 }

@@ -41,6 +41,10 @@ Result<ConfigTree> parse_yaml(std::string_view text, std::string_view origin);
 // (e.g. {"coordinator", "participant"}) are checked here too.
 Result<Scenario> parse_scenario(std::string_view text, std::string_view origin,
                                 const std::vector<std::string>& role_names);
+// The same for a tree parse_yaml built (or one drawn from a swarm profile, whose nodes carry the
+// profile's key paths and lines, so errors name the profile).
+Result<Scenario> parse_scenario_tree(const ConfigTree& tree, std::string_view origin,
+                                     const std::vector<std::string>& role_names);
 // Reads the file and parses it with `path` as the origin; sets Scenario::source_path.
 Result<Scenario> load_scenario(const std::string& path, const std::vector<std::string>& role_names);
 

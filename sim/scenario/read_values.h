@@ -103,6 +103,43 @@ inline Result<std::string> read_text(const ConfigTree& node, std::string_view wh
   return node.scalar;
 }
 
+// A section as given, or a null node carrying the path it would have had.
+inline ConfigTree section(const ConfigTree& parent, std::string_view key) {
+  if (const ConfigTree* found = parent.find(key)) return *found;
+  ConfigTree absent;
+  absent.path = join_path(parent.path, key);
+  absent.line = parent.line;
+  return absent;
+}
+
+// The keys a scenario and a swarm profile open with.
+struct DocumentHeader {
+  std::string name;
+  std::string protocol;
+  std::string description;  // "" when absent or null
+};
+
+// name and protocol (required, text) and description (optional text) of the document `root`;
+// `name_what` says what the name is ("a scenario name").
+inline Result<DocumentHeader> read_document_header(const ConfigTree& root,
+                                                   std::string_view name_what) {
+  DocumentHeader header;
+  auto name =
+      read_required(root, "name", [&](const ConfigTree& n) { return read_text(n, name_what); });
+  if (!name) return std::unexpected(name.error());
+  header.name = *name;
+  auto protocol = read_required(
+      root, "protocol", [](const ConfigTree& n) { return read_text(n, "a protocol name"); });
+  if (!protocol) return std::unexpected(protocol.error());
+  header.protocol = *protocol;
+  const ConfigTree* description = root.find("description");
+  if (description == nullptr || description->kind == Kind::null) return header;
+  if (description->kind != Kind::scalar)
+    return description->error("expected text, got a " + kind_name(*description));
+  header.description = description->scalar;
+  return header;
+}
+
 inline Result<Duration> read_positive_duration(const ConfigTree& node) {
   auto d = decode<Duration>(node);
   if (d && d->nanoseconds <= 0) return node.error("must be greater than 0");

@@ -75,6 +75,7 @@ int run_main(int argc, char** argv) {
   add_check_command(app);
   add_shrink_command(app);
   add_check_history_command(app);
+  add_fuzz_command(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -3,11 +3,9 @@
 // run: one seed (--seed) or many (--seeds N from --seed-start), across --jobs worker threads
 // (parallelism across seeds only; each simulation is single-threaded). replay: re-runs one seed
 // twice and checks the fingerprints agree with each other and with --fingerprint if given.
-#include <atomic>
 #include <cstdio>
 #include <iostream>
 #include <memory>
-#include <thread>
 
 #include <fmt/core.h>
 
@@ -16,8 +14,10 @@
 #include "tools/faultline/check.h"
 #include "tools/faultline/commands.h"
 #include "tools/faultline/entry.h"
+#include "tools/faultline/fuzz.h"
 #include "tools/faultline/number_options.h"
 #include "tools/faultline/report.h"
+#include "tools/faultline/seed_runner.h"
 
 namespace faultline::cli {
 
@@ -56,18 +56,13 @@ bool budgets_valid(const RunArgs& args) {
 // With `history`, the run's client history is written there (run --history).
 RunOutcome run_within_budgets(const RunArgs& args, const BoundScenario& bound, std::uint64_t seed,
                               TraceSink* trace = nullptr, std::FILE* history = nullptr) {
+  if (history == nullptr) return run_seed(bound, seed, args.budget, args.wire, trace);
   const WallAndMemoryLimits limits = WallAndMemoryLimits::from(args.budget).value();
-  RunOptions options;
-  options.seed = seed;
-  options.trace = trace;
-  options.wire_check = args.wire;
-  options.budget = run_budget(args.budget).value();
-  options.limits = &limits;
-  if (history == nullptr) return bound.run(options);
   real::HistoryHeader header;
   header.recorded_by = command_line();
   if (!args.seed_given) header.recorded_by += " --seed " + std::to_string(seed);
-  return bound.run_recording(options, std::move(header), history);
+  return bound.run_recording(run_options(seed, args.budget, args.wire, trace, limits),
+                             std::move(header), history);
 }
 
 std::optional<BoundScenario> load_or_report(const RunArgs& args) {
@@ -169,23 +164,14 @@ void run_many(const RunArgs& args, const BoundScenario& bound) {
   summary.seed_start = args.seed_start;
   summary.seed_count = args.seeds;
   summary.outcomes.resize(args.seeds);
-  unsigned jobs = args.jobs != 0 ? args.jobs : std::max(1u, std::thread::hardware_concurrency());
-  jobs = static_cast<unsigned>(std::min<std::uint64_t>(jobs, args.seeds));
-  std::atomic<std::uint64_t> next{0};
   // --check-determinism: each seed's difference, if any, in its own slot (no locking).
   std::vector<std::optional<std::string>> differences(args.check_determinism ? args.seeds : 0);
-  const auto worker = [&] {
-    for (std::uint64_t i = next++; i < args.seeds; i = next++) {
-      summary.outcomes[i] = run_within_budgets(args, bound, args.seed_start + i);
-      if (args.check_determinism)
-        differences[i] = determinism_difference(
-            summary.outcomes[i], run_within_budgets(args, bound, args.seed_start + i));
-    }
-  };
-  std::vector<std::thread> threads;
-  for (unsigned j = 1; j < jobs; ++j) threads.emplace_back(worker);
-  worker();
-  for (auto& t : threads) t.join();
+  run_indices(args.seeds, args.jobs, [&](std::uint64_t i) {
+    summary.outcomes[i] = run_within_budgets(args, bound, args.seed_start + i);
+    if (args.check_determinism)
+      differences[i] = determinism_difference(summary.outcomes[i],
+                                              run_within_budgets(args, bound, args.seed_start + i));
+  });
   summary.determinism_checked = args.check_determinism;
   for (auto& d : differences)
     if (d) summary.nondeterminism.push_back(std::move(*d));
@@ -334,6 +320,23 @@ void add_replay_command(CLI::App& app, const std::shared_ptr<RunArgs>& args) {
   });
 }
 
+// A swarm profile checked as `fuzz` checks it (every draw expression probed against the
+// protocol), without running anything.
+bool lint_profile(const std::string& path) {
+  auto loaded = load_profile_file(path);
+  if (!loaded) {
+    std::fprintf(stderr, "error: %s\n", loaded.error().to_string().c_str());
+    return false;
+  }
+  const scenario::SwarmProfile& p = loaded->profile;
+  std::printf(
+      "ok  %s: swarm profile %s (%s, %zu fault kinds, %zu nemesis kinds, %zu operation "
+      "kinds)\n",
+      path.c_str(), p.name.c_str(), p.protocol.c_str(), p.fault_kinds.size(),
+      p.nemesis_kinds.size(), p.operations.size());
+  return true;
+}
+
 // faultline lint: scenario files validated without running them.
 void add_lint_command(CLI::App& app) {
   auto lint_paths = std::make_shared<std::vector<std::string>>();
@@ -344,6 +347,10 @@ void add_lint_command(CLI::App& app) {
   lint->callback([lint_paths, lint_overrides] {
     int code = exit_ok;
     for (const auto& path : *lint_paths) {
+      if (is_swarm_profile_path(path)) {
+        if (!lint_profile(path)) code = exit_usage;
+        continue;
+      }
       auto bound = load_scenario_file(path, *lint_overrides);
       if (!bound) {
         std::fprintf(stderr, "error: %s\n", bound.error().to_string().c_str());

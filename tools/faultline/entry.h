@@ -13,6 +13,7 @@
 #include <functional>
 #include <iosfwd>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "sim/core/config_tree.h"
@@ -91,6 +92,9 @@ Result<const ProtocolEntry*> recorded_protocol(const std::string& path,
 // overrides, and binds a runner. Overrides are "key=value" for cluster.config or
 // "workload.key=value" for the workload. Every error names the file, the key path and the line.
 Result<BoundScenario> load_scenario_file(const std::string& path,
+                                         const std::vector<std::string>& overrides = {});
+// The same for a scenario's text (drawn by `fuzz`, say); `path` names it in errors and reports.
+Result<BoundScenario> load_scenario_text(std::string_view text, const std::string& path,
                                          const std::vector<std::string>& overrides = {});
 
 }  // namespace faultline::cli

@@ -1,7 +1,9 @@
 // The registry of protocols (entry.h) and the one way every command loads a scenario file.
 #include "sim/scenario/parse.h"
 #include "tools/faultline/builtin.h"
+#include "tools/faultline/commands.h"
 #include "tools/faultline/entry.h"
+#include "tools/faultline/fuzz.h"
 
 namespace faultline::cli {
 
@@ -74,13 +76,23 @@ Result<BoundScenario> load_scenario_file(const std::string& path,
                                          const std::vector<std::string>& overrides) {
   auto text = scenario::read_scenario_file(path);  // a directory or /dev/zero is an error
   if (!text) return std::unexpected(text.error());
+  if (is_swarm_profile_path(path))
+    return fail(path, 0,
+                "is a swarm profile, not a scenario: fuzz it with `" + program_name() + " fuzz " +
+                    path + "`, or print the scenario seed N draws with `" + program_name() +
+                    " fuzz " + path + " --emit N`");
+  return load_scenario_text(*text, path, overrides);
+}
+
+Result<BoundScenario> load_scenario_text(std::string_view text, const std::string& path,
+                                         const std::vector<std::string>& overrides) {
   std::vector<std::string> names;
   for (const ProtocolEntry& entry : protocols()) names.push_back(entry.name);
-  auto protocol = scenario::peek_protocol(*text, path, names);
+  auto protocol = scenario::peek_protocol(text, path, names);
   if (!protocol) return std::unexpected(prefixed(path, protocol.error()));
   auto entry = find_protocol(*protocol, path + ": protocol");
   if (!entry) return std::unexpected(entry.error());
-  auto parsed = scenario::parse_scenario(*text, path, (*entry)->role_names);
+  auto parsed = scenario::parse_scenario(text, path, (*entry)->role_names);
   if (!parsed) return std::unexpected(prefixed(path, parsed.error()));
   if (auto ok = apply_overrides(*parsed, overrides); !ok) return std::unexpected(ok.error());
   auto bound = (*entry)->bind(std::move(*parsed));

@@ -1,0 +1,260 @@
+// `faultline fuzz PROFILE`: draws one scenario per seed from a swarm profile, runs each across
+// --jobs worker threads, shows progress on stderr and prints the summary (fuzz.h) on stdout.
+// `--emit SEED` prints the scenario a seed draws instead.
+//
+// The wall clock decides only when to stop starting seeds (--time) and what the progress line
+// says; the records, the summary and the exit code depend only on the seeds that ran.
+#include <unistd.h>
+
+#include <chrono>
+#include <condition_variable>
+#include <cstdio>
+#include <limits>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <set>
+#include <thread>
+
+#include <fmt/core.h>
+
+#include "sim/core/text.h"
+#include "tools/faultline/commands.h"
+#include "tools/faultline/fuzz.h"
+#include "tools/faultline/number_options.h"
+#include "tools/faultline/report.h"
+#include "tools/faultline/seed_runner.h"
+
+namespace faultline::cli {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+constexpr std::uint64_t kDefaultSeeds = 100;
+
+struct FuzzArgs {
+  std::string path;
+  std::uint64_t seeds = 0;  // 0: not given
+  std::string time;         // --time, "" when not given
+  std::uint64_t seed_start = 1;
+  unsigned jobs = 0;
+  std::optional<std::string> bug;
+  bool no_swarm = false;
+  std::optional<std::uint64_t> emit;
+  bool wire = false;
+  BudgetArgs budget;
+};
+
+// The progress line on stderr: updated in place on a terminal, a plain line every few seconds
+// otherwise. Wall-clock figures appear here only, never in the records or the summary.
+class Progress {
+ public:
+  Progress(std::uint64_t total, std::optional<Clock::time_point> deadline)
+      : total_(total), deadline_(deadline), terminal_(isatty(fileno(stderr)) != 0) {}
+
+  void record(const FuzzOutcome& outcome) {
+    const std::lock_guard lock(mutex_);
+    ++done_;
+    if (outcome.status == RunStatus::passed) return;
+    ++failed_;
+    signatures_.insert(outcome.signature);
+  }
+
+  // Prints until finish(); run it on its own thread.
+  void show() {
+    const auto interval =
+        terminal_ ? std::chrono::milliseconds(250) : std::chrono::milliseconds(5000);
+    std::unique_lock lock(mutex_);
+    while (!cv_.wait_for(lock, interval, [this] { return finished_; })) {
+      const std::string text = line();
+      std::fprintf(stderr, terminal_ ? "\r%s\x1b[K" : "%s\n", text.c_str());
+      std::fflush(stderr);
+    }
+  }
+
+  void finish(unsigned jobs) {
+    {
+      const std::lock_guard lock(mutex_);
+      finished_ = true;
+    }
+    cv_.notify_all();
+    const std::lock_guard lock(mutex_);
+    const double seconds = elapsed();
+    const double rate = seconds > 0 ? static_cast<double>(done_) / seconds : 0;
+    std::fprintf(stderr, "%sfuzz: %s %s in %.1fs, %.1f seeds/s with %u %s (%.1f per job)\n",
+                 terminal_ ? "\r\x1b[K" : "", format_count(done_).c_str(),
+                 done_ == 1 ? "seed" : "seeds", seconds, rate, jobs, jobs == 1 ? "job" : "jobs",
+                 rate / jobs);
+  }
+
+ private:
+  double elapsed() const { return std::chrono::duration<double>(Clock::now() - start_).count(); }
+
+  std::string line() const {
+    const double seconds = elapsed();
+    std::string text = "fuzz: " + format_count(done_);
+    if (deadline_) {
+      const auto left = std::chrono::duration<double>(*deadline_ - Clock::now()).count();
+      text += fmt::format(" seeds, {:.0f}s left", left > 0 ? left : 0.0);
+    } else {
+      text += " of " + format_count(total_) + " seeds";
+    }
+    text += fmt::format(", {:.1f} seeds/s, {} failed, {} {}",
+                        seconds > 0 ? static_cast<double>(done_) / seconds : 0.0,
+                        format_count(failed_), format_count(signatures_.size()),
+                        signatures_.size() == 1 ? "signature" : "signatures");
+    return text;
+  }
+
+  const std::uint64_t total_;
+  const std::optional<Clock::time_point> deadline_;
+  const bool terminal_;
+  const Clock::time_point start_ = Clock::now();
+  std::mutex mutex_;
+  std::condition_variable cv_;
+  bool finished_ = false;
+  std::uint64_t done_ = 0;
+  std::uint64_t failed_ = 0;
+  std::set<std::string> signatures_;
+};
+
+bool usage_error(const std::string& message) {
+  std::fprintf(stderr, "error: %s\n", message.c_str());
+  exit_code() = exit_usage;
+  return false;
+}
+
+// The seeds to run (--seeds, or as many as --time allows, or the default) and the deadline.
+bool plan(const FuzzArgs& args, std::uint64_t& count, std::optional<Clock::time_point>& deadline) {
+  if (!args.time.empty()) {
+    auto time = parse_duration(args.time);
+    if (!time) return usage_error("--time " + args.time + ": " + time.error().what);
+    if (time->nanoseconds <= 0) return usage_error("--time must be greater than 0");
+    deadline = Clock::now() + std::chrono::nanoseconds(time->nanoseconds);
+  }
+  // With --time alone, as many seeds as --seeds takes, or as there are up to 2^64-1.
+  const std::uint64_t after_first = std::numeric_limits<std::uint64_t>::max() - args.seed_start;
+  const std::uint64_t time_only = after_first >= seeds_max ? seeds_max : after_first + 1;
+  count = args.seeds != 0 ? args.seeds : deadline ? time_only : kDefaultSeeds;
+  if (seed_range_wraps(args.seed_start, count))
+    return usage_error(fmt::format("--seed-start {} with --seeds {} passes the last seed, 2^64-1",
+                                   args.seed_start, count));
+  return true;
+}
+
+bool budgets_valid(const BudgetArgs& budget) {
+  auto deterministic = run_budget(budget);
+  if (!deterministic) return usage_error(deterministic.error().to_string());
+  auto limits = WallAndMemoryLimits::from(budget);
+  if (!limits) return usage_error(limits.error().to_string());
+  return true;
+}
+
+// Runs the seeds; returns the records in seed order, or the first profile error.
+Result<std::vector<FuzzOutcome>> run_seeds(const LoadedProfile& loaded, const FuzzArgs& args,
+                                           std::uint64_t count,
+                                           std::optional<Clock::time_point> deadline) {
+  const FuzzRunOptions options{args.budget, args.wire};
+  const unsigned jobs = worker_count(args.jobs, count);
+  Progress progress(count, deadline);
+  std::thread shower([&] { progress.show(); });
+  std::mutex mutex;
+  std::vector<FuzzOutcome> records;
+  std::optional<Error> error;
+  const auto work = [&](std::uint64_t i) {
+    auto record = run_fuzz_seed(loaded, args.seed_start + i, options);
+    if (record) progress.record(*record);
+    const std::lock_guard lock(mutex);
+    if (!record && !error) error = record.error();
+    if (record) records.push_back(std::move(*record));
+  };
+  const auto keep_going = [&] {
+    {
+      const std::lock_guard lock(mutex);
+      if (error) return false;
+    }
+    return !deadline || Clock::now() < *deadline;
+  };
+  run_indices(count, jobs, work, keep_going);
+  progress.finish(jobs);
+  shower.join();
+  if (error) return std::unexpected(*error);
+  std::ranges::sort(records, {}, &FuzzOutcome::seed);
+  return records;
+}
+
+void fuzz(const FuzzArgs& args) {
+  if (!budgets_valid(args.budget)) return;
+  auto loaded = load_profile_file(args.path, ProfileOverrides{args.bug, args.no_swarm});
+  if (!loaded) {
+    usage_error(loaded.error().to_string());
+    return;
+  }
+  if (args.emit) {
+    // Printed even when the protocol rejects it, to show what the seed drew.
+    auto text = draw_scenario_text(*loaded, *args.emit);
+    if (!text) {
+      usage_error(text.error().to_string());
+      return;
+    }
+    std::fwrite(text->data(), 1, text->size(), stdout);
+    if (auto bound = bind_scenario_text(*loaded, *args.emit, *text); !bound)
+      usage_error(bound.error().to_string());
+    return;
+  }
+  std::uint64_t count = 0;
+  std::optional<Clock::time_point> deadline;
+  if (!plan(args, count, deadline)) return;
+  auto records = run_seeds(*loaded, args, count, deadline);
+  if (!records) {
+    usage_error(records.error().to_string());
+    return;
+  }
+  const scenario::SwarmProfile& profile = loaded->profile;
+  const FuzzSummaryInfo info{args.path,
+                             profile.name,
+                             profile.protocol,
+                             profile.bug == "none" ? "" : profile.bug,
+                             profile.swarm,
+                             args.seed_start,
+                             count};
+  const std::string summary = fuzz_summary(info, *records);
+  std::fwrite(summary.data(), 1, summary.size(), stdout);
+  exit_code() = exit_code_for(worst_status(*records));
+}
+
+}  // namespace
+
+void add_fuzz_command(CLI::App& app) {
+  auto args = std::make_shared<FuzzArgs>();
+  CLI::App* command = app.add_subcommand(
+      "fuzz", "Draw a scenario per seed from a swarm profile, run them and summarise failures");
+  command->add_option("PROFILE", args->path, "Swarm profile (scenarios/<protocol>/swarm.yaml)")
+      ->required();
+  command
+      ->add_option("--seeds", args->seeds,
+                   "Run this many seeds (1 to 10,000,000; default 100, or as many as --time "
+                   "allows)")
+      ->check(unsigned_decimal(1, seeds_max));
+  command->add_option("--time", args->time,
+                      "Stop starting seeds after this wall time (60s, 5m); started seeds finish");
+  command->add_option("--seed-start", args->seed_start, "First seed (default 1)")
+      ->check(unsigned_decimal());
+  command->add_option("--jobs", args->jobs, "Worker threads (default: all cores)");
+  command->add_option("--bug", args->bug,
+                      "Turn on this bug switch in every seed (overrides the profile's bug; "
+                      "none turns it off)");
+  command->add_flag("--no-swarm", args->no_swarm,
+                    "Enable every fault and operation kind in every seed (swarm: false)");
+  command
+      ->add_option("--emit", args->emit,
+                   "Print the scenario seed SEED draws (YAML) instead of running seeds")
+      ->check(unsigned_decimal());
+  command->add_flag("--wire", args->wire,
+                    "Round-trip every message through the wire codec and assert it is unchanged");
+  add_budget_options(command, args->budget);
+  command->callback([args] { fuzz(*args); });
+}
+
+}  // namespace faultline::cli
