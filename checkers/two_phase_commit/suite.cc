@@ -5,6 +5,7 @@
 #include <set>
 #include <vector>
 
+#include "checkers/two_phase_commit/monitors.h"
 #include "protocols/two_phase_commit/log.h"
 #include "sim/core/describe.h"
 
@@ -37,14 +38,13 @@ std::vector<LoggedOutcome> logged_outcomes(const View& view) {
   for (std::size_t i = 0; i < view.disks.size(); ++i) {
     if (!view.disks[i]) continue;
     for (const LogRecord& record : view.disks[i]->records) {
-      if (const auto* c = std::get_if<CommittedRecord>(&record)) {
-        outcomes.push_back({c->tx, true, i, &c->state});
-      } else if (const auto* a = std::get_if<AbortedRecord>(&record)) {
-        outcomes.push_back({a->tx, false, i, nullptr});
-      } else if (const auto* d = std::get_if<DecisionRecord>(&record)) {
-        const bool commit = d->outcome == Outcome::commit;
-        outcomes.push_back({d->tx, commit, i, commit ? &d->state : nullptr});
-      }
+      const std::optional<Outcome> outcome = outcome_in(record);
+      if (!outcome) continue;
+      const RoutingState* state = nullptr;
+      if (const auto* c = std::get_if<CommittedRecord>(&record)) state = &c->state;
+      if (const auto* d = std::get_if<DecisionRecord>(&record)) state = &d->state;
+      const bool commit = *outcome == Outcome::commit;
+      outcomes.push_back({tx_of(record), commit, i, commit ? state : nullptr});
     }
   }
   std::sort(outcomes.begin(), outcomes.end(), [](const LoggedOutcome& a, const LoggedOutcome& b) {
@@ -302,12 +302,24 @@ Metrics collect_metrics(const Record& record) {
 CheckSuite<TwoPhaseCommit> check_suite(const Config& config) {
   CheckSuite<TwoPhaseCommit> suite;
   using Kind = PropertyKind;
-  suite.properties.push_back({"atomicity", Kind::always, check_atomicity});
-  suite.properties.push_back({"agreement", Kind::always, check_agreement});
-  suite.properties.push_back({"validity", Kind::always, check_validity});
-  suite.properties.push_back({"durability", Kind::always,
-                              [config](const View& v) { return check_durability(v, config); }});
-  suite.properties.push_back({"committed_a_stage", Kind::sometimes, check_committed_a_stage});
+  // The state properties that read logs come with monitors (monitors.h), so the simulator
+  // re-evaluates them only when an event's new records or live states may change the verdict.
+  const auto add = [&](std::string name, Kind kind,
+                       std::function<std::optional<std::string>(const View&)> check,
+                       MonitorFactory monitor) {
+    suite.properties.push_back(Property<TwoPhaseCommit>{.name = std::move(name),
+                                                        .kind = kind,
+                                                        .check = std::move(check),
+                                                        .monitor = std::move(monitor)});
+  };
+  add("atomicity", Kind::always, check_atomicity, atomicity_monitor());
+  add("agreement", Kind::always, check_agreement, agreement_monitor());
+  add("validity", Kind::always, check_validity, validity_monitor());
+  add(
+      "durability", Kind::always, [config](const View& v) { return check_durability(v, config); },
+      durability_monitor(config));
+  add("committed_a_stage", Kind::sometimes, check_committed_a_stage, committed_a_stage_monitor());
+  // Reads live nodes only, and only in the liveness phase: no monitor.
   suite.properties.push_back({"termination", Kind::eventually, check_termination});
   suite.history_checks.push_back(
       {"routing_fidelity", /*liveness=*/false,

@@ -5,10 +5,27 @@
 
 namespace faultline::two_phase_commit {
 
-LogRecords::LogRecords(std::vector<LogRecord> records) {
+namespace {
+std::uint64_t chain_of(const std::vector<LogRecord>& records) {
+  std::uint64_t chain = LogRecords::chain_start;
+  for (const LogRecord& record : records) chain = LogRecords::chained(chain, record);
+  return chain;
+}
+}  // namespace
+
+LogRecords::LogRecords(std::vector<LogRecord> records)
+    : LogRecords(std::move(records), std::nullopt) {}
+
+// `chain`: the records' chained checksum when the caller knows it (an append), else none.
+LogRecords::LogRecords(std::vector<LogRecord> records, std::optional<std::uint64_t> chain) {
   if (records.empty()) return;  // an empty log holds no vector
+  const std::uint64_t links = chain ? *chain : chain_of(records);
   const std::uint64_t key = faultline::fingerprint(records);
-  shared_ = std::make_shared<const Shared>(Shared{std::move(records), key});
+  shared_ = std::make_shared<const Shared>(Shared{std::move(records), key, links});
+}
+
+std::uint64_t LogRecords::chained(std::uint64_t chain, const LogRecord& record) {
+  return fingerprint_combine(chain, faultline::fingerprint(record));
 }
 
 const std::vector<LogRecord>& LogRecords::empty_records() {
@@ -22,8 +39,9 @@ void LogRecords::push_back(LogRecord record) {
   std::vector<LogRecord> grown;
   grown.reserve(size() + 1);
   grown = vector();
+  const std::uint64_t chain = chained(this->chain(), record);  // one more link, not a rehash
   grown.push_back(std::move(record));
-  *this = LogRecords(std::move(grown));
+  *this = LogRecords(std::move(grown), chain);
   FL_ASSERT(size() == size_before + 1, "an append adds one record");
   FL_ASSERT(shared_ != nullptr, "a non-empty log holds a vector");
 }
@@ -32,18 +50,21 @@ std::uint64_t LogRecords::fingerprint() const {
   return shared_ ? shared_->fingerprint : faultline::fingerprint(empty_records());
 }
 
-namespace {
 TxId tx_of(const LogRecord& record) {
   return std::visit([](const auto& r) { return r.tx; }, record);
 }
-}  // namespace
+
+std::optional<Outcome> outcome_in(const LogRecord& record) {
+  if (std::holds_alternative<CommittedRecord>(record)) return Outcome::commit;
+  if (std::holds_alternative<AbortedRecord>(record)) return Outcome::abort;
+  if (const auto* d = std::get_if<DecisionRecord>(&record)) return d->outcome;
+  return std::nullopt;
+}
 
 std::optional<Outcome> outcome_of(const Log& log, TxId tx) {
   for (const LogRecord& record : log.records) {
     if (tx_of(record) != tx) continue;
-    if (std::holds_alternative<CommittedRecord>(record)) return Outcome::commit;
-    if (std::holds_alternative<AbortedRecord>(record)) return Outcome::abort;
-    if (const auto* d = std::get_if<DecisionRecord>(&record)) return d->outcome;
+    if (const auto outcome = outcome_in(record)) return outcome;
   }
   return std::nullopt;
 }

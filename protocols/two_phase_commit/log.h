@@ -13,6 +13,11 @@
 
 namespace faultline::two_phase_commit {
 
+// The tx a record names.
+TxId tx_of(const LogRecord& record);
+// The outcome a record states: COMMITTED, ABORTED, or the coordinator's DECISION; none for
+// PREPARED and BEGIN.
+std::optional<Outcome> outcome_in(const LogRecord& record);
 // The outcome this log holds for tx (COMMITTED/ABORTED/DECISION), if any. When a (buggy) log
 // holds both, the first one written wins, since outcomes are final.
 std::optional<Outcome> outcome_of(const Log& log, TxId tx);

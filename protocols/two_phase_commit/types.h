@@ -397,7 +397,9 @@ using LogRecord =
 // Appending copies the vector once: logs are short and appends rare (a few per transaction).
 // Reads like a const std::vector<LogRecord>; compares, encodes and describes as one (see Log).
 // The fingerprint of the records is computed once, when the vector is built (never lazily, so a
-// shared vector is never written after it is built).
+// shared vector is never written after it is built); so is their chained checksum, which lets a
+// reader that read a prefix of a log tell whether a later log still begins with it by hashing
+// only the records after it (the checkers' monitors do, checkers/two_phase_commit/monitors.h).
 class LogRecords {
  public:
   using value_type = LogRecord;
@@ -433,6 +435,12 @@ class LogRecords {
   // faultline::fingerprint() of the records as a std::vector<LogRecord>, which is also the
   // fingerprint of the Log holding them (a Log encodes as its one field).
   std::uint64_t fingerprint() const;
+  // The records' chained checksum: chain_start for no records, and chained(c, r) after a prefix
+  // whose checksum is c and then record r. Two logs with equal size and chain hold the same
+  // records, up to a 64-bit collision.
+  std::uint64_t chain() const { return shared_ ? shared_->chain : chain_start; }
+  static constexpr std::uint64_t chain_start = 0;
+  static std::uint64_t chained(std::uint64_t chain, const LogRecord& record);
 
   friend bool operator==(const LogRecords& a, const LogRecords& b) {
     return a.shared_ == b.shared_ || a.vector() == b.vector();
@@ -442,7 +450,9 @@ class LogRecords {
   struct Shared {
     std::vector<LogRecord> records;
     std::uint64_t fingerprint = 0;
+    std::uint64_t chain = chain_start;
   };
+  LogRecords(std::vector<LogRecord> records, std::optional<std::uint64_t> chain);
   static const std::vector<LogRecord>& empty_records();
   std::shared_ptr<const Shared> shared_;  // null: no records
 };

@@ -88,25 +88,58 @@ ObserveHealth Workload::observation(NodeId node, Time at) {
 }
 
 void Workload::start(WorkloadSink<TwoPhaseCommit>& sink) {
-  const Time end{config_.duration.nanoseconds};
   if (config_.health_interval <= Duration{} || config_.predict_interval <= Duration{})
     return;  // invalid: no inputs
-  for (Time at{}; at < end; at = at + config_.health_interval)
-    for (std::uint32_t i = 0; i < node_count_; ++i)
-      sink.submit(at, NodeId{i}, health_client, observation(NodeId{i}, at));
-  std::uint64_t request_id = 1;
-  for (Time at = Time{} + config_.predict_interval; at < end; at = at + config_.predict_interval) {
-    if (config_.predict_count && request_id > *config_.predict_count) break;
+  end_ = Time{config_.duration.nanoseconds};
+  next_round_ = Time{};
+  next_predict_ = Time{} + config_.predict_interval;
+  submit_observations(sink);
+  submit_predicts(sink);
+}
+
+bool Workload::predicts_left() const {
+  return next_predict_ < end_ &&
+         (!config_.predict_count || next_request_id_ <= *config_.predict_count);
+}
+
+void Workload::submit_predicts(WorkloadSink<TwoPhaseCommit>& sink) {
+  Time last = next_predict_;
+  for (std::uint64_t i = 0; i < input_batch && predicts_left(); ++i) {
     const auto node = static_cast<std::uint32_t>(predict_rng_.below(node_count_));
     const auto draw = static_cast<std::uint32_t>(predict_rng_.below(basis_points_total));
     FL_ASSERT(node < node_count_, "a request goes to a node of the cluster");
     FL_ASSERT(draw < basis_points_total, "a routing draw is in [0, 10000)");
-    sink.submit(at, NodeId{node}, predict_client, Predict{request_id++, draw});
+    sink.submit(next_predict_, NodeId{node}, predict_client, Predict{next_request_id_++, draw});
+    last = next_predict_;
+    next_predict_ = next_predict_ + config_.predict_interval;
   }
+  if (predicts_left()) sink.wake(last, predict_wake);
+  FL_ASSERT(!predicts_left() || next_predict_ > last, "the next batch is after this one");
+}
+
+void Workload::submit_observations(WorkloadSink<TwoPhaseCommit>& sink) {
+  // Whole rounds (one observation per node), about input_batch observations in all.
+  const std::uint64_t rounds = std::max<std::uint64_t>(1, input_batch / node_count_);
+  Time last = next_round_;
+  for (std::uint64_t r = 0; r < rounds && next_round_ < end_; ++r) {
+    for (std::uint32_t i = 0; i < node_count_; ++i)
+      sink.submit(next_round_, NodeId{i}, health_client, observation(NodeId{i}, next_round_));
+    last = next_round_;
+    next_round_ = next_round_ + config_.health_interval;
+  }
+  if (next_round_ < end_) sink.wake(last, health_wake);
+}
+
+void Workload::on_wake(Time, std::uint64_t token, WorkloadSink<TwoPhaseCommit>& sink) {
+  FL_ASSERT(token == predict_wake || token == health_wake, "a wake-up this workload asked for");
+  if (token == predict_wake)
+    submit_predicts(sink);
+  else
+    submit_observations(sink);
 }
 
 void Workload::on_output(Time, NodeId, const Output&, WorkloadSink<TwoPhaseCommit>&) {
-  // Open loop: every input was scheduled in start().
+  // Open loop: inputs do not depend on what the nodes answer.
 }
 
 }  // namespace faultline::two_phase_commit

@@ -1,10 +1,18 @@
 // The canary rollout's environment: prediction traffic and per-node health observations.
 //
-// The workload, unlike nodes, sees time and owns an Rng stream. Everything is open loop and
-// scheduled up front in start(): `Predict` requests every predict_interval, each to a node and
-// with a routing draw in [0, 10000) taken from the Rng; and every health_interval one
-// `ObserveHealth` per node, healthy baseline plus jitter, except inside a `degrade` window.
-// Invariant: the same seed and config give the same inputs, in the same order.
+// The workload, unlike nodes, sees time and owns an Rng stream. Everything is open loop:
+// `Predict` requests every predict_interval, each to a node and with a routing draw in
+// [0, 10000) taken from the Rng; and every health_interval one `ObserveHealth` per node, healthy
+// baseline plus jitter, except inside a `degrade` window.
+//
+// Inputs are submitted in batches of about input_batch, not all up front: a run of 990,000
+// predicts would otherwise hold them all as pending events from its start (474 MB, 3 s before
+// the first event). start() submits each stream's first batch, and asks for a wake-up at the
+// time of the batch's last input, which submits the next one; so at most about two batches of
+// each stream are pending. A run whose inputs fit in one batch schedules exactly what an
+// up-front schedule would, in the same order (health observations, then predicts).
+// Invariants: the same seed and config give the same inputs, in the same order; each stream
+// draws from its own Rng in input order, so batching changes no input.
 #pragma once
 
 #include <cstdint>
@@ -40,11 +48,14 @@ struct Degradation {
   friend bool operator==(const Degradation&, const Degradation&) = default;
 };
 
-// The workload schedules every input up front, so their number is bounded: each is an event
-// waiting in the simulator's queue from the start. Predict traffic is a load, not a timer, so it
-// may be faster than timer_floor, down to predict_interval_floor.
+// Every input is an invocation the run's history keeps (and a predict an output too), so their
+// number is bounded. Predict traffic is a load, not a timer, so it may be faster than
+// timer_floor, down to predict_interval_floor.
 inline constexpr std::uint64_t scheduled_inputs_max = 1'000'000;  // predicts, and observations
 inline constexpr Duration predict_interval_floor = Duration::from_microseconds(100);
+// Inputs per batch of each stream (see the banner): more than any bundled scenario's, so those
+// run as with an up-front schedule.
+inline constexpr std::uint64_t input_batch = 10'000;
 
 struct WorkloadConfig {
   static constexpr std::string_view type_name = "WorkloadConfig";
@@ -85,15 +96,29 @@ class Workload : public WorkloadDefaults<TwoPhaseCommit> {
            Rng rng);
   void start(WorkloadSink<TwoPhaseCommit>& sink);
   void on_output(Time now, NodeId node, const Output& output, WorkloadSink<TwoPhaseCommit>& sink);
+  // The wake-up at the last input of a batch: submits that stream's next batch.
+  void on_wake(Time now, std::uint64_t token, WorkloadSink<TwoPhaseCommit>& sink);
 
   // The observation node `node` makes at `at` (exposed for tests).
   ObserveHealth observation(NodeId node, Time at);
 
  private:
+  // Wake-up tokens: which stream's next batch is due.
+  static constexpr std::uint64_t predict_wake = 0;
+  static constexpr std::uint64_t health_wake = 1;
+
+  void submit_predicts(WorkloadSink<TwoPhaseCommit>& sink);
+  void submit_observations(WorkloadSink<TwoPhaseCommit>& sink);
+  bool predicts_left() const;
+
   WorkloadConfig config_;
   std::uint32_t node_count_;
   Rng predict_rng_;
   Rng health_rng_;
+  Time end_;           // inputs are in [0, end_)
+  Time next_predict_;  // the time of the next predict not yet submitted
+  std::uint64_t next_request_id_ = 1;
+  Time next_round_;  // the time of the next health round not yet submitted
 };
 
 }  // namespace faultline::two_phase_commit

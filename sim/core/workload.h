@@ -35,7 +35,9 @@ class WorkloadSink {
 // The optional hooks of a Workload, with their defaults: a protocol's Workload derives from
 // WorkloadDefaults<P> and declares only the hooks it needs (a declaration in the derived class
 // hides the default). The defaults describe an open-loop workload: it never asks for a wake-up,
-// never has anything outstanding, and its inputs can be scheduled up front.
+// never has anything outstanding, and its inputs can be scheduled up front. An open-loop
+// workload may still ask for wake-ups to submit its inputs in batches (declaring on_wake), as
+// long as no output decides them: a driver that schedules up front runs those wake-ups at once.
 template <class P>
 class WorkloadDefaults {
  public:
@@ -43,7 +45,8 @@ class WorkloadDefaults {
   // the socket runtime then drives it in real time instead of scheduling its inputs up front.
   static constexpr bool closed_loop = false;
 
-  // A wake-up it asked for with WorkloadSink::wake. An open-loop workload asks for none.
+  // A wake-up it asked for with WorkloadSink::wake. An open-loop workload asks for none unless
+  // it batches its inputs (above).
   void on_wake(Time, std::uint64_t, WorkloadSink<P>&) {
     FL_UNREACHABLE("a wake-up for a workload that never asks for one");
   }

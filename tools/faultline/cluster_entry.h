@@ -129,16 +129,38 @@ Result<typename B::ProtocolTag::WorkloadConfig> client_workload_config(
   return workload;
 }
 
-// Input schedule: the simulator's workload generates (time, node, client, input) up front.
+// Input schedule: the simulator's workload generates (time, node, client, input) up front. An
+// open-loop workload may ask for wake-ups to submit its inputs in batches (two_phase_commit's
+// does); no output decides them, so fill() runs those wake-ups at once, in time order.
 template <Protocol P>
 struct Schedule final : WorkloadSink<P> {
-  std::vector<ScheduledInput<P>> items;
+  std::vector<ScheduledInput<P>> items;  // in time order after fill()
   void submit(Time at, NodeId node, ClientId client, typename P::Input input) override {
     items.push_back(ScheduledInput<P>{at, node, client, std::move(input)});
   }
-  // An up-front schedule has no clock to wake a workload with: a workload that asks for
-  // wake-ups is closed loop and driven by WorkloadDriver instead.
-  void wake(Time, std::uint64_t) override { FL_UNREACHABLE("an open-loop workload asked to wake"); }
+  void wake(Time at, std::uint64_t token) override { wakes_.push_back(Wake{at, token}); }
+
+  // Every input the workload will submit: its start, then each wake-up it asks for, earliest
+  // first (the first asked among equal times).
+  void fill(typename P::Workload& workload) {
+    workload.start(*this);
+    while (!wakes_.empty()) {
+      const auto next = std::min_element(wakes_.begin(), wakes_.end(),
+                                         [](const Wake& a, const Wake& b) { return a.at < b.at; });
+      const Wake wake = *next;
+      wakes_.erase(next);
+      workload.on_wake(wake.at, wake.token, *this);
+    }
+    std::stable_sort(items.begin(), items.end(),
+                     [](const auto& a, const auto& b) { return a.at < b.at; });
+  }
+
+ private:
+  struct Wake {
+    Time at;
+    std::uint64_t token;
+  };
+  std::vector<Wake> wakes_;
 };
 
 // The --input list, to the one --node, at time 0.
@@ -181,9 +203,7 @@ int run_client(const real::ClusterFile& cluster, const ClientArgs& args) {
     return drive_closed_loop<P>(cluster, args, *targets, workload);
   } else {
     Schedule<P> schedule;
-    workload.start(schedule);
-    std::stable_sort(schedule.items.begin(), schedule.items.end(),
-                     [](const auto& a, const auto& b) { return a.at < b.at; });
+    schedule.fill(workload);
     return drive_schedule<P>(cluster, args, *targets, std::move(schedule.items));
   }
 }

@@ -83,7 +83,11 @@ TEST_CASE("two_phase_commit codec: node states fingerprint stably and round-trip
   testing::run_stage(h);
   for (std::uint32_t i = 0; i < 3; ++i) {
     const auto bytes = encode_to_bytes(*h.disk(i));
-    CHECK(decode_from_bytes<Log>(bytes).value() == *h.disk(i));
+    const Log decoded = decode_from_bytes<Log>(bytes).value();
+    CHECK(decoded == *h.disk(i));
+    // The chain a log extends one append at a time equals the one computed from all its records.
+    CHECK(decoded.records.chain() == h.disk(i)->records.chain());
+    CHECK(decoded.records.chain() != LogRecords::chain_start);
     CHECK(fingerprint(h.node(i)) == fingerprint(h.node(i)));
     CHECK_FALSE(describe(h.node(i)).empty());
   }
