@@ -103,6 +103,48 @@ TEST_CASE("fuzz: the summary groups failures by signature, in order of first see
                  Catch::Contains("swarm off; bug x"));
 }
 
+TEST_CASE("fuzz: the first seed of each signature is shrunk, and its capsule is summarised",
+          "[fuzz]") {
+  std::vector<FuzzOutcome> records{
+      record(1, RunStatus::passed),
+      record(2, RunStatus::safety_violation, "linearizable: read of k1 at 1s"),
+      record(3, RunStatus::safety_violation, "linearizable: read of k2 at 3s"),
+      record(4, RunStatus::budget_exceeded, "events budget: passed 10 at 1s"),
+      record(5, RunStatus::liveness_violation, "leader_elected did not hold within 9s"),
+      record(6, RunStatus::safety_violation, "determinism: not reproduced, seed 6: ..."),
+  };
+  records[5].check = "determinism";
+  // Budget stops and nondeterminism have nothing to shrink; seed 3 shares seed 2's signature.
+  CHECK(records_to_shrink(records) == std::vector<std::size_t>{1, 4});
+  records[1].capsule = "caps/p.seed2.capsule.yaml";
+  records[1].shrunk = "events 900 -> 40, faults 3 -> 1, nodes 5 -> 3, 17 runs";
+  records[1].capsule_repro = "faultline replay caps/p.seed2.capsule.yaml --seed 2";
+  FuzzSummaryInfo info{"p.yaml", "p", "raft", "", true, 1, 6};
+  info.determinism_checked = true;
+  const std::string summary = fuzz_summary(info, records);
+  CHECK_THAT(summary, Catch::Contains("seeds        1..6 (6 runs)\n"
+                                      "determinism  every seed ran twice and compared\n"));
+  CHECK_THAT(summary,
+             Catch::Contains("      repro: repro 2\n"
+                             "      capsule: caps/p.seed2.capsule.yaml (events 900 -> 40, faults "
+                             "3 -> 1, nodes 5 -> 3, 17 runs)\n"
+                             "      capsule repro: faultline replay caps/p.seed2.capsule.yaml "
+                             "--seed 2\n  [2] 1 seed, stopped"));
+
+  const std::vector<JunitCase> cases = fuzz_junit_cases(info, records);
+  REQUIRE(cases.size() == 4);  // one per signature
+  CHECK(cases[0].name == "p: linearizable: read of kN at D");
+  CHECK(cases[0].classname == "faultline.fuzz.raft");
+  CHECK(cases[0].result == JunitCase::Result::failure);
+  CHECK(cases[0].message == "linearizable: read of k1 at 1s");
+  CHECK_THAT(cases[0].text, Catch::Contains("repro: repro 2\ncapsule: caps/p.seed2.capsule.yaml"));
+  CHECK(cases[1].result == JunitCase::Result::error);  // a budget stop
+  const std::vector<JunitCase> passing = fuzz_junit_cases(info, std::span(records).first(1));
+  REQUIRE(passing.size() == 1);
+  CHECK(passing[0].result == JunitCase::Result::passed);
+  CHECK(passing[0].name == "p (seeds 1..1)");
+}
+
 TEST_CASE("fuzz: a profile error names the profile's line, found by probing", "[fuzz]") {
   const auto path = scratch_file(
       "bad.swarm.yaml",

@@ -22,10 +22,14 @@ contains "--no-swarm enables every kind" "$work/all.yaml" 'Fault kinds: crash, r
 
 # A bug switch from the command line: found, with its signature and a repro that reproduces.
 bug=vote_without_log_check
-"$faultline" fuzz "$raft" --seeds 12 --jobs 1 --bug $bug >"$work/j1.txt" 2>"$work/j1.err"
+caps=$work/caps
+"$faultline" fuzz "$raft" --seeds 12 --jobs 1 --bug $bug --capsules "$caps" \
+  --junit "$work/fuzz.xml" >"$work/j1.txt" 2>"$work/j1.err"
 check "fuzz that finds a safety failure exits 2" 2 $?
-"$faultline" fuzz "$raft" --seeds 12 --jobs 2 --bug $bug >"$work/j2.txt" 2>/dev/null
+cp -r "$caps" "$work/caps1"
+"$faultline" fuzz "$raft" --seeds 12 --jobs 2 --bug $bug --capsules "$caps" >"$work/j2.txt" 2>/dev/null
 cmp "$work/j1.txt" "$work/j2.txt"; check "--jobs 1 and --jobs 2 print the same summary" 0 $?
+diff -r "$work/caps1" "$caps" >/dev/null; check "--jobs 1 and --jobs 2 write the same capsules" 0 $?
 contains "the summary counts the seeds" "$work/j1.txt" '^seeds +1\.\.12 \(12 runs\)$'
 contains "the summary counts failures" "$work/j1.txt" '^result +[0-9]+ passed, [1-9][0-9]* failed$'
 contains "the summary names the bug" "$work/j1.txt" "; bug $bug\$"
@@ -33,6 +37,19 @@ contains "a signature is normalised" "$work/j1.txt" '^  \[1\] [0-9]+ seeds?, saf
 contains "a signature has its first seed" "$work/j1.txt" '^      first seed [0-9]+: leader_completeness violated at [0-9.]+m?s: leader n[0-9]'
 contains "a signature has a repro" "$work/j1.txt" "^      repro: faultline fuzz $raft --emit [0-9]+ --bug $bug > seed_[0-9]+\\.yaml && faultline replay seed_[0-9]+\\.yaml --seed [0-9]+ --fingerprint [0-9a-f]{16}\$"
 contains "stderr ends with the rate" "$work/j1.err" '^fuzz: 12 seeds in [0-9.]+s, [0-9.]+ seeds/s with 1 job'
+contains "the first seed of a signature is shrunk to a capsule" "$work/j1.txt" \
+  "^      capsule: $caps/raft_swarm\\.seed[0-9]+\\.capsule\\.yaml \\(events [0-9,]+ -> [0-9,]+, faults [0-9]+ -> [0-9]+, nodes [0-9]+ -> [0-9]+, [0-9]+ runs\\)\$"
+contains "stderr says how long the shrink took" "$work/j1.err" '^fuzz: seed [0-9]+ shrunk in [0-9.]+s: events '
+capsule_repro=$(grep -m1 '^      capsule repro: ' "$work/j1.txt")
+(cd "$work" && PATH="$bin:$PATH" && eval "${capsule_repro#      capsule repro: }") >"$work/capsule.txt"
+check "the capsule's repro command exits 2" 2 $?
+contains "the capsule reproduces its fingerprint" "$work/capsule.txt" '^reproduced +fingerprint [0-9a-f]{16} matches'
+signature=$(sed -n 's/^  \[1\] [0-9]* seeds*, safety: //p' "$work/j1.txt" | head -1)
+contains "the capsule's header gives the fuzz signature" "$(ls "$caps"/*.yaml | head -1)" \
+  "^# signature: +safety_violation leader_completeness: "
+contains "--junit writes a failing case per signature" "$work/fuzz.xml" '<testcase name="raft_swarm: leader_completeness violated at D'
+contains "--junit's failure text has the capsule" "$work/fuzz.xml" 'capsule repro: faultline replay '
+[ -n "$signature" ]; check "the summary gives the first signature" 0 $?
 repro=$(grep -m1 '^      repro: ' "$work/j1.txt")
 (cd "$work" && PATH="$bin:$PATH" && eval "${repro#      repro: }") >"$work/repro.txt"
 check "the repro command exits 2" 2 $?
@@ -53,9 +70,20 @@ check "fuzz of the correct 2PC exits 0" 0 $?
 contains "every seed passed" "$work/2pc.txt" '^result +10 passed, 0 failed$'
 contains "no signature" "$work/2pc.txt" '^signatures +none$'
 contains "--seed-start shifts the seeds" "$work/2pc.txt" '^seeds +100\.\.109 \(10 runs\)$'
-"$faultline" fuzz scenarios/ping/swarm.yaml --seeds 25 --bug forget_on_restart >"$work/ping.txt" 2>/dev/null
+"$faultline" fuzz scenarios/ping/swarm.yaml --seeds 25 --bug forget_on_restart --no-shrink \
+  >"$work/ping.txt" 2>/dev/null
 check "ping's bug switch is found" 2 $?
 contains "ping's signature" "$work/ping.txt" '^  \[1\] [0-9]+ seeds?, safety: count_durable violated at D: nN counts N tokens but persisted N$'
+
+! grep -q 'capsule' "$work/ping.txt"; check "--no-shrink gives no capsule" 0 $?
+[ ! -e fuzz-capsules ]; check "--no-shrink writes nothing in the working directory" 0 $?
+
+# --check-determinism runs every seed twice and says so; the correct protocol passes it.
+"$faultline" fuzz scenarios/two_phase_commit/swarm.yaml --seeds 6 --check-determinism \
+  --junit "$work/pass.xml" >"$work/det.txt" 2>/dev/null
+check "fuzz --check-determinism of the correct 2PC exits 0" 0 $?
+contains "the summary says every seed ran twice" "$work/det.txt" '^determinism  every seed ran twice and compared$'
+contains "--junit writes one passing case when nothing failed" "$work/pass.xml" '<testcase name="two_phase_commit_swarm \(seeds 1\.\.6\)"'
 
 # --time stops starting seeds; the seeds that ran are a prefix, and the summary says so.
 "$faultline" fuzz scenarios/ping/swarm.yaml --time 1s --seeds 10000000 --jobs 2 >"$work/time.txt" 2>/dev/null

@@ -1,4 +1,5 @@
 // The command line: each subcommand registers itself on the CLI11 app (commands.h).
+#include <cstdio>
 #include <filesystem>
 #include <string>
 
@@ -29,6 +30,14 @@ std::string quote_if_needed(const std::string& text) {
   std::string out = "'";
   for (char c : text) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
   return out + "'";
+}
+
+Result<void> write_text_file(const std::string& path, std::string_view text) {
+  std::FILE* file = std::fopen(path.c_str(), "wb");
+  if (file == nullptr) return fail(path, 0, "cannot open for writing");
+  const bool written = std::fwrite(text.data(), 1, text.size(), file) == text.size();
+  if (std::fclose(file) != 0 || !written) return fail(path, 0, "write failed");
+  return {};
 }
 
 namespace {

@@ -9,6 +9,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdio>
+#include <filesystem>
 #include <limits>
 #include <memory>
 #include <mutex>
@@ -43,6 +44,10 @@ struct FuzzArgs {
   bool no_swarm = false;
   std::optional<std::uint64_t> emit;
   bool wire = false;
+  bool check_determinism = false;
+  bool no_shrink = false;
+  std::string capsule_dir = "fuzz-capsules";
+  std::string junit;  // --junit FILE, "" when not given
   BudgetArgs budget;
 };
 
@@ -155,7 +160,7 @@ bool budgets_valid(const BudgetArgs& budget) {
 Result<std::vector<FuzzOutcome>> run_seeds(const LoadedProfile& loaded, const FuzzArgs& args,
                                            std::uint64_t count,
                                            std::optional<Clock::time_point> deadline) {
-  const FuzzRunOptions options{args.budget, args.wire};
+  const FuzzRunOptions options{args.budget, args.wire, args.check_determinism};
   const unsigned jobs = worker_count(args.jobs, count);
   Progress progress(count, deadline);
   std::thread shower([&] { progress.show(); });
@@ -182,6 +187,38 @@ Result<std::vector<FuzzOutcome>> run_seeds(const LoadedProfile& loaded, const Fu
   if (error) return std::unexpected(*error);
   std::ranges::sort(records, {}, &FuzzOutcome::seed);
   return records;
+}
+
+// Shrinks the first seed of each signature to a capsule in --capsules, across --jobs (each
+// shrink is a pure function of its seed, so the capsules never depend on the order). A failed
+// shrink is reported and leaves that record without a capsule.
+void shrink_failures(const LoadedProfile& loaded, const FuzzArgs& args,
+                     std::vector<FuzzOutcome>& records) {
+  const std::vector<std::size_t> chosen = records_to_shrink(records);
+  if (chosen.empty()) return;
+  std::error_code error;
+  std::filesystem::create_directories(args.capsule_dir, error);
+  if (error) {
+    std::fprintf(stderr, "fuzz: not shrinking: --capsules %s: %s\n", args.capsule_dir.c_str(),
+                 error.message().c_str());
+    return;
+  }
+  std::fprintf(stderr, "fuzz: shrinking the first seed of %zu %s into %s/\n", chosen.size(),
+               chosen.size() == 1 ? "signature" : "signatures", args.capsule_dir.c_str());
+  const FuzzShrinkOptions options{args.capsule_dir, 500, args.budget};
+  std::mutex mutex;
+  run_indices(chosen.size(), worker_count(args.jobs, chosen.size()), [&](std::uint64_t i) {
+    FuzzOutcome& record = records[chosen[i]];
+    auto took = shrink_fuzz_record(loaded, record, options);
+    const std::lock_guard lock(mutex);
+    if (took)
+      std::fprintf(stderr, "fuzz: seed %llu shrunk in %.1fs: %s\n",
+                   static_cast<unsigned long long>(record.seed),
+                   static_cast<double>(took->count()) / 1000.0, record.shrunk.c_str());
+    else
+      std::fprintf(stderr, "fuzz: seed %llu not shrunk: %s\n",
+                   static_cast<unsigned long long>(record.seed), took.error().to_string().c_str());
+  });
 }
 
 void fuzz(const FuzzArgs& args) {
@@ -211,6 +248,7 @@ void fuzz(const FuzzArgs& args) {
     usage_error(records.error().to_string());
     return;
   }
+  if (!args.no_shrink) shrink_failures(*loaded, args, *records);
   const scenario::SwarmProfile& profile = loaded->profile;
   const FuzzSummaryInfo info{args.path,
                              profile.name,
@@ -218,10 +256,14 @@ void fuzz(const FuzzArgs& args) {
                              profile.bug == "none" ? "" : profile.bug,
                              profile.swarm,
                              args.seed_start,
-                             count};
+                             count,
+                             args.check_determinism};
   const std::string summary = fuzz_summary(info, *records);
   std::fwrite(summary.data(), 1, summary.size(), stdout);
   exit_code() = exit_code_for(worst_status(*records));
+  if (!args.junit.empty() &&
+      !write_junit(args.junit, "faultline fuzz " + args.path, fuzz_junit_cases(info, *records)))
+    exit_code() = exit_usage;
 }
 
 }  // namespace
@@ -253,6 +295,15 @@ void add_fuzz_command(CLI::App& app) {
       ->check(unsigned_decimal());
   command->add_flag("--wire", args->wire,
                     "Round-trip every message through the wire codec and assert it is unchanged");
+  command->add_flag("--check-determinism", args->check_determinism,
+                    "Run every seed twice; a different fingerprint, event count or status fails "
+                    "the seed (check: determinism)");
+  command->add_option("--capsules", args->capsule_dir,
+                      "Where the shrunk capsules are written (default fuzz-capsules)");
+  command->add_flag("--no-shrink", args->no_shrink,
+                    "Do not shrink failures (the summary then gives no capsules)");
+  command->add_option("--junit", args->junit,
+                      "Also write JUnit XML here: a test case per failure signature");
   add_budget_options(command, args->budget);
   command->callback([args] { fuzz(*args); });
 }

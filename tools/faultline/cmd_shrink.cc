@@ -81,11 +81,9 @@ int shrink_file(const ShrinkArgs& args) {
   auto result = shrink(**entry, *text, args.path, args.overrides, args.seed, options);
   if (!result) return usage_error(result.error().to_string());
   const std::string out = args.out.empty() ? default_out(args) : args.out;
-  std::FILE* file = std::fopen(out.c_str(), "wb");
-  if (file == nullptr) return usage_error("--out " + out + ": cannot open for writing");
   const std::string capsule = capsule_file_text(*result, args.path, command_line(args, out), out);
-  const bool written = std::fwrite(capsule.data(), 1, capsule.size(), file) == capsule.size();
-  if (std::fclose(file) != 0 || !written) return usage_error("--out " + out + ": write failed");
+  if (auto written = write_text_file(out, capsule); !written)
+    return usage_error("--out " + written.error().to_string());
   print_summary(*result, out);
   return exit_ok;
 }

@@ -11,6 +11,8 @@
 
 #include <CLI/CLI.hpp>
 
+#include "sim/core/result.h"
+
 namespace faultline::cli {
 
 enum ExitCode : int {
@@ -49,5 +51,9 @@ std::string& command_line();
 
 // `text` as one shell word: itself, or in single quotes when it holds a space or a quote.
 std::string quote_if_needed(const std::string& text);
+
+// Writes `text` as the whole of file `path` (created or truncated). An error names the path and
+// says whether it could not be opened or the write failed (a full disk).
+Result<void> write_text_file(const std::string& path, std::string_view text);
 
 }  // namespace faultline::cli

@@ -2,13 +2,16 @@
 
 #include <fmt/core.h>
 
+#include <cctype>
 #include <map>
+#include <set>
 
 #include "sim/core/text.h"
 #include "sim/scenario/parse.h"
 #include "tools/faultline/commands.h"
 #include "tools/faultline/report.h"
 #include "tools/faultline/seed_runner.h"
+#include "tools/faultline/shrink.h"
 
 namespace faultline::cli {
 
@@ -47,66 +50,6 @@ std::string emit_command(const LoadedProfile& loaded, std::uint64_t seed) {
   command += std::to_string(seed);
   command += override_flags(loaded.overrides);
   return command;
-}
-
-// The check a failure names: the longest failing verdict's name the failure line starts with
-// (a history check's line is "name: ..."), else the first failing verdict, else the budget.
-std::string failing_check(const RunOutcome& outcome) {
-  if (outcome.budget_stop) return outcome.budget_stop->budget + " budget";
-  std::string best;
-  std::string first;
-  for (const CheckVerdict& v : outcome.verdicts) {
-    if (v.passed || !v.evaluated) continue;
-    if (first.empty()) first = v.name;
-    if (outcome.failure.starts_with(v.name) && v.name.size() > best.size()) best = v.name;
-  }
-  return best.empty() ? first : best;
-}
-
-bool is_word(char c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
-}
-bool is_digit(char c) { return c >= '0' && c <= '9'; }
-bool is_hex(char c) { return is_digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'); }
-
-bool is_number_char(char c) { return is_digit(c) || c == '.' || c == ','; }
-
-// One word of a failure line: hexadecimal -> H (or 0xH), a number with a unit -> D, and every
-// other run of digits -> N ("n3" -> "nN", "c2s71" -> "cNsN").
-std::string normalise_word(std::string_view word) {
-  const auto all_hex = [](std::string_view w) {
-    return !w.empty() && std::ranges::all_of(w, is_hex);
-  };
-  if (word.size() > 2 && (word.starts_with("0x") || word.starts_with("0X")) &&
-      all_hex(word.substr(2)))
-    return "0xH";
-  if (word.size() >= 8 && all_hex(word) && std::ranges::any_of(word, is_digit)) return "H";
-  if (is_digit(word.front())) {
-    const std::size_t number = word.find_first_not_of("0123456789.,");
-    const std::string_view unit = number == std::string_view::npos ? "" : word.substr(number);
-    for (const std::string_view u : {"ns", "us", "ms", "s", "m", "h"})
-      if (unit == u) return "D";
-  }
-  std::string out;
-  for (std::size_t i = 0; i < word.size();) {
-    if (!is_digit(word[i])) {
-      out += word[i++];
-      continue;
-    }
-    out += 'N';
-    while (i < word.size() && is_number_char(word[i])) ++i;
-  }
-  return out;
-}
-
-// Where the brace group opening at `open` closes (balanced), or npos.
-std::size_t closing_brace(std::string_view text, std::size_t open) {
-  int depth = 0;
-  for (std::size_t i = open; i < text.size(); ++i) {
-    depth += text[i] == '{' ? 1 : text[i] == '}' ? -1 : 0;
-    if (depth == 0) return i;
-  }
-  return std::string_view::npos;
 }
 
 std::string status_label(RunStatus status) {
@@ -224,58 +167,76 @@ Result<FuzzOutcome> run_fuzz_seed(const LoadedProfile& loaded, std::uint64_t see
   if (!text) return std::unexpected(text.error());
   auto bound = bind_scenario_text(loaded, seed, *text);
   if (!bound) return std::unexpected(bound.error());
-  FuzzOutcome record = fuzz_outcome(run_seed(*bound, seed, options.budget, options.wire));
+  const RunOutcome outcome = run_seed(*bound, seed, options.budget, options.wire);
+  FuzzOutcome record = fuzz_outcome(outcome);
+  if (options.check_determinism)
+    if (auto difference =
+            determinism_difference(outcome, run_seed(*bound, seed, options.budget, options.wire))) {
+      record.status = RunStatus::safety_violation;
+      record.check = "determinism";
+      record.failure = "determinism: not reproduced, " + *difference;
+      record.signature = "determinism: not reproduced";  // the figures are all that varies
+    }
   if (record.status != RunStatus::passed)
     record.repro = fuzz_repro_command(loaded, seed, record.fingerprint, options.wire);
   return record;
 }
 
-std::string failure_signature(std::string_view failure) {
-  constexpr std::size_t kSignatureBytes = 200;
-  failure = failure.substr(0, failure.find('\n'));  // a history check may explain on more lines
-  std::string out;
-  std::string last_word;
-  std::size_t last_word_end = 0;
-  bool collapsed = false;
-  std::size_t i = 0;
-  while (i < failure.size() && out.size() < kSignatureBytes) {
-    if (failure[i] == '{') {  // a value's description (Entry{...}, a map): its contents vary
-      const std::size_t close = closing_brace(failure, i);
-      out += close == std::string_view::npos ? "{" : "{...}";
-      i = close == std::string_view::npos ? i + 1 : close + 1;
-      continue;
-    }
-    if (!is_word(failure[i])) {
-      out += failure[i++];
-      continue;
-    }
-    // A word: letters, digits and '_', with '.' or ',' between digits ("1.5s", "2,000").
-    std::size_t end = i;
-    while (end < failure.size() &&
-           (is_word(failure[end]) ||
-            ((failure[end] == '.' || failure[end] == ',') && is_digit(failure[end - 1]) &&
-             end + 1 < failure.size() && is_digit(failure[end + 1]))))
-      ++end;
-    const std::string word = normalise_word(failure.substr(i, end - i));
-    i = end;
-    // A list of like words ("n0, n1, n3") is one "nN, ...", whatever its length.
-    if (word == last_word && out.size() == last_word_end + 2 && out.ends_with(", ")) {
-      out.resize(last_word_end);
-      if (!collapsed) out += ", ...";
-      collapsed = true;
-    } else {
-      out += word;
-      collapsed = false;
-    }
-    last_word = word;
-    last_word_end = out.size();
+std::vector<std::size_t> records_to_shrink(std::span<const FuzzOutcome> records) {
+  std::vector<std::size_t> chosen;
+  std::set<std::string_view> seen;
+  for (std::size_t i = 0; i < records.size(); ++i) {
+    const FuzzOutcome& record = records[i];
+    if (record.status == RunStatus::passed || !seen.insert(record.signature).second) continue;
+    if (record.status == RunStatus::budget_exceeded || record.check == "determinism") continue;
+    chosen.push_back(i);
   }
-  if (out.size() > kSignatureBytes) {
-    std::size_t cut = kSignatureBytes;
-    while (cut > 0 && (static_cast<unsigned char>(out[cut]) & 0xC0) == 0x80) --cut;  // UTF-8
-    out.resize(cut);
-  }
-  return out;
+  return chosen;
+}
+
+namespace {
+
+// "raft_swarm" and seed 7 -> "DIR/raft_swarm.seed7.capsule.yaml" (the name's other characters
+// become '_', so a profile name is always a safe file name).
+std::string capsule_path(const std::string& dir, const std::string& name, std::uint64_t seed) {
+  std::string stem;
+  for (const char c : name)
+    stem += (std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '-' || c == '_') ? c : '_';
+  std::string path = dir;
+  if (!path.empty() && !path.ends_with('/')) path += '/';
+  path += stem + ".seed" + std::to_string(seed) + ".capsule.yaml";
+  return path;
+}
+
+std::string shrunk_sizes(const ShrinkResult& r) {
+  return fmt::format("events {} -> {}, faults {} -> {}, nodes {} -> {}, {} runs",
+                     format_count(r.before.events), format_count(r.after.events), r.before.faults,
+                     r.after.faults, r.before.nodes, r.after.nodes, r.runs);
+}
+
+}  // namespace
+
+Result<std::chrono::milliseconds> shrink_fuzz_record(const LoadedProfile& loaded,
+                                                     FuzzOutcome& record,
+                                                     const FuzzShrinkOptions& options) {
+  auto text = draw_scenario_text(loaded, record.seed);
+  if (!text) return std::unexpected(text.error());
+  ShrinkOptions shrink_options;
+  shrink_options.runs_max = options.runs_max;
+  shrink_options.budget = options.budget;
+  const std::string origin = loaded.path + " (seed " + std::to_string(record.seed) + ")";
+  auto result = shrink(*loaded.entry, *text, origin, {}, record.seed, shrink_options);
+  if (!result) return std::unexpected(result.error());
+  const std::string path = capsule_path(options.capsule_dir, loaded.profile.name, record.seed);
+  const std::string made_by = emit_command(loaded, record.seed) + " (shrunk by fuzz)";
+  const std::string file_text = capsule_file_text(*result, origin, made_by, path);
+  if (auto written = write_text_file(path, file_text); !written)
+    return std::unexpected(written.error());
+  record.capsule = path;
+  record.shrunk = shrunk_sizes(*result);
+  record.capsule_repro = fmt::format("{} replay {} --seed {} --fingerprint {:016x}", program_name(),
+                                     path, result->seed, result->fingerprint);
+  return result->wall_time;
 }
 
 RunStatus worst_status(std::span<const FuzzOutcome> records) {
@@ -309,6 +270,22 @@ std::string seeds_line(const FuzzSummaryInfo& info, std::span<const FuzzOutcome>
                         : " ran");
 }
 
+// One signature's lines in the summary: its count and signature, the first seed's failure, its
+// repro command, and its capsule when it was shrunk.
+std::string signature_block(std::size_t number, const SignatureGroup& group) {
+  const FuzzOutcome& first = *group.first;
+  std::string text =
+      fmt::format("  [{}] {} {}, {}: {}\n", number, format_count(group.count),
+                  group.count == 1 ? "seed" : "seeds", status_label(first.status), first.signature);
+  const std::string_view line = std::string_view(first.failure).substr(0, first.failure.find('\n'));
+  text += fmt::format("      first seed {}: {}\n", first.seed, line);
+  text += "      repro: " + first.repro + "\n";
+  if (first.capsule.empty()) return text;
+  text += "      capsule: " + first.capsule + " (" + first.shrunk + ")\n";
+  text += "      capsule repro: " + first.capsule_repro + "\n";
+  return text;
+}
+
 }  // namespace
 
 std::string fuzz_summary(const FuzzSummaryInfo& info, std::span<const FuzzOutcome> records) {
@@ -333,6 +310,7 @@ std::string fuzz_summary(const FuzzSummaryInfo& info, std::span<const FuzzOutcom
                                  info.profile_name, info.protocol, info.profile_path,
                                  info.swarm ? "on" : "off", info.bug.empty() ? "none" : info.bug);
   text += "seeds        " + seeds_line(info, records) + "\n";
+  if (info.determinism_checked) text += "determinism  every seed ran twice and compared\n";
   std::string result = format_count(passed) + " passed, " +
                        format_count(records.size() - passed - stopped) + " failed";
   if (stopped > 0) result += ", " + format_count(stopped) + " stopped at a budget";
@@ -341,17 +319,42 @@ std::string fuzz_summary(const FuzzSummaryInfo& info, std::span<const FuzzOutcom
   text += "signatures   " +
           (ordered.empty() ? std::string("none") : format_count(ordered.size()) + " distinct") +
           "\n";
-  for (std::size_t i = 0; i < ordered.size(); ++i) {
-    const FuzzOutcome& first = *ordered[i]->first;
-    text += fmt::format("  [{}] {} {}, {}: {}\n", i + 1, format_count(ordered[i]->count),
-                        ordered[i]->count == 1 ? "seed" : "seeds", status_label(first.status),
-                        first.signature);
-    const std::string_view line =
-        std::string_view(first.failure).substr(0, first.failure.find('\n'));
-    text += fmt::format("      first seed {}: {}\n", first.seed, line);
-    text += "      repro: " + first.repro + "\n";
-  }
+  for (std::size_t i = 0; i < ordered.size(); ++i) text += signature_block(i + 1, *ordered[i]);
   return text;
+}
+
+}  // namespace faultline::cli
+
+namespace faultline::cli {
+
+std::vector<JunitCase> fuzz_junit_cases(const FuzzSummaryInfo& info,
+                                        std::span<const FuzzOutcome> records) {
+  std::vector<JunitCase> cases;
+  std::set<std::string_view> seen;
+  const std::string classname = "faultline.fuzz." + info.protocol;
+  for (const FuzzOutcome& record : records) {
+    if (record.status == RunStatus::passed || !seen.insert(record.signature).second) continue;
+    JunitCase c;
+    c.name = info.profile_name + ": " + record.signature;
+    c.classname = classname;
+    c.result = record.status == RunStatus::budget_exceeded ? JunitCase::Result::error
+                                                           : JunitCase::Result::failure;
+    c.message = record.failure.substr(0, record.failure.find('\n'));
+    c.text = "first seed " + std::to_string(record.seed) + "\nrepro: " + record.repro + "\n";
+    if (!record.capsule.empty())
+      c.text += "capsule: " + record.capsule + "\ncapsule repro: " + record.capsule_repro + "\n";
+    cases.push_back(std::move(c));
+  }
+  if (cases.empty()) {
+    JunitCase c;
+    c.name = info.profile_name + (records.empty()
+                                      ? " (no seeds ran)"
+                                      : " (seeds " + std::to_string(records.front().seed) + ".." +
+                                            std::to_string(records.back().seed) + ")");
+    c.classname = classname;
+    cases.push_back(std::move(c));
+  }
+  return cases;
 }
 
 }  // namespace faultline::cli

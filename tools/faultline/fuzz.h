@@ -5,8 +5,8 @@
 //   draw_scenario_text  (profile, seed) -> the concrete scenario text that seed draws
 //   bind_scenario_text  that text -> a scenario bound to its protocol, as `run` loads a file
 //   run_fuzz_seed       (profile, seed) -> FuzzOutcome, a small record of one run
-//   failure_signature   a failure line -> the same line with numbers, ids, durations and hex
-//                       normalised, so two seeds that fail the same way share one signature
+//   failure_signature   (signature.h) a failure line -> the same line with numbers, ids,
+//                       durations and hex normalised, so like failures share one signature
 //   fuzz_summary        (FuzzSummaryInfo, records) -> the summary text
 //
 // Invariants: draw_scenario_text and run_fuzz_seed are pure functions of the profile, the seed and
@@ -17,6 +17,7 @@
 // prints the same bytes.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <optional>
 #include <span>
@@ -28,6 +29,8 @@
 #include "sim/scenario/swarm.h"
 #include "tools/faultline/budget_options.h"
 #include "tools/faultline/entry.h"
+#include "tools/faultline/junit.h"
+#include "tools/faultline/signature.h"
 
 namespace faultline::cli {
 
@@ -78,25 +81,42 @@ struct FuzzOutcome {
   std::uint64_t fingerprint = 0;
   std::uint64_t events = 0;
   std::string repro;  // fuzz_repro_command; "" when passed
+  // Set by shrink_fuzz_record on the first seed of each signature ("" otherwise):
+  std::string capsule;        // the capsule file's path
+  std::string shrunk;         // "events 3,308 -> 1,571, faults 5 -> 1, nodes 5 -> 4"
+  std::string capsule_repro;  // the one-line command that replays the capsule
 };
 
 struct FuzzRunOptions {
   BudgetArgs budget;  // validated by the caller
   bool wire = false;
+  bool check_determinism = false;  // run twice; a difference is a failure of check "determinism"
 };
 
-// Draws seed `seed`, runs it and returns its record.
+// Draws seed `seed`, runs it (twice with check_determinism) and returns its record.
 Result<FuzzOutcome> run_fuzz_seed(const LoadedProfile& loaded, std::uint64_t seed,
                                   const FuzzRunOptions& options);
 
-// "linearizable: read of k2 by client 3 returned v1-7 at 1.25s" ->
-// "linearizable: read of kN by client N returned vN-N at D". Numbers become N, a word of letters
-// ending in digits keeps its letters (n3 -> nN), a number with a unit becomes D, hexadecimal
-// (0x1f, or 8 or more hex digits with a digit among them) becomes H.
-std::string failure_signature(std::string_view failure);
-
 // The outcome of one run as a record: which check failed and the normalised signature.
 FuzzOutcome fuzz_outcome(const RunOutcome& outcome);
+
+// The records shrink_fuzz_record shrinks: the first (by seed) of each signature, unless it
+// stopped at a budget or ran differently twice (nothing to shrink). Indices into `records`,
+// which are in seed order.
+std::vector<std::size_t> records_to_shrink(std::span<const FuzzOutcome> records);
+
+struct FuzzShrinkOptions {
+  std::string capsule_dir;  // where capsules are written (it must exist)
+  std::uint64_t runs_max = 500;
+  BudgetArgs budget;  // per run
+};
+
+// Shrinks the scenario `record`'s seed draws (shrink.h) to a capsule file in
+// options.capsule_dir, named after the profile and the seed, and sets record.capsule, shrunk and
+// capsule_repro. Returns the shrink's wall time (for the progress output, never the summary).
+Result<std::chrono::milliseconds> shrink_fuzz_record(const LoadedProfile& loaded,
+                                                     FuzzOutcome& record,
+                                                     const FuzzShrinkOptions& options);
 
 // What the summary says besides the records.
 struct FuzzSummaryInfo {
@@ -106,13 +126,19 @@ struct FuzzSummaryInfo {
   std::string bug;  // "" for none
   bool swarm = true;
   std::uint64_t seed_start = 1;
-  std::uint64_t seed_count = 0;  // the seeds asked for (records may hold a prefix: --time)
+  std::uint64_t seed_count = 0;      // the seeds asked for (records may hold a prefix: --time)
+  bool determinism_checked = false;  // --check-determinism: every seed ran twice
 };
 
 // The summary: seeds run, passed, failed, stopped at a budget; each distinct signature with its
-// count, status, first seed and repro command, in order of first seed. `records` are in seed
-// order.
+// count, status, first seed, repro command and capsule, in order of first seed. `records` are in
+// seed order.
 std::string fuzz_summary(const FuzzSummaryInfo& info, std::span<const FuzzOutcome> records);
+
+// JUnit cases: one per signature (a failure, or an error for a budget stop), with the first
+// seed's failure, repro command and capsule; one passing case when no seed failed.
+std::vector<JunitCase> fuzz_junit_cases(const FuzzSummaryInfo& info,
+                                        std::span<const FuzzOutcome> records);
 
 // The most severe status among the records (worse_of, as `run --seeds` decides its exit code).
 RunStatus worst_status(std::span<const FuzzOutcome> records);

@@ -15,53 +15,6 @@
 
 namespace faultline::cli {
 
-std::string FailureSignature::text() const {
-  std::string text(to_string(status));
-  text += " ";
-  text += property;
-  text += ": ";
-  text += message;
-  return text;
-}
-
-std::string normalise_message(std::string_view message) {
-  // The first line only: a history check's explanation follows on more lines, and the
-  // signature is one line (the capsule's header comment holds it).
-  message = message.substr(0, message.find('\n'));
-  std::string out;
-  for (std::size_t i = 0; i < message.size(); ++i) {
-    const bool digit = std::isdigit(static_cast<unsigned char>(message[i])) != 0;
-    if (!digit) {
-      out += message[i];
-      continue;
-    }
-    // "1.25s" and "17" both become "#": a number's decimals are part of it.
-    while (i + 1 < message.size() && (std::isdigit(static_cast<unsigned char>(message[i + 1])) ||
-                                      (message[i + 1] == '.' && i + 2 < message.size() &&
-                                       std::isdigit(static_cast<unsigned char>(message[i + 2])))))
-      ++i;
-    out += '#';
-  }
-  return out;
-}
-
-// The property is the failed check the failure line names (it starts with the check's name),
-// else the first failed check.
-FailureSignature signature_of(const RunOutcome& outcome) {
-  FailureSignature signature{outcome.status, "", normalise_message(outcome.failure)};
-  for (const CheckVerdict& verdict : outcome.verdicts)
-    if (!verdict.passed && verdict.evaluated && outcome.failure.starts_with(verdict.name)) {
-      signature.property = verdict.name;
-      return signature;
-    }
-  for (const CheckVerdict& verdict : outcome.verdicts)
-    if (!verdict.passed && verdict.evaluated) {
-      signature.property = verdict.name;
-      return signature;
-    }
-  return signature;
-}
-
 namespace {
 
 using Clock = std::chrono::steady_clock;

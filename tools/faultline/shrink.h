@@ -24,22 +24,9 @@
 #include "sim/engine/run_outcome.h"
 #include "tools/faultline/budget_options.h"
 #include "tools/faultline/entry.h"
+#include "tools/faultline/signature.h"
 
 namespace faultline::cli {
-
-// What makes two failures "the same": the status, the failing property's name, and the failure
-// message's first line with every number replaced by '#' (times, terms, indices and node ids
-// vary).
-struct FailureSignature {
-  RunStatus status = RunStatus::passed;
-  std::string property;
-  std::string message;
-  friend bool operator==(const FailureSignature&, const FailureSignature&) = default;
-  std::string text() const;  // "safety_violation election_safety: election_safety violated ..."
-};
-
-std::string normalise_message(std::string_view message);
-FailureSignature signature_of(const RunOutcome& outcome);
 
 struct ShrinkOptions {
   std::uint64_t runs_max = 500;  // simulator runs in all, the original's included
