@@ -78,6 +78,13 @@ contains "ping's signature" "$work/ping.txt" '^  \[1\] [0-9]+ seeds?, safety: co
 ! grep -q 'capsule' "$work/ping.txt"; check "--no-shrink gives no capsule" 0 $?
 [ ! -e fuzz-capsules ]; check "--no-shrink writes nothing in the working directory" 0 $?
 
+# --stop-on-failure stops starting seeds after a failure; the seeds run are a prefix.
+"$faultline" fuzz "$raft" --seeds 100000 --jobs 2 --bug $bug --stop-on-failure --no-shrink \
+  >"$work/stop.txt" 2>"$work/stop.err"
+check "fuzz --stop-on-failure exits 2" 2 $?
+contains "--stop-on-failure says why it stopped" "$work/stop.txt" '^seeds +[0-9,]+ of the 100,000 seeds 1\.\.100000 ran \(1\.\.[0-9]+; stopped starting seeds at the first failure\)$'
+contains "--stop-on-failure names the first failure's seed and time" "$work/stop.err" '^fuzz: first failure at seed [0-9]+, found after [0-9.]+s$'
+
 # --check-determinism runs every seed twice and says so; the correct protocol passes it.
 "$faultline" fuzz scenarios/two_phase_commit/swarm.yaml --seeds 6 --check-determinism \
   --junit "$work/pass.xml" >"$work/det.txt" 2>/dev/null

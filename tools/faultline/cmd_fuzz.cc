@@ -46,6 +46,7 @@ struct FuzzArgs {
   bool wire = false;
   bool check_determinism = false;
   bool no_shrink = false;
+  bool stop_on_failure = false;
   std::string capsule_dir = "fuzz-capsules";
   std::string junit;  // --junit FILE, "" when not given
   BudgetArgs budget;
@@ -64,6 +65,15 @@ class Progress {
     if (outcome.status == RunStatus::passed) return;
     ++failed_;
     signatures_.insert(outcome.signature);
+    if (!first_failure_seed_ || outcome.seed < *first_failure_seed_) {
+      first_failure_seed_ = outcome.seed;
+      first_failure_seconds_ = elapsed();
+    }
+  }
+
+  bool any_failed() {
+    const std::lock_guard lock(mutex_);
+    return failed_ > 0;
   }
 
   // Prints until finish(); run it on its own thread.
@@ -91,6 +101,9 @@ class Progress {
                  terminal_ ? "\r\x1b[K" : "", format_count(done_).c_str(),
                  done_ == 1 ? "seed" : "seeds", seconds, rate, jobs, jobs == 1 ? "job" : "jobs",
                  rate / jobs);
+    if (first_failure_seed_)
+      std::fprintf(stderr, "fuzz: first failure at seed %llu, found after %.1fs\n",
+                   static_cast<unsigned long long>(*first_failure_seed_), first_failure_seconds_);
   }
 
  private:
@@ -121,6 +134,8 @@ class Progress {
   bool finished_ = false;
   std::uint64_t done_ = 0;
   std::uint64_t failed_ = 0;
+  std::optional<std::uint64_t> first_failure_seed_;  // the lowest failing seed
+  double first_failure_seconds_ = 0;                 // when it finished
   std::set<std::string> signatures_;
 };
 
@@ -179,6 +194,7 @@ Result<std::vector<FuzzOutcome>> run_seeds(const LoadedProfile& loaded, const Fu
       const std::lock_guard lock(mutex);
       if (error) return false;
     }
+    if (args.stop_on_failure && progress.any_failed()) return false;
     return !deadline || Clock::now() < *deadline;
   };
   run_indices(count, jobs, work, keep_going);
@@ -257,7 +273,8 @@ void fuzz(const FuzzArgs& args) {
                              profile.swarm,
                              args.seed_start,
                              count,
-                             args.check_determinism};
+                             args.check_determinism,
+                             args.stop_on_failure};
   const std::string summary = fuzz_summary(info, *records);
   std::fwrite(summary.data(), 1, summary.size(), stdout);
   exit_code() = exit_code_for(worst_status(*records));
@@ -300,6 +317,9 @@ void add_fuzz_command(CLI::App& app) {
                     "the seed (check: determinism)");
   command->add_option("--capsules", args->capsule_dir,
                       "Where the shrunk capsules are written (default fuzz-capsules)");
+  command->add_flag("--stop-on-failure", args->stop_on_failure,
+                    "Stop starting seeds once one failed (the seeds run are then a prefix; "
+                    "stderr says when the first failure was found)");
   command->add_flag("--no-shrink", args->no_shrink,
                     "Do not shrink failures (the summary then gives no capsules)");
   command->add_option("--junit", args->junit,

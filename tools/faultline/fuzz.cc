@@ -264,10 +264,11 @@ std::string seeds_line(const FuzzSummaryInfo& info, std::span<const FuzzOutcome>
                      " seeds " + range(info.seed_start, info.seed_count);
   const bool prefix = !records.empty() && records.front().seed == info.seed_start &&
                       records.back().seed == info.seed_start + records.size() - 1;
-  if (records.empty()) return line + " ran";
-  return line + (prefix ? " ran (" + range(info.seed_start, records.size()) +
-                              "; stopped starting seeds when --time ran out)"
-                        : " ran");
+  if (records.empty() || !prefix) return line + " ran";
+  const bool failed = worst_status(records) != RunStatus::passed;
+  return line + " ran (" + range(info.seed_start, records.size()) +
+         (info.stop_on_failure && failed ? "; stopped starting seeds at the first failure)"
+                                         : "; stopped starting seeds when --time ran out)");
 }
 
 // One signature's lines in the summary: its count and signature, the first seed's failure, its

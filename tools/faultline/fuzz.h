@@ -128,6 +128,7 @@ struct FuzzSummaryInfo {
   std::uint64_t seed_start = 1;
   std::uint64_t seed_count = 0;      // the seeds asked for (records may hold a prefix: --time)
   bool determinism_checked = false;  // --check-determinism: every seed ran twice
+  bool stop_on_failure = false;      // --stop-on-failure: a failure stops starting seeds
 };
 
 // The summary: seeds run, passed, failed, stopped at a budget; each distinct signature with its
