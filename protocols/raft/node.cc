@@ -240,7 +240,11 @@ void Node::on_request_vote(NodeId source, const RequestVote& request, Effects& o
   if (request.pre_vote) {
     const bool granted =
         request.term > disk_.current_term && log_ok && !sticky && role_ != Role::leader;
-    out.send(source, VoteReply{request.term, granted, true});
+    // A refusal carries this node's own term, so a pre-candidate whose term is behind catches
+    // up (etcd's raft does the same). Otherwise the node with the longest log but an older term
+    // is refused forever by nodes with newer terms and shorter logs, which cannot win either:
+    // no leader is ever elected (found by fuzzing, raft_swarm seed 4640).
+    out.send(source, VoteReply{granted ? request.term : disk_.current_term, granted, true});
     return;
   }
   if (request.term > disk_.current_term && sticky && role_ != Role::candidate) {
@@ -267,8 +271,11 @@ void Node::on_request_vote(NodeId source, const RequestVote& request, Effects& o
 
 void Node::on_vote_reply(NodeId source, const VoteReply& reply, Effects& out) {
   if (reply.pre_vote) {
-    if (role_ != Role::pre_candidate || reply.term != disk_.current_term.next() || !reply.granted)
+    if (!reply.granted) {
+      observe_term(reply.term, out);  // a refusal from a newer term: catch up to it
       return;
+    }
+    if (role_ != Role::pre_candidate || reply.term != disk_.current_term.next()) return;
   } else {
     if (observe_term(reply.term, out)) return;
     if (role_ != Role::candidate || reply.term != disk_.current_term || !reply.granted) return;

@@ -359,7 +359,7 @@ struct RequestVote {
 
 struct VoteReply {
   static constexpr std::string_view type_name = "VoteReply";
-  Term term;  // pre-vote: the term asked about
+  Term term;  // pre-vote: the term asked about if granted, else the refusing node's own term
   bool granted = false;
   bool pre_vote = false;
   template <class Self, class Visit>

@@ -46,7 +46,7 @@ build() {
 
 # fuzz_one PATCH: prints one table row; returns 0 if caught.
 fuzz_one() {
-  local patch=$1 protocol name out code started elapsed signature seeds verdict
+  local patch=$1 protocol name out code started elapsed signature seed shrunk found verdict
   protocol=$(basename "$(dirname "$patch")")
   name=$(basename "$patch" .patch)
   if ! (cd "$scratch/src" && git apply "$patch"); then
@@ -64,21 +64,25 @@ fuzz_one() {
   started=$SECONDS
   set +e
   (cd "$scratch/src" && "$scratch/build/tools/faultline/faultline" fuzz \
-    "scenarios/$protocol/swarm.yaml" --time "$fuzz_time" --jobs "$jobs") >"$out" 2>&1
+    "scenarios/$protocol/swarm.yaml" --time "$fuzz_time" --seeds 10000000 --jobs "$jobs" \
+    --stop-on-failure --capsules "$scratch/capsules") >"$out" 2>"$out.err"
   code=$?
   set -e
   elapsed=$((SECONDS - started))
   (cd "$scratch/src" && git apply -R "$patch")
-  # The fuzz summary's first signature line and seed count (tools/faultline/README.md, fuzz).
-  signature=$(grep -m1 -E '^ *signature|^  [0-9]+ x ' "$out" | sed 's/|/\\|/g; s/^ *//' || true)
-  seeds=$(grep -m1 -oE '[0-9,]+ seeds' "$out" || true)
+  # From the fuzz summary (tools/faultline/README.md, fuzz): the first signature's kind and
+  # check, its first seed, and its capsule's sizes; from stderr the time to the first failure.
+  signature=$(sed -n 's/^  \[1\] [0-9,]* seeds*, \([a-z]*: [a-z_]*\).*/\1/p' "$out" | head -1)
+  seed=$(sed -n 's/^      first seed \([0-9]*\):.*/\1/p' "$out" | head -1)
+  shrunk=$(sed -n 's/^      capsule: [^ ]* (\(.*\))$/\1/p' "$out" | head -1)
+  found=$(sed -n 's/^fuzz: first failure at seed [0-9]*, found after \([0-9.]*s\)$/\1/p' "$out.err")
   case $code in
-    0) verdict="escaped" ;;
+    0) verdict="escaped"; seed=$(sed -n 's/^fuzz: \([0-9,]*\) seeds* in .*/\1 seeds passed/p' "$out.err") ;;
     2|3) verdict="caught" ;;
-    134) verdict="caught (assertion)"; signature=$(grep -m1 'assertion failed' "$out" | cut -c1-120) ;;
+    134) verdict="caught (assertion)"; signature=$(grep -m1 'assertion failed' "$out.err" | cut -c1-100) ;;
     *) verdict="error (exit $code)" ;;
   esac
-  echo "| $protocol | $name | $verdict | ${signature:-} | ${seeds:-} | ${elapsed}s |"
+  echo "| $protocol | $name | $verdict | ${signature:-} | ${seed:-} | ${found:-${elapsed}s} | ${shrunk:-} |"
   [ "${verdict%% *}" = caught ]
 }
 
@@ -86,8 +90,8 @@ say "copying the tree to $scratch/src and building once"
 copy_tree
 (cd "$scratch/src" && git init -q . 2>/dev/null || true)  # git apply works in a plain tree too
 build || { say "the unmutated tree does not build (see $scratch/build.log)"; exit 2; }
-echo "| protocol | mutant | verdict | first signature | seeds | wall time |"
-echo "|---|---|---|---|---|---|"
+echo "| protocol | mutant | verdict | first signature | first failing seed | time to it | capsule |"
+echo "|---|---|---|---|---:|---:|---|"
 caught=0
 total=0
 status=0
