@@ -9,6 +9,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <limits>
 #include <memory>
@@ -20,8 +21,10 @@
 #include <fmt/core.h>
 
 #include "sim/core/text.h"
+#include "sim/scenario/parse.h"
 #include "tools/faultline/commands.h"
 #include "tools/faultline/fuzz.h"
+#include "tools/faultline/fuzz_results.h"
 #include "tools/faultline/number_options.h"
 #include "tools/faultline/report.h"
 #include "tools/faultline/seed_runner.h"
@@ -48,7 +51,9 @@ struct FuzzArgs {
   bool no_shrink = false;
   bool stop_on_failure = false;
   std::string capsule_dir = "fuzz-capsules";
-  std::string junit;  // --junit FILE, "" when not given
+  std::string junit;        // --junit FILE, "" when not given
+  std::string shard;        // --shard K/M, "" when not given (the environment may say)
+  std::string results_dir;  // --results DIR, "" when not given
   BudgetArgs budget;
 };
 
@@ -171,20 +176,25 @@ bool budgets_valid(const BudgetArgs& budget) {
   return true;
 }
 
-// Runs the seeds; returns the records in seed order, or the first profile error.
+// Runs the shard's seeds, each between a `started` and a `result` line when there is a results
+// file; returns the records in seed order, or the first profile error.
 Result<std::vector<FuzzOutcome>> run_seeds(const LoadedProfile& loaded, const FuzzArgs& args,
-                                           std::uint64_t count,
-                                           std::optional<Clock::time_point> deadline) {
+                                           const ShardSeeds& seeds,
+                                           std::optional<Clock::time_point> deadline,
+                                           ResultsWriter* results) {
   const FuzzRunOptions options{args.budget, args.wire, args.check_determinism};
-  const unsigned jobs = worker_count(args.jobs, count);
-  Progress progress(count, deadline);
+  const unsigned jobs = worker_count(args.jobs, seeds.size());
+  Progress progress(seeds.size(), deadline);
   std::thread shower([&] { progress.show(); });
   std::mutex mutex;
   std::vector<FuzzOutcome> records;
   std::optional<Error> error;
   const auto work = [&](std::uint64_t i) {
-    auto record = run_fuzz_seed(loaded, args.seed_start + i, options);
+    const std::uint64_t seed = seeds.seed(i);
+    if (results != nullptr) results->started(seed);
+    auto record = run_fuzz_seed(loaded, seed, options);
     if (record) progress.record(*record);
+    if (record && results != nullptr) results->result(*record);
     const std::lock_guard lock(mutex);
     if (!record && !error) error = record.error();
     if (record) records.push_back(std::move(*record));
@@ -197,7 +207,7 @@ Result<std::vector<FuzzOutcome>> run_seeds(const LoadedProfile& loaded, const Fu
     if (args.stop_on_failure && progress.any_failed()) return false;
     return !deadline || Clock::now() < *deadline;
   };
-  run_indices(count, jobs, work, keep_going);
+  run_indices(seeds.size(), jobs, work, keep_going);
   progress.finish(jobs);
   shower.join();
   if (error) return std::unexpected(*error);
@@ -209,7 +219,7 @@ Result<std::vector<FuzzOutcome>> run_seeds(const LoadedProfile& loaded, const Fu
 // shrink is a pure function of its seed, so the capsules never depend on the order). A failed
 // shrink is reported and leaves that record without a capsule.
 void shrink_failures(const LoadedProfile& loaded, const FuzzArgs& args,
-                     std::vector<FuzzOutcome>& records) {
+                     std::vector<FuzzOutcome>& records, ResultsWriter* results) {
   const std::vector<std::size_t> chosen = records_to_shrink(records);
   if (chosen.empty()) return;
   std::error_code error;
@@ -226,6 +236,7 @@ void shrink_failures(const LoadedProfile& loaded, const FuzzArgs& args,
   run_indices(chosen.size(), worker_count(args.jobs, chosen.size()), [&](std::uint64_t i) {
     FuzzOutcome& record = records[chosen[i]];
     auto took = shrink_fuzz_record(loaded, record, options);
+    if (took && results != nullptr) results->capsule(record);
     const std::lock_guard lock(mutex);
     if (took)
       std::fprintf(stderr, "fuzz: seed %llu shrunk in %.1fs: %s\n",
@@ -237,6 +248,85 @@ void shrink_failures(const LoadedProfile& loaded, const FuzzArgs& args,
   });
 }
 
+void emit(const LoadedProfile& loaded, std::uint64_t seed) {
+  // Printed even when the protocol rejects it, to show what the seed drew.
+  auto text = draw_scenario_text(loaded, seed);
+  if (!text) {
+    usage_error(text.error().to_string());
+    return;
+  }
+  std::fwrite(text->data(), 1, text->size(), stdout);
+  if (auto bound = bind_scenario_text(loaded, seed, *text); !bound)
+    usage_error(bound.error().to_string());
+}
+
+// --shard K/M, else the environment's (FAULTLINE_SHARD, GoogleTest's, a Kubernetes Job's), else
+// the whole range.
+std::optional<Shard> resolve_shard(const FuzzArgs& args) {
+  if (!args.shard.empty()) {
+    auto shard = parse_shard(args.shard, "--shard");
+    if (shard) return *shard;
+    usage_error(shard.error().to_string());
+    return std::nullopt;
+  }
+  auto shard = shard_from_environment([](const char* name) { return std::getenv(name); });
+  if (shard) return shard->value_or(Shard{});
+  usage_error(shard.error().to_string());
+  return std::nullopt;
+}
+
+// The flags besides the profile that change a seed's record, as the results header keeps them.
+std::string record_options(const FuzzArgs& args) {
+  const BudgetArgs& b = args.budget;
+  return fmt::format(
+      "{}{}--max-events {} --max-pending {} --max-virtual-time {} "
+      "--max-wall-time {} --max-memory {}",
+      args.check_determinism ? "--check-determinism " : "", args.wire ? "--wire " : "",
+      b.events_max, b.pending_events_max, b.virtual_time_max, b.wall_time_max, b.memory_max);
+}
+
+std::unique_ptr<ResultsWriter> open_results(const LoadedProfile& loaded, const FuzzArgs& args,
+                                            const FuzzSummaryInfo& info) {
+  ResultsHeader header;
+  header.faultline_version = version();
+  header.commit = build_id();
+  header.binary = executable_hash();
+  auto text = scenario::read_scenario_file(args.path);
+  header.profile_hash = text ? text_hash(*text) : "unreadable";
+  header.overrides = override_flags(loaded.overrides);
+  header.options = record_options(args);
+  header.info = info;
+  auto writer = ResultsWriter::open(args.results_dir, header);
+  if (!writer) {
+    usage_error(writer.error().to_string());
+    return nullptr;
+  }
+  return std::move(*writer);
+}
+
+FuzzSummaryInfo summary_info(const LoadedProfile& loaded, const FuzzArgs& args, std::uint64_t count,
+                             Shard shard) {
+  const scenario::SwarmProfile& profile = loaded.profile;
+  return FuzzSummaryInfo{args.path,
+                         profile.name,
+                         profile.protocol,
+                         profile.bug == "none" ? "" : profile.bug,
+                         profile.swarm,
+                         args.seed_start,
+                         count,
+                         args.check_determinism,
+                         args.stop_on_failure,
+                         shard};
+}
+
+// Why a shard stopped: every seed ran, a failure stopped it, or --time ran out.
+std::string_view end_reason(const FuzzArgs& args, const ShardSeeds& seeds,
+                            std::span<const FuzzOutcome> records) {
+  if (records.size() == seeds.size()) return "done";
+  if (args.stop_on_failure && worst_status(records) != RunStatus::passed) return "stop_on_failure";
+  return "time";
+}
+
 void fuzz(const FuzzArgs& args) {
   if (!budgets_valid(args.budget)) return;
   auto loaded = load_profile_file(args.path, ProfileOverrides{args.bug, args.no_swarm});
@@ -244,40 +334,28 @@ void fuzz(const FuzzArgs& args) {
     usage_error(loaded.error().to_string());
     return;
   }
-  if (args.emit) {
-    // Printed even when the protocol rejects it, to show what the seed drew.
-    auto text = draw_scenario_text(*loaded, *args.emit);
-    if (!text) {
-      usage_error(text.error().to_string());
-      return;
-    }
-    std::fwrite(text->data(), 1, text->size(), stdout);
-    if (auto bound = bind_scenario_text(*loaded, *args.emit, *text); !bound)
-      usage_error(bound.error().to_string());
-    return;
-  }
+  if (args.emit) return emit(*loaded, *args.emit);
   std::uint64_t count = 0;
   std::optional<Clock::time_point> deadline;
   if (!plan(args, count, deadline)) return;
-  auto records = run_seeds(*loaded, args, count, deadline);
+  const std::optional<Shard> shard = resolve_shard(args);
+  if (!shard) return;
+  const FuzzSummaryInfo info = summary_info(*loaded, args, count, *shard);
+  std::unique_ptr<ResultsWriter> results;
+  if (!args.results_dir.empty() && !(results = open_results(*loaded, args, info))) return;
+  const ShardSeeds seeds(args.seed_start, count, *shard);
+  auto records = run_seeds(*loaded, args, seeds, deadline, results.get());
   if (!records) {
     usage_error(records.error().to_string());
     return;
   }
-  if (!args.no_shrink) shrink_failures(*loaded, args, *records);
-  const scenario::SwarmProfile& profile = loaded->profile;
-  const FuzzSummaryInfo info{args.path,
-                             profile.name,
-                             profile.protocol,
-                             profile.bug == "none" ? "" : profile.bug,
-                             profile.swarm,
-                             args.seed_start,
-                             count,
-                             args.check_determinism,
-                             args.stop_on_failure};
+  if (!args.no_shrink) shrink_failures(*loaded, args, *records, results.get());
   const std::string summary = fuzz_summary(info, *records);
   std::fwrite(summary.data(), 1, summary.size(), stdout);
   exit_code() = exit_code_for(worst_status(*records));
+  if (results)
+    if (auto ended = results->end(end_reason(args, seeds, *records), records->size()); !ended)
+      usage_error(ended.error().to_string());
   if (!args.junit.empty() &&
       !write_junit(args.junit, "faultline fuzz " + args.path, fuzz_junit_cases(info, *records)))
     exit_code() = exit_usage;
@@ -289,8 +367,7 @@ void add_fuzz_command(CLI::App& app) {
   auto args = std::make_shared<FuzzArgs>();
   CLI::App* command = app.add_subcommand(
       "fuzz", "Draw a scenario per seed from a swarm profile, run them and summarise failures");
-  command->add_option("PROFILE", args->path, "Swarm profile (scenarios/<protocol>/swarm.yaml)")
-      ->required();
+  command->add_option("PROFILE", args->path, "Swarm profile (scenarios/<protocol>/swarm.yaml)");
   command
       ->add_option("--seeds", args->seeds,
                    "Run this many seeds (1 to 10,000,000; default 100, or as many as --time "
@@ -324,8 +401,21 @@ void add_fuzz_command(CLI::App& app) {
                     "Do not shrink failures (the summary then gives no capsules)");
   command->add_option("--junit", args->junit,
                       "Also write JUnit XML here: a test case per failure signature");
+  command->add_option("--shard", args->shard,
+                      "Run only the seeds s with s mod M = K (K/M, K from 0); else from "
+                      "FAULTLINE_SHARD, GTEST_SHARD_INDEX/GTEST_TOTAL_SHARDS or "
+                      "JOB_COMPLETION_INDEX/FAULTLINE_TOTAL_SHARDS");
+  command->add_option("--results", args->results_dir,
+                      "Write this shard's results to DIR/shard-K-of-M.ndjson, a line per seed "
+                      "started and finished, for `fuzz merge`");
   add_budget_options(command, args->budget);
-  command->callback([args] { fuzz(*args); });
+  add_fuzz_merge_command(command);
+  command->callback([args, command] {
+    if (command->got_subcommand("merge")) return;
+    if (args->path.empty())
+      return (void)usage_error("fuzz: PROFILE is required (or `fuzz merge DIR...`)");
+    fuzz(*args);
+  });
 }
 
 }  // namespace faultline::cli

@@ -9,6 +9,7 @@
 #include "sim/core/text.h"
 #include "sim/scenario/parse.h"
 #include "tools/faultline/commands.h"
+#include "tools/faultline/fuzz_results.h"
 #include "tools/faultline/report.h"
 #include "tools/faultline/seed_runner.h"
 #include "tools/faultline/shrink.h"
@@ -31,7 +32,23 @@ Result<BoundScenario> bind_tree(const LoadedProfile& loaded, const ConfigTree& t
   return bound;
 }
 
-// " --bug X --no-swarm": the overrides as the command line gives them.
+std::string emit_command(const LoadedProfile& loaded, std::uint64_t seed) {
+  return fuzz_emit_command(loaded.path, override_flags(loaded.overrides), seed);
+}
+
+std::string status_label(const FuzzOutcome& record) {
+  if (record.check == "lost") return "lost";  // fuzz merge: a seed whose shard was killed
+  switch (record.status) {
+    case RunStatus::passed: return "passed";
+    case RunStatus::safety_violation: return "safety";
+    case RunStatus::liveness_violation: return "liveness";
+    case RunStatus::budget_exceeded: return "stopped";
+  }
+  return "?";
+}
+
+}  // namespace
+
 std::string override_flags(const ProfileOverrides& overrides) {
   std::string flags;
   if (overrides.bug) {
@@ -42,27 +59,16 @@ std::string override_flags(const ProfileOverrides& overrides) {
   return flags;
 }
 
-std::string emit_command(const LoadedProfile& loaded, std::uint64_t seed) {
+std::string fuzz_emit_command(const std::string& profile_path, const std::string& overrides,
+                              std::uint64_t seed) {
   std::string command = program_name();
   command += " fuzz ";
-  command += quote_if_needed(loaded.path);
+  command += quote_if_needed(profile_path);
   command += " --emit ";
   command += std::to_string(seed);
-  command += override_flags(loaded.overrides);
+  command += overrides;
   return command;
 }
-
-std::string status_label(RunStatus status) {
-  switch (status) {
-    case RunStatus::passed: return "passed";
-    case RunStatus::safety_violation: return "safety";
-    case RunStatus::liveness_violation: return "liveness";
-    case RunStatus::budget_exceeded: return "stopped";
-  }
-  return "?";
-}
-
-}  // namespace
 
 bool is_swarm_profile_path(std::string_view path) {
   const std::string_view name = path.substr(path.find_last_of('/') + 1);
@@ -257,6 +263,17 @@ std::string seeds_line(const FuzzSummaryInfo& info, std::span<const FuzzOutcome>
   const auto range = [](std::uint64_t first, std::uint64_t count) {
     return std::to_string(first) + ".." + std::to_string(first + count - 1);
   };
+  if (info.shard.count > 1) {
+    const ShardSeeds seeds(info.seed_start, info.seed_count, info.shard);
+    std::string line =
+        range(info.seed_start, info.seed_count) +
+        fmt::format(", shard {}/{} (the seeds s with s mod {} = {}): ", info.shard.index,
+                    info.shard.count, info.shard.count, info.shard.index);
+    if (records.size() == seeds.size())
+      return line + format_count(records.size()) + (records.size() == 1 ? " run" : " runs");
+    return line + format_count(records.size()) + " of its " + format_count(seeds.size()) +
+           " seeds ran";
+  }
   if (records.size() == info.seed_count)
     return range(info.seed_start, info.seed_count) + " (" + format_count(records.size()) +
            (records.size() == 1 ? " run)" : " runs)");
@@ -277,7 +294,7 @@ std::string signature_block(std::size_t number, const SignatureGroup& group) {
   const FuzzOutcome& first = *group.first;
   std::string text =
       fmt::format("  [{}] {} {}, {}: {}\n", number, format_count(group.count),
-                  group.count == 1 ? "seed" : "seeds", status_label(first.status), first.signature);
+                  group.count == 1 ? "seed" : "seeds", status_label(first), first.signature);
   const std::string_view line = std::string_view(first.failure).substr(0, first.failure.find('\n'));
   text += fmt::format("      first seed {}: {}\n", first.seed, line);
   text += "      repro: " + first.repro + "\n";

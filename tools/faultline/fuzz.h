@@ -40,6 +40,13 @@ struct ProfileOverrides {
   bool no_swarm = false;           // --no-swarm: every kind enabled in every seed
 };
 
+// " --bug X --no-swarm": the overrides as the command line gives them ("" for none).
+std::string override_flags(const ProfileOverrides& overrides);
+
+// "faultline fuzz PROFILE --emit SEED --bug X": prints the scenario `seed` draws.
+std::string fuzz_emit_command(const std::string& profile_path, const std::string& overrides,
+                              std::uint64_t seed);
+
 struct LoadedProfile {
   std::string path;  // as given on the command line
   scenario::SwarmProfile profile;
@@ -118,6 +125,13 @@ Result<std::chrono::milliseconds> shrink_fuzz_record(const LoadedProfile& loaded
                                                      FuzzOutcome& record,
                                                      const FuzzShrinkOptions& options);
 
+// Shard `index` of `count` runs the seeds s with s mod count = index (fuzz_results.h).
+struct Shard {
+  std::uint64_t index = 0;
+  std::uint64_t count = 1;  // 1: not sharded
+  bool operator==(const Shard&) const = default;
+};
+
 // What the summary says besides the records.
 struct FuzzSummaryInfo {
   std::string profile_path;
@@ -129,6 +143,7 @@ struct FuzzSummaryInfo {
   std::uint64_t seed_count = 0;      // the seeds asked for (records may hold a prefix: --time)
   bool determinism_checked = false;  // --check-determinism: every seed ran twice
   bool stop_on_failure = false;      // --stop-on-failure: a failure stops starting seeds
+  Shard shard{};                     // the seeds of [seed_start, +seed_count) this run took
 };
 
 // The summary: seeds run, passed, failed, stopped at a budget; each distinct signature with its
