@@ -60,7 +60,7 @@ History history_from_simulation(const faultline::History<P>& recorded, const Map
   for (std::size_t i = 0; i < recorded.invocations.size(); ++i) {
     const auto& invocation = recorded.invocations[i];
     const std::optional<Call> call = mapping.call(invocation.input);
-    if (!call) continue;
+    if (!call || index_by_request.contains(call->request_id)) continue;  // a retry: same call
     Operation op;
     if (i < invocation_lines.size()) op.source_line = invocation_lines[i];
     op.client = invocation.client.value;

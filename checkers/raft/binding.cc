@@ -38,9 +38,9 @@ void Binding::finish_model(Model& model) {
     const auto* reply = std::get_if<ClientReply>(&output);
     return reply != nullptr && reply->status == ReplyStatus::ok;
   };
-  history.client_of = [](const Input& input) {
+  history.client_of = [](const Input& input) -> std::optional<ClientId> {
     const auto* request = std::get_if<ClientRequest>(&input);
-    FL_ASSERT(request != nullptr, "a Raft model input is a client request");
+    if (request == nullptr) return std::nullopt;  // a campaign or a membership change
     return ClientId{static_cast<std::uint32_t>(request->client)};
   };
   history.checks.push_back(

@@ -50,6 +50,7 @@
 #include "sim/engine/run_checks.h"
 #include "sim/engine/run_outcome.h"
 #include "sim/engine/stats.h"
+#include "sim/engine/step_observer.h"
 #include "sim/engine/timer_table.h"
 #include "sim/scenario/scenario.h"
 #include "sim/topology/reachability.h"
@@ -89,6 +90,9 @@ class Simulation final : public WorkloadSink<P> {
     backlog_.resize(node_count_);
     apply_link_overrides();
   }
+
+  // Sees every step of the run (step_observer.h); null: none. Set before run().
+  void observe_steps(StepObserver<P>* observer) { observer_ = observer; }
 
   // What clients saw, after run(): every invocation and emission (`run --history`).
   const History<P>& history() const { return history_; }
@@ -314,6 +318,7 @@ class Simulation final : public WorkloadSink<P> {
       check_step(NodeStep<P>{id, ptr(nodes_[id.value]), nullptr, ptr(disks_[id.value]),
                              ptr(disks_[id.value]), now_});
     last_role_[id.value] = std::string(nodes_[id.value]->role());
+    if (observer_ != nullptr) observer_->crashed(id);
     nodes_[id.value].reset();
     timers_.clear(id);
     backlog_[id.value].clear();
@@ -327,6 +332,7 @@ class Simulation final : public WorkloadSink<P> {
     if (status_[id.value] != Status::down) return;
     ++outcome_.restarts;
     record_fault(FaultRecord::Kind::restart, {id}, "restart " + std::string(node_name(id)));
+    if (observer_ != nullptr) observer_->restarted(id);
     start_node(id, disks_[id.value], /*step=*/true);
   }
 
@@ -376,6 +382,7 @@ class Simulation final : public WorkloadSink<P> {
     ++network_.stats().delivered;
     fold(1, event.to, event.message);
     trace("deliver", event.to, event.from, [&] { return describe(event.message); });
+    if (observer_ != nullptr) observer_->delivered(event.from, event.to, event.message);
     run_handler(event.to, [&](Node& node, Outbox<P>& out) {
       node.on_message(event.from, event.message, out);
     });
@@ -388,6 +395,7 @@ class Simulation final : public WorkloadSink<P> {
     const Timer timer = timers_.fire(event.node, event.armed);
     fold(2, event.node, timer);
     trace("timer", event.node, std::nullopt, [&] { return describe(timer); });
+    if (observer_ != nullptr) observer_->timer_fired(event.node, timer);
     run_handler(event.node, [&](Node& node, Outbox<P>& out) { node.on_timer(timer, out); });
   }
 
@@ -408,6 +416,7 @@ class Simulation final : public WorkloadSink<P> {
     trace("input", event.node, std::nullopt,
           [&] { return describe(event.input) + (up ? "" : " (node down: lost)"); });
     if (!up) return;
+    if (observer_ != nullptr) observer_->input_handled(event.node, event.input);
     run_handler(event.node, [&](Node& node, Outbox<P>& out) { node.on_input(event.input, out); });
   }
 
@@ -589,6 +598,7 @@ class Simulation final : public WorkloadSink<P> {
   bool finished_ = false;
   std::array<std::uint64_t, std::variant_size_v<Payload>> handled_by_kind_{};
   RunOutcome outcome_;
+  StepObserver<P>* observer_ = nullptr;  // not owned
 };
 
 template <Protocol P>

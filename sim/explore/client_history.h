@@ -41,8 +41,9 @@ History<P> history_of(const Model<P>& model, const HistoryEvent<P>* newest) {
     const Time at{static_cast<std::int64_t>(e->length)};
     if (e->input) {
       const typename P::Input& input = model.model_inputs[*e->input].second;
-      history.invocations.push_back(
-          Invocation<P>{at, e->node, model.client_history->client_of(input), input, true});
+      const std::optional<ClientId> client = model.client_history->client_of(input);
+      FL_ASSERT(client.has_value(), "only client calls are in the history");
+      history.invocations.push_back(Invocation<P>{at, e->node, *client, input, true});
     } else {
       history.emissions.push_back(Emission<P>{at, e->node, *e->output});
     }
@@ -78,11 +79,12 @@ class HistoryLog {
  public:
   explicit HistoryLog(const Model<P>& model) : model_(model) {}
 
-  // Model input `index` arrived at `node`: an invocation, unless an equal input (the same call,
-  // offered to another node) is already in the history.
+  // Model input `index` arrived at `node`: an invocation, unless it is not a client call or an
+  // equal input (the same call, offered to another node) is already in the history.
   void record_input(World<P>& world, NodeId node, std::uint32_t index) {
     if (!model_.client_history) return;
     const typename P::Input& input = model_.model_inputs[index].second;
+    if (!model_.client_history->client_of(input)) return;  // not a client call
     for (const HistoryEvent<P>* e = world.history; e != nullptr; e = e->parent)
       if (e->input && equal(model_.model_inputs[*e->input].second, input)) return;
     HistoryEvent<P> event;

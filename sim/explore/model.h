@@ -57,13 +57,14 @@ struct Model {
   // The client history (opt-in; client_history.h). A model input is a client call: its first
   // arrival at any node is the invocation, and a later input equal to it is the same call
   // offered to another node (a client retrying elsewhere), not a new one. `records` picks the
-  // outputs that are replies to clients; `client_of` names the client of an input. `checks`
+  // outputs that are replies to clients; `client_of` names the client of an input (none: the
+  // input is not a client call, such as a scenario's campaign, and is not in the history). `checks`
   // run on the history of every state whose history is new, with the event order as time;
   // only checks that hold of every prefix of a correct history belong here (linearizable does;
   // a liveness check does not).
   struct ClientHistory {
     std::function<bool(const typename P::Output&)> records;
-    std::function<ClientId(const typename P::Input&)> client_of;
+    std::function<std::optional<ClientId>(const typename P::Input&)> client_of;
     std::vector<HistoryCheck<P>> checks;
   };
   std::optional<ClientHistory> client_history;

@@ -1,5 +1,7 @@
-// `faultline shrink FILE --seed N [--out CAPSULE.yaml]`: shrinks a failing run to a capsule
-// (shrink.h) and prints before -> after and the capsule's repro command.
+// `faultline shrink FILE --seed N [--out CAPSULE.yaml] [--schedule FILE.json]`: shrinks a
+// failing run to a capsule (shrink.h) and prints before -> after and the capsule's repro
+// command; with --schedule, also the capsule's run to a model-checker schedule
+// (schedule_entry.h).
 #include <cstdio>
 #include <filesystem>
 #include <memory>
@@ -23,6 +25,8 @@ struct ShrinkArgs {
   std::string out;
   std::vector<std::string> overrides;
   std::uint64_t runs_max = 500;
+  std::string schedule;  // --schedule FILE.json, "" when not given
+  std::uint64_t schedule_runs_max = 20000;
   BudgetArgs budget;
 };
 
@@ -63,6 +67,50 @@ void print_summary(const ShrinkResult& r, const std::string& out) {
   std::printf("repro: %s run %s\n", program_name().c_str(), out.c_str());
 }
 
+// The capsule's run recorded as model-checker steps and shrunk (schedule_entry.h); when the
+// capsule fails only checks the model checker does not make (its shrinking kept the simulator's
+// failure, not necessarily the model's), the original run instead.
+Result<ScheduleShrinkReport> shrink_either_schedule(const ShrinkArgs& args,
+                                                    const BoundScenario& original,
+                                                    const ShrinkResult& result,
+                                                    const std::string& out) {
+  auto capsule = load_scenario_text(result.capsule, out);
+  if (!capsule) return fail("the capsule does not load: " + capsule.error().to_string());
+  auto limits = WallAndMemoryLimits::from(args.budget).value();
+  RunOptions options;
+  options.seed = result.seed;
+  options.budget = run_budget(args.budget).value();
+  options.limits = &limits;
+  auto shrunk = capsule->shrink_schedule(options, args.schedule_runs_max);
+  if (shrunk) return shrunk;
+  options.seed = args.seed;
+  auto from_original = original.shrink_schedule(options, args.schedule_runs_max);
+  if (!from_original) return shrunk;  // the capsule's reason
+  std::printf("schedule     from the original run: the capsule's %s\n",
+              shrunk.error().to_string().c_str());
+  return from_original;
+}
+
+// Writes the shrunk schedule as a counterexample file; prints the step counts and its replay
+// command.
+int shrink_to_schedule(const ShrinkArgs& args, const BoundScenario& original,
+                       const ShrinkResult& result, const std::string& out) {
+  auto shrunk = shrink_either_schedule(args, original, result, out);
+  if (!shrunk) return usage_error("--schedule: " + shrunk.error().to_string());
+  const explore::Counterexample& c = shrunk->counterexample;
+  if (auto written = write_text_file(args.schedule, explore::to_json(c)); !written)
+    return usage_error("--schedule " + written.error().to_string());
+  std::printf("schedule     %zu steps -> %zu (%zu enabled up to the violation), %s: %s\n",
+              shrunk->recorded, c.steps.size(), shrunk->to_violation, c.property.c_str(),
+              c.detail.c_str());
+  std::printf("schedule     %llu candidate schedules run%s; written to %s\n",
+              static_cast<unsigned long long>(shrunk->runs),
+              shrunk->runs_exhausted ? " (--schedule-runs-max ran out; not 1-minimal)" : "",
+              args.schedule.c_str());
+  std::printf("schedule repro: %s replay %s\n", program_name().c_str(), args.schedule.c_str());
+  return exit_ok;
+}
+
 int shrink_file(const ShrinkArgs& args) {
   auto budget = run_budget(args.budget);
   if (!budget) return usage_error(budget.error().to_string());
@@ -85,7 +133,7 @@ int shrink_file(const ShrinkArgs& args) {
   if (auto written = write_text_file(out, capsule); !written)
     return usage_error("--out " + written.error().to_string());
   print_summary(*result, out);
-  return exit_ok;
+  return args.schedule.empty() ? exit_ok : shrink_to_schedule(args, *bound, *result, out);
 }
 
 }  // namespace
@@ -107,6 +155,13 @@ void add_shrink_command(CLI::App& app) {
       ->add_option("--runs-max", args->runs_max,
                    "Simulator runs in all, the original's included (default 500)")
       ->check(unsigned_decimal(1, 1'000'000));
+  command->add_option("--schedule", args->schedule,
+                      "Also shrink the capsule's run to the fewest model-checker steps that still "
+                      "break the same property; write them as a counterexample file (JSON)");
+  command
+      ->add_option("--schedule-runs-max", args->schedule_runs_max,
+                   "Candidate schedules for --schedule (default 20,000)")
+      ->check(unsigned_decimal(1, 10'000'000));
   add_budget_options(command, args->budget);
   command->callback([args] { exit_code() = shrink_file(*args); });
 }

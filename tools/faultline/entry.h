@@ -28,6 +28,15 @@
 
 namespace faultline::cli {
 
+// A failing run shrunk to a model-checker schedule (schedule_entry.h).
+struct ScheduleShrinkReport {
+  explore::Counterexample counterexample;  // the shrunk schedule, as `faultline check` writes
+  std::size_t recorded = 0;                // steps the simulator run took
+  std::size_t to_violation = 0;            // of them, enabled up to the first violation
+  std::uint64_t runs = 0;                  // candidate schedules run
+  bool runs_exhausted = false;             // stopped at the run budget: smaller may exist
+};
+
 // A scenario file loaded for one protocol and bound to its simulator.
 struct BoundScenario {
   std::string path;
@@ -39,6 +48,11 @@ struct BoundScenario {
   // `header` (whose protocol, nodes and config the binding fills in).
   std::function<RunOutcome(const RunOptions&, real::HistoryHeader header, std::FILE* history)>
       run_recording;
+  // The same run recorded as model-checker steps and shrunk to the fewest that still break the
+  // same property (at most runs_max candidate schedules); an error when the run passed or
+  // failed only a check the model checker does not make.
+  std::function<Result<ScheduleShrinkReport>(const RunOptions&, std::uint64_t runs_max)>
+      shrink_schedule;
 };
 
 // What `faultline check` asks of a protocol: its config and model options as trees (from a

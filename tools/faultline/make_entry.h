@@ -16,6 +16,7 @@
 #include "tools/faultline/cluster_entry.h"
 #include "tools/faultline/entry.h"
 #include "tools/faultline/history_entry.h"
+#include "tools/faultline/schedule_entry.h"
 
 namespace faultline::cli {
 
@@ -62,6 +63,9 @@ Result<BoundScenario> bind_scenario_file(scenario::Scenario parsed) {
     header.config = shared->scenario.config;
     real::write_history(out, header, simulation.history());
     return outcome;
+  };
+  bound.shrink_schedule = [shared, suite](const RunOptions& options, std::uint64_t runs_max) {
+    return shrink_run_schedule<B>(*shared, *suite, options, runs_max);
   };
   return bound;
 }
