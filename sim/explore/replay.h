@@ -77,6 +77,12 @@ inline std::optional<ActionKind> action_kind(std::string_view name) {
   return std::nullopt;
 }
 
+// Whether `node` may fire a timer in `world`: it is up and the model's timer budget is not spent.
+template <class P>
+bool timer_may_fire(const Model<P>& model, const World<P>& world, std::uint32_t node) {
+  return world.up(node) && (model.timers_max == 0 || world.timers < model.timers_max);
+}
+
 // The enabled action of `world` that file step `s` (of kind `kind`) names, matched by content:
 // a message by (sender, receiver, fingerprint), a timer by its fingerprint, an input by its
 // index and fingerprint; none when the step is not enabled in `world`.
@@ -94,7 +100,7 @@ std::optional<Action> enabled_step(const Model<P>& model, const World<P>& world,
       }
       return std::nullopt;
     case ActionKind::timer:
-      if (world.up(s.node) && (model.timers_max == 0 || world.timers < model.timers_max))
+      if (timer_may_fire(model, world, s.node))
         for (std::uint32_t t = 0; t < world.slots[s.node]->timers.size(); ++t)
           if (world.slots[s.node]->timers[t].key == s.key) return Action{kind, s.node, t};
       return std::nullopt;

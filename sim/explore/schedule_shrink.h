@@ -143,8 +143,7 @@ std::optional<Action> enabled_or_alike(const Model<P>& model, const World<P>& wo
     }
     return newest;
   }
-  if (kind == ActionKind::timer && world.up(step.node) &&
-      (model.timers_max == 0 || world.timers < model.timers_max)) {
+  if (kind == ActionKind::timer && timer_may_fire(model, world, step.node)) {
     const auto& timers = world.slots[step.node]->timers;
     for (std::uint32_t t = 0; t < timers.size(); ++t)
       if (shape_of(timers[t].timer) == shape) return Action{kind, step.node, t};
