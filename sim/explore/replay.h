@@ -30,6 +30,22 @@ struct ReplayReport {
 };
 
 namespace detail {
+// The first `always` property the state of `view` breaks.
+template <class P>
+std::optional<std::string> first_state_violation(const ClusterView<P>& view,
+                                                 const std::vector<Property<P>>& properties,
+                                                 std::string& detail) {
+  for (const Property<P>& property : properties) {
+    if (property.kind != PropertyKind::always) continue;
+    if (auto reason = property.check(view)) {
+      detail = *reason;
+      return property.name;
+    }
+  }
+  return std::nullopt;
+}
+
+// The client history checks first, then the `always` properties, on the state `world` is in.
 template <class P>
 std::optional<std::string> first_violation(const Model<P>& model, const World<P>& world,
                                            const std::vector<Property<P>>& properties,
@@ -40,14 +56,7 @@ std::optional<std::string> first_violation(const Model<P>& model, const World<P>
     detail = failed->second;
     return failed->first;
   }
-  for (const Property<P>& property : properties) {
-    if (property.kind != PropertyKind::always) continue;
-    if (auto reason = property.check(view)) {
-      detail = *reason;
-      return property.name;
-    }
-  }
-  return std::nullopt;
+  return first_state_violation(view, properties, detail);
 }
 
 // The first transition property the step of `node` from slot `before` to `after` breaks.
