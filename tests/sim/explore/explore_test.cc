@@ -12,6 +12,7 @@
 #include "sim/explore/counterexample.h"
 #include "sim/explore/explorer.h"
 #include "sim/explore/replay.h"
+#include "sim/explore/schedule_shrink.h"
 
 namespace faultline::explore {
 namespace {
@@ -205,6 +206,96 @@ TEST_CASE("explore: crashes and restarts are steps a transition property sees", 
           if (s.before == nullptr && s.after->bits() == 1) return "recovered bit 0";
           return std::nullopt;
         }) == std::vector<std::string>{"input n0 SetBit{bit=0}", "crash n0 (node)", "restart n0"});
+}
+
+// ---- schedule shrinking -----------------------------------------------------------------
+
+// A recorded run of 24 steps: inputs setting bits 0..9, alternating between n0 and n1, with
+// crashes and restarts of n1 between them (a restart recovers the bits from disk). Only n0's
+// bit 4 and n1's bit 7 matter to the property.
+RecordedSchedule<BitsProtocol> recorded_bits_run() {
+  ScheduleRecorder<BitsProtocol> recorder;
+  for (std::uint32_t bit = 0; bit < 10; ++bit) {
+    const NodeId node{bit % 2};
+    recorder.input_handled(node, bits::SetBit{bit});
+    if (bit % 3 == 0) {
+      recorder.crashed(NodeId{1});
+      recorder.restarted(NodeId{1});
+    }
+  }
+  return recorder.take();
+}
+
+Property<BitsProtocol> n0_bit4_and_n1_bit7() {
+  Property<BitsProtocol> property;
+  property.name = "not_4_and_7";
+  property.check = [](const ClusterView<BitsProtocol>& view) -> std::optional<std::string> {
+    const auto& n0 = view.nodes[0];
+    const auto& n1 = view.nodes[1];
+    if (n0 && n1 && (n0->bits() >> 4 & 1) != 0 && (n1->bits() >> 7 & 1) != 0)
+      return "n0 holds bit 4 and n1 bit 7";
+    return std::nullopt;
+  };
+  return property;
+}
+
+TEST_CASE("explore: a recorded schedule shrinks to the steps the violation needs", "[explore]") {
+  const RecordedSchedule<BitsProtocol> recorded = recorded_bits_run();
+  REQUIRE(recorded.steps.size() == 18);
+  Model<BitsProtocol> m = bits::model(2, {});
+  m.model_inputs = recorded.inputs;
+  m.crashes_max = recorded.crashes;
+  const std::vector<Property<BitsProtocol>> properties{n0_bit4_and_n1_bit7()};
+  const auto shrunk = shrink_schedule(m, properties, recorded, 1000);
+  REQUIRE(shrunk.has_value());
+  CHECK(shrunk->property == "not_4_and_7");
+  CHECK(shrunk->recorded == 18);
+  CHECK(shrunk->to_violation == 14);  // up to n1's input of bit 7
+  CHECK_FALSE(shrunk->runs_exhausted);
+  // Exactly the two inputs, in their recorded order: 1-minimal, and a subsequence of the run.
+  REQUIRE(shrunk->actions.size() == 2);
+  CHECK(shrunk->actions[0] == Action{ActionKind::input, 0, 4});
+  CHECK(shrunk->actions[1] == Action{ActionKind::input, 1, 7});
+  // Written as a counterexample, it replays to the same violation at its last step.
+  Violation violation{shrunk->property, shrunk->detail, 0, {}};
+  violation.initial_state = world_fingerprint(Stepper<BitsProtocol>(m).initial());
+  violation.steps = trace_actions(m, shrunk->actions);
+  const Counterexample file = make_counterexample(m, violation, {}, Strategy::bfs);
+  const auto replayed = replay_counterexample<BitsProtocol>(file, properties);
+  REQUIRE(replayed.has_value());
+  CHECK(replayed->reproduced);
+  CHECK(replayed->violation_step == 2);
+}
+
+TEST_CASE("explore: a schedule that violates nothing under the stepper does not shrink",
+          "[explore]") {
+  const RecordedSchedule<BitsProtocol> recorded = recorded_bits_run();
+  Model<BitsProtocol> m = bits::model(2, {});
+  m.model_inputs = recorded.inputs;
+  m.crashes_max = recorded.crashes;
+  Property<BitsProtocol> never = n0_bit4_and_n1_bit7();
+  never.check = [](const ClusterView<BitsProtocol>&) -> std::optional<std::string> {
+    return std::nullopt;
+  };
+  CHECK_FALSE(shrink_schedule(m, std::vector<Property<BitsProtocol>>{never}, recorded, 1000));
+}
+
+// A candidate that removes a crash leaves its restart disabled: the restart is skipped, not an
+// error, and the run goes on.
+TEST_CASE("explore: a candidate skips the steps it left disabled", "[explore]") {
+  const RecordedSchedule<BitsProtocol> recorded = recorded_bits_run();
+  Model<BitsProtocol> m = bits::model(2, {});
+  m.model_inputs = recorded.inputs;
+  m.crashes_max = recorded.crashes;
+  const std::vector<Property<BitsProtocol>> properties{n0_bit4_and_n1_bit7()};
+  const std::vector<ActionKind> kinds = detail::kinds_of(recorded.steps);
+  std::vector<std::size_t> without_first_crash;
+  for (std::size_t i = 0; i < recorded.steps.size(); ++i)
+    if (i != 1) without_first_crash.push_back(i);  // step 1: crash n1 after bit 0
+  const ScheduleRun run = run_schedule(m, properties, recorded, kinds, without_first_crash);
+  CHECK(run.property == "not_4_and_7");
+  CHECK(std::find(run.executed.begin(), run.executed.end(), 2) == run.executed.end());
+  CHECK(run.executed.size() == 12);  // 14 up to the violation, less the crash and its restart
 }
 
 TEST_CASE("explore: malformed counterexample files are errors", "[explore]") {
