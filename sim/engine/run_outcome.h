@@ -78,6 +78,9 @@ inline std::string_view to_string(RunStatus s) {
 struct RunOutcome {
   std::uint64_t seed = 0;
   std::uint64_t events = 0;
+  // Client calls: the invocations of the run's history from clients (the operator's fault inputs
+  // left out), each retry of a request counted again, as the nodes saw it.
+  std::uint64_t client_calls = 0;
   Time end;
   Time safety_end;
   std::uint64_t fingerprint = 0;

@@ -546,6 +546,9 @@ class Simulation final : public WorkloadSink<P> {
 
   void finish() {
     outcome_.end = now_;
+    outcome_.client_calls = static_cast<std::uint64_t>(
+        std::count_if(history_.invocations.begin(), history_.invocations.end(),
+                      [](const Invocation<P>& call) { return call.client != kOperator; }));
     outcome_.network = network_.stats();
     outcome_.fingerprint = run_hash_.digest();
     for (const FaultRecord& fault : fault_log_)

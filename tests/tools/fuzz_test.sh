@@ -38,7 +38,7 @@ contains "a signature has its first seed" "$work/j1.txt" '^      first seed [0-9
 contains "a signature has a repro" "$work/j1.txt" "^      repro: faultline fuzz $raft --emit [0-9]+ --bug $bug > seed_[0-9]+\\.yaml && faultline replay seed_[0-9]+\\.yaml --seed [0-9]+ --fingerprint [0-9a-f]{16}\$"
 contains "stderr ends with the rate" "$work/j1.err" '^fuzz: 12 seeds in [0-9.]+s, [0-9.]+ seeds/s with 1 job'
 contains "the first seed of a signature is shrunk to a capsule" "$work/j1.txt" \
-  "^      capsule: $caps/raft_swarm\\.seed[0-9]+\\.capsule\\.yaml \\(events [0-9,]+ -> [0-9,]+, faults [0-9]+ -> [0-9]+, nodes [0-9]+ -> [0-9]+, [0-9]+ runs\\)\$"
+  "^      capsule: $caps/raft_swarm\\.seed[0-9]+\\.capsule\\.yaml \\(events [0-9,]+ -> [0-9,]+, faults [0-9]+ -> [0-9]+, nodes [0-9]+ -> [0-9]+, client calls [0-9,]+ -> [0-9,]+, [0-9]+ runs\\)\$"
 contains "stderr says how long the shrink took" "$work/j1.err" '^fuzz: seed [0-9]+ shrunk in [0-9.]+s: events '
 capsule_repro=$(grep -m1 '^      capsule repro: ' "$work/j1.txt")
 (cd "$work" && PATH="$bin:$PATH" && eval "${capsule_repro#      capsule repro: }") >"$work/capsule.txt"

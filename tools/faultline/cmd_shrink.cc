@@ -57,6 +57,7 @@ void print_summary(const ShrinkResult& r, const std::string& out) {
   row("events", std::to_string(r.before.events), std::to_string(r.after.events));
   row("faults", std::to_string(r.before.faults), std::to_string(r.after.faults));
   row("nodes", std::to_string(r.before.nodes), std::to_string(r.after.nodes));
+  row("client calls", std::to_string(r.before.client_calls), std::to_string(r.after.client_calls));
   row("virtual time", format_time(r.before.end), format_time(r.after.end));
   for (const std::string& step : r.steps) std::printf("kept         %s\n", step.c_str());
   std::printf("runs         %llu%s\n", static_cast<unsigned long long>(r.runs),

@@ -215,9 +215,11 @@ std::string capsule_path(const std::string& dir, const std::string& name, std::u
 }
 
 std::string shrunk_sizes(const ShrinkResult& r) {
-  return fmt::format("events {} -> {}, faults {} -> {}, nodes {} -> {}, {} runs",
-                     format_count(r.before.events), format_count(r.after.events), r.before.faults,
-                     r.after.faults, r.before.nodes, r.after.nodes, r.runs);
+  return fmt::format(
+      "events {} -> {}, faults {} -> {}, nodes {} -> {}, client calls {} -> {}, {} runs",
+      format_count(r.before.events), format_count(r.after.events), r.before.faults, r.after.faults,
+      r.before.nodes, r.after.nodes, format_count(r.before.client_calls),
+      format_count(r.after.client_calls), r.runs);
 }
 
 }  // namespace

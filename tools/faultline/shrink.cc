@@ -127,7 +127,7 @@ std::size_t fault_count(const ConfigTree& doc) {
 ShrinkSize size_of(const ConfigTree& doc, const scenario::Scenario& parsed,
                    const RunOutcome& outcome) {
   return ShrinkSize{outcome.events, fault_count(doc) + outcome.nemesis_faults.size(),
-                    parsed.node_names.size(), outcome.end};
+                    parsed.node_names.size(), outcome.client_calls, outcome.end};
 }
 
 // Runs candidates and keeps the best: the smallest document that still fails the same way.

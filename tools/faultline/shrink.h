@@ -39,7 +39,8 @@ struct ShrinkSize {
   std::uint64_t events = 0;
   std::size_t faults = 0;  // explicit faults, plus what the nemesis fired
   std::size_t nodes = 0;
-  Time end;  // virtual time the run reached
+  std::uint64_t client_calls = 0;  // RunOutcome::client_calls
+  Time end;                        // virtual time the run reached
 };
 
 struct ShrinkResult {
