@@ -115,6 +115,36 @@ std::optional<std::string> first_failing_pair(const View& view, PairTest test) {
   return std::nullopt;
 }
 
+// Whether node n takes part in committed_on_quorum: down, or up in the initial configuration
+// of every node (a membership change moves the quorum the entry was committed by; see below).
+bool in_initial_configuration(const View& view, std::size_t n) {
+  return !view.nodes[n] || view.nodes[n]->members().size() == view.nodes.size();
+}
+
+// Node i's committed prefix (up to its commit index c) is on a majority of the disks: each holds
+// index c at the same chained checksum (which stands for the whole prefix), or has compacted
+// past it (a snapshot covers only committed entries).
+std::optional<std::string> quorum_log_node(const View& view, std::size_t i) {
+  if (!view.nodes[i]) return std::nullopt;
+  const Index c = view.nodes[i]->commit_index();
+  if (c == Index{}) return std::nullopt;
+  const auto mine = view.nodes[i]->checksum_at(c);
+  if (!mine) return std::nullopt;  // compacted on i too: its snapshot stands for it
+  std::size_t holders = 0;
+  for (std::size_t j = 0; j < view.disks.size(); ++j) {
+    if (!view.disks[j]) continue;
+    const Disk& disk = *view.disks[j];
+    const auto theirs = disk.checksum_at(c);
+    if (disk.snapshot.last_index >= c || (theirs && *theirs == *mine)) ++holders;
+  }
+  const std::size_t majority = view.nodes.size() / 2 + 1;
+  if (holders >= majority) return std::nullopt;
+  return node_name(i) + " knows index " + describe(c) + " is committed, but only " +
+         std::to_string(holders) + " of " + std::to_string(view.nodes.size()) +
+         " disks hold it (a majority is " + std::to_string(majority) +
+         "): " + describe_entry_at(view.nodes[i]->disk(), c);
+}
+
 }  // namespace
 
 std::optional<std::string> check_election_safety(const View& view) {
@@ -132,6 +162,14 @@ std::optional<std::string> check_leader_completeness(const View& view) {
     for (std::size_t f = 0; f < view.nodes.size(); ++f)
       if (auto reason = completeness_pair(view, l, f)) return reason;
   }
+  return std::nullopt;
+}
+
+std::optional<std::string> check_committed_on_quorum(const View& view) {
+  for (std::size_t n = 0; n < view.nodes.size(); ++n)
+    if (!in_initial_configuration(view, n)) return std::nullopt;
+  for (std::size_t i = 0; i < view.nodes.size(); ++i)
+    if (auto reason = quorum_log_node(view, i)) return reason;
   return std::nullopt;
 }
 
@@ -470,6 +508,30 @@ auto state_machine_monitor() {
                                      fails_either_way<state_machine_pair>);
 }
 
+// committed_on_quorum after an event tests only the nodes it changed (a commit index moves only
+// on its own node; a disk that loses a committed entry is log_matching's and the protocol
+// assertions' business), so O(changed x n). Once any node is seen outside the initial
+// configuration the monitor stops for the rest of the run: the entry may have been committed by a
+// quorum of another configuration (a leader counts by its newest, possibly uncommitted, one),
+// and a later truncation can remove every trace of it.
+class QuorumLogMonitor final : public Monitor<Raft> {
+ public:
+  bool update(const View& view, std::span<const NodeId> changed) override {
+    if (membership_changed_) return false;
+    for (const NodeId id : changed) {
+      if (in_initial_configuration(view, id.value)) continue;
+      membership_changed_ = true;
+      return false;
+    }
+    for (const NodeId id : changed)
+      if (quorum_log_node(view, id.value)) return true;
+    return false;
+  }
+
+ private:
+  bool membership_changed_ = false;
+};
+
 auto state_checksum_monitor() {
   return pairwise_monitor<Raft, Key>(
       up_node_key([](const Node& node) {
@@ -530,6 +592,8 @@ CheckSuite<Raft> check_suite(const Config&) {
   add("leader_completeness", always, check_leader_completeness, completeness_monitor());
   add("state_machine_safety", always, check_state_machine_safety, state_machine_monitor());
   add("state_checksum_agreement", always, check_state_checksum_agreement, state_checksum_monitor());
+  add("committed_on_quorum", always, check_committed_on_quorum,
+      [] { return std::make_unique<QuorumLogMonitor>(); });
   // Only a leader's steps can break it: the simulator copies a node before a step only then.
   suite.properties.push_back(
       transition_property<Raft>("leader_append_only", check_leader_append_only,

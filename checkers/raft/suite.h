@@ -26,7 +26,7 @@ using Record = RunRecord<Raft>;
 
 // The whole suite, with the names scenarios use in `checks:`:
 //   always: election_safety, log_matching, leader_completeness, state_machine_safety,
-//           state_checksum_agreement;
+//           state_checksum_agreement, committed_on_quorum;
 //   transition: leader_append_only;
 //   sometimes: leader_committed;  eventually: leader_elected;
 //   history: one_leader_per_term, linearizable, acknowledged_writes_durable;
@@ -39,6 +39,10 @@ std::optional<std::string> check_log_matching(const View& view);
 std::optional<std::string> check_leader_completeness(const View& view);
 std::optional<std::string> check_state_machine_safety(const View& view);
 std::optional<std::string> check_state_checksum_agreement(const View& view);
+// etcd raft's QuorumLogInv (its TLA+ spec): every node's committed prefix is on a majority of the
+// disks. Judged only while every up node is in the initial configuration (all the nodes): under
+// a membership change the quorum that committed an entry may be another configuration's.
+std::optional<std::string> check_committed_on_quorum(const View& view);
 std::optional<std::string> check_leader_append_only(const NodeStep<Raft>& step);
 std::optional<std::string> check_leader_committed(const View& view);
 std::optional<std::string> check_leader_elected(const View& view);

@@ -49,6 +49,7 @@ TEST_CASE("every always-property holds on a correct run") {
   CHECK_FALSE(check_leader_completeness(view));
   CHECK_FALSE(check_state_machine_safety(view));
   CHECK_FALSE(check_state_checksum_agreement(view));
+  CHECK_FALSE(check_committed_on_quorum(view));
   CHECK_FALSE(check_leader_committed(view));
   CHECK_FALSE(check_leader_elected(view));
 }
@@ -261,4 +262,35 @@ TEST_CASE("the log_matching monitor tells logs of one length apart") {
     CHECK(monitor->update(view(), changed));
     CHECK(check_log_matching(view()));
   }
+}
+
+// committed_on_quorum (etcd's QuorumLogInv): the leader's committed entry on one disk of three
+// fails it, on two passes; a node outside the initial configuration suspends it, and its monitor
+// stays off for the rest of the run once it has seen one.
+TEST_CASE("committed_on_quorum: a committed entry on a minority of the disks fails it") {
+  const Harness h = healthy();
+  const auto healthy_view = h.view();
+  REQUIRE(healthy_view.nodes[0]->commit_index() > Index{});
+  CHECK_FALSE(check_committed_on_quorum(healthy_view));
+  std::vector<std::optional<Node>> nodes(healthy_view.nodes.begin(), healthy_view.nodes.end());
+  std::vector<std::optional<Disk>> disks(healthy_view.disks.begin(), healthy_view.disks.end());
+  const auto view = [&] { return ClusterView<Raft>{nodes, disks, Time{}}; };
+  disks[1] = Disk{};  // one follower lost its log: still on two disks of three
+  CHECK_FALSE(check_committed_on_quorum(view()));
+  disks[2] = Disk{};
+  const auto reason = check_committed_on_quorum(view());
+  REQUIRE(reason);
+  CHECK_THAT(*reason, Catch::Contains("only 1 of 3 disks hold it (a majority is 2)"));
+  const std::vector<NodeId> all{NodeId{0}, NodeId{1}, NodeId{2}};
+  CHECK(monitor_of("committed_on_quorum")->update(view(), all));
+
+  // n2 in a configuration of its own: not judged, and the monitor stops for good.
+  auto monitor = monitor_of("committed_on_quorum");
+  const std::optional<Node> in_initial = nodes[2];
+  nodes[2] = lone_leader(2, 3, "z");
+  CHECK_FALSE(check_committed_on_quorum(view()));
+  CHECK_FALSE(monitor->update(view(), all));
+  nodes[2] = in_initial;
+  CHECK(check_committed_on_quorum(view()));
+  CHECK_FALSE(monitor->update(view(), all));
 }
