@@ -102,9 +102,10 @@ enum class Matching { exact, oldest_alike, newest_alike };
 
 namespace detail {
 
-// When each message in flight was first seen, in steps of a candidate run: the fallback below
-// prefers the newest, as the recorded run delivered the message its own past had just made
-// (the latest vote request, not one from twenty elections back).
+// When each message in flight was first seen, in steps of a candidate run: what the fallback
+// below orders same-type messages by (the one in flight longest, or the one sent last, as the
+// recorded run delivered the message its own past had just made: the latest vote request, not
+// one from twenty elections back).
 struct SendOrder {
   std::map<std::tuple<std::uint32_t, std::uint32_t, std::uint64_t>, std::uint64_t> first_seen;
   std::uint64_t step = 0;
@@ -201,10 +202,6 @@ std::pair<CounterexampleStep, std::uint64_t> step_as_taken(const Model<P>& model
   }
   return {step, shape};
 }
-
-}  // namespace detail
-
-namespace detail {
 
 // Keys of the client histories that passed the model's history checks, over all the candidates
 // of one shrink (they share prefixes, so most of their histories were checked before).

@@ -1,6 +1,7 @@
 // The model checker on protocol-free subjects: ping's pinned state count, transition properties
 // on a toy protocol (a step into a state seen before is still checked, each distinct step is
-// evaluated once, crashes and restarts are steps), and malformed counterexample files. Each
+// evaluated once, crashes and restarts are steps), schedule shrinking (a recorded run reduced to
+// the steps its violation needs), and malformed counterexample files. Each
 // protocol's model-checker tests are in tests/protocols/<protocol>/explore_test.cc.
 #include <catch2/catch.hpp>
 
