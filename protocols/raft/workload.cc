@@ -1,5 +1,7 @@
 #include "protocols/raft/workload.h"
 
+#include <algorithm>
+
 #include "protocols/raft/protocol.h"
 #include "sim/core/assert.h"
 #include "sim/core/describe.h"
@@ -28,6 +30,20 @@ Result<void> WorkloadConfig::validate(std::uint32_t node_count) const {
   // Session ids double as client ids in the history (32 bits).
   if (session_base && *session_base + clients >= (std::uint64_t{1} << 32))
     return fail("session_base", 0, "session_base + clients does not fit 32 bits");
+  if (!operations) return {};
+  if (operations->size() > scripted_requests_max)
+    return fail("operations", 0,
+                "lists " + std::to_string(operations->size()) + " requests; at most " +
+                    std::to_string(scripted_requests_max));
+  for (std::size_t i = 0; i < operations->size(); ++i) {
+    const ScriptedRequest& request = (*operations)[i];
+    const std::string where = "operations[" + std::to_string(i) + "]";
+    if (request.client >= clients)
+      return fail(where + ".client", 0,
+                  "client " + std::to_string(request.client) + " does not exist (clients: " +
+                      std::to_string(clients) + ", numbered from 0)");
+    if (request.at < Duration{}) return fail(where + ".at", 0, "must not be negative");
+  }
   return {};
 }
 
@@ -39,40 +55,70 @@ Workload::Workload(const WorkloadConfig& config, const Config&, std::uint32_t no
     clients_[i].last_seen.assign(config_.keys, std::nullopt);
     FL_ASSERT(clients_[i].target.value < node_count_, "clients target nodes of the cluster");
   }
+  // validate() reports a request of a client that does not exist; should a driver skip it, the
+  // request is dropped rather than crash on user input.
+  for (const ScriptedRequest& request : config_.operations.value_or(std::vector<ScriptedRequest>{}))
+    if (request.client < clients_.size()) clients_[request.client].script.push_back(request);
 }
 
 void Workload::start(WorkloadSink<Raft>& sink) {
   for (std::uint32_t i = 0; i < clients_.size(); ++i) {
     FL_ASSERT(clients_[i].seq == 0, "start runs once, before any request");
-    next_request(i, Time{} + rng_.duration_in(config_.think_time), sink);
+    next_request(i, Time{}, sink);
   }
 }
 
-Operation Workload::draw_operation(Client& client, std::uint32_t index) {
-  FL_ASSERT(client.seq >= 1, "an operation belongs to a numbered request");
+Operation Workload::draw_operation(Client& client, std::uint32_t index, std::uint64_t seq) {
+  FL_ASSERT(seq >= 1, "an operation belongs to a numbered request");
   const std::uint32_t key_index = static_cast<std::uint32_t>(rng_.below(config_.keys));
   FL_ASSERT(key_index < client.last_seen.size(), "one last-seen value per key");
   client.key_index = key_index;
   std::string key = "k" + std::to_string(key_index);
   const std::uint64_t roll = rng_.below(100);
   if (roll < config_.read_percent || index < config_.readers) return Get{std::move(key)};
-  std::string value = "c" + std::to_string(client_id(index)) + "s" + std::to_string(client.seq);
+  std::string value = "c" + std::to_string(client_id(index)) + "s" + std::to_string(seq);
   if (roll < config_.read_percent + config_.cas_percent)
     return Cas{std::move(key), client.last_seen[key_index], std::move(value)};
   return Put{std::move(key), std::move(value)};
 }
 
-void Workload::next_request(std::uint32_t index, Time at, WorkloadSink<Raft>& sink) {
+std::optional<ScriptedRequest> Workload::next_drawn(std::uint32_t index, Time from) {
+  Client& client = clients_[index];
+  const Duration think = rng_.duration_in(config_.think_time);
+  if (from + think >= Time{} + config_.duration) return std::nullopt;
+  if (config_.requests_per_client && client.seq >= *config_.requests_per_client)
+    return std::nullopt;
+  const Duration at{(from + think).nanoseconds};
+  return ScriptedRequest{index, at, draw_operation(client, index, client.seq + 1)};
+}
+
+std::optional<ScriptedRequest> Workload::next_scripted(std::uint32_t index, Time from) {
+  Client& client = clients_[index];
+  FL_ASSERT(client.script_next <= client.script.size(), "the cursor stays inside the script");
+  if (client.script_next == client.script.size()) return std::nullopt;
+  ScriptedRequest request = client.script[client.script_next++];
+  request.at = std::max(request.at, Duration{from.nanoseconds});
+  return request;
+}
+
+void Workload::next_request(std::uint32_t index, Time from, WorkloadSink<Raft>& sink) {
   FL_ASSERT(index < clients_.size(), "a request of a client that exists");
   Client& client = clients_[index];
   FL_ASSERT(!client.waiting, "one request outstanding per client");
-  if (at >= Time{} + config_.duration) return;
-  if (config_.requests_per_client && client.seq >= *config_.requests_per_client) return;
+  std::optional<ScriptedRequest> request =
+      config_.operations ? next_scripted(index, from) : next_drawn(index, from);
+  if (!request) return;
+  FL_ASSERT(request->client == index, "a client sends its own requests");
   client.seq += 1;
   client.attempt = 0;
-  client.operation = draw_operation(client, index);
+  client.operation = request->operation;
   client.waiting = true;
-  send(index, at, sink);
+  if (issued_.size() < scripted_requests_max)
+    issued_.push_back(*request);
+  else
+    issued_overflow_ = true;
+  FL_ASSERT(request->at >= Duration{from.nanoseconds}, "a request is sent after the last answer");
+  send(index, Time{} + request->at, sink);
 }
 
 void Workload::send(std::uint32_t index, Time at, WorkloadSink<Raft>& sink) {
@@ -112,14 +158,19 @@ void Workload::on_output(Time now, NodeId node, const Output& output, WorkloadSi
   }
   client.waiting = false;
   client.target = node;  // it answered: it leads
+  if (!config_.operations) remember_value(client, *reply);
+  next_request(index, now, sink);
+}
+
+void Workload::remember_value(Client& client, const ClientReply& reply) {
   const std::uint32_t key_index = client.key_index;
+  FL_ASSERT(key_index < client.last_seen.size(), "one last-seen value per key");
   if (std::holds_alternative<Put>(client.operation))
     client.last_seen[key_index] = std::get<Put>(client.operation).value;
-  else if (std::holds_alternative<Cas>(client.operation) && reply->result.ok)
+  else if (std::holds_alternative<Cas>(client.operation) && reply.result.ok)
     client.last_seen[key_index] = std::get<Cas>(client.operation).value;
   else
-    client.last_seen[key_index] = reply->result.value;
-  next_request(index, now + rng_.duration_in(config_.think_time), sink);
+    client.last_seen[key_index] = reply.result.value;
 }
 
 void Workload::on_wake(Time now, std::uint64_t token, WorkloadSink<Raft>& sink) {
@@ -158,6 +209,20 @@ std::string Workload::outstanding() const {
             describe(c.target) + ")";
   }
   return text.empty() ? "nothing" : text;
+}
+
+std::optional<WorkloadScript> Workload::script(Time end) const {
+  if (issued_overflow_) return std::nullopt;
+  // In time order (each client's stays in order: it sends one after another), without what the
+  // run never sent.
+  std::vector<ScriptedRequest> sent;
+  for (const ScriptedRequest& request : issued_)
+    if (Time{} + request.at <= end) sent.push_back(request);
+  std::stable_sort(sent.begin(), sent.end(),
+                   [](const auto& a, const auto& b) { return a.at < b.at; });
+  return WorkloadScript{encode_config(sent),
+                        {"duration", "think_time", "keys", "read_percent", "cas_percent", "readers",
+                         "requests_per_client"}};
 }
 
 }  // namespace faultline::raft

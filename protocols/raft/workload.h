@@ -6,8 +6,17 @@
 // seq, next attempt) to the next node. Sessions make the retries apply once. Operations are
 // drawn from the workload's Rng: reads, puts of a value unique to (client, seq), and
 // compare-and-sets that expect the value the client last saw for the key.
-// Invariant: the same seed and config give the same inputs at the same times; idle() is true
-// once every request issued has its answer and no more will be issued.
+//
+// Scripted clients: with `operations` set, the Rng draws nothing; each client sends exactly its
+// entries of the list, in order, each at its time `at`, or when the client's previous request
+// is answered if that is later (one request outstanding), and stops when they run out.
+// Retries, redirects and timeouts are as above. Absolute times, not think times, so that
+// removing a request (as shrinking does) leaves the later ones where they were.
+// script() reports what a run issued in that form (drawn or scripted), so a shrunk capsule
+// lists its client operations explicitly.
+// Invariant: the same seed and config give the same inputs at the same times; so does the
+// config with script() set as `operations`; idle() is true once every request issued has its
+// answer and no more will be issued.
 #pragma once
 
 #include <cstdint>
@@ -29,6 +38,25 @@ struct Raft;
 // every key, so a million clients or keys only exhaust memory.
 inline constexpr std::uint32_t clients_max = 1'000;
 inline constexpr std::uint32_t keys_max = 1'000;
+// Scripted requests a config may list, and requests a run records for script(): a run that
+// issues more reports no script (a capsule that long would not be read).
+inline constexpr std::size_t scripted_requests_max = 100'000;
+
+// One request of a script (`workload.operations`): client `client` (0-based, below `clients`)
+// sends `operation` at `at` (or at its previous answer, if that is later).
+struct ScriptedRequest {
+  static constexpr std::string_view type_name = "ScriptedRequest";
+  std::uint32_t client = 0;
+  Duration at;  // from the start of the run
+  Operation operation;
+  template <class Self, class Visit>
+  static void fields(Self& self, Visit&& visit) {
+    visit("client", self.client);
+    visit("at", self.at);
+    visit("operation", self.operation);
+  }
+  friend bool operator==(const ScriptedRequest&, const ScriptedRequest&) = default;
+};
 
 struct WorkloadConfig {
   static constexpr std::string_view type_name = "WorkloadConfig";
@@ -47,6 +75,9 @@ struct WorkloadConfig {
   // cluster need ids no earlier process used: a node drops a request whose seq is below its
   // session's, so a reused id would wait forever (the socket client picks a fresh base).
   std::optional<std::uint64_t> session_base;
+  // Scripted clients (see the banner): the drawing keys (duration, think_time, keys, the
+  // percentages, readers, requests_per_client) then mean nothing.
+  std::optional<std::vector<ScriptedRequest>> operations;
   template <class Self, class Visit>
   static void fields(Self& self, Visit&& visit) {
     visit("clients", self.clients);
@@ -61,11 +92,12 @@ struct WorkloadConfig {
     visit("requests_per_client", self.requests_per_client);
     visit("first_target", self.first_target);
     visit("session_base", self.session_base);
+    visit("operations", self.operations);
   }
   friend bool operator==(const WorkloadConfig&, const WorkloadConfig&) = default;
 
   // At most clients_max clients and keys_max keys, timeouts at least timer_floor, percentages
-  // summing to at most 100, targets inside the cluster.
+  // summing to at most 100, targets inside the cluster, scripted requests of existing clients.
   Result<void> validate(std::uint32_t node_count) const;
 };
 
@@ -79,6 +111,7 @@ class Workload : public WorkloadDefaults<Raft> {
   void on_wake(Time now, std::uint64_t token, WorkloadSink<Raft>& sink);
   bool idle() const;
   std::string outstanding() const;
+  std::optional<WorkloadScript> script(Time end) const;
 
   // Client ids in requests and sessions are 1-based: client i of the config is id
   // session_base + i + 1.
@@ -96,17 +129,25 @@ class Workload : public WorkloadDefaults<Raft> {
     Operation operation;
     std::uint32_t key_index = 0;                        // of the operation's key
     std::vector<std::optional<std::string>> last_seen;  // per key: the value it last saw
+    std::vector<ScriptedRequest> script;                // scripted: its requests, in order
+    std::size_t script_next = 0;                        // the next one to send
   };
 
-  void next_request(std::uint32_t index, Time at, WorkloadSink<Raft>& sink);
+  // The client's next request, its think time counted from `from`; none when it is done.
+  void next_request(std::uint32_t index, Time from, WorkloadSink<Raft>& sink);
+  std::optional<ScriptedRequest> next_drawn(std::uint32_t index, Time from);
+  std::optional<ScriptedRequest> next_scripted(std::uint32_t index, Time from);
+  void remember_value(Client& client, const ClientReply& reply);  // drawn CAS expect it
   void send(std::uint32_t index, Time at, WorkloadSink<Raft>& sink);
-  Operation draw_operation(Client& client, std::uint32_t index);
+  Operation draw_operation(Client& client, std::uint32_t index, std::uint64_t seq);
   NodeId next_node(NodeId node) const;  // where a client tries next: round robin
 
   WorkloadConfig config_;
   std::uint32_t node_count_;
   Rng rng_;
   std::vector<Client> clients_;
+  std::vector<ScriptedRequest> issued_;  // every request's first send, for script()
+  bool issued_overflow_ = false;         // more than scripted_requests_max: no script
 };
 
 }  // namespace faultline::raft

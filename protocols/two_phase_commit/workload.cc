@@ -33,6 +33,28 @@ Result<void> check_scheduled_inputs(const WorkloadConfig& config, std::uint32_t 
   return {};
 }
 
+Result<void> check_script(const std::vector<ScriptedPredict>& script, std::uint32_t node_count) {
+  if (script.size() > scheduled_inputs_max)
+    return fail("operations", 0,
+                "lists " + std::to_string(script.size()) + " predicts; at most " +
+                    std::to_string(scheduled_inputs_max));
+  for (std::size_t i = 0; i < script.size(); ++i) {
+    const ScriptedPredict& p = script[i];
+    const std::string where = "operations[" + std::to_string(i) + "]";
+    if (p.node.value >= node_count)
+      return fail(where + ".node", 0,
+                  "node " + std::to_string(p.node.value) + " is outside the cluster");
+    if (p.draw >= basis_points_total)
+      return fail(where + ".draw", 0, "must be below 10000, got " + std::to_string(p.draw));
+    if (p.at < Duration{}) return fail(where + ".at", 0, "must not be negative");
+    if (i > 0 && p.at < script[i - 1].at)
+      return fail(where + ".at", 0, "is before the previous predict's (keep the list in order)");
+    if (i > 0 && p.request_id <= script[i - 1].request_id)
+      return fail(where + ".request_id", 0, "must be above the previous predict's");
+  }
+  return {};
+}
+
 }  // namespace
 
 Result<void> WorkloadConfig::validate(std::uint32_t node_count) const {
@@ -45,6 +67,8 @@ Result<void> WorkloadConfig::validate(std::uint32_t node_count) const {
                 "must be at least " + format_duration(timer_floor) + ", got " +
                     format_duration(health_interval));
   if (auto ok = check_scheduled_inputs(*this, node_count); !ok) return ok;
+  if (operations)
+    if (auto ok = check_script(*operations, node_count); !ok) return ok;
   if (p95_jitter > p95_latency) return fail("p95_jitter", 0, "must not exceed p95_latency");
   if (error_rate.denominator == 0 || error_rate.numerator > error_rate.denominator)
     return fail("error_rate", 0, "must be a probability");
@@ -70,6 +94,10 @@ Workload::Workload(const WorkloadConfig& config, const Config&, std::uint32_t no
   std::erase_if(config_.degrade, [&](const Degradation& d) { return d.node.value >= node_count; });
   if (config_.p95_jitter > config_.p95_latency) config_.p95_jitter = config_.p95_latency;
   if (config_.error_rate.denominator == 0) config_.error_rate = Ratio::zero();
+  if (config_.operations)
+    std::erase_if(*config_.operations, [&](const ScriptedPredict& p) {
+      return p.node.value >= node_count || p.draw >= basis_points_total;
+    });
   FL_ASSERT(config_.p95_jitter <= config_.p95_latency, "jitter never makes a latency negative");
 }
 
@@ -98,23 +126,44 @@ void Workload::start(WorkloadSink<TwoPhaseCommit>& sink) {
 }
 
 bool Workload::predicts_left() const {
+  if (config_.operations) return script_next_ < config_.operations->size();
   return next_predict_ < end_ &&
          (!config_.predict_count || next_request_id_ <= *config_.predict_count);
 }
 
+ScriptedPredict Workload::next_predict() {
+  FL_ASSERT(predicts_left(), "a predict is left");
+  if (config_.operations) return (*config_.operations)[script_next_++];
+  const auto node = static_cast<std::uint32_t>(predict_rng_.below(node_count_));
+  const auto draw = static_cast<std::uint32_t>(predict_rng_.below(basis_points_total));
+  const ScriptedPredict drawn{Duration{next_predict_.nanoseconds}, NodeId{node}, next_request_id_++,
+                              draw};
+  next_predict_ = next_predict_ + config_.predict_interval;
+  return drawn;
+}
+
 void Workload::submit_predicts(WorkloadSink<TwoPhaseCommit>& sink) {
-  Time last = next_predict_;
+  Time last;
   for (std::uint64_t i = 0; i < input_batch && predicts_left(); ++i) {
-    const auto node = static_cast<std::uint32_t>(predict_rng_.below(node_count_));
-    const auto draw = static_cast<std::uint32_t>(predict_rng_.below(basis_points_total));
-    FL_ASSERT(node < node_count_, "a request goes to a node of the cluster");
-    FL_ASSERT(draw < basis_points_total, "a routing draw is in [0, 10000)");
-    sink.submit(next_predict_, NodeId{node}, predict_client, Predict{next_request_id_++, draw});
-    last = next_predict_;
-    next_predict_ = next_predict_ + config_.predict_interval;
+    const ScriptedPredict p = next_predict();
+    FL_ASSERT(p.node.value < node_count_, "a request goes to a node of the cluster");
+    FL_ASSERT(p.draw < basis_points_total, "a routing draw is in [0, 10000)");
+    last = Time{} + p.at;
+    sink.submit(last, p.node, predict_client, Predict{p.request_id, p.draw});
+    if (issued_.size() < scripted_predicts_max)
+      issued_.push_back(p);
+    else
+      issued_overflow_ = true;
   }
   if (predicts_left()) sink.wake(last, predict_wake);
-  FL_ASSERT(!predicts_left() || next_predict_ > last, "the next batch is after this one");
+}
+
+std::optional<WorkloadScript> Workload::script(Time end) const {
+  if (issued_overflow_) return std::nullopt;
+  std::vector<ScriptedPredict> sent;  // submitted ahead of time: keep what the run reached
+  for (const ScriptedPredict& p : issued_)
+    if (Time{} + p.at <= end) sent.push_back(p);
+  return WorkloadScript{encode_config(sent), {"predict_interval", "predict_count"}};
 }
 
 void Workload::submit_observations(WorkloadSink<TwoPhaseCommit>& sink) {

@@ -11,8 +11,14 @@
 // time of the batch's last input, which submits the next one; so at most about two batches of
 // each stream are pending. A run whose inputs fit in one batch schedules exactly what an
 // up-front schedule would, in the same order (health observations, then predicts).
+// Scripted predicts: with `operations` set, the predicts are exactly that list (each with its
+// time, node, request id and routing draw) and predict_interval and predict_count mean
+// nothing; health observations are still drawn (they are the environment, not client
+// operations). script() reports the predicts a run submitted in that form, so a shrunk capsule
+// lists them explicitly.
 // Invariants: the same seed and config give the same inputs, in the same order; each stream
-// draws from its own Rng in input order, so batching changes no input.
+// draws from its own Rng in input order, so batching changes no input; the config with
+// script() set as `operations` submits the same predicts.
 #pragma once
 
 #include <cstdint>
@@ -56,6 +62,26 @@ inline constexpr Duration predict_interval_floor = Duration::from_microseconds(1
 // Inputs per batch of each stream (see the banner): more than any bundled scenario's, so those
 // run as with an up-front schedule.
 inline constexpr std::uint64_t input_batch = 10'000;
+// Predicts a run records for script(): a run that submits more reports no script (a capsule that
+// long would not be read).
+inline constexpr std::size_t scripted_predicts_max = 100'000;
+
+// One predict of a script (`workload.operations`).
+struct ScriptedPredict {
+  static constexpr std::string_view type_name = "ScriptedPredict";
+  Duration at;  // from the start of the run
+  NodeId node;  // a plain node index, as in `degrade`
+  std::uint64_t request_id = 0;
+  std::uint32_t draw = 0;  // the routing draw, in [0, 10000)
+  template <class Self, class Visit>
+  static void fields(Self& self, Visit&& visit) {
+    visit("at", self.at);
+    visit("node", self.node);
+    visit("request_id", self.request_id);
+    visit("draw", self.draw);
+  }
+  friend bool operator==(const ScriptedPredict&, const ScriptedPredict&) = default;
+};
 
 struct WorkloadConfig {
   static constexpr std::string_view type_name = "WorkloadConfig";
@@ -68,6 +94,8 @@ struct WorkloadConfig {
   Duration p95_jitter = Duration::from_milliseconds(20);   // baseline +- up to this
   Ratio error_rate{1, 500};                                // healthy baseline (0.2%)
   std::vector<Degradation> degrade;
+  // Scripted predicts (see the banner): times in order, request ids increasing.
+  std::optional<std::vector<ScriptedPredict>> operations;
   template <class Self, class Visit>
   static void fields(Self& self, Visit&& visit) {
     visit("duration", self.duration);
@@ -78,12 +106,14 @@ struct WorkloadConfig {
     visit("p95_jitter", self.p95_jitter);
     visit("error_rate", self.error_rate);
     visit("degrade", self.degrade);
+    visit("operations", self.operations);
   }
   friend bool operator==(const WorkloadConfig&, const WorkloadConfig&) = default;
 
   // predict_interval at least predict_interval_floor, health_interval at least timer_floor, at
   // most scheduled_inputs_max predicts and as many health observations, jitter at most the
-  // baseline, degrade nodes inside the cluster.
+  // baseline, degrade nodes inside the cluster; scripted predicts at most scheduled_inputs_max,
+  // to nodes of the cluster, draws below 10000, times in order and request ids increasing.
   Result<void> validate(std::uint32_t node_count) const;
 };
 
@@ -101,6 +131,7 @@ class Workload : public WorkloadDefaults<TwoPhaseCommit> {
 
   // The observation node `node` makes at `at` (exposed for tests).
   ObserveHealth observation(NodeId node, Time at);
+  std::optional<WorkloadScript> script(Time end) const;
 
  private:
   // Wake-up tokens: which stream's next batch is due.
@@ -110,6 +141,7 @@ class Workload : public WorkloadDefaults<TwoPhaseCommit> {
   void submit_predicts(WorkloadSink<TwoPhaseCommit>& sink);
   void submit_observations(WorkloadSink<TwoPhaseCommit>& sink);
   bool predicts_left() const;
+  ScriptedPredict next_predict();  // the next predict, drawn or from the script
 
   WorkloadConfig config_;
   std::uint32_t node_count_;
@@ -118,7 +150,10 @@ class Workload : public WorkloadDefaults<TwoPhaseCommit> {
   Time end_;           // inputs are in [0, end_)
   Time next_predict_;  // the time of the next predict not yet submitted
   std::uint64_t next_request_id_ = 1;
-  Time next_round_;  // the time of the next health round not yet submitted
+  Time next_round_;                      // the time of the next health round not yet submitted
+  std::size_t script_next_ = 0;          // scripted: the next predict of the list
+  std::vector<ScriptedPredict> issued_;  // every predict submitted, for script()
+  bool issued_overflow_ = false;         // more than scripted_predicts_max: no script
 };
 
 }  // namespace faultline::two_phase_commit

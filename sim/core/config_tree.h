@@ -9,6 +9,11 @@
 // "5%", at most 1), NamedEnum (by name), std::vector, std::optional, nested field-list structs,
 // std::variant (a one-key map naming the alternative's config_name or type_name), and strong
 // ids and strong integers (ids.h, strong_int.h) as their plain integer: a node is `2`, not `n2`.
+//
+// encode_config() is its inverse, for tools that write a document back (a shrunk capsule's
+// explicit client operations): decode_config(encode_config(v)) == v for every type above, with
+// one rule to know: an empty std::optional field is left out of its map, so it decodes to the
+// field's default, which must therefore be empty too.
 #pragma once
 
 #include <charconv>
@@ -45,6 +50,8 @@ struct ConfigTree {
 
 template <class T>
 Result<void> decode_config(const ConfigTree& tree, T& out);
+template <class T>
+ConfigTree encode_config(const T& value);
 
 namespace detail {
 std::string_view describe_kind(ConfigTree::Kind kind);
@@ -204,6 +211,77 @@ Result<void> decode_config(const ConfigTree& tree, T& out) {
                                           "' (expected one of: " + names + ")");
     }
     return {};
+  }
+}
+
+namespace detail {
+inline ConfigTree config_scalar(std::string text) {
+  ConfigTree tree;
+  tree.kind = ConfigTree::Kind::scalar;
+  tree.scalar = std::move(text);
+  return tree;
+}
+
+struct ConfigFieldEncode {
+  ConfigTree& map;
+  template <class F>
+  void operator()(std::string_view name, const F& field) {
+    if constexpr (is_optional<F>::value)
+      if (!field) return;  // left out: decodes to the (empty) default
+    map.entries.emplace_back(std::string(name), encode_config(field));
+  }
+};
+}  // namespace detail
+
+template <class T>
+ConfigTree encode_config(const T& value) {
+  using Kind = ConfigTree::Kind;
+  ConfigTree tree;
+  if constexpr (is_optional<T>::value) {
+    if (value) return encode_config(*value);
+    return tree;  // null
+  } else if constexpr (std::is_same_v<T, bool>) {
+    return detail::config_scalar(value ? "true" : "false");
+  } else if constexpr (NamedEnum<T>) {
+    return detail::config_scalar(std::string(to_string(value)));
+  } else if constexpr (std::is_integral_v<T>) {
+    return detail::config_scalar(std::to_string(value));
+  } else if constexpr (StrongId<T>) {
+    return encode_config(value.value);
+  } else if constexpr (std::is_same_v<T, std::string>) {
+    return detail::config_scalar(value);
+  } else if constexpr (std::is_same_v<T, Duration>) {
+    return detail::config_scalar(format_duration(value));
+  } else if constexpr (std::is_same_v<T, DurationRange>) {
+    tree.kind = Kind::list;
+    tree.items = {encode_config(value.min), encode_config(value.max)};
+    return tree;
+  } else if constexpr (std::is_same_v<T, Ratio>) {
+    return detail::config_scalar(format_ratio(value));
+  } else if constexpr (is_vector<T>::value) {
+    tree.kind = Kind::list;
+    for (const auto& item : value) tree.items.push_back(encode_config(item));
+    return tree;
+  } else if constexpr (is_variant<T>::value) {
+    return std::visit(
+        [](const auto& alternative) {
+          using Alternative = std::decay_t<decltype(alternative)>;
+          std::string name;
+          if constexpr (requires { Alternative::config_name; })
+            name = Alternative::config_name;
+          else
+            name = type_name_of<Alternative>();
+          ConfigTree map;
+          map.kind = Kind::map;
+          map.entries.emplace_back(std::move(name), encode_config(alternative));
+          return map;
+        },
+        value);
+  } else {
+    static_assert(HasFields<T>, "encode_config: type has no field list");
+    tree.kind = Kind::map;
+    T::fields(value, detail::ConfigFieldEncode{tree});
+    return tree;
   }
 }
 

@@ -56,7 +56,7 @@ concept ValidatedConfig = HasFields<C> && std::default_initializable<C> &&
 // The environment of a run. Required: construction from the workload config, the protocol
 // config, the node count and the workload's own Rng stream; start() schedules the first
 // inputs; on_output() sees every output a node emits (closed-loop clients react to them).
-// Optional hooks (on_wake, idle, outstanding, closed_loop) come from WorkloadDefaults<P>
+// Optional hooks (on_wake, idle, outstanding, closed_loop, script) come from WorkloadDefaults<P>
 // (workload.h), which every Workload derives from.
 template <class P>
 concept ProtocolWorkload = std::derived_from<typename P::Workload, WorkloadDefaults<P>> &&
@@ -71,6 +71,7 @@ concept ProtocolWorkload = std::derived_from<typename P::Workload, WorkloadDefau
   { const_workload.idle() } -> std::same_as<bool>;
   { const_workload.outstanding() } -> std::convertible_to<std::string>;
   { P::Workload::closed_loop } -> std::convertible_to<bool>;
+  { const_workload.script(now) } -> std::same_as<std::optional<WorkloadScript>>;
 };
 
 // The node: constructed from the config, its id, the cluster size and what it persisted last

@@ -11,16 +11,32 @@
 //
 // Inputs submitted for a time in the past are delivered now; inputs to a node that is down at
 // delivery are lost (the invocation stays in the history with no completion).
+//
+// A workload whose clients can follow a script (the scenario's `workload.operations`) reports
+// the operations it issued as that script (script(), below), so `faultline shrink` can make a
+// failing run's client operations explicit and then remove them one by one. Invariant: the
+// workload config with the script set and the superseded keys removed issues the same inputs at
+// the same times as the run that produced it.
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
+#include <vector>
 
 #include "sim/core/assert.h"
+#include "sim/core/config_tree.h"
 #include "sim/core/ids.h"
 #include "sim/core/time.h"
 
 namespace faultline {
+
+// The client operations a run issued, as workload config: the list for `workload.operations`,
+// and the workload keys that only shape drawn operations, which the script makes meaningless.
+struct WorkloadScript {
+  ConfigTree operations;  // a list
+  std::vector<std::string> superseded_keys;
+};
 
 template <class P>
 class WorkloadSink {
@@ -54,6 +70,10 @@ class WorkloadDefaults {
   bool idle() const { return true; }
   // What is still outstanding, for the failure message of a liveness phase that did not end.
   std::string outstanding() const { return {}; }
+  // The operations it issued for times up to `end` (where the run stopped), as a script that
+  // replays them; none: the workload has no scripted mode (its inputs are not client
+  // operations, or it cannot replay them).
+  std::optional<WorkloadScript> script(Time) const { return std::nullopt; }
 
  protected:
   ~WorkloadDefaults() = default;

@@ -17,6 +17,7 @@
 #include "sim/core/budget.h"
 #include "sim/core/check_suite.h"
 #include "sim/core/time.h"
+#include "sim/core/workload.h"
 #include "sim/engine/network.h"
 #include "sim/scenario/scenario.h"
 
@@ -53,6 +54,7 @@ struct RunOptions {
   bool wire_check = false;  // round-trip every message through the codec
   RunBudget budget;         // a run that needs more ends with RunStatus::budget_exceeded
   const DriverLimits* limits = nullptr;  // wall time and memory, measured by the driver
+  bool want_script = false;              // fill RunOutcome::workload_script (shrinking asks for it)
 };
 
 struct CheckVerdict {
@@ -97,6 +99,9 @@ struct RunOutcome {
   // What the nemesis did, each as an explicit fault with its time and nodes by name (only the
   // draws that changed something), for `faultline shrink` to turn the nemesis into a list.
   std::vector<scenario::Fault> nemesis_faults;
+  // With RunOptions::want_script: the client operations the workload issued, as the script that
+  // replays them (none when the protocol's workload has no scripted mode).
+  std::optional<WorkloadScript> workload_script;
 };
 
 // Records a failure unless an earlier one outranks it: the first safety failure wins, and the

@@ -551,6 +551,7 @@ class Simulation final : public WorkloadSink<P> {
                       [](const Invocation<P>& call) { return call.client != kOperator; }));
     outcome_.network = network_.stats();
     outcome_.fingerprint = run_hash_.digest();
+    if (options_.want_script) outcome_.workload_script = workload_.script(now_);
     for (const FaultRecord& fault : fault_log_)
       if (fault.kind != FaultRecord::Kind::liveness_start)
         ++outcome_.faults_by_kind[std::string(to_string(fault.kind))];

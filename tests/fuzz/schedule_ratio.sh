@@ -20,8 +20,8 @@ table='
 raft_vote_without_log_check|8|8|8|--crashes-max 1 --depth-max 12
 raft_accept_stale_append_entries|34|7|7|--crashes-max 0 --depth-max 10
 raft_forget_vote_on_restart|1935|12|12|--crashes-max 1 --depth-max 12
-raft_commit_previous_term_by_count|1629|21|18|--strategy guided --set model.requests=0 --timers-max 4 --states-max 5000000
-raft_read_without_quorum|3|16|11|--set model.requests=1 --set model.reads=1 --timers-max 3 --depth-max 12
+raft_commit_previous_term_by_count|1629|23|18|--strategy guided --set model.requests=0 --timers-max 4 --states-max 5000000
+raft_read_without_quorum|3|15|11|--set model.requests=1 --set model.reads=1 --timers-max 3 --depth-max 12
 two_phase_commit_commit_on_majority|1|5|5|
 two_phase_commit_forget_vote_on_restart|2|5|5|--crashes-max 1
 '

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # `faultline shrink` end to end: a failing Raft bug-switch run (five_node_nemesis with
 # vote_without_log_check) shrinks to a capsule that `faultline run` reproduces (same property,
-# the fingerprint the capsule records) with fewer faults and events; a passing seed and a
-# malformed file are clear errors (exit 1).
+# the fingerprint the capsule records) with fewer faults, events and client calls, and its
+# client operations explicit; a passing seed, a malformed file and an operation of a client that
+# does not exist are clear errors (exit 1).
 set -u
 faultline=${1:?usage: shrink_test.sh FAULTLINE SOURCE_DIR}
 cd "${2:?}" || exit 2
@@ -29,12 +30,16 @@ contains "summary ends with the repro command" <(tail -n 1 "$work/shrink.txt") "
 contains "capsule header names the original and seed" "$capsule" "^# original: +$scenario --seed $seed$"
 contains "capsule is self-contained: the bug switch is in it" "$capsule" 'bug: vote_without_log_check'
 contains "capsule has explicit faults" "$capsule" '^  - \{at: '
+contains "capsule lists its client operations" "$capsule" '^  operations:$'
+contains "each with its client, time and operation" "$capsule" '^    - \{client: [0-9]+, at: [0-9.]+m?s, operation: \{(get|put|cas): '
 grep -q '^nemesis:' "$capsule" && { echo "FAIL: the capsule still has a nemesis"; failures=$((failures + 1)); }
 
 read -r faults_before faults_after < <(sed -nE 's/^faults +([0-9]+) -> ([0-9]+)$/\1 \2/p' "$work/shrink.txt")
 read -r events_before events_after < <(sed -nE 's/^events +([0-9]+) -> ([0-9]+)$/\1 \2/p' "$work/shrink.txt")
 check "fewer faults ($faults_before -> $faults_after)" 1 "$([ "${faults_after:-99999}" -lt "${faults_before:-0}" ] && echo 1)"
 check "fewer events ($events_before -> $events_after)" 1 "$([ "${events_after:-99999999}" -lt "${events_before:-0}" ] && echo 1)"
+read -r calls_before calls_after < <(sed -nE 's/^client calls +([0-9]+) -> ([0-9]+)$/\1 \2/p' "$work/shrink.txt")
+check "fewer client calls ($calls_before -> $calls_after)" 1 "$([ "${calls_after:-99999999}" -lt "${calls_before:-0}" ] && echo 1)"
 
 "$faultline" run "$capsule" >"$work/capsule_run.txt"
 check "the capsule fails as a safety violation" 2 $?
@@ -57,6 +62,10 @@ contains "a passing seed is a clear error" "$work/pass.txt" "seed $seed does not
 printf 'name: x\nprotocol: raft\ncluster: { nodes: 3 }\nfaults:\n  - { at: soon, crash: n1 }\n' >"$work/bad.yaml"
 "$faultline" shrink "$work/bad.yaml" --seed 1 2>"$work/bad.txt"; check "shrink of a malformed file exits 1" 1 $?
 contains "the error names the key path and line" "$work/bad.txt" 'faults\[0\]\.at \(line 5\): expected a duration'
+
+printf 'name: x\nprotocol: raft\ncluster: { nodes: 3 }\nworkload:\n  clients: 1\n  operations:\n    - { client: 1, at: 5ms, operation: { get: { key: k0 } } }\n' >"$work/op.yaml"
+"$faultline" run "$work/op.yaml" 2>"$work/op.txt"; check "an operation of a missing client exits 1" 1 $?
+contains "the error names the operation's client" "$work/op.txt" 'workload.operations\[0\].client.*client 1 does not exist \(clients: 1, numbered from 0\)'
 
 echo "$failures failed"
 [ "$failures" -eq 0 ]

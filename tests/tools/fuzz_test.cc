@@ -7,6 +7,7 @@
 
 #include <catch2/catch.hpp>
 
+#include "sim/scenario/parse.h"
 #include "tools/faultline/fuzz.h"
 #include "tools/faultline/seed_runner.h"
 
@@ -220,6 +221,49 @@ TEST_CASE("fuzz: overrides reach the drawn scenario and the repro command", "[fu
   CHECK(is_swarm_profile_path("x/y.swarm.yaml"));
   CHECK_FALSE(is_swarm_profile_path("scenarios/raft/lossy_network.yaml"));
   CHECK_FALSE(is_swarm_profile_path("noswarm.yaml"));
+}
+
+// The script a run reports (RunOutcome::workload_script, what `faultline shrink` makes explicit)
+// replays the run exactly: set as `workload.operations`, with the keys it supersedes removed,
+// the run has the same fingerprint, though the workload now draws nothing.
+TEST_CASE("shrink: a run's client operations, made explicit, replay it exactly", "[fuzz]") {
+  for (const std::string protocol : {"raft", "two_phase_commit"}) {
+    INFO(protocol);
+    auto loaded = load_profile_file(kSource + "/scenarios/" + protocol + "/swarm.yaml");
+    REQUIRE(loaded);
+    for (std::uint64_t seed = 1; seed <= 4; ++seed) {
+      INFO(seed);
+      auto text = draw_scenario_text(*loaded, seed);
+      REQUIRE(text);
+      auto bound = load_scenario_text(*text, "drawn.yaml");
+      REQUIRE(bound);
+      RunOptions options;
+      options.seed = seed;
+      options.want_script = true;
+      const RunOutcome drawn = bound->run(options);
+      REQUIRE(drawn.workload_script);
+      const WorkloadScript& script = *drawn.workload_script;
+      CHECK(script.operations.kind == ConfigTree::Kind::list);
+      auto doc = scenario::parse_yaml(*text, "drawn.yaml");
+      REQUIRE(doc);
+      for (auto& [key, value] : doc->entries) {
+        if (key != "workload") continue;
+        std::erase_if(value.entries, [&](const auto& entry) {
+          return std::find(script.superseded_keys.begin(), script.superseded_keys.end(),
+                           entry.first) != script.superseded_keys.end();
+        });
+        value.entries.emplace_back("operations", script.operations);
+      }
+      auto scripted = load_scenario_text(scenario::to_flow_yaml(*doc), "scripted.yaml");
+      INFO((scripted ? "" : scripted.error().to_string()));
+      REQUIRE(scripted);
+      const RunOutcome replayed = scripted->run(options);
+      CHECK(replayed.fingerprint == drawn.fingerprint);
+      CHECK(replayed.client_calls == drawn.client_calls);
+      REQUIRE(replayed.workload_script);
+      CHECK(replayed.workload_script->operations.items.size() == script.operations.items.size());
+    }
+  }
 }
 
 }  // namespace

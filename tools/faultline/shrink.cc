@@ -97,18 +97,38 @@ std::optional<ConfigTree> fault_tree(const scenario::Fault& fault) {
   return map_of({{"at", scalar(format_time(fault.at))}, std::move(action)});
 }
 
+void write_items(std::string& text, const ConfigTree& list, std::string_view indent) {
+  for (const ConfigTree& item : list.items) {
+    text += indent;
+    text += "- ";
+    text += scenario::to_flow_yaml(item);
+    text += "\n";
+  }
+}
+
 // The document as a scenario file: top-level keys in block style, values in flow style, one
-// fault per line.
+// fault per line; a workload with explicit operations in block style, one operation per line.
 std::string write_document(const ConfigTree& doc) {
   std::string text;
   for (const auto& [key, value] : doc.entries) {
     text += key;
     if (key == "faults" && value.kind == ConfigTree::Kind::list && !value.items.empty()) {
       text += ":\n";
-      for (const ConfigTree& item : value.items) {
-        text += "  - ";
-        text += scenario::to_flow_yaml(item);
-        text += "\n";
+      write_items(text, value, "  ");
+      continue;
+    }
+    const ConfigTree* operations = key == "workload" ? value.find("operations") : nullptr;
+    if (operations != nullptr && operations->kind == ConfigTree::Kind::list &&
+        !operations->items.empty()) {
+      text += ":\n";
+      for (const auto& [inner_key, inner] : value.entries) {
+        text += "  " + inner_key + ":";
+        if (&inner == operations) {
+          text += "\n";
+          write_items(text, inner, "    ");
+        } else {
+          text += " " + scenario::to_flow_yaml(inner) + "\n";
+        }
       }
       continue;
     }
@@ -151,6 +171,7 @@ class Shrinker {
     const WallAndMemoryLimits limits = WallAndMemoryLimits::from(options_.budget).value();
     RunOptions run_options;
     run_options.seed = seed_;
+    run_options.want_script = true;
     run_options.budget = run_budget(options_.budget).value();
     run_options.limits = &limits;
     ++runs_;
@@ -233,44 +254,78 @@ std::optional<ConfigTree> materialised(const ConfigTree& doc, const Shrinker::Ru
   return out;
 }
 
-ConfigTree with_faults(const ConfigTree& doc, std::vector<ConfigTree> faults) {
+// Where a list the shrinker delta-debugs lives: `faults`, or `workload.operations`. Emptied,
+// `faults` goes (no faults), but `operations` stays as [] (no client operations: without the
+// key the workload would draw them again).
+struct ListPlace {
+  std::string_view section;  // "" for a top-level key
+  std::string_view key;
+  bool keep_empty = false;
+};
+constexpr ListPlace faults_place{"", "faults", false};
+constexpr ListPlace operations_place{"workload", "operations", true};
+
+const ConfigTree* list_at(const ConfigTree& doc, ListPlace place) {
+  const ConfigTree* parent = place.section.empty() ? &doc : doc.find(place.section);
+  const ConfigTree* list = parent != nullptr ? parent->find(place.key) : nullptr;
+  return list != nullptr && list->kind == ConfigTree::Kind::list ? list : nullptr;
+}
+
+std::vector<ConfigTree> items_at(const ConfigTree& doc, ListPlace place) {
+  const ConfigTree* list = list_at(doc, place);
+  return list != nullptr ? list->items : std::vector<ConfigTree>{};
+}
+
+ConfigTree with_items(const ConfigTree& doc, ListPlace place, std::vector<ConfigTree> items) {
   ConfigTree out = doc;
-  if (faults.empty())
-    remove_entry(out, "faults");
+  if (!place.section.empty() && find_entry(out, place.section) == nullptr)
+    set_entry(out, std::string(place.section), map_of({}));
+  ConfigTree* parent = place.section.empty() ? &out : find_entry(out, place.section);
+  if (items.empty() && !place.keep_empty)
+    remove_entry(*parent, place.key);
   else
-    set_entry(out, "faults", list_of(std::move(faults)));
+    set_entry(*parent, std::string(place.key), list_of(std::move(items)));
   return out;
 }
 
-std::vector<ConfigTree> faults_of(const ConfigTree& doc) {
-  const ConfigTree* faults = doc.find("faults");
-  if (faults == nullptr || faults->kind != ConfigTree::Kind::list) return {};
-  return faults->items;
-}
-
-// Delta debugging (Zeller's ddmin) over the fault list: try without each of n chunks (halves
-// first), and refine to single faults when no chunk can go.
-void reduce_faults(Shrinker& shrinker) {
-  std::vector<ConfigTree> faults = faults_of(shrinker.doc());
-  if (faults.empty()) return;
-  if (shrinker.keep_if_same(with_faults(shrinker.doc(), {}))) return;
+// Delta debugging (Zeller's ddmin) over the list at `place`: try without each of n chunks
+// (halves first), and refine to single items when no chunk can go.
+void reduce_list(Shrinker& shrinker, ListPlace place) {
+  std::vector<ConfigTree> items = items_at(shrinker.doc(), place);
+  if (items.empty()) return;
+  if (shrinker.keep_if_same(with_items(shrinker.doc(), place, {}))) return;
   std::size_t chunks = 2;
-  while (faults.size() >= 2 && !shrinker.exhausted()) {
-    const std::size_t chunk = (faults.size() + chunks - 1) / chunks;
+  while (items.size() >= 2 && !shrinker.exhausted()) {
+    const std::size_t chunk = (items.size() + chunks - 1) / chunks;
     bool removed = false;
-    for (std::size_t start = 0; start < faults.size() && !removed; start += chunk) {
-      std::vector<ConfigTree> rest(faults.begin(), faults.begin() + start);
-      rest.insert(rest.end(), faults.begin() + std::min(start + chunk, faults.size()),
-                  faults.end());
-      if (!shrinker.keep_if_same(with_faults(shrinker.doc(), rest))) continue;
-      faults = std::move(rest);
+    for (std::size_t start = 0; start < items.size() && !removed; start += chunk) {
+      std::vector<ConfigTree> rest(items.begin(), items.begin() + start);
+      rest.insert(rest.end(), items.begin() + std::min(start + chunk, items.size()), items.end());
+      if (!shrinker.keep_if_same(with_items(shrinker.doc(), place, rest))) continue;
+      items = std::move(rest);
       chunks = std::max<std::size_t>(chunks - 1, 2);
       removed = true;
     }
     if (removed) continue;
-    if (chunks >= faults.size()) break;
-    chunks = std::min(chunks * 2, faults.size());
+    if (chunks >= items.size()) break;
+    chunks = std::min(chunks * 2, items.size());
   }
+}
+
+// The client operations the best run issued, made explicit as `workload.operations` (the
+// drawing keys they supersede removed), if the protocol's workload can be scripted and they
+// are not explicit already.
+void make_operations_explicit(Shrinker& shrinker, std::vector<std::string>& steps) {
+  const std::optional<WorkloadScript>& script = shrinker.best().outcome.workload_script;
+  if (!script || list_at(shrinker.doc(), operations_place) != nullptr) return;
+  ConfigTree out = with_items(shrinker.doc(), operations_place, script->operations.items);
+  ConfigTree* workload = find_entry(out, "workload");
+  for (const std::string& key : script->superseded_keys) remove_entry(*workload, key);
+  const std::size_t count = script->operations.items.size();
+  if (shrinker.keep_if_same(out))
+    steps.push_back(fmt::format("client operations -> {} explicit", count));
+  else
+    steps.push_back("client operations kept drawn: made explicit they fail differently");
 }
 
 ConfigTree with_until(const ConfigTree& doc, std::int64_t until_ms) {
@@ -416,28 +471,66 @@ std::string size_change(std::string_view what, std::uint64_t before, std::uint64
   return fmt::format("{} {} -> {}", what, before, after);
 }
 
-// The reductions, repeated while one of them still removes something and runs are left.
-void reduce(Shrinker& shrinker, std::vector<std::string>& steps) {
+// The explicit client operations reduced: first every operation of one client at a time (a
+// client the failure does not need goes in one run), then ddmin over what is left.
+void reduce_operations(Shrinker& shrinker, std::vector<std::string>& steps) {
+  const std::size_t before = items_at(shrinker.doc(), operations_place).size();
+  std::vector<std::string> clients;
+  for (const ConfigTree& item : items_at(shrinker.doc(), operations_place))
+    if (const ConfigTree* client = item.find("client"))
+      if (std::find(clients.begin(), clients.end(), client->scalar) == clients.end())
+        clients.push_back(client->scalar);
+  for (const std::string& client : clients) {
+    if (clients.size() < 2 || shrinker.exhausted()) break;
+    std::vector<ConfigTree> rest = items_at(shrinker.doc(), operations_place);
+    std::erase_if(rest, [&](const ConfigTree& item) {
+      const ConfigTree* of = item.find("client");
+      return of != nullptr && of->scalar == client;
+    });
+    shrinker.keep_if_same(with_items(shrinker.doc(), operations_place, std::move(rest)));
+  }
+  reduce_list(shrinker, operations_place);
+  const std::size_t after = items_at(shrinker.doc(), operations_place).size();
+  if (after != before) steps.push_back(size_change("client operations", before, after));
+}
+
+// One round of the reductions; `operations`: the explicit client operations too.
+void reduce_round(Shrinker& shrinker, std::vector<std::string>& steps, bool operations) {
+  const std::size_t faults = fault_count(shrinker.doc());
+  const std::size_t nodes = shrinker.best().parsed.node_names.size();
+  const Duration until = shrinker.best().parsed.run.until;
+  reduce_list(shrinker, faults_place);
+  drop_nodes(shrinker);
+  cut_until(shrinker);
+  simplify_network(shrinker);
+  if (operations) reduce_operations(shrinker, steps);
+  reduce_workload(shrinker, steps);
+  if (fault_count(shrinker.doc()) != faults)
+    steps.push_back(size_change("faults", faults, fault_count(shrinker.doc())));
+  if (shrinker.best().parsed.node_names.size() != nodes)
+    steps.push_back(size_change("nodes", nodes, shrinker.best().parsed.node_names.size()));
+  if (shrinker.best().parsed.run.until != until)
+    steps.push_back("run.until " + format_duration(until) + " -> " +
+                    format_duration(shrinker.best().parsed.run.until));
+}
+
+// Rounds while one of them still removes something and runs are left (at most 4).
+void reduce_rounds(Shrinker& shrinker, std::vector<std::string>& steps, bool operations) {
   for (int round = 0; round < 4 && !shrinker.exhausted(); ++round) {
     const std::uint64_t runs_before = shrinker.runs();
     const std::string before = write_document(shrinker.doc());
-    const std::size_t faults = fault_count(shrinker.doc());
-    const std::size_t nodes = shrinker.best().parsed.node_names.size();
-    const Duration until = shrinker.best().parsed.run.until;
-    reduce_faults(shrinker);
-    drop_nodes(shrinker);
-    cut_until(shrinker);
-    simplify_network(shrinker);
-    reduce_workload(shrinker, steps);
-    if (fault_count(shrinker.doc()) != faults)
-      steps.push_back(size_change("faults", faults, fault_count(shrinker.doc())));
-    if (shrinker.best().parsed.node_names.size() != nodes)
-      steps.push_back(size_change("nodes", nodes, shrinker.best().parsed.node_names.size()));
-    if (shrinker.best().parsed.run.until != until)
-      steps.push_back("run.until " + format_duration(until) + " -> " +
-                      format_duration(shrinker.best().parsed.run.until));
+    reduce_round(shrinker, steps, operations);
     if (write_document(shrinker.doc()) == before || shrinker.runs() == runs_before) return;
   }
+}
+
+// The reductions on the drawn workload first (cheap: each cuts the run as a whole), then, with
+// the run as small as they make it, the client operations made explicit and reduced too.
+void reduce(Shrinker& shrinker, std::vector<std::string>& steps) {
+  reduce_rounds(shrinker, steps, false);
+  if (shrinker.exhausted()) return;
+  make_operations_explicit(shrinker, steps);
+  if (list_at(shrinker.doc(), operations_place) != nullptr) reduce_rounds(shrinker, steps, true);
 }
 
 }  // namespace

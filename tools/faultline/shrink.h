@@ -7,7 +7,9 @@
 // Steps: materialise the nemesis (what it fired becomes explicit `faults:` entries), delta-debug
 // the fault list (ddmin: by halves, then one at a time), drop nodes, cut `run.until`, simplify
 // the network (drop/duplicate/reorder to 0, no link overrides, fixed latency), and cut the
-// workload's whole-number keys (clients, ...); client operations are not explicit yet.
+// workload's whole-number keys (clients, ...); then make the client operations explicit
+// (`workload.operations`, from RunOutcome::workload_script) and remove them: each client's at
+// once, then ddmin, with the steps above repeated.
 //
 // Invariants: the capsule text in a ShrinkResult is exactly the last candidate that was run, so
 // `faultline run CAPSULE` reproduces `fingerprint`; the number of simulator runs never passes

@@ -346,3 +346,74 @@ TEST_CASE("config decoding fills fields, keeps defaults, and names the path and 
   REQUIRE_FALSE(bad.has_value());
   CHECK(bad.error().what.find("expected one of: red, green") != std::string::npos);
 }
+
+namespace {
+struct Put {
+  static constexpr std::string_view type_name = "Put";
+  std::string key;
+  std::string value;
+  template <class Self, class Visit>
+  static void fields(Self& self, Visit&& visit) {
+    visit("key", self.key);
+    visit("value", self.value);
+  }
+  friend bool operator==(const Put&, const Put&) = default;
+};
+struct Stop {
+  static constexpr std::string_view type_name = "Stop";
+  static constexpr std::string_view config_name = "stop";
+  template <class Self, class Visit>
+  static void fields(Self&, Visit&&) {}
+  friend bool operator==(const Stop&, const Stop&) = default;
+};
+struct Scripted {
+  static constexpr std::string_view type_name = "Scripted";
+  NodeId node;
+  bool flag = false;
+  std::optional<std::string> expected;  // empty by default: left out when empty
+  std::variant<Put, Stop> action;
+  std::vector<Duration> waits;
+  template <class Self, class Visit>
+  static void fields(Self& self, Visit&& visit) {
+    visit("node", self.node);
+    visit("flag", self.flag);
+    visit("expected", self.expected);
+    visit("action", self.action);
+    visit("waits", self.waits);
+  }
+  friend bool operator==(const Scripted&, const Scripted&) = default;
+};
+}  // namespace
+
+TEST_CASE("config encoding is the inverse of decoding") {
+  Config config;
+  config.heartbeat = Duration::from_microseconds(1'234'567);
+  config.election_timeout = DurationRange{120_ms, 240_ms};
+  config.drop = Ratio{3, 1000};
+  config.replicas = 7;
+  config.color = Color::green;
+  config.stages = {Ratio{1, 20}, Ratio{1, 2}};
+  Config decoded;
+  REQUIRE(decode_config(encode_config(config), decoded).has_value());
+  CHECK(decoded.heartbeat == config.heartbeat);
+  CHECK(decoded.election_timeout.min == 120_ms);
+  CHECK(decoded.election_timeout.max == 240_ms);
+  CHECK(decoded.drop == config.drop);
+  CHECK(decoded.replicas == 7);
+  CHECK(decoded.color == Color::green);
+  CHECK(decoded.stages == config.stages);
+
+  const std::vector<Scripted> script{
+      Scripted{NodeId{2}, true, std::nullopt, Put{"k", "v"}, {1_ms, Duration{7}}},
+      Scripted{NodeId{0}, false, std::string{}, Stop{}, {}},
+      Scripted{NodeId{1}, false, std::string{"c1s1"}, Put{"", "null"}, {}}};
+  const ConfigTree tree = encode_config(script);
+  CHECK(tree.kind == ConfigTree::Kind::list);
+  CHECK(tree.items[0].find("expected") == nullptr);  // an empty optional is left out
+  REQUIRE(tree.items[1].find("expected") != nullptr);
+  CHECK(tree.items[0].find("action")->entries[0].first == "Put");
+  CHECK(tree.items[1].find("action")->entries[0].first == "stop");  // config_name first
+  std::vector<Scripted> back;
+  REQUIRE(decode_config(tree, back).has_value());
+  CHECK(back == script);
+}

@@ -90,3 +90,28 @@ TEST_CASE("scenario: parse_yaml rejects binary input before yaml-cpp sees it", "
   CHECK(nul.error().line == 2);
   CHECK(parse_yaml("name: caf\xc3\xa9\n", ""));  // valid UTF-8 is fine
 }
+
+// Capsules write client operations back as flow YAML (encode_config, then to_flow_yaml): any
+// string a client may use as a key or value must read back as the same scalar, not as null, a
+// number's text changed, or a map.
+TEST_CASE("scenario: to_flow_yaml writes scalars that parse_yaml reads back unchanged",
+          "[scenario][yaml]") {
+  for (const std::string text :
+       {"", "null", "~", "true", "no", "a: b", "[x]", "{y}", "#c", "- d", "'q'", "\"dq\"", "007",
+        "1e3", " lead", "trail ", "two\nlines", "k0", "c1s2"}) {
+    INFO(text);
+    ConfigTree map;
+    map.kind = Kind::map;
+    ConfigTree value;
+    value.kind = Kind::scalar;
+    value.scalar = text;
+    map.entries.emplace_back("v", value);
+    auto back = parse_yaml(to_flow_yaml(map), "");
+    INFO(to_flow_yaml(map));
+    REQUIRE(back);
+    const ConfigTree* v = back->find("v");
+    REQUIRE(v != nullptr);
+    CHECK(v->kind == Kind::scalar);
+    CHECK(v->scalar == text);
+  }
+}
