@@ -203,6 +203,25 @@ struct DurabilityIndex {
   }
 };
 
+// votes_in_order: per participant, the highest tx its log has recorded so far. The verdict fails
+// exactly when some PREPARED record's tx is not above every record before it in its log, so a
+// record yields yes exactly when it is such a vote.
+struct VotesInOrderIndex {
+  std::vector<std::optional<TxId>> highest;  // by node; none: an empty log
+
+  void clear() { highest.clear(); }
+  bool add(const View& view, std::size_t node, const LogRecord& record) {
+    if (highest.size() < view.disks.size()) highest.resize(view.disks.size());
+    std::optional<TxId>& high = highest[node];
+    const TxId tx = tx_of(record);
+    const bool out_of_order =
+        node != 0 && std::holds_alternative<PreparedRecord>(record) && high && tx <= *high;
+    if (!high || *high < tx) high = tx;
+    return out_of_order;
+  }
+  bool live(const View&, std::size_t) { return false; }
+};
+
 // committed_a_stage (sometimes): watched only while it has not held, so no log held a COMMITTED
 // record and no live node a version above 1; it holds now exactly when a changed node does.
 struct CommittedAStageIndex {
@@ -223,6 +242,7 @@ MonitorFactory agreement_monitor() { return log_monitor(AgreementIndex{}); }
 MonitorFactory durability_monitor(const Config& config) {
   return log_monitor(DurabilityIndex{initial_state(config), {}});
 }
+MonitorFactory votes_in_order_monitor() { return log_monitor(VotesInOrderIndex{}); }
 MonitorFactory committed_a_stage_monitor() { return log_monitor(CommittedAStageIndex{}); }
 
 }  // namespace faultline::two_phase_commit

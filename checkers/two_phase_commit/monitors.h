@@ -10,6 +10,7 @@
 //   validity           a committed tx without a durable yes vote from some participant;
 //   agreement          a version now held with a state other than the one it was held with;
 //   durability         a changed live node whose state differs from its log's latest commit;
+//   votes_in_order     a participant's PREPARED record not above every earlier record's tx;
 //   committed_a_stage  a COMMITTED record, or a live version above 1.
 // Why a no is sound: at the previous call the verdict held (an `always` violation stops the run;
 // a `sometimes` property is watched only until it is met), a node the event did not name has
@@ -36,6 +37,7 @@ MonitorFactory atomicity_monitor();
 MonitorFactory validity_monitor();
 MonitorFactory agreement_monitor();
 MonitorFactory durability_monitor(const Config& config);
+MonitorFactory votes_in_order_monitor();
 MonitorFactory committed_a_stage_monitor();
 
 }  // namespace faultline::two_phase_commit

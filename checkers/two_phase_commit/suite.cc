@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <map>
+#include <optional>
 #include <set>
 #include <vector>
 
@@ -167,6 +168,24 @@ std::optional<std::string> check_durability(const View& view, const Config& conf
   return std::nullopt;
 }
 
+// A participant votes on transactions in the order the coordinator began them: once its log
+// records a tx, it never votes on an older one (a PREPARE overtaken by a later tx is stale), nor
+// twice on one (a repeated PREPARE is answered from the log).
+std::optional<std::string> check_votes_in_order(const View& view) {
+  for (std::size_t p = 1; p < view.disks.size(); ++p) {
+    if (!view.disks[p]) continue;
+    std::optional<TxId> highest;
+    for (const LogRecord& record : view.disks[p]->records) {
+      const TxId tx = tx_of(record);
+      if (std::holds_alternative<PreparedRecord>(record) && highest && tx <= *highest)
+        return node_name(p) + " voted on " + describe(tx) + " after its log recorded " +
+               describe(*highest) + ": a vote on a transaction older than one it already logged";
+      if (!highest || *highest < tx) highest = tx;
+    }
+  }
+  return std::nullopt;
+}
+
 std::optional<std::string> check_committed_a_stage(const View& view) {
   for (std::size_t i = 0; i < view.nodes.size(); ++i) {
     if (view.nodes[i] && view.nodes[i]->committed_state().version > 1) return std::nullopt;
@@ -318,6 +337,7 @@ CheckSuite<TwoPhaseCommit> check_suite(const Config& config) {
   add(
       "durability", Kind::always, [config](const View& v) { return check_durability(v, config); },
       durability_monitor(config));
+  add("votes_in_order", Kind::always, check_votes_in_order, votes_in_order_monitor());
   add("committed_a_stage", Kind::sometimes, check_committed_a_stage, committed_a_stage_monitor());
   // Reads live nodes only, and only in the liveness phase: no monitor.
   suite.properties.push_back({"termination", Kind::eventually, check_termination});

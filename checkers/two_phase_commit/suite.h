@@ -20,7 +20,8 @@ using View = ClusterView<TwoPhaseCommit>;
 using Record = RunRecord<TwoPhaseCommit>;
 
 // The whole suite, with the names scenarios use in `checks:`:
-//   always: atomicity, agreement, validity, durability; sometimes: committed_a_stage;
+//   always: atomicity, agreement, validity, durability, votes_in_order;
+//   sometimes: committed_a_stage;
 //   eventually: termination; history: routing_fidelity;
 //   metrics: decision_latency, commit_latency, stage_duration, blocked_time.
 CheckSuite<TwoPhaseCommit> check_suite(const Config& config);
@@ -30,6 +31,7 @@ std::optional<std::string> check_atomicity(const View& view);
 std::optional<std::string> check_agreement(const View& view);
 std::optional<std::string> check_validity(const View& view);
 std::optional<std::string> check_durability(const View& view, const Config& config);
+std::optional<std::string> check_votes_in_order(const View& view);
 std::optional<std::string> check_committed_a_stage(const View& view);
 std::optional<std::string> check_termination(const View& view);
 std::optional<std::string> check_routing_fidelity(const Record& record, const Config& config);

@@ -41,8 +41,8 @@ TEST_CASE("two_phase_commit checkers: the suite has the documented names") {
   for (const auto& p : suite.properties)
     names.push_back(p.name + "/" + std::string(to_string(p.kind)));
   CHECK(names == std::vector<std::string>{"atomicity/always", "agreement/always", "validity/always",
-                                          "durability/always", "committed_a_stage/sometimes",
-                                          "termination/eventually"});
+                                          "durability/always", "votes_in_order/always",
+                                          "committed_a_stage/sometimes", "termination/eventually"});
   REQUIRE(suite.history_checks.size() == 1);
   CHECK(suite.history_checks[0].name == "routing_fidelity");
   CHECK_FALSE(suite.history_checks[0].liveness);

@@ -118,6 +118,38 @@ TEST_CASE("2PC monitors: agreement and durability look at live states too") {
   CHECK(check_durability(v.view(), config).has_value());
 }
 
+TEST_CASE("2PC monitors: votes_in_order asks when a participant votes on an older tx") {
+  Views v;
+  auto monitor = votes_in_order_monitor()();
+  v.disks[1] = Log{{PreparedRecord{TxId{2}, state(2, 500), true}}};
+  CHECK_FALSE(update(*monitor, v, all_three));
+  // Resolving an older doubt after a later vote (no on tx 3 while in doubt about tx 2) is fine.
+  v.disks[1]->records.push_back(PreparedRecord{TxId{3}, state(2, 2000), false});
+  v.disks[1]->records.push_back(AbortedRecord{TxId{3}});
+  v.disks[1]->records.push_back(CommittedRecord{TxId{2}, state(2, 500)});
+  CHECK_FALSE(update(*monitor, v, {NodeId{1}}));
+  CHECK_FALSE(check_votes_in_order(v.view()).has_value());
+  // The coordinator's log is not a participant's: its BEGIN and DECISION records do not count.
+  v.disks[0] = Log{{AbortedRecord{TxId{5}}, PreparedRecord{TxId{4}, state(2, 500), true}}};
+  CHECK_FALSE(update(*monitor, v, {NodeId{0}}));
+  CHECK_FALSE(check_votes_in_order(v.view()).has_value());
+  // A vote on tx 1 after the log recorded tx 3: a stale PREPARE answered.
+  v.disks[1]->records.push_back(PreparedRecord{TxId{1}, state(2, 500), false});
+  CHECK(update(*monitor, v, {NodeId{1}}));
+  const auto why = check_votes_in_order(v.view());
+  REQUIRE(why.has_value());
+  CHECK(*why ==
+        "n1 voted on tx1 after its log recorded tx3: a vote on a transaction older than "
+        "one it already logged");
+  // A repeated vote on the same tx is out of order too (a PREPARE is answered from the log).
+  Views w;
+  auto again = votes_in_order_monitor()();
+  w.disks[2] = Log{
+      {PreparedRecord{TxId{2}, state(2, 500), true}, PreparedRecord{TxId{2}, state(2, 500), true}}};
+  CHECK(update(*again, w, all_three));
+  CHECK(check_votes_in_order(w.view()).has_value());
+}
+
 TEST_CASE("2PC monitors: committed_a_stage asks once something committed") {
   Views v;
   auto monitor = committed_a_stage_monitor()();
