@@ -56,16 +56,21 @@ ConfigTree encode_config(const T& value);
 namespace detail {
 std::string_view describe_kind(ConfigTree::Kind kind);
 
+// The key naming a variant's alternative in a config: its config_name, else its type_name.
+template <class Alternative>
+std::string_view config_name_of() {
+  if constexpr (requires { Alternative::config_name; })
+    return Alternative::config_name;
+  else
+    return type_name_of<Alternative>();
+}
+
 template <class Variant, std::size_t I = 0>
 Result<void> decode_config_variant(const ConfigTree& tree, std::string_view key,
                                    const ConfigTree& body, Variant& out, std::string& names) {
   if constexpr (I < std::variant_size_v<Variant>) {
     using Alternative = std::variant_alternative_t<I, Variant>;
-    std::string_view name;
-    if constexpr (requires { Alternative::config_name; })
-      name = Alternative::config_name;
-    else
-      name = type_name_of<Alternative>();
+    const std::string_view name = config_name_of<Alternative>();
     if (name == key) return decode_config(body, out.template emplace<I>());
     names += (names.empty() ? "" : ", ") + std::string(name);
     return decode_config_variant<Variant, I + 1>(tree, key, body, out, names);
@@ -266,14 +271,10 @@ ConfigTree encode_config(const T& value) {
     return std::visit(
         [](const auto& alternative) {
           using Alternative = std::decay_t<decltype(alternative)>;
-          std::string name;
-          if constexpr (requires { Alternative::config_name; })
-            name = Alternative::config_name;
-          else
-            name = type_name_of<Alternative>();
           ConfigTree map;
           map.kind = Kind::map;
-          map.entries.emplace_back(std::move(name), encode_config(alternative));
+          map.entries.emplace_back(std::string(detail::config_name_of<Alternative>()),
+                                   encode_config(alternative));
           return map;
         },
         value);

@@ -420,8 +420,9 @@ ScheduleRun shrink_passes(const Model<P>& model, const std::vector<Property<P>>&
 // Delta debugging over the steps, in passes (shrink_passes), in two rounds: a disabled delivery
 // falls back first to the oldest message of its type, then, from that result, to the newest.
 // Oldest first is the one that cuts a long run fast: on a 20,325-step Raft run (read_without_
-// quorum) newest-first candidates kept running thousands of steps on later messages without the
-// failure and found nothing in 300 s; oldest-first took it to 16 steps in 3.6 s. Newest second
+// quorum, its capsule before client operations were explicit) newest-first candidates kept
+// running thousands of steps on later messages without the failure and found nothing in 300 s;
+// oldest-first took it to 16 steps in 3.6 s. Newest second
 // reaches what only the latest message does (the latest vote request, not one from twenty
 // elections back). Measured on seven swarm capsules: tools/faultline/README.md. The result is
 // 1-minimal (no single step can be removed without losing the violation) unless `runs_max` ran

@@ -480,8 +480,10 @@ void reduce_operations(Shrinker& shrinker, std::vector<std::string>& steps) {
     if (const ConfigTree* client = item.find("client"))
       if (std::find(clients.begin(), clients.end(), client->scalar) == clients.end())
         clients.push_back(client->scalar);
+  // With one client, dropping its operations is ddmin's first candidate below.
+  if (clients.size() < 2) clients.clear();
   for (const std::string& client : clients) {
-    if (clients.size() < 2 || shrinker.exhausted()) break;
+    if (shrinker.exhausted()) break;
     std::vector<ConfigTree> rest = items_at(shrinker.doc(), operations_place);
     std::erase_if(rest, [&](const ConfigTree& item) {
       const ConfigTree* of = item.find("client");
