@@ -3,7 +3,9 @@
 #include <algorithm>
 #include <cstdint>
 #include <map>
+#include <set>
 #include <span>
+#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -14,13 +16,13 @@ namespace {
 using View = ClusterView<WriteConcern>;
 using Entries = std::vector<Entry>;
 
-const Entries no_entries;
+const Store no_store;
 
 // The store a slot names: 2n is node n's live store, 2n+1 its disk (none: empty).
-const Entries& slot_entries(const View& view, std::size_t slot) {
+const Store& slot_store(const View& view, std::size_t slot) {
   const std::size_t node = slot / 2;
-  if (slot % 2 == 0) return view.nodes[node] ? view.nodes[node]->store().entries : no_entries;
-  return view.disks[node] ? view.disks[node]->entries : no_entries;
+  if (slot % 2 == 0) return view.nodes[node] ? view.nodes[node]->store() : no_store;
+  return view.disks[node] ? *view.disks[node] : no_store;
 }
 
 // Copies of every store as last seen. follow() calls removed(slot, entry) and then
@@ -29,9 +31,18 @@ class StoreFollower {
  public:
   template <class Removed, class Added>
   void follow(const View& view, std::size_t slot, Removed&& removed, Added&& added) {
-    if (seen_.size() < 2 * view.nodes.size()) seen_.resize(2 * view.nodes.size());
-    const Entries& now = slot_entries(view, slot);
+    if (seen_.size() < 2 * view.nodes.size()) {
+      seen_.resize(2 * view.nodes.size());
+      revisions_.resize(2 * view.nodes.size());
+    }
+    const Store& store = slot_store(view, slot);
+    const Entries& now = store.entries;
     Entries& seen = seen_[slot];
+    // Most events leave a store alone: its revision says so in O(1). A store's revision grows
+    // with each change in one node's lifetime; a node that restarts with a fresh store was
+    // seen down (empty) in between, so an equal revision and size mean equal entries.
+    if (store.revision == revisions_[slot] && now.size() == seen.size()) return;
+    revisions_[slot] = store.revision;
     if (now == seen) return;
     const std::size_t common = std::min(now.size(), seen.size());
     std::size_t prefix = 0;
@@ -46,12 +57,13 @@ class StoreFollower {
   }
 
  private:
-  std::vector<Entries> seen_;  // by slot
+  std::vector<Entries> seen_;             // by slot
+  std::vector<std::uint64_t> revisions_;  // by slot: the store's revision when last seen
 };
 
 // The monitor around an Index, which has
-//   bool remove(std::size_t slot, const Entry&);  // true: may break the property
-//   bool add(std::size_t slot, const Entry&);     // likewise
+//   bool remove(const View&, std::size_t slot, const Entry&);  // true: may break the property
+//   bool add(const View&, std::size_t slot, const Entry&);     // likewise
 //   bool live(const View&, std::size_t node);    // a changed node's live state, likewise
 template <class Index>
 class StoreMonitor final : public Monitor<WriteConcern> {
@@ -59,10 +71,10 @@ class StoreMonitor final : public Monitor<WriteConcern> {
   bool update(const View& view, std::span<const NodeId> changed) override {
     bool recheck = false;
     const auto removed = [&](std::size_t slot, const Entry& e) {
-      recheck = index_.remove(slot, e) || recheck;
+      recheck = index_.remove(view, slot, e) || recheck;
     };
     const auto added = [&](std::size_t slot, const Entry& e) {
-      recheck = index_.add(slot, e) || recheck;
+      recheck = index_.add(view, slot, e) || recheck;
     };
     for (const NodeId id : changed) {
       follower_.follow(view, 2 * id.value, removed, added);
@@ -98,11 +110,13 @@ class SlotCounts {
 
 struct NoDuplicatesIndex {
   SlotCounts<MessageId> ids;
-  bool remove(std::size_t slot, const Entry& e) {
-    ids.remove(slot, e.id);
+  bool remove(const View&, std::size_t slot, const Entry& e) {
+    if (e.id != filler_id) ids.remove(slot, e.id);
     return false;
   }
-  bool add(std::size_t slot, const Entry& e) { return ids.add(slot, e.id) > 1; }
+  bool add(const View&, std::size_t slot, const Entry& e) {
+    return e.id != filler_id && ids.add(slot, e.id) > 1;
+  }
   bool live(const View&, std::size_t) { return false; }
 };
 
@@ -114,13 +128,13 @@ struct TotalOrderIndex {
   SlotCounts<Seq> seqs;
   std::map<std::pair<Epoch, Seq>, Holders> order;
 
-  bool remove(std::size_t slot, const Entry& e) {
+  bool remove(const View&, std::size_t slot, const Entry& e) {
     seqs.remove(slot, e.seq);
     const auto it = order.find({e.epoch, e.seq});
     if (it != order.end() && it->second.id == e.id && --it->second.count == 0) order.erase(it);
     return false;
   }
-  bool add(std::size_t slot, const Entry& e) {
+  bool add(const View&, std::size_t slot, const Entry& e) {
     const bool twice = seqs.add(slot, e.seq) > 1;
     Holders& holders = order[{e.epoch, e.seq}];
     if (holders.count > 0 && holders.id != e.id) return true;  // the check fails: keep the first
@@ -141,20 +155,80 @@ struct TotalOrderIndex {
 
 // write_concern_honest fails when an acknowledged write is held by fewer disks than its w: it
 // can start failing only when the primary acknowledges a write or a disk loses an entry.
+// Each acknowledged write is verified here once, when the monitor first sees it acknowledged
+// (w disks hold it at its seq, found by binary search), and `check` runs only if one is short
+// or a disk lost an entry: a run with thousands of writes pending does not re-read them all
+// after each acknowledgement.
 struct HonestIndex {
-  std::vector<Seq> acknowledged;  // the live primary's acknowledged pending writes, by seq
+  std::set<std::tuple<std::size_t, Seq, MessageId>> verified;  // (node, seq, id)
+  std::vector<std::uint64_t> acknowledgements;                 // by node, at the last look
 
-  bool remove(std::size_t slot, const Entry&) { return slot % 2 == 1; }
-  bool add(std::size_t, const Entry&) { return false; }
-  bool live(const View& view, std::size_t node) {
-    if (node != primary_id.value) return false;
-    std::vector<Seq> now;
-    if (view.nodes[node])
-      for (const Pending& p : view.nodes[node]->pending())
-        if (p.acknowledged) now.push_back(p.seq);
-    if (now == acknowledged) return false;
-    acknowledged = std::move(now);
+  bool remove(const View&, std::size_t slot, const Entry&) {
+    if (slot % 2 == 0) return false;
+    verified.clear();  // a disk lost an entry: every acknowledged write is judged again
     return true;
+  }
+  bool add(const View&, std::size_t, const Entry&) { return false; }
+  bool live(const View& view, std::size_t node) {
+    acknowledgements.resize(view.nodes.size());
+    if (!view.nodes[node] || !view.nodes[node]->is_primary()) return false;
+    const std::uint64_t acks = view.nodes[node]->acknowledgements();
+    if (acks == acknowledgements[node]) return false;  // no new acknowledgement: O(1)
+    acknowledgements[node] = acks;
+    for (const Pending& p : view.nodes[node]->pending()) {
+      if (!p.acknowledged || verified.contains({node, p.seq, p.id})) continue;
+      std::uint32_t held = 0;
+      for (const auto& disk : view.disks) held += disk && holds_at(*disk, p.seq, p.id);
+      if (held < p.w) return true;
+      verified.insert({node, p.seq, p.id});
+    }
+    return false;
+  }
+  static bool holds_at(const Store& store, Seq seq, const MessageId& id) {
+    auto at = std::lower_bound(store.entries.begin(), store.entries.end(), seq,
+                               [](const Entry& e, Seq s) { return e.seq < s; });
+    for (; at != store.entries.end() && at->seq == seq; ++at)
+      if (at->id == id) return true;
+    return false;
+  }
+};
+
+// majority_acks_kept fails when a live primary lacks a write that a primary of an older epoch
+// acknowledged with w at least a majority: it can start failing when a primary's set of such
+// writes changes, when a node becomes a primary, or when a primary's store loses an entry.
+struct MajorityAcksIndex {
+  std::vector<std::vector<Seq>> acknowledged;   // by node: pending writes acked with w >= majority
+  std::vector<std::uint8_t> primary;            // by node: a live primary at the last look
+  std::vector<Seq> scratch;                     // reused: no allocation per event
+  std::vector<std::uint64_t> acknowledgements;  // by node, at the last look
+
+  bool remove(const View& view, std::size_t slot, const Entry&) {
+    return slot % 2 == 0 && is_primary(view, slot / 2);
+  }
+  bool add(const View&, std::size_t, const Entry&) { return false; }
+  bool live(const View& view, std::size_t node) {
+    acknowledged.resize(view.nodes.size());
+    primary.resize(view.nodes.size());
+    acknowledgements.resize(view.nodes.size());
+    const bool now = is_primary(view, node);
+    const bool became = now && primary[node] == 0;
+    primary[node] = now;
+    // The set of acknowledged writes grows only by an acknowledgement, and shrinks only as
+    // writes are forgotten (which cannot break the property): an unchanged count skips it.
+    const std::uint64_t acks = now ? view.nodes[node]->acknowledgements() : 0;
+    if (acks == acknowledgements[node] && !became) return false;
+    acknowledgements[node] = acks;
+    scratch.clear();
+    const std::size_t majority = view.nodes.size() / 2 + 1;
+    if (now)
+      for (const Pending& p : view.nodes[node]->pending())
+        if (p.acknowledged && p.w >= majority) scratch.push_back(p.seq);
+    if (scratch == acknowledged[node]) return became;
+    std::swap(acknowledged[node], scratch);
+    return true;
+  }
+  static bool is_primary(const View& view, std::size_t node) {
+    return view.nodes[node] && view.nodes[node]->is_primary();
   }
 };
 
@@ -168,5 +242,6 @@ MonitorFactory store_monitor() {
 MonitorFactory no_duplicates_monitor() { return store_monitor<NoDuplicatesIndex>(); }
 MonitorFactory total_order_monitor() { return store_monitor<TotalOrderIndex>(); }
 MonitorFactory write_concern_honest_monitor() { return store_monitor<HonestIndex>(); }
+MonitorFactory majority_acks_kept_monitor() { return store_monitor<MajorityAcksIndex>(); }
 
 }  // namespace faultline::write_concern

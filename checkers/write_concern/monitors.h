@@ -8,13 +8,15 @@
 // stores with its copies (equal vectors: most events, heartbeats and acks), and otherwise reads
 // only the entries between the common prefix and the common suffix, as removed and added, and
 // answers yes when an added entry may break the property:
-//   no_duplicates  an id now held twice by one store;
+//   no_duplicates  a client's id now held twice by one store (gap fillers are not messages);
 //   total_order    a seq now held twice by one store, an (epoch, seq) now held with a second id
 //                  by some store, or a changed live node whose delivered end is not the seq of
 //                  its delivered-th entry (with seqs unique per store, the prefix 1..d has no
 //                  gap exactly when the d-th entry's seq is d);
-//   write_concern_honest  the primary's set of acknowledged pending writes changed, or a disk
-//                  lost an entry (a write, once held by enough disks, stays so until then).
+//   write_concern_honest  a primary's set of acknowledged pending writes changed, or a disk
+//                  lost an entry (a write, once held by enough disks, stays so until then);
+//   majority_acks_kept  a primary's set of writes acknowledged with w at least a majority
+//                  changed, a node became a primary, or a primary's store lost an entry.
 // Why a no is sound: at the previous call the verdict held (an `always` violation stops the
 // run), a node the event did not name has the same stores as then, the index holds exactly the
 // copies' entries, and removing an entry cannot break the first two; so a violation now needs
@@ -36,5 +38,6 @@ using MonitorFactory = std::function<std::unique_ptr<Monitor<WriteConcern>>()>;
 MonitorFactory no_duplicates_monitor();
 MonitorFactory total_order_monitor();
 MonitorFactory write_concern_honest_monitor();
+MonitorFactory majority_acks_kept_monitor();
 
 }  // namespace faultline::write_concern

@@ -17,6 +17,28 @@ Pending new_pending(Seq seq, const MessageId& id, std::uint32_t w) {
   return pending;
 }
 
+Seq last_seq(const Store& store) {
+  return store.entries.empty() ? Seq{} : store.entries.back().seq;
+}
+Epoch last_epoch(const Store& store) {
+  return store.entries.empty() ? first_epoch : store.entries.back().epoch;
+}
+
+// The epoch a message's sender acts in (a primary that sees a newer one steps down); none for
+// the promotion messages, which propose an epoch rather than act in one.
+std::optional<Epoch> acting_epoch(const Message& message) {
+  return std::visit(
+      [](const auto& m) -> std::optional<Epoch> {
+        using M = std::decay_t<decltype(m)>;
+        if constexpr (std::is_same_v<M, PromoteRequest> || std::is_same_v<M, PromoteReply> ||
+                      std::is_same_v<M, CatchUpRequest>)
+          return std::nullopt;
+        else
+          return m.epoch;
+      },
+      message);
+}
+
 }  // namespace
 
 std::uint32_t Pending::confirmations() const {
@@ -29,16 +51,21 @@ Node::Node(const Config& config, NodeId self, std::uint32_t node_count,
   FL_ASSERT(self.value < node_count, "a node of the cluster");
   FL_ASSERT(node_count >= 1, "a cluster has a primary");
   if (recovered && !config_.volatile_store) store_ = std::move(*recovered);
+  // A restarted primary resumes its epoch; a newer primary, if any, fences it.
+  if (store_.primary == self_ && store_.voted <= store_.epoch) role_ = Role::primary;
   if (is_primary()) views_.assign(node_count_, SecondaryView{});
   recompute_delivered();
 }
 
 void Node::on_start(Effects& out) {
-  if (!is_primary()) return;
+  if (!is_primary()) {
+    if (config_.failover) out.set_timer(WatchTimer{}, config_.heartbeat_interval);
+    return;
+  }
   FL_ASSERT(pending_.empty(), "a fresh primary knows of no pending write");
   // After a restart it does not know who stored what: every secondary is asked to catch up.
   if (!store_.entries.empty())
-    for (std::uint32_t s = 1; s < node_count_; ++s) views_[s].needs_catch_up = true;
+    for (std::uint32_t s = 0; s < node_count_; ++s) views_[s].needs_catch_up = s != self_.value;
   out.set_timer(HeartbeatTimer{}, config_.heartbeat_interval);
 }
 
@@ -55,25 +82,24 @@ void Node::on_input(const Input& input, Effects& out) {
 
 void Node::on_message(NodeId source, const Message& message, Effects& out) {
   FL_ASSERT(source != self_, "a node does not message itself");
+  FL_ASSERT(source.value < node_count_, "a node of the cluster");
+  if (const auto* m = std::get_if<PromoteRequest>(&message))
+    return on_promote_request(source, *m, out);
+  if (const auto* m = std::get_if<PromoteReply>(&message)) return on_promote_reply(source, *m, out);
   if (is_primary()) {
-    if (const auto* m = std::get_if<ReplicateAck>(&message)) return on_ack(source, *m, out);
-    if (const auto* m = std::get_if<HeartbeatReply>(&message))
-      return on_heartbeat_reply(source, *m, out);
-    if (const auto* m = std::get_if<CatchUpRequest>(&message))
-      return on_catch_up_request(source, *m, out);
-    return;  // a secondary's message sent to the primary (none in this protocol)
+    const std::optional<Epoch> epoch = acting_epoch(message);
+    if (!epoch || *epoch <= store_.epoch) return on_primary_message(source, message, out);
+    step_down(*epoch, out);  // a newer epoch exists: handle the message as a secondary
   }
-  if (const auto* m = std::get_if<Replicate>(&message)) return on_replicate(*m, out);
-  if (const auto* m = std::get_if<Heartbeat>(&message)) {
-    if (m->epoch > store_.epoch) store_.epoch = m->epoch;
-    return out.send(source, HeartbeatReply{store_.epoch, delivered_});
-  }
-  if (const auto* m = std::get_if<RecoveryNotice>(&message)) return on_recovery_notice(*m, out);
-  if (const auto* m = std::get_if<CatchUpReply>(&message)) return on_catch_up_reply(*m, out);
+  on_secondary_message(source, message, out);
 }
 
 void Node::on_timer(const Timer& timer, Effects& out) {
-  FL_ASSERT(is_primary(), "only the primary sets timers");
+  if (std::holds_alternative<WatchTimer>(timer)) {
+    if (!is_primary()) on_watch(out);
+    return;
+  }
+  if (!is_primary()) return;  // a primary's timer outliving its role
   if (std::holds_alternative<HeartbeatTimer>(timer)) return on_heartbeat_timer(out);
   if (const auto* t = std::get_if<RetryTimer>(&timer)) return on_retry(*t, out);
   const auto& deadline = std::get<ReadOnlyTimer>(timer);
@@ -86,10 +112,21 @@ void Node::on_timer(const Timer& timer, Effects& out) {
 // ---------------------------------------------------------------------------------------------
 // Primary
 
+void Node::on_primary_message(NodeId source, const Message& message, Effects& out) {
+  FL_ASSERT(is_primary(), "a primary's message");
+  if (const auto* m = std::get_if<ReplicateAck>(&message)) return on_ack(source, *m, out);
+  if (const auto* m = std::get_if<HeartbeatReply>(&message))
+    return on_heartbeat_reply(source, *m, out);
+  if (const auto* m = std::get_if<CatchUpRequest>(&message))
+    return on_catch_up_request(source, *m, out);
+  // A primary's message from another primary of an epoch no newer: it is the stale one.
+}
+
 std::uint32_t Node::available() const {
   FL_ASSERT(is_primary(), "availability is the primary's view");
   std::uint32_t count = 1;
-  for (std::uint32_t s = 1; s < node_count_; ++s) count += views_[s].health != Health::unhealthy;
+  for (std::uint32_t s = 0; s < node_count_; ++s)
+    count += s != self_.value && views_[s].health != Health::unhealthy;
   FL_ASSERT(count >= 1 && count <= node_count_, "between the primary alone and everyone");
   return count;
 }
@@ -110,8 +147,8 @@ void Node::post(const PostMessage& post, Effects& out) {
   }
   if (available() < config_.quorum_nodes(node_count_))
     return out.emit(PostReply{post.id, PostStatus::unavailable, Seq{}});
-  const Seq seq = store_.entries.empty() ? Seq{1} : store_.entries.back().seq + 1;
-  const StoreResult stored = store_entry(Entry{seq, post.id, store_.epoch, post.w});
+  const Seq seq = last_seq(store_) + 1;
+  const StoreResult stored = adopt(Entry{seq, post.id, store_.epoch, post.w}, out);
   FL_ASSERT(stored == StoreResult::stored, "a new id at a new seq is stored");
   save(out);
   pending_.push_back(new_pending(seq, post.id, post.w));
@@ -126,12 +163,13 @@ void Node::replicate(Pending& pending, Effects& out) {
   pending.attempts.assign(node_count_, 0);
   pending.confirmed[self_.value] = 1;
   const Entry entry = *entry_of(pending.id);
-  for (std::uint32_t s = 1; s < node_count_; ++s) {
+  for (std::uint32_t s = 0; s < node_count_; ++s) {
+    if (s == self_.value) continue;
     if (views_[s].health == Health::unhealthy) {
       views_[s].needs_catch_up = true;
       continue;
     }
-    out.send(NodeId{s}, Replicate{entry});
+    out.send(NodeId{s}, Replicate{store_.epoch, entry});
     out.set_timer(RetryTimer{NodeId{s}, pending.seq}, config_.replication_timeout);
   }
   if (pending.w == 1 || config_.bug == Bug::ack_before_replicate)
@@ -144,6 +182,7 @@ void Node::answer(Pending& pending, PostStatus status, Effects& out) {
   FL_ASSERT(!pending.answered, "a write is answered once");
   pending.answered = true;
   pending.acknowledged = status == PostStatus::ok;
+  acknowledgements_.value += pending.acknowledged ? 1 : 0;
   out.emit(PostReply{pending.id, status, pending.seq});
   out.cancel_timer(ReadOnlyTimer{pending.id});
   FL_ASSERT(pending.answered, "answered");
@@ -163,7 +202,8 @@ void Node::on_ack(NodeId source, const ReplicateAck& ack, Effects& out) {
   if (pending == nullptr) return;  // confirmed by everyone already, or before a restart
   if (ack.result == StoreResult::stored || ack.result == StoreResult::duplicate) {
     confirm(*pending, source, out);
-    return forget_confirmed();
+    if (pending->answered && pending->confirmations() == node_count_) forget_confirmed();
+    return;
   }
   if (ack.result == StoreResult::injected_error)  // stored, answered 500: retry on policy
     out.set_timer(RetryTimer{source, ack.seq}, config_.healthy_retry_delay);
@@ -174,7 +214,7 @@ void Node::on_ack(NodeId source, const ReplicateAck& ack, Effects& out) {
 void Node::on_retry(const RetryTimer& timer, Effects& out) {
   Pending* pending = pending_of(timer.seq);
   const std::uint32_t s = timer.secondary.value;
-  FL_ASSERT(s >= 1 && s < node_count_, "a retry of a secondary");
+  FL_ASSERT(s < node_count_ && s != self_.value, "a retry of a secondary");
   if (pending == nullptr || pending->confirmed[s] == 1) return;
   const Health health = views_[s].health;
   const std::uint32_t limit = health == Health::healthy     ? config_.healthy_retries
@@ -185,7 +225,7 @@ void Node::on_retry(const RetryTimer& timer, Effects& out) {
     return;
   }
   const std::uint32_t attempt = pending->attempts[s]++;
-  out.send(timer.secondary, Replicate{*entry_of(pending->id)});
+  out.send(timer.secondary, Replicate{store_.epoch, *entry_of(pending->id)});
   if (health == Health::healthy) return out.set_timer(timer, config_.healthy_retry_delay);
   const std::uint32_t doublings = std::min<std::uint32_t>(attempt, 30);
   Duration delay = config_.backoff_base;
@@ -195,8 +235,8 @@ void Node::on_retry(const RetryTimer& timer, Effects& out) {
 }
 
 void Node::on_heartbeat_timer(Effects& out) {
-  const Seq latest = store_.entries.empty() ? Seq{} : store_.entries.back().seq;
-  for (std::uint32_t s = 1; s < node_count_; ++s) {
+  for (std::uint32_t s = 0; s < node_count_; ++s) {
+    if (s == self_.value) continue;
     SecondaryView& view = views_[s];
     if (!view.answered) {
       view.misses += 1;
@@ -206,7 +246,7 @@ void Node::on_heartbeat_timer(Effects& out) {
         set_health(NodeId{s}, Health::suspected, out);
     }
     view.answered = false;
-    out.send(NodeId{s}, Heartbeat{store_.epoch, latest});
+    out.send(NodeId{s}, Heartbeat{store_.epoch, last_seq(store_)});
   }
   out.set_timer(HeartbeatTimer{}, config_.heartbeat_interval);
 }
@@ -219,32 +259,62 @@ void Node::set_health(NodeId secondary, Health health, Effects& out) {
   out.emit(HealthChanged{secondary, health});
 }
 
-// An answer clears the misses; everything up to its delivered end is stored there; a secondary
-// marked for catch-up gets the recovery notice.
+// An answer clears the misses; everything up to its delivered end is stored there (once its
+// store is reconciled with this epoch's log); a secondary marked for catch-up, or not yet
+// reconciled, gets the recovery notice, again with every answer until it has caught up (a
+// notice or a catch-up message may be lost: the mark stays until the answer shows the gap gone).
 void Node::on_heartbeat_reply(NodeId source, const HeartbeatReply& reply, Effects& out) {
   SecondaryView& view = views_[source.value];
   view.answered = true;
   view.misses = 0;
   set_health(source, Health::healthy, out);
-  for (Pending& pending : pending_)
-    if (pending.seq <= reply.delivered) confirm(pending, source, out);
+  const bool synced = reply.synced == store_.epoch;
+  if (synced)
+    for (Pending& pending : pending_)
+      if (pending.seq <= reply.delivered) confirm(pending, source, out);
   forget_confirmed();
-  const Seq latest = store_.entries.empty() ? Seq{} : store_.entries.back().seq;
-  if (!view.needs_catch_up) return;
-  view.needs_catch_up = false;
-  if (reply.delivered >= latest || config_.bug == Bug::skip_catchup_on_recovery) return;
+  const Seq latest = last_seq(store_);
+  if (!view.needs_catch_up && synced) return;
+  if (synced && reply.delivered >= latest) {
+    view.needs_catch_up = false;
+    return;
+  }
+  if (config_.bug == Bug::skip_catchup_on_recovery) {
+    view.needs_catch_up = false;  // the bug: the notice is never sent
+    return;
+  }
+  view.needs_catch_up = true;
   out.send(source, RecoveryNotice{store_.epoch, latest});
 }
 
 void Node::on_catch_up_request(NodeId source, const CatchUpRequest& request, Effects& out) const {
-  CatchUpReply reply;
-  for (const Entry& entry : store_.entries) {
-    if (entry.seq <= request.after || entry.seq > request.upto) continue;
+  CatchUpReply reply{store_.epoch, request.after, request.upto, {}};
+  auto at = std::upper_bound(store_.entries.begin(), store_.entries.end(), request.after,
+                             [](Seq seq, const Entry& e) { return seq < e.seq; });
+  for (; at != store_.entries.end() && at->seq <= request.upto; ++at) {
     if (reply.entries.size() == catch_up_batch_max) break;
-    reply.entries.push_back(entry);
+    reply.entries.push_back(*at);
   }
   FL_ASSERT(reply.entries.size() <= catch_up_batch_max, "a bounded batch");
   out.send(source, std::move(reply));
+}
+
+// A newer epoch exists: the clients still waiting are told to go elsewhere (their writes may
+// survive in the new primary's log, and a retry with the same id finds them there).
+void Node::step_down(Epoch epoch, Effects& out) {
+  FL_ASSERT(is_primary(), "only a primary steps down");
+  FL_ASSERT(epoch > store_.epoch, "for a newer epoch");
+  for (Pending& pending : pending_)
+    if (!pending.answered) answer(pending, PostStatus::not_primary, out);
+  pending_.clear();
+  views_.clear();
+  role_ = Role::secondary;
+  store_.epoch = epoch;
+  store_.primary.reset();  // learned from a reply: its primary will announce itself
+  save(out);
+  primary_misses_ = 0;
+  if (config_.failover) out.set_timer(WatchTimer{}, config_.heartbeat_interval);
+  FL_ASSERT(!is_primary(), "stepped down");
 }
 
 Pending* Node::pending_of(Seq seq) {
@@ -268,54 +338,266 @@ void Node::forget_confirmed() {
 // ---------------------------------------------------------------------------------------------
 // Secondary
 
-void Node::on_replicate(const Replicate& replicate, Effects& out) {
-  FL_ASSERT(!is_primary(), "the primary replicates, it is not replicated to");
+void Node::on_secondary_message(NodeId source, const Message& message, Effects& out) {
+  FL_ASSERT(!is_primary(), "a secondary's message");
+  if (const auto* m = std::get_if<Replicate>(&message)) return on_replicate(source, *m, out);
+  if (const auto* m = std::get_if<Heartbeat>(&message)) return on_heartbeat(source, *m, out);
+  if (const auto* m = std::get_if<RecoveryNotice>(&message))
+    return on_recovery_notice(source, *m, out);
+  if (const auto* m = std::get_if<CatchUpReply>(&message))
+    return on_catch_up_reply(source, *m, out);
+  // A reply meant for a primary this node no longer is: nothing to do.
+}
+
+// `primary` acts in `epoch`, no older than any this node saw or voted for: it is followed.
+void Node::follow(NodeId primary, Epoch epoch, Effects& out) {
+  FL_ASSERT(!is_primary(), "a secondary follows");
+  FL_ASSERT(epoch >= newest() || config_.bug == Bug::no_epoch_fencing, "no older epoch");
+  primary_misses_ = 0;
+  if (role_ == Role::candidate && epoch >= store_.voted) role_ = Role::secondary;
+  if (epoch < store_.epoch || (epoch == store_.epoch && store_.primary == primary)) return;
+  store_.epoch = epoch;
+  store_.primary = primary;
+  save(out);
+}
+
+void Node::on_replicate(NodeId source, const Replicate& replicate, Effects& out) {
   const Entry& entry = replicate.entry;
-  if (entry.epoch < store_.epoch)
-    return out.send(primary_id, ReplicateAck{entry.seq, store_.epoch, StoreResult::fenced});
-  const StoreResult result = store_entry(entry);
+  const bool fenced = replicate.epoch < newest();
+  if (fenced && config_.bug != Bug::no_epoch_fencing)
+    return out.send(source, ReplicateAck{entry.seq, newest(), StoreResult::fenced});
+  // With no_epoch_fencing an old primary's write is stored and confirmed in its own epoch.
+  const Epoch answer_epoch = fenced ? replicate.epoch : newest();
+  if (!fenced) follow(source, replicate.epoch, out);
+  const StoreResult result = adopt(entry, out);
   if (result == StoreResult::duplicate)
-    return out.send(primary_id, ReplicateAck{entry.seq, store_.epoch, result});
+    return out.send(source, ReplicateAck{entry.seq, answer_epoch, result});
   save(out);
   if (fail_next_ > 0) {  // the seed's InjectFailure(where: after_db_save)
     fail_next_ -= 1;
-    return out.send(primary_id, ReplicateAck{entry.seq, store_.epoch, StoreResult::injected_error});
+    return out.send(source, ReplicateAck{entry.seq, answer_epoch, StoreResult::injected_error});
   }
-  out.send(primary_id, ReplicateAck{entry.seq, store_.epoch, StoreResult::stored});
+  out.send(source, ReplicateAck{entry.seq, answer_epoch, StoreResult::stored});
 }
 
-void Node::on_recovery_notice(const RecoveryNotice& notice, Effects& out) {
-  if (notice.epoch > store_.epoch) store_.epoch = notice.epoch;
+void Node::on_heartbeat(NodeId source, const Heartbeat& heartbeat, Effects& out) {
+  const bool fenced = heartbeat.epoch < newest() && config_.bug != Bug::no_epoch_fencing;
+  if (!fenced && heartbeat.epoch >= newest()) follow(source, heartbeat.epoch, out);
+  const Epoch answer_epoch = fenced ? newest() : heartbeat.epoch;
+  out.send(source, HeartbeatReply{answer_epoch, delivered_, store_.synced});
+}
+
+// The primary's latest seq. A node whose store is not reconciled with this epoch's log asks for
+// the whole log (from seq 1, then on from what the replies covered), so that what the log
+// lacks is found and rolled back; otherwise it asks for what it misses after its delivered end.
+void Node::on_recovery_notice(NodeId source, const RecoveryNotice& notice, Effects& out) {
+  if (notice.epoch < newest()) return;  // a stale primary's
+  follow(source, notice.epoch, out);
   catch_up_upto_ = std::max(catch_up_upto_, notice.latest);
+  if (store_.synced < notice.epoch) {
+    if (reconciling_ != notice.epoch) {
+      reconciling_ = notice.epoch;
+      reconciled_upto_ = Seq{};
+      catch_up_upto_ = notice.latest;
+    }
+    return out.send(source, CatchUpRequest{reconciled_upto_, catch_up_upto_});
+  }
   if (delivered_ >= notice.latest) return;
-  out.send(primary_id, CatchUpRequest{delivered_, notice.latest});
+  out.send(source, CatchUpRequest{delivered_, notice.latest});
 }
 
-void Node::on_catch_up_reply(const CatchUpReply& reply, Effects& out) {
+void Node::on_catch_up_reply(NodeId source, const CatchUpReply& reply, Effects& out) {
+  if (reply.epoch < newest()) return;  // a stale primary's
+  follow(source, reply.epoch, out);
   bool changed = false;
   for (const Entry& entry : reply.entries)
-    changed = store_entry(entry) == StoreResult::stored || changed;
+    changed = adopt(entry, out) == StoreResult::stored || changed;
+  const bool full = reply.entries.size() == catch_up_batch_max;
+  const Seq covered = full ? reply.entries.back().seq : reply.upto;  // (reply.after, covered]
+  const bool reconciling = reconciling_ == reply.epoch;
+  // A reply counts for the reconciliation only if it starts within what is reconciled: a late
+  // reply to an earlier, shorter request must not end it early (swarm seed 412).
+  if (reconciling && reply.after <= reconciled_upto_)
+    reconciled_upto_ = std::max(reconciled_upto_, covered);
+  if (reconciling && reconciled_upto_ >= catch_up_upto_) {
+    finish_reconcile(out);
+    changed = true;
+  }
   if (changed) save(out);
-  out.send(primary_id, HeartbeatReply{store_.epoch, delivered_});  // confirms what it now holds
-  if (reply.entries.size() == catch_up_batch_max && delivered_ < catch_up_upto_)
-    out.send(primary_id, CatchUpRequest{delivered_, catch_up_upto_});
+  out.send(source, HeartbeatReply{newest(), delivered_, store_.synced});  // confirms what it holds
+  if (covered >= catch_up_upto_ && !reconciling_) return;
+  if (reconciling_ == reply.epoch)
+    return out.send(source, CatchUpRequest{reconciled_upto_, catch_up_upto_});
+  if (full) out.send(source, CatchUpRequest{delivered_, catch_up_upto_});
+}
+
+// The whole log up to the notice's latest seq is adopted: what this node holds beyond it from
+// an older epoch is not in the primary's log, and is rolled back.
+void Node::finish_reconcile(Effects& out) {
+  FL_ASSERT(reconciling_.has_value(), "a reconciliation under way");
+  const Epoch epoch = *reconciling_;
+  auto& entries = store_.entries;
+  for (auto at = entries.begin(); at != entries.end();)
+    at = at->seq > catch_up_upto_ && at->epoch < epoch ? roll_back(at, out) : at + 1;
+  store_.synced = epoch;
+  reconciling_.reset();
+  recompute_delivered();
+  FL_ASSERT(store_.synced == epoch, "reconciled");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Failover (README.md): a secondary that has not heard from the primary for
+// unhealthy_after_misses watch ticks, plus two per node number (so n1 stands before n2: the
+// deterministic order), stands for the next epoch; a failed candidacy is tried again every
+// 2 x node_count ticks. Two ticks apart, not one: the secondaries last heard the primary at
+// different moments, so their counts may be one tick out of step, and n1 and n2 standing at
+// once would split the vote for ever.
+
+void Node::on_watch(Effects& out) {
+  FL_ASSERT(config_.failover, "the watch runs with failover only");
+  FL_ASSERT(!is_primary(), "a secondary watches its primary");
+  // A candidate's ticks are jittered (the engine draws in the range): counts that happen to
+  // line up would otherwise have every node stand at once, and refuse each other, for ever
+  // (swarm seed 1450). The first stand keeps the deterministic order.
+  const Duration tick = config_.heartbeat_interval;
+  if (role_ == Role::candidate)
+    out.set_timer(WatchTimer{}, DurationRange{tick, tick * 2});
+  else
+    out.set_timer(WatchTimer{}, tick);
+  primary_misses_ += 1;
+  const std::uint32_t first = config_.unhealthy_after_misses + 2 * self_.value;
+  if (primary_misses_ < first || (primary_misses_ - first) % (2 * node_count_) != 0) return;
+  stand(out);
+}
+
+void Node::stand(Effects& out) {
+  FL_ASSERT(!is_primary(), "a secondary stands");
+  role_ = Role::candidate;
+  store_.voted = std::max(newest(), epoch_floor_).next();
+  save(out);
+  votes_.assign(node_count_, 0);
+  votes_[self_.value] = 1;
+  if (majority() == 1) return become_primary(out);
+  for (std::uint32_t n = 0; n < node_count_; ++n)
+    if (n != self_.value)
+      out.send(NodeId{n}, PromoteRequest{store_.voted, last_epoch(store_), last_seq(store_)});
+  FL_ASSERT(role_ == Role::candidate, "standing");
+}
+
+// A vote: once per epoch, only by a node that lost the primary too (a live primary refuses),
+// and only for a candidate at least as up to date as the voter (the last entry's epoch, then
+// its seq) unless the promote_any_secondary bug. A grant carries every entry the voter holds;
+// a voter refusing a candidate less up to date than itself stands instead.
+void Node::on_promote_request(NodeId source, const PromoteRequest& request, Effects& out) {
+  const bool fresh = request.epoch > newest();
+  const bool lost_primary = !is_primary() && primary_misses_ >= config_.suspect_after_misses;
+  const auto mine = std::pair{last_epoch(store_), last_seq(store_)};
+  const auto theirs = std::pair{request.last_epoch, request.last_seq};
+  const bool up_to_date = config_.bug == Bug::promote_any_secondary || theirs >= mine;
+  if (!fresh || !lost_primary || !up_to_date) {
+    out.send(source, PromoteReply{request.epoch, false, newest(), {}});
+    epoch_floor_ = std::max(epoch_floor_, request.epoch);  // a stand of its own goes above
+    // More up to date than a candidate, and without a primary too: it stands at once, so the
+    // most up-to-date reachable node is the one promoted.
+    if (fresh && lost_primary && !up_to_date && role_ != Role::candidate) stand(out);
+    return;
+  }
+  store_.voted = request.epoch;
+  save(out);
+  role_ = Role::secondary;  // a candidate of an older epoch gives way
+  votes_.clear();
+  std::vector<Entry> entries;
+  if (config_.bug != Bug::promote_any_secondary) entries = store_.entries;
+  out.send(source, PromoteReply{request.epoch, true, newest(), std::move(entries)});
+  FL_ASSERT(store_.voted == request.epoch, "voted once for this epoch");
+}
+
+void Node::on_promote_reply(NodeId source, const PromoteReply& reply, Effects& out) {
+  if (!reply.granted) epoch_floor_ = std::max(epoch_floor_, reply.newest);
+  if (role_ != Role::candidate || reply.epoch != store_.voted || !reply.granted) return;
+  FL_ASSERT(votes_.size() == node_count_, "a candidate counts votes by node");
+  if (votes_[source.value] == 1) return;  // a duplicate
+  votes_[source.value] = 1;
+  for (const Entry& entry : reply.entries) merge(entry, out);
+  save(out);
+  const auto grants = static_cast<std::uint32_t>(std::count(votes_.begin(), votes_.end(), 1));
+  if (grants >= majority()) become_primary(out);
+}
+
+// The merged log is this epoch's: a seq no voter held gets a filler, so the order has no gap.
+void Node::become_primary(Effects& out) {
+  FL_ASSERT(role_ == Role::candidate, "a candidate is promoted");
+  role_ = Role::primary;
+  store_.epoch = store_.voted;
+  store_.primary = self_;
+  store_.synced = store_.epoch;
+  const Seq last = last_seq(store_);
+  for (Seq seq{1}; seq <= last; ++seq)
+    if (entry_at(seq) == store_.entries.end()) adopt(Entry{seq, filler_id, store_.epoch, 1}, out);
+  recompute_delivered();
+  save(out);
+  views_.assign(node_count_, SecondaryView{});
+  for (std::uint32_t s = 0; s < node_count_; ++s) views_[s].needs_catch_up = s != self_.value;
+  pending_.clear();
+  votes_.clear();
+  primary_misses_ = 0;
+  out.cancel_timer(WatchTimer{});
+  out.emit(Promoted{store_.epoch});
+  on_heartbeat_timer(out);  // announces itself at once
+  FL_ASSERT(delivered_ == last, "the new primary's log has no gap");
 }
 
 // ---------------------------------------------------------------------------------------------
 // Both
 
-StoreResult Node::store_entry(const Entry& entry) {
+// Puts the entry where the primary's log has it: a different entry at its seq, or the same
+// client message at another seq, is not in that log and is rolled back. The same entry again is
+// a duplicate (with no_dedup: stored a second time).
+StoreResult Node::adopt(const Entry& entry, Effects& out) {
   FL_ASSERT(entry.seq >= Seq{1}, "seqs start at 1");
-  if (entry_of(entry.id) != nullptr && config_.bug != Bug::no_dedup) return StoreResult::duplicate;
   auto& entries = store_.entries;
-  auto at = std::lower_bound(entries.begin(), entries.end(), entry.seq,
-                             [](const Entry& e, Seq seq) { return e.seq < seq; });
-  if (at != entries.end() && at->seq == entry.seq && config_.bug != Bug::no_dedup)
-    *at = entry;  // a primary that lost its volatile store reused the seq: its order wins
-  else
-    entries.insert(at, entry);
+  auto at = entry_at(entry.seq);
+  if (config_.bug == Bug::no_dedup) {
+    store_.insert(entry);
+    recompute_delivered();
+    return StoreResult::stored;
+  }
+  if (at != entries.end() && *at == entry) return StoreResult::duplicate;
+  if (at != entries.end()) roll_back(at, out);
+  if (entry.id != filler_id)
+    for (auto same = entries.begin(); same != entries.end(); ++same)
+      if (same->id == entry.id) {
+        roll_back(same, out);
+        break;
+      }
+  store_.insert(entry);
   recompute_delivered();
   return StoreResult::stored;
+}
+
+// A voter's entry, merged into a candidate's log: at each seq, and for each client message, the
+// entry of the newer epoch wins (a majority-acknowledged write is in some voter's store, and no
+// later primary wrote another entry at its seq: README.md has the argument).
+void Node::merge(const Entry& entry, Effects& out) {
+  const auto at = entry_at(entry.seq);
+  if (at != store_.entries.end() && at->epoch >= entry.epoch) return;
+  if (entry.id != filler_id)
+    if (const Entry* same = entry_of(entry.id); same != nullptr && same->epoch >= entry.epoch)
+      return;
+  adopt(entry, out);
+}
+
+std::vector<Entry>::iterator Node::roll_back(std::vector<Entry>::iterator at, Effects& out) {
+  FL_ASSERT(at != store_.entries.end(), "an entry held");
+  if (at->id != filler_id) out.emit(RolledBack{*at});
+  return store_.erase(at);
+}
+
+std::vector<Entry>::iterator Node::entry_at(Seq seq) {
+  auto& entries = store_.entries;
+  const auto at = std::lower_bound(entries.begin(), entries.end(), seq,
+                                   [](const Entry& e, Seq s) { return e.seq < s; });
+  return at != entries.end() && at->seq == seq ? at : entries.end();
 }
 
 const Entry* Node::entry_of(const MessageId& id) const {
@@ -330,7 +612,7 @@ void Node::save(Effects& out) const {
 
 void Node::recompute_delivered() {
   if (config_.bug == Bug::deliver_out_of_order) {  // the bug: no MISSING_PARENT hold
-    delivered_ = store_.entries.empty() ? Seq{} : store_.entries.back().seq;
+    delivered_ = last_seq(store_);
     return;
   }
   Seq end;
@@ -347,7 +629,7 @@ std::vector<MessageId> Node::delivered_ids() const {
   std::vector<MessageId> ids;
   for (const Entry& e : store_.entries) {
     if (e.seq > delivered_) break;
-    ids.push_back(e.id);
+    if (e.id != filler_id) ids.push_back(e.id);
   }
   return ids;
 }

@@ -1,16 +1,19 @@
-// The write-concern node: n0 is the primary, n1.. the secondaries (README.md has the protocol).
+// The write-concern node: n0 is the first primary, the others secondaries; with failover a
+// secondary that lost the primary may be promoted (README.md has the protocol).
 //
 // A node is a pure state machine: handlers record effects in an Outbox and never read a clock or
 // draw randomness (a SUSPECTED secondary's backoff jitter is a timer range the engine draws in).
-// Every node holds a Store (its entries in seq order, delivered or held) and persists it after
-// each change unless the config asks for the seed's volatile store.
+// Every node holds a Store (its entries in seq order, delivered or held, and its epochs) and
+// persists it after each change unless the config asks for the seed's volatile store.
 //
 // Invariants: the store's entries are sorted by seq with no seq twice and (unless the no_dedup
-// bug) no id twice; the delivered end is the longest run 1, 2, ... of seqs held (with the
-// deliver_out_of_order bug: the last seq held); the primary's pending list is sorted by seq and
-// names only entries it stores; a pending write is answered at most once.
+// bug) no client's id twice; the delivered end is the longest run 1, 2, ... of seqs held (with
+// the deliver_out_of_order bug: the last seq held); a primary's pending list is sorted by seq
+// and names only entries it stores; a pending write is answered at most once; a node is the
+// primary of at most its store's epoch, and it votes at most once per epoch (store.voted).
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <optional>
 #include <string_view>
@@ -65,8 +68,26 @@ struct Pending {
   std::uint32_t confirmations() const;
 };
 
-inline constexpr NodeId primary_id{0};
+// A node's part. A candidate stands for the next epoch and waits for a majority of grants.
+enum class Role : std::uint8_t { primary, secondary, candidate };
+inline std::string_view to_string(Role role) {
+  switch (role) {
+    case Role::primary: return "primary";
+    case Role::secondary: return "secondary";
+    case Role::candidate: return "candidate";
+  }
+  return "";
+}
+
 inline constexpr std::size_t catch_up_batch_max = 1'000;
+
+// A count the checkers' monitors read to skip, in O(1), the events that changed nothing they
+// judge. Not part of the node's value: not in fields() and equal whatever it holds, so two
+// nodes that differ only in it are one state.
+struct ChangeCount {
+  std::uint64_t value = 0;
+  friend bool operator==(const ChangeCount&, const ChangeCount&) { return true; }
+};
 
 class Node {
  public:
@@ -77,8 +98,9 @@ class Node {
   void on_timer(const Timer& timer, Effects& out);
   void on_input(const Input& input, Effects& out);
 
-  std::string_view role() const { return is_primary() ? "primary" : "secondary"; }
-  bool is_primary() const { return self_ == primary_id; }
+  std::string_view role() const { return to_string(role_); }
+  bool is_primary() const { return role_ == Role::primary; }
+  NodeId self() const { return self_; }
   const Store& store() const { return store_; }
   Seq delivered() const { return delivered_; }
   const std::vector<Pending>& pending() const { return pending_; }
@@ -87,20 +109,31 @@ class Node {
   std::vector<MessageId> delivered_ids() const;
   // Nodes the primary counts as available: itself and every secondary not UNHEALTHY.
   std::uint32_t available() const;
+  // How many writes this node has acknowledged `ok` in its life (ChangeCount).
+  std::uint64_t acknowledgements() const { return acknowledgements_.value; }
+  // The newest epoch this node has seen or voted for: it refuses replication from older ones.
+  Epoch newest() const { return std::max(store_.epoch, store_.voted); }
 
   friend bool operator==(const Node&, const Node&) = default;
   template <class Self, class Visit>
   static void fields(Self& self, Visit&& visit) {
     visit("self", self.self_);
+    visit("role", self.role_);
     visit("store", self.store_);
     visit("fail_next", self.fail_next_);
     visit("catch_up_upto", self.catch_up_upto_);
+    visit("reconciling", self.reconciling_);
+    visit("reconciled_upto", self.reconciled_upto_);
+    visit("primary_misses", self.primary_misses_);
+    visit("epoch_floor", self.epoch_floor_);
+    visit("votes", self.votes_);
     visit("views", self.views_);
     visit("pending", self.pending_);
   }
 
  private:
   // Primary.
+  void on_primary_message(NodeId source, const Message& message, Effects& out);
   void post(const PostMessage& post, Effects& out);
   void replicate(Pending& pending, Effects& out);
   void on_ack(NodeId source, const ReplicateAck& ack, Effects& out);
@@ -111,28 +144,51 @@ class Node {
   void on_heartbeat_reply(NodeId source, const HeartbeatReply& reply, Effects& out);
   void set_health(NodeId secondary, Health health, Effects& out);
   void on_catch_up_request(NodeId source, const CatchUpRequest& request, Effects& out) const;
+  void step_down(Epoch epoch, Effects& out);
   Pending* pending_of(Seq seq);
   Pending* pending_of(const MessageId& id);
   void forget_confirmed();
   // Secondary.
-  void on_replicate(const Replicate& replicate, Effects& out);
-  void on_recovery_notice(const RecoveryNotice& notice, Effects& out);
-  void on_catch_up_reply(const CatchUpReply& reply, Effects& out);
+  void on_secondary_message(NodeId source, const Message& message, Effects& out);
+  void on_replicate(NodeId source, const Replicate& replicate, Effects& out);
+  void on_heartbeat(NodeId source, const Heartbeat& heartbeat, Effects& out);
+  void on_recovery_notice(NodeId source, const RecoveryNotice& notice, Effects& out);
+  void on_catch_up_reply(NodeId source, const CatchUpReply& reply, Effects& out);
+  void finish_reconcile(Effects& out);
+  void follow(NodeId primary, Epoch epoch, Effects& out);
+  // Failover.
+  void on_watch(Effects& out);
+  void stand(Effects& out);
+  void on_promote_request(NodeId source, const PromoteRequest& request, Effects& out);
+  void on_promote_reply(NodeId source, const PromoteReply& reply, Effects& out);
+  void become_primary(Effects& out);
   // Both.
-  StoreResult store_entry(const Entry& entry);  // inserts in seq order; updates delivered_
+  StoreResult adopt(const Entry& entry, Effects& out);  // as the primary's log says
+  void merge(const Entry& entry, Effects& out);         // a voter's entry: newer epochs win
+  // Removes the entry, records it (RolledBack) and returns the next one.
+  std::vector<Entry>::iterator roll_back(std::vector<Entry>::iterator at, Effects& out);
   const Entry* entry_of(const MessageId& id) const;
+  std::vector<Entry>::iterator entry_at(Seq seq);
   void save(Effects& out) const;
   void recompute_delivered();
+  std::uint32_t majority() const { return node_count_ / 2 + 1; }
 
   Config config_;
   NodeId self_;
   std::uint32_t node_count_;
+  Role role_ = Role::secondary;
   Store store_;
   Seq delivered_;
   std::uint32_t fail_next_ = 0;       // injected failures left (secondary)
-  Seq catch_up_upto_;                 // the primary's latest seq from its last notice (secondary)
-  std::vector<SecondaryView> views_;  // by node (primary); slot 0 unused
+  Seq catch_up_upto_;                 // the primary's latest seq from its last notice
+  std::optional<Epoch> reconciling_;  // the epoch whose log a catch-up from seq 1 rebuilds
+  Seq reconciled_upto_;               // ... adopted from that log so far, seq 1 to this
+  std::uint32_t primary_misses_ = 0;  // watch ticks since the primary was heard (failover)
+  Epoch epoch_floor_;                 // the newest epoch a refusal named (the next stand: above)
+  std::vector<std::uint8_t> votes_;   // by node: granted this candidacy
+  std::vector<SecondaryView> views_;  // by node (primary); its own slot unused
   std::vector<Pending> pending_;      // sorted by seq (primary)
+  ChangeCount acknowledgements_;
 };
 
 }  // namespace faultline::write_concern

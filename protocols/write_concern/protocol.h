@@ -1,6 +1,6 @@
 // WriteConcern: the protocol tag for write-concern replication (seed 001, "gRPC Replication").
 // It names the value types the drivers use; see node.h for the state machine and README.md for
-// the protocol. Node 0 is the primary; nodes 1..N-1 are secondaries.
+// the protocol. Node 0 is the first primary; with failover a secondary may be promoted.
 #pragma once
 
 #include <string>
@@ -26,7 +26,7 @@ struct WriteConcern {
   using WorkloadConfig = write_concern::WorkloadConfig;
   using Workload = write_concern::Workload;
 
-  static std::vector<std::string> role_names() { return {"primary", "secondary"}; }
+  static std::vector<std::string> role_names() { return {"primary", "secondary", "candidate"}; }
 };
 
 }  // namespace faultline::write_concern

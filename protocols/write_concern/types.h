@@ -13,6 +13,7 @@
 // never accepts replication from an epoch older than the newest it has seen.
 #pragma once
 
+#include <algorithm>
 #include <compare>
 #include <cstdint>
 #include <optional>
@@ -38,6 +39,8 @@ inline constexpr std::uint32_t nodes_max = 64;
 using Seq = StrongInt<struct SeqTag, StrongIntKind::position>;
 using Epoch = StrongInt<struct EpochTag, StrongIntKind::ordinal>;
 inline constexpr Epoch first_epoch{1};
+// The primary of the first epoch: n0.
+inline constexpr NodeId first_primary{0};
 
 // A client's message: the client's id and its own count of messages (1, 2, ...). A retried
 // post carries the same id, so every node can drop the duplicate.
@@ -52,6 +55,9 @@ struct MessageId {
   }
   friend auto operator<=>(const MessageId&, const MessageId&) = default;
 };
+// Fills a seq no node of a promotion's majority held: no client's message (clients count from
+// 1), delivered like any entry so that the order has no gap.
+inline constexpr MessageId filler_id{0, 0};
 
 // The system-wide availability guard (the seed's QUORUM_LEVEL): how many nodes, the primary
 // included, must be available (not UNHEALTHY) for the primary to accept any write.
@@ -164,27 +170,58 @@ struct Entry {
   friend bool operator==(const Entry&, const Entry&) = default;
 };
 
-// What a node persists (its Durable): every entry it stored, delivered or held, and the newest
-// epoch it has seen (so a restarted old primary stays fenced).
+// What a node persists (its Durable): every entry it stored, delivered or held; the newest
+// epoch it has seen and that epoch's primary (none: it learned of the epoch from a reply, not
+// from its primary), so a restarted old primary stays fenced; the newest epoch it voted for (it
+// votes once per epoch, and refuses replication from older ones); and the epoch whose log it
+// has reconciled its own with (rolled back what that primary's log lacks).
 struct Store {
   static constexpr std::string_view type_name = "Store";
   std::vector<Entry> entries;  // sorted by seq, no two with one seq or one id
   Epoch epoch = first_epoch;
+  std::optional<NodeId> primary = first_primary;
+  Epoch voted = first_epoch;
+  Epoch synced = first_epoch;
+  // Counts changes to `entries` made through insert() and erase(), so that the checkers'
+  // monitors see "unchanged" in O(1). Not part of the value: not in fields() (so not encoded,
+  // fingerprinted or described) nor in ==.
+  std::uint64_t revision = 0;
+
+  // Inserts in seq order (after any entry of the same seq).
+  void insert(const Entry& entry) {
+    entries.insert(std::upper_bound(entries.begin(), entries.end(), entry.seq,
+                                    [](Seq seq, const Entry& e) { return seq < e.seq; }),
+                   entry);
+    revision += 1;
+  }
+  std::vector<Entry>::iterator erase(std::vector<Entry>::iterator at) {
+    revision += 1;
+    return entries.erase(at);
+  }
+
   template <class Self, class Visit>
   static void fields(Self& self, Visit&& visit) {
     visit("entries", self.entries);
     visit("epoch", self.epoch);
+    visit("primary", self.primary);
+    visit("voted", self.voted);
+    visit("synced", self.synced);
   }
-  friend bool operator==(const Store&, const Store&) = default;
+  friend bool operator==(const Store& a, const Store& b) {
+    return a.entries == b.entries && a.epoch == b.epoch && a.primary == b.primary &&
+           a.voted == b.voted && a.synced == b.synced;
+  }
 };
 
 // ---------------------------------------------------------------------------------------------
 // Messages between nodes.
-struct Replicate {  // primary -> secondary: store this entry
+struct Replicate {  // primary -> secondary: store this entry (of this epoch or an older one)
   static constexpr std::string_view type_name = "Replicate";
+  Epoch epoch;  // the sender's: a node that saw or voted for a newer one refuses it
   Entry entry;
   template <class Self, class Visit>
   static void fields(Self& self, Visit&& visit) {
+    visit("epoch", self.epoch);
     visit("entry", self.entry);
   }
   friend bool operator==(const Replicate&, const Replicate&) = default;
@@ -231,10 +268,12 @@ struct HeartbeatReply {  // secondary -> primary
   static constexpr std::string_view type_name = "HeartbeatReply";
   Epoch epoch;
   Seq delivered;  // the end of its delivered prefix
+  Epoch synced;   // its store is reconciled with this epoch's log (older: it needs a notice)
   template <class Self, class Visit>
   static void fields(Self& self, Visit&& visit) {
     visit("epoch", self.epoch);
     visit("delivered", self.delivered);
+    visit("synced", self.synced);
   }
   friend bool operator==(const HeartbeatReply&, const HeartbeatReply&) = default;
 };
@@ -265,16 +304,55 @@ struct CatchUpRequest {  // secondary -> primary: send what I miss in (after, up
 
 struct CatchUpReply {  // primary -> secondary: the entries asked for, in seq order
   static constexpr std::string_view type_name = "CatchUpReply";
+  Epoch epoch;  // the sender's
+  Seq after;    // the request's range, (after, upto]: the entries cover it unless the batch is
+  Seq upto;     // full, when they cover it up to the last entry's seq
   std::vector<Entry> entries;
   template <class Self, class Visit>
   static void fields(Self& self, Visit&& visit) {
+    visit("epoch", self.epoch);
+    visit("after", self.after);
+    visit("upto", self.upto);
     visit("entries", self.entries);
   }
   friend bool operator==(const CatchUpReply&, const CatchUpReply&) = default;
 };
 
+// Failover (config failover: true). A secondary that lost the primary stands for the next
+// epoch with the end of its store; a voter grants it at most once per epoch and sends every
+// entry it holds, so the new primary holds whatever any node of its majority held.
+struct PromoteRequest {
+  static constexpr std::string_view type_name = "PromoteRequest";
+  Epoch epoch;       // the epoch the candidate stands for
+  Epoch last_epoch;  // the epoch and seq of the candidate's last entry (the up-to-date rule)
+  Seq last_seq;
+  template <class Self, class Visit>
+  static void fields(Self& self, Visit&& visit) {
+    visit("epoch", self.epoch);
+    visit("last_epoch", self.last_epoch);
+    visit("last_seq", self.last_seq);
+  }
+  friend bool operator==(const PromoteRequest&, const PromoteRequest&) = default;
+};
+
+struct PromoteReply {
+  static constexpr std::string_view type_name = "PromoteReply";
+  Epoch epoch;  // the request's
+  bool granted = false;
+  Epoch newest;  // refused: the newest epoch the voter saw or voted for (the next try is above)
+  std::vector<Entry> entries;  // granted: every entry the voter holds
+  template <class Self, class Visit>
+  static void fields(Self& self, Visit&& visit) {
+    visit("epoch", self.epoch);
+    visit("granted", self.granted);
+    visit("newest", self.newest);
+    visit("entries", self.entries);
+  }
+  friend bool operator==(const PromoteReply&, const PromoteReply&) = default;
+};
+
 using Message = std::variant<Replicate, ReplicateAck, Heartbeat, HeartbeatReply, RecoveryNotice,
-                             CatchUpRequest, CatchUpReply>;
+                             CatchUpRequest, CatchUpReply, PromoteRequest, PromoteReply>;
 
 // ---------------------------------------------------------------------------------------------
 // Timers. A retry timer names the secondary and the seq it retries; its delay is a range (the
@@ -306,7 +384,13 @@ struct ReadOnlyTimer {  // a blocked write's deadline: the client gets an explic
   }
   friend auto operator<=>(const ReadOnlyTimer&, const ReadOnlyTimer&) = default;
 };
-using Timer = std::variant<HeartbeatTimer, RetryTimer, ReadOnlyTimer>;
+struct WatchTimer {  // a secondary's watch on the primary's heartbeats (failover only)
+  static constexpr std::string_view type_name = "WatchTimer";
+  template <class Self, class Visit>
+  static void fields(Self&, Visit&&) {}
+  friend auto operator<=>(const WatchTimer&, const WatchTimer&) = default;
+};
+using Timer = std::variant<HeartbeatTimer, RetryTimer, ReadOnlyTimer, WatchTimer>;
 
 // ---------------------------------------------------------------------------------------------
 // Inputs (client calls and the seed's failure injection).
@@ -394,6 +478,26 @@ struct HealthChanged {  // the primary's view of a secondary moved
   }
   friend bool operator==(const HealthChanged&, const HealthChanged&) = default;
 };
-using Output = std::variant<PostReply, MessagesReply, HealthChanged>;
+struct Promoted {  // this node is the primary of `epoch`
+  static constexpr std::string_view type_name = "Promoted";
+  Epoch epoch;
+  template <class Self, class Visit>
+  static void fields(Self& self, Visit&& visit) {
+    visit("epoch", self.epoch);
+  }
+  friend bool operator==(const Promoted&, const Promoted&) = default;
+};
+// This node removed an entry the primary's log does not have (MongoDB's rollback): recorded so
+// that the checkers can classify it (acknowledged or not, read or not) and count lost writes.
+struct RolledBack {
+  static constexpr std::string_view type_name = "RolledBack";
+  Entry entry;
+  template <class Self, class Visit>
+  static void fields(Self& self, Visit&& visit) {
+    visit("entry", self.entry);
+  }
+  friend bool operator==(const RolledBack&, const RolledBack&) = default;
+};
+using Output = std::variant<PostReply, MessagesReply, HealthChanged, Promoted, RolledBack>;
 
 }  // namespace faultline::write_concern

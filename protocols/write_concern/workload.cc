@@ -61,8 +61,13 @@ Result<void> WorkloadConfig::validate(std::uint32_t node_count) const {
   return {};
 }
 
-Workload::Workload(const WorkloadConfig& config, const Config&, std::uint32_t node_count, Rng rng)
-    : config_(config), node_count_(node_count), rng_(std::move(rng)), clients_(config.clients) {
+Workload::Workload(const WorkloadConfig& config, const Config& protocol_config,
+                   std::uint32_t node_count, Rng rng)
+    : config_(config),
+      failover_(protocol_config.failover),
+      node_count_(node_count),
+      rng_(std::move(rng)),
+      clients_(config.clients) {
   FL_ASSERT(node_count_ > 0, "a workload needs nodes");
   // validate() reports bad entries; should a driver skip it, they are dropped, not crashed on.
   for (const ScriptedRequest& r : config_.operations.value_or(std::vector<ScriptedRequest>{}))
@@ -122,7 +127,7 @@ void Workload::send(std::uint32_t index, Time at, WorkloadSink<WriteConcern>& si
   FL_ASSERT(client.waiting && client.current, "only an outstanding request is sent");
   const ClientId id{index + 1};
   if (const auto* post = std::get_if<ScriptedPost>(&client.current->operation)) {
-    sink.submit(at, primary_id, id, PostMessage{MessageId{index + 1, client.posts}, post->w});
+    sink.submit(at, client.primary, id, PostMessage{MessageId{index + 1, client.posts}, post->w});
   } else {
     const auto& get = std::get<ScriptedGet>(client.current->operation);
     FL_ASSERT(get.node.value < node_count_, "a read goes to a node of the cluster");
@@ -149,7 +154,9 @@ void Workload::on_output(Time now, NodeId, const Output& output, WorkloadSink<Wr
     if (!client.waiting || !std::holds_alternative<ScriptedPost>(client.current->operation) ||
         reply->id.number != client.posts)
       return;  // a late answer to an earlier post
-    return done(index, now, sink);
+    if (reply->status != PostStatus::not_primary || !failover_) return done(index, now, sink);
+    move_on(index);  // a little later: during a promotion every node may say not_primary
+    return send(index, now + not_primary_retry_delay, sink);
   }
   if (const auto* reply = std::get_if<MessagesReply>(&output)) {
     const std::uint32_t index = reply->client - 1;
@@ -168,7 +175,15 @@ void Workload::on_wake(Time now, std::uint64_t token, WorkloadSink<WriteConcern>
   Client& client = clients_[index];
   if (!client.waiting || client.generation != generation) return;
   if (std::holds_alternative<ScriptedGet>(client.current->operation)) return done(index, now, sink);
+  if (failover_) move_on(index);
   send(index, now, sink);
+}
+
+// The primary may have moved: the next node round the cluster is tried.
+void Workload::move_on(std::uint32_t index) {
+  Client& client = clients_[index];
+  client.primary = NodeId{(client.primary.value + 1) % node_count_};
+  FL_ASSERT(client.primary.value < node_count_, "a node of the cluster");
 }
 
 bool Workload::idle() const {

@@ -1,8 +1,10 @@
 // The write-concern system's environment: closed-loop clients.
 //
 // Each client has one request outstanding at a time. A post (message number 1, 2, ... of that
-// client, with a write concern drawn from `w`) goes to the primary; no answer within
-// request_timeout sends the same post again (same id: the nodes deduplicate it). A read
+// client, with a write concern drawn from `w`) goes to the node the client takes for the primary
+// (n0 at first); no answer within request_timeout sends the same post again (same id: the nodes
+// deduplicate it). With failover, a `not_primary` answer or a timeout moves the client on to
+// the next node (n0, n1, ... round the cluster), where the same post is sent at once. A read
 // (GetMessages) goes to a node drawn uniformly and is not retried. Parallel clients never wait
 // for each other.
 //
@@ -31,6 +33,8 @@ struct WriteConcern;
 
 inline constexpr std::uint32_t clients_max = 1'000;
 inline constexpr std::size_t scripted_requests_max = 100'000;
+// A post answered `not_primary` (with failover) goes to the next node after this long.
+inline constexpr Duration not_primary_retry_delay = Duration::from_milliseconds(10);
 
 struct ScriptedPost {
   static constexpr std::string_view type_name = "ScriptedPost";
@@ -114,7 +118,8 @@ class Workload : public WorkloadDefaults<WriteConcern> {
   struct Client {
     std::uint64_t posts = 0;  // message numbers used so far
     bool waiting = false;
-    std::uint32_t generation = 0;  // counts sends; a wake names the send it times
+    std::uint32_t generation = 0;    // counts sends; a wake names the send it times
+    NodeId primary = first_primary;  // where its posts go
     std::optional<ScriptedRequest> current;
     std::vector<ScriptedRequest> script;
     std::size_t script_next = 0;
@@ -127,7 +132,10 @@ class Workload : public WorkloadDefaults<WriteConcern> {
   void send(std::uint32_t index, Time at, WorkloadSink<WriteConcern>& sink);
   void done(std::uint32_t index, Time now, WorkloadSink<WriteConcern>& sink);
 
+  void move_on(std::uint32_t index);
+
   WorkloadConfig config_;
+  bool failover_ = false;
   std::uint32_t node_count_;
   Rng rng_;
   std::vector<Client> clients_;

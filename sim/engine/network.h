@@ -75,6 +75,11 @@ class Network {
   bool arrive(NodeId from, NodeId to);
   // A copy that arrived at a paused node is held and will arrive() again on resume.
   void note_held(NodeId from, NodeId to) { ++in_flight_[index(from, to)]; }
+  // A held copy is lost (its node crashed while paused): no longer in flight.
+  void forget_held(NodeId from, NodeId to) {
+    FL_ASSERT(in_flight_[index(from, to)] > 0, "a held copy is counted in flight");
+    --in_flight_[index(from, to)];
+  }
 
   bool is_cut(NodeId from, NodeId to) const { return cut_[index(from, to)] != 0; }
   void cut(NodeId from, NodeId to) { cut_[index(from, to)] = 1; }

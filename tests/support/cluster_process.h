@@ -138,4 +138,21 @@ struct ClusterCleanup {
   }
 };
 
+// The client finishes its workload (every request answered) and exits 0 by itself within 90 s
+// (else it is stopped and the test fails); `cleanup` then has no client left to kill.
+inline void wait_for_client_exit(ClusterCleanup& cleanup, pid_t client) {
+  int client_status = 0;
+  const bool exited =
+      poll_until([&] { return ::waitpid(client, &client_status, WNOHANG) == client; },
+                 std::chrono::seconds(90));
+  if (!exited) {
+    ::kill(client, SIGTERM);
+    ::waitpid(client, &client_status, 0);
+  }
+  cleanup.client = 0;  // reaped
+  REQUIRE(exited);
+  CHECK(WIFEXITED(client_status));
+  CHECK(WEXITSTATUS(client_status) == 0);
+}
+
 }  // namespace faultline::real::testing

@@ -63,13 +63,17 @@ if command -v script >/dev/null; then
     $'\r\x1b\\[Kfuzz: 5 seeds in [0-9.]+s'
 fi
 
-# The correct protocol passes; 2PC and ping profiles run too.
+# The correct protocol passes; the 2PC, write_concern and ping profiles run too.
 "$faultline" fuzz scenarios/two_phase_commit/swarm.yaml --seeds 10 --seed-start 100 --jobs 2 \
   >"$work/2pc.txt" 2>/dev/null
 check "fuzz of the correct 2PC exits 0" 0 $?
 contains "every seed passed" "$work/2pc.txt" '^result +10 passed, 0 failed$'
 contains "no signature" "$work/2pc.txt" '^signatures +none$'
 contains "--seed-start shifts the seeds" "$work/2pc.txt" '^seeds +100\.\.109 \(10 runs\)$'
+"$faultline" fuzz scenarios/write_concern/swarm.yaml --seeds 40 --jobs 2 --check-determinism \
+  >"$work/wc.txt" 2>/dev/null
+check "fuzz of the correct write_concern, twice each, exits 0" 0 $?
+contains "every write_concern seed passed" "$work/wc.txt" '^result +40 passed, 0 failed$'
 "$faultline" fuzz scenarios/ping/swarm.yaml --seeds 25 --bug forget_on_restart --no-shrink \
   >"$work/ping.txt" 2>/dev/null
 check "ping's bug switch is found" 2 $?

@@ -226,22 +226,6 @@ void fail_over_and_restart(Story& story) {
   CHECK(restarted->node.current_term() >= story.victim_term);
 }
 
-// The client finishes its workload (every request answered) and exits by itself.
-void wait_for_client_exit(ClusterCleanup& cleanup, pid_t client) {
-  int client_status = 0;
-  const bool exited =
-      poll_until([&] { return ::waitpid(client, &client_status, WNOHANG) == client; },
-                 std::chrono::seconds(90));
-  if (!exited) {
-    ::kill(client, SIGTERM);
-    ::waitpid(client, &client_status, 0);
-  }
-  cleanup.client = 0;  // reaped
-  REQUIRE(exited);
-  CHECK(WIFEXITED(client_status));
-  CHECK(WEXITSTATUS(client_status) == 0);
-}
-
 // The cluster settles: one leader, every node applied everything it committed, all equal.
 void wait_until_settled(Story& story) {
   auto& live = story.live;

@@ -59,10 +59,10 @@ MessageId msg(std::uint64_t number) { return MessageId{1, number}; }
 
 TEST_CASE("write_concern: w=1 answers at once, w=2 after a secondary confirms") {
   Cluster c{Config{}};
-  c.input(primary_id, PostMessage{msg(1), 1});
+  c.input(first_primary, PostMessage{msg(1), 1});
   REQUIRE(c.replies().size() == 1);
   CHECK(c.replies()[0].status == PostStatus::ok);
-  c.input(primary_id, PostMessage{msg(2), 2});
+  c.input(first_primary, PostMessage{msg(2), 2});
   CHECK(c.replies().size() == 1);  // waits for a confirmation
   c.deliver_all();
   REQUIRE(c.replies().size() == 2);
@@ -78,14 +78,16 @@ TEST_CASE("write_concern: a secondary holds an entry past a gap until its parent
     config.bug = bug;
     Node secondary(config, NodeId{1}, 3, std::nullopt);
     Effects out;
-    secondary.on_message(primary_id, Replicate{Entry{Seq{2}, msg(2), first_epoch, 1}}, out);
+    secondary.on_message(first_primary,
+                         Replicate{first_epoch, Entry{Seq{2}, msg(2), first_epoch, 1}}, out);
     if (bug == Bug::none) {
       CHECK(secondary.delivered() == Seq{});
       CHECK(secondary.delivered_ids().empty());  // msg2 is MISSING_PARENT
     } else {
       CHECK(secondary.delivered_ids() == std::vector<MessageId>{msg(2)});  // the bug
     }
-    secondary.on_message(primary_id, Replicate{Entry{Seq{1}, msg(1), first_epoch, 1}}, out);
+    secondary.on_message(first_primary,
+                         Replicate{first_epoch, Entry{Seq{1}, msg(1), first_epoch, 1}}, out);
     CHECK(secondary.delivered() == Seq{2});
     CHECK(secondary.delivered_ids() == std::vector<MessageId>{msg(1), msg(2)});
   }
@@ -99,11 +101,11 @@ TEST_CASE(
     Node secondary(config, NodeId{1}, 3, std::nullopt);
     Effects out;
     secondary.on_input(InjectFailure{1}, out);
-    const Replicate r{Entry{Seq{1}, msg(1), first_epoch, 2}};
-    secondary.on_message(primary_id, r, out);
+    const Replicate r{first_epoch, Entry{Seq{1}, msg(1), first_epoch, 2}};
+    secondary.on_message(first_primary, r, out);
     REQUIRE(out.sends().size() == 1);
     CHECK(std::get<ReplicateAck>(out.sends()[0].message).result == StoreResult::injected_error);
-    secondary.on_message(primary_id, r, out);  // the primary's retry
+    secondary.on_message(first_primary, r, out);  // the primary's retry
     REQUIRE(out.sends().size() == 2);
     const auto again = std::get<ReplicateAck>(out.sends()[1].message).result;
     CHECK(again == (bug == Bug::none ? StoreResult::duplicate : StoreResult::stored));
@@ -119,11 +121,11 @@ TEST_CASE("write_concern: the quorum guard refuses writes while too few nodes ar
   c.flight.clear();
   // Two heartbeats without answers from anyone: both secondaries go UNHEALTHY.
   for (int i = 0; i < 3; ++i) {
-    c.timer(primary_id, HeartbeatTimer{});
+    c.timer(first_primary, HeartbeatTimer{});
     c.flight.clear();
   }
   CHECK(c.nodes[0].available() == 1);
-  c.input(primary_id, PostMessage{msg(1), 1});
+  c.input(first_primary, PostMessage{msg(1), 1});
   REQUIRE(c.replies().size() == 1);
   CHECK(c.replies()[0].status == PostStatus::unavailable);
   CHECK(c.nodes[0].store().entries.empty());
@@ -137,15 +139,15 @@ TEST_CASE("write_concern: a returning secondary catches up on the recovery notic
     Cluster c{config};
     c.flight.clear();
     for (int i = 0; i < 3; ++i) {  // n2 never answers: UNHEALTHY
-      c.timer(primary_id, HeartbeatTimer{});
+      c.timer(first_primary, HeartbeatTimer{});
       std::erase_if(c.flight, [](const auto& m) { return m.to == NodeId{2}; });
       c.deliver_all();
     }
-    c.input(primary_id, PostMessage{msg(1), 1});
-    c.input(primary_id, PostMessage{msg(2), 2});
+    c.input(first_primary, PostMessage{msg(1), 1});
+    c.input(first_primary, PostMessage{msg(2), 2});
     c.deliver_all();
     CHECK(c.nodes[2].delivered() == Seq{});
-    c.timer(primary_id, HeartbeatTimer{});  // n2 answers this one
+    c.timer(first_primary, HeartbeatTimer{});  // n2 answers this one
     c.deliver_all();
     CHECK(c.nodes[2].delivered() == (bug == Bug::none ? Seq{2} : Seq{}));
   }
@@ -155,10 +157,94 @@ TEST_CASE("write_concern: ack_before_replicate acknowledges w=2 before any confi
   Config config;
   config.bug = Bug::ack_before_replicate;
   Cluster c{config};
-  c.input(primary_id, PostMessage{msg(1), 2});
+  c.input(first_primary, PostMessage{msg(1), 2});
   REQUIRE(c.replies().size() == 1);
   CHECK(c.replies()[0].status == PostStatus::ok);
   CHECK(c.nodes[1].store().entries.empty());  // nothing has arrived anywhere yet
+}
+
+// ---- failover --------------------------------------------------------------------------------
+
+Config failover_config() {
+  Config config;
+  config.failover = true;
+  config.suspect_after_misses = 1;
+  config.unhealthy_after_misses = 2;
+  return config;
+}
+
+// n0 writes msg(1) (w=1) and msg(2) (w=2); only n2 receives them; then n0 falls silent and the
+// secondaries' watches run: n1 (behind) stands first, at its fourth tick (unhealthy_after_misses
+// 2, plus 2 for its node number).
+Cluster lagging_n1(Config config) {
+  Cluster c{config};
+  c.flight.clear();
+  c.input(first_primary, PostMessage{msg(1), 1});
+  c.input(first_primary, PostMessage{msg(2), 2});
+  std::deque<Cluster::InFlight> to_n2;
+  for (const auto& m : c.flight)
+    if (m.to == NodeId{2}) to_n2.push_back(m);
+  c.flight = to_n2;
+  c.deliver_all();  // n2 stores both and acks: msg(2) is acknowledged with w=2
+  c.flight.clear();
+  return c;
+}
+
+TEST_CASE("write_concern: a voter more up to date refuses the candidate and is promoted itself") {
+  Cluster c = lagging_n1(failover_config());
+  CHECK(c.replies().size() == 2);
+  c.timer(NodeId{2}, WatchTimer{});  // n2 has missed the primary once: it may vote
+  for (int tick = 0; tick < 4; ++tick) c.timer(NodeId{1}, WatchTimer{});  // n1 stands: epoch 2
+  CHECK(c.nodes[1].role() == "candidate");
+  c.flight.erase(std::remove_if(c.flight.begin(), c.flight.end(),
+                                [](const auto& m) { return m.to == first_primary; }),
+                 c.flight.end());  // n0 is gone
+  c.deliver_all();
+  CHECK(c.nodes[2].is_primary());
+  CHECK(c.nodes[2].store().epoch == Epoch{3});  // above the epoch it refused
+  CHECK_FALSE(c.nodes[1].is_primary());
+  // n1 reconciled with n2's log: both writes, in order.
+  CHECK(c.nodes[1].delivered_ids() == std::vector<MessageId>{msg(1), msg(2)});
+}
+
+TEST_CASE(
+    "write_concern: promote_any_secondary promotes a candidate without the majority's writes") {
+  Config config = failover_config();
+  config.bug = Bug::promote_any_secondary;
+  Cluster c = lagging_n1(config);
+  c.timer(NodeId{2}, WatchTimer{});
+  for (int tick = 0; tick < 4; ++tick) c.timer(NodeId{1}, WatchTimer{});
+  c.flight.erase(std::remove_if(c.flight.begin(), c.flight.end(),
+                                [](const auto& m) { return m.to == first_primary; }),
+                 c.flight.end());
+  c.deliver_all();
+  REQUIRE(c.nodes[1].is_primary());
+  CHECK(c.nodes[1].store().entries.empty());  // msg(2) was on a majority: lost
+}
+
+TEST_CASE("write_concern: a voter votes once per epoch, and a stale primary steps down") {
+  Cluster c{failover_config()};
+  c.flight.clear();
+  c.timer(NodeId{2}, WatchTimer{});
+  Effects out;
+  c.nodes[2].on_message(NodeId{1}, PromoteRequest{Epoch{2}, first_epoch, Seq{}}, out);
+  c.nodes[2].on_message(NodeId{0}, PromoteRequest{Epoch{2}, first_epoch, Seq{}}, out);
+  REQUIRE(out.sends().size() == 2);
+  CHECK(std::get<PromoteReply>(out.sends()[0].message).granted);
+  CHECK_FALSE(std::get<PromoteReply>(out.sends()[1].message).granted);
+  CHECK(c.nodes[2].store().voted == Epoch{2});
+  // n0, the primary of epoch 1, replicates to n2, which voted for epoch 2: fenced, and the
+  // answer names epoch 2, so n0 steps down.
+  c.input(first_primary, PostMessage{msg(1), 2});
+  std::deque<Cluster::InFlight> to_n2;
+  for (const auto& m : c.flight)
+    if (m.to == NodeId{2}) to_n2.push_back(m);
+  c.flight = to_n2;
+  c.deliver_all();
+  CHECK(c.nodes[2].store().entries.empty());
+  CHECK_FALSE(c.nodes[0].is_primary());
+  REQUIRE(c.replies().size() == 1);
+  CHECK(c.replies()[0].status == PostStatus::not_primary);
 }
 
 }  // namespace
