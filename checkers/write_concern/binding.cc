@@ -417,6 +417,10 @@ std::vector<Benchmark> Binding::benchmarks() {
       Benchmark{"write_concern-failover", Benchmark::Group::engine,
                 "write concern, 3 nodes, primary crash, failover",
                 "scenarios/write_concern/failover_w_majority.yaml"},
+      Benchmark{"write_concern-socket", Benchmark::Group::alone,
+                "write concern: w=2 writes/s over real processes with fsync (--set clients=N, "
+                "seconds=10s, ...)",
+                "", &run_socket_benchmark},
   };
 }
 

@@ -70,6 +70,9 @@ struct ModelOptions {
   Result<void> validate(std::uint32_t node_count) const;
 };
 
+// `faultline bench write_concern-socket` (socket_bench.cc).
+int run_socket_benchmark(const Benchmark::Context& context);
+
 struct Binding : BindingDefaults<WriteConcern> {
   using ModelOptions = write_concern::ModelOptions;
   static CheckSuite<WriteConcern> check_suite(const Config& config) {

@@ -53,6 +53,8 @@ Node::Node(const Config& config, NodeId self, std::uint32_t node_count,
   if (recovered && !config_.volatile_store) store_ = std::move(*recovered);
   // A restarted primary resumes its epoch; a newer primary, if any, fences it.
   if (store_.primary == self_ && store_.voted <= store_.epoch) role_ = Role::primary;
+  for (const Entry& e : store_.entries)
+    if (e.id != filler_id) ids_.seqs[e.id] = e.seq;
   if (is_primary()) views_.assign(node_count_, SecondaryView{});
   recompute_delivered();
 }
@@ -158,11 +160,13 @@ void Node::post(const PostMessage& post, Effects& out) {
 // Sends the pending entry to every secondary that has not confirmed it and is not UNHEALTHY
 // (an unhealthy one is left to catch-up), and answers at once what needs no confirmation.
 void Node::replicate(Pending& pending, Effects& out) {
-  FL_ASSERT(entry_of(pending.id) != nullptr, "the primary replicates what it stores");
+  const auto stored = entry_at(pending.seq);
+  FL_ASSERT(stored != store_.entries.end(), "the primary replicates what it stores");
+  FL_ASSERT(stored->id == pending.id, "at the pending write's seq");
   pending.confirmed.assign(node_count_, 0);
   pending.attempts.assign(node_count_, 0);
   pending.confirmed[self_.value] = 1;
-  const Entry entry = *entry_of(pending.id);
+  const Entry entry = *stored;
   for (std::uint32_t s = 0; s < node_count_; ++s) {
     if (s == self_.value) continue;
     if (views_[s].health == Health::unhealthy) {
@@ -225,7 +229,7 @@ void Node::on_retry(const RetryTimer& timer, Effects& out) {
     return;
   }
   const std::uint32_t attempt = pending->attempts[s]++;
-  out.send(timer.secondary, Replicate{store_.epoch, *entry_of(pending->id)});
+  out.send(timer.secondary, Replicate{store_.epoch, *entry_at(pending->seq)});
   if (health == Health::healthy) return out.set_timer(timer, config_.healthy_retry_delay);
   const std::uint32_t doublings = std::min<std::uint32_t>(attempt, 30);
   Duration delay = config_.backoff_base;
@@ -318,9 +322,9 @@ void Node::step_down(Epoch epoch, Effects& out) {
 }
 
 Pending* Node::pending_of(Seq seq) {
-  for (Pending& p : pending_)
-    if (p.seq == seq) return &p;
-  return nullptr;
+  const auto at = std::lower_bound(pending_.begin(), pending_.end(), seq,
+                                   [](const Pending& p, Seq s) { return p.seq < s; });
+  return at != pending_.end() && at->seq == seq ? &*at : nullptr;
 }
 
 Pending* Node::pending_of(const MessageId& id) {
@@ -559,19 +563,29 @@ StoreResult Node::adopt(const Entry& entry, Effects& out) {
   auto at = entry_at(entry.seq);
   if (config_.bug == Bug::no_dedup) {
     store_.insert(entry);
-    recompute_delivered();
+    if (entry.id != filler_id) ids_.seqs[entry.id] = entry.seq;
+    advance_delivered();
     return StoreResult::stored;
   }
   if (at != entries.end() && *at == entry) return StoreResult::duplicate;
-  if (at != entries.end()) roll_back(at, out);
+  bool removed = false;
+  if (at != entries.end()) {
+    roll_back(at, out);
+    removed = true;
+  }
   if (entry.id != filler_id)
-    for (auto same = entries.begin(); same != entries.end(); ++same)
-      if (same->id == entry.id) {
-        roll_back(same, out);
-        break;
-      }
+    if (const auto same = ids_.seqs.find(entry.id); same != ids_.seqs.end()) {
+      const auto other = entry_at(same->second);
+      FL_ASSERT(other != entries.end() && other->id == entry.id, "the index names the entry");
+      roll_back(other, out);
+      removed = true;
+    }
   store_.insert(entry);
-  recompute_delivered();
+  if (entry.id != filler_id) ids_.seqs[entry.id] = entry.seq;
+  if (removed)
+    recompute_delivered();
+  else
+    advance_delivered();
   return StoreResult::stored;
 }
 
@@ -589,7 +603,12 @@ void Node::merge(const Entry& entry, Effects& out) {
 
 std::vector<Entry>::iterator Node::roll_back(std::vector<Entry>::iterator at, Effects& out) {
   FL_ASSERT(at != store_.entries.end(), "an entry held");
-  if (at->id != filler_id) out.emit(RolledBack{*at});
+  if (at->id != filler_id) {
+    out.emit(RolledBack{*at});
+    if (const auto indexed = ids_.seqs.find(at->id);
+        indexed != ids_.seqs.end() && indexed->second == at->seq)
+      ids_.seqs.erase(indexed);
+  }
   return store_.erase(at);
 }
 
@@ -601,13 +620,31 @@ std::vector<Entry>::iterator Node::entry_at(Seq seq) {
 }
 
 const Entry* Node::entry_of(const MessageId& id) const {
-  for (const Entry& e : store_.entries)
-    if (e.id == id) return &e;
+  const auto indexed = ids_.seqs.find(id);
+  if (indexed == ids_.seqs.end()) return nullptr;
+  const auto& entries = store_.entries;
+  const auto at = std::lower_bound(entries.begin(), entries.end(), indexed->second,
+                                   [](const Entry& e, Seq s) { return e.seq < s; });
+  for (auto e = at; e != entries.end() && e->seq == indexed->second; ++e)
+    if (e->id == id) return &*e;
   return nullptr;
 }
 
 void Node::save(Effects& out) const {
   if (!config_.volatile_store) out.persist(store_);
+}
+
+// The delivered end moves on through the entries that follow it without a gap (entries were
+// only added since it was right, so it cannot move back).
+void Node::advance_delivered() {
+  if (config_.bug == Bug::deliver_out_of_order) {  // the bug: no MISSING_PARENT hold
+    delivered_ = last_seq(store_);
+    return;
+  }
+  const auto& entries = store_.entries;
+  auto at = std::lower_bound(entries.begin(), entries.end(), delivered_ + 1,
+                             [](const Entry& e, Seq s) { return e.seq < s; });
+  for (; at != entries.end() && at->seq <= delivered_ + 1; ++at) delivered_ = at->seq;
 }
 
 void Node::recompute_delivered() {
