@@ -25,10 +25,9 @@ void for_each_store(const View& view, Visit&& visit) {
 
 // Whether the store holds id at seq (entries are sorted by seq).
 bool holds_at(const Store& store, Seq seq, const MessageId& id) {
-  auto at = std::lower_bound(store.entries.begin(), store.entries.end(), seq,
-                             [](const Entry& e, Seq s) { return e.seq < s; });
-  for (; at != store.entries.end() && at->seq == seq; ++at)
-    if (at->id == id) return true;
+  for (std::size_t i = store.lower(seq); i < store.entries.size() && store.entries[i].seq == seq;
+       ++i)
+    if (store.entries[i].id == id) return true;
   return false;
 }
 

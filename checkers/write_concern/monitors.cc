@@ -14,7 +14,7 @@ namespace faultline::write_concern {
 namespace {
 
 using View = ClusterView<WriteConcern>;
-using Entries = std::vector<Entry>;
+using Entries = ChunkedVector<Entry>;  // a copy shares chunks with the store
 
 const Store no_store;
 
@@ -43,10 +43,9 @@ class StoreFollower {
     // seen down (empty) in between, so an equal revision and size mean equal entries.
     if (store.revision == revisions_[slot] && now.size() == seen.size()) return;
     revisions_[slot] = store.revision;
-    if (now == seen) return;
     const std::size_t common = std::min(now.size(), seen.size());
-    std::size_t prefix = 0;
-    while (prefix < common && now[prefix] == seen[prefix]) ++prefix;
+    const std::size_t prefix = now.common_prefix(seen);  // shared chunks skipped
+    if (prefix == now.size() && prefix == seen.size()) return;
     std::size_t suffix = 0;
     while (suffix < common - prefix &&
            now[now.size() - 1 - suffix] == seen[seen.size() - 1 - suffix])
@@ -185,10 +184,9 @@ struct HonestIndex {
     return false;
   }
   static bool holds_at(const Store& store, Seq seq, const MessageId& id) {
-    auto at = std::lower_bound(store.entries.begin(), store.entries.end(), seq,
-                               [](const Entry& e, Seq s) { return e.seq < s; });
-    for (; at != store.entries.end() && at->seq == seq; ++at)
-      if (at->id == id) return true;
+    for (std::size_t i = store.lower(seq); i < store.entries.size() && store.entries[i].seq == seq;
+         ++i)
+      if (store.entries[i].id == id) return true;
     return false;
   }
 };

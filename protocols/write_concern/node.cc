@@ -160,13 +160,13 @@ void Node::post(const PostMessage& post, Effects& out) {
 // Sends the pending entry to every secondary that has not confirmed it and is not UNHEALTHY
 // (an unhealthy one is left to catch-up), and answers at once what needs no confirmation.
 void Node::replicate(Pending& pending, Effects& out) {
-  const auto stored = entry_at(pending.seq);
-  FL_ASSERT(stored != store_.entries.end(), "the primary replicates what it stores");
-  FL_ASSERT(stored->id == pending.id, "at the pending write's seq");
+  const auto stored = index_at(pending.seq);
+  FL_ASSERT(stored.has_value(), "the primary replicates what it stores");
+  FL_ASSERT(store_.entries[*stored].id == pending.id, "at the pending write's seq");
   pending.confirmed.assign(node_count_, 0);
   pending.attempts.assign(node_count_, 0);
   pending.confirmed[self_.value] = 1;
-  const Entry entry = *stored;
+  const Entry entry = store_.entries[*stored];
   for (std::uint32_t s = 0; s < node_count_; ++s) {
     if (s == self_.value) continue;
     if (views_[s].health == Health::unhealthy) {
@@ -229,7 +229,7 @@ void Node::on_retry(const RetryTimer& timer, Effects& out) {
     return;
   }
   const std::uint32_t attempt = pending->attempts[s]++;
-  out.send(timer.secondary, Replicate{store_.epoch, *entry_at(pending->seq)});
+  out.send(timer.secondary, Replicate{store_.epoch, store_.entries[*index_at(pending->seq)]});
   if (health == Health::healthy) return out.set_timer(timer, config_.healthy_retry_delay);
   const std::uint32_t doublings = std::min<std::uint32_t>(attempt, 30);
   Duration delay = config_.backoff_base;
@@ -293,11 +293,11 @@ void Node::on_heartbeat_reply(NodeId source, const HeartbeatReply& reply, Effect
 
 void Node::on_catch_up_request(NodeId source, const CatchUpRequest& request, Effects& out) const {
   CatchUpReply reply{store_.epoch, request.after, request.upto, {}};
-  auto at = std::upper_bound(store_.entries.begin(), store_.entries.end(), request.after,
-                             [](Seq seq, const Entry& e) { return seq < e.seq; });
-  for (; at != store_.entries.end() && at->seq <= request.upto; ++at) {
+  const auto& entries = store_.entries;
+  for (std::size_t i = store_.upper(request.after);
+       i < entries.size() && entries[i].seq <= request.upto; ++i) {
     if (reply.entries.size() == catch_up_batch_max) break;
-    reply.entries.push_back(*at);
+    reply.entries.push_back(entries[i]);
   }
   FL_ASSERT(reply.entries.size() <= catch_up_batch_max, "a bounded batch");
   out.send(source, std::move(reply));
@@ -440,9 +440,12 @@ void Node::on_catch_up_reply(NodeId source, const CatchUpReply& reply, Effects& 
 void Node::finish_reconcile(Effects& out) {
   FL_ASSERT(reconciling_.has_value(), "a reconciliation under way");
   const Epoch epoch = *reconciling_;
-  auto& entries = store_.entries;
-  for (auto at = entries.begin(); at != entries.end();)
-    at = at->seq > catch_up_upto_ && at->epoch < epoch ? roll_back(at, out) : at + 1;
+  // Entries past the notice's latest seq are a suffix: walked from the end.
+  for (std::size_t i = store_.entries.size(); i-- > 0;) {
+    const Entry& e = store_.entries[i];
+    if (e.seq <= catch_up_upto_) break;
+    if (e.epoch < epoch) roll_back(i, out);
+  }
   store_.synced = epoch;
   reconciling_.reset();
   recompute_delivered();
@@ -511,7 +514,8 @@ void Node::on_promote_request(NodeId source, const PromoteRequest& request, Effe
   role_ = Role::secondary;  // a candidate of an older epoch gives way
   votes_.clear();
   std::vector<Entry> entries;
-  if (config_.bug != Bug::promote_any_secondary) entries = store_.entries;
+  if (config_.bug != Bug::promote_any_secondary)
+    entries.assign(store_.entries.begin(), store_.entries.end());
   out.send(source, PromoteReply{request.epoch, true, newest(), std::move(entries)});
   FL_ASSERT(store_.voted == request.epoch, "voted once for this epoch");
 }
@@ -537,7 +541,7 @@ void Node::become_primary(Effects& out) {
   store_.synced = store_.epoch;
   const Seq last = last_seq(store_);
   for (Seq seq{1}; seq <= last; ++seq)
-    if (entry_at(seq) == store_.entries.end()) adopt(Entry{seq, filler_id, store_.epoch, 1}, out);
+    if (!index_at(seq)) adopt(Entry{seq, filler_id, store_.epoch, 1}, out);
   recompute_delivered();
   save(out);
   views_.assign(node_count_, SecondaryView{});
@@ -559,25 +563,24 @@ void Node::become_primary(Effects& out) {
 // a duplicate (with no_dedup: stored a second time).
 StoreResult Node::adopt(const Entry& entry, Effects& out) {
   FL_ASSERT(entry.seq >= Seq{1}, "seqs start at 1");
-  auto& entries = store_.entries;
-  auto at = entry_at(entry.seq);
   if (config_.bug == Bug::no_dedup) {
     store_.insert(entry);
     if (entry.id != filler_id) ids_.seqs[entry.id] = entry.seq;
     advance_delivered();
     return StoreResult::stored;
   }
-  if (at != entries.end() && *at == entry) return StoreResult::duplicate;
+  const auto at = index_at(entry.seq);
+  if (at && store_.entries[*at] == entry) return StoreResult::duplicate;
   bool removed = false;
-  if (at != entries.end()) {
-    roll_back(at, out);
+  if (at) {
+    roll_back(*at, out);
     removed = true;
   }
   if (entry.id != filler_id)
     if (const auto same = ids_.seqs.find(entry.id); same != ids_.seqs.end()) {
-      const auto other = entry_at(same->second);
-      FL_ASSERT(other != entries.end() && other->id == entry.id, "the index names the entry");
-      roll_back(other, out);
+      const auto other = index_at(same->second);
+      FL_ASSERT(other && store_.entries[*other].id == entry.id, "the index names the entry");
+      roll_back(*other, out);
       removed = true;
     }
   store_.insert(entry);
@@ -593,40 +596,39 @@ StoreResult Node::adopt(const Entry& entry, Effects& out) {
 // entry of the newer epoch wins (a majority-acknowledged write is in some voter's store, and no
 // later primary wrote another entry at its seq: README.md has the argument).
 void Node::merge(const Entry& entry, Effects& out) {
-  const auto at = entry_at(entry.seq);
-  if (at != store_.entries.end() && at->epoch >= entry.epoch) return;
+  const auto at = index_at(entry.seq);
+  if (at && store_.entries[*at].epoch >= entry.epoch) return;
   if (entry.id != filler_id)
     if (const Entry* same = entry_of(entry.id); same != nullptr && same->epoch >= entry.epoch)
       return;
   adopt(entry, out);
 }
 
-std::vector<Entry>::iterator Node::roll_back(std::vector<Entry>::iterator at, Effects& out) {
-  FL_ASSERT(at != store_.entries.end(), "an entry held");
-  if (at->id != filler_id) {
-    out.emit(RolledBack{*at});
-    if (const auto indexed = ids_.seqs.find(at->id);
-        indexed != ids_.seqs.end() && indexed->second == at->seq)
+void Node::roll_back(std::size_t at, Effects& out) {
+  FL_ASSERT(at < store_.entries.size(), "an entry held");
+  const Entry entry = store_.entries[at];
+  if (entry.id != filler_id) {
+    out.emit(RolledBack{entry});
+    if (const auto indexed = ids_.seqs.find(entry.id);
+        indexed != ids_.seqs.end() && indexed->second == entry.seq)
       ids_.seqs.erase(indexed);
   }
-  return store_.erase(at);
+  store_.erase(at);
 }
 
-std::vector<Entry>::iterator Node::entry_at(Seq seq) {
-  auto& entries = store_.entries;
-  const auto at = std::lower_bound(entries.begin(), entries.end(), seq,
-                                   [](const Entry& e, Seq s) { return e.seq < s; });
-  return at != entries.end() && at->seq == seq ? at : entries.end();
+std::optional<std::size_t> Node::index_at(Seq seq) const {
+  const std::size_t at = store_.lower(seq);
+  if (at < store_.entries.size() && store_.entries[at].seq == seq) return at;
+  return std::nullopt;
 }
 
 const Entry* Node::entry_of(const MessageId& id) const {
   const auto indexed = ids_.seqs.find(id);
   if (indexed == ids_.seqs.end()) return nullptr;
   const auto& entries = store_.entries;
-  const auto at = std::lower_bound(entries.begin(), entries.end(), indexed->second,
-                                   [](const Entry& e, Seq s) { return e.seq < s; });
-  for (auto e = at; e != entries.end() && e->seq == indexed->second; ++e)
-    if (e->id == id) return &*e;
+  for (std::size_t i = store_.lower(indexed->second);
+       i < entries.size() && entries[i].seq == indexed->second; ++i)
+    if (entries[i].id == id) return &entries[i];
   return nullptr;
 }
 
@@ -642,9 +644,9 @@ void Node::advance_delivered() {
     return;
   }
   const auto& entries = store_.entries;
-  auto at = std::lower_bound(entries.begin(), entries.end(), delivered_ + 1,
-                             [](const Entry& e, Seq s) { return e.seq < s; });
-  for (; at != entries.end() && at->seq <= delivered_ + 1; ++at) delivered_ = at->seq;
+  for (std::size_t i = store_.lower(delivered_ + 1);
+       i < entries.size() && entries[i].seq <= delivered_ + 1; ++i)
+    delivered_ = entries[i].seq;
 }
 
 void Node::recompute_delivered() {

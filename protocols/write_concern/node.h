@@ -175,10 +175,10 @@ class Node {
   // Both.
   StoreResult adopt(const Entry& entry, Effects& out);  // as the primary's log says
   void merge(const Entry& entry, Effects& out);         // a voter's entry: newer epochs win
-  // Removes the entry, records it (RolledBack) and returns the next one.
-  std::vector<Entry>::iterator roll_back(std::vector<Entry>::iterator at, Effects& out);
+  // Removes the entry at this index and records it (RolledBack).
+  void roll_back(std::size_t at, Effects& out);
   const Entry* entry_of(const MessageId& id) const;
-  std::vector<Entry>::iterator entry_at(Seq seq);
+  std::optional<std::size_t> index_at(Seq seq) const;  // the entry at seq, if held
   void save(Effects& out) const;
   void recompute_delivered();
   void advance_delivered();  // after an insertion with nothing removed: O(entries delivered)

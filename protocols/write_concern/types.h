@@ -22,6 +22,7 @@
 #include <variant>
 #include <vector>
 
+#include "sim/core/chunked_vector.h"
 #include "sim/core/ids.h"
 #include "sim/core/result.h"
 #include "sim/core/strong_int.h"
@@ -177,7 +178,10 @@ struct Entry {
 // has reconciled its own with (rolled back what that primary's log lacks).
 struct Store {
   static constexpr std::string_view type_name = "Store";
-  std::vector<Entry> entries;  // sorted by seq, no two with one seq or one id
+  // Sorted by seq, no two with one seq or one id. A ChunkedVector: the node persists its whole
+  // store after each write, and a copy shares all but the last chunk (a std::vector copy per
+  // write made a primary's work grow with its store: README.md, Performance).
+  ChunkedVector<Entry> entries;
   Epoch epoch = first_epoch;
   std::optional<NodeId> primary = first_primary;
   Epoch voted = first_epoch;
@@ -187,16 +191,27 @@ struct Store {
   // fingerprinted or described) nor in ==.
   std::uint64_t revision = 0;
 
-  // Inserts in seq order (after any entry of the same seq).
+  // The index of the first entry whose seq is at least (lower) or above (upper) `seq`.
+  std::size_t lower(Seq seq) const { return partition(seq, false); }
+  std::size_t upper(Seq seq) const { return partition(seq, true); }
+  // Inserts in seq order (after any entry of the same seq): an append touches the last chunk;
+  // an insertion before the end (a message past a gap) rewrites the entries after it.
   void insert(const Entry& entry) {
-    entries.insert(std::upper_bound(entries.begin(), entries.end(), entry.seq,
-                                    [](Seq seq, const Entry& e) { return seq < e.seq; }),
-                   entry);
     revision += 1;
+    const std::size_t at = upper(entry.seq);
+    if (at == entries.size()) return entries.push_back(entry);
+    std::vector<Entry> tail;
+    for (std::size_t i = at; i < entries.size(); ++i) tail.push_back(entries[i]);
+    entries.truncate(at);
+    entries.push_back(entry);
+    for (Entry& e : tail) entries.push_back(std::move(e));
   }
-  std::vector<Entry>::iterator erase(std::vector<Entry>::iterator at) {
+  void erase(std::size_t at) {
     revision += 1;
-    return entries.erase(at);
+    std::vector<Entry> tail;
+    for (std::size_t i = at + 1; i < entries.size(); ++i) tail.push_back(entries[i]);
+    entries.truncate(at);
+    for (Entry& e : tail) entries.push_back(std::move(e));
   }
 
   template <class Self, class Visit>
@@ -210,6 +225,21 @@ struct Store {
   friend bool operator==(const Store& a, const Store& b) {
     return a.entries == b.entries && a.epoch == b.epoch && a.primary == b.primary &&
            a.voted == b.voted && a.synced == b.synced;
+  }
+
+ private:
+  std::size_t partition(Seq seq, bool past) const {
+    std::size_t low = 0;
+    std::size_t high = entries.size();
+    while (low < high) {
+      const std::size_t mid = low + (high - low) / 2;
+      const bool before = past ? entries[mid].seq <= seq : entries[mid].seq < seq;
+      if (before)
+        low = mid + 1;
+      else
+        high = mid;
+    }
+    return low;
   }
 };
 

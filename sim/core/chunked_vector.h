@@ -13,6 +13,7 @@
 // node's state across threads: each simulation runs on one thread).
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
 #include <iterator>
 #include <memory>
@@ -112,6 +113,25 @@ class ChunkedVector {
     chunks_.clear();
     offset_ = 0;
     size_ = 0;
+  }
+
+  // The length of the longest common prefix of this and `other`. Whole chunks the two share
+  // (one is a copy of the other, changed since only at the end) are skipped without reading
+  // their elements, so comparing a store with its copy after an append costs a chunk, not the
+  // store (checkers/write_concern/monitors.cc).
+  std::size_t common_prefix(const ChunkedVector& other) const {
+    const std::size_t common = std::min(size_, other.size_);
+    std::size_t i = 0;
+    if (offset_ == other.offset_) {
+      std::size_t chunk = 0;
+      while (chunk < chunks_.size() && chunk < other.chunks_.size() &&
+             chunks_[chunk] == other.chunks_[chunk])
+        ++chunk;
+      i = chunk == 0 ? 0 : std::min(common, chunk * kChunk - offset_);
+    }
+    while (i < common && (*this)[i] == other[i]) ++i;
+    FL_ASSERT(i <= common, "a prefix of both");
+    return i;
   }
 
   friend bool operator==(const ChunkedVector& a, const ChunkedVector& b) {

@@ -59,3 +59,23 @@ TEST_CASE(
              RC_ASSERT(*decoded == chunked);
            });
 }
+
+// common_prefix skips the chunks a copy shares; its answer is the model's longest common prefix
+// whatever the two sequences went through.
+TEST_CASE("ChunkedVector::common_prefix equals the longest common prefix of the elements") {
+  rc::prop("a copy changed at its end, or a different sequence",
+           [](const std::vector<std::uint8_t>& script, std::uint8_t appended, bool unrelated) {
+             ChunkedVector<int> a;
+             for (std::size_t i = 0; i < script.size(); ++i) a.push_back(script[i]);
+             ChunkedVector<int> b = unrelated ? ChunkedVector<int>{} : a;
+             if (unrelated)
+               for (std::size_t i = 0; i < script.size(); ++i) b.push_back(i % 3 ? script[i] : 0);
+             if (!script.empty()) b.truncate(script.size() - script.back() % script.size());
+             for (int i = 0; i < appended % 100; ++i) b.push_back(-i);
+             std::size_t expected = 0;
+             while (expected < a.size() && expected < b.size() && a[expected] == b[expected])
+               ++expected;
+             RC_ASSERT(a.common_prefix(b) == expected);
+             RC_ASSERT(b.common_prefix(a) == expected);
+           });
+}
