@@ -349,6 +349,19 @@ Metrics collect_metrics(const Record& record) {
       metrics["read_only_errors"].push_back(emission.time - time);
   }
   rollback_metrics(record, posted_at, metrics);
+  // Catch-up: from the primary seeing a secondary HEALTHY again (its recovery) to that
+  // secondary's CaughtUp.
+  std::map<NodeId, Time> recovered_at;
+  for (const auto& emission : record.history.emissions) {
+    if (const auto* h = std::get_if<HealthChanged>(&emission.output);
+        h && h->health == Health::healthy)
+      recovered_at[h->secondary] = emission.time;
+    if (std::holds_alternative<CaughtUp>(emission.output))
+      if (const auto it = recovered_at.find(emission.node); it != recovered_at.end()) {
+        metrics["catch_up"].push_back(emission.time - it->second);
+        recovered_at.erase(it);
+      }
+  }
   // A lost acknowledged write: sampled as the time from its acknowledgement to the run's end.
   for (const LostWrite& lost : lost_acknowledged_writes(record))
     metrics["acked_lost_w" + std::to_string(lost.w)].push_back(record.final_view.now -
@@ -392,7 +405,8 @@ CheckSuite<WriteConcern> check_suite(const Config& config) {
   suite.history_checks.push_back({"acknowledged_writes_kept", /*liveness=*/false,
                                   check_acknowledged_writes_kept, "the nodes' final stores"});
   suite.metrics = collect_metrics;
-  suite.metric_names = {"ack_latency",
+  suite.metric_names = {"catch_up",
+                        "ack_latency",
                         "read_only_errors",
                         "rolled_back_kept",
                         "rolled_back_acked_read",

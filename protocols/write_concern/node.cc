@@ -398,6 +398,7 @@ void Node::on_recovery_notice(NodeId source, const RecoveryNotice& notice, Effec
   if (notice.epoch < newest()) return;  // a stale primary's
   follow(source, notice.epoch, out);
   catch_up_upto_ = std::max(catch_up_upto_, notice.latest);
+  catching_up_ = catching_up_ || store_.synced < notice.epoch || delivered_ < notice.latest;
   if (store_.synced < notice.epoch) {
     if (reconciling_ != notice.epoch) {
       reconciling_ = notice.epoch;
@@ -428,6 +429,10 @@ void Node::on_catch_up_reply(NodeId source, const CatchUpReply& reply, Effects& 
     changed = true;
   }
   if (changed) save(out);
+  if (catching_up_ && !reconciling_ && delivered_ >= catch_up_upto_) {
+    catching_up_ = false;
+    out.emit(CaughtUp{delivered_});
+  }
   out.send(source, HeartbeatReply{newest(), delivered_, store_.synced});  // confirms what it holds
   if (covered >= catch_up_upto_ && !reconciling_) return;
   if (reconciling_ == reply.epoch)

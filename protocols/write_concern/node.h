@@ -134,6 +134,7 @@ class Node {
     visit("catch_up_upto", self.catch_up_upto_);
     visit("reconciling", self.reconciling_);
     visit("reconciled_upto", self.reconciled_upto_);
+    visit("catching_up", self.catching_up_);
     visit("primary_misses", self.primary_misses_);
     visit("epoch_floor", self.epoch_floor_);
     visit("votes", self.votes_);
@@ -194,6 +195,7 @@ class Node {
   Seq catch_up_upto_;                 // the primary's latest seq from its last notice
   std::optional<Epoch> reconciling_;  // the epoch whose log a catch-up from seq 1 rebuilds
   Seq reconciled_upto_;               // ... adopted from that log so far, seq 1 to this
+  bool catching_up_ = false;  // a notice found this secondary behind: CaughtUp when it is not
   std::uint32_t primary_misses_ = 0;  // watch ticks since the primary was heard (failover)
   Epoch epoch_floor_;                 // the newest epoch a refusal named (the next stand: above)
   std::vector<std::uint8_t> votes_;   // by node: granted this candidacy

@@ -528,6 +528,18 @@ struct RolledBack {
   }
   friend bool operator==(const RolledBack&, const RolledBack&) = default;
 };
-using Output = std::variant<PostReply, MessagesReply, HealthChanged, Promoted, RolledBack>;
+// This secondary's catch-up after a recovery notice is done: it delivers up to `upto`, the
+// primary's latest seq when it was noticed (the catch_up metric ends here).
+struct CaughtUp {
+  static constexpr std::string_view type_name = "CaughtUp";
+  Seq upto;
+  template <class Self, class Visit>
+  static void fields(Self& self, Visit&& visit) {
+    visit("upto", self.upto);
+  }
+  friend bool operator==(const CaughtUp&, const CaughtUp&) = default;
+};
+using Output =
+    std::variant<PostReply, MessagesReply, HealthChanged, Promoted, RolledBack, CaughtUp>;
 
 }  // namespace faultline::write_concern
