@@ -349,6 +349,17 @@ Metrics collect_metrics(const Record& record) {
       metrics["read_only_errors"].push_back(emission.time - time);
   }
   rollback_metrics(record, posted_at, metrics);
+  // Time in read-only mode: from a write's ReadOnly to its answer (ok, read_only, not_primary).
+  std::map<MessageId, Time> read_only_since;
+  for (const auto& emission : record.history.emissions) {
+    if (const auto* r = std::get_if<ReadOnly>(&emission.output))
+      read_only_since.try_emplace(r->id, emission.time);
+    if (const auto* reply = std::get_if<PostReply>(&emission.output))
+      if (const auto it = read_only_since.find(reply->id); it != read_only_since.end()) {
+        metrics["read_only_time"].push_back(emission.time - it->second);
+        read_only_since.erase(it);
+      }
+  }
   // Catch-up: from the primary seeing a secondary HEALTHY again (its recovery) to that
   // secondary's CaughtUp.
   std::map<NodeId, Time> recovered_at;
@@ -406,6 +417,7 @@ CheckSuite<WriteConcern> check_suite(const Config& config) {
                                   check_acknowledged_writes_kept, "the nodes' final stores"});
   suite.metrics = collect_metrics;
   suite.metric_names = {"catch_up",
+                        "read_only_time",
                         "ack_latency",
                         "read_only_errors",
                         "rolled_back_kept",

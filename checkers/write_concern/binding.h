@@ -19,7 +19,7 @@
 //              majority is in the final log (smaller w: counted as lost, not failed).
 // Metrics: ack_latency and ack_latency_w<k> (post -> its `ok`), read_only_errors (post ->
 // `read_only`), acked_lost_w<k>, rolled_back_<acked|unacked>_<read|unread>, rolled_back_kept,
-// catch_up (README.md defines them).
+// catch_up, read_only_time (README.md defines them).
 #pragma once
 
 #include <cstdint>

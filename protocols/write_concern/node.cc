@@ -180,6 +180,7 @@ void Node::replicate(Pending& pending, Effects& out) {
     answer(pending, PostStatus::ok, out);  // the bug: acknowledged once the sends are out
   else
     out.set_timer(ReadOnlyTimer{pending.id}, config_.read_only_timeout);
+  note_read_only(out);
 }
 
 void Node::answer(Pending& pending, PostStatus status, Effects& out) {
@@ -255,12 +256,25 @@ void Node::on_heartbeat_timer(Effects& out) {
   out.set_timer(HeartbeatTimer{}, config_.heartbeat_interval);
 }
 
+// The clients of blocked writes whose w exceeds the nodes available enter read-only mode, each
+// once (README.md: entered at the post, or when a secondary turns UNHEALTHY under the write).
+void Node::note_read_only(Effects& out) {
+  FL_ASSERT(is_primary(), "availability is the primary's");
+  const std::uint32_t nodes = available();
+  for (Pending& pending : pending_) {
+    if (pending.answered || pending.read_only || pending.w <= nodes) continue;
+    pending.read_only = true;
+    out.emit(ReadOnly{pending.id});
+  }
+}
+
 void Node::set_health(NodeId secondary, Health health, Effects& out) {
   SecondaryView& view = views_[secondary.value];
   if (view.health == health) return;
   view.health = health;
   if (health == Health::unhealthy) view.needs_catch_up = true;
   out.emit(HealthChanged{secondary, health});
+  if (health == Health::unhealthy) note_read_only(out);
 }
 
 // An answer clears the misses; everything up to its delivered end is stored there (once its

@@ -53,6 +53,7 @@ struct Pending {
   std::uint32_t w = 1;
   bool answered = false;                // the client has its reply
   bool acknowledged = false;            // ... and it was ok
+  bool read_only = false;               // its w exceeded the nodes available while it waited
   std::vector<std::uint8_t> confirmed;  // by node: stored there (the primary's own slot is 1)
   std::vector<std::uint32_t> attempts;  // by node: resends so far
   template <class Self, class Visit>
@@ -62,6 +63,7 @@ struct Pending {
     visit("w", self.w);
     visit("answered", self.answered);
     visit("acknowledged", self.acknowledged);
+    visit("read_only", self.read_only);
     visit("confirmed", self.confirmed);
     visit("attempts", self.attempts);
   }
@@ -154,6 +156,7 @@ class Node {
   void on_heartbeat_timer(Effects& out);
   void on_heartbeat_reply(NodeId source, const HeartbeatReply& reply, Effects& out);
   void set_health(NodeId secondary, Health health, Effects& out);
+  void note_read_only(Effects& out);  // blocked writes whose w the available nodes cannot meet
   void on_catch_up_request(NodeId source, const CatchUpRequest& request, Effects& out) const;
   void step_down(Epoch epoch, Effects& out);
   Pending* pending_of(Seq seq);

@@ -539,7 +539,18 @@ struct CaughtUp {
   }
   friend bool operator==(const CaughtUp&, const CaughtUp&) = default;
 };
+// A blocked write's w now exceeds the nodes available: its client is in read-only mode (README.md)
+// until the write's answer (the read_only_time metric).
+struct ReadOnly {
+  static constexpr std::string_view type_name = "ReadOnly";
+  MessageId id;
+  template <class Self, class Visit>
+  static void fields(Self& self, Visit&& visit) {
+    visit("id", self.id);
+  }
+  friend bool operator==(const ReadOnly&, const ReadOnly&) = default;
+};
 using Output =
-    std::variant<PostReply, MessagesReply, HealthChanged, Promoted, RolledBack, CaughtUp>;
+    std::variant<PostReply, MessagesReply, HealthChanged, Promoted, RolledBack, CaughtUp, ReadOnly>;
 
 }  // namespace faultline::write_concern
