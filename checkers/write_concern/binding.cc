@@ -23,14 +23,6 @@ void for_each_store(const View& view, Visit&& visit) {
     if (view.disks[i]) visit(*view.disks[i], node_name(i) + "'s disk");
 }
 
-// Whether the store holds id at seq (entries are sorted by seq).
-bool holds_at(const Store& store, Seq seq, const MessageId& id) {
-  for (std::size_t i = store.lower(seq); i < store.entries.size() && store.entries[i].seq == seq;
-       ++i)
-    if (store.entries[i].id == id) return true;
-  return false;
-}
-
 // The live primary of the newest epoch (none: no live node is a primary).
 const Node* newest_primary(const View& view) {
   const Node* newest = nullptr;
@@ -137,7 +129,7 @@ std::optional<std::string> check_write_concern_honest(const View& view, const Co
     for (const Pending& p : node->pending()) {
       if (!p.acknowledged) continue;
       std::uint32_t held = 0;
-      for (const auto& disk : view.disks) held += disk && holds_at(*disk, p.seq, p.id);
+      for (const auto& disk : view.disks) held += disk && disk->find(p.seq, p.id) != nullptr;
       if (held >= p.w) continue;
       return describe(p.id) + " (seq " + describe(p.seq) + ") was acknowledged by " +
              node_name(node->self().value) + " with w=" + std::to_string(p.w) + " but only " +
@@ -160,7 +152,7 @@ std::optional<std::string> check_majority_acks_kept(const View& view) {
       if (!p.acknowledged || p.w < majority) continue;
       for (const auto& newer : view.nodes) {
         if (!newer || !newer->is_primary() || newer->store().epoch <= old->store().epoch) continue;
-        if (holds_at(newer->store(), p.seq, p.id)) continue;
+        if (newer->store().find(p.seq, p.id) != nullptr) continue;
         return describe(p.id) + " (seq " + describe(p.seq) +
                "), acknowledged with w=" + std::to_string(p.w) + " by " +
                node_name(old->self().value) + " in epoch " + describe(old->store().epoch) +

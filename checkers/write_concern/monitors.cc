@@ -177,16 +177,10 @@ struct HonestIndex {
     for (const Pending& p : view.nodes[node]->pending()) {
       if (!p.acknowledged || verified.contains({node, p.seq, p.id})) continue;
       std::uint32_t held = 0;
-      for (const auto& disk : view.disks) held += disk && holds_at(*disk, p.seq, p.id);
+      for (const auto& disk : view.disks) held += disk && disk->find(p.seq, p.id) != nullptr;
       if (held < p.w) return true;
       verified.insert({node, p.seq, p.id});
     }
-    return false;
-  }
-  static bool holds_at(const Store& store, Seq seq, const MessageId& id) {
-    for (std::size_t i = store.lower(seq); i < store.entries.size() && store.entries[i].seq == seq;
-         ++i)
-      if (store.entries[i].id == id) return true;
     return false;
   }
 };

@@ -643,12 +643,7 @@ std::optional<std::size_t> Node::index_at(Seq seq) const {
 
 const Entry* Node::entry_of(const MessageId& id) const {
   const auto indexed = ids_.seqs.find(id);
-  if (indexed == ids_.seqs.end()) return nullptr;
-  const auto& entries = store_.entries;
-  for (std::size_t i = store_.lower(indexed->second);
-       i < entries.size() && entries[i].seq == indexed->second; ++i)
-    if (entries[i].id == id) return &entries[i];
-  return nullptr;
+  return indexed == ids_.seqs.end() ? nullptr : store_.find(indexed->second, id);
 }
 
 void Node::save(Effects& out) const {

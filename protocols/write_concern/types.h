@@ -194,6 +194,12 @@ struct Store {
   // The index of the first entry whose seq is at least (lower) or above (upper) `seq`.
   std::size_t lower(Seq seq) const { return partition(seq, false); }
   std::size_t upper(Seq seq) const { return partition(seq, true); }
+  // The entry of message `id` at `seq`, if held (O(log n)).
+  const Entry* find(Seq seq, const MessageId& id) const {
+    for (std::size_t i = lower(seq); i < entries.size() && entries[i].seq == seq; ++i)
+      if (entries[i].id == id) return &entries[i];
+    return nullptr;
+  }
   // Inserts in seq order (after any entry of the same seq): an append touches the last chunk;
   // an insertion before the end (a message past a gap) rewrites the entries after it.
   void insert(const Entry& entry) {
