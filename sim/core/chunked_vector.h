@@ -1,16 +1,23 @@
 // ChunkedVector: a sequence whose copies share storage, for long logs that protocols persist
-// whole after every append (a Raft log of up to snapshot_threshold entries).
+// whole after every change (a Raft log of up to snapshot_threshold entries; write_concern's store,
+// which keeps every message).
 //
-// Elements live in fixed-size chunks held by shared pointers; a copy copies the chunk pointers
-// (size / kChunk of them), and a writer copies a chunk only while another copy still shares it
-// (copy on write). Appending, truncating the tail and dropping a prefix (log compaction) touch
-// one chunk. To the codec, describe() and fingerprints it is exactly a std::vector<T> (is_vector
-// below): the same bytes, the same text.
+// Two levels: elements live in chunks of kChunk, chunks are held by blocks of kBlock, and both
+// by shared pointers. A copy copies the block pointers (size / 4096 of them), and a writer copies
+// a block or chunk only while another copy still shares it (copy on write). Appending and
+// truncating the tail touch the last block and chunk; dropping a prefix (log compaction) drops
+// whole blocks and frees the first block's dead chunks. With one level a copy cost size / 64
+// reference counts, which for a store of 10^5 entries was most of a primary's CPU
+// (protocols/write_concern/README.md, Performance). To the codec, describe() and fingerprints it
+// is exactly a std::vector<T> (is_vector below): the same bytes, the same text.
 //
-// Invariants: every chunk but the last holds kChunk elements; the elements are
-// [offset_, offset_ + size_) of the concatenated chunks, with offset_ < kChunk; a chunk shared
-// with another ChunkedVector is never modified. Not thread-safe across copies (nothing shares a
-// node's state across threads: each simulation runs on one thread).
+// Invariants: positions [offset_, offset_ + size_) hold the elements, offset_ < kSpan (the
+// elements dropped from the first block); block b holds the chunks of positions
+// [b * kSpan, (b + 1) * kSpan), every block but the last all kBlock of them; every chunk but the
+// last holds kChunk elements; the first block's chunks wholly before offset_ are null; an empty
+// vector has no blocks and offset_ 0. A block or chunk shared with another ChunkedVector (or
+// pinned elsewhere) is never modified. Not thread-safe across copies (nothing shares a node's
+// state across threads: each simulation runs on one thread).
 #pragma once
 
 #include <algorithm>
@@ -27,7 +34,9 @@ namespace faultline {
 template <class T>
 class ChunkedVector {
  public:
-  static constexpr std::size_t kChunk = 64;
+  static constexpr std::size_t kChunk = 64;              // elements per chunk
+  static constexpr std::size_t kBlock = 64;              // chunks per block
+  static constexpr std::size_t kSpan = kChunk * kBlock;  // elements per block
   using value_type = T;
 
   class const_iterator {
@@ -69,7 +78,7 @@ class ChunkedVector {
   const T& operator[](std::size_t i) const {
     FL_ASSERT(i < size_, "ChunkedVector index out of range");
     const std::size_t at = offset_ + i;
-    return (*chunks_[at / kChunk])[at % kChunk];
+    return (*(*blocks_[at / kSpan])[at / kChunk % kBlock])[at % kChunk];
   }
   const T& back() const { return (*this)[size_ - 1]; }
   const_iterator begin() const { return const_iterator(this, 0); }
@@ -78,10 +87,14 @@ class ChunkedVector {
   void push_back(T item) { emplace_back() = std::move(item); }
   // Appends a default element and returns it for filling (what decoders need).
   T& emplace_back() {
-    if (chunks_.empty() || chunks_.back()->size() == kChunk)
-      chunks_.push_back(std::make_shared<std::vector<T>>());
-    std::vector<T>& tail = own_last();
-    if (tail.capacity() < kChunk) tail.reserve(kChunk);
+    const std::size_t end = offset_ + size_;
+    if (end % kSpan == 0) blocks_.push_back(std::make_shared<Block>());  // none, or all full
+    Block& block = own_last_block();
+    if (end % kChunk == 0) {
+      block.push_back(std::make_shared<Chunk>());
+      block.back()->reserve(kChunk);
+    }
+    Chunk& tail = own_last_chunk(block);
     ++size_;
     return tail.emplace_back();
   }
@@ -92,9 +105,11 @@ class ChunkedVector {
     FL_ASSERT(count <= size_, "truncating past the end");
     if (count == 0) return clear();
     const std::size_t end = offset_ + count;
-    chunks_.resize((end + kChunk - 1) / kChunk);
-    std::vector<T>& tail = own_last();
-    tail.resize(end - (chunks_.size() - 1) * kChunk);
+    blocks_.resize((end + kSpan - 1) / kSpan);
+    Block& block = own_last_block();
+    const std::size_t in_block = end - (blocks_.size() - 1) * kSpan;
+    block.resize((in_block + kChunk - 1) / kChunk);
+    own_last_chunk(block).resize(in_block - (block.size() - 1) * kChunk);
     size_ = count;
   }
 
@@ -104,51 +119,101 @@ class ChunkedVector {
     if (count == size_) return clear();
     offset_ += count;
     size_ -= count;
-    const std::size_t whole = offset_ / kChunk;
-    chunks_.erase(chunks_.begin(), chunks_.begin() + static_cast<std::ptrdiff_t>(whole));
-    offset_ -= whole * kChunk;
+    const std::size_t whole = offset_ / kSpan;
+    blocks_.erase(blocks_.begin(), blocks_.begin() + static_cast<std::ptrdiff_t>(whole));
+    offset_ -= whole * kSpan;
+    const std::size_t dead = offset_ / kChunk;  // chunks wholly dropped from the first block
+    if (dead == 0 || (*blocks_.front())[dead - 1] == nullptr) return;  // freed already
+    std::shared_ptr<Block>& first = blocks_.front();
+    if (first.use_count() > 1) first = std::make_shared<Block>(*first);
+    for (std::size_t c = 0; c < dead; ++c) (*first)[c].reset();
   }
 
   void clear() {
-    chunks_.clear();
+    blocks_.clear();
     offset_ = 0;
     size_ = 0;
   }
 
-  // The length of the longest common prefix of this and `other`. Whole chunks the two share
-  // (one is a copy of the other, changed since only at the end) are skipped without reading
-  // their elements, so comparing a store with its copy after an append costs a chunk, not the
-  // store (checkers/write_concern/monitors.cc).
+  // The length of the longest common prefix of this and `other`. Whole blocks and chunks the
+  // two share (one is a copy of the other, changed since only at the end) are skipped without
+  // reading their elements, so comparing a store with its copy after an append costs a block's
+  // pointers and a chunk, not the store (checkers/write_concern/monitors.cc).
   std::size_t common_prefix(const ChunkedVector& other) const {
     const std::size_t common = std::min(size_, other.size_);
     std::size_t i = 0;
     if (offset_ == other.offset_) {
-      std::size_t chunk = 0;
-      while (chunk < chunks_.size() && chunk < other.chunks_.size() &&
-             chunks_[chunk] == other.chunks_[chunk])
-        ++chunk;
-      i = chunk == 0 ? 0 : std::min(common, chunk * kChunk - offset_);
+      std::size_t b = 0;
+      while (b < blocks_.size() && b < other.blocks_.size() && blocks_[b] == other.blocks_[b]) ++b;
+      std::size_t shared_end = b * kSpan;  // positions below it are shared
+      if (b < blocks_.size() && b < other.blocks_.size()) {
+        const Block& mine = *blocks_[b];
+        const Block& theirs = *other.blocks_[b];
+        std::size_t c = 0;
+        while (c < mine.size() && c < theirs.size() && mine[c] == theirs[c]) ++c;
+        shared_end += c * kChunk;
+      }
+      i = shared_end > offset_ ? std::min(common, shared_end - offset_) : 0;
     }
     while (i < common && (*this)[i] == other[i]) ++i;
     FL_ASSERT(i <= common, "a prefix of both");
     return i;
   }
 
+  using Chunk = std::vector<T>;
+  using Block = std::vector<std::shared_ptr<Chunk>>;
+
+  // Calls visit(block, first, last) for each block in order, where [first, last) are the
+  // positions of this vector's elements within the block (a full block: [x, kSpan)). Then
+  // chunks_of() gives its chunks. What an encoder needs to reuse the bytes of blocks and chunks
+  // it encoded before (sim/real/durable_delta.h): neither is changed while a copy of its pointer
+  // is held elsewhere, so holding one pins its contents.
+  template <class Visit>
+  void visit_blocks(Visit&& visit) const {
+    const std::size_t end = offset_ + size_;
+    for (std::size_t b = 0; b < blocks_.size(); ++b) {
+      const std::size_t start = b * kSpan;
+      const std::size_t first = b == 0 ? offset_ : 0;
+      visit(blocks_[b], first, std::min(kSpan, end - start));  // by reference: no count touched
+    }
+  }
+  // Calls visit(chunk, first, last) for each chunk of `block` holding positions [first, last)
+  // of the block, with [first, last) the indices within the chunk.
+  template <class Visit>
+  static void chunks_of(const Block& block, std::size_t first, std::size_t last, Visit&& visit) {
+    for (std::size_t c = first / kChunk; c < block.size(); ++c) {
+      const std::size_t start = c * kChunk;
+      if (start >= last) break;
+      const std::shared_ptr<Chunk>& chunk = block[c];
+      visit(chunk, first > start ? first - start : 0, std::min(chunk->size(), last - start));
+    }
+  }
+
   friend bool operator==(const ChunkedVector& a, const ChunkedVector& b) {
     if (a.size_ != b.size_) return false;
-    if (a.offset_ == b.offset_ && a.chunks_ == b.chunks_) return true;
+    if (a.offset_ == b.offset_ && a.blocks_ == b.blocks_) return true;
     for (std::size_t i = 0; i < a.size_; ++i)
       if (!(a[i] == b[i])) return false;
     return true;
   }
 
  private:
-  std::vector<T>& own_last() {
-    std::shared_ptr<std::vector<T>>& last = chunks_.back();
+  Block& own_last_block() {
+    std::shared_ptr<Block>& last = blocks_.back();
+    if (last.use_count() > 1) {
+      auto copy = std::make_shared<Block>();
+      copy->reserve(kBlock);
+      copy->assign(last->begin(), last->end());
+      last = std::move(copy);
+    }
+    return *last;
+  }
+  static Chunk& own_last_chunk(Block& block) {
+    std::shared_ptr<Chunk>& last = block.back();
     if (last.use_count() > 1) {
       // Copy into a chunk-sized buffer: a plain copy has capacity size(), and the append that
       // asked for it would then reallocate again.
-      auto copy = std::make_shared<std::vector<T>>();
+      auto copy = std::make_shared<Chunk>();
       copy->reserve(kChunk);
       copy->assign(last->begin(), last->end());
       last = std::move(copy);
@@ -156,7 +221,7 @@ class ChunkedVector {
     return *last;
   }
 
-  std::vector<std::shared_ptr<std::vector<T>>> chunks_;
+  std::vector<std::shared_ptr<Block>> blocks_;
   std::size_t offset_ = 0;
   std::size_t size_ = 0;
 };

@@ -101,7 +101,10 @@ void encode(Sink& sink, const T& value) {
     sink.write(value.data(), value.size());
   } else if constexpr (is_vector<T>::value) {
     write_varint(sink, value.size());
-    for (const auto& item : value) encode(sink, item);
+    if constexpr (requires { sink.encode_items(value); })
+      sink.encode_items(value);  // a sink that reuses bytes it wrote before (durable_delta.h)
+    else
+      for (const auto& item : value) encode(sink, item);
   } else if constexpr (is_optional<T>::value) {
     sink.write_byte(value.has_value() ? 1 : 0);
     if (value) encode(sink, *value);

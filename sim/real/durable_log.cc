@@ -16,10 +16,10 @@ namespace faultline::real {
 
 namespace {
 
-constexpr std::uint8_t kind_full = 1;
-constexpr std::uint8_t kind_delta = 2;
-constexpr std::uint8_t op_copy = 1;
-constexpr std::uint8_t op_insert = 2;
+using durable_record::kind_delta;
+using durable_record::kind_full;
+using durable_record::op_copy;
+using durable_record::op_insert;
 // A copy op costs 9 bytes, so shorter matches are inserted instead.
 constexpr std::size_t copy_bytes_min = 16;
 // After a mismatch, how far ahead (in either value) the matcher looks for the two to agree again.
@@ -281,6 +281,7 @@ Result<std::optional<std::vector<std::uint8_t>>> DurableLog::recover() {
   }
   size_ = contents->valid_bytes;
   has_value_ = contents->value.has_value();
+  last_known_ = has_value_;
   if (has_value_) last_ = *contents->value;
   return contents->value;
 }
@@ -304,13 +305,41 @@ Result<void> DurableLog::append(std::span<const std::uint8_t> value) {
   if (size_ > std::max<std::uint64_t>(compact_bytes_min_, 4 * std::uint64_t{value.size()}))
     return compact(value);
   std::optional<std::vector<std::uint8_t>> delta;
-  if (has_value_) delta = encode_delta(last_, value);
+  if (has_value_ && last_known_) delta = encode_delta(last_, value);
   if (auto ok = write_record(delta ? std::span<const std::uint8_t>(*delta)
                                    : std::span<const std::uint8_t>(full_record(value)));
       !ok)
     return ok;
   last_.assign(value.begin(), value.end());
   has_value_ = true;
+  last_known_ = true;
+  return {};
+}
+
+Result<void> DurableLog::append_delta(std::span<const std::uint8_t> delta,
+                                      std::uint64_t value_bytes) {
+  if (value_bytes > durable_payload_bytes_max)
+    return fail(path_, 0,
+                "durable state of " + std::to_string(value_bytes) + " bytes exceeds the bound");
+  if (fd_ < 0) return fail(path_, 0, "append before recover()");
+  if (!has_value_) return fail(path_, 0, "a delta with no value before it");
+  if (delta.empty() || delta[0] != kind_delta) return fail(path_, 0, "not a delta record");
+  ++appends_;
+  if (size_ > std::max<std::uint64_t>(compact_bytes_min_, 4 * value_bytes)) {
+    // Rare (the file has grown to four times the value since it was last rewritten), so the
+    // value is read back from the file rather than kept in memory for every append.
+    auto contents = read_durable_log(path_);
+    if (!contents) return std::unexpected(contents.error());
+    if (!contents->value) return fail(path_, 0, "a delta with no value before it");
+    auto value = apply_delta(*contents->value, delta);
+    if (!value) return fail(path_, 0, "delta: " + value.error().what);
+    if (value->size() != value_bytes) return fail(path_, 0, "delta: builds the wrong size");
+    return compact(*value);
+  }
+  if (auto ok = write_record(delta); !ok) return ok;
+  last_.clear();
+  last_.shrink_to_fit();
+  last_known_ = false;
   return {};
 }
 
@@ -338,6 +367,7 @@ Result<void> DurableLog::compact(std::span<const std::uint8_t> value) {
     ++compactions_;
     last_.assign(value.begin(), value.end());
     has_value_ = true;
+    last_known_ = true;
   }
   return {};
 }

@@ -38,6 +38,15 @@ namespace faultline::real {
 
 inline constexpr char durable_log_magic[8] = {'F', 'L', 'D', 'U', 'R', 'L', 'G', '1'};
 
+// The record format's bytes (see the banner), for encoders that build delta records themselves
+// (durable_delta.h).
+namespace durable_record {
+inline constexpr std::uint8_t kind_full = 1;
+inline constexpr std::uint8_t kind_delta = 2;
+inline constexpr std::uint8_t op_copy = 1;
+inline constexpr std::uint8_t op_insert = 2;
+}  // namespace durable_record
+
 // What reading a log file found.
 struct DurableLogContents {
   std::optional<std::vector<std::uint8_t>> value;  // nullopt: no record yet
@@ -71,6 +80,11 @@ class DurableLog {
   Result<std::optional<std::vector<std::uint8_t>>> recover();
   // Makes `value` the durable value: one record appended and fdatasync'd (or a compaction).
   Result<void> append(std::span<const std::uint8_t> value);
+  // Makes durable the value that `delta` (a delta record against the current value, such as
+  // DeltaEncoder builds: its cost grows with the change, not the value) turns the current value
+  // into; `value_bytes` is that value's size. The log then no longer holds the value in memory:
+  // a compaction reads it back from the file, and the next append() writes its value whole.
+  Result<void> append_delta(std::span<const std::uint8_t> delta, std::uint64_t value_bytes);
 
   std::uint64_t file_bytes() const { return size_; }
   std::uint64_t recovered_torn_bytes() const { return torn_bytes_; }
@@ -97,8 +111,9 @@ class DurableLog {
   std::uint64_t compact_bytes_min_;
   int fd_ = -1;
   std::uint64_t size_ = 0;
-  std::vector<std::uint8_t> last_;  // the value the file ends with
+  std::vector<std::uint8_t> last_;  // the value the file ends with, if last_known_
   bool has_value_ = false;
+  bool last_known_ = false;  // false after append_delta(): last_ is not kept
   std::uint64_t torn_bytes_ = 0;
   std::uint64_t appends_ = 0;
   std::uint64_t written_bytes_ = 0;

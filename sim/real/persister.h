@@ -1,7 +1,8 @@
 // Persister: the socket runtime's disk writer, on a thread of its own, so a node's event loop
 // keeps running handlers (the next group-commit batch) while the previous batch's fsync is in
 // flight. It holds at most one write: the node hands it the encoded Durable of a closed batch
-// and gets `done` back on its io_context once the bytes are durable (or the write failed).
+// (the value whole, or a delta record against the value before: durable_delta.h) and gets
+// `done` back on its io_context once the bytes are durable (or the write failed).
 // The DurableLog belongs to this thread from start() until stop().
 #pragma once
 
@@ -17,6 +18,7 @@
 #include <boost/asio.hpp>
 
 #include "sim/core/result.h"
+#include "sim/real/durable_delta.h"
 #include "sim/real/durable_log.h"
 
 namespace faultline::real {
@@ -35,7 +37,7 @@ class Persister {
     thread_ = std::thread([this] { loop(); });
   }
   // Hands one value to the thread; the caller never has two in flight.
-  void write(std::vector<std::uint8_t> value, Done done) {
+  void write(DeltaEncoder::Encoded value, Done done) {
     {
       std::lock_guard lock(mutex_);
       job_.emplace(Job{std::move(value), std::move(done)});
@@ -60,7 +62,7 @@ class Persister {
 
  private:
   struct Job {
-    std::vector<std::uint8_t> value;
+    DeltaEncoder::Encoded value;
     Done done;
   };
 
@@ -74,7 +76,9 @@ class Persister {
         job = std::move(*job_);
         job_.reset();
       }
-      Result<void> result = log_.append(job.value);
+      Result<void> result = job.value.delta
+                                ? log_.append_delta(job.value.bytes, job.value.value_bytes)
+                                : log_.append(job.value.bytes);
       if (!result) {
         std::lock_guard lock(mutex_);
         if (!failure_) failure_ = result.error();

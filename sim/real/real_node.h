@@ -3,7 +3,9 @@
 // It gives apply()'s four effects (apply.h) real meaning:
 //   persist -> DurableLog (durable.log: a delta appended and fdatasync'd, by the Persister thread)
 //              before any send or output that may depend on it leaves; a failed persist ends the
-//              process (nothing may run past it);
+//              process (nothing may run past it). The delta is built while encoding
+//              (durable_delta.h: the chunks of a log the last write held are copied, not
+//              re-encoded), so a write costs what changed, not the whole Durable;
 //   set/cancel timer -> an asio steady_timer per Timer value, its duration drawn from the
 //              node's Rng: Rng(seed).fork("timers").fork(node id), so the same ranges as the
 //              simulator are sampled by the same integer PRNG;
@@ -62,6 +64,7 @@
 #include "sim/core/rng.h"
 #include "sim/real/cluster_file.h"
 #include "sim/real/connection.h"
+#include "sim/real/durable_delta.h"
 #include "sim/real/durable_log.h"
 #include "sim/real/durable_store.h"
 #include "sim/real/handshake.h"
@@ -201,10 +204,12 @@ class RealNode {
   // ---- the effects (apply.h's hooks) ----
   // Synchronous persist (stop() only; batches go through the Persister).
   void persist(NodeId, const Durable& durable) {
-    const auto payload = encode_to_bytes(durable);
-    if (auto ok = store_.append(payload); !ok) fatal_persist(ok.error());
+    const auto encoded = encoder_.encode(durable);
+    auto ok = encoded.delta ? store_.append_delta(encoded.bytes, encoded.value_bytes)
+                            : store_.append(encoded.bytes);
+    if (!ok) fatal_persist(ok.error());
     ++persists_;
-    persisted_bytes_ += payload.size();
+    persisted_bytes_ += encoded.value_bytes;
   }
   void set_timer(NodeId, const Timer& timer, DurationRange after) {
     TimerSlot& slot = timer_slot(timer);
@@ -371,10 +376,10 @@ class RealNode {
     std::swap(open_, closing_);  // closing_ was released, so the new open_ is empty
     if (!closing_.latest) return release(closing_);
     writing_ = true;
-    auto payload = encode_to_bytes(*closing_.latest);
+    auto payload = encoder_.encode(*closing_.latest);  // a delta against the last write
     closing_.latest.reset();  // encoded: the value itself is no longer needed
     ++persists_;
-    persisted_bytes_ += payload.size();
+    persisted_bytes_ += payload.value_bytes;
     persister_.write(
         std::move(payload), [this, alive = std::weak_ptr<int>(alive_)](Result<void> written) {
           if (alive.expired() || stopped_ || !writing_) return;
@@ -665,6 +670,7 @@ class RealNode {
   std::uint32_t node_count_;
   NodeFiles files_;
   DurableLog store_;
+  DeltaEncoder encoder_;  // on the loop thread; its writes reach store_ in order
   Persister persister_;
   Rng rng_;
   const Logger& log_;

@@ -24,7 +24,8 @@ TEST_CASE(
                switch (op % 5) {
                  case 0:
                  case 1:
-                   for (int i = 0; i < 1 + op % 70; ++i) {
+                   // Up to 70 at a time, or up to 2,800 (blocks hold 4,096).
+                   for (int i = 0; i < (1 + op % 70) * (op >= 128 ? 40 : 1); ++i) {
                      chunked.push_back("v" + std::to_string(++counter));
                      model.push_back("v" + std::to_string(counter));
                    }
@@ -64,13 +65,18 @@ TEST_CASE(
 // whatever the two sequences went through.
 TEST_CASE("ChunkedVector::common_prefix equals the longest common prefix of the elements") {
   rc::prop("a copy changed at its end, or a different sequence",
-           [](const std::vector<std::uint8_t>& script, std::uint8_t appended, bool unrelated) {
+           [](const std::vector<std::uint8_t>& bytes, std::uint8_t appended, bool unrelated,
+              bool long_ones, std::uint16_t dropped) {
+             std::vector<int> script;  // long ones span several blocks (4,096 elements each)
+             for (std::uint8_t byte : bytes)
+               for (int k = 0; k < (long_ones ? 97 : 1); ++k) script.push_back(byte + k);
              ChunkedVector<int> a;
              for (std::size_t i = 0; i < script.size(); ++i) a.push_back(script[i]);
+             if (long_ones) a.drop_front(std::min<std::size_t>(dropped, a.size()));
              ChunkedVector<int> b = unrelated ? ChunkedVector<int>{} : a;
              if (unrelated)
-               for (std::size_t i = 0; i < script.size(); ++i) b.push_back(i % 3 ? script[i] : 0);
-             if (!script.empty()) b.truncate(script.size() - script.back() % script.size());
+               for (std::size_t i = 0; i < a.size(); ++i) b.push_back(i % 3 ? a[i] : 0);
+             if (!b.empty()) b.truncate(b.size() - b.back() % b.size());
              for (int i = 0; i < appended % 100; ++i) b.push_back(-i);
              std::size_t expected = 0;
              while (expected < a.size() && expected < b.size() && a[expected] == b[expected])
