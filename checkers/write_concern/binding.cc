@@ -316,6 +316,19 @@ void rollback_metrics(const Record& record, const std::map<MessageId, Time>& pos
   }
 }
 
+// Replication lag: from a write's first post to each secondary's Delivered naming it (when
+// reads from that secondary first return it).
+void replication_lag_metric(const Record& record, const std::map<MessageId, Time>& posted_at,
+                            Metrics& metrics) {
+  std::set<std::pair<NodeId, MessageId>> delivered;
+  for (const auto& emission : record.history.emissions)
+    if (const auto* d = std::get_if<Delivered>(&emission.output))
+      for (const MessageId& id : d->ids)
+        if (const auto post = posted_at.find(id);
+            post != posted_at.end() && delivered.insert({emission.node, id}).second)
+          metrics["replication_lag"].push_back(emission.time - post->second);
+}
+
 }  // namespace
 
 Metrics collect_metrics(const Record& record) {
@@ -365,6 +378,7 @@ Metrics collect_metrics(const Record& record) {
         recovered_at.erase(it);
       }
   }
+  replication_lag_metric(record, posted_at, metrics);
   // A lost acknowledged write: sampled as the time from its acknowledgement to the run's end.
   for (const LostWrite& lost : lost_acknowledged_writes(record))
     metrics["acked_lost_w" + std::to_string(lost.w)].push_back(record.final_view.now -
@@ -408,15 +422,11 @@ CheckSuite<WriteConcern> check_suite(const Config& config) {
   suite.history_checks.push_back({"acknowledged_writes_kept", /*liveness=*/false,
                                   check_acknowledged_writes_kept, "the nodes' final stores"});
   suite.metrics = collect_metrics;
-  suite.metric_names = {"catch_up",
-                        "read_only_time",
-                        "ack_latency",
-                        "read_only_errors",
-                        "rolled_back_kept",
-                        "rolled_back_acked_read",
-                        "rolled_back_acked_unread",
-                        "rolled_back_unacked_read",
-                        "rolled_back_unacked_unread"};
+  suite.metric_names = {"replication_lag",          "catch_up",
+                        "read_only_time",           "ack_latency",
+                        "read_only_errors",         "rolled_back_kept",
+                        "rolled_back_acked_read",   "rolled_back_acked_unread",
+                        "rolled_back_unacked_read", "rolled_back_unacked_unread"};
   for (std::uint32_t w = 1; w <= nodes_max; ++w) {
     suite.metric_names.push_back("ack_latency_w" + std::to_string(w));
     suite.metric_names.push_back("acked_lost_w" + std::to_string(w));

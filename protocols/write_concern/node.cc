@@ -582,6 +582,25 @@ void Node::become_primary(Effects& out) {
 // a duplicate (with no_dedup: stored a second time).
 StoreResult Node::adopt(const Entry& entry, Effects& out) {
   FL_ASSERT(entry.seq >= Seq{1}, "seqs start at 1");
+  const Seq delivered_before = delivered_;
+  const StoreResult result = store_entry(entry, out);
+  note_delivered(delivered_before, out);
+  return result;
+}
+
+// A secondary names the messages its delivered prefix gained (not a primary: its reads return
+// what it stores at once).
+void Node::note_delivered(Seq before, Effects& out) const {
+  if (is_primary() || delivered_ <= before) return;
+  Delivered delivered;
+  const auto& entries = store_.entries;
+  for (std::size_t i = store_.lower(before + 1); i < entries.size() && entries[i].seq <= delivered_;
+       ++i)
+    if (entries[i].id != filler_id) delivered.ids.push_back(entries[i].id);
+  if (!delivered.ids.empty()) out.emit(std::move(delivered));
+}
+
+StoreResult Node::store_entry(const Entry& entry, Effects& out) {
   if (config_.bug == Bug::no_dedup) {
     store_.insert(entry);
     if (entry.id != filler_id) ids_.seqs[entry.id] = entry.seq;

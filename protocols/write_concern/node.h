@@ -177,8 +177,10 @@ class Node {
   void on_promote_reply(NodeId source, const PromoteReply& reply, Effects& out);
   void become_primary(Effects& out);
   // Both.
-  StoreResult adopt(const Entry& entry, Effects& out);  // as the primary's log says
-  void merge(const Entry& entry, Effects& out);         // a voter's entry: newer epochs win
+  StoreResult adopt(const Entry& entry, Effects& out);        // as the primary's log says
+  StoreResult store_entry(const Entry& entry, Effects& out);  // adopt()'s work
+  void note_delivered(Seq before, Effects& out) const;        // a secondary's Delivered output
+  void merge(const Entry& entry, Effects& out);               // a voter's entry: newer epochs win
   // Removes the entry at this index and records it (RolledBack).
   void roll_back(std::size_t at, Effects& out);
   const Entry* entry_of(const MessageId& id) const;

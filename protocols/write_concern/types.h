@@ -556,7 +556,18 @@ struct ReadOnly {
   }
   friend bool operator==(const ReadOnly&, const ReadOnly&) = default;
 };
-using Output =
-    std::variant<PostReply, MessagesReply, HealthChanged, Promoted, RolledBack, CaughtUp, ReadOnly>;
+// A secondary's delivered prefix grew: these messages are now returned by its reads (the
+// replication_lag metric: from each one's post to here).
+struct Delivered {
+  static constexpr std::string_view type_name = "Delivered";
+  std::vector<MessageId> ids;
+  template <class Self, class Visit>
+  static void fields(Self& self, Visit&& visit) {
+    visit("ids", self.ids);
+  }
+  friend bool operator==(const Delivered&, const Delivered&) = default;
+};
+using Output = std::variant<PostReply, MessagesReply, HealthChanged, Promoted, RolledBack, CaughtUp,
+                            ReadOnly, Delivered>;
 
 }  // namespace faultline::write_concern
