@@ -170,6 +170,64 @@ Result<std::vector<std::uint8_t>> apply_delta(std::span<const std::uint8_t> base
 
 namespace {
 
+// Whether every copy op of `delta` keeps its bytes where they are in `base` (offset == where the
+// op writes), all within bounds: then the delta can be applied to `base` in place.
+bool copies_in_place(std::span<const std::uint8_t> base, std::span<const std::uint8_t> delta) {
+  Reader in{delta};
+  if (in.u8() != kind_delta) return false;
+  const std::uint32_t size = in.u32();
+  std::uint64_t at = 0;  // where the next op writes
+  while (in.ok && in.at < delta.size()) {
+    const std::uint8_t op = in.u8();
+    const std::uint32_t a = in.u32();
+    if (op == op_copy) {
+      const std::uint32_t length = in.u32();
+      if (!in.ok || a != at || std::uint64_t{a} + length > base.size()) return false;
+      at += length;
+    } else if (op == op_insert) {
+      if (!in.ok || delta.size() - in.at < a) return false;
+      in.at += a;
+      at += a;
+    } else {
+      return false;
+    }
+  }
+  return in.ok && at == size;
+}
+
+}  // namespace
+
+Result<void> apply_delta_in_place(std::vector<std::uint8_t>& value,
+                                  std::span<const std::uint8_t> delta) {
+  if (!copies_in_place(value, delta)) {
+    auto next = apply_delta(value, delta);
+    if (!next) return std::unexpected(next.error());
+    value = std::move(*next);
+    return {};
+  }
+  Reader in{delta};
+  in.u8();
+  const std::uint32_t size = in.u32();
+  std::size_t at = 0;
+  while (in.at < delta.size()) {  // verified by copies_in_place
+    const std::uint8_t op = in.u8();
+    if (op == op_copy) {
+      in.u32();        // its offset: `at`
+      at += in.u32();  // its length: the bytes are where they were
+      continue;
+    }
+    const std::uint32_t length = in.u32();
+    if (value.size() < at + length) value.resize(at + length);
+    std::memcpy(value.data() + at, delta.data() + in.at, length);
+    in.at += length;
+    at += length;
+  }
+  value.resize(size);
+  return {};
+}
+
+namespace {
+
 // Applies one verified record (at byte `at`) to the value so far: a full value replaces it, a
 // delta patches it.
 Result<void> apply_record(const std::string& path, std::size_t at,
@@ -184,9 +242,8 @@ Result<void> apply_record(const std::string& path, std::size_t at,
   if (payload[0] != kind_delta)
     return fail(path, 0, record + " has unknown kind " + std::to_string(payload[0]));
   if (!value) return fail(path, 0, record + " is a delta with no value before it");
-  auto next = apply_delta(*value, payload);
-  if (!next) return fail(path, 0, record + ": " + next.error().what);
-  value = std::move(*next);
+  if (auto ok = apply_delta_in_place(*value, payload); !ok)
+    return fail(path, 0, record + ": " + ok.error().what);
   return {};
 }
 
@@ -281,7 +338,6 @@ Result<std::optional<std::vector<std::uint8_t>>> DurableLog::recover() {
   }
   size_ = contents->valid_bytes;
   has_value_ = contents->value.has_value();
-  last_known_ = has_value_;
   if (has_value_) last_ = *contents->value;
   return contents->value;
 }
@@ -305,14 +361,13 @@ Result<void> DurableLog::append(std::span<const std::uint8_t> value) {
   if (size_ > std::max<std::uint64_t>(compact_bytes_min_, 4 * std::uint64_t{value.size()}))
     return compact(value);
   std::optional<std::vector<std::uint8_t>> delta;
-  if (has_value_ && last_known_) delta = encode_delta(last_, value);
+  if (has_value_) delta = encode_delta(last_, value);
   if (auto ok = write_record(delta ? std::span<const std::uint8_t>(*delta)
                                    : std::span<const std::uint8_t>(full_record(value)));
       !ok)
     return ok;
   last_.assign(value.begin(), value.end());
   has_value_ = true;
-  last_known_ = true;
   return {};
 }
 
@@ -325,22 +380,11 @@ Result<void> DurableLog::append_delta(std::span<const std::uint8_t> delta,
   if (!has_value_) return fail(path_, 0, "a delta with no value before it");
   if (delta.empty() || delta[0] != kind_delta) return fail(path_, 0, "not a delta record");
   ++appends_;
-  if (size_ > std::max<std::uint64_t>(compact_bytes_min_, 4 * value_bytes)) {
-    // Rare (the file has grown to four times the value since it was last rewritten), so the
-    // value is read back from the file rather than kept in memory for every append.
-    auto contents = read_durable_log(path_);
-    if (!contents) return std::unexpected(contents.error());
-    if (!contents->value) return fail(path_, 0, "a delta with no value before it");
-    auto value = apply_delta(*contents->value, delta);
-    if (!value) return fail(path_, 0, "delta: " + value.error().what);
-    if (value->size() != value_bytes) return fail(path_, 0, "delta: builds the wrong size");
-    return compact(*value);
-  }
-  if (auto ok = write_record(delta); !ok) return ok;
-  last_.clear();
-  last_.shrink_to_fit();
-  last_known_ = false;
-  return {};
+  // The value kept in memory follows in place: O(the delta) for a log that grew at its end.
+  if (auto ok = apply_delta_in_place(last_, delta); !ok) return fail(path_, 0, ok.error().what);
+  if (last_.size() != value_bytes) return fail(path_, 0, "delta: builds the wrong size");
+  if (size_ > std::max<std::uint64_t>(compact_bytes_min_, 4 * value_bytes)) return compact(last_);
+  return write_record(delta);
 }
 
 // Rewrites the file as the magic and (unless `value` is the empty first-start log) one full
@@ -367,7 +411,6 @@ Result<void> DurableLog::compact(std::span<const std::uint8_t> value) {
     ++compactions_;
     last_.assign(value.begin(), value.end());
     has_value_ = true;
-    last_known_ = true;
   }
   return {};
 }

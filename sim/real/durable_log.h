@@ -64,6 +64,13 @@ std::optional<std::vector<std::uint8_t>> encode_delta(std::span<const std::uint8
                                                       std::span<const std::uint8_t> value);
 Result<std::vector<std::uint8_t>> apply_delta(std::span<const std::uint8_t> base,
                                               std::span<const std::uint8_t> delta);
+// apply_delta into `value` itself: in place, in time proportional to the delta, when every copy
+// op leaves its bytes where they are (a log that grew or changed at its end: what DeltaEncoder
+// builds while the value's header keeps its length), else through a new buffer. Recovery applies
+// every record so, and append_delta() keeps the value in memory so: a run of n small deltas costs
+// their bytes, not n times the value.
+Result<void> apply_delta_in_place(std::vector<std::uint8_t>& value,
+                                  std::span<const std::uint8_t> delta);
 
 class DurableLog {
  public:
@@ -82,8 +89,7 @@ class DurableLog {
   Result<void> append(std::span<const std::uint8_t> value);
   // Makes durable the value that `delta` (a delta record against the current value, such as
   // DeltaEncoder builds: its cost grows with the change, not the value) turns the current value
-  // into; `value_bytes` is that value's size. The log then no longer holds the value in memory:
-  // a compaction reads it back from the file, and the next append() writes its value whole.
+  // into; `value_bytes` is that value's size, checked against what the delta builds.
   Result<void> append_delta(std::span<const std::uint8_t> delta, std::uint64_t value_bytes);
 
   std::uint64_t file_bytes() const { return size_; }
@@ -111,9 +117,8 @@ class DurableLog {
   std::uint64_t compact_bytes_min_;
   int fd_ = -1;
   std::uint64_t size_ = 0;
-  std::vector<std::uint8_t> last_;  // the value the file ends with, if last_known_
+  std::vector<std::uint8_t> last_;  // the value the file ends with
   bool has_value_ = false;
-  bool last_known_ = false;  // false after append_delta(): last_ is not kept
   std::uint64_t torn_bytes_ = 0;
   std::uint64_t appends_ = 0;
   std::uint64_t written_bytes_ = 0;

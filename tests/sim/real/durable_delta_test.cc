@@ -65,11 +65,15 @@ void step(TwoLogs& value, std::uint8_t op, int& counter) {
   }
 }
 
-// The value the log holds after `encoded`, given the value before.
+// The value the log holds after `encoded`, given the value before; applied both ways (in place
+// and into a new buffer), which must agree.
 Bytes durable_after(const Bytes& before, const DeltaEncoder::Encoded& encoded) {
   if (!encoded.delta) return encoded.bytes;
   auto after = apply_delta(before, encoded.bytes);
   REQUIRE(after.has_value());
+  Bytes in_place = before;
+  REQUIRE(apply_delta_in_place(in_place, encoded.bytes).has_value());
+  REQUIRE(in_place == *after);
   return *after;
 }
 

@@ -107,6 +107,9 @@ TEST_CASE("durable log: deltas rebuild any edit exactly") {
                auto rebuilt = apply_delta(base, *delta);
                RC_ASSERT(rebuilt.has_value());
                RC_ASSERT(*rebuilt == value);
+               Bytes in_place = base;  // the same value, in place when the copies allow it
+               RC_ASSERT(apply_delta_in_place(in_place, *delta).has_value());
+               RC_ASSERT(in_place == value);
              }
            });
   rc::prop("a sequence of random values reads back as the last one",
