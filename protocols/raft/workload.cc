@@ -58,7 +58,8 @@ Workload::Workload(const WorkloadConfig& config, const Config&, std::uint32_t no
   // validate() reports a request of a client that does not exist; should a driver skip it, the
   // request is dropped rather than crash on user input.
   for (const ScriptedRequest& request : config_.operations.value_or(std::vector<ScriptedRequest>{}))
-    if (request.client < clients_.size()) clients_[request.client].script.push_back(request);
+    if (request.client < clients_.size())
+      clients_[request.client].script.requests.push_back(request);
 }
 
 void Workload::start(WorkloadSink<Raft>& sink) {
@@ -92,21 +93,12 @@ std::optional<ScriptedRequest> Workload::next_drawn(std::uint32_t index, Time fr
   return ScriptedRequest{index, at, draw_operation(client, index, client.seq + 1)};
 }
 
-std::optional<ScriptedRequest> Workload::next_scripted(std::uint32_t index, Time from) {
-  Client& client = clients_[index];
-  FL_ASSERT(client.script_next <= client.script.size(), "the cursor stays inside the script");
-  if (client.script_next == client.script.size()) return std::nullopt;
-  ScriptedRequest request = client.script[client.script_next++];
-  request.at = std::max(request.at, Duration{from.nanoseconds});
-  return request;
-}
-
 void Workload::next_request(std::uint32_t index, Time from, WorkloadSink<Raft>& sink) {
   FL_ASSERT(index < clients_.size(), "a request of a client that exists");
   Client& client = clients_[index];
   FL_ASSERT(!client.waiting, "one request outstanding per client");
   std::optional<ScriptedRequest> request =
-      config_.operations ? next_scripted(index, from) : next_drawn(index, from);
+      config_.operations ? client.script.take(from) : next_drawn(index, from);
   if (!request) return;
   FL_ASSERT(request->client == index, "a client sends its own requests");
   client.seq += 1;
@@ -213,14 +205,7 @@ std::string Workload::outstanding() const {
 
 std::optional<WorkloadScript> Workload::script(Time end) const {
   if (issued_overflow_) return std::nullopt;
-  // In time order (each client's stays in order: it sends one after another), without what the
-  // run never sent.
-  std::vector<ScriptedRequest> sent;
-  for (const ScriptedRequest& request : issued_)
-    if (Time{} + request.at <= end) sent.push_back(request);
-  std::stable_sort(sent.begin(), sent.end(),
-                   [](const auto& a, const auto& b) { return a.at < b.at; });
-  return WorkloadScript{encode_config(sent),
+  return WorkloadScript{encode_config(issued_until(issued_, end)),
                         {"duration", "think_time", "keys", "read_percent", "cas_percent", "readers",
                          "requests_per_client"}};
 }

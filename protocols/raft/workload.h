@@ -129,14 +129,12 @@ class Workload : public WorkloadDefaults<Raft> {
     Operation operation;
     std::uint32_t key_index = 0;                        // of the operation's key
     std::vector<std::optional<std::string>> last_seen;  // per key: the value it last saw
-    std::vector<ScriptedRequest> script;                // scripted: its requests, in order
-    std::size_t script_next = 0;                        // the next one to send
+    ScriptCursor<ScriptedRequest> script;               // scripted: its requests, in order
   };
 
   // The client's next request, its think time counted from `from`; none when it is done.
   void next_request(std::uint32_t index, Time from, WorkloadSink<Raft>& sink);
   std::optional<ScriptedRequest> next_drawn(std::uint32_t index, Time from);
-  std::optional<ScriptedRequest> next_scripted(std::uint32_t index, Time from);
   void remember_value(Client& client, const ClientReply& reply);  // drawn CAS expect it
   void send(std::uint32_t index, Time at, WorkloadSink<Raft>& sink);
   Operation draw_operation(Client& client, std::uint32_t index, std::uint64_t seq);

@@ -71,7 +71,7 @@ Workload::Workload(const WorkloadConfig& config, const Config& protocol_config,
   FL_ASSERT(node_count_ > 0, "a workload needs nodes");
   // validate() reports bad entries; should a driver skip it, they are dropped, not crashed on.
   for (const ScriptedRequest& r : config_.operations.value_or(std::vector<ScriptedRequest>{}))
-    if (r.client < clients_.size()) clients_[r.client].script.push_back(r);
+    if (r.client < clients_.size()) clients_[r.client].script.requests.push_back(r);
   if (config_.w.empty()) config_.read_percent = 100;
 }
 
@@ -95,20 +95,11 @@ std::optional<ScriptedRequest> Workload::next_drawn(std::uint32_t index, Time fr
   return ScriptedRequest{index, at, ScriptedPost{w}};
 }
 
-std::optional<ScriptedRequest> Workload::next_scripted(std::uint32_t index, Time from) {
-  Client& client = clients_[index];
-  FL_ASSERT(client.script_next <= client.script.size(), "the cursor stays inside the script");
-  if (client.script_next == client.script.size()) return std::nullopt;
-  ScriptedRequest request = client.script[client.script_next++];
-  request.at = std::max(request.at, Duration{from.nanoseconds});
-  return request;
-}
-
 void Workload::next_request(std::uint32_t index, Time from, WorkloadSink<WriteConcern>& sink) {
   FL_ASSERT(index < clients_.size(), "a request of a client that exists");
   Client& client = clients_[index];
   FL_ASSERT(!client.waiting, "one request outstanding per client");
-  auto request = config_.operations ? next_scripted(index, from) : next_drawn(index, from);
+  auto request = config_.operations ? client.script.take(from) : next_drawn(index, from);
   if (!request) return;
   FL_ASSERT(request->client == index, "a client sends its own requests");
   client.requests += 1;
@@ -203,12 +194,7 @@ std::string Workload::outstanding() const {
 
 std::optional<WorkloadScript> Workload::script(Time end) const {
   if (issued_overflow_) return std::nullopt;
-  std::vector<ScriptedRequest> sent;
-  for (const ScriptedRequest& r : issued_)
-    if (Time{} + r.at <= end) sent.push_back(r);
-  std::stable_sort(sent.begin(), sent.end(),
-                   [](const auto& a, const auto& b) { return a.at < b.at; });
-  return WorkloadScript{encode_config(sent),
+  return WorkloadScript{encode_config(issued_until(issued_, end)),
                         {"duration", "think_time", "read_percent", "requests_per_client"}};
 }
 

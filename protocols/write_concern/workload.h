@@ -121,14 +121,12 @@ class Workload : public WorkloadDefaults<WriteConcern> {
     std::uint32_t generation = 0;    // counts sends; a wake names the send it times
     NodeId primary = first_primary;  // where its posts go
     std::optional<ScriptedRequest> current;
-    std::vector<ScriptedRequest> script;
-    std::size_t script_next = 0;
+    ScriptCursor<ScriptedRequest> script;  // scripted: its requests, in order
     std::uint64_t requests = 0;
   };
 
   void next_request(std::uint32_t index, Time from, WorkloadSink<WriteConcern>& sink);
   std::optional<ScriptedRequest> next_drawn(std::uint32_t index, Time from);
-  std::optional<ScriptedRequest> next_scripted(std::uint32_t index, Time from);
   void send(std::uint32_t index, Time at, WorkloadSink<WriteConcern>& sink);
   void done(std::uint32_t index, Time now, WorkloadSink<WriteConcern>& sink);
 

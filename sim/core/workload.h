@@ -19,6 +19,7 @@
 // the same times as the run that produced it.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -37,6 +38,37 @@ struct WorkloadScript {
   ConfigTree operations;  // a list
   std::vector<std::string> superseded_keys;
 };
+
+// One client's cursor over the requests a script gives it (`workload.operations`), in order:
+// take() returns the next one, sent no earlier than `from` (a closed-loop client sends after the
+// answer to the one before). Request has `Duration at` (from the start of the run).
+template <class Request>
+struct ScriptCursor {
+  std::vector<Request> requests;
+  std::size_t next = 0;
+
+  std::optional<Request> take(Time from) {
+    FL_ASSERT(next <= requests.size(), "the cursor stays inside the script");
+    if (next == requests.size()) return std::nullopt;
+    Request request = requests[next++];
+    request.at = std::max(request.at, Duration{from.nanoseconds});
+    FL_ASSERT(Time{} + request.at >= from, "never sent before it may be");
+    return request;
+  }
+};
+
+// The requests a run issued for times up to `end` (where it stopped), in time order; a stable
+// sort, so each client's requests, issued one after another, stay in order. What script()
+// encodes.
+template <class Request>
+std::vector<Request> issued_until(const std::vector<Request>& issued, Time end) {
+  std::vector<Request> sent;
+  for (const Request& request : issued)
+    if (Time{} + request.at <= end) sent.push_back(request);
+  std::stable_sort(sent.begin(), sent.end(),
+                   [](const Request& a, const Request& b) { return a.at < b.at; });
+  return sent;
+}
 
 template <class P>
 class WorkloadSink {
