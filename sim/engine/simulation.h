@@ -145,9 +145,19 @@ class Simulation final : public WorkloadSink<P> {
   }
   void set_timer(NodeId node, const Timer& timer, DurationRange after) {
     const auto armed = timers_.arm(node, timer);
-    queue_.push(now_ + timer_rng_.duration_in(after), TimerFire{node, armed});
+    queue_.push(now_ + true_duration(node, timer_rng_.duration_in(after)), TimerFire{node, armed});
   }
   void cancel_timer(NodeId node, const Timer& timer) { timers_.cancel(node, timer); }
+  // A span of `node`'s clock in virtual time: local / rate (scenario.h, clock_rates), rounded
+  // down. The draw is made first, so a drifting clock leaves every random stream as it was.
+  Duration true_duration(NodeId node, Duration local) const {
+    if (scenario_.clock_rates.empty()) return local;
+    const Ratio rate = scenario_.clock_rates[node.value];
+    FL_ASSERT(rate.numerator > 0, "a clock runs");
+    FL_ASSERT(local.nanoseconds >= 0, "timers are set for the future");
+    const auto scaled = static_cast<uint128>(local.nanoseconds) * rate.denominator / rate.numerator;
+    return Duration{static_cast<std::int64_t>(scaled)};
+  }
   void send(NodeId from, NodeId to, const Message& message) {
     FL_ASSERT(to.value < node_count_, "message addressed to a node that does not exist");
     if (options_.wire_check) check_wire(message);

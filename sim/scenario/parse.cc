@@ -69,13 +69,40 @@ class ScenarioReader {
   Result<void> read_cluster(const ConfigTree& root) {
     auto cluster = require(root, "cluster");
     if (!cluster) return std::unexpected(cluster.error());
-    if (auto ok = expect_map(**cluster, {"nodes", "config"}); !ok) return ok;
+    if (auto ok = expect_map(**cluster, {"nodes", "config", "clocks"}); !ok) return ok;
     auto nodes = require(**cluster, "nodes");
     if (!nodes) return std::unexpected(nodes.error());
     if (auto ok = (*nodes)->kind == Kind::list ? read_node_list(**nodes) : read_node_count(**nodes);
         !ok)
       return ok;
     scenario_.config = section(**cluster, "config");
+    if (const ConfigTree* clocks = (*cluster)->find("clocks")) return read_clocks(*clocks);
+    return {};
+  }
+
+  // clocks: { n1: { rate: 101/100 } }: a node's clock rate, between 1/2 and 2 (a clock that
+  // gains or loses more than that is not a clock; a bound keeps virtual time from overflowing).
+  Result<void> read_clocks(const ConfigTree& node) {
+    if (node.kind != Kind::map)
+      return node.error("expected a map from node names to { rate: R }, got a " + kind_name(node));
+    scenario_.clock_rates.assign(scenario_.node_names.size(), Ratio::one());
+    for (const auto& [name, clock] : node.entries) {
+      const auto named = std::ranges::find(scenario_.node_names, name);
+      if (named == scenario_.node_names.end())
+        return clock.error("no node is named '" + name + "'");
+      if (auto ok = expect_map(clock, {"rate"}); !ok) return ok;
+      auto rate = require(clock, "rate");
+      if (!rate) return std::unexpected(rate.error());
+      if ((*rate)->kind != Kind::scalar)
+        return (*rate)->error("expected a ratio like 101/100 or 0.99, got a " + kind_name(**rate));
+      auto ratio = parse_ratio((*rate)->scalar);
+      if (!ratio) return (*rate)->error(ratio.error().what);
+      if (*ratio < Ratio{1, 2} || Ratio{2, 1} < *ratio)
+        return (*rate)->error("a clock rate must be between 1/2 and 2, got " +
+                              quote((*rate)->scalar));
+      scenario_.clock_rates[static_cast<std::size_t>(named - scenario_.node_names.begin())] =
+          *ratio;
+    }
     return {};
   }
 

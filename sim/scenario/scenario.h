@@ -162,6 +162,10 @@ struct Scenario {
   std::string protocol;
   std::vector<std::string> node_names;  // index = NodeId; `nodes: 3` gives n0, n1, n2
   ConfigTree config;                    // cluster.config, decoded by the protocol binding
+  // cluster.clocks: each node's clock rate against true time (index = NodeId; empty: every
+  // clock exact). A node whose clock runs at rate r has a timer of local duration d fire after
+  // d / r of virtual time (rounded down): 101/100 runs 1% fast and times out early.
+  std::vector<Ratio> clock_rates;
   NetworkSpec network;
   ConfigTree workload;        // decoded by the protocol binding
   std::vector<Fault> faults;  // sorted by `at` (stable: file order breaks ties)

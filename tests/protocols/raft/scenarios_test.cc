@@ -114,3 +114,46 @@ TEST_CASE("generated Raft runs reproduce their fingerprint") {
     RC_ASSERT(a.events == b.events);
   });
 }
+
+namespace {
+
+// The time each node's first timer fired: an election timeout (each node is cut off from the
+// others, so no vote request resets another's timer).
+struct FirstTimers final : TraceSink {
+  std::map<std::string, Time> first;
+  void record(const TraceEvent& event) override {
+    if (event.kind == "timer") first.try_emplace(std::string(event.node), event.time);
+  }
+};
+
+FirstTimers first_timers(const std::string& clocks) {
+  const std::string text = "name: clocks\nprotocol: raft\ncluster: { nodes: 3" + clocks +
+                           ", config: { election_timeout: [150ms, 300ms] } }\nrun: { until: 1s }\n"
+                           "faults:\n  - { at: 0s, partition: [[n0], [n1], [n2]] }\n";
+  auto bound = cli::load_scenario_text(text, "clocks.yaml", {});
+  if (!bound) FAIL(bound.error().to_string());
+  FirstTimers timers;
+  RunOptions options;
+  options.seed = 3;
+  options.trace = &timers;
+  bound->run(options);
+  return timers;
+}
+
+}  // namespace
+
+// cluster.clocks: a node whose clock runs at rate r has its timers fire after local / r of
+// virtual time, and nothing else moves (the same draws: the other nodes' timers are unchanged).
+TEST_CASE("a node's clock rate scales its timers, and only its timers") {
+  const FirstTimers exact = first_timers("");
+  const FirstTimers drifting = first_timers(", clocks: { n1: { rate: 2 }, n2: { rate: 4/5 } }");
+  REQUIRE(exact.first.size() == 3);
+  REQUIRE(drifting.first.size() == 3);
+  const auto ns = [](const FirstTimers& t, const char* node) {
+    return t.first.at(node).nanoseconds;
+  };
+  CHECK(ns(drifting, "n0") == ns(exact, "n0"));
+  CHECK(ns(drifting, "n1") == ns(exact, "n1") / 2);      // twice as fast: half the time
+  CHECK(ns(drifting, "n2") == ns(exact, "n2") * 5 / 4);  // 4/5 as fast: 5/4 of the time
+  CHECK(ns(exact, "n1") >= 150'000'000);                 // a drawn election timeout
+}

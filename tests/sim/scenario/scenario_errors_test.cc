@@ -246,3 +246,44 @@ TEST_CASE("scenario: deep nesting and alias bombs fail fast instead of crashing"
   REQUIRE_FALSE(expanded);
   CHECK_THAT(expanded.error().what, Catch::Contains("too large after expanding aliases"));
 }
+
+// cluster.clocks: a rate per named node, between 1/2 and 2; each mistake names its key and line.
+TEST_CASE("scenario: clock rates are read per node and checked", "[scenario][errors]") {
+  const std::string head = "name: x\nprotocol: two_phase_commit\n";
+  auto parsed = parse_scenario(
+      head + "cluster: { nodes: 3, clocks: { n1: { rate: 101/100 }, n2: { rate: 0.5 } } }\n", "",
+      kRoles);
+  REQUIRE(parsed);
+  REQUIRE(parsed->clock_rates.size() == 3);
+  CHECK(parsed->clock_rates[0] == Ratio::one());
+  CHECK(parsed->clock_rates[1] == (Ratio{101, 100}));
+  CHECK(parsed->clock_rates[2] == (Ratio{1, 2}));
+  auto none = parse_scenario(head + "cluster: { nodes: 3 }\n", "", kRoles);
+  REQUIRE(none);
+  CHECK(none->clock_rates.empty());  // every clock exact: the engine scales nothing
+
+  const std::vector<BadCase> cases{
+      {"a clock for no node", head + "cluster: { nodes: 3, clocks: { n7: { rate: 1 } } }\n",
+       "cluster.clocks.n7", 3, "no node is named 'n7'"},
+      {"a rate too fast", head + "cluster: { nodes: 3, clocks: { n0: { rate: 3 } } }\n",
+       "cluster.clocks.n0.rate", 3, "between 1/2 and 2, got '3'"},
+      {"a stopped clock", head + "cluster: { nodes: 3, clocks: { n0: { rate: 0 } } }\n",
+       "cluster.clocks.n0.rate", 3, "between 1/2 and 2"},
+      {"not a ratio", head + "cluster: { nodes: 3, clocks: { n0: { rate: fast } } }\n",
+       "cluster.clocks.n0.rate", 3, ""},
+      {"an unknown clock key", head + "cluster: { nodes: 3, clocks: { n0: { skew: 5ms } } }\n",
+       "cluster.clocks.n0.skew", 3, "unknown key 'skew' (expected one of: rate)"},
+      {"clocks as a list", head + "cluster: { nodes: 3, clocks: [n0] }\n", "cluster.clocks", 3,
+       "expected a map from node names"},
+  };
+  for (const BadCase& c : cases) {
+    DYNAMIC_SECTION(c.label) {
+      auto bad = parse_scenario(c.text, "", kRoles);
+      REQUIRE_FALSE(bad);
+      INFO(bad.error().to_string());
+      CHECK(bad.error().where == c.where);
+      CHECK(bad.error().line == c.line);
+      CHECK_THAT(bad.error().what, Catch::Contains(c.what_fragment));
+    }
+  }
+}
