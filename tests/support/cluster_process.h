@@ -20,12 +20,35 @@
 
 #include "sim/core/check_suite.h"
 #include "sim/core/codec.h"
+#include "sim/core/config_tree.h"
 #include "sim/real/client.h"
+#include "sim/real/cluster_file.h"
 #include "sim/real/process.h"
 #include "sim/real/real_node.h"
 #include "tests/support/real_support.h"
 
 namespace faultline::real::testing {
+
+// Writes a 3-node cluster file for `protocol` at `path` (fresh loopback ports, data under
+// `dir`/data, `sections`: its config:, workload: and runtime: lines, and an auth: key file in
+// `dir`), loads it into `cluster` and decodes its config into `config`. How every end-to-end
+// story starts.
+template <class Config>
+void write_authenticated_cluster(const std::string& dir, const std::string& path,
+                                 const std::string& protocol, std::uint64_t seed,
+                                 const std::string& sections, ClusterFile& cluster,
+                                 Config& config) {
+  const auto ports = free_ports(3);
+  std::string yaml = "protocol: " + protocol + "\nseed: " + std::to_string(seed) +
+                     "\ndata_dir: " + dir + "/data\n";
+  yaml += nodes_yaml(ports) + sections + auth_key_file_yaml(dir);
+  write_text(path, yaml);
+  auto loaded = load_cluster_file(path);
+  REQUIRE(loaded.has_value());
+  cluster = std::move(*loaded);
+  REQUIRE(decode_config(cluster.config, config).has_value());
+  REQUIRE(cluster.auth_key() != nullptr);
+}
 
 inline std::string faultline_binary() {
   const char* path = std::getenv("FAULTLINE_BINARY");

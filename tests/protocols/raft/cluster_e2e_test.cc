@@ -134,24 +134,16 @@ struct Story {
 };
 
 void write_cluster(Story& story) {
-  const auto ports = free_ports(3);
-  std::string yaml = "protocol: raft\nseed: 5\ndata_dir: " + story.dir.path + "/data\n";
-  yaml += nodes_yaml(ports);
   // Election timeouts well above the heartbeat and a loaded machine's scheduling hiccups; the
   // client retries every 250 ms of silence; everybody reconnects within 200 ms of a restart.
-  yaml +=
+  write_authenticated_cluster(
+      story.dir.path, story.cluster_path, "raft", 5,
       "config: { election_timeout: [400ms, 800ms], heartbeat_interval: 50ms }\n"
       "workload: { clients: 8, duration: 12s, think_time: [0ms, 5ms], keys: 4, read_percent: 30, "
       "cas_percent: 20,"
       " request_timeout: 250ms, retry_backoff: 20ms }\n"
-      "runtime: { reconnect_backoff_min: 20ms, reconnect_backoff_max: 200ms }\n";
-  yaml += auth_key_file_yaml(story.dir.path);
-  write_text(story.cluster_path, yaml);
-  auto loaded = load_cluster_file(story.cluster_path);
-  REQUIRE(loaded.has_value());
-  story.cluster = std::move(*loaded);
-  REQUIRE(decode_config(story.cluster.config, story.config).has_value());
-  REQUIRE(story.cluster.auth_key() != nullptr);
+      "runtime: { reconnect_backoff_min: 20ms, reconnect_backoff_max: 200ms }\n",
+      story.cluster, story.config);
 }
 
 // Under load: the client has had writes acknowledged, and it saw the current leader elected

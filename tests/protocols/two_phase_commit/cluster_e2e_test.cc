@@ -62,19 +62,12 @@ struct Story {
 };
 
 void write_cluster(Story& story) {
-  const auto ports = free_ports(3);
-  write_text(
-      story.cluster_path,
-      cluster_yaml(ports, story.dir.path + "/data",
-                   "{ stages: [5%, 20%, 50%], stage_interval: 2s, prepare_timeout: 1s,"
-                   " heartbeat_interval: 200ms, query_interval: 200ms, decision_retry: 100ms }",
-                   "{ duration: 60s, predict_interval: 5ms, health_interval: 100ms }") +
-          auth_key_file_yaml(story.dir.path));
-  auto loaded = load_cluster_file(story.cluster_path);
-  REQUIRE(loaded.has_value());
-  story.cluster = std::move(*loaded);
-  REQUIRE(decode_config(story.cluster.config, story.config).has_value());
-  REQUIRE(story.cluster.auth_key() != nullptr);
+  write_authenticated_cluster(
+      story.dir.path, story.cluster_path, "two_phase_commit", 11,
+      "config: { stages: [5%, 20%, 50%], stage_interval: 2s, prepare_timeout: 1s,"
+      " heartbeat_interval: 200ms, query_interval: 200ms, decision_retry: 100ms }\n"
+      "workload: { duration: 60s, predict_interval: 5ms, health_interval: 100ms }\n",
+      story.cluster, story.config);
 }
 
 // Mid-rollout: the first stage committed at the coordinator, no tx in flight, 50% not reached.

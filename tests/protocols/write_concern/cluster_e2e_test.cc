@@ -47,22 +47,15 @@ struct Story {
 };
 
 void write_cluster(Story& story) {
-  const auto ports = free_ports(3);
-  std::string yaml = "protocol: write_concern\nseed: 5\ndata_dir: " + story.dir.path + "/data\n";
-  yaml += nodes_yaml(ports);
   // Heartbeats every 100 ms: a dead primary is replaced after about half a second; clients
   // retry after 500 ms of silence, moving round the cluster.
-  yaml +=
+  write_authenticated_cluster(
+      story.dir.path, story.cluster_path, "write_concern", 5,
       "config: { failover: true, heartbeat_interval: 100ms, replication_timeout: 200ms }\n"
       "workload: { clients: 6, duration: 12s, think_time: [0ms, 5ms], w: [2], read_percent: 20, "
       "request_timeout: 500ms }\n"
-      "runtime: { reconnect_backoff_min: 20ms, reconnect_backoff_max: 200ms }\n";
-  yaml += auth_key_file_yaml(story.dir.path);
-  write_text(story.cluster_path, yaml);
-  auto loaded = load_cluster_file(story.cluster_path);
-  REQUIRE(loaded.has_value());
-  story.cluster = std::move(*loaded);
-  REQUIRE(decode_config(story.cluster.config, story.config).has_value());
+      "runtime: { reconnect_backoff_min: 20ms, reconnect_backoff_max: 200ms }\n",
+      story.cluster, story.config);
 }
 
 std::optional<LiveNode<WriteConcern>> status_of(const Story& story, std::uint32_t index) {

@@ -191,17 +191,24 @@ const std::vector<BadCase>& bad_cases() {
 
 }  // namespace
 
+namespace {
+
+// The case's text fails to parse, at its key path and line, saying what it should.
+void check_bad_case(const BadCase& c) {
+  auto parsed = parse_scenario(c.text, "", kRoles);
+  REQUIRE_FALSE(parsed);
+  INFO(parsed.error().to_string());
+  CHECK(parsed.error().where == c.where);
+  CHECK(parsed.error().line == c.line);
+  CHECK_THAT(parsed.error().what, Catch::Contains(c.what_fragment));
+}
+
+}  // namespace
+
 TEST_CASE("scenario: malformed scenarios name the path and line", "[scenario][errors]") {
-  for (const BadCase& c : bad_cases()) {
-    DYNAMIC_SECTION(c.label) {
-      auto parsed = parse_scenario(c.text, "", kRoles);
-      REQUIRE_FALSE(parsed);
-      INFO(parsed.error().to_string());
-      CHECK(parsed.error().where == c.where);
-      CHECK(parsed.error().line == c.line);
-      CHECK_THAT(parsed.error().what, Catch::Contains(c.what_fragment));
+  for (const BadCase& c : bad_cases()) DYNAMIC_SECTION(c.label) {
+      check_bad_case(c);
     }
-  }
 }
 
 TEST_CASE("scenario: the origin prefixes every error", "[scenario][errors]") {
@@ -276,14 +283,7 @@ TEST_CASE("scenario: clock rates are read per node and checked", "[scenario][err
       {"clocks as a list", head + "cluster: { nodes: 3, clocks: [n0] }\n", "cluster.clocks", 3,
        "expected a map from node names"},
   };
-  for (const BadCase& c : cases) {
-    DYNAMIC_SECTION(c.label) {
-      auto bad = parse_scenario(c.text, "", kRoles);
-      REQUIRE_FALSE(bad);
-      INFO(bad.error().to_string());
-      CHECK(bad.error().where == c.where);
-      CHECK(bad.error().line == c.line);
-      CHECK_THAT(bad.error().what, Catch::Contains(c.what_fragment));
+  for (const BadCase& c : cases) DYNAMIC_SECTION(c.label) {
+      check_bad_case(c);
     }
-  }
 }
