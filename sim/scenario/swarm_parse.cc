@@ -137,9 +137,9 @@ class ProfileReader {
     auto cluster = require(root, "cluster");
     if (!cluster) return std::unexpected(cluster.error());
     if ((*cluster)->kind != Kind::map)
-      return (*cluster)->error("expected a map with keys nodes, config, got a " +
+      return (*cluster)->error("expected a map with keys nodes, config, clocks, got a " +
                                kind_name(**cluster));
-    if (auto ok = expect_map(**cluster, {"nodes", "config"}); !ok) return ok;
+    if (auto ok = expect_map(**cluster, {"nodes", "config", "clocks"}); !ok) return ok;
     auto nodes = require(**cluster, "nodes");
     if (!nodes) return std::unexpected(nodes.error());
     if ((*nodes)->kind == Kind::list)

@@ -244,3 +244,22 @@ TEST_CASE("swarm: probes meet every alternative and carry the profile's lines",
 }
 
 }  // namespace
+
+// cluster.clocks in a profile is drawn like any other value, and the drawn scenario carries the
+// rates (the scenario parser checks them: a drawn node name must exist).
+TEST_CASE("swarm: clock rates are drawn per seed", "[scenario][swarm]") {
+  const SwarmProfile profile = profile_of(
+      "name: p\nprotocol: raft\ncluster:\n  nodes: 3\n"
+      "  clocks: { n1: { rate: { one_of: [1, 101/100, 9/10] } } }\n");
+  std::set<std::uint64_t> numerators;
+  for (std::uint64_t seed = 1; seed <= 40; ++seed) {
+    const DrawnScenario d = drawn_of(profile, seed);
+    auto scenario = parse_scenario_tree(d.tree, "drawn", kRoles);
+    REQUIRE(scenario);
+    REQUIRE(scenario->clock_rates.size() == 3);
+    CHECK(scenario->clock_rates[0] == Ratio::one());
+    numerators.insert(scenario->clock_rates[1].numerator * 100 /
+                      scenario->clock_rates[1].denominator);
+  }
+  CHECK(numerators == std::set<std::uint64_t>{90, 100, 101});  // every alternative drawn
+}
