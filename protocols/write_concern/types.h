@@ -234,13 +234,26 @@ struct Store {
   }
 
  private:
+  // The first index whose entry is not `before` the seq. Seqs are usually dense (a primary's
+  // log, a caught-up secondary's), so the index the seq would have then is tried first, and
+  // checked: the predicate is monotone, so a guess with `before` just below and not at it is the
+  // answer whatever the store holds (gaps, or the no_dedup bug's repeated seqs).
   std::size_t partition(Seq seq, bool past) const {
+    const auto before = [&](std::size_t i) {
+      return past ? entries[i].seq <= seq : entries[i].seq < seq;
+    };
+    if (!entries.empty() && entries[0].seq <= seq) {
+      const std::uint64_t distance = seq - entries[0].seq;
+      const std::size_t guess =
+          distance >= entries.size() ? entries.size() : distance + (past ? 1 : 0);
+      if ((guess == 0 || before(guess - 1)) && (guess == entries.size() || !before(guess)))
+        return guess;
+    }
     std::size_t low = 0;
     std::size_t high = entries.size();
     while (low < high) {
       const std::size_t mid = low + (high - low) / 2;
-      const bool before = past ? entries[mid].seq <= seq : entries[mid].seq < seq;
-      if (before)
+      if (before(mid))
         low = mid + 1;
       else
         high = mid;

@@ -1,8 +1,10 @@
 // The write-concern node driven by hand, one event at a time: write concerns, deduplication,
 // MISSING_PARENT holds, the injected failure after store, the quorum guard, recovery and
 // catch-up, and the bug switches that break them.
+#include <rapidcheck/catch.h>
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <deque>
 
 #include "protocols/write_concern/protocol.h"
@@ -248,4 +250,26 @@ TEST_CASE("write_concern: a voter votes once per epoch, and a stale primary step
 }
 
 }  // namespace
+// Store::lower and upper (a guess at the dense index, checked, then a binary search) agree with
+// std::lower_bound and upper_bound over any sorted seqs: dense, with gaps, with repeated seqs
+// (the no_dedup bug), not starting at 1.
+TEST_CASE("Store::lower and upper find the partition points of any sorted store") {
+  rc::prop("against std::lower_bound and std::upper_bound",
+           [](const std::vector<std::uint8_t>& steps, std::uint8_t start, std::uint8_t probe) {
+             Store store;
+             std::vector<std::uint64_t> seqs;
+             std::uint64_t seq = 1 + start % 5;
+             for (std::uint8_t step : steps) {
+               seq += step % 4 == 0 ? 0 : (step % 4 == 3 ? 2 : 1);  // repeats, gaps, dense
+               seqs.push_back(seq);
+               store.entries.push_back(Entry{Seq{seq}, MessageId{1, seqs.size()}, first_epoch, 1});
+             }
+             const Seq at{1 + probe % (seq + 3)};
+             const auto lower = std::lower_bound(seqs.begin(), seqs.end(), at.value) - seqs.begin();
+             const auto upper = std::upper_bound(seqs.begin(), seqs.end(), at.value) - seqs.begin();
+             RC_ASSERT(store.lower(at) == static_cast<std::size_t>(lower));
+             RC_ASSERT(store.upper(at) == static_cast<std::size_t>(upper));
+           });
+}
+
 }  // namespace faultline::write_concern
