@@ -29,25 +29,42 @@
 
 namespace faultline::real::testing {
 
-// Writes a 3-node cluster file for `protocol` at `path` (fresh loopback ports, data under
-// `dir`/data, `sections`: its config:, workload: and runtime: lines, and an auth: key file in
-// `dir`), loads it into `cluster` and decodes its config into `config`. How every end-to-end
-// story starts.
-template <class Config>
-void write_authenticated_cluster(const std::string& dir, const std::string& path,
-                                 const std::string& protocol, std::uint64_t seed,
-                                 const std::string& sections, ClusterFile& cluster,
-                                 Config& config) {
+// What every end-to-end story holds: a temporary directory with its cluster file, the client's
+// history and log, the loaded cluster and its decoded protocol config. A story derives from it.
+template <class P>
+struct ClusterStory {
+  TempDir dir;
+  std::string cluster_path = dir.path + "/cluster.yaml";
+  std::string history_path = dir.path + "/history.jsonl";
+  std::string client_log = dir.path + "/client.log";
+  ClusterFile cluster;
+  typename P::Config config;
+};
+
+// Writes the story's 3-node cluster file for P (fresh loopback ports, data under dir/data,
+// `sections`: its config:, workload: and runtime: lines, and an auth: key file in dir), then
+// loads it and decodes its config. How every end-to-end story starts.
+template <class P>
+void write_authenticated_cluster(ClusterStory<P>& story, std::uint64_t seed,
+                                 const std::string& sections) {
   const auto ports = free_ports(3);
-  std::string yaml = "protocol: " + protocol + "\nseed: " + std::to_string(seed) +
-                     "\ndata_dir: " + dir + "/data\n";
-  yaml += nodes_yaml(ports) + sections + auth_key_file_yaml(dir);
-  write_text(path, yaml);
-  auto loaded = load_cluster_file(path);
+  std::string yaml = "protocol: " + std::string(P::name) + "\nseed: " + std::to_string(seed) +
+                     "\ndata_dir: " + story.dir.path + "/data\n";
+  yaml += nodes_yaml(ports) + sections + auth_key_file_yaml(story.dir.path);
+  write_text(story.cluster_path, yaml);
+  auto loaded = load_cluster_file(story.cluster_path);
   REQUIRE(loaded.has_value());
-  cluster = std::move(*loaded);
-  REQUIRE(decode_config(cluster.config, config).has_value());
-  REQUIRE(cluster.auth_key() != nullptr);
+  story.cluster = std::move(*loaded);
+  REQUIRE(decode_config(story.cluster.config, story.config).has_value());
+  REQUIRE(story.cluster.auth_key() != nullptr);
+}
+
+// The pid a running node wrote to its pid file.
+inline pid_t node_pid(const ClusterFile& cluster, std::uint32_t index) {
+  auto pid = read_pid_file(NodeFiles{cluster.node_dir(index)}.pid());
+  REQUIRE(pid.has_value());
+  REQUIRE(pid->has_value());
+  return **pid;
 }
 
 inline std::string faultline_binary() {

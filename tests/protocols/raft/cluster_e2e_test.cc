@@ -108,21 +108,8 @@ std::optional<std::int64_t> client_clock_origin(const std::string& log_path) {
   return std::nullopt;
 }
 
-pid_t node_pid(const ClusterFile& cluster, std::uint32_t index) {
-  auto pid = read_pid_file(NodeFiles{cluster.node_dir(index)}.pid());
-  REQUIRE(pid.has_value());
-  REQUIRE(pid->has_value());
-  return **pid;
-}
-
 // The story's state: the cluster, its files, and what each phase found.
-struct Story {
-  TempDir dir;
-  std::string cluster_path = dir.path + "/cluster.yaml";
-  std::string history_path = dir.path + "/history.jsonl";
-  std::string client_log = dir.path + "/client.log";
-  ClusterFile cluster;
-  raft::Config config;
+struct Story : ClusterStory<Raft> {
   const std::vector<std::uint32_t> all{0, 1, 2};
   std::uint32_t victim = 0;
   raft::Term victim_term;
@@ -137,13 +124,12 @@ void write_cluster(Story& story) {
   // Election timeouts well above the heartbeat and a loaded machine's scheduling hiccups; the
   // client retries every 250 ms of silence; everybody reconnects within 200 ms of a restart.
   write_authenticated_cluster(
-      story.dir.path, story.cluster_path, "raft", 5,
+      story, 5,
       "config: { election_timeout: [400ms, 800ms], heartbeat_interval: 50ms }\n"
       "workload: { clients: 8, duration: 12s, think_time: [0ms, 5ms], keys: 4, read_percent: 30, "
       "cas_percent: 20,"
       " request_timeout: 250ms, retry_backoff: 20ms }\n"
-      "runtime: { reconnect_backoff_min: 20ms, reconnect_backoff_max: 200ms }\n",
-      story.cluster, story.config);
+      "runtime: { reconnect_backoff_min: 20ms, reconnect_backoff_max: 200ms }\n");
 }
 
 // Under load: the client has had writes acknowledged, and it saw the current leader elected

@@ -51,23 +51,17 @@ std::optional<tpc::Log> disk_of(const ClusterFile& cluster, std::uint32_t index)
 }
 
 // The story's state: the cluster, its files, and what each phase found.
-struct Story {
-  TempDir dir;
-  std::string cluster_path = dir.path + "/cluster.yaml";
-  std::string history_path = dir.path + "/history.jsonl";
-  ClusterFile cluster;
-  tpc::Config config;
+struct Story : ClusterStory<TPC> {
   std::vector<std::optional<LiveNode<TPC>>> final_nodes =
       std::vector<std::optional<LiveNode<TPC>>>(3);
 };
 
 void write_cluster(Story& story) {
   write_authenticated_cluster(
-      story.dir.path, story.cluster_path, "two_phase_commit", 11,
+      story, 11,
       "config: { stages: [5%, 20%, 50%], stage_interval: 2s, prepare_timeout: 1s,"
       " heartbeat_interval: 200ms, query_interval: 200ms, decision_retry: 100ms }\n"
-      "workload: { duration: 60s, predict_interval: 5ms, health_interval: 100ms }\n",
-      story.cluster, story.config);
+      "workload: { duration: 60s, predict_interval: 5ms, health_interval: 100ms }\n");
 }
 
 // Mid-rollout: the first stage committed at the coordinator, no tx in flight, 50% not reached.
@@ -86,10 +80,7 @@ void wait_for_mid_rollout(const Story& story) {
 // recovers exactly the file it left when killed, every record still there.
 void kill_and_restart_n1(const Story& story) {
   const NodeFiles n1_files{story.cluster.node_dir(1)};
-  auto pid = read_pid_file(n1_files.pid());
-  REQUIRE(pid.has_value());
-  REQUIRE(pid->has_value());
-  kill_and_reap(**pid);
+  kill_and_reap(node_pid(story.cluster, 1));
   const auto log_at_kill = disk_of(story.cluster, 1);
   REQUIRE(log_at_kill.has_value());
   const auto bytes_at_kill = read_file_bytes(n1_files.durable());

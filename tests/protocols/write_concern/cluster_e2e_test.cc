@@ -34,13 +34,7 @@ namespace wc = faultline::write_concern;
 
 namespace {
 
-struct Story {
-  TempDir dir;
-  std::string cluster_path = dir.path + "/cluster.yaml";
-  std::string history_path = dir.path + "/history.jsonl";
-  std::string client_log = dir.path + "/client.log";
-  ClusterFile cluster;
-  wc::Config config;
+struct Story : ClusterStory<WriteConcern> {
   const std::vector<std::uint32_t> all{0, 1, 2};
   std::vector<std::optional<LiveNode<WriteConcern>>> live =
       std::vector<std::optional<LiveNode<WriteConcern>>>(3);
@@ -50,12 +44,11 @@ void write_cluster(Story& story) {
   // Heartbeats every 100 ms: a dead primary is replaced after about half a second; clients
   // retry after 500 ms of silence, moving round the cluster.
   write_authenticated_cluster(
-      story.dir.path, story.cluster_path, "write_concern", 5,
+      story, 5,
       "config: { failover: true, heartbeat_interval: 100ms, replication_timeout: 200ms }\n"
       "workload: { clients: 6, duration: 12s, think_time: [0ms, 5ms], w: [2], read_percent: 20, "
       "request_timeout: 500ms }\n"
-      "runtime: { reconnect_backoff_min: 20ms, reconnect_backoff_max: 200ms }\n",
-      story.cluster, story.config);
+      "runtime: { reconnect_backoff_min: 20ms, reconnect_backoff_max: 200ms }\n");
 }
 
 std::optional<LiveNode<WriteConcern>> status_of(const Story& story, std::uint32_t index) {
@@ -100,13 +93,6 @@ void wait_for_acknowledgements(const Story& story, std::size_t count) {
       std::chrono::seconds(60)));
 }
 
-pid_t node_pid(const Story& story, std::uint32_t index) {
-  auto pid = read_pid_file(NodeFiles{story.cluster.node_dir(index)}.pid());
-  REQUIRE(pid.has_value());
-  REQUIRE(pid->has_value());
-  return **pid;
-}
-
 void cluster_up(const Story& story) {
   REQUIRE(run_faultline({"cluster", "up", story.cluster_path}, story.dir.path + "/up.log") == 0);
 }
@@ -117,7 +103,7 @@ void kill_and_restart_a_secondary(const Story& story) {
   REQUIRE(poll_until([&] { return (primary = find_primary(story, story.all)).has_value(); },
                      std::chrono::seconds(30)));
   const std::uint32_t victim = (primary->first + 1) % 3;
-  kill_and_reap(node_pid(story, victim));
+  kill_and_reap(node_pid(story.cluster, victim));
   wait_for_acknowledgements(story, 100);
   cluster_up(story);
   std::cout << "write_concern e2e: SIGKILL n" << victim << " (secondary), restarted\n";
@@ -130,7 +116,7 @@ void fail_over_and_restart(const Story& story) {
   REQUIRE(poll_until([&] { return (primary = find_primary(story, story.all)).has_value(); },
                      std::chrono::seconds(30)));
   const auto [victim, epoch] = *primary;
-  kill_and_reap(node_pid(story, victim));
+  kill_and_reap(node_pid(story.cluster, victim));
   std::vector<std::uint32_t> survivors;
   for (std::uint32_t i : story.all)
     if (i != victim) survivors.push_back(i);
