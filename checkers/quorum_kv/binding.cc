@@ -1,0 +1,219 @@
+#include "checkers/quorum_kv/binding.h"
+
+#include <algorithm>
+#include <map>
+#include <string>
+#include <variant>
+
+#include "sim/core/describe.h"
+
+namespace faultline::quorum_kv {
+
+namespace {
+
+std::string node_name(std::size_t i) { return "n" + std::to_string(i); }
+
+}  // namespace
+
+std::optional<std::string> check_one_identity(const View& view) {
+  std::map<std::uint32_t, std::size_t> holder;  // identity -> the first live node claiming it
+  for (std::size_t i = 0; i < view.nodes.size(); ++i) {
+    if (!view.nodes[i]) continue;
+    const std::optional<Identity> identity = view.nodes[i]->claimed();
+    if (!identity) continue;
+    const auto [it, fresh] = holder.try_emplace(identity->value, i);
+    if (!fresh)
+      return "two live nodes claim replica " + describe(*identity) + ": " + node_name(it->second) +
+             " and " + node_name(i) +
+             " (a ghost: the registry handed the identity on while its holder was alive)";
+  }
+  return std::nullopt;
+}
+
+std::optional<std::string> check_acked_writes_stored(const View& view, const Config& config) {
+  for (const auto& node : view.nodes) {
+    if (!node || !node->is_leader()) continue;
+    for (const PendingWrite& p : node->pending_writes()) {
+      if (!p.acknowledged) continue;
+      std::uint32_t held = 0;
+      for (const auto& disk : view.disks) held += disk && disk->version_of(p.key) >= p.version;
+      if (held >= config.write_quorum) continue;
+      return "write " + describe(p.id) + " (" + p.key + " version " + describe(p.version) +
+             ") was acknowledged with W=" + std::to_string(config.write_quorum) + " but only " +
+             std::to_string(held) + " disk(s) hold it";
+    }
+  }
+  return std::nullopt;
+}
+
+std::optional<std::string> check_converged(const View& view) {
+  const Node* leader = nullptr;
+  for (const auto& node : view.nodes)
+    if (node && node->is_leader()) leader = &*node;
+  if (leader == nullptr) return "no live node is the leader";
+  for (std::size_t i = 0; i < view.nodes.size(); ++i) {
+    const auto& node = view.nodes[i];
+    if (!node || !node->is_replica() || &*node == leader) continue;
+    if (node->store().items == leader->store().items) continue;
+    for (const Item& item : leader->store().items)
+      if (node->store().version_of(item.key) != item.version)
+        return node_name(i) + " holds " + item.key + " at version " +
+               describe(node->store().version_of(item.key)) + ", the leader at " +
+               describe(item.version);
+    return node_name(i) + " holds a key the leader does not";
+  }
+  return std::nullopt;
+}
+
+std::optional<CheckFailure> check_rate_limited_per_window(const Record& record,
+                                                          const Config& config) {
+  std::map<std::uint32_t, std::uint32_t> admitted;  // client -> in this window
+  Time window_start;
+  for (const auto& emission : record.history.emissions) {
+    if (emission.node != gateway_node) continue;
+    if (std::holds_alternative<WindowOpened>(emission.output)) {
+      admitted.clear();
+      window_start = emission.time;
+    }
+    const auto* a = std::get_if<Admitted>(&emission.output);
+    if (a == nullptr || ++admitted[a->client] <= config.rate_limit_max) continue;
+    return CheckFailure(
+        "client " + std::to_string(a->client) + " had " + std::to_string(admitted[a->client]) +
+        " requests admitted in the window opened at " + format_duration(window_start - Time{}) +
+        "; rate_limit_max is " + std::to_string(config.rate_limit_max));
+  }
+  return std::nullopt;
+}
+
+Duration detection_bound(const Config& config) {
+  return config.heartbeat_interval * (config.timeout_ticks() + 2);
+}
+
+// ---- linearizability ------------------------------------------------------------------------
+
+std::uint64_t request_key(const RequestId& id) {
+  return (static_cast<std::uint64_t>(id.client) << 32) | (id.number & 0xffffffffu);
+}
+
+std::optional<lin::Call> LinearizabilityMapping::call(const Input& input) const {
+  lin::Call call;
+  if (const auto* write = std::get_if<Write>(&input)) {
+    call.request_id = request_key(write->id);
+    call.key = write->key;
+    call.kind = lin::OpKind::write;
+    call.argument = write->value;
+    return call;
+  }
+  if (const auto* read = std::get_if<Read>(&input)) {
+    call.request_id = request_key(read->id);
+    call.key = read->key;
+    call.kind = lin::OpKind::read;
+    return call;
+  }
+  return std::nullopt;
+}
+
+// A refusal (429, 503) of a request's first attempt is definite (nothing was stored); of a
+// retry it is not (an earlier attempt may have been), nor is a timeout; a read's failure
+// changes nothing either way. An ok read of a key never written returns nil.
+std::optional<lin::Reply> LinearizabilityMapping::reply(const Output& output) const {
+  const auto* reply = std::get_if<Reply>(&output);
+  if (reply == nullptr) return std::nullopt;
+  lin::Reply r;
+  r.request_id = request_key(reply->id);
+  switch (reply->status) {
+    case Status::ok: r.status = lin::Reply::Status::ok; break;
+    case Status::rate_limited:
+    case Status::unavailable:
+      r.status = reply->write && reply->attempt > 0 ? lin::Reply::Status::unknown
+                                                    : lin::Reply::Status::failed;
+      break;
+    case Status::timeout: r.status = lin::Reply::Status::unknown; break;
+  }
+  if (reply->status == Status::ok && !reply->write && reply->version > Version{})
+    r.result = reply->value;
+  return r;
+}
+
+std::optional<lin::ClientOperations> Binding::client_operations(
+    const History<QuorumKv>& history, std::span<const int> invocation_lines) {
+  return lin::ClientOperations{
+      linearizability_model,
+      lin::history_from_simulation<QuorumKv>(history, LinearizabilityMapping{}, invocation_lines)};
+}
+
+// ---- the suite ------------------------------------------------------------------------------
+
+CheckSuite<QuorumKv> check_suite(const Config& config) {
+  CheckSuite<QuorumKv> suite;
+  using Kind = PropertyKind;
+  suite.properties.push_back({"one_identity", Kind::always, check_one_identity});
+  suite.properties.push_back({"acked_writes_stored", Kind::always, [config](const View& view) {
+                                return check_acked_writes_stored(view, config);
+                              }});
+  suite.properties.push_back({"converged", Kind::eventually, check_converged});
+  if (promises_linearizability(config))
+    suite.history_checks.push_back(
+        lin::linearizable_check<QuorumKv>(linearizability_model, LinearizabilityMapping{}));
+  if (config.rate_limit)
+    suite.history_checks.push_back(
+        {"rate_limited_per_window", /*liveness=*/false,
+         [config](const Record& r) { return check_rate_limited_per_window(r, config); }});
+  suite.history_checks.push_back(
+      {"dead_detected", /*liveness=*/true,
+       [config](const Record& r) { return check_dead_detected(r, config); }, "the fault log"});
+  suite.metrics = [config](const Record& record) { return collect_metrics(record, config); };
+  suite.metric_names = {"write_latency", "read_latency",        "rate_limited", "write_failed",
+                        "read_failed",   "stale_read",          "detection",    "catch_up",
+                        "spawn",         "surplus_replica_time"};
+  for (int k = 1; k <= 9; ++k) suite.metric_names.push_back("stale_read_k" + std::to_string(k));
+  return suite;
+}
+
+// ---- the model checker ----------------------------------------------------------------------
+
+Result<void> ModelOptions::validate(std::uint32_t) const {
+  if (writes + reads > 6) return fail("writes", 0, "writes + reads above 6 are beyond any search");
+  return {};
+}
+
+Result<explore::Model<QuorumKv>> Binding::model(const Config& config, std::uint32_t node_count,
+                                                const ModelOptions& options) {
+  explore::Model<QuorumKv> model;
+  model.config = config;
+  model.node_count = node_count;
+  for (std::uint32_t i = 0; i < options.writes + options.reads; ++i) {
+    const RequestId id{i + 1, 1};
+    const Input input =
+        i < options.writes ? Input{Write{id, "k0", value_of(id), 0}} : Input{Read{id, "k0", 0}};
+    model.model_inputs.emplace_back(gateway_node, input);
+  }
+  return model;
+}
+
+void Binding::finish_model(explore::Model<QuorumKv>& model) {
+  explore::Model<QuorumKv>::ClientHistory history;
+  history.records = [](const Output& output) {
+    const auto* reply = std::get_if<Reply>(&output);
+    return reply != nullptr;
+  };
+  history.client_of = [](const Input& input) -> std::optional<ClientId> {
+    if (const auto* w = std::get_if<Write>(&input)) return ClientId{w->id.client};
+    if (const auto* r = std::get_if<Read>(&input)) return ClientId{r->id.client};
+    return std::nullopt;
+  };
+  if (promises_linearizability(model.config))
+    history.checks.push_back(
+        lin::linearizable_check<QuorumKv>(linearizability_model, LinearizabilityMapping{}));
+  model.client_history = std::move(history);
+}
+
+std::vector<Benchmark> Binding::benchmarks() {
+  return {
+      Benchmark{"quorum_kv", Benchmark::Group::engine,
+                "quorum KV, leader + 3 followers, load + follower crash",
+                "scenarios/quorum_kv/follower_crash_catch_up.yaml"},
+  };
+}
+
+}  // namespace faultline::quorum_kv

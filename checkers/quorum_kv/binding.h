@@ -1,0 +1,93 @@
+// The quorum key-value store's checks and its binding to the commands (tools/faultline/binding.h).
+//
+// Checks (what a scenario's `checks:` names):
+//   always     one_identity: no two live nodes claim one replica identity (INC-2's ghosts);
+//              acked_writes_stored: every write a live leader acknowledged is held, at its
+//              version or a newer one, by at least W disks;
+//   eventually converged: the leader is up, and every live replica holds exactly its items;
+//   history    linearizable: the client history is linearizable as a map of registers (only
+//              where the configuration promises it: R + W > N and read_repair sync);
+//              rate_limited_per_window: no client had more than rate_limit_max requests
+//              admitted in one of the gateway's windows (only with rate_limit);
+//              dead_detected: a replica down for longer than the detection bound
+//              ((timeout_ticks + 2) x heartbeat_interval) left the alive list within it.
+// Metrics: write_latency, read_latency (request -> its ok reply), rate_limited (requests
+// refused 429: from the request to the refusal), write_failed and read_failed (503 or
+// timeout), stale_read (a read that missed writes acknowledged before it began: the time since
+// the first of them was acknowledged) and stale_read_k<k> (the same, for reads exactly k
+// versions behind, k = 1..8, and stale_read_k9 for 9 or more), detection (a replica's crash ->
+// MemberDown), catch_up (CatchUpStarted -> Ready), spawn (MemberDown -> Spawned), and
+// surplus_replica_time (one sample per replica beyond the 2f + 1 that f = failures_tolerated
+// needs: the run's length; INC-5's cost check bounds its count). README.md defines them.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "checkers/linearizability/simulation_bridge.h"
+#include "protocols/quorum_kv/protocol.h"
+#include "sim/core/check_suite.h"
+#include "tools/faultline/binding.h"
+
+namespace faultline::quorum_kv {
+
+using View = ClusterView<QuorumKv>;
+using Record = RunRecord<QuorumKv>;
+
+std::optional<std::string> check_one_identity(const View& view);
+std::optional<std::string> check_acked_writes_stored(const View& view, const Config& config);
+std::optional<std::string> check_converged(const View& view);
+std::optional<CheckFailure> check_rate_limited_per_window(const Record& record,
+                                                          const Config& config);
+std::optional<CheckFailure> check_dead_detected(const Record& record, const Config& config);
+Metrics collect_metrics(const Record& record, const Config& config);
+// The longest a crashed replica may stay in the alive list.
+Duration detection_bound(const Config& config);
+
+// Client requests and replies as register operations (the `linearizable` check).
+struct LinearizabilityMapping {
+  std::optional<lin::Call> call(const Input& input) const;
+  std::optional<lin::Reply> reply(const Output& output) const;
+};
+inline constexpr lin::ModelKind linearizability_model = lin::ModelKind::kv;
+std::uint64_t request_key(const RequestId& id);
+// Whether the configuration promises linearizable reads and writes: R + W > N, and reads write
+// back what they return (read_repair sync).
+inline bool promises_linearizability(const Config& config) {
+  return config.read_quorum + config.write_quorum > config.replicas() &&
+         config.read_repair == ReadRepair::sync;
+}
+
+CheckSuite<QuorumKv> check_suite(const Config& config);
+
+// `faultline check --set model.writes=1 --set model.reads=1`: that many writes and reads of one
+// key, each from its own client, given to the gateway at boot.
+struct ModelOptions {
+  static constexpr std::string_view type_name = "ModelOptions";
+  std::uint32_t writes = 1;
+  std::uint32_t reads = 1;
+  template <class Self, class Visit>
+  static void fields(Self& self, Visit&& visit) {
+    visit("writes", self.writes);
+    visit("reads", self.reads);
+  }
+  Result<void> validate(std::uint32_t node_count) const;
+};
+
+struct Binding : BindingDefaults<QuorumKv> {
+  using ModelOptions = quorum_kv::ModelOptions;
+  static CheckSuite<QuorumKv> check_suite(const Config& config) {
+    return quorum_kv::check_suite(config);
+  }
+  static Result<explore::Model<QuorumKv>> model(const Config& config, std::uint32_t node_count,
+                                                const ModelOptions& options);
+  static void finish_model(explore::Model<QuorumKv>& model);
+  static std::vector<Benchmark> benchmarks();
+  static std::optional<lin::ClientOperations> client_operations(
+      const History<QuorumKv>& history, std::span<const int> invocation_lines);
+};
+
+}  // namespace faultline::quorum_kv

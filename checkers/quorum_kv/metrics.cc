@@ -1,0 +1,205 @@
+// The quorum key-value store's metrics and its one timing check (dead_detected), all read from
+// a finished run's record: the client history, the nodes' outputs and the fault log.
+#include <algorithm>
+#include <map>
+#include <set>
+#include <vector>
+
+#include "checkers/quorum_kv/binding.h"
+#include "sim/core/describe.h"
+
+namespace faultline::quorum_kv {
+
+namespace {
+
+struct Request {
+  Time invoked;
+  bool write = false;
+  std::string key;
+};
+
+// Every client request by request key, at its first invocation.
+std::map<std::uint64_t, Request> requests_of(const Record& record) {
+  std::map<std::uint64_t, Request> requests;
+  for (const auto& call : record.history.invocations) {
+    if (const auto* w = std::get_if<Write>(&call.input))
+      requests.try_emplace(request_key(w->id), Request{call.time, true, w->key});
+    if (const auto* r = std::get_if<Read>(&call.input))
+      requests.try_emplace(request_key(r->id), Request{call.time, false, r->key});
+  }
+  return requests;
+}
+
+struct AckedWrite {
+  Version version;
+  Time invoked;
+  Time acknowledged;
+};
+struct OkRead {
+  Time invoked;
+  std::string key;
+  Version version;
+};
+
+// Staleness: a read missed every write of its key acknowledged before it began with a higher
+// version than the one it returned. Writes are scanned by version from the read's: versions are
+// assigned in time, so once a write was invoked after the read began, no later version was
+// acknowledged before it (the scan stops there).
+void staleness(const std::map<std::string, std::vector<AckedWrite>>& writes,
+               const std::vector<OkRead>& reads, Metrics& metrics) {
+  for (const OkRead& read : reads) {
+    const auto it = writes.find(read.key);
+    if (it == writes.end()) continue;
+    const auto& list = it->second;
+    auto w = std::upper_bound(list.begin(), list.end(), read.version,
+                              [](Version v, const AckedWrite& a) { return v < a.version; });
+    std::uint32_t missed = 0;
+    Time first_ack = read.invoked;
+    for (; w != list.end() && w->invoked < read.invoked; ++w)
+      if (w->acknowledged < read.invoked) {
+        missed += 1;
+        first_ack = std::min(first_ack, w->acknowledged);
+      }
+    if (missed == 0) continue;
+    metrics["stale_read"].push_back(read.invoked - first_ack);
+    metrics["stale_read_k" + std::to_string(std::min<std::uint32_t>(missed, 9))].push_back(
+        read.invoked - first_ack);
+  }
+}
+
+void client_metrics(const Record& record, Metrics& metrics) {
+  const auto requests = requests_of(record);
+  std::set<std::uint64_t> answered;
+  std::map<std::string, std::vector<AckedWrite>> writes;
+  std::vector<OkRead> reads;
+  for (const auto& emission : record.history.emissions) {
+    const auto* reply = std::get_if<Reply>(&emission.output);
+    if (reply == nullptr) continue;
+    const std::uint64_t key = request_key(reply->id);
+    const auto request = requests.find(key);
+    if (request == requests.end() || !answered.insert(key).second) continue;
+    const Duration latency = emission.time - request->second.invoked;
+    const bool write = request->second.write;
+    switch (reply->status) {
+      case Status::ok:
+        metrics[write ? "write_latency" : "read_latency"].push_back(latency);
+        if (write)
+          writes[request->second.key].push_back(
+              AckedWrite{reply->version, request->second.invoked, emission.time});
+        else
+          reads.push_back(OkRead{request->second.invoked, request->second.key, reply->version});
+        break;
+      case Status::rate_limited: metrics["rate_limited"].push_back(latency); break;
+      case Status::unavailable:
+      case Status::timeout: metrics[write ? "write_failed" : "read_failed"].push_back(latency);
+    }
+  }
+  for (auto& [key, list] : writes)
+    std::sort(list.begin(), list.end(),
+              [](const AckedWrite& a, const AckedWrite& b) { return a.version < b.version; });
+  staleness(writes, reads, metrics);
+}
+
+void membership_metrics(const Record& record, Metrics& metrics) {
+  std::map<NodeId, Time> crashed_at;
+  std::map<NodeId, Time> catching_since;
+  std::map<std::uint32_t, Time> down_since;  // identity -> MemberDown
+  std::size_t fault = 0;
+  for (const auto& emission : record.history.emissions) {
+    for (; fault < record.faults.size() && record.faults[fault].time <= emission.time; ++fault)
+      if (record.faults[fault].kind == FaultRecord::Kind::crash)
+        for (NodeId node : record.faults[fault].nodes)
+          crashed_at.try_emplace(node, record.faults[fault].time);
+    if (const auto* down = std::get_if<MemberDown>(&emission.output)) {
+      down_since[down->identity.value] = emission.time;
+      if (const auto it = crashed_at.find(down->node); it != crashed_at.end()) {
+        metrics["detection"].push_back(emission.time - it->second);
+        crashed_at.erase(it);
+      }
+    }
+    if (const auto* spawned = std::get_if<Spawned>(&emission.output))
+      if (const auto it = down_since.find(spawned->identity.value); it != down_since.end())
+        metrics["spawn"].push_back(emission.time - it->second);
+    if (const auto* started = std::get_if<CatchUpStarted>(&emission.output))
+      catching_since.try_emplace(started->node, emission.time);
+    if (const auto* ready = std::get_if<Ready>(&emission.output))
+      if (const auto it = catching_since.find(ready->node); it != catching_since.end()) {
+        metrics["catch_up"].push_back(emission.time - it->second);
+        catching_since.erase(it);
+      }
+    if (std::holds_alternative<MemberUp>(emission.output))
+      crashed_at.erase(std::get<MemberUp>(emission.output).node);
+  }
+}
+
+// Periods in which the registry was crashed or paused, from the fault log.
+bool registry_disturbed_before(const Record& record, Time until) {
+  return std::any_of(record.faults.begin(), record.faults.end(), [&](const FaultRecord& f) {
+    const bool stops = f.kind == FaultRecord::Kind::crash || f.kind == FaultRecord::Kind::pause;
+    return stops && f.time <= until &&
+           std::find(f.nodes.begin(), f.nodes.end(), registry_node) != f.nodes.end();
+  });
+}
+
+// When `node`, crashed at `at`, came back (a restart, or the liveness phase's restarts).
+Time back_at(const Record& record, NodeId node, Time at) {
+  for (const FaultRecord& f : record.faults) {
+    if (f.time <= at) continue;
+    if (f.kind == FaultRecord::Kind::liveness_start) return f.time;
+    if (f.kind == FaultRecord::Kind::restart &&
+        std::find(f.nodes.begin(), f.nodes.end(), node) != f.nodes.end())
+      return f.time;
+  }
+  return record.end;
+}
+
+// Whether the registry counted `node` alive just before `at`: its last MemberUp/MemberDown
+// (none: alive if it is a replica of the boot layout).
+bool alive_at(const Record& record, const Config& config, NodeId node, Time at) {
+  bool alive = config.boot_identity(node).has_value();
+  for (const auto& emission : record.history.emissions) {
+    if (emission.time > at) break;
+    if (const auto* up = std::get_if<MemberUp>(&emission.output); up && up->node == node)
+      alive = true;
+    if (const auto* down = std::get_if<MemberDown>(&emission.output); down && down->node == node)
+      alive = false;
+  }
+  return alive;
+}
+
+}  // namespace
+
+std::optional<CheckFailure> check_dead_detected(const Record& record, const Config& config) {
+  const Duration bound = detection_bound(config);
+  for (const FaultRecord& f : record.faults) {
+    if (f.kind != FaultRecord::Kind::crash) continue;
+    for (NodeId node : f.nodes) {
+      if (node.value < first_replica_node.value) continue;
+      if (back_at(record, node, f.time) - f.time <= bound) continue;
+      if (registry_disturbed_before(record, f.time + bound)) continue;
+      if (!alive_at(record, config, node, f.time)) continue;
+      const bool detected = std::any_of(
+          record.history.emissions.begin(), record.history.emissions.end(), [&](const auto& e) {
+            const auto* down = std::get_if<MemberDown>(&e.output);
+            return down && down->node == node && e.time >= f.time && e.time <= f.time + bound;
+          });
+      if (!detected)
+        return CheckFailure(describe(node) + " crashed at " + format_duration(f.time - Time{}) +
+                            " but the registry did not declare it dead within " +
+                            format_duration(bound));
+    }
+  }
+  return std::nullopt;
+}
+
+Metrics collect_metrics(const Record& record, const Config& config) {
+  Metrics metrics{{"write_latency", {}}, {"read_latency", {}}};
+  client_metrics(record, metrics);
+  membership_metrics(record, metrics);
+  const std::uint32_t needed = 2 * config.failures_tolerated + 1;
+  for (std::uint32_t r = needed; r < config.replicas(); ++r)
+    metrics["surplus_replica_time"].push_back(record.end - Time{});
+  return metrics;
+}
+
+}  // namespace faultline::quorum_kv

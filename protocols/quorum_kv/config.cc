@@ -1,0 +1,118 @@
+#include <algorithm>
+#include <string>
+#include <utility>
+
+#include "protocols/quorum_kv/types.h"
+#include "sim/core/assert.h"
+
+namespace faultline::quorum_kv {
+
+namespace {
+
+std::string below_floor(Duration d) {
+  return "must be at least " + format_duration(timer_floor) + ", got " + format_duration(d);
+}
+
+// Whole ticks of `interval` covering `d`, at least 1.
+std::uint32_t ticks_covering(Duration d, Duration interval) {
+  FL_ASSERT(interval.nanoseconds > 0, "a tick has a length");
+  const std::int64_t ticks = (d.nanoseconds + interval.nanoseconds - 1) / interval.nanoseconds;
+  return static_cast<std::uint32_t>(std::clamp<std::int64_t>(ticks, 1, 1'000'000));
+}
+
+Result<void> check_quorums(const Config& c) {
+  const std::string n = std::to_string(c.replicas());
+  if (c.write_quorum < 1 || c.write_quorum > c.replicas())
+    return fail("write_quorum", 0,
+                "must be 1 to " + n + " (the leader and its followers), got " +
+                    std::to_string(c.write_quorum));
+  if (c.read_quorum < 1 || c.read_quorum > c.replicas())
+    return fail("read_quorum", 0,
+                "must be 1 to " + n + " (the leader and its followers), got " +
+                    std::to_string(c.read_quorum));
+  return {};
+}
+
+}  // namespace
+
+std::optional<Identity> Config::boot_identity(NodeId node) const {
+  if (node.value < first_replica_node.value) return std::nullopt;
+  const std::uint32_t place = node.value - first_replica_node.value;
+  if (place >= replicas()) return std::nullopt;
+  return Identity{place};
+}
+
+std::uint32_t Config::timeout_ticks() const {
+  return ticks_covering(heartbeat_timeout, heartbeat_interval);
+}
+
+std::uint32_t Config::spawn_ticks() const {
+  return ticks_covering(auto_spawn_delay, heartbeat_interval);
+}
+
+Result<void> Config::validate(std::uint32_t node_count) const {
+  if (followers > followers_max)
+    return fail("followers", 0, "must be at most " + std::to_string(followers_max));
+  if (spares > spares_max)
+    return fail("spares", 0, "must be at most " + std::to_string(spares_max));
+  if (node_count != this->node_count())
+    return fail("followers", 0,
+                "the cluster has " + std::to_string(node_count) + " nodes but the layout needs " +
+                    std::to_string(this->node_count()) +
+                    " (gateway, registry, coordinator, leader, " + std::to_string(followers) +
+                    " followers, " + std::to_string(spares) + " spares): set cluster.nodes to " +
+                    std::to_string(this->node_count()));
+  if (auto quorums = check_quorums(*this); !quorums) return quorums;
+  if (rate_limit_max < 1) return fail("rate_limit_max", 0, "must be at least 1");
+  const std::pair<const char*, Duration> timers[] = {
+      {"rate_limit_window", rate_limit_window}, {"heartbeat_interval", heartbeat_interval},
+      {"heartbeat_timeout", heartbeat_timeout}, {"write_timeout", write_timeout},
+      {"read_timeout", read_timeout},           {"replication_retry", replication_retry}};
+  for (const auto& [key, value] : timers)
+    if (value < timer_floor) return fail(key, 0, below_floor(value));
+  if (auto_spawn_delay < Duration{}) return fail("auto_spawn_delay", 0, "must not be negative");
+  if (heartbeat_timeout < heartbeat_interval)
+    return fail("heartbeat_timeout", 0, "must be at least heartbeat_interval");
+  if (failures_tolerated >= replicas())
+    return fail("failures_tolerated", 0,
+                "must be below the replica count " + std::to_string(replicas()));
+  return {};
+}
+
+// ---- Store ----------------------------------------------------------------------------------
+
+namespace {
+
+auto item_at(const std::vector<Item>& items, std::string_view key) {
+  return std::lower_bound(items.begin(), items.end(), key,
+                          [](const Item& item, std::string_view k) { return item.key < k; });
+}
+
+}  // namespace
+
+const Item* Store::find(std::string_view key) const {
+  const auto it = item_at(items, key);
+  return it != items.end() && it->key == key ? &*it : nullptr;
+}
+
+Version Store::version_of(std::string_view key) const {
+  const Item* item = find(key);
+  return item ? item->version : Version{};
+}
+
+bool Store::merge(const Item& item, bool overwrite) {
+  FL_ASSERT(item.version > Version{}, "only written values are stored");
+  const auto at = item_at(items, item.key);
+  const auto index = static_cast<std::size_t>(at - items.begin());
+  if (index == items.size() || items[index].key != item.key) {
+    items.insert(items.begin() + static_cast<std::ptrdiff_t>(index), item);
+    return true;
+  }
+  if (items[index] == item) return false;
+  if (!overwrite && items[index].version >= item.version) return false;
+  items[index] = item;
+  FL_ASSERT(items[index].key == item.key, "a merge keeps the key order");
+  return true;
+}
+
+}  // namespace faultline::quorum_kv
