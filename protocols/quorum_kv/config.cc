@@ -53,15 +53,17 @@ std::uint32_t Config::spawn_ticks() const {
 Result<void> Config::validate(std::uint32_t node_count) const {
   if (followers > followers_max)
     return fail("followers", 0, "must be at most " + std::to_string(followers_max));
-  if (spares > spares_max)
-    return fail("spares", 0, "must be at most " + std::to_string(spares_max));
-  if (node_count != this->node_count())
+  if (node_count < layout_nodes())
     return fail("followers", 0,
-                "the cluster has " + std::to_string(node_count) + " nodes but the layout needs " +
-                    std::to_string(this->node_count()) +
-                    " (gateway, registry, coordinator, leader, " + std::to_string(followers) +
-                    " followers, " + std::to_string(spares) + " spares): set cluster.nodes to " +
-                    std::to_string(this->node_count()));
+                std::to_string(followers) + " followers need " + std::to_string(layout_nodes()) +
+                    " nodes (gateway, registry, coordinator, leader, followers) but the cluster "
+                    "has " +
+                    std::to_string(node_count));
+  if (node_count - layout_nodes() > spares_max)
+    return fail("followers", 0,
+                "leaves " + std::to_string(node_count - layout_nodes()) +
+                    " spares (the nodes after the followers); at most " +
+                    std::to_string(spares_max));
   if (auto quorums = check_quorums(*this); !quorums) return quorums;
   if (rate_limit_max < 1) return fail("rate_limit_max", 0, "must be at least 1");
   const std::pair<const char*, Duration> timers[] = {

@@ -31,7 +31,7 @@ std::vector<Member> boot_members(const Config& config) {
 Node::Node(const Config& config, NodeId self, std::uint32_t node_count,
            std::optional<Store> recovered)
     : config_(config), self_(self), layout_role_(layout_role(config, self)) {
-  FL_ASSERT(node_count == config.node_count(), "the layout fits the cluster (validate)");
+  FL_ASSERT(node_count >= config.layout_nodes(), "the layout fits the cluster (validate)");
   FL_ASSERT(self.value < node_count, "a node of the cluster");
   const bool first_boot = !recovered.has_value();
   if (recovered) store_ = std::move(*recovered);
@@ -42,7 +42,7 @@ Node::Node(const Config& config, NodeId self, std::uint32_t node_count,
     if (first_boot) {
       for (const Member& m : boot_members(config))
         claims_.push_back(Claim{m.identity, m.node, m.incarnation});
-      for (std::uint32_t n = config.node_count() - config.spares; n < node_count; ++n)
+      for (std::uint32_t n = config.layout_nodes(); n < node_count; ++n)
         spare_views_.push_back(SpareView{NodeId{n}});
       next_incarnation_ = 2;
     } else {

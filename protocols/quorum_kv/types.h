@@ -3,9 +3,9 @@
 // and reads, and a leader that versions every write and replicates it to followers.
 //
 // The cluster's layout is fixed by position (README.md): n0 the gateway, n1 the registry, n2 the
-// coordinator, n3 the leader, then `followers` followers, then `spares` idle nodes that the
-// registry may hand a dead follower's identity (auto-spawn). An Identity is what a replica
-// claims: r0 the leader, r1 .. rF the followers (the seed's follower-1 ...).
+// coordinator, n3 the leader, then `followers` followers; every node after them is a spare, an
+// idle node the registry may hand a dead follower's identity (auto-spawn). An Identity is what a
+// replica claims: r0 the leader, r1 .. rF the followers (the seed's follower-1 ...).
 //
 // Every struct has one field list (fields.h) driving its codec, describe(), fingerprint and
 // config decoding. Variants are wire formats: the alternative index is the tag, so new
@@ -35,7 +35,7 @@ namespace faultline::quorum_kv {
 
 inline constexpr Duration timer_floor = Duration::from_milliseconds(1);
 inline constexpr std::uint32_t followers_max = 32;
-inline constexpr std::uint32_t spares_max = 8;
+inline constexpr std::uint32_t spares_max = 16;
 inline constexpr std::uint32_t clients_max = 1'000;
 
 // The fixed nodes of the layout.
@@ -111,7 +111,6 @@ inline std::string_view to_string(ReadRepair r) {
 struct Config {
   static constexpr std::string_view type_name = "Config";
   std::uint32_t followers = 3;
-  std::uint32_t spares = 0;           // idle nodes auto-spawn and `spawn` may start as a follower
   std::uint32_t write_quorum = 2;     // W: replicas (the leader included) that store a write
   std::uint32_t read_quorum = 2;      // R: replicas a read asks
   bool rate_limit = false;            // the gateway's fixed-window limiter, per client
@@ -133,7 +132,6 @@ struct Config {
   template <class Self, class Visit>
   static void fields(Self& self, Visit&& visit) {
     visit("followers", self.followers);
-    visit("spares", self.spares);
     visit("write_quorum", self.write_quorum);
     visit("read_quorum", self.read_quorum);
     visit("rate_limit", self.rate_limit);
@@ -153,7 +151,8 @@ struct Config {
   friend bool operator==(const Config&, const Config&) = default;
 
   std::uint32_t replicas() const { return followers + 1; }  // N: the leader and its followers
-  std::uint32_t node_count() const { return fixed_nodes + replicas() + spares; }
+  // The nodes the layout needs without spares; every node after them is a spare.
+  std::uint32_t layout_nodes() const { return fixed_nodes + replicas(); }
   // The layout's node for an identity at boot, and the identity a node boots with (none: a
   // gateway, registry, coordinator or spare).
   NodeId boot_node(Identity identity) const {
@@ -164,7 +163,8 @@ struct Config {
   // dead follower waits before auto-spawn; at least 1.
   std::uint32_t timeout_ticks() const;
   std::uint32_t spawn_ticks() const;
-  // The node count matches the layout, 1 <= W, R <= N, timers at least timer_floor, ...
+  // The layout fits (at most spares_max spares), 1 <= W, R <= N, timers at least timer_floor,
+  // ...
   Result<void> validate(std::uint32_t node_count) const;
 };
 

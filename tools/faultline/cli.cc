@@ -85,6 +85,7 @@ int run_main(int argc, char** argv) {
   add_shrink_command(app);
   add_check_history_command(app);
   add_fuzz_command(app);
+  add_grade_command(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -32,6 +32,7 @@ void add_shrink_command(CLI::App& app);         // shrink (cmd_shrink.cc)
 void add_check_history_command(CLI::App& app);  // check-history (cmd_check_history.cc)
 void add_fuzz_command(CLI::App& app);           // fuzz (cmd_fuzz.cc)
 void add_fuzz_merge_command(CLI::App* fuzz);    // fuzz merge (cmd_fuzz_merge.cc)
+void add_grade_command(CLI::App& app);          // grade (cmd_grade.cc)
 
 // The project's version ("0.1.0") and the commit it was built from ("6fb68c7246e9", with
 // "-dirty" for uncommitted changes; "unknown" outside git), for `faultline --version`

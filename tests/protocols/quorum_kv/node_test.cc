@@ -18,8 +18,9 @@ namespace {
 // Every node of a layout, and the messages in flight, delivered in order on demand; a node in
 // `down` receives nothing (its messages are dropped).
 struct Cluster {
-  explicit Cluster(Config c) : config(c) {
-    const std::uint32_t n = config.node_count();
+  explicit Cluster(Config c, std::uint32_t spares = 0)
+      : config(c), node_count(c.layout_nodes() + spares) {
+    const std::uint32_t n = node_count;
     for (std::uint32_t i = 0; i < n; ++i) nodes.emplace_back(config, NodeId{i}, n, std::nullopt);
     for (std::uint32_t i = 0; i < n; ++i)
       run(NodeId{i}, [&](Node& node, Effects& out) { node.on_start(out); });
@@ -60,7 +61,7 @@ struct Cluster {
   }
   void restart(std::uint32_t node) {
     down.erase(node);
-    nodes[node] = Node(config, NodeId{node}, config.node_count(), disks.at(node));
+    nodes[node] = Node(config, NodeId{node}, node_count, disks.at(node));
     run(NodeId{node}, [&](Node& n, Effects& out) { n.on_start(out); });
   }
   std::vector<Reply> replies() const {
@@ -81,6 +82,7 @@ struct Cluster {
     return replies().back();
   }
   Config config;
+  std::uint32_t node_count;
   std::vector<Node> nodes;
   std::map<std::uint32_t, Store> disks;
   std::set<std::uint32_t> down;
@@ -159,9 +161,8 @@ TEST_CASE("quorum_kv: a follower back from a crash is caught up before it counts
 
 TEST_CASE("quorum_kv: spawn gives a dead follower's identity to a spare, the old node retires") {
   Config config = two_followers();
-  config.spares = 1;
   config.heartbeat_timeout = config.heartbeat_interval;
-  Cluster cluster(config);
+  Cluster cluster(config, 1);
   CHECK(cluster.write(1, 1, "a").status == Status::ok);
   cluster.down = {5};
   for (int i = 0; i < 3; ++i) cluster.tick();
