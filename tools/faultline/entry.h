@@ -81,7 +81,6 @@ struct ProtocolEntry {
   // report; returns the exit code (history_entry.h).
   std::function<int(const CheckHistoryArgs&, real::HistoryLines)> check_history;
   // lin on a recorded history: its client operations, when the binding offers them.
-  bool offers_client_operations = false;
   std::function<Result<lin::ClientOperations>(const std::string&, real::HistoryLines)>
       client_operations;
   std::vector<Benchmark> benchmarks;

@@ -157,11 +157,4 @@ Result<lin::ClientOperations> recorded_client_operations(const std::string& path
   return std::move(*operations);
 }
 
-// Whether B supplies client_operations() (the default supplies none).
-template <ProtocolBinding B>
-constexpr bool offers_client_operations() {
-  using P = typename B::ProtocolTag;
-  return &B::client_operations != &BindingDefaults<P>::client_operations;
-}
-
 }  // namespace faultline::cli

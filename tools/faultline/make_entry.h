@@ -82,7 +82,6 @@ ProtocolEntry make_entry() {
   entry.node = &run_node<P>;
   entry.client = &run_client<B>;
   entry.check_history = &run_check_history<B>;
-  entry.offers_client_operations = offers_client_operations<B>();
   entry.client_operations = &recorded_client_operations<B>;
   entry.benchmarks = B::benchmarks();
   return entry;
