@@ -38,13 +38,13 @@ std::uint64_t negative_log2_q32(std::uint64_t u) {
   FL_ASSERT(u != 0, "log of zero");
   // log2(u) = msb + log2(m), m = u / 2^msb in [1, 2). Fraction bits by repeated squaring.
   const int msb = 63 - std::countl_zero(u);
-  // m in Q62 (value 1.0 == 2^62).
-  uint128 m =
-      msb >= 62 ? (static_cast<uint128>(u) >> (msb - 62)) : (static_cast<uint128>(u) << (62 - msb));
+  // m in Q62 (value 1.0 == 2^62). m < 2^63 throughout, so m * m is one 64 x 64 -> 128 bit
+  // multiply (a hot path: every exponential latency).
+  std::uint64_t m = msb >= 62 ? u >> (msb - 62) : u << (62 - msb);
   std::uint64_t fraction = 0;
-  const uint128 two_q62 = static_cast<uint128>(1) << 63;
+  const std::uint64_t two_q62 = std::uint64_t{1} << 63;
   for (int bit = 31; bit >= 0; --bit) {
-    m = (m * m) >> 62;
+    m = static_cast<std::uint64_t>((static_cast<uint128>(m) * m) >> 62);
     if (m >= two_q62) {
       m >>= 1;
       fraction |= std::uint64_t{1} << bit;

@@ -4,7 +4,8 @@
 //
 // Invariants: generations only grow, across all nodes, so a (node, generation, slot) names one
 // arming; a crashed node's slots are cleared (a down node has no armed timers); slot indices of
-// a node stay valid until its slots are cleared.
+// a node stay valid until its slots are cleared; a disarmed slot may be reused for another
+// timer, and an arming from before the reuse is stale and names no timer.
 #pragma once
 
 #include <cstdint>
@@ -30,6 +31,7 @@ class TimerTable {
     FL_ASSERT(node.value < slots_.size(), "a timer for a node that does not exist");
     Slot& slot = slot_for(node, timer);
     slot.generation = ++generation_;
+    if (slot.first_generation == 0) slot.first_generation = slot.generation;
     slot.armed = true;
     return Armed{slot.generation, static_cast<std::uint32_t>(&slot - slots_[node.value].data())};
   }
@@ -57,25 +59,39 @@ class TimerTable {
 
   void clear(NodeId node) { slots_[node.value].clear(); }
 
-  // The timer of an arming's slot, current or stale (nullptr when the slot is gone): for
-  // describing pending fire events, never for firing.
+  // The timer of an arming, current or stale (nullptr when its slot is gone or now holds
+  // another timer): for describing pending fire events, never for firing.
   const Timer* timer_of(NodeId node, Armed armed) const {
     const auto& slots = slots_[node.value];
-    return armed.slot < slots.size() ? &slots[armed.slot].timer : nullptr;
+    if (armed.slot >= slots.size()) return nullptr;
+    const Slot& slot = slots[armed.slot];
+    return armed.generation >= slot.first_generation ? &slot.timer : nullptr;
   }
 
  private:
   struct Slot {
     Timer timer;
     std::uint64_t generation = 0;
+    std::uint64_t first_generation = 0;  // the slot's first arming for this timer
     bool armed = false;
   };
 
+  // The timer's slot; else a disarmed one, reused (a stale fire event for its old timer carries
+  // an older generation, so it stays stale); else a new one. Reuse keeps a node's slots as many
+  // as its timers armed at once: per-request timers (a deadline per client request) would
+  // otherwise add a slot per request, and every arm and cancel scans them all.
   Slot& slot_for(NodeId node, const Timer& timer) {
     auto& slots = slots_[node.value];
-    for (Slot& slot : slots)
+    Slot* disarmed = nullptr;
+    for (Slot& slot : slots) {
       if (slot.timer == timer) return slot;
-    slots.push_back(Slot{timer, 0, false});
+      if (!slot.armed && disarmed == nullptr) disarmed = &slot;
+    }
+    if (disarmed != nullptr) {
+      *disarmed = Slot{timer, disarmed->generation, 0, false};
+      return *disarmed;
+    }
+    slots.push_back(Slot{timer, 0, 0, false});
     return slots.back();
   }
 

@@ -6,6 +6,7 @@
 #include "sim/core/protocol.h"
 #include "sim/engine/event_queue.h"
 #include "sim/engine/simulation.h"
+#include "sim/engine/timer_table.h"
 
 using namespace faultline;
 using namespace faultline::literals;
@@ -444,4 +445,44 @@ TEST_CASE("a run that reaches a budget stops there, deterministically, and is ne
   CHECK(d.end <= Time{} + 100_ms);
 
   CHECK(run_with_budget(s, RunBudget{}).status == RunStatus::passed);  // the defaults: no stop
+}
+
+// ---- TimerTable ----------------------------------------------------------------------------
+
+TEST_CASE("TimerTable: a disarmed slot is reused, and its old arming stays stale") {
+  TimerTable<int> timers(1);
+  const NodeId node{0};
+  const auto first = timers.arm(node, 1);
+  timers.cancel(node, 1);
+  const auto second = timers.arm(node, 2);  // a new timer takes the disarmed slot
+  CHECK(second.slot == first.slot);
+  CHECK_FALSE(timers.is_current(node, first));
+  CHECK(timers.is_current(node, second));
+  CHECK(timers.timer_of(node, first) == nullptr);  // the slot now holds another timer
+  REQUIRE(timers.timer_of(node, second) != nullptr);
+  CHECK(*timers.timer_of(node, second) == 2);
+  CHECK(timers.fire(node, second) == 2);
+}
+
+TEST_CASE("TimerTable: re-arming keeps the slot, the earlier arming is stale but named") {
+  TimerTable<int> timers(1);
+  const NodeId node{0};
+  const auto first = timers.arm(node, 7);
+  const auto again = timers.arm(node, 7);
+  CHECK(again.slot == first.slot);
+  CHECK_FALSE(timers.is_current(node, first));
+  REQUIRE(timers.timer_of(node, first) != nullptr);
+  CHECK(*timers.timer_of(node, first) == 7);
+}
+
+TEST_CASE("TimerTable: a timer per request keeps as many slots as are armed at once") {
+  TimerTable<int> timers(1);
+  const NodeId node{0};
+  std::uint32_t highest_slot = 0;
+  for (int request = 0; request < 1000; ++request) {  // two deadlines armed at any time
+    const auto armed = timers.arm(node, request);
+    highest_slot = std::max(highest_slot, armed.slot);
+    if (request > 0) timers.cancel(node, request - 1);
+  }
+  CHECK(highest_slot <= 1);
 }
