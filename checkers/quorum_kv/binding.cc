@@ -6,6 +6,7 @@
 #include <variant>
 
 #include "sim/core/describe.h"
+#include "sim/core/monitor.h"
 
 namespace faultline::quorum_kv {
 
@@ -31,16 +32,42 @@ std::optional<std::string> check_one_identity(const View& view) {
 }
 
 std::optional<std::string> check_acked_writes_stored(const View& view, const Config& config) {
-  for (const auto& node : view.nodes) {
-    if (!node || !node->is_leader()) continue;
+  for (const auto& node : view.nodes) {  // the leader, or leaderless write coordinators
+    if (!node) continue;
     for (const PendingWrite& p : node->pending_writes()) {
       if (!p.acknowledged) continue;
       std::uint32_t held = 0;
-      for (const auto& disk : view.disks) held += disk && disk->version_of(p.key) >= p.version;
+      for (const auto& disk : view.disks) held += disk && disk->holds(p.key, p.version);
       if (held >= config.write_quorum) continue;
       return "write " + describe(p.id) + " (" + p.key + " version " + describe(p.version) +
              ") was acknowledged with W=" + std::to_string(config.write_quorum) + " but only " +
              std::to_string(held) + " disk(s) hold it";
+    }
+  }
+  return std::nullopt;
+}
+
+// Leaderless: every live preference replica of each key holds the same item, and no live
+// replica still holds a hint.
+std::optional<std::string> check_converged_leaderless(const View& view, const Config& config) {
+  std::map<std::string, std::pair<Item, std::size_t>> first;  // key -> an item and its holder
+  for (std::size_t i = 0; i < view.nodes.size(); ++i) {
+    const auto& node = view.nodes[i];
+    if (!node || !node->is_replica()) continue;
+    if (!node->store().hints.empty())
+      return node_name(i) + " still holds " + std::to_string(node->store().hints.size()) +
+             " hint(s) for a replica";
+    for (const auto& other : view.nodes) {
+      if (!other || !other->is_replica()) continue;
+      for (const Item& item : other->store().items) {
+        const auto list = preference_list(config, item.key);
+        if (std::find(list.begin(), list.end(), *node->claimed()) == list.end()) continue;
+        const Item* mine = node->store().find(item.key);
+        if (mine == nullptr || mine->version < item.version)
+          return node_name(i) + " holds " + item.key + " at version " +
+                 describe(node->store().version_of(item.key)) + ", another replica at " +
+                 describe(item.version);
+      }
     }
   }
   return std::nullopt;
@@ -142,16 +169,109 @@ std::optional<lin::ClientOperations> Binding::client_operations(
       lin::history_from_simulation<QuorumKv>(history, LinearizabilityMapping{}, invocation_lines)};
 }
 
+// ---- monitors -------------------------------------------------------------------------------
+
+namespace {
+
+// What acked_writes_stored read of one node at the last update: the acknowledged writes it
+// tracked, and what its disk held (each item's version, in key order; the hints).
+struct AckedWritesKey {
+  std::vector<std::uint64_t> acknowledged;  // request keys
+  std::vector<Version> versions;
+  std::vector<Hint> hints;
+};
+
+bool hint_kept(const Hint& old, const std::vector<Hint>& hints) {
+  return std::any_of(hints.begin(), hints.end(), [&](const Hint& h) {
+    return h.intended == old.intended && h.item.key == old.item.key &&
+           h.item.version >= old.item.version;
+  });
+}
+
+// Whether the node acknowledged a write it had not; brings `acknowledged` up to date.
+bool refresh_acknowledged(const std::optional<Node>& node, std::vector<std::uint64_t>& acked) {
+  bool fresh = false;
+  std::size_t count = 0;
+  if (node)
+    for (const PendingWrite& p : node->pending_writes()) {
+      if (!p.acknowledged) continue;
+      count += 1;
+      fresh = fresh || std::find(acked.begin(), acked.end(), request_key(p.id)) == acked.end();
+    }
+  if (!fresh && count == acked.size()) return false;
+  acked.clear();
+  if (node)
+    for (const PendingWrite& p : node->pending_writes())
+      if (p.acknowledged) acked.push_back(request_key(p.id));
+  return fresh;
+}
+
+// Whether the disk may hold less than it did (an item's version went down, a key was added so
+// versions cannot be compared by place, a hint went); brings the key up to date.
+bool refresh_disk(const std::optional<Store>& disk, AckedWritesKey& key) {
+  const std::size_t size = disk ? disk->items.size() : 0;
+  bool less = size != key.versions.size();
+  if (less) key.versions.clear();
+  for (std::size_t i = 0; i < size; ++i) {
+    const Version now = disk->items[i].version;
+    if (i == key.versions.size()) key.versions.push_back(now);
+    less = less || now < key.versions[i];
+    key.versions[i] = now;
+  }
+  static const std::vector<Hint> none;
+  const std::vector<Hint>& hints = disk ? disk->hints : none;
+  if (hints == key.hints) return less;
+  less = less || !std::all_of(key.hints.begin(), key.hints.end(),
+                              [&](const Hint& h) { return hint_kept(h, hints); });
+  key.hints = hints;
+  return less;
+}
+
+// acked_writes_stored's monitor: the check runs again only after an event that may break it, a
+// new acknowledgement or a disk that may hold less. Otherwise every write acknowledged before
+// is still acknowledged or forgotten and every disk holds at least what it held, so a verdict
+// that held still holds. In place: no allocation once the vectors have their size.
+auto acked_writes_monitor() {
+  return keyed_monitor<QuorumKv, AckedWritesKey>(
+      [](const View& view, std::size_t node, std::optional<AckedWritesKey>& key) {
+        const bool first = !key;
+        if (first) key.emplace();
+        const bool acknowledged = refresh_acknowledged(view.nodes[node], key->acknowledged);
+        const bool less = refresh_disk(view.disks[node], *key);
+        return first || acknowledged || less;
+      });
+}
+
+}  // namespace
+
 // ---- the suite ------------------------------------------------------------------------------
 
 CheckSuite<QuorumKv> check_suite(const Config& config) {
   CheckSuite<QuorumKv> suite;
   using Kind = PropertyKind;
-  suite.properties.push_back({"one_identity", Kind::always, check_one_identity});
-  suite.properties.push_back({"acked_writes_stored", Kind::always, [config](const View& view) {
-                                return check_acked_writes_stored(view, config);
-                              }});
-  suite.properties.push_back({"converged", Kind::eventually, check_converged});
+  suite.properties.push_back(
+      {"one_identity",
+       Kind::always,
+       check_one_identity,
+       {},
+       {},
+       keyed_monitor_of<QuorumKv, Identity>(
+           [](const View& view, std::size_t node) -> std::optional<Identity> {
+             return view.nodes[node] ? view.nodes[node]->claimed() : std::nullopt;
+           })});
+  suite.properties.push_back(
+      {"acked_writes_stored",
+       Kind::always,
+       [config](const View& view) { return check_acked_writes_stored(view, config); },
+       {},
+       {},
+       acked_writes_monitor()});
+  if (config.mode == Mode::leaderless)
+    suite.properties.push_back({"converged", Kind::eventually, [config](const View& view) {
+                                  return check_converged_leaderless(view, config);
+                                }});
+  else
+    suite.properties.push_back({"converged", Kind::eventually, check_converged});
   if (promises_linearizability(config))
     suite.history_checks.push_back(
         lin::linearizable_check<QuorumKv>(linearizability_model, LinearizabilityMapping{}));
@@ -163,9 +283,9 @@ CheckSuite<QuorumKv> check_suite(const Config& config) {
       {"dead_detected", /*liveness=*/true,
        [config](const Record& r) { return check_dead_detected(r, config); }, "the fault log"});
   suite.metrics = [config](const Record& record) { return collect_metrics(record, config); };
-  suite.metric_names = {"write_latency", "read_latency",        "rate_limited", "write_failed",
-                        "read_failed",   "stale_read",          "detection",    "catch_up",
-                        "spawn",         "surplus_replica_time"};
+  suite.metric_names = {"write_latency", "read_latency",         "rate_limited", "write_failed",
+                        "read_failed",   "stale_read",           "detection",    "catch_up",
+                        "spawn",         "surplus_replica_time", "lost_update"};
   for (int k = 1; k <= 9; ++k) suite.metric_names.push_back("stale_read_k" + std::to_string(k));
   return suite;
 }
@@ -213,6 +333,14 @@ std::vector<Benchmark> Binding::benchmarks() {
       Benchmark{"quorum_kv", Benchmark::Group::engine,
                 "quorum KV, leader + 3 followers, load + follower crash",
                 "scenarios/quorum_kv/follower_crash_catch_up.yaml"},
+      Benchmark{"quorum_kv-pbs", Benchmark::Group::alone,
+                "quorum KV leaderless: simulated stale-read probability against PBS's closed form "
+                "for five (N, R, W) and the t-visibility curve (--set reads=N, mean=10ms)",
+                "", &run_pbs_benchmark},
+      Benchmark{"quorum_kv-socket", Benchmark::Group::alone,
+                "quorum KV: W=2 writes/s through the gateway over real processes with fsync, "
+                "leader + 2 followers (--set clients=N, seconds=10s, ...)",
+                "", &run_socket_benchmark},
   };
 }
 

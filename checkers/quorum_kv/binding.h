@@ -18,7 +18,10 @@
 // versions behind, k = 1..8, and stale_read_k9 for 9 or more), detection (a replica's crash ->
 // MemberDown), catch_up (CatchUpStarted -> Ready), spawn (MemberDown -> Spawned), and
 // surplus_replica_time (one sample per replica beyond the 2f + 1 that f = failures_tolerated
-// needs: the run's length; INC-5's cost check bounds its count). README.md defines them.
+// needs: the run's length; INC-5's cost check bounds its count), lost_update (an acknowledged
+// write with a lower version than a write acknowledged before it began, so last-write-wins
+// drops it for the older one: the version gap, for clock stamps the skew that lost it).
+// README.md defines them.
 #pragma once
 
 #include <cstdint>
@@ -40,6 +43,7 @@ using Record = RunRecord<QuorumKv>;
 std::optional<std::string> check_one_identity(const View& view);
 std::optional<std::string> check_acked_writes_stored(const View& view, const Config& config);
 std::optional<std::string> check_converged(const View& view);
+std::optional<std::string> check_converged_leaderless(const View& view, const Config& config);
 std::optional<CheckFailure> check_rate_limited_per_window(const Record& record,
                                                           const Config& config);
 std::optional<CheckFailure> check_dead_detected(const Record& record, const Config& config);
@@ -57,11 +61,15 @@ std::uint64_t request_key(const RequestId& id);
 // Whether the configuration promises linearizable reads and writes: R + W > N, and reads write
 // back what they return (read_repair sync).
 inline bool promises_linearizability(const Config& config) {
-  return config.read_quorum + config.write_quorum > config.replicas() &&
+  return config.mode == Mode::leader &&
+         config.read_quorum + config.write_quorum > config.replicas() &&
          config.read_repair == ReadRepair::sync;
 }
 
 CheckSuite<QuorumKv> check_suite(const Config& config);
+
+// `faultline bench quorum_kv-socket` (socket_bench.cc).
+int run_socket_benchmark(const Benchmark::Context& context);
 
 // `faultline check --set model.writes=1 --set model.reads=1`: that many writes and reads of one
 // key, each from its own client, given to the gateway at boot.
@@ -76,6 +84,32 @@ struct ModelOptions {
   }
   Result<void> validate(std::uint32_t node_count) const;
 };
+
+// The PBS experiment (pbs_bench.cc): one simulated run of `reads` write-then-read pairs with
+// N = n, R = r, W = w, the read `t` after the write's acknowledgement, the write and read-answer
+// delays exponential with mean `mean`; and the closed form it is checked against.
+struct PbsPoint {
+  std::uint32_t n = 3;
+  std::uint32_t r = 1;
+  std::uint32_t w = 1;
+  Duration t;
+  Duration mean = Duration::from_milliseconds(10);
+  std::uint64_t reads = 1'000'000;
+  std::uint64_t seed = 1;
+};
+struct PbsRun {
+  std::uint64_t reads = 0;  // reads answered ok
+  std::uint64_t stale = 0;  // ... that missed the write before them
+  std::uint64_t events = 0;
+  double seconds = 0;  // wall time of the simulation (the benchmark's figure, never a test's)
+  bool passed = false;
+};
+Result<PbsRun> run_pbs(const PbsPoint& point);
+// P(a read t after a write's acknowledgement misses it) = sum over s of
+// Binomial(N-W, e^(-t/mean))(s) x C(s, R) / C(N, R); at t = 0, C(N-W, R) / C(N, R).
+double pbs_stale_probability(std::uint32_t n, std::uint32_t r, std::uint32_t w, double t_over_mean);
+// `faultline bench quorum_kv-pbs`.
+int run_pbs_benchmark(const Benchmark::Context& context);
 
 struct Binding : BindingDefaults<QuorumKv> {
   using ModelOptions = quorum_kv::ModelOptions;

@@ -2,7 +2,6 @@
 // a finished run's record: the client history, the nodes' outputs and the fault log.
 #include <algorithm>
 #include <map>
-#include <set>
 #include <vector>
 
 #include "checkers/quorum_kv/binding.h"
@@ -13,21 +12,36 @@ namespace faultline::quorum_kv {
 namespace {
 
 struct Request {
+  std::uint64_t id;  // request_key
   Time invoked;
   bool write = false;
   std::string key;
+  bool answered = false;
 };
 
-// Every client request by request key, at its first invocation.
-std::map<std::uint64_t, Request> requests_of(const Record& record) {
-  std::map<std::uint64_t, Request> requests;
+// Every client request at its first invocation, sorted by request key (a vector, not a map:
+// a PBS run has millions).
+std::vector<Request> requests_of(const Record& record) {
+  std::vector<Request> requests;
+  requests.reserve(record.history.invocations.size());
   for (const auto& call : record.history.invocations) {
     if (const auto* w = std::get_if<Write>(&call.input))
-      requests.try_emplace(request_key(w->id), Request{call.time, true, w->key});
+      requests.push_back(Request{request_key(w->id), call.time, true, w->key});
     if (const auto* r = std::get_if<Read>(&call.input))
-      requests.try_emplace(request_key(r->id), Request{call.time, false, r->key});
+      requests.push_back(Request{request_key(r->id), call.time, false, r->key});
   }
+  const auto by_id = [](const Request& a, const Request& b) { return a.id < b.id; };
+  std::stable_sort(requests.begin(), requests.end(), by_id);  // a retry after its first send
+  requests.erase(std::unique(requests.begin(), requests.end(),
+                             [](const Request& a, const Request& b) { return a.id == b.id; }),
+                 requests.end());
   return requests;
+}
+
+Request* find_request(std::vector<Request>& requests, std::uint64_t id) {
+  const auto it = std::lower_bound(requests.begin(), requests.end(), id,
+                                   [](const Request& r, std::uint64_t k) { return r.id < k; });
+  return it != requests.end() && it->id == id ? &*it : nullptr;
 }
 
 struct AckedWrite {
@@ -56,7 +70,7 @@ void staleness(const std::map<std::string, std::vector<AckedWrite>>& writes,
     std::uint32_t missed = 0;
     Time first_ack = read.invoked;
     for (; w != list.end() && w->invoked < read.invoked; ++w)
-      if (w->acknowledged < read.invoked) {
+      if (w->acknowledged <= read.invoked) {  // a read sent on the acknowledgement follows it
         missed += 1;
         first_ack = std::min(first_ack, w->acknowledged);
       }
@@ -67,27 +81,53 @@ void staleness(const std::map<std::string, std::vector<AckedWrite>>& writes,
   }
 }
 
+// Lost updates: an acknowledged write B overwritten by an older one, an acknowledged write A
+// that was acknowledged before B began yet carries a higher version (last-write-wins on a clock
+// ahead). Sampled as the version gap (for last-write-wins stamps, nanoseconds: the skew that
+// lost it). Per key: the writes by acknowledgement, a running maximum of their versions, and for
+// each write the writes acknowledged before it began (a binary search).
+void lost_updates(const std::map<std::string, std::vector<AckedWrite>>& writes, Metrics& metrics) {
+  for (const auto& [key, list] : writes) {
+    std::vector<AckedWrite> by_ack = list;
+    std::sort(by_ack.begin(), by_ack.end(), [](const AckedWrite& a, const AckedWrite& b) {
+      return a.acknowledged < b.acknowledged;
+    });
+    std::vector<Version> highest(by_ack.size());
+    for (std::size_t i = 0; i < by_ack.size(); ++i)
+      highest[i] = i == 0 ? by_ack[i].version : std::max(highest[i - 1], by_ack[i].version);
+    for (const AckedWrite& b : list) {
+      const auto before =
+          std::lower_bound(by_ack.begin(), by_ack.end(), b.invoked,
+                           [](const AckedWrite& a, Time t) { return a.acknowledged < t; });
+      if (before == by_ack.begin()) continue;
+      const Version older = highest[static_cast<std::size_t>(before - by_ack.begin()) - 1];
+      if (older > b.version)
+        metrics["lost_update"].push_back(
+            Duration{static_cast<std::int64_t>(older.value - b.version.value)});
+    }
+  }
+}
+
 void client_metrics(const Record& record, Metrics& metrics) {
-  const auto requests = requests_of(record);
-  std::set<std::uint64_t> answered;
+  auto requests = requests_of(record);
   std::map<std::string, std::vector<AckedWrite>> writes;
   std::vector<OkRead> reads;
   for (const auto& emission : record.history.emissions) {
     const auto* reply = std::get_if<Reply>(&emission.output);
     if (reply == nullptr) continue;
-    const std::uint64_t key = request_key(reply->id);
-    const auto request = requests.find(key);
-    if (request == requests.end() || !answered.insert(key).second) continue;
-    const Duration latency = emission.time - request->second.invoked;
-    const bool write = request->second.write;
+    Request* request = find_request(requests, request_key(reply->id));
+    if (request == nullptr || request->answered) continue;
+    request->answered = true;
+    const Duration latency = emission.time - request->invoked;
+    const bool write = request->write;
     switch (reply->status) {
       case Status::ok:
         metrics[write ? "write_latency" : "read_latency"].push_back(latency);
         if (write)
-          writes[request->second.key].push_back(
-              AckedWrite{reply->version, request->second.invoked, emission.time});
+          writes[request->key].push_back(
+              AckedWrite{reply->version, request->invoked, emission.time});
         else
-          reads.push_back(OkRead{request->second.invoked, request->second.key, reply->version});
+          reads.push_back(OkRead{request->invoked, request->key, reply->version});
         break;
       case Status::rate_limited: metrics["rate_limited"].push_back(latency); break;
       case Status::unavailable:
@@ -98,6 +138,7 @@ void client_metrics(const Record& record, Metrics& metrics) {
     std::sort(list.begin(), list.end(),
               [](const AckedWrite& a, const AckedWrite& b) { return a.version < b.version; });
   staleness(writes, reads, metrics);
+  lost_updates(writes, metrics);
 }
 
 void membership_metrics(const Record& record, Metrics& metrics) {

@@ -21,14 +21,14 @@ std::uint32_t ticks_covering(Duration d, Duration interval) {
 }
 
 Result<void> check_quorums(const Config& c) {
-  const std::string n = std::to_string(c.replicas());
-  if (c.write_quorum < 1 || c.write_quorum > c.replicas())
+  const std::string n = std::to_string(c.copies());
+  if (c.write_quorum < 1 || c.write_quorum > c.copies())
     return fail("write_quorum", 0,
-                "must be 1 to " + n + " (the leader and its followers), got " +
+                "must be 1 to " + n + " (N: the replicas a key lives on), got " +
                     std::to_string(c.write_quorum));
-  if (c.read_quorum < 1 || c.read_quorum > c.replicas())
+  if (c.read_quorum < 1 || c.read_quorum > c.copies())
     return fail("read_quorum", 0,
-                "must be 1 to " + n + " (the leader and its followers), got " +
+                "must be 1 to " + n + " (N: the replicas a key lives on), got " +
                     std::to_string(c.read_quorum));
   return {};
 }
@@ -64,6 +64,10 @@ Result<void> Config::validate(std::uint32_t node_count) const {
                 "leaves " + std::to_string(node_count - layout_nodes()) +
                     " spares (the nodes after the followers); at most " +
                     std::to_string(spares_max));
+  if (mode == Mode::leaderless && (replication < 1 || replication > replicas()))
+    return fail("replication", 0,
+                "must be 1 to " + std::to_string(replicas()) + " (the replicas), got " +
+                    std::to_string(replication));
   if (auto quorums = check_quorums(*this); !quorums) return quorums;
   if (rate_limit_max < 1) return fail("rate_limit_max", 0, "must be at least 1");
   const std::pair<const char*, Duration> timers[] = {
@@ -75,10 +79,36 @@ Result<void> Config::validate(std::uint32_t node_count) const {
   if (auto_spawn_delay < Duration{}) return fail("auto_spawn_delay", 0, "must not be negative");
   if (heartbeat_timeout < heartbeat_interval)
     return fail("heartbeat_timeout", 0, "must be at least heartbeat_interval");
+  if (mode == Mode::leaderless && auto_spawn)
+    return fail("auto_spawn", 0, "is the leader mode's (a leaderless replica is not replaced)");
+  if (anti_entropy_interval < timer_floor)
+    return fail("anti_entropy_interval", 0, below_floor(anti_entropy_interval));
   if (failures_tolerated >= replicas())
     return fail("failures_tolerated", 0,
                 "must be below the replica count " + std::to_string(replicas()));
   return {};
+}
+
+namespace {
+
+std::uint64_t key_hash(std::string_view key) {
+  std::uint64_t hash = 14695981039346656037ull;
+  for (const char c : key) {
+    hash ^= static_cast<unsigned char>(c);
+    hash *= 1099511628211ull;
+  }
+  return hash;
+}
+
+}  // namespace
+
+std::vector<Identity> preference_list(const Config& config, std::string_view key) {
+  const std::uint32_t ring = config.replicas();
+  const auto start = static_cast<std::uint32_t>(key_hash(key) % ring);
+  std::vector<Identity> list;
+  for (std::uint32_t i = 0; i < std::min(config.replication, ring); ++i)
+    list.push_back(Identity{(start + i) % ring});
+  return list;
 }
 
 // ---- Store ----------------------------------------------------------------------------------
@@ -102,6 +132,12 @@ Version Store::version_of(std::string_view key) const {
   return item ? item->version : Version{};
 }
 
+bool Store::holds(std::string_view key, Version version) const {
+  if (version_of(key) >= version) return true;
+  return std::any_of(hints.begin(), hints.end(),
+                     [&](const Hint& h) { return h.item.key == key && h.item.version >= version; });
+}
+
 bool Store::merge(const Item& item, bool overwrite) {
   FL_ASSERT(item.version > Version{}, "only written values are stored");
   const auto at = item_at(items, item.key);
@@ -111,7 +147,10 @@ bool Store::merge(const Item& item, bool overwrite) {
     return true;
   }
   if (items[index] == item) return false;
-  if (!overwrite && items[index].version >= item.version) return false;
+  const Item& held = items[index];
+  const bool newer =
+      item.version > held.version || (item.version == held.version && item.value > held.value);
+  if (!overwrite && !newer) return false;
   items[index] = item;
   FL_ASSERT(items[index].key == item.key, "a merge keeps the key order");
   return true;

@@ -32,6 +32,11 @@ std::vector<NodeId> Node::ready_followers() const {
 
 void Node::coordinator_message(NodeId source, const Message& message, Effects& out) {
   FL_ASSERT(layout_role_ == Role::coordinator, "the coordinator's handler");
+  if (config_.mode == Mode::leaderless) {
+    if (const auto* m = std::get_if<Membership>(&message)) return void(members_ = m->alive);
+    if (const auto* r = std::get_if<WriteRequest>(&message)) return leaderless_write(*r, out);
+    if (const auto* a = std::get_if<PutAck>(&message)) return on_leaderless_ack(source, *a, out);
+  }
   if (const auto* m = std::get_if<Membership>(&message)) return on_membership(*m, out);
   if (const auto* r = std::get_if<WriteRequest>(&message)) return on_write_request(*r, out);
   if (const auto* r = std::get_if<ReadRequest>(&message)) return on_read_request(*r, out);
@@ -120,14 +125,14 @@ void Node::on_get_reply(NodeId source, const GetReply& reply, Effects& out) {
   read->answered.push_back(source);
   read->versions.push_back(reply.item.version);
   if (reply.item.version > read->best.version) read->best = reply.item;
-  if (read->answered.size() == read->asked.size()) finish_read(*read, out);
+  if (!read->writing_back && read_complete(*read)) finish_read(*read, out);
 }
 
 // R answers: the highest version is the read's value. When they disagree, read_repair async
 // sends it to the replicas that answered older ones and answers at once; sync sends it to every
 // caught-up replica that did not answer it and answers once W replicas hold it.
 void Node::finish_read(PendingRead& read, Effects& out) {
-  FL_ASSERT(read.answered.size() == read.asked.size(), "every replica asked answered");
+  FL_ASSERT(read_complete(read), "enough replicas answered");
   const bool agree = std::all_of(read.versions.begin(), read.versions.end(),
                                  [&](Version v) { return v == read.best.version; });
   if (agree || config_.read_repair == ReadRepair::none) {
@@ -143,8 +148,11 @@ void Node::finish_read(PendingRead& read, Effects& out) {
   read.writing_back = true;
   for (std::size_t i = 0; i < read.answered.size(); ++i)
     if (read.versions[i] == read.best.version) read.holders.push_back(read.answered[i]);
-  std::vector<NodeId> replicas = ready_followers();
-  if (const Member* leader = leader_member()) replicas.push_back(leader->node);
+  std::vector<NodeId> replicas = read.asked;  // leaderless: the key's replicas
+  if (config_.mode == Mode::leader) {
+    replicas = ready_followers();
+    if (const Member* leader = leader_member()) replicas.push_back(leader->node);
+  }
   for (NodeId node : replicas)
     if (std::find(read.holders.begin(), read.holders.end(), node) == read.holders.end())
       out.send(node, Put{read.best, true});
@@ -165,13 +173,18 @@ void Node::end_read(const RequestId& id) {
   std::erase_if(reads_, [&](const PendingRead& r) { return r.id == id; });
 }
 
+// The coordinator answers through the gateway; the gateway (leaderless reads) to the client.
 void Node::answer(const Outcome& outcome, Effects& out) {
   out.cancel_timer(RequestTimer{outcome.id});
+  if (layout_role_ == Role::gateway)
+    return out.emit(Reply{outcome.id, outcome.write, outcome.status, outcome.version, outcome.value,
+                          outcome.attempt});
   out.send(gateway_node, outcome);
 }
 
 void Node::on_request_timer(const RequestId& id, Effects& out) {
-  FL_ASSERT(layout_role_ == Role::coordinator, "only the coordinator times requests");
+  FL_ASSERT(layout_role_ == Role::coordinator || layout_role_ == Role::gateway,
+            "the coordinator times requests, and the gateway leaderless reads");
   if (const auto it = std::find(writes_.begin(), writes_.end(), id); it != writes_.end()) {
     writes_.erase(it);
     return answer(Outcome{id, true, Status::timeout, Version{}, 0, 0}, out);

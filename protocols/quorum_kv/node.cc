@@ -49,6 +49,8 @@ Node::Node(const Config& config, NodeId self, std::uint32_t node_count,
       warmup_ticks_ = config.timeout_ticks();  // relearn the alive list before reporting it
     }
   }
+  if (layout_role_ == Role::gateway && config.mode == Mode::leaderless)
+    members_ = boot_members(config);  // it routes reads; the registry refreshes it every tick
   if (layout_role_ == Role::coordinator && first_boot) {
     members_ = boot_members(config);
     leader_incarnation_ = 1;
@@ -62,6 +64,7 @@ Role Node::current_role() const {
       layout_role_ == Role::coordinator)
     return layout_role_;
   if (!store_.identity) return Role::spare;
+  if (config_.mode == Mode::leaderless) return Role::replica;
   return *store_.identity == leader_identity ? Role::leader : Role::follower;
 }
 
@@ -81,10 +84,13 @@ void Node::on_start(Effects& out) {
     case Role::leader:
     case Role::follower:
     case Role::spare:
+    case Role::replica:
       save(out);
       heartbeat(out);
       out.set_timer(HeartbeatTimer{}, config_.heartbeat_interval);
-      if (is_leader() || store_.identity == leader_identity)
+      if (config_.mode == Mode::leaderless)
+        out.set_timer(AntiEntropyTimer{}, config_.anti_entropy_interval);
+      else if (store_.identity == leader_identity)
         out.set_timer(ResendTimer{}, config_.replication_retry);
       return;
   }
@@ -92,12 +98,13 @@ void Node::on_start(Effects& out) {
 
 void Node::on_message(NodeId source, const Message& message, Effects& out) {
   switch (layout_role_) {
-    case Role::gateway: return gateway_message(message, out);
+    case Role::gateway: return gateway_message(source, message, out);
     case Role::registry: return registry_message(source, message, out);
     case Role::coordinator: return coordinator_message(source, message, out);
     case Role::leader:
     case Role::follower:
-    case Role::spare: return replica_message(source, message, out);
+    case Role::spare:
+    case Role::replica: return replica_message(source, message, out);
   }
 }
 
@@ -116,7 +123,14 @@ void Node::on_timer(const Timer& timer, Effects& out) {
     resend(out);
     return out.set_timer(ResendTimer{}, config_.replication_retry);
   }
-  on_request_timer(std::get<RequestTimer>(timer).id, out);
+  if (std::holds_alternative<AntiEntropyTimer>(timer)) {
+    if (store_.identity) return anti_entropy(out);
+    return out.set_timer(AntiEntropyTimer{}, config_.anti_entropy_interval);
+  }
+  const RequestId& id = std::get<RequestTimer>(timer).id;
+  if (layout_role_ == Role::coordinator || layout_role_ == Role::gateway)
+    return on_request_timer(id, out);
+  leaderless_write_timeout(id, out);
 }
 
 void Node::on_input(const Input& input, Effects& out) {
@@ -155,11 +169,15 @@ void Node::gateway_input(const Input& input, Effects& out) {
   if (const auto* read = std::get_if<Read>(&input)) {
     if (!admit(read->id.client, out))
       return out.emit(Reply{read->id, false, Status::rate_limited, Version{}, 0, read->attempt});
+    if (config_.mode == Mode::leaderless) return gateway_read(*read, out);
     return out.send(coordinator_node, ReadRequest{read->id, read->key, read->attempt});
   }
 }
 
-void Node::gateway_message(const Message& message, Effects& out) {
+void Node::gateway_message(NodeId source, const Message& message, Effects& out) {
+  if (const auto* m = std::get_if<Membership>(&message)) return void(members_ = m->alive);
+  if (const auto* r = std::get_if<GetReply>(&message)) return on_get_reply(source, *r, out);
+  if (const auto* a = std::get_if<PutAck>(&message)) return on_write_back_ack(source, *a, out);
   const auto* outcome = std::get_if<Outcome>(&message);
   if (outcome == nullptr) return;
   out.emit(Reply{outcome->id, outcome->write, outcome->status, outcome->version, outcome->value,

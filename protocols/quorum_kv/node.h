@@ -32,7 +32,7 @@ namespace faultline::quorum_kv {
 struct QuorumKv;
 using Effects = Outbox<QuorumKv>;
 
-enum class Role : std::uint8_t { gateway, registry, coordinator, leader, follower, spare };
+enum class Role : std::uint8_t { gateway, registry, coordinator, leader, follower, spare, replica };
 inline std::string_view to_string(Role role) {
   switch (role) {
     case Role::gateway: return "gateway";
@@ -41,6 +41,7 @@ inline std::string_view to_string(Role role) {
     case Role::leader: return "leader";
     case Role::follower: return "follower";
     case Role::spare: return "spare";
+    case Role::replica: return "replica";  // leaderless
   }
   return "";
 }
@@ -206,12 +207,13 @@ class Node {
     visit("unacked", self.unacked_);
     visit("fanout", self.fanout_);
     visit("catching", self.catching_);
+    visit("sync_cursor", self.sync_cursor_);
   }
 
  private:
   // Gateway (gateway.cc).
   void gateway_input(const Input& input, Effects& out);
-  void gateway_message(const Message& message, Effects& out);
+  void gateway_message(NodeId source, const Message& message, Effects& out);
   bool admit(std::uint32_t client, Effects& out);
   // Registry (registry.cc).
   void registry_message(NodeId source, const Message& message, Effects& out);
@@ -246,6 +248,21 @@ class Node {
   void settle(Effects& out);  // answers pending writes that can be, drops finished ones
   void set_fanout(const std::vector<NodeId>& sync);
   void save(Effects& out) const;
+  // Leaderless (leaderless.cc).
+  std::optional<NodeId> node_of(Identity identity) const;
+  std::vector<Target> targets_for(std::string_view key) const;
+  void leaderless_write(const WriteRequest& request, Effects& out);
+  void coordinate(const RequestId& id, const Item& item, const std::vector<Target>& targets,
+                  std::uint32_t needed, Effects& out);
+  void on_coordinate_write(NodeId source, const CoordinateWrite& request, Effects& out);
+  void on_leaderless_ack(NodeId source, const PutAck& ack, Effects& out);
+  void settle_leaderless(Effects& out);
+  void leaderless_write_timeout(const RequestId& id, Effects& out);
+  void gateway_read(const Read& read, Effects& out);
+  bool read_complete(const PendingRead& read) const;
+  void on_hinted_put(NodeId source, const HintedPut& put, Effects& out);
+  void anti_entropy(Effects& out);
+  void on_sync(const Sync& sync, Effects& out);
 
   Config config_;
   NodeId self_;
@@ -271,6 +288,8 @@ class Node {
   std::vector<Unacked> unacked_;     // sorted
   std::vector<NodeId> fanout_;       // the followers each write goes to, sorted
   std::vector<ReadyMark> catching_;  // state transfers under way (node, incarnation)
+  // Leaderless replica.
+  std::uint32_t sync_cursor_ = 0;  // the last peer anti-entropy pushed to, as a ring distance
 };
 
 }  // namespace faultline::quorum_kv

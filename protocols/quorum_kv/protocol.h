@@ -28,7 +28,7 @@ struct QuorumKv {
   using Workload = quorum_kv::Workload;
 
   static std::vector<std::string> role_names() {
-    return {"gateway", "registry", "coordinator", "leader", "follower", "spare"};
+    return {"gateway", "registry", "coordinator", "leader", "follower", "spare", "replica"};
   }
 };
 

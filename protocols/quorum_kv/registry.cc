@@ -105,6 +105,7 @@ void Node::report_membership(Effects& out) const {
   for (const Claim& claim : claims_)
     if (claim.alive)
       membership.alive.push_back(Member{claim.identity, claim.node, claim.incarnation});
+  if (config_.mode == Mode::leaderless) out.send(gateway_node, membership);  // it routes reads
   out.send(coordinator_node, std::move(membership));
 }
 

@@ -51,6 +51,13 @@ void Node::replica_message(NodeId source, const Message& message, Effects& out) 
     return heartbeat(out);
   }
   if (!store_.identity) return;  // a spare holds no data
+  if (config_.mode == Mode::leaderless) {
+    if (const auto* w = std::get_if<CoordinateWrite>(&message))
+      return on_coordinate_write(source, *w, out);
+    if (const auto* h = std::get_if<HintedPut>(&message)) return on_hinted_put(source, *h, out);
+    if (const auto* s = std::get_if<Sync>(&message)) return on_sync(*s, out);
+    if (const auto* a = std::get_if<PutAck>(&message)) return on_leaderless_ack(source, *a, out);
+  }
   if (const auto* put = std::get_if<Put>(&message)) return on_put(*put, source, out);
   if (const auto* get = std::get_if<Get>(&message)) {
     const Item* item = store_.find(get->key);

@@ -104,6 +104,29 @@ inline std::string_view to_string(ReadRepair r) {
   return "";
 }
 
+// The replication scheme: the seed's leader and followers, or Dynamo's leaderless quorums over
+// a preference list (README.md, "The leaderless mode").
+enum class Mode : std::uint8_t { leader, leaderless };
+inline std::string_view to_string(Mode m) {
+  switch (m) {
+    case Mode::leader: return "leader";
+    case Mode::leaderless: return "leaderless";
+  }
+  return "";
+}
+// Who coordinates a leaderless write (stamps it with its clock, sends it to the key's replicas
+// and counts their acknowledgements): the coordinator node n2, or the first live replica of the
+// key's preference list, as Dynamo does (so different keys, and one key after a failure, are
+// stamped by different clocks).
+enum class WriteCoordinator : std::uint8_t { router, preference };
+inline std::string_view to_string(WriteCoordinator w) {
+  switch (w) {
+    case WriteCoordinator::router: return "router";
+    case WriteCoordinator::preference: return "preference";
+  }
+  return "";
+}
+
 // ---------------------------------------------------------------------------------------------
 // Config (cluster.config; also the seed's student_config.json, which `faultline grade` reads).
 // Defaults follow the seed's demo: 3 followers, W=2, R=2, the rate limiter off (the seed's
@@ -125,6 +148,15 @@ struct Config {
   Duration read_timeout = Duration::from_seconds(1);              // ... per read
   Duration replication_retry = Duration::from_milliseconds(200);  // the leader resends puts
   ReadRepair read_repair = ReadRepair::none;                      // beyond the seed
+  // The leaderless mode: replicas per key (its preference list: `replication` consecutive
+  // replicas on the ring from the key's hash), who coordinates writes, whether a dead preference
+  // replica's writes go to the next live one with a hint (sloppy quorum, hinted handoff), and
+  // how often each replica pushes its items to another and retries its hints (anti-entropy).
+  Mode mode = Mode::leader;
+  std::uint32_t replication = 3;
+  WriteCoordinator write_coordinator = WriteCoordinator::router;
+  bool sloppy_quorum = true;
+  Duration anti_entropy_interval = Duration::from_seconds(1);
   // The service's targets (not read by any node; the checks judge the configuration against
   // them): follower failures writes and fresh reads must survive (INC-4, INC-5).
   std::uint32_t failures_tolerated = 1;
@@ -145,12 +177,19 @@ struct Config {
     visit("read_timeout", self.read_timeout);
     visit("replication_retry", self.replication_retry);
     visit("read_repair", self.read_repair);
+    visit("mode", self.mode);
+    visit("replication", self.replication);
+    visit("write_coordinator", self.write_coordinator);
+    visit("sloppy_quorum", self.sloppy_quorum);
+    visit("anti_entropy_interval", self.anti_entropy_interval);
     visit("failures_tolerated", self.failures_tolerated);
     visit("bug", self.bug);
   }
   friend bool operator==(const Config&, const Config&) = default;
 
-  std::uint32_t replicas() const { return followers + 1; }  // N: the leader and its followers
+  std::uint32_t replicas() const { return followers + 1; }  // the leader and its followers
+  // N: the replicas a key lives on (all of them in the leader mode; `replication` leaderless).
+  std::uint32_t copies() const { return mode == Mode::leader ? replicas() : replication; }
   // The nodes the layout needs without spares; every node after them is a spare.
   std::uint32_t layout_nodes() const { return fixed_nodes + replicas(); }
   // The layout's node for an identity at boot, and the identity a node boots with (none: a
@@ -168,6 +207,10 @@ struct Config {
   Result<void> validate(std::uint32_t node_count) const;
 };
 
+// The leaderless mode's preference list of `key`: the `replication` replica identities that
+// follow the key's hash (FNV-1a) round the ring r0 .. rF, in order.
+std::vector<Identity> preference_list(const Config& config, std::string_view key);
+
 // ---------------------------------------------------------------------------------------------
 // A key's value on a replica.
 struct Item {
@@ -182,6 +225,20 @@ struct Item {
     visit("value", self.value);
   }
   friend bool operator==(const Item&, const Item&) = default;
+};
+
+// A write a substitute replica holds for a dead preference replica (hinted handoff): resent to
+// `intended` every anti_entropy_interval until it acknowledges.
+struct Hint {
+  static constexpr std::string_view type_name = "Hint";
+  NodeId intended;
+  Item item;
+  template <class Self, class Visit>
+  static void fields(Self& self, Visit&& visit) {
+    visit("intended", self.intended);
+    visit("item", self.item);
+  }
+  friend bool operator==(const Hint&, const Hint&) = default;
 };
 
 // The leader's record of a client's last write: a retry of it is answered, not applied again.
@@ -211,19 +268,24 @@ struct Store {
   std::vector<Item> items;  // sorted by key, one per key
   Version next_version{1};
   std::vector<Session> sessions;  // sorted by client
+  std::vector<Hint> hints;        // leaderless, sloppy quorum: held for dead replicas
   template <class Self, class Visit>
   static void fields(Self& self, Visit&& visit) {
     visit("identity", self.identity);
     visit("items", self.items);
     visit("next_version", self.next_version);
     visit("sessions", self.sessions);
+    visit("hints", self.hints);
   }
   friend bool operator==(const Store&, const Store&) = default;
 
   const Item* find(std::string_view key) const;
-  // Keeps the higher version (or, `overwrite`, this one whatever it replaces); true if changed.
+  // Keeps the higher version, the higher value between equal versions (last-write-wins stamps
+  // may tie), or with `overwrite` this one whatever it replaces; true if changed.
   bool merge(const Item& item, bool overwrite = false);
   Version version_of(std::string_view key) const;
+  // Whether this store holds `key` at `version` or newer, as an item or a hint.
+  bool holds(std::string_view key, Version version) const;
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -476,9 +538,61 @@ struct CaughtUp {  // the leader -> the coordinator: this member holds the leade
   friend bool operator==(const CaughtUp&, const CaughtUp&) = default;
 };
 
-using Message = std::variant<Heartbeat, Welcome, Retire, Assume, Membership, WriteRequest,
-                             ReadRequest, Outcome, Replicate, Replicated, Put, PutAck, Get,
-                             GetReply, CatchUp, Snapshot, SnapshotAck, CaughtUp>;
+// The leaderless mode. A target of a write or read: a live replica, and for a substitute the
+// dead preference replica it stands in for (sloppy quorum).
+struct Target {
+  static constexpr std::string_view type_name = "Target";
+  NodeId node;
+  std::optional<NodeId> intended;
+  template <class Self, class Visit>
+  static void fields(Self& self, Visit&& visit) {
+    visit("node", self.node);
+    visit("intended", self.intended);
+  }
+  friend bool operator==(const Target&, const Target&) = default;
+};
+struct CoordinateWrite {  // n2 -> a key's first live replica (write_coordinator: preference)
+  static constexpr std::string_view type_name = "CoordinateWrite";
+  RequestId id;
+  std::string key;
+  std::int64_t value = 0;
+  std::vector<Target> targets;  // the coordinator first
+  std::uint32_t needed = 0;     // acknowledgements (W), the coordinator's own included
+  template <class Self, class Visit>
+  static void fields(Self& self, Visit&& visit) {
+    visit("id", self.id);
+    visit("key", self.key);
+    visit("value", self.value);
+    visit("targets", self.targets);
+    visit("needed", self.needed);
+  }
+  friend bool operator==(const CoordinateWrite&, const CoordinateWrite&) = default;
+};
+struct HintedPut {  // a write coordinator -> a substitute: hold this for `intended`
+  static constexpr std::string_view type_name = "HintedPut";
+  Item item;
+  NodeId intended;
+  template <class Self, class Visit>
+  static void fields(Self& self, Visit&& visit) {
+    visit("item", self.item);
+    visit("intended", self.intended);
+  }
+  friend bool operator==(const HintedPut&, const HintedPut&) = default;
+};
+struct Sync {  // anti-entropy: a replica -> another, its items (merged by the usual rule)
+  static constexpr std::string_view type_name = "Sync";
+  std::vector<Item> items;
+  template <class Self, class Visit>
+  static void fields(Self& self, Visit&& visit) {
+    visit("items", self.items);
+  }
+  friend bool operator==(const Sync&, const Sync&) = default;
+};
+
+using Message =
+    std::variant<Heartbeat, Welcome, Retire, Assume, Membership, WriteRequest, ReadRequest, Outcome,
+                 Replicate, Replicated, Put, PutAck, Get, GetReply, CatchUp, Snapshot, SnapshotAck,
+                 CaughtUp, CoordinateWrite, HintedPut, Sync>;
 
 // ---------------------------------------------------------------------------------------------
 // Timers.
@@ -515,7 +629,14 @@ struct RequestTimer {  // the coordinator: a request's deadline
   }
   friend auto operator<=>(const RequestTimer&, const RequestTimer&) = default;
 };
-using Timer = std::variant<HeartbeatTimer, TickTimer, WindowTimer, ResendTimer, RequestTimer>;
+struct AntiEntropyTimer {  // a leaderless replica: push items to the next replica, retry hints
+  static constexpr std::string_view type_name = "AntiEntropyTimer";
+  template <class Self, class Visit>
+  static void fields(Self&, Visit&&) {}
+  friend auto operator<=>(const AntiEntropyTimer&, const AntiEntropyTimer&) = default;
+};
+using Timer = std::variant<HeartbeatTimer, TickTimer, WindowTimer, ResendTimer, RequestTimer,
+                           AntiEntropyTimer>;
 
 // ---------------------------------------------------------------------------------------------
 // Inputs: client requests (to the gateway) and the seed's operator call `/spawn` (to the

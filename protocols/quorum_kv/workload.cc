@@ -47,6 +47,7 @@ Result<void> WorkloadConfig::validate(std::uint32_t) const {
     return fail("keys", 0,
                 "must be 1 to " + std::to_string(keys_max) + ", got " + std::to_string(keys));
   if (read_percent > 100) return fail("read_percent", 0, "must be at most 100");
+  if (read_delay < Duration{}) return fail("read_delay", 0, "must not be negative");
   if (operations) return check_script(*operations, clients);
   return {};
 }
@@ -63,6 +64,7 @@ void Workload::start(WorkloadSink<QuorumKv>& sink) {
 }
 
 std::optional<ScriptedRequest> Workload::next_drawn(std::uint32_t index, Time from) {
+  if (config_.write_then_read) return next_write_then_read(index, from);
   const Duration think = rng_.duration_in(config_.think_time);
   if (from + think >= Time{} + config_.duration) return std::nullopt;
   if (config_.requests_per_client && clients_[index].requests >= *config_.requests_per_client)
@@ -70,6 +72,20 @@ std::optional<ScriptedRequest> Workload::next_drawn(std::uint32_t index, Time fr
   const Duration at{(from + think).nanoseconds};
   const std::string key = key_name(static_cast<std::uint32_t>(rng_.below(config_.keys)));
   if (rng_.below(100) < config_.read_percent) return ScriptedRequest{index, at, ScriptedRead{key}};
+  return ScriptedRequest{index, at, ScriptedWrite{key}};
+}
+
+// Odd requests write the client's key after a think time, even ones read it read_delay after.
+std::optional<ScriptedRequest> Workload::next_write_then_read(std::uint32_t index, Time from) {
+  const Client& client = clients_[index];
+  const bool read = client.requests % 2 == 1;
+  const Duration wait = read ? config_.read_delay : rng_.duration_in(config_.think_time);
+  if (!read && from + wait >= Time{} + config_.duration) return std::nullopt;
+  if (config_.requests_per_client && client.requests >= *config_.requests_per_client)
+    return std::nullopt;
+  const Duration at{(from + wait).nanoseconds};
+  const std::string key = "c" + std::to_string(index + 1);
+  if (read) return ScriptedRequest{index, at, ScriptedRead{key}};
   return ScriptedRequest{index, at, ScriptedWrite{key}};
 }
 
@@ -145,7 +161,8 @@ std::string Workload::outstanding() const {
 std::optional<WorkloadScript> Workload::script(Time end) const {
   if (issued_overflow_) return std::nullopt;
   return WorkloadScript{encode_config(issued_until(issued_, end)),
-                        {"duration", "think_time", "keys", "read_percent", "requests_per_client"}};
+                        {"duration", "think_time", "keys", "read_percent", "requests_per_client",
+                         "write_then_read", "read_delay"}};
 }
 
 }  // namespace faultline::quorum_kv

@@ -6,6 +6,9 @@
 // sends the same request again (same id: the leader answers a retried write instead of applying
 // it twice); any answer, ok or not, ends the request.
 //
+// write_then_read (the PBS experiment): each client alternates a write of its own key and a read
+// of it read_delay after the write's answer.
+//
 // Scripted clients: with `operations` set the Rng draws nothing; each client sends exactly its
 // entries, in order, each at its time `at` or at the previous answer, whichever is later (the
 // seed's curl loops: INC-1's burst of 30 reads). script() reports a run's requests in that form.
@@ -84,6 +87,10 @@ struct WorkloadConfig {
   std::uint32_t read_percent = 50;
   std::optional<std::uint64_t> requests_per_client;  // stop after this many
   std::optional<std::vector<ScriptedRequest>> operations;
+  // The PBS experiment: each client writes its own key ("c1", "c2", ...) and reads it back
+  // read_delay after the write's answer, then thinks, and again (keys and read_percent unused).
+  bool write_then_read = false;
+  Duration read_delay;
   template <class Self, class Visit>
   static void fields(Self& self, Visit&& visit) {
     visit("clients", self.clients);
@@ -94,6 +101,8 @@ struct WorkloadConfig {
     visit("read_percent", self.read_percent);
     visit("requests_per_client", self.requests_per_client);
     visit("operations", self.operations);
+    visit("write_then_read", self.write_then_read);
+    visit("read_delay", self.read_delay);
   }
   friend bool operator==(const WorkloadConfig&, const WorkloadConfig&) = default;
 
@@ -124,6 +133,7 @@ class Workload : public WorkloadDefaults<QuorumKv> {
 
   void next_request(std::uint32_t index, Time from, WorkloadSink<QuorumKv>& sink);
   std::optional<ScriptedRequest> next_drawn(std::uint32_t index, Time from);
+  std::optional<ScriptedRequest> next_write_then_read(std::uint32_t index, Time from);
   void send(std::uint32_t index, Time at, WorkloadSink<QuorumKv>& sink);
 
   WorkloadConfig config_;

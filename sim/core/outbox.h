@@ -43,6 +43,13 @@ class Outbox {
   void cancel_timer(Timer timer) { timers_.push_back(TimerEffect{std::move(timer), std::nullopt}); }
   void emit(Output output) { outputs_.push_back(std::move(output)); }
 
+  // The node's own clock, as it reads during this handler call: the driver sets it before the
+  // call (the simulator: the scenario's skew and drift applied to virtual time; the socket
+  // runtime: the system's real-time clock; the model checker, which has no time: 0). A node
+  // may stamp what it writes with it (last-write-wins) but must not wait on it: timers do that.
+  Time clock() const { return clock_; }
+  void set_clock(Time clock) { clock_ = clock; }
+
   const std::optional<Durable>& persisted() const { return persist_; }
   // Moves the persisted Durable out (a driver that keeps only the latest of several handler
   // calls' Durables, such as the socket runtime's group commit, frees the others at once).
@@ -64,6 +71,7 @@ class Outbox {
   std::vector<Send> sends_;
   std::vector<TimerEffect> timers_;
   std::vector<Output> outputs_;
+  Time clock_;
 };
 
 }  // namespace faultline

@@ -158,6 +158,13 @@ class Simulation final : public WorkloadSink<P> {
     const auto scaled = static_cast<uint128>(local.nanoseconds) * rate.denominator / rate.numerator;
     return Duration{static_cast<std::int64_t>(scaled)};
   }
+  // What `node`'s clock reads now: its offset plus virtual time at its rate (rounded down).
+  Time local_clock(NodeId node) const {
+    if (scenario_.clock_rates.empty()) return now_;
+    const Ratio rate = scenario_.clock_rates[node.value];
+    const auto scaled = static_cast<uint128>(now_.nanoseconds) * rate.numerator / rate.denominator;
+    return Time{static_cast<std::int64_t>(scaled)} + scenario_.clock_offsets[node.value];
+  }
   void send(NodeId from, NodeId to, const Message& message) {
     FL_ASSERT(to.value < node_count_, "message addressed to a node that does not exist");
     if (options_.wire_check) check_wire(message);
@@ -279,6 +286,7 @@ class Simulation final : public WorkloadSink<P> {
   void run_handler(NodeId id, auto&& handler) {
     begin_step(id);
     outbox_.clear();
+    outbox_.set_clock(local_clock(id));
     handler(*nodes_[id.value], outbox_);
     apply(id, outbox_, *this);
     end_step();
@@ -291,6 +299,7 @@ class Simulation final : public WorkloadSink<P> {
     nodes_[id.value].emplace(loaded_.config, id, node_count_, std::move(recovered));
     status_[id.value] = Status::up;
     outbox_.clear();
+    outbox_.set_clock(local_clock(id));
     nodes_[id.value]->on_start(outbox_);
     apply(id, outbox_, *this);
     if (step) end_step();

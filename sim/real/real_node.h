@@ -42,6 +42,7 @@
 #pragma once
 
 #include <algorithm>
+#include <chrono>
 #include <csignal>
 #include <cstdint>
 #include <cstdio>
@@ -292,6 +293,11 @@ class RealNode {
     if (batch.used == batch.outboxes.size()) batch.outboxes.emplace_back();
     Outbox<P>& out = batch.outboxes[batch.used];
     out.clear();
+    // The node's clock is the system's real-time clock (last-write-wins stamps compare across
+    // processes); timers use the monotonic one.
+    out.set_clock(Time{std::chrono::duration_cast<std::chrono::nanoseconds>(
+                           std::chrono::system_clock::now().time_since_epoch())
+                           .count()});
     handler(*node_, out);
     for (const auto& effect : out.timers()) {
       if (effect.after)

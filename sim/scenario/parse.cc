@@ -80,30 +80,57 @@ class ScenarioReader {
     return {};
   }
 
-  // clocks: { n1: { rate: 101/100 } }: a node's clock rate, between 1/2 and 2 (a clock that
-  // gains or loses more than that is not a clock; a bound keeps virtual time from overflowing).
+  // clocks: { n1: { rate: 101/100, offset: -250ms } }: a node's clock rate, between 1/2 and 2
+  // (a clock that gains or loses more than that is not a clock; a bound keeps virtual time from
+  // overflowing), and its offset (skew), within a day either way.
   Result<void> read_clocks(const ConfigTree& node) {
     if (node.kind != Kind::map)
-      return node.error("expected a map from node names to { rate: R }, got a " + kind_name(node));
+      return node.error("expected a map from node names to { rate: R, offset: D }, got a " +
+                        kind_name(node));
     scenario_.clock_rates.assign(scenario_.node_names.size(), Ratio::one());
+    scenario_.clock_offsets.assign(scenario_.node_names.size(), Duration{});
     for (const auto& [name, clock] : node.entries) {
       const auto named = std::ranges::find(scenario_.node_names, name);
       if (named == scenario_.node_names.end())
         return clock.error("no node is named '" + name + "'");
-      if (auto ok = expect_map(clock, {"rate"}); !ok) return ok;
-      auto rate = require(clock, "rate");
-      if (!rate) return std::unexpected(rate.error());
-      if ((*rate)->kind != Kind::scalar)
-        return (*rate)->error("expected a ratio like 101/100 or 0.99, got a " + kind_name(**rate));
-      auto ratio = parse_ratio((*rate)->scalar);
-      if (!ratio) return (*rate)->error(ratio.error().what);
-      if (*ratio < Ratio{1, 2} || Ratio{2, 1} < *ratio)
-        return (*rate)->error("a clock rate must be between 1/2 and 2, got " +
-                              quote((*rate)->scalar));
-      scenario_.clock_rates[static_cast<std::size_t>(named - scenario_.node_names.begin())] =
-          *ratio;
+      if (auto ok = expect_map(clock, {"rate", "offset"}); !ok) return ok;
+      if (clock.entries.empty()) return clock.error("expected rate, offset or both");
+      const auto index = static_cast<std::size_t>(named - scenario_.node_names.begin());
+      if (const ConfigTree* rate = clock.find("rate")) {
+        auto ratio = read_clock_rate(*rate);
+        if (!ratio) return std::unexpected(ratio.error());
+        scenario_.clock_rates[index] = *ratio;
+      }
+      if (const ConfigTree* offset = clock.find("offset")) {
+        auto skew = read_clock_offset(*offset);
+        if (!skew) return std::unexpected(skew.error());
+        scenario_.clock_offsets[index] = *skew;
+      }
     }
     return {};
+  }
+
+  static Result<Ratio> read_clock_rate(const ConfigTree& rate) {
+    if (rate.kind != Kind::scalar)
+      return rate.error("expected a ratio like 101/100 or 0.99, got a " + kind_name(rate));
+    auto ratio = parse_ratio(rate.scalar);
+    if (!ratio) return rate.error(ratio.error().what);
+    if (*ratio < Ratio{1, 2} || Ratio{2, 1} < *ratio)
+      return rate.error("a clock rate must be between 1/2 and 2, got " + quote(rate.scalar));
+    return *ratio;
+  }
+
+  // A duration, negative with a leading '-' ("-250ms": the clock is behind).
+  static Result<Duration> read_clock_offset(const ConfigTree& offset) {
+    if (offset.kind != Kind::scalar)
+      return offset.error("expected a duration like 250ms or -1s, got a " + kind_name(offset));
+    const bool behind = offset.scalar.starts_with('-');
+    auto magnitude = parse_duration(std::string_view(offset.scalar).substr(behind ? 1 : 0));
+    if (!magnitude) return offset.error(magnitude.error().what);
+    if (*magnitude > Duration::from_seconds(86'400))
+      return offset.error("a clock offset must be within 24h either way, got " +
+                          quote(offset.scalar));
+    return behind ? Duration{} - *magnitude : *magnitude;
   }
 
   Result<void> read_node_count(const ConfigTree& node) {

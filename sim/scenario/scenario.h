@@ -166,6 +166,10 @@ struct Scenario {
   // clock exact). A node whose clock runs at rate r has a timer of local duration d fire after
   // d / r of virtual time (rounded down): 101/100 runs 1% fast and times out early.
   std::vector<Ratio> clock_rates;
+  // cluster.clocks offsets (index = NodeId; empty when clock_rates is): what a node's clock
+  // reads at virtual time 0. A node reading its clock at virtual time t reads offset + t x rate
+  // (clock skew), the reading a handler gets from Outbox::clock().
+  std::vector<Duration> clock_offsets;
   NetworkSpec network;
   ConfigTree workload;        // decoded by the protocol binding
   std::vector<Fault> faults;  // sorted by `at` (stable: file order breaks ties)

@@ -6,7 +6,8 @@
 #   simulator BUG SCENARIO SEEDS_MAX CORRECT_SEEDS CHECKS
 #     scenarios/<protocol>/SCENARIO.yaml with `--set bug=BUG` fails at some seed in 1..SEEDS_MAX,
 #     and every check that fails it is in CHECKS (comma-separated; a check written +NAME must be
-#     among them); without the bug, seeds 1..CORRECT_SEEDS all pass.
+#     among them; a scenario's missed bound `expect M.S` is written expect_M.S); without the bug,
+#     seeds 1..CORRECT_SEEDS all pass.
 #   model_checker BUG PROPERTY STEPS ARGS...
 #     `faultline check --protocol <protocol> --set bug=BUG ARGS` finds a violation of PROPERTY
 #     with a STEPS-step counterexample, and `faultline replay` of the file reproduces it.
@@ -30,7 +31,8 @@ fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
 # checks the run could not evaluate (it stopped at the violation) are not failures.
 failed_checks() {  # failed_checks SCENARIO BUG SEED
   "$faultline" run "scenarios/$protocol/$1.yaml" --seed "$3" --set "bug=$2" --json 2>/dev/null |
-    jq -r '[.checks[] | select(.passed == false and .evaluated != false) | .name] | join(",")'
+    jq -r '[.checks[] | select(.passed == false and .evaluated != false) | .name | gsub(" "; "_")]
+      | join(",")'
 }
 
 simulator_row() {  # simulator_row BUG SCENARIO SEEDS_MAX CORRECT_SEEDS CHECKS

@@ -23,6 +23,7 @@
 #include "sim/core/config_tree.h"
 #include "sim/real/client.h"
 #include "sim/real/cluster_file.h"
+#include "sim/real/durable_log.h"
 #include "sim/real/process.h"
 #include "sim/real/real_node.h"
 #include "tests/support/real_support.h"
@@ -41,13 +42,13 @@ struct ClusterStory {
   typename P::Config config;
 };
 
-// Writes the story's 3-node cluster file for P (fresh loopback ports, data under dir/data,
-// `sections`: its config:, workload: and runtime: lines, and an auth: key file in dir), then
-// loads it and decodes its config. How every end-to-end story starts.
+// Writes the story's cluster file for P, `node_count` nodes (fresh loopback ports, data under
+// dir/data, `sections`: its config:, workload: and runtime: lines, and an auth: key file in
+// dir), then loads it and decodes its config. How every end-to-end story starts.
 template <class P>
 void write_authenticated_cluster(ClusterStory<P>& story, std::uint64_t seed,
-                                 const std::string& sections) {
-  const auto ports = free_ports(3);
+                                 const std::string& sections, std::size_t node_count = 3) {
+  const auto ports = free_ports(node_count);
   std::string yaml = "protocol: " + std::string(P::name) + "\nseed: " + std::to_string(seed) +
                      "\ndata_dir: " + story.dir.path + "/data\n";
   yaml += nodes_yaml(ports) + sections + auth_key_file_yaml(story.dir.path);
@@ -154,6 +155,44 @@ void check_history_checks(const RunRecord<P>& record, const CheckSuite<P>& suite
     const auto verdict = check.check(record);
     CHECK_FALSE(verdict.has_value());
     if (verdict) WARN(verdict->reason);
+  }
+}
+
+// The final state of a cluster the test brought to rest: every node's state (from its status
+// reply, `live`, one per node, all answered) and its durable state read from its data
+// directory, as the checkers' view. The vectors own what the view points at.
+template <class P>
+struct FinalState {
+  std::vector<std::optional<typename P::Node>> nodes;
+  std::vector<std::optional<typename P::Durable>> disks;
+  ClusterView<P> view() const { return ClusterView<P>{nodes, disks, Time{}}; }
+};
+
+template <class P>
+FinalState<P> final_state(const ClusterFile& cluster,
+                          const std::vector<std::optional<LiveNode<P>>>& live) {
+  FinalState<P> state;
+  for (std::uint32_t i = 0; i < cluster.nodes.size(); ++i) {
+    REQUIRE(live[i].has_value());
+    state.nodes.emplace_back(live[i]->node);
+    auto disk = DurableLog::read<typename P::Durable>(NodeFiles{cluster.node_dir(i)}.durable());
+    REQUIRE(disk.has_value());
+    state.disks.push_back(std::move(*disk));
+  }
+  return state;
+}
+
+// The story's recorded history through the command line a user has: `faultline check-history`
+// (the history checks a client history can decide) and `faultline lin` both pass on the file.
+template <class P>
+void judge_from_the_command_line(const ClusterStory<P>& story) {
+  for (const std::string command : {"check-history", "lin"}) {
+    const std::string log = story.dir.path + "/" + command + ".log";
+    const int code = run_faultline({command, story.history_path}, log);
+    INFO("faultline " << command << ":\n" << read_text(log));
+    CHECK(code == 0);
+    if (command == "check-history")
+      CHECK_THAT(read_text(log), Catch::Contains("ok   linearizable"));
   }
 }
 

@@ -1,7 +1,7 @@
 // `faultline bench <protocol>-socket`: acknowledged writes per second of a cluster on loopback,
 // with every node a real process writing its durable state with fdatasync (the socket runtime,
 // sim/real); one harness, each protocol's row names a Traits (checkers/raft/socket_bench.cc,
-// checkers/write_concern/socket_bench.cc).
+// checkers/write_concern/socket_bench.cc, checkers/quorum_kv/socket_bench.cc).
 //
 // It starts the nodes (`faultline node`, one process each, in a temporary directory), waits for
 // the node whose status role is Traits::primary_role, and drives the protocol's workload closed
@@ -22,7 +22,8 @@
 //
 // Traits (a struct): `using P`; `name` ("raft-socket"); `default_config` (flow YAML);
 // `primary_role` (the status role to send writes to); `writes` (what the sessions send, for the
-// report); `seed_writes_per_second` (the seed's figure, 0: none); and
+// report); `seed_writes_per_second` (the seed's figure, 0: none); optionally `nodes`, the
+// default of --set nodes when the protocol's layout needs other than 3 (quorum_kv's); and
 //   static P::WorkloadConfig workload(std::uint32_t clients, Duration duration,
 //                                     std::uint32_t primary);
 //   static std::optional<std::uint64_t> first_send(const P::Input&);  // a write's key, first send
@@ -119,6 +120,7 @@ struct SocketBench {
     FL_ASSERT(config.has_value(), "the default config of the benchmark parses");
     settings.config = std::move(*config);
     settings.runtime = map_tree("runtime");
+    if constexpr (requires { T::nodes; }) settings.options.nodes = T::nodes;
     ConfigTree options = map_tree(std::string(T::name));
     for (const std::string& assignment : assignments) {
       ConfigTree* tree = &options;

@@ -219,18 +219,6 @@ void wait_until_settled(Story& story) {
       std::chrono::seconds(30)));
 }
 
-// The final nodes (from status replies) and their durable logs, as the checkers' view.
-raft::View final_view(const Story& story, std::vector<std::optional<raft::Node>>& nodes,
-                      std::vector<std::optional<raft::Disk>>& disks) {
-  for (std::uint32_t i : story.all) {
-    nodes.emplace_back(story.live[i]->node);
-    auto disk = DurableLog::read<raft::Disk>(NodeFiles{story.cluster.node_dir(i)}.durable());
-    REQUIRE(disk.has_value());
-    disks.push_back(*disk);
-  }
-  return raft::View{nodes, disks, Time{}};
-}
-
 // The kill and the restart, on the history's clock.
 std::vector<FaultRecord> fault_records(const Story& story, std::int64_t origin_ns) {
   const NodeId victim{story.victim};
@@ -266,20 +254,6 @@ void report_election(const Story& story, const raft::Record& record,
             << record.history.invocations.size() << " invocations\n";
 }
 
-// The same history through the command line a user has: `faultline check-history` (the
-// history checks a client history can decide) and `faultline lin` both pass on the file.
-void judge_from_the_command_line(const Story& story) {
-  for (const std::string command : {"check-history", "lin"}) {
-    const std::string log = story.dir.path + "/" + command + ".log";
-    const int code = run_faultline({command, story.history_path}, log);
-    std::ifstream in(log);
-    const std::string output{std::istreambuf_iterator<char>(in), {}};
-    INFO("faultline " << command << ":\n" << output);
-    CHECK(code == 0);
-    if (command == "check-history") CHECK(output.find("ok   linearizable") != std::string::npos);
-  }
-}
-
 // Judges what happened: the always-properties over the final nodes and logs, the history checks
 // over the recorded history, and the election metric reported.
 void judge(const Story& story) {
@@ -291,9 +265,8 @@ void judge(const Story& story) {
                    << " emissions, " << ok_writes(*history) << " acknowledged writes");
   CHECK(ok_writes(*history) > 200);
 
-  std::vector<std::optional<raft::Node>> nodes;
-  std::vector<std::optional<raft::Disk>> disks;
-  const raft::View view = final_view(story, nodes, disks);
+  const auto at_rest = final_state<Raft>(story.cluster, story.live);
+  const raft::View view = at_rest.view();
   const auto suite = raft::check_suite(story.config);
   check_properties<Raft>(view, suite, {PropertyKind::always});
 

@@ -169,15 +169,8 @@ void judge(const Story& story) {
                    << " acknowledged posts");
   CHECK(acknowledged > 300);
 
-  std::vector<std::optional<wc::Node>> nodes;
-  std::vector<std::optional<wc::Store>> disks;
-  for (std::uint32_t i : story.all) {
-    nodes.emplace_back(story.live[i]->node);
-    auto disk = DurableLog::read<wc::Store>(NodeFiles{story.cluster.node_dir(i)}.durable());
-    REQUIRE(disk.has_value());
-    disks.push_back(*disk);
-  }
-  const wc::View view{nodes, disks, Time{}};
+  const auto at_rest = final_state<WriteConcern>(story.cluster, story.live);
+  const wc::View view = at_rest.view();
   const auto suite = wc::check_suite(story.config);
   check_properties<WriteConcern>(view, suite, {PropertyKind::always});
 

@@ -268,6 +268,13 @@ TEST_CASE("scenario: clock rates are read per node and checked", "[scenario][err
   auto none = parse_scenario(head + "cluster: { nodes: 3 }\n", "", kRoles);
   REQUIRE(none);
   CHECK(none->clock_rates.empty());  // every clock exact: the engine scales nothing
+  auto skewed = parse_scenario(
+      head + "cluster: { nodes: 2, clocks: { n0: { offset: -250ms }, n1: { offset: 1s } } }\n", "",
+      kRoles);
+  REQUIRE(skewed);
+  CHECK(skewed->clock_rates[0] == Ratio::one());
+  CHECK(skewed->clock_offsets[0] == Duration::from_milliseconds(-250));
+  CHECK(skewed->clock_offsets[1] == Duration::from_seconds(1));
 
   const std::vector<BadCase> cases{
       {"a clock for no node", head + "cluster: { nodes: 3, clocks: { n7: { rate: 1 } } }\n",
@@ -279,7 +286,14 @@ TEST_CASE("scenario: clock rates are read per node and checked", "[scenario][err
       {"not a ratio", head + "cluster: { nodes: 3, clocks: { n0: { rate: fast } } }\n",
        "cluster.clocks.n0.rate", 3, ""},
       {"an unknown clock key", head + "cluster: { nodes: 3, clocks: { n0: { skew: 5ms } } }\n",
-       "cluster.clocks.n0.skew", 3, "unknown key 'skew' (expected one of: rate)"},
+       "cluster.clocks.n0.skew", 3, "unknown key 'skew' (expected one of: rate, offset)"},
+      {"an empty clock", head + "cluster: { nodes: 3, clocks: { n0: {} } }\n", "cluster.clocks.n0",
+       3, "expected rate, offset or both"},
+      {"an offset beyond a day", head + "cluster: { nodes: 3, clocks: { n0: { offset: -25h } } }\n",
+       "cluster.clocks.n0.offset", 3, "within 24h either way, got '-25h'"},
+      {"an offset that is no duration",
+       head + "cluster: { nodes: 3, clocks: { n0: { offset: soon } } }\n",
+       "cluster.clocks.n0.offset", 3, ""},
       {"clocks as a list", head + "cluster: { nodes: 3, clocks: [n0] }\n", "cluster.clocks", 3,
        "expected a map from node names"},
   };
