@@ -17,6 +17,7 @@ void LinkParams::merge(const scenario::LinkSettings& settings) {
 Network::Network(std::uint32_t node_count, LinkParams defaults, Rng rng)
     : node_count_(node_count),
       defaults_(std::move(defaults)),
+      override_of_(std::size_t{node_count} * node_count, 0),
       rng_(rng),
       cut_(std::size_t{node_count} * node_count, 0),
       in_flight_(std::size_t{node_count} * node_count, 0),
@@ -27,13 +28,17 @@ Network::Network(std::uint32_t node_count, LinkParams defaults, Rng rng)
 
 void Network::override_link(NodeId from, NodeId to, const scenario::LinkSettings& settings) {
   FL_ASSERT(from.value < node_count_ && to.value < node_count_, "link endpoint out of range");
-  auto [it, inserted] = overrides_.try_emplace({from.value, to.value}, defaults_);
-  it->second.merge(settings);
+  std::uint32_t& slot = override_of_[index(from, to)];
+  if (slot == 0) {
+    overrides_.push_back(defaults_);
+    slot = static_cast<std::uint32_t>(overrides_.size());
+  }
+  overrides_[slot - 1].merge(settings);
 }
 
 void Network::change_all(const scenario::LinkSettings& settings) {
   defaults_.merge(settings);
-  for (auto& [link, params] : overrides_) params.merge(settings);
+  for (LinkParams& params : overrides_) params.merge(settings);
 }
 
 void Network::make_reliable() {
@@ -42,7 +47,7 @@ void Network::make_reliable() {
     p.duplicate = Ratio::zero();
   };
   reliable(defaults_);
-  for (auto& [link, params] : overrides_) reliable(params);
+  for (LinkParams& params : overrides_) reliable(params);
   heal_all();
 }
 

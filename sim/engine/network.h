@@ -12,7 +12,6 @@
 
 #include <algorithm>
 #include <cstdint>
-#include <map>
 #include <utility>
 #include <vector>
 
@@ -99,13 +98,14 @@ class Network {
   std::size_t index(NodeId from, NodeId to) const {
     return std::size_t{from.value} * node_count_ + to.value;
   }
-  const LinkParams& params(NodeId from, NodeId to) const;
+  const LinkParams& params(std::size_t link) const;
   Duration sample_latency(const scenario::LatencyModel& model);
   Time schedule_copy(Time now, std::size_t link, const LinkParams& params, bool may_reorder);
 
   std::uint32_t node_count_;
   LinkParams defaults_;
-  std::map<std::pair<std::uint32_t, std::uint32_t>, LinkParams> overrides_;
+  std::vector<LinkParams> overrides_;       // the links given their own settings
+  std::vector<std::uint32_t> override_of_;  // per link: 0 none, else 1 + its overrides_ index
   Rng rng_;
   std::vector<std::uint8_t> cut_;
   std::vector<std::uint32_t> in_flight_;
@@ -115,10 +115,9 @@ class Network {
 };
 
 // Hot path, inline: every simulated message goes through send() and arrive().
-inline const LinkParams& Network::params(NodeId from, NodeId to) const {
-  if (overrides_.empty()) return defaults_;
-  const auto it = overrides_.find({from.value, to.value});
-  return it == overrides_.end() ? defaults_ : it->second;
+inline const LinkParams& Network::params(std::size_t link) const {
+  const std::uint32_t slot = override_of_[link];
+  return slot == 0 ? defaults_ : overrides_[slot - 1];
 }
 
 inline Duration Network::sample_latency(const scenario::LatencyModel& model) {
@@ -154,7 +153,7 @@ inline Network::Fate Network::send(Time now, NodeId from, NodeId to) {
     ++stats_.dropped_partition;
     return fate;
   }
-  const LinkParams& p = params(from, to);
+  const LinkParams& p = params(link);
   if (!p.drop.is_zero() && rng_.chance(p.drop)) {
     ++stats_.dropped_loss;
     fate.result = SendResult::dropped_loss;
