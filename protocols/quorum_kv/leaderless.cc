@@ -88,6 +88,8 @@ void Node::leaderless_write(const WriteRequest& request, Effects& out) {
 // counts for one of the `needed`), and answers once `needed` acknowledged it.
 void Node::coordinate(const RequestId& id, const Item& item, const std::vector<Target>& targets,
                       std::uint32_t needed, Effects& out) {
+  FL_ASSERT(needed > 0, "a write needs at least one acknowledgement");
+  FL_ASSERT(targets.size() >= needed, "a write is coordinated only with W targets");
   PendingWrite pending{id, item.key, item.version, needed, {}, {}, false, false};
   if (store_.identity && store_.merge(item)) save(out);
   if (store_.identity) pending.acked.push_back(self_);
@@ -114,6 +116,7 @@ void Node::on_coordinate_write(NodeId source, const CoordinateWrite& request, Ef
 }
 
 void Node::on_leaderless_ack(NodeId source, const PutAck& ack, Effects& out) {
+  FL_ASSERT(source != self_, "a node counts its own store without a message");
   const auto before = store_.hints.size();
   std::erase_if(store_.hints, [&](const Hint& h) {
     return h.intended == source && h.item.key == ack.key && h.item.version <= ack.version;
