@@ -37,7 +37,9 @@ std::optional<std::string> check_acked_writes_stored(const View& view, const Con
     for (const PendingWrite& p : node->pending_writes()) {
       if (!p.acknowledged) continue;
       std::uint32_t held = 0;
-      for (const auto& disk : view.disks) held += disk && disk->holds(p.key, p.version);
+      for (const auto& disk : view.disks)
+        held += disk && (p.clock.empty() ? disk->holds(p.key, p.version)
+                                         : disk->holds_clock(p.key, p.clock));
       if (held >= config.write_quorum) continue;
       return "write " + describe(p.id) + " (" + p.key + " version " + describe(p.version) +
              ") was acknowledged with W=" + std::to_string(config.write_quorum) + " but only " +
@@ -47,8 +49,32 @@ std::optional<std::string> check_acked_writes_stored(const View& view, const Con
   return std::nullopt;
 }
 
-// Leaderless: every live preference replica of each key holds the same item, and no live
-// replica still holds a hint.
+namespace {
+
+// Version vectors: live replica i holds, for every key it is a preference replica of, the same
+// siblings as every other live replica that holds that key.
+std::optional<std::string> siblings_converged(const View& view, const Config& config,
+                                              std::size_t i) {
+  const Store& mine = view.nodes[i]->store();
+  for (const auto& other : view.nodes) {
+    if (!other || !other->is_replica()) continue;
+    for (const Sibling& sibling : other->store().siblings) {
+      const auto list = preference_list(config, sibling.item.key);
+      if (std::find(list.begin(), list.end(), *view.nodes[i]->claimed()) == list.end()) continue;
+      if (mine.siblings_of(sibling.item.key) != other->store().siblings_of(sibling.item.key))
+        return node_name(i) + " holds " +
+               std::to_string(mine.siblings_of(sibling.item.key).size()) + " sibling(s) of " +
+               sibling.item.key + ", another replica " +
+               std::to_string(other->store().siblings_of(sibling.item.key).size()) + " that differ";
+    }
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+// Leaderless: every live preference replica of each key holds the same item (and the same
+// siblings), and no live replica still holds a hint.
 std::optional<std::string> check_converged_leaderless(const View& view, const Config& config) {
   std::map<std::string, std::pair<Item, std::size_t>> first;  // key -> an item and its holder
   for (std::size_t i = 0; i < view.nodes.size(); ++i) {
@@ -57,6 +83,7 @@ std::optional<std::string> check_converged_leaderless(const View& view, const Co
     if (!node->store().hints.empty())
       return node_name(i) + " still holds " + std::to_string(node->store().hints.size()) +
              " hint(s) for a replica";
+    if (auto siblings = siblings_converged(view, config, i)) return siblings;
     for (const auto& other : view.nodes) {
       if (!other || !other->is_replica()) continue;
       for (const Item& item : other->store().items) {
@@ -179,6 +206,7 @@ struct AckedWritesKey {
   std::vector<std::uint64_t> acknowledged;  // request keys
   std::vector<Version> versions;
   std::vector<Hint> hints;
+  std::vector<Sibling> siblings;
 };
 
 bool hint_kept(const Hint& old, const std::vector<Hint>& hints) {
@@ -217,6 +245,12 @@ bool refresh_disk(const std::optional<Store>& disk, AckedWritesKey& key) {
     if (i == key.versions.size()) key.versions.push_back(now);
     less = less || now < key.versions[i];
     key.versions[i] = now;
+  }
+  static const std::vector<Sibling> no_siblings;
+  const std::vector<Sibling>& siblings = disk ? disk->siblings : no_siblings;
+  if (siblings != key.siblings) {  // version vectors: any change may drop one (conservative)
+    less = true;
+    key.siblings = siblings;
   }
   static const std::vector<Hint> none;
   const std::vector<Hint>& hints = disk ? disk->hints : none;

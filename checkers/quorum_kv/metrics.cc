@@ -108,7 +108,45 @@ void lost_updates(const std::map<std::string, std::vector<AckedWrite>>& writes, 
   }
 }
 
-void client_metrics(const Record& record, Metrics& metrics) {
+// Version vectors: an acknowledged write is lost when the key's final siblings (every live
+// replica's, joined) lack it and hold only writes acknowledged before it began: nothing that
+// came after it replaced it, yet it is gone. (A write replaced by a later one, or kept beside
+// a concurrent one, is not lost.) Sampled as how long before the run's end it was acknowledged.
+void lost_acknowledged_writes(const Record& record, Metrics& metrics) {
+  std::map<std::string, std::vector<std::int64_t>> final_values;
+  for (const auto& node : record.final_view.nodes)
+    if (node && node->is_replica())
+      for (const Sibling& s : node->store().siblings)
+        final_values[s.item.key].push_back(s.item.value);
+  struct Acked {
+    std::string key;
+    Time invoked, acknowledged;
+  };
+  std::map<std::int64_t, Acked> acked;  // by value (each write's is unique)
+  std::map<std::uint64_t, std::pair<const Write*, Time>> writes;  // first invocations
+  for (const auto& call : record.history.invocations)
+    if (const auto* w = std::get_if<Write>(&call.input))
+      writes.try_emplace(request_key(w->id), w, call.time);
+  for (const auto& emission : record.history.emissions) {
+    const auto* reply = std::get_if<Reply>(&emission.output);
+    if (reply == nullptr || !reply->write || reply->status != Status::ok) continue;
+    const auto w = writes.find(request_key(reply->id));
+    if (w == writes.end()) continue;
+    const auto& [write, invoked] = w->second;
+    acked.try_emplace(write->value, Acked{write->key, invoked, emission.time});
+  }
+  for (const auto& [value, b] : acked) {
+    const auto& kept = final_values[b.key];
+    if (kept.empty() || std::find(kept.begin(), kept.end(), value) != kept.end()) continue;
+    const bool all_before = std::all_of(kept.begin(), kept.end(), [&](std::int64_t v) {
+      const auto a = acked.find(v);
+      return a != acked.end() && a->second.acknowledged < b.invoked;
+    });
+    if (all_before) metrics["lost_update"].push_back(record.end - b.acknowledged);
+  }
+}
+
+void client_metrics(const Record& record, Metrics& metrics, bool stamps) {
   auto requests = requests_of(record);
   std::map<std::string, std::vector<AckedWrite>> writes;
   std::vector<OkRead> reads;
@@ -138,7 +176,7 @@ void client_metrics(const Record& record, Metrics& metrics) {
     std::sort(list.begin(), list.end(),
               [](const AckedWrite& a, const AckedWrite& b) { return a.version < b.version; });
   staleness(writes, reads, metrics);
-  lost_updates(writes, metrics);
+  if (stamps) lost_updates(writes, metrics);
 }
 
 void membership_metrics(const Record& record, Metrics& metrics) {
@@ -235,7 +273,9 @@ std::optional<CheckFailure> check_dead_detected(const Record& record, const Conf
 
 Metrics collect_metrics(const Record& record, const Config& config) {
   Metrics metrics{{"write_latency", {}}, {"read_latency", {}}};
-  client_metrics(record, metrics);
+  const bool vectors = config.conflicts == Conflicts::version_vectors;
+  client_metrics(record, metrics, !vectors);
+  if (vectors) lost_acknowledged_writes(record, metrics);
   membership_metrics(record, metrics);
   const std::uint32_t needed = 2 * config.failures_tolerated + 1;
   for (std::uint32_t r = needed; r < config.replicas(); ++r)

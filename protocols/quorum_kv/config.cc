@@ -1,5 +1,6 @@
 #include <algorithm>
 #include <string>
+#include <tuple>
 #include <utility>
 
 #include "protocols/quorum_kv/types.h"
@@ -18,6 +19,24 @@ std::uint32_t ticks_covering(Duration d, Duration interval) {
   FL_ASSERT(interval.nanoseconds > 0, "a tick has a length");
   const std::int64_t ticks = (d.nanoseconds + interval.nanoseconds - 1) / interval.nanoseconds;
   return static_cast<std::uint32_t>(std::clamp<std::int64_t>(ticks, 1, 1'000'000));
+}
+
+// Version vectors need a replica to coordinate each write (its entry is the one incremented)
+// and no hints (hinted handoff carries single values).
+Result<void> check_version_vectors(const Config& c) {
+  if (c.conflicts != Conflicts::version_vectors) return {};
+  if (c.mode != Mode::leaderless)
+    return fail("conflicts", 0, "version_vectors needs mode: leaderless");
+  if (c.write_coordinator != WriteCoordinator::preference)
+    return fail("conflicts", 0,
+                "version_vectors needs write_coordinator: preference (a replica coordinates)");
+  if (c.sloppy_quorum)
+    return fail("conflicts", 0,
+                "version_vectors needs sloppy_quorum: false (hints carry one value)");
+  if (c.read_repair != ReadRepair::none)
+    return fail("conflicts", 0,
+                "version_vectors needs read_repair: none (repairs carry one value)");
+  return {};
 }
 
 Result<void> check_quorums(const Config& c) {
@@ -81,6 +100,7 @@ Result<void> Config::validate(std::uint32_t node_count) const {
     return fail("heartbeat_timeout", 0, "must be at least heartbeat_interval");
   if (mode == Mode::leaderless && auto_spawn)
     return fail("auto_spawn", 0, "is the leader mode's (a leaderless replica is not replaced)");
+  if (auto vectors = check_version_vectors(*this); !vectors) return vectors;
   if (anti_entropy_interval < timer_floor)
     return fail("anti_entropy_interval", 0, below_floor(anti_entropy_interval));
   if (failures_tolerated >= replicas())
@@ -136,6 +156,41 @@ bool Store::holds(std::string_view key, Version version) const {
   if (version_of(key) >= version) return true;
   return std::any_of(hints.begin(), hints.end(),
                      [&](const Hint& h) { return h.item.key == key && h.item.version >= version; });
+}
+
+bool descends(const VersionVector& a, const VersionVector& b) {
+  FL_ASSERT(a.size() == b.size(), "clocks of one cluster have one entry per replica");
+  for (std::size_t i = 0; i < a.size(); ++i)
+    if (a[i] < b[i]) return false;
+  return true;
+}
+
+std::vector<Sibling> Store::siblings_of(std::string_view key) const {
+  std::vector<Sibling> found;
+  for (const Sibling& s : siblings)
+    if (s.item.key == key) found.push_back(s);
+  return found;
+}
+
+bool Store::merge_sibling(const Sibling& sibling) {
+  FL_ASSERT(sibling.item.version > Version{}, "only written values are stored");
+  for (const Sibling& held : siblings)
+    if (held.item.key == sibling.item.key && descends(held.clock, sibling.clock)) return false;
+  std::erase_if(siblings, [&](const Sibling& held) {
+    return held.item.key == sibling.item.key && descends(sibling.clock, held.clock);
+  });
+  const auto at = std::upper_bound(
+      siblings.begin(), siblings.end(), sibling, [](const Sibling& a, const Sibling& b) {
+        return std::tie(a.item.key, a.item.version) < std::tie(b.item.key, b.item.version);
+      });
+  siblings.insert(at, sibling);
+  return true;
+}
+
+bool Store::holds_clock(std::string_view key, const VersionVector& clock) const {
+  return std::any_of(siblings.begin(), siblings.end(), [&](const Sibling& s) {
+    return s.item.key == key && descends(s.clock, clock);
+  });
 }
 
 bool Store::merge(const Item& item, bool overwrite) {

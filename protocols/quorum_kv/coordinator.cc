@@ -105,7 +105,7 @@ void Node::on_read_request(const ReadRequest& request, Effects& out) {
   if (replicas.size() < asked)  // the seed's "Read quorum not available"
     return answer(Outcome{request.id, false, Status::unavailable, Version{}, 0, request.attempt},
                   out);
-  PendingRead read{request.id, request.key, {}, {}, {}, Item{}, false, {}};
+  PendingRead read{request.id, request.key, {}, {}, {}, Item{}, false, {}, {}};
   for (std::uint32_t i = 0; i < asked; ++i)
     read.asked.push_back(replicas[(read_cursor_ + i) % replicas.size()]);
   read_cursor_ += 1;  // reads start at the next replica round the list

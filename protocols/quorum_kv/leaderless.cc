@@ -80,23 +80,28 @@ void Node::leaderless_write(const WriteRequest& request, Effects& out) {
   if (config_.write_coordinator == WriteCoordinator::preference)
     return out.send(targets.front().node, CoordinateWrite{request.id, request.key, request.value,
                                                           targets, config_.write_quorum});
-  coordinate(request.id, Item{request.key, stamp_of(out.clock()), request.value}, targets,
-             config_.write_quorum, out);
+  coordinate(request.id, Sibling{Item{request.key, stamp_of(out.clock()), request.value}, {}},
+             targets, config_.write_quorum, out);
 }
 
-// Sends the stamped write to every target but this node (which, as a replica, stored it and
-// counts for one of the `needed`), and answers once `needed` acknowledged it.
-void Node::coordinate(const RequestId& id, const Item& item, const std::vector<Target>& targets,
+// Sends the stamped write (with its clock under version vectors, else none) to every target
+// but this node (which, as a replica, stored it and counts for one of the `needed`), and
+// answers once `needed` acknowledged it.
+void Node::coordinate(const RequestId& id, const Sibling& write, const std::vector<Target>& targets,
                       std::uint32_t needed, Effects& out) {
   FL_ASSERT(needed > 0, "a write needs at least one acknowledgement");
   FL_ASSERT(targets.size() >= needed, "a write is coordinated only with W targets");
-  PendingWrite pending{id, item.key, item.version, needed, {}, {}, false, false};
-  if (store_.identity && store_.merge(item)) save(out);
+  const Item& item = write.item;
+  const bool vectors = !write.clock.empty();
+  PendingWrite pending{id, item.key, item.version, needed, {}, {}, false, false, write.clock};
+  if (store_.identity && (vectors ? merge_sibling(write) : store_.merge(item))) save(out);
   if (store_.identity) pending.acked.push_back(self_);
   for (const Target& target : targets) {
     if (target.node == self_) continue;
     pending.sync.push_back(target.node);
-    if (target.intended)
+    if (vectors)
+      out.send(target.node, PutSibling{write});
+    else if (target.intended)
       out.send(target.node, HintedPut{item, *target.intended});
     else
       out.send(target.node, Put{item, false});
@@ -111,8 +116,11 @@ void Node::on_coordinate_write(NodeId source, const CoordinateWrite& request, Ef
   for (const PendingWrite& p : pending_writes_)
     if (p.id == request.id) return;  // a retry of a write under way
   out.set_timer(RequestTimer{request.id}, config_.write_timeout);
-  coordinate(request.id, Item{request.key, stamp_of(out.clock()), request.value}, request.targets,
-             request.needed, out);
+  const Version stamp = stamp_of(out.clock());
+  const Sibling write = config_.conflicts == Conflicts::version_vectors
+                            ? next_sibling(request.key, stamp, request.value)
+                            : Sibling{Item{request.key, stamp, request.value}, {}};
+  coordinate(request.id, write, request.targets, request.needed, out);
 }
 
 void Node::on_leaderless_ack(NodeId source, const PutAck& ack, Effects& out) {
@@ -123,7 +131,7 @@ void Node::on_leaderless_ack(NodeId source, const PutAck& ack, Effects& out) {
   });
   if (store_.hints.size() != before) save(out);
   for (PendingWrite& p : pending_writes_)
-    if (p.key == ack.key && p.version <= ack.version && holds(p.sync, source) &&
+    if (p.key == ack.key && p.clock.empty() && p.version <= ack.version && holds(p.sync, source) &&
         !holds(p.acked, source))
       p.acked.push_back(source);
   settle_leaderless(out);
@@ -170,7 +178,7 @@ void Node::gateway_read(const Read& read, Effects& out) {
   const std::uint32_t needed = config_.bug == Bug::read_from_one_replica ? 1 : config_.read_quorum;
   if (targets.size() < needed)
     return answer(Outcome{read.id, false, Status::unavailable, Version{}, 0, read.attempt}, out);
-  PendingRead pending{read.id, read.key, {}, {}, {}, Item{}, false, {}};
+  PendingRead pending{read.id, read.key, {}, {}, {}, Item{}, false, {}, {}};
   for (const Target& t : targets) {
     pending.asked.push_back(t.node);
     out.send(t.node, Get{read.id, read.key});
@@ -207,10 +215,13 @@ void Node::anti_entropy(Effects& out) {
   FL_ASSERT(store_.identity.has_value(), "only replicas run anti-entropy");
   for (const Hint& hint : store_.hints) out.send(hint.intended, Put{hint.item, false});
   const std::uint32_t ring = config_.replicas();
-  if (ring > 1 && !store_.items.empty()) {
+  if (ring > 1 && !(store_.items.empty() && store_.siblings.empty())) {
     sync_cursor_ = sync_cursor_ % (ring - 1) + 1;
     const Identity peer{(store_.identity->value + sync_cursor_) % ring};
-    out.send(config_.boot_node(peer), Sync{store_.items});
+    if (config_.conflicts == Conflicts::version_vectors)
+      out.send(config_.boot_node(peer), SyncSiblings{store_.siblings});
+    else
+      out.send(config_.boot_node(peer), Sync{store_.items});
   }
   out.set_timer(AntiEntropyTimer{}, config_.anti_entropy_interval);
 }
@@ -223,6 +234,81 @@ void Node::on_sync(const Sync& sync, Effects& out) {
     const auto list = preference_list(config_, item.key);
     if (std::find(list.begin(), list.end(), *store_.identity) == list.end()) continue;
     changed = store_.merge(item) || changed;
+  }
+  if (changed) save(out);
+}
+
+// ---- version vectors -----------------------------------------------------------------------
+
+// A write coordinated here: its clock is the join of every sibling of the key this replica
+// holds, with this replica's entry one more, so it replaces them all and nothing it has not seen.
+Sibling Node::next_sibling(const std::string& key, Version stamp, std::int64_t value) const {
+  FL_ASSERT(store_.identity.has_value(), "a replica coordinates");
+  VersionVector clock(config_.replicas(), 0);
+  for (const Sibling& held : store_.siblings_of(key))
+    for (std::size_t i = 0; i < clock.size(); ++i) clock[i] = std::max(clock[i], held.clock[i]);
+  clock[store_.identity->value] += 1;
+  return Sibling{Item{key, stamp, value}, std::move(clock)};
+}
+
+// Store::merge_sibling, or under siblings_by_stamp last-write-wins among siblings: the higher
+// stamp replaces every sibling of the key.
+bool Node::merge_sibling(const Sibling& sibling) {
+  FL_ASSERT(sibling.clock.size() == config_.replicas(), "a clock per replica");
+  if (config_.bug != Bug::siblings_by_stamp) return store_.merge_sibling(sibling);
+  for (const Sibling& held : store_.siblings)
+    if (held.item.key == sibling.item.key && held.item.version >= sibling.item.version)
+      return false;
+  std::erase_if(store_.siblings,
+                [&](const Sibling& held) { return held.item.key == sibling.item.key; });
+  return store_.merge_sibling(sibling);
+}
+
+void Node::on_put_sibling(NodeId source, const PutSibling& put, Effects& out) {
+  FL_ASSERT(store_.identity.has_value(), "only replicas store");
+  if (merge_sibling(put.sibling)) save(out);
+  out.send(source, SiblingAck{put.sibling.item.key, put.sibling.clock});
+}
+
+// The acknowledgement counts for every pending write of the key the acknowledged one descends
+// from (the replica holds it or a descendant); never by stamp, which two writes may share.
+void Node::on_sibling_ack(NodeId source, const SiblingAck& ack, Effects& out) {
+  FL_ASSERT(source != self_, "a node counts its own store without a message");
+  for (PendingWrite& p : pending_writes_)
+    if (p.key == ack.key && !p.clock.empty() && descends(ack.clock, p.clock) &&
+        holds(p.sync, source) && !holds(p.acked, source))
+      p.acked.push_back(source);
+  settle_leaderless(out);
+}
+
+// The gateway: a replica's siblings join the read's; its newest stamp is what it held.
+void Node::on_siblings_reply(NodeId source, const SiblingsReply& reply, Effects& out) {
+  const auto read = std::find_if(reads_.begin(), reads_.end(),
+                                 [&](const PendingRead& r) { return r.id == reply.id; });
+  if (read == reads_.end()) return;
+  if (!holds(read->asked, source) || holds(read->answered, source)) return;
+  read->answered.push_back(source);
+  Version newest{};
+  for (const Sibling& sibling : reply.siblings) {
+    FL_ASSERT(sibling.item.key == read->key, "a reply carries the key asked");
+    newest = std::max(newest, sibling.item.version);
+    if (sibling.item.version > read->best.version) read->best = sibling.item;
+    Store joined;
+    joined.siblings = std::move(read->siblings);
+    joined.merge_sibling(sibling);
+    read->siblings = std::move(joined.siblings);
+  }
+  read->versions.push_back(newest);
+  if (read_complete(*read)) finish_read(*read, out);
+}
+
+void Node::on_sync_siblings(const SyncSiblings& sync, Effects& out) {
+  FL_ASSERT(store_.identity.has_value(), "only replicas merge");
+  bool changed = false;
+  for (const Sibling& sibling : sync.siblings) {
+    const auto list = preference_list(config_, sibling.item.key);
+    if (std::find(list.begin(), list.end(), *store_.identity) == list.end()) continue;
+    changed = merge_sibling(sibling) || changed;
   }
   if (changed) save(out);
 }

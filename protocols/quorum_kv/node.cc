@@ -177,6 +177,8 @@ void Node::gateway_input(const Input& input, Effects& out) {
 void Node::gateway_message(NodeId source, const Message& message, Effects& out) {
   if (const auto* m = std::get_if<Membership>(&message)) return void(members_ = m->alive);
   if (const auto* r = std::get_if<GetReply>(&message)) return on_get_reply(source, *r, out);
+  if (const auto* r = std::get_if<SiblingsReply>(&message))
+    return on_siblings_reply(source, *r, out);
   if (const auto* a = std::get_if<PutAck>(&message)) return on_write_back_ack(source, *a, out);
   const auto* outcome = std::get_if<Outcome>(&message);
   if (outcome == nullptr) return;

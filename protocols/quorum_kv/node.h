@@ -113,6 +113,7 @@ struct PendingRead {
   Item best;                      // the highest version answered (version 0: none yet)
   bool writing_back = false;      // read_repair sync: waiting for W replicas to hold `best`
   std::vector<NodeId> holders;    // ... those known to hold it
+  std::vector<Sibling> siblings;  // conflicts: version_vectors: the answers' siblings, merged
   template <class Self, class Visit>
   static void fields(Self& self, Visit&& visit) {
     visit("id", self.id);
@@ -123,6 +124,7 @@ struct PendingRead {
     visit("best", self.best);
     visit("writing_back", self.writing_back);
     visit("holders", self.holders);
+    visit("siblings", self.siblings);
   }
   friend bool operator==(const PendingRead&, const PendingRead&) = default;
 };
@@ -138,6 +140,7 @@ struct PendingWrite {  // a write stored by the leader, not yet stored by all it
   std::vector<NodeId> acked;  // ... of them, those that stored it
   bool answered = false;
   bool acknowledged = false;  // answered ok
+  VersionVector clock;        // conflicts: version_vectors: the write's
   template <class Self, class Visit>
   static void fields(Self& self, Visit&& visit) {
     visit("id", self.id);
@@ -148,6 +151,7 @@ struct PendingWrite {  // a write stored by the leader, not yet stored by all it
     visit("acked", self.acked);
     visit("answered", self.answered);
     visit("acknowledged", self.acknowledged);
+    visit("clock", self.clock);
   }
   friend bool operator==(const PendingWrite&, const PendingWrite&) = default;
 };
@@ -252,7 +256,7 @@ class Node {
   std::optional<NodeId> node_of(Identity identity) const;
   std::vector<Target> targets_for(std::string_view key) const;
   void leaderless_write(const WriteRequest& request, Effects& out);
-  void coordinate(const RequestId& id, const Item& item, const std::vector<Target>& targets,
+  void coordinate(const RequestId& id, const Sibling& write, const std::vector<Target>& targets,
                   std::uint32_t needed, Effects& out);
   void on_coordinate_write(NodeId source, const CoordinateWrite& request, Effects& out);
   void on_leaderless_ack(NodeId source, const PutAck& ack, Effects& out);
@@ -263,6 +267,13 @@ class Node {
   void on_hinted_put(NodeId source, const HintedPut& put, Effects& out);
   void anti_entropy(Effects& out);
   void on_sync(const Sync& sync, Effects& out);
+  // Version vectors (leaderless.cc).
+  Sibling next_sibling(const std::string& key, Version stamp, std::int64_t value) const;
+  bool merge_sibling(const Sibling& sibling);
+  void on_put_sibling(NodeId source, const PutSibling& put, Effects& out);
+  void on_sibling_ack(NodeId source, const SiblingAck& ack, Effects& out);
+  void on_siblings_reply(NodeId source, const SiblingsReply& reply, Effects& out);
+  void on_sync_siblings(const SyncSiblings& sync, Effects& out);
 
   Config config_;
   NodeId self_;

@@ -57,6 +57,12 @@ void Node::replica_message(NodeId source, const Message& message, Effects& out) 
     if (const auto* h = std::get_if<HintedPut>(&message)) return on_hinted_put(source, *h, out);
     if (const auto* s = std::get_if<Sync>(&message)) return on_sync(*s, out);
     if (const auto* a = std::get_if<PutAck>(&message)) return on_leaderless_ack(source, *a, out);
+    if (const auto* p = std::get_if<PutSibling>(&message)) return on_put_sibling(source, *p, out);
+    if (const auto* a = std::get_if<SiblingAck>(&message)) return on_sibling_ack(source, *a, out);
+    if (const auto* s = std::get_if<SyncSiblings>(&message)) return on_sync_siblings(*s, out);
+    const auto* get = std::get_if<Get>(&message);
+    if (get != nullptr && config_.conflicts == Conflicts::version_vectors)
+      return out.send(source, SiblingsReply{get->id, store_.siblings_of(get->key)});
   }
   if (const auto* put = std::get_if<Put>(&message)) return on_put(*put, source, out);
   if (const auto* get = std::get_if<Get>(&message)) {
@@ -121,7 +127,8 @@ void Node::on_replicate(const Replicate& replicate, Effects& out) {
                                          replicate.sync,
                                          {},
                                          false,
-                                         false});
+                                         false,
+                                         {}});
   for (NodeId node : fanout_) {
     out.send(node, Put{item});
     const Unacked entry{node, item.key};

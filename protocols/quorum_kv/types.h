@@ -77,6 +77,7 @@ enum class Bug : std::uint8_t {
   read_from_one_replica,          // the coordinator asks one replica whatever R says
   catchup_misses_inflight_write,  // writes during a state transfer are not sent to the newcomer
   read_repair_overwrites_newer,   // a repair replaces the replica's value even if it is newer
+  siblings_by_stamp,              // version vectors: a merge keeps only the higher stamp
 };
 inline std::string_view to_string(Bug bug) {
   switch (bug) {
@@ -85,6 +86,7 @@ inline std::string_view to_string(Bug bug) {
     case Bug::read_from_one_replica: return "read_from_one_replica";
     case Bug::catchup_misses_inflight_write: return "catchup_misses_inflight_write";
     case Bug::read_repair_overwrites_newer: return "read_repair_overwrites_newer";
+    case Bug::siblings_by_stamp: return "siblings_by_stamp";
   }
   return "";
 }
@@ -127,6 +129,18 @@ inline std::string_view to_string(WriteCoordinator w) {
   return "";
 }
 
+// How a leaderless replica resolves two values of one key: the higher last-write-wins stamp,
+// or version vectors (a value replaces only those its clock descends from; concurrent values
+// are kept side by side as siblings).
+enum class Conflicts : std::uint8_t { last_write_wins, version_vectors };
+inline std::string_view to_string(Conflicts c) {
+  switch (c) {
+    case Conflicts::last_write_wins: return "last_write_wins";
+    case Conflicts::version_vectors: return "version_vectors";
+  }
+  return "";
+}
+
 // ---------------------------------------------------------------------------------------------
 // Config (cluster.config; also the seed's student_config.json, which `faultline grade` reads).
 // Defaults follow the seed's demo: 3 followers, W=2, R=2, the rate limiter off (the seed's
@@ -157,6 +171,7 @@ struct Config {
   WriteCoordinator write_coordinator = WriteCoordinator::router;
   bool sloppy_quorum = true;
   Duration anti_entropy_interval = Duration::from_seconds(1);
+  Conflicts conflicts = Conflicts::last_write_wins;
   // The service's targets (not read by any node; the checks judge the configuration against
   // them): follower failures writes and fresh reads must survive (INC-4, INC-5).
   std::uint32_t failures_tolerated = 1;
@@ -182,6 +197,7 @@ struct Config {
     visit("write_coordinator", self.write_coordinator);
     visit("sloppy_quorum", self.sloppy_quorum);
     visit("anti_entropy_interval", self.anti_entropy_interval);
+    visit("conflicts", self.conflicts);
     visit("failures_tolerated", self.failures_tolerated);
     visit("bug", self.bug);
   }
@@ -227,6 +243,28 @@ struct Item {
   friend bool operator==(const Item&, const Item&) = default;
 };
 
+// A version vector: per replica identity, how many writes it coordinated that a value descends
+// from (one entry per replica, r0 first).
+using VersionVector = std::vector<std::uint64_t>;
+
+// Whether a value with clock `a` descends from one with clock `b` (saw it, or is it).
+bool descends(const VersionVector& a, const VersionVector& b);
+
+// conflicts: version_vectors: one value of a key and its clock. A replica keeps every sibling no
+// other one it holds descends from; `item.version` is the write's stamp (its coordinator's
+// clock), which acknowledgements name, and never decides what wins.
+struct Sibling {
+  static constexpr std::string_view type_name = "Sibling";
+  Item item;
+  VersionVector clock;
+  template <class Self, class Visit>
+  static void fields(Self& self, Visit&& visit) {
+    visit("item", self.item);
+    visit("clock", self.clock);
+  }
+  friend bool operator==(const Sibling&, const Sibling&) = default;
+};
+
 // A write a substitute replica holds for a dead preference replica (hinted handoff): resent to
 // `intended` every anti_entropy_interval until it acknowledges.
 struct Hint {
@@ -269,6 +307,7 @@ struct Store {
   Version next_version{1};
   std::vector<Session> sessions;  // sorted by client
   std::vector<Hint> hints;        // leaderless, sloppy quorum: held for dead replicas
+  std::vector<Sibling> siblings;  // conflicts: version_vectors; sorted by key, then stamp
   template <class Self, class Visit>
   static void fields(Self& self, Visit&& visit) {
     visit("identity", self.identity);
@@ -276,6 +315,7 @@ struct Store {
     visit("next_version", self.next_version);
     visit("sessions", self.sessions);
     visit("hints", self.hints);
+    visit("siblings", self.siblings);
   }
   friend bool operator==(const Store&, const Store&) = default;
 
@@ -286,6 +326,12 @@ struct Store {
   Version version_of(std::string_view key) const;
   // Whether this store holds `key` at `version` or newer, as an item or a hint.
   bool holds(std::string_view key, Version version) const;
+  // Version vectors: the siblings of `key`; keeps `sibling` unless a held one descends from it,
+  // dropping those it descends from (true if changed); whether a sibling of `key` descends from
+  // `clock`.
+  std::vector<Sibling> siblings_of(std::string_view key) const;
+  bool merge_sibling(const Sibling& sibling);
+  bool holds_clock(std::string_view key, const VersionVector& clock) const;
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -579,6 +625,46 @@ struct HintedPut {  // a write coordinator -> a substitute: hold this for `inten
   }
   friend bool operator==(const HintedPut&, const HintedPut&) = default;
 };
+struct PutSibling {  // version vectors: a write coordinator -> a replica
+  static constexpr std::string_view type_name = "PutSibling";
+  Sibling sibling;
+  template <class Self, class Visit>
+  static void fields(Self& self, Visit&& visit) {
+    visit("sibling", self.sibling);
+  }
+  friend bool operator==(const PutSibling&, const PutSibling&) = default;
+};
+struct SiblingAck {  // version vectors: a replica -> the coordinator, it holds this or newer
+  static constexpr std::string_view type_name = "SiblingAck";
+  std::string key;
+  VersionVector clock;  // the sibling put (stamps may tie: the clock names the write)
+  template <class Self, class Visit>
+  static void fields(Self& self, Visit&& visit) {
+    visit("key", self.key);
+    visit("clock", self.clock);
+  }
+  friend bool operator==(const SiblingAck&, const SiblingAck&) = default;
+};
+struct SiblingsReply {  // version vectors: a replica -> the gateway, a key's siblings
+  static constexpr std::string_view type_name = "SiblingsReply";
+  RequestId id;
+  std::vector<Sibling> siblings;
+  template <class Self, class Visit>
+  static void fields(Self& self, Visit&& visit) {
+    visit("id", self.id);
+    visit("siblings", self.siblings);
+  }
+  friend bool operator==(const SiblingsReply&, const SiblingsReply&) = default;
+};
+struct SyncSiblings {  // version vectors' anti-entropy: a replica -> another, its siblings
+  static constexpr std::string_view type_name = "SyncSiblings";
+  std::vector<Sibling> siblings;
+  template <class Self, class Visit>
+  static void fields(Self& self, Visit&& visit) {
+    visit("siblings", self.siblings);
+  }
+  friend bool operator==(const SyncSiblings&, const SyncSiblings&) = default;
+};
 struct Sync {  // anti-entropy: a replica -> another, its items (merged by the usual rule)
   static constexpr std::string_view type_name = "Sync";
   std::vector<Item> items;
@@ -589,10 +675,10 @@ struct Sync {  // anti-entropy: a replica -> another, its items (merged by the u
   friend bool operator==(const Sync&, const Sync&) = default;
 };
 
-using Message =
-    std::variant<Heartbeat, Welcome, Retire, Assume, Membership, WriteRequest, ReadRequest, Outcome,
-                 Replicate, Replicated, Put, PutAck, Get, GetReply, CatchUp, Snapshot, SnapshotAck,
-                 CaughtUp, CoordinateWrite, HintedPut, Sync>;
+using Message = std::variant<Heartbeat, Welcome, Retire, Assume, Membership, WriteRequest,
+                             ReadRequest, Outcome, Replicate, Replicated, Put, PutAck, Get,
+                             GetReply, CatchUp, Snapshot, SnapshotAck, CaughtUp, CoordinateWrite,
+                             HintedPut, Sync, PutSibling, SiblingsReply, SyncSiblings, SiblingAck>;
 
 // ---------------------------------------------------------------------------------------------
 // Timers.

@@ -214,5 +214,53 @@ TEST_CASE("quorum_kv: Store::merge keeps the highest version of each key, keys s
            });
 }
 
+TEST_CASE("quorum_kv: Store::merge_sibling keeps concurrent values, drops what a value saw") {
+  Store store;
+  const auto sibling = [](std::int64_t value, VersionVector clock) {
+    return Sibling{Item{"cart", Version{static_cast<std::uint64_t>(value)}, value},
+                   std::move(clock)};
+  };
+  CHECK(store.merge_sibling(sibling(1, {1, 0, 0})));
+  CHECK(store.merge_sibling(sibling(2, {0, 1, 0})));  // concurrent: both kept
+  CHECK(store.siblings_of("cart").size() == 2);
+  CHECK_FALSE(store.merge_sibling(sibling(3, {1, 0, 0})));  // one held already covers it
+  CHECK(store.merge_sibling(sibling(4, {1, 1, 1})));        // saw both: replaces them
+  REQUIRE(store.siblings_of("cart").size() == 1);
+  CHECK(store.siblings_of("cart").front().item.value == 4);
+  CHECK(store.holds_clock("cart", {1, 0, 0}));
+  CHECK(store.holds_clock("cart", {1, 1, 1}));
+  CHECK_FALSE(store.holds_clock("cart", {2, 0, 0}));
+  CHECK_FALSE(store.holds_clock("basket", {0, 0, 0}));
+}
+
+TEST_CASE("quorum_kv: version vectors need a replica coordinator, no hints, no repair") {
+  Config config;
+  config.mode = Mode::leaderless;
+  config.conflicts = Conflicts::version_vectors;
+  config.sloppy_quorum = false;
+  const auto error_of = [](const Config& c) {
+    const auto ok = c.validate(c.layout_nodes());
+    return ok ? std::string() : ok.error().to_string();
+  };
+  CHECK_THAT(error_of(config), Catch::Contains("write_coordinator: preference"));
+  config.write_coordinator = WriteCoordinator::preference;
+  CHECK(error_of(config).empty());
+  config.sloppy_quorum = true;
+  CHECK_THAT(error_of(config), Catch::Contains("sloppy_quorum: false"));
+  config.sloppy_quorum = false;
+  config.read_repair = ReadRepair::async;
+  CHECK_THAT(error_of(config), Catch::Contains("read_repair: none"));
+  config.read_repair = ReadRepair::none;
+  config.mode = Mode::leader;
+  CHECK_THAT(error_of(config), Catch::Contains("mode: leaderless"));
+}
+
+TEST_CASE("quorum_kv: descends is the entrywise order of version vectors") {
+  CHECK(descends({1, 2, 3}, {1, 2, 3}));
+  CHECK(descends({2, 2, 3}, {1, 2, 3}));
+  CHECK_FALSE(descends({0, 3, 3}, {1, 2, 3}));
+  CHECK_FALSE(descends({1, 2, 3}, {2, 2, 3}));
+}
+
 }  // namespace
 }  // namespace faultline::quorum_kv
