@@ -319,7 +319,7 @@ CheckSuite<QuorumKv> check_suite(const Config& config) {
   suite.metrics = [config](const Record& record) { return collect_metrics(record, config); };
   suite.metric_names = {"write_latency", "read_latency",         "rate_limited", "write_failed",
                         "read_failed",   "stale_read",           "detection",    "catch_up",
-                        "spawn",         "surplus_replica_time", "lost_update"};
+                        "spawn",         "surplus_replica_time", "lost_update",  "sibling_read"};
   for (int k = 1; k <= 9; ++k) suite.metric_names.push_back("stale_read_k" + std::to_string(k));
   return suite;
 }

@@ -151,6 +151,11 @@ void client_metrics(const Record& record, Metrics& metrics, bool stamps) {
   std::map<std::string, std::vector<AckedWrite>> writes;
   std::vector<OkRead> reads;
   for (const auto& emission : record.history.emissions) {
+    if (const auto* siblings = std::get_if<Siblings>(&emission.output)) {
+      const Request* read = find_request(requests, request_key(siblings->id));
+      if (read != nullptr && siblings->values.size() > 1)
+        metrics["sibling_read"].push_back(emission.time - read->invoked);
+    }
     const auto* reply = std::get_if<Reply>(&emission.output);
     if (reply == nullptr) continue;
     Request* request = find_request(requests, request_key(reply->id));

@@ -12,6 +12,7 @@
 // read paths then use separate links, which is what lets a scenario give them the WARS model's
 // four latency distributions (README.md, "PBS").
 #include <algorithm>
+#include <tuple>
 
 #include "protocols/quorum_kv/node.h"
 #include "protocols/quorum_kv/protocol.h"
@@ -292,14 +293,24 @@ void Node::on_siblings_reply(NodeId source, const SiblingsReply& reply, Effects&
   for (const Sibling& sibling : reply.siblings) {
     FL_ASSERT(sibling.item.key == read->key, "a reply carries the key asked");
     newest = std::max(newest, sibling.item.version);
-    if (sibling.item.version > read->best.version) read->best = sibling.item;
+    if (std::tie(sibling.item.version, sibling.item.value) >
+        std::tie(read->best.version, read->best.value))
+      read->best = sibling.item;
     Store joined;
     joined.siblings = std::move(read->siblings);
     joined.merge_sibling(sibling);
     read->siblings = std::move(joined.siblings);
   }
   read->versions.push_back(newest);
-  if (read_complete(*read)) finish_read(*read, out);
+  if (!read_complete(*read)) return;
+  std::vector<Sibling> by_stamp = read->siblings;
+  std::sort(by_stamp.begin(), by_stamp.end(), [](const Sibling& a, const Sibling& b) {
+    return std::tie(a.item.version, a.item.value) < std::tie(b.item.version, b.item.value);
+  });
+  std::vector<std::int64_t> values;
+  for (const Sibling& sibling : by_stamp) values.push_back(sibling.item.value);
+  out.emit(Siblings{read->id, std::move(values)});
+  finish_read(*read, out);
 }
 
 void Node::on_sync_siblings(const SyncSiblings& sync, Effects& out) {

@@ -789,6 +789,17 @@ struct Reply {  // the gateway -> a client
   }
   friend bool operator==(const Reply&, const Reply&) = default;
 };
+struct Siblings {  // version vectors: a read's siblings (by stamp), just before its Reply
+  static constexpr std::string_view type_name = "Siblings";
+  RequestId id;
+  std::vector<std::int64_t> values;  // the Reply's value is the last (the newest stamp)
+  template <class Self, class Visit>
+  static void fields(Self& self, Visit&& visit) {
+    visit("id", self.id);
+    visit("values", self.values);
+  }
+  friend bool operator==(const Siblings&, const Siblings&) = default;
+};
 struct Admitted {  // the gateway's limiter let a request through (rate_limit only)
   static constexpr std::string_view type_name = "Admitted";
   std::uint32_t client = 0;
@@ -856,6 +867,6 @@ struct Ready {  // the coordinator counts a caught-up follower for quorums
   friend bool operator==(const Ready&, const Ready&) = default;
 };
 using Output = std::variant<Reply, Admitted, WindowOpened, MemberDown, MemberUp, Spawned,
-                            CatchUpStarted, Ready>;
+                            CatchUpStarted, Ready, Siblings>;
 
 }  // namespace faultline::quorum_kv
