@@ -109,6 +109,8 @@ std::optional<LiveNode<P>> status_of(const ClusterFile& cluster, const typename 
   if (!reply) return std::nullopt;
   typename P::Node node(config, NodeId{index}, static_cast<std::uint32_t>(cluster.nodes.size()),
                         std::nullopt);
+  INFO("n" << index << "'s status: " << reply->text.substr(0, 300));  // says why state is left out
+  REQUIRE_FALSE(reply->node_state.empty());
   ByteReader reader(reply->node_state);
   decode_into(reader, node);
   REQUIRE(reader.ok());
