@@ -11,6 +11,7 @@
 #include "checkers/linearizability/checker.h"
 #include "checkers/linearizability/readers.h"
 #include "sim/core/rng.h"
+#include "tools/faultline/process_memory.h"
 
 namespace faultline::lin {
 
@@ -19,13 +20,7 @@ namespace {
 constexpr int repetitions = 5;  // per file; the median is reported
 
 // Peak resident set size of this process (kernel's VmHWM), in KiB; 0 if unavailable.
-std::uint64_t peak_rss_kib() {
-  std::ifstream status("/proc/self/status");
-  std::string line;
-  while (std::getline(status, line))
-    if (line.starts_with("VmHWM:")) return std::strtoull(line.c_str() + 6, nullptr, 10);
-  return 0;
-}
+std::uint64_t peak_rss_kib() { return peak_memory_bytes() / 1024; }
 
 std::vector<std::string> files_in(const std::filesystem::path& dir, std::string_view extension) {
   std::vector<std::string> names;

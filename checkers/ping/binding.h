@@ -48,5 +48,7 @@ struct Binding : BindingDefaults<Ping> {
 
 // `faultline bench engine`'s first row (engine_bench.cc).
 int run_engine_benchmark(const Benchmark::Context& context);
+// `faultline bench ping-scale`: the engine from 10^3 to 10^6 nodes (engine_bench.cc).
+int run_scale_benchmark(const Benchmark::Context& context);
 
 }  // namespace faultline::ping

@@ -26,6 +26,7 @@
 #include "checkers/raft/binding.h"
 #include "sim/engine/load_scenario.h"
 #include "sim/scenario/parse.h"
+#include "tools/faultline/process_memory.h"
 
 namespace faultline::raft {
 
@@ -127,13 +128,7 @@ Timed first_events(const LoadedScenario<Raft>& loaded, const CheckSuite<Raft>& s
 }
 
 // The process's peak resident set (VmHWM), in MB, or 0 where /proc is not there.
-double peak_rss_mb() {
-  std::ifstream status("/proc/self/status");
-  std::string line;
-  while (std::getline(status, line))
-    if (line.starts_with("VmHWM:")) return std::stod(line.substr(6)) / 1024;
-  return 0;
-}
+double peak_rss_mb() { return static_cast<double>(peak_memory_bytes()) / (1024 * 1024); }
 
 std::string status_word(RunStatus status) {
   return status == RunStatus::passed ? "passed" : "FAILED";

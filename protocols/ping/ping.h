@@ -60,7 +60,7 @@ struct Config {
   }
   // Every token is a message in flight for the whole run: at most tokens_max of them (which
   // also keeps a token's origin, node * tokens_per_node + t, inside its 32 bits).
-  static constexpr std::uint64_t tokens_max = 100'000;
+  static constexpr std::uint64_t tokens_max = std::uint64_t{1} << 22;  // 4,194,304
   Result<void> validate(std::uint32_t node_count) const {
     if (std::uint64_t{tokens_per_node} * node_count > tokens_max)
       return fail("tokens_per_node", 0,

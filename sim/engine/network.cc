@@ -1,6 +1,7 @@
 #include "sim/engine/network.h"
 
 #include <algorithm>
+#include <utility>
 
 #include "sim/core/assert.h"
 
@@ -15,20 +16,14 @@ void LinkParams::merge(const scenario::LinkSettings& settings) {
 }
 
 Network::Network(std::uint32_t node_count, LinkParams defaults, Rng rng)
-    : node_count_(node_count),
-      defaults_(std::move(defaults)),
-      override_of_(std::size_t{node_count} * node_count, 0),
-      rng_(rng),
-      cut_(std::size_t{node_count} * node_count, 0),
-      in_flight_(std::size_t{node_count} * node_count, 0),
-      last_delivery_(std::size_t{node_count} * node_count, Time{}),
-      clogged_until_(std::size_t{node_count} * node_count, Time{}) {
+    : node_count_(node_count), defaults_(std::move(defaults)), rng_(rng), cuts_(node_count) {
   FL_ASSERT(node_count > 0, "a network needs nodes");
 }
 
 void Network::override_link(NodeId from, NodeId to, const scenario::LinkSettings& settings) {
-  FL_ASSERT(from.value < node_count_ && to.value < node_count_, "link endpoint out of range");
-  std::uint32_t& slot = override_of_[index(from, to)];
+  FL_ASSERT(from.value < node_count_, "link source out of range");
+  FL_ASSERT(to.value < node_count_, "link destination out of range");
+  std::uint32_t& slot = override_of_.at(key(from, to));
   if (slot == 0) {
     overrides_.push_back(defaults_);
     slot = static_cast<std::uint32_t>(overrides_.size());
@@ -51,14 +46,16 @@ void Network::make_reliable() {
   heal_all();
 }
 
-void Network::clog(NodeId from, NodeId to, Time until) {
-  const std::size_t link = index(from, to);
-  clogged_until_[link] = std::max(clogged_until_[link], until);
+// A clog that has ended holds nothing back (a send is never earlier than now), so ended clogs
+// are forgotten here and the list stays as long as the clogs in force.
+void Network::clog(LinkSet links, Time until, Time now) {
+  std::erase_if(clogs_, [&](const Clog& clog) { return clog.until <= now; });
+  clogs_.push_back(Clog{std::move(links), until});
 }
 
 void Network::heal_all() {
-  std::fill(cut_.begin(), cut_.end(), 0);
-  std::fill(clogged_until_.begin(), clogged_until_.end(), Time{});
+  cuts_.clear();
+  clogs_.clear();
 }
 
 }  // namespace faultline

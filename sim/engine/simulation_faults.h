@@ -77,9 +77,7 @@ template <Protocol P>
 void Simulation<P>::apply_fault(std::size_t, const scenario::OneWayPartition& f) {
   const auto from = resolve(f.from);
   const auto to = resolve(f.to, from);
-  for (NodeId a : from)
-    for (NodeId b : to)
-      if (a != b) network_.cut(a, b);
+  network_.cuts().one_way(from, to);
   record_fault(FaultRecord::Kind::partition, {}, "one-way cut " + names(from) + " -> " + names(to));
 }
 
@@ -98,9 +96,7 @@ template <Protocol P>
 void Simulation<P>::apply_fault(std::size_t, const scenario::Clog& f) {
   const auto from = resolve(f.from);
   const auto to = resolve(f.to, from);
-  for (NodeId a : from)
-    for (NodeId b : to)
-      if (a != b) network_.clog(a, b, now_ + f.duration);
+  network_.clog(LinkSet(from, to), now_ + f.duration, now_);
   record_fault(FaultRecord::Kind::clog, {},
                "clog " + names(from) + " -> " + names(to) + " for " + format_duration(f.duration));
 }
@@ -123,9 +119,7 @@ void Simulation<P>::apply_fault(std::size_t index, const scenario::OperatorInput
 // Cuts each target off from every other node, both ways. `label_prefix`: "nemesis " or "".
 template <Protocol P>
 void Simulation<P>::isolate(const std::vector<NodeId>& targets, std::string_view label_prefix) {
-  for (NodeId id : targets)
-    for (std::uint32_t j = 0; j < node_count_; ++j)
-      if (j != id.value) network_.cut_both(id, NodeId{j});
+  network_.cuts().isolate(targets);
   record_fault(FaultRecord::Kind::partition, targets,
                std::string(label_prefix) + "isolate " + names(targets));
 }
@@ -134,15 +128,8 @@ template <Protocol P>
 void Simulation<P>::partition_into(const std::vector<std::vector<NodeId>>& groups,
                                    std::string_view label) {
   std::string text(label);
-  for (std::size_t g = 0; g < groups.size(); ++g) {
-    text += (g == 0 ? " " : " | ") + names(groups[g]);
-    for (std::size_t h = 0; h < groups.size(); ++h) {
-      if (g == h) continue;
-      for (NodeId a : groups[g])
-        for (NodeId b : groups[h])
-          if (a != b) network_.cut(a, b);
-    }
-  }
+  for (std::size_t g = 0; g < groups.size(); ++g) text += (g == 0 ? " " : " | ") + names(groups[g]);
+  network_.cuts().partition(groups);
   record_fault(FaultRecord::Kind::partition, {}, text);
 }
 
@@ -207,7 +194,7 @@ template <Protocol P>
 void Simulation<P>::nemesis_clog(const scenario::Nemesis& nemesis) {
   const auto [a, b] = draw_link(nemesis_rng_, node_count_);
   const Duration hold = nemesis_rng_.duration_in(nemesis.interval);
-  network_.clog(a, b, now_ + hold);
+  network_.clog(LinkSet({a}, {b}), now_ + hold, now_);
   record_fault(
       FaultRecord::Kind::clog, {},
       "nemesis clog " + names({a}) + " -> " + names({b}) + " for " + format_duration(hold));
@@ -246,8 +233,15 @@ void Simulation<P>::apply_link_overrides() {
 
 template <Protocol P>
 topology::Reachability Simulation<P>::reachability() const {
-  return topology::Reachability(node_count_,
-                                [&](NodeId from, NodeId to) { return network_.is_cut(from, to); });
+  // One vertex per class of nodes the cuts do not tell apart (cut_rules.h): a partition of a
+  // million nodes is searched as a graph of a few vertices.
+  CutRules::Classes classes = network_.cuts().classes();
+  const std::vector<NodeId> first = classes.first_member;
+  return topology::Reachability(std::move(classes.class_of),
+                                static_cast<std::uint32_t>(first.size()),
+                                [&](std::uint32_t from, std::uint32_t to) {
+                                  return network_.is_cut(first[from], first[to]);
+                                });
 }
 
 // A partition or heal records who can still talk to whom (strongly connected) after it:

@@ -20,7 +20,7 @@
 
 namespace faultline::scenario::limits {
 
-inline constexpr std::uint32_t kMaxNodes = 1024;  // cluster.nodes
+inline constexpr std::uint32_t kMaxNodes = 1u << 22;  // cluster.nodes (4,194,304)
 // A flap period and the shortest nemesis interval: below a millisecond a fault outpaces any
 // message the network can carry.
 inline constexpr Duration kMinPeriod = Duration::from_milliseconds(1);

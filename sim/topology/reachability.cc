@@ -5,12 +5,15 @@
 
 #include <algorithm>
 #include <map>
+#include <utility>
 
 #include <boost/graph/adjacency_list.hpp>
 #include <boost/graph/breadth_first_search.hpp>
 #include <boost/graph/connected_components.hpp>
 #include <boost/graph/strong_components.hpp>
 #include <boost/graph/visitors.hpp>
+
+#include "sim/core/assert.h"
 
 namespace faultline::topology {
 
@@ -40,13 +43,30 @@ std::vector<Component> group_components(const std::vector<int>& component_of) {
   return groups;
 }
 
+// Live links between classes: from -> to for every pair of distinct classes not cut.
 std::vector<std::vector<std::uint32_t>> live_links(
-    std::uint32_t node_count, const std::function<bool(NodeId, NodeId)>& is_cut) {
-  std::vector<std::vector<std::uint32_t>> successors(node_count);
-  for (std::uint32_t from = 0; from < node_count; ++from)
-    for (std::uint32_t to = 0; to < node_count; ++to)
-      if (from != to && !is_cut(NodeId{from}, NodeId{to})) successors[from].push_back(to);
+    std::uint32_t class_count, const std::function<bool(std::uint32_t, std::uint32_t)>& is_cut) {
+  std::vector<std::vector<std::uint32_t>> successors(class_count);
+  for (std::uint32_t from = 0; from < class_count; ++from)
+    for (std::uint32_t to = 0; to < class_count; ++to)
+      if (from != to && !is_cut(from, to)) successors[from].push_back(to);
   return successors;
+}
+
+// Each node its own class.
+std::vector<std::uint32_t> identity_classes(std::uint32_t node_count) {
+  std::vector<std::uint32_t> class_of(node_count);
+  for (std::uint32_t node = 0; node < node_count; ++node) class_of[node] = node;
+  return class_of;
+}
+
+// A class-level numbering (a component per class) read per node.
+std::vector<int> per_node(const std::vector<int>& of_class,
+                          const std::vector<std::uint32_t>& class_of) {
+  std::vector<int> of_node(class_of.size());
+  for (std::size_t node = 0; node < class_of.size(); ++node)
+    of_node[node] = of_class[class_of[node]];
+  return of_node;
 }
 
 }  // namespace
@@ -66,32 +86,42 @@ Reachability::Reachability(const CutMatrix& cuts)
 
 Reachability::Reachability(std::uint32_t node_count,
                            const std::function<bool(NodeId, NodeId)>& is_cut)
-    : node_count_(node_count), successors_(live_links(node_count, is_cut)) {
+    : Reachability(identity_classes(node_count), node_count,
+                   [&is_cut](std::uint32_t from, std::uint32_t to) {
+                     return is_cut(NodeId{from}, NodeId{to});
+                   }) {}
+
+Reachability::Reachability(std::vector<std::uint32_t> class_of, std::uint32_t class_count,
+                           const std::function<bool(std::uint32_t, std::uint32_t)>& is_class_cut)
+    : node_count_(static_cast<std::uint32_t>(class_of.size())),
+      class_of_(std::move(class_of)),
+      successors_(live_links(class_count, is_class_cut)) {
+  FL_ASSERT(class_count <= std::max<std::size_t>(class_of_.size(), 1), "no empty classes");
   const auto directed = build_graph<DirectedGraph>(successors_);
-  std::vector<int> strong_number(node_count);
+  std::vector<int> strong_number(class_count);
   boost::strong_components(
       directed, boost::make_iterator_property_map(strong_number.begin(),
                                                   boost::get(boost::vertex_index, directed)));
-  strong_ = group_components(strong_number);
-  strong_of_.assign(node_count, 0);
+  strong_ = group_components(per_node(strong_number, class_of_));
+  strong_of_.assign(node_count_, 0);
   for (std::uint32_t c = 0; c < strong_.size(); ++c)
     for (NodeId node : strong_[c]) strong_of_[node.value] = c;
 
   const auto undirected = build_graph<UndirectedGraph>(successors_);
-  std::vector<int> weak_number(node_count);
+  std::vector<int> weak_number(class_count);
   boost::connected_components(undirected, weak_number.data());
-  weak_ = group_components(weak_number);
+  weak_ = group_components(per_node(weak_number, class_of_));
 }
 
 std::vector<bool> Reachability::reachable_from(NodeId from) const {
   const auto directed = build_graph<DirectedGraph>(successors_);
-  std::vector<boost::default_color_type> color(node_count_, boost::white_color);
-  boost::breadth_first_search(directed, from.value,
+  std::vector<boost::default_color_type> color(successors_.size(), boost::white_color);
+  boost::breadth_first_search(directed, class_of_[from.value],
                               boost::color_map(boost::make_iterator_property_map(
                                   color.begin(), boost::get(boost::vertex_index, directed))));
   std::vector<bool> reached(node_count_);
   for (std::uint32_t node = 0; node < node_count_; ++node)
-    reached[node] = color[node] != boost::white_color;
+    reached[node] = color[class_of_[node]] != boost::white_color;
   return reached;
 }
 

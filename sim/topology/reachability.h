@@ -49,6 +49,12 @@ class Reachability {
   explicit Reachability(const CutMatrix& cuts);
   // Same, from a predicate: is_cut(from, to) is called once for each ordered pair from != to.
   Reachability(std::uint32_t node_count, const std::function<bool(NodeId from, NodeId to)>& is_cut);
+  // Nodes in classes (class_of[node] < class_count, every class non-empty) whose members no cut
+  // tells apart: within a class every link is live, and a link between two classes is cut
+  // exactly when is_class_cut(from class, to class). The graph searched has one vertex per
+  // class, so a million nodes split by one partition cost two vertices, not 10^12 links.
+  Reachability(std::vector<std::uint32_t> class_of, std::uint32_t class_count,
+               const std::function<bool(std::uint32_t from, std::uint32_t to)>& is_class_cut);
 
   std::uint32_t node_count() const { return node_count_; }
 
@@ -68,7 +74,8 @@ class Reachability {
 
  private:
   std::uint32_t node_count_;
-  std::vector<std::vector<std::uint32_t>> successors_;  // live links, ascending
+  std::vector<std::uint32_t> class_of_;                 // node -> its class
+  std::vector<std::vector<std::uint32_t>> successors_;  // live links between classes, ascending
   std::vector<std::uint32_t> strong_of_;                // node -> index in strong_
   std::vector<Component> strong_;
   std::vector<Component> weak_;

@@ -39,8 +39,8 @@ lint_error "2pc a million predicts" "${tpc}cluster: { nodes: 1 }\nworkload: { pr
   'workload\.predict_interval \(line 4\): schedules 2000001 requests in 2000s; at most 1000000'
 lint_error "a million raft clients" "${raft}workload: { clients: 1000000 }\n" \
   'workload\.clients \(line 4\): must be at most 1000, got 1000000'
-lint_error "1,025 nodes" 'name: x\nprotocol: raft\ncluster: { nodes: 1025 }\n' \
-  'cluster\.nodes \(line 3\): expected a node count \(1 to 1024\)'
+lint_error "4,194,305 nodes" 'name: x\nprotocol: raft\ncluster: { nodes: 4194305 }\n' \
+  'cluster\.nodes \(line 3\): expected a node count \(1 to 4194304\)'
 lint_error "converge_within 1000h" "${raft}run: { until: 10s, converge_within: 1000h }\n" \
   'run\.converge_within \(line 4\): converge_within 3600000s is more than 100 times run\.until \(10s\)'
 lint_error "an election timeout under the round trip" 'name: x\nprotocol: raft\ncluster:\n  nodes: 3\n  config: { election_timeout: [10ms, 20ms], heartbeat_interval: 5ms }\nnetwork: { latency: { fixed: 20ms } }\n' \

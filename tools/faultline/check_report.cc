@@ -6,18 +6,11 @@
 
 #include "tools/faultline/check_entry.h"
 #include "tools/faultline/commands.h"
+#include "tools/faultline/process_memory.h"
 
 namespace faultline::cli {
 
 namespace {
-
-std::uint64_t peak_memory_bytes() {
-  std::ifstream status("/proc/self/status");
-  std::string line;
-  while (std::getline(status, line))  // VmHWM is reported in kB
-    if (line.rfind("VmHWM:", 0) == 0) return std::stoull(line.substr(6)) * 1024;
-  return 0;
-}
 
 std::string mebibytes(std::uint64_t bytes) {
   std::ostringstream text;

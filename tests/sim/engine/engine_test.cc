@@ -148,20 +148,26 @@ TEST_CASE("loss, duplication, queue bound and cuts are counted") {
   CHECK(bounded.arrive(NodeId{0}, NodeId{1}));
   CHECK(bounded.send(Time{}, NodeId{0}, NodeId{1}).result == SendResult::delivered_once);
 
-  bounded.cut(NodeId{0}, NodeId{1});
+  bounded.cuts().one_way({NodeId{0}}, {NodeId{1}});
   CHECK(bounded.send(Time{}, NodeId{0}, NodeId{1}).result == SendResult::dropped_partition);
   CHECK(bounded.send(Time{}, NodeId{1}, NodeId{0}).result == SendResult::delivered_once);
   CHECK_FALSE(bounded.arrive(NodeId{0}, NodeId{1}));  // in flight when the cut began: lost
   bounded.heal_all();
   CHECK(bounded.send(Time{}, NodeId{0}, NodeId{1}).result == SendResult::delivered_once);
+  CHECK(bounded.links_held() == 2);
+  CHECK(bounded.arrive(NodeId{1}, NodeId{0}));
+  CHECK(bounded.in_flight(NodeId{1}, NodeId{0}) == 0);
 }
 
 TEST_CASE("a clogged link holds messages until the clog ends") {
   scenario::LatencyModel fixed{scenario::LatencyModel::Shape::fixed, 1_ms, 1_ms, {3, 2}};
   Network network(2, LinkParams{fixed, Ratio::zero(), Ratio::zero(), Ratio::zero(), 100}, Rng(3));
-  network.clog(NodeId{0}, NodeId{1}, Time{} + 500_ms);
+  network.clog(LinkSet({NodeId{0}}, {NodeId{1}}), Time{} + 500_ms, Time{});
+  network.clog(LinkSet({NodeId{0}}, {NodeId{1}}), Time{} + 300_ms, Time{});  // the longer holds
   CHECK(network.send(Time{} + 10_ms, NodeId{0}, NodeId{1}).deliver_at[0] == Time{} + 501_ms);
   CHECK(network.send(Time{} + 10_ms, NodeId{1}, NodeId{0}).deliver_at[0] == Time{} + 11_ms);
+  network.clog(LinkSet({NodeId{1}}, {NodeId{0}}), Time{} + 700_ms, Time{} + 600_ms);  // 0->1 ended
+  CHECK(network.send(Time{} + 600_ms, NodeId{0}, NodeId{1}).deliver_at[0] == Time{} + 601_ms);
 }
 
 TEST_CASE("the same seed reproduces a run bit for bit, another seed does not") {
