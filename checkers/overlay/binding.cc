@@ -269,6 +269,24 @@ std::optional<CheckFailure> check_routed_around(const Record& record, const Conf
   return std::nullopt;
 }
 
+std::optional<CheckFailure> check_hedge_budget(const Record& record, const Config& config) {
+  std::uint64_t parts = 0;
+  std::uint64_t hedges = 0;
+  for (const auto& emission : record.history.emissions)
+    if (const auto* done = std::get_if<QueryDone>(&emission.output)) {
+      parts += done->parts_sent;
+      hedges += done->hedges_sent;
+    }
+  // Each node keeps hedges * 100 <= parts * budget over its lifetime; summed over answers, one
+  // hedge of slack per node that asks others covers queries whose answers were lost.
+  const std::uint64_t askers =
+      Tree(config).node_count() / std::max<std::uint32_t>(config.fanout, 1) + 1;
+  if (hedges * 100 <= parts * config.hedge_budget_percent + askers * 100) return std::nullopt;
+  return CheckFailure(std::to_string(hedges) + " hedges for " + std::to_string(parts) +
+                      " requests in all: above the budget of " +
+                      std::to_string(config.hedge_budget_percent) + "%");
+}
+
 // The leader's view of its children from its own hooks, in history order.
 std::optional<CheckFailure> check_known_failures_routed_around(const Record& record) {
   std::map<QueryId, Time> asked_at;
@@ -399,6 +417,7 @@ CheckSuite<Overlay> check_suite(const Config& config) {
       [](const Record& r, const Config&) { return check_known_failures_routed_around(r); });
   add("routed_around", false, check_routed_around);
   add("failure_detected", true, check_failure_detected);
+  add("hedge_budget", false, check_hedge_budget);
   suite.metrics = [config](const Record& record) { return collect_metrics(record, config); };
   suite.metric_names = {"query_latency", "partial_answer", "failed_answer", "rejected",
                         "detection",     "recovery",       "state_change"};
@@ -447,6 +466,11 @@ void Binding::finish_model(explore::Model<Overlay>& model) {
   model.client_history = std::move(history);
 }
 
-std::vector<Benchmark> Binding::benchmarks() { return {}; }
+std::vector<Benchmark> Binding::benchmarks() {
+  return {Benchmark{"overlay-tail", Benchmark::Group::alone,
+                    "The Tail at Scale's fan-out of 100: the share of queries >= 1s and p99.9, "
+                    "without and with hedging at p95 (--set duration=2000s, seed=1)",
+                    "", &run_tail_benchmark}};
+}
 
 }  // namespace faultline::overlay

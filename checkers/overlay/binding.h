@@ -22,7 +22,9 @@
 //            judged when part_timeout >= query_deadline: nothing is routed around then);
 //            failure_detected (timing): a neighbour of a node crashed for longer than the bound
 //            (misses_to_fail x check_interval + check_timeout) declares it failed within it, and
-//            declares it recovered within check_interval + check_timeout of its restart.
+//            declares it recovered within check_interval + check_timeout of its restart;
+//            hedge_budget: the hedges the answers report stay within hedge_budget_percent of
+//            the requests sent (one hedge of slack per asking node).
 // Metrics: query_latency, query_latency_<team> (complete answers), partial_answer,
 // failed_answer, rejected, detection, recovery, state_change (README.md defines them).
 #pragma once
@@ -49,6 +51,7 @@ std::optional<CheckFailure> check_no_team_starved(const Record& record);
 std::optional<CheckFailure> check_routed_around(const Record& record, const Config& config);
 std::optional<CheckFailure> check_known_failures_routed_around(const Record& record);
 std::optional<CheckFailure> check_failure_detected(const Record& record, const Config& config);
+std::optional<CheckFailure> check_hedge_budget(const Record& record, const Config& config);
 Metrics collect_metrics(const Record& record, const Config& config);
 
 // The time after a crash within which every neighbour declares the node failed.
@@ -56,6 +59,9 @@ Duration detection_bound(const Config& config);
 std::string team_name(const Config& config, std::uint32_t team);
 
 CheckSuite<Overlay> check_suite(const Config& config);
+
+// `faultline bench overlay-tail` (tail_bench.cc).
+int run_tail_benchmark(const Benchmark::Context& context);
 
 // `faultline check --set model.queries=N`: N client queries of team 0 (limit model.limit), each
 // delivered to the leader once at any point (default 1, limit 4).

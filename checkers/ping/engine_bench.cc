@@ -41,7 +41,8 @@ scenario::Scenario ping_scenario(std::uint32_t node_count, Duration until) {
   s.network.latency = scenario::LatencyModel{scenario::LatencyModel::Shape::uniform,
                                              Duration::from_milliseconds(1),
                                              Duration::from_milliseconds(10),
-                                             {3, 2}};
+                                             {3, 2},
+                                             Ratio::zero()};
   s.run.until = until;
   s.run.converge_within = Duration{};
   return s;

@@ -46,6 +46,8 @@ void Node::on_timer(const Timer& timer, Outbox<Overlay>& out) {
     on_check_timeout(*timeout, out);
   } else if (const auto* part = std::get_if<PartTimeout>(&timer)) {
     on_part_timeout(*part, out);
+  } else if (const auto* hedge = std::get_if<HedgeTimer>(&timer)) {
+    on_hedge_timer(*hedge, out);
   } else if (const auto* deadline = std::get_if<Deadline>(&timer)) {
     if (pending_.contains(deadline->id))
       finish(deadline->id, /*at_deadline=*/true, out);

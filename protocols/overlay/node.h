@@ -54,12 +54,14 @@ struct Part {
   std::uint32_t limit = 0;
   PartState state = PartState::waiting;
   Time sent_at;
+  std::uint32_t hedges = 0;  // replicas asked for it so far
   template <class Self, class Visit>
   static void fields(Self& self, Visit&& visit) {
     visit("node", self.node);
     visit("limit", self.limit);
     visit("state", self.state);
     visit("sent_at", self.sent_at);
+    visit("hedges", self.hedges);
   }
   friend bool operator==(const Part&, const Part&) = default;
 };
@@ -76,6 +78,8 @@ struct Pending {
   std::vector<Part> parts;
   std::vector<SliceRows> slices;
   std::vector<Missing> missing;
+  std::uint64_t parts_sent = 0;  // for this query, here and below
+  std::uint64_t hedges_sent = 0;
   template <class Self, class Visit>
   static void fields(Self& self, Visit&& visit) {
     visit("asker", self.asker);
@@ -87,6 +91,8 @@ struct Pending {
     visit("parts", self.parts);
     visit("slices", self.slices);
     visit("missing", self.missing);
+    visit("parts_sent", self.parts_sent);
+    visit("hedges_sent", self.hedges_sent);
   }
   friend bool operator==(const Pending&, const Pending&) = default;
 };
@@ -175,6 +181,10 @@ class Node {
     visit("admission", self.admission_);
     visit("results", self.results_);
     visit("last_latency", self.last_latency_);
+    visit("recent_latency", self.recent_latency_);
+    visit("next_latency_slot", self.next_latency_slot_);
+    visit("parts_sent_total", self.parts_sent_total_);
+    visit("hedges_sent_total", self.hedges_sent_total_);
   }
 
  private:
@@ -195,6 +205,12 @@ class Node {
   void finish(QueryId id, bool at_deadline, Outbox<Overlay>& out);
   void answer_client(QueryId id, const Pending& pending, bool at_deadline, Outbox<Overlay>& out);
   void on_fetch(const FetchChunk& fetch, Outbox<Overlay>& out);
+  // Hedged requests (node_hedge.cc).
+  std::optional<Duration> hedge_after(NodeId child) const;
+  void on_hedge_timer(const HedgeTimer& timer, Outbox<Overlay>& out);
+  void answer_hedge(NodeId from, const SubQuery& query, Outbox<Overlay>& out);
+  void note_latency(Duration latency);
+  std::optional<NodeId> replica(NodeId leaf, std::uint32_t k) const;
   // Slice scans, one at a time.
   void queue_scan(QueryId id, Outbox<Overlay>& out);
   void on_scan_done(Outbox<Overlay>& out);
@@ -220,6 +236,10 @@ class Node {
   std::vector<Waiting> admission_;          // the leader: queries waiting for a slot, in order
   std::map<QueryId, Stored> results_;       // the leader: answers not yet fully fetched
   Duration last_latency_;
+  std::vector<Duration> recent_latency_;  // the last parts' round trips (a ring, hedging only)
+  std::uint32_t next_latency_slot_ = 0;
+  std::uint64_t parts_sent_total_ = 0;  // for the hedge budget
+  std::uint64_t hedges_sent_total_ = 0;
 };
 
 }  // namespace faultline::overlay

@@ -63,7 +63,7 @@ std::vector<SliceRows> chunk_of(const std::vector<SliceRows>& slices, std::uint3
 void Node::admit_or_queue(const Query& query, Outbox<Overlay>& out) {
   if (pending_.contains(query.id) || results_.contains(query.id)) return;  // a duplicate
   if (query.team >= team_active_.size() || query.limit > limit_max) {
-    out.emit(QueryDone{query.id, query.team, Outcome::rejected, 0, 0, 0, 0, {}, 0});
+    out.emit(QueryDone{query.id, query.team, Outcome::rejected, 0, 0, 0, 0, {}, 0, 0, 0});
     return;
   }
   if (team_active_[query.team] < team_bound(query.team, 1))
@@ -73,7 +73,7 @@ void Node::admit_or_queue(const Query& query, Outbox<Overlay>& out) {
     out.set_timer(Deadline{query.id}, config_.query_deadline);
     return;
   }
-  out.emit(QueryDone{query.id, query.team, Outcome::rejected, 0, 0, 0, 0, {}, 0});
+  out.emit(QueryDone{query.id, query.team, Outcome::rejected, 0, 0, 0, 0, {}, 0, 0, 0});
 }
 
 // A query that waited for a slot until its deadline: it fails explicitly, nothing was asked.
@@ -81,7 +81,7 @@ void Node::fail_waiting(QueryId id, Outbox<Overlay>& out) {
   const auto it =
       std::ranges::find_if(admission_, [&](const Waiting& w) { return w.query.id == id; });
   if (it == admission_.end()) return;
-  QueryDone done{id, it->query.team, Outcome::failed, 0, 0, 0, 0, {}, digest_of({})};
+  QueryDone done{id, it->query.team, Outcome::failed, 0, 0, 0, 0, {}, digest_of({}), 0, 0};
   done.total_records = Tree::in_filter(tree_.subtree(self_), it->query.filter);
   done.missing.push_back(Missing{self_, true});
   admission_.erase(it);
@@ -172,9 +172,12 @@ void Node::ask(QueryId id, Pending& pending, Allocation part, Outbox<Overlay>& o
   if (known_failed(part.part) && config_.bug != Bug::no_reroute)
     return route_around(id, pending, pending.parts.back(), out);
   const Duration remaining = pending.deadline_at - out.clock();
-  out.send(part.part, SubQuery{id, pending.filter, part.limit, remaining});
+  out.send(part.part, SubQuery{id, pending.filter, part.limit, remaining, std::nullopt});
+  ++pending.parts_sent;
+  ++parts_sent_total_;
   if (config_.part_timeout < remaining)
     out.set_timer(PartTimeout{id, part.part}, config_.part_timeout);
+  if (const auto after = hedge_after(part.part)) out.set_timer(HedgeTimer{id, part.part}, *after);
 }
 
 // The child's own slice is recorded missing and its children are asked directly, with the
@@ -193,6 +196,7 @@ void Node::route_around(QueryId id, Pending& pending, Part& part, Outbox<Overlay
 }
 
 void Node::on_sub_query(NodeId from, const SubQuery& query, Outbox<Overlay>& out) {
+  if (query.slice_of) return answer_hedge(from, query, out);
   if (pending_.contains(query.id)) return;  // a duplicate copy
   if (query.limit == 0 || query.limit > limit_max) return;
   Pending pending;
@@ -205,16 +209,21 @@ void Node::on_sub_result(NodeId from, const SubResult& result, Outbox<Overlay>& 
   const auto it = pending_.find(result.id);
   if (it == pending_.end()) return;  // answered already: too late
   Pending& pending = it->second;
-  const auto part = std::ranges::find(pending.parts, from, &Part::node);
+  const NodeId answers_for = result.part.value_or(from);  // a hedge answers for its part
+  const auto part = std::ranges::find(pending.parts, answers_for, &Part::node);
   if (part == pending.parts.end() || part->state == PartState::answered) return;
   if (part->state == PartState::rerouted && config_.bug != Bug::double_count_on_retry) return;
   if (part->state == PartState::waiting) {
     part->state = PartState::answered;
     last_latency_ = out.clock() - part->sent_at;
-    out.cancel_timer(PartTimeout{result.id, from});
+    note_latency(last_latency_);
+    out.cancel_timer(PartTimeout{result.id, answers_for});
+    out.cancel_timer(HedgeTimer{result.id, answers_for});
   }
   pending.slices.insert(pending.slices.end(), result.slices.begin(), result.slices.end());
   pending.missing.insert(pending.missing.end(), result.missing.begin(), result.missing.end());
+  pending.parts_sent += result.parts_sent;
+  pending.hedges_sent += result.hedges_sent;
   finish_if_done(result.id, out);
 }
 
@@ -248,19 +257,22 @@ void Node::finish(QueryId id, bool at_deadline, Outbox<Overlay>& out) {
     if (part.state != PartState::waiting) continue;
     pending.missing.push_back(Missing{part.node, true});
     out.cancel_timer(PartTimeout{id, part.node});
+    out.cancel_timer(HedgeTimer{id, part.node});
   }
   std::ranges::stable_sort(pending.slices, {}, &SliceRows::slice);
   std::ranges::sort(pending.missing);
   pending.missing.erase(std::unique(pending.missing.begin(), pending.missing.end()),
                         pending.missing.end());
   if (pending.asker)
-    return out.send(*pending.asker, SubResult{id, pending.slices, pending.missing});
+    return out.send(*pending.asker, SubResult{id, pending.slices, pending.missing, std::nullopt,
+                                              pending.parts_sent, pending.hedges_sent});
   answer_client(id, pending, at_deadline, out);
 }
 
 void Node::answer_client(QueryId id, const Pending& pending, bool at_deadline,
                          Outbox<Overlay>& out) {
-  QueryDone done{id, pending.team, Outcome::complete, row_count(pending.slices), 0, 0, 0, {}, 0};
+  QueryDone done{id, pending.team,       Outcome::complete,  row_count(pending.slices), 0, 0, 0, {},
+                 0,  pending.parts_sent, pending.hedges_sent};
   done.total_records = Tree::in_filter(tree_.subtree(self_), pending.filter);
   const std::uint64_t missing = tree_.missing_in_filter(pending.filter, pending.missing);
   FL_ASSERT(missing <= done.total_records, "no more is missing than there is");

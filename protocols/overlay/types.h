@@ -13,6 +13,7 @@
 
 #include <compare>
 #include <cstdint>
+#include <optional>
 #include <string_view>
 #include <variant>
 #include <vector>
@@ -78,6 +79,7 @@ enum class Bug : std::uint8_t {
   double_count_on_retry,  // a retried part's late answer is counted as well
   slot_leak_on_cancel,    // a query cancelled at its deadline keeps its team slot
   partial_claims_full,    // a partial answer reports full coverage
+  hedge_over_budget,      // hedges whatever the budget says
 };
 inline std::string_view to_string(Bug bug) {
   switch (bug) {
@@ -86,6 +88,7 @@ inline std::string_view to_string(Bug bug) {
     case Bug::double_count_on_retry: return "double_count_on_retry";
     case Bug::slot_leak_on_cancel: return "slot_leak_on_cancel";
     case Bug::partial_claims_full: return "partial_claims_full";
+    case Bug::hedge_over_budget: return "hedge_over_budget";
   }
   return "";
 }
@@ -130,6 +133,14 @@ struct Config {
   HealthLimits critical{40, 50, Duration::from_milliseconds(500)};
   HealthLimits failing{60, 100, Duration::from_seconds(1)};
   Bug bug = Bug::none;
+  // Hedged requests (The Tail at Scale): a leaf's slice is also held by its next replicas - 1
+  // siblings; a part sent to a leaf and outstanding past the hedge_percentile of the node's
+  // recent part latencies is asked again of a replica, up to hedges_max times, while the node's
+  // hedges stay within hedge_budget_percent of its parts. hedge_percentile 0: no hedging.
+  std::uint32_t replicas = 1;
+  std::uint32_t hedge_percentile = 0;
+  std::uint32_t hedges_max = 1;
+  std::uint32_t hedge_budget_percent = 5;
   template <class Self, class Visit>
   static void fields(Self& self, Visit&& visit) {
     visit("shape", self.shape);
@@ -152,6 +163,10 @@ struct Config {
     visit("critical", self.critical);
     visit("failing", self.failing);
     visit("bug", self.bug);
+    visit("replicas", self.replicas);
+    visit("hedge_percentile", self.hedge_percentile);
+    visit("hedges_max", self.hedges_max);
+    visit("hedge_budget_percent", self.hedge_budget_percent);
   }
   friend bool operator==(const Config&, const Config&) = default;
 
@@ -237,13 +252,15 @@ struct SubQuery {  // parent -> child: answer for your subtree, at most `limit` 
   QueryId id;
   Filter filter;
   std::uint32_t limit = 0;
-  Duration budget;  // how long the asker waits from the moment it sent this
+  Duration budget;                 // how long the asker waits from the moment it sent this
+  std::optional<NodeId> slice_of;  // a hedge: answer for this sibling's slice, from a replica
   template <class Self, class Visit>
   static void fields(Self& self, Visit&& visit) {
     visit("id", self.id);
     visit("filter", self.filter);
     visit("limit", self.limit);
     visit("budget", self.budget);
+    visit("slice_of", self.slice_of);
   }
   friend bool operator==(const SubQuery&, const SubQuery&) = default;
 };
@@ -253,11 +270,17 @@ struct SubResult {  // child -> parent: the slices that answered and the data th
   QueryId id;
   std::vector<SliceRows> slices;
   std::vector<Missing> missing;
+  std::optional<NodeId> part;     // a hedge's answer: the part (leaf) it answers for
+  std::uint64_t parts_sent = 0;   // sub-queries sent below, this answer's subtree in all
+  std::uint64_t hedges_sent = 0;  // hedges among them
   template <class Self, class Visit>
   static void fields(Self& self, Visit&& visit) {
     visit("id", self.id);
     visit("slices", self.slices);
     visit("missing", self.missing);
+    visit("part", self.part);
+    visit("parts_sent", self.parts_sent);
+    visit("hedges_sent", self.hedges_sent);
   }
   friend bool operator==(const SubResult&, const SubResult&) = default;
 };
@@ -321,13 +344,24 @@ struct Deadline {  // answer now with what has arrived
   }
   friend bool operator==(const Deadline&, const Deadline&) = default;
 };
+struct HedgeTimer {  // a part to a leaf is still outstanding: ask a replica
+  static constexpr std::string_view type_name = "HedgeTimer";
+  QueryId id;
+  NodeId child;
+  template <class Self, class Visit>
+  static void fields(Self& self, Visit&& visit) {
+    visit("id", self.id);
+    visit("child", self.child);
+  }
+  friend bool operator==(const HedgeTimer&, const HedgeTimer&) = default;
+};
 struct ScanDone {  // the slice scan at the head of the queue is finished
   static constexpr std::string_view type_name = "ScanDone";
   template <class Self, class Visit>
   static void fields(Self&, Visit&&) {}
   friend bool operator==(const ScanDone&, const ScanDone&) = default;
 };
-using Timer = std::variant<CheckTick, CheckTimeout, PartTimeout, Deadline, ScanDone>;
+using Timer = std::variant<CheckTick, CheckTimeout, PartTimeout, Deadline, ScanDone, HedgeTimer>;
 
 // ---------------------------------------------------------------------------------------------
 // Inputs (client requests, at the leader).
@@ -402,6 +436,8 @@ struct QueryDone {
   std::uint64_t total_records = 0;
   std::vector<Missing> missing;  // what did not answer (empty when complete)
   std::uint64_t digest = 0;      // of the rows: every chunk carries it
+  std::uint64_t parts_sent = 0;  // sub-queries the tree sent for it, hedges included
+  std::uint64_t hedges_sent = 0;
   template <class Self, class Visit>
   static void fields(Self& self, Visit&& visit) {
     visit("id", self.id);
@@ -413,6 +449,8 @@ struct QueryDone {
     visit("total_records", self.total_records);
     visit("missing", self.missing);
     visit("digest", self.digest);
+    visit("parts_sent", self.parts_sent);
+    visit("hedges_sent", self.hedges_sent);
   }
   friend bool operator==(const QueryDone&, const QueryDone&) = default;
 };

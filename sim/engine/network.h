@@ -157,6 +157,7 @@ inline Duration Network::sample_latency(const scenario::LatencyModel& model) {
     case Shape::uniform: return rng_.duration_in({model.low, model.high});
     case Shape::exponential: return rng_.exponential(model.low);
     case Shape::pareto: return rng_.pareto(model.low, model.pareto_shape, model.high);
+    case Shape::bimodal: return rng_.chance(model.slow_chance) ? model.high : model.low;
   }
   FL_UNREACHABLE("unknown latency shape");
 }

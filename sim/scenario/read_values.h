@@ -30,7 +30,8 @@ constexpr std::string_view kFaultActions[] = {"crash",   "restart",   "pause",  
                                               "isolate", "partition", "one_way", "heal",
                                               "network", "clog",      "flap",    "input"};
 constexpr std::string_view kStatistics[] = {"min", "p50", "p90", "p99", "max", "count"};
-constexpr std::string_view kLatencyShapes[] = {"fixed", "uniform", "exponential", "pareto"};
+constexpr std::string_view kLatencyShapes[] = {"fixed", "uniform", "exponential", "pareto",
+                                               "bimodal"};
 
 inline std::string join(Keys words) {
   std::string text;
@@ -183,6 +184,29 @@ inline Result<LatencyModel> read_pareto(const ConfigTree& node) {
   return model;
 }
 
+// `bimodal: { fast: 10ms, slow: 1s, slow_chance: 1/100 }`: each message takes `slow` with that
+// chance and `fast` otherwise (a server that stalls now and then: The Tail at Scale).
+inline Result<LatencyModel> read_bimodal(const ConfigTree& node) {
+  if (auto ok = expect_map(node, {"fast", "slow", "slow_chance"}); !ok)
+    return std::unexpected(ok.error());
+  LatencyModel model{.shape = LatencyModel::Shape::bimodal};
+  auto fast = read_required(node, "fast", [](const ConfigTree& n) { return decode<Duration>(n); });
+  if (!fast) return std::unexpected(fast.error());
+  auto slow = read_required(node, "slow", [](const ConfigTree& n) { return decode<Duration>(n); });
+  if (!slow) return std::unexpected(slow.error());
+  if (*slow < *fast)
+    return node.find("slow")->error("slow " + format_duration(*slow) + " is below fast " +
+                                    format_duration(*fast));
+  const ConfigTree* chance = node.find("slow_chance");
+  if (chance == nullptr) return node.error("missing key 'slow_chance'");
+  auto ratio = decode<Ratio>(*chance);
+  if (!ratio) return std::unexpected(ratio.error());
+  model.low = *fast;
+  model.high = *slow;
+  model.slow_chance = *ratio;
+  return model;
+}
+
 inline Result<LatencyModel> read_latency(const ConfigTree& node) {
   if (auto ok = expect_map(node, kLatencyShapes); !ok) return std::unexpected(ok.error());
   if (node.entries.size() != 1)
@@ -190,6 +214,7 @@ inline Result<LatencyModel> read_latency(const ConfigTree& node) {
                       "), like { uniform: [1ms, 10ms] }");
   const auto& [shape, body] = node.entries.front();
   if (shape == "pareto") return read_pareto(body);
+  if (shape == "bimodal") return read_bimodal(body);
   LatencyModel model;
   if (shape == "uniform") {
     auto range = decode<DurationRange>(body);

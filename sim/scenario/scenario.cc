@@ -10,6 +10,7 @@ std::string_view to_string(LatencyModel::Shape shape) {
     case LatencyModel::Shape::uniform: return "uniform";
     case LatencyModel::Shape::exponential: return "exponential";
     case LatencyModel::Shape::pareto: return "pareto";
+    case LatencyModel::Shape::bimodal: return "bimodal";
   }
   return "";
 }

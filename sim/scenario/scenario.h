@@ -31,13 +31,14 @@ struct NodeSelector {
 using NodeSelectors = std::vector<NodeSelector>;
 
 struct LatencyModel {
-  enum class Shape { fixed, uniform, exponential, pareto };
+  enum class Shape { fixed, uniform, exponential, pareto, bimodal };
   Shape shape = Shape::uniform;
-  Duration low = Duration::from_milliseconds(
-      1);  // fixed: the value; uniform: min; exponential: mean; pareto: scale
-  Duration high =
-      Duration::from_milliseconds(10);  // uniform: max; pareto: cap; fixed, exponential: == low
-  Ratio pareto_shape{3, 2};             // pareto: tail index alpha (smaller = heavier)
+  // fixed: the value; uniform: min; exponential: mean; pareto: scale; bimodal: fast
+  Duration low = Duration::from_milliseconds(1);
+  // uniform: max; pareto: cap; bimodal: slow; fixed, exponential: == low
+  Duration high = Duration::from_milliseconds(10);
+  Ratio pareto_shape{3, 2};           // pareto: tail index alpha (smaller = heavier)
+  Ratio slow_chance = Ratio::zero();  // bimodal: the chance a message takes `high`
   friend bool operator==(const LatencyModel&, const LatencyModel&) = default;
 };
 

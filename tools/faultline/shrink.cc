@@ -409,7 +409,7 @@ void drop_nodes(Shrinker& shrinker) {
 }
 
 // The latency model's smallest value, as `{fixed: D}` (uniform: min; exponential: mean;
-// pareto: scale); nothing when it is fixed already.
+// pareto: scale; bimodal: fast); nothing when it is fixed already.
 std::optional<ConfigTree> fixed_latency(const scenario::LatencyModel& latency) {
   if (latency.shape == scenario::LatencyModel::Shape::fixed) return std::nullopt;
   return map_of({{"fixed", scalar(format_duration(latency.low))}});

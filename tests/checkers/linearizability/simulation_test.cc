@@ -199,7 +199,8 @@ RunOutcome run_register(bool stale_reads, std::uint64_t seed, bool crash_backup 
   loaded.scenario.network.latency = {scenario::LatencyModel::Shape::uniform,
                                      Duration::from_milliseconds(1),
                                      Duration::from_milliseconds(20),
-                                     {3, 2}};
+                                     {3, 2},
+                                     Ratio::zero()};
   loaded.scenario.run.until = Duration::from_seconds(2);
   if (crash_backup)
     loaded.scenario.faults.push_back(

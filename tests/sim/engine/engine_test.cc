@@ -102,7 +102,8 @@ TEST_CASE("event queue agrees with a sorted reference on random pushes") {
 }
 
 TEST_CASE("a fixed-latency FIFO network delivers in send order at the fixed latency") {
-  scenario::LatencyModel fixed{scenario::LatencyModel::Shape::fixed, 5_ms, 5_ms, {3, 2}};
+  scenario::LatencyModel fixed{
+      scenario::LatencyModel::Shape::fixed, 5_ms, 5_ms, {3, 2}, Ratio::zero()};
   Network network(2, LinkParams{fixed, Ratio::zero(), Ratio::zero(), Ratio::zero(), 10}, Rng(1));
   const auto a = network.send(Time{} + 1_ms, NodeId{0}, NodeId{1});
   const auto b = network.send(Time{} + 2_ms, NodeId{0}, NodeId{1});
@@ -112,7 +113,8 @@ TEST_CASE("a fixed-latency FIFO network delivers in send order at the fixed late
 }
 
 TEST_CASE("uniform latency stays FIFO per link without reordering") {
-  scenario::LatencyModel uniform{scenario::LatencyModel::Shape::uniform, 1_ms, 50_ms, {3, 2}};
+  scenario::LatencyModel uniform{
+      scenario::LatencyModel::Shape::uniform, 1_ms, 50_ms, {3, 2}, Ratio::zero()};
   Network network(2, LinkParams{uniform, Ratio::zero(), Ratio::zero(), Ratio::zero(), 100000},
                   Rng(7));
   Time last{};
@@ -125,7 +127,8 @@ TEST_CASE("uniform latency stays FIFO per link without reordering") {
 }
 
 TEST_CASE("reordering lets messages overtake") {
-  scenario::LatencyModel uniform{scenario::LatencyModel::Shape::uniform, 1_ms, 50_ms, {3, 2}};
+  scenario::LatencyModel uniform{
+      scenario::LatencyModel::Shape::uniform, 1_ms, 50_ms, {3, 2}, Ratio::zero()};
   Network network(2, LinkParams{uniform, Ratio::zero(), Ratio::zero(), Ratio{1, 2}, 100000},
                   Rng(7));
   for (int i = 0; i < 1000; ++i)
@@ -134,7 +137,8 @@ TEST_CASE("reordering lets messages overtake") {
 }
 
 TEST_CASE("loss, duplication, queue bound and cuts are counted") {
-  scenario::LatencyModel fixed{scenario::LatencyModel::Shape::fixed, 1_ms, 1_ms, {3, 2}};
+  scenario::LatencyModel fixed{
+      scenario::LatencyModel::Shape::fixed, 1_ms, 1_ms, {3, 2}, Ratio::zero()};
   Network lossy(2, LinkParams{fixed, Ratio{1, 4}, Ratio{1, 10}, Ratio::zero(), 1'000'000}, Rng(3));
   for (int i = 0; i < 10000; ++i) lossy.send(Time{}, NodeId{0}, NodeId{1});
   CHECK(lossy.stats().dropped_loss > 2300);
@@ -160,7 +164,8 @@ TEST_CASE("loss, duplication, queue bound and cuts are counted") {
 }
 
 TEST_CASE("a clogged link holds messages until the clog ends") {
-  scenario::LatencyModel fixed{scenario::LatencyModel::Shape::fixed, 1_ms, 1_ms, {3, 2}};
+  scenario::LatencyModel fixed{
+      scenario::LatencyModel::Shape::fixed, 1_ms, 1_ms, {3, 2}, Ratio::zero()};
   Network network(2, LinkParams{fixed, Ratio::zero(), Ratio::zero(), Ratio::zero(), 100}, Rng(3));
   network.clog(LinkSet({NodeId{0}}, {NodeId{1}}), Time{} + 500_ms, Time{});
   network.clog(LinkSet({NodeId{0}}, {NodeId{1}}), Time{} + 300_ms, Time{});  // the longer holds
@@ -260,8 +265,8 @@ TEST_CASE("a fault time range fires once, at a time drawn from the range that th
 
 TEST_CASE("a paused node receives its backlog on resume, in order") {
   auto s = base_scenario(2, 2_s);
-  s.network.latency =
-      scenario::LatencyModel{scenario::LatencyModel::Shape::fixed, 1_ms, 1_ms, {3, 2}};
+  s.network.latency = scenario::LatencyModel{
+      scenario::LatencyModel::Shape::fixed, 1_ms, 1_ms, {3, 2}, Ratio::zero()};
   s.faults.push_back(
       scenario::Fault{Time{} + 100_ms, scenario::Pause{select({"n1"})}, "faults[0]", 0});
   s.faults.push_back(
@@ -285,8 +290,8 @@ TEST_CASE("a paused node receives its backlog on resume, in order") {
 // then crashed stay full for ever (the write_concern swarm found it: seed 224).
 TEST_CASE("a paused node that crashes loses its backlog, and its links drain") {
   auto s = base_scenario(2, 2_s);
-  s.network.latency =
-      scenario::LatencyModel{scenario::LatencyModel::Shape::fixed, 1_ms, 1_ms, {3, 2}};
+  s.network.latency = scenario::LatencyModel{
+      scenario::LatencyModel::Shape::fixed, 1_ms, 1_ms, {3, 2}, Ratio::zero()};
   s.network.queue_capacity = 2;  // ping's two tokens, both held for n1 while it is paused
   s.faults.push_back(
       scenario::Fault{Time{} + 100_ms, scenario::Pause{select({"n1"})}, "faults[0]", 0});

@@ -60,7 +60,8 @@ TEST_CASE("scenario: full example: header, cluster and protocol sections", "[sce
 TEST_CASE("scenario: full example: network and link overrides", "[scenario]") {
   const Scenario s = parse_full();
   const NetworkSpec& n = s.network;
-  CHECK(n.latency == LatencyModel{LatencyModel::Shape::uniform, 1_ms, 10_ms, Ratio{3, 2}});
+  CHECK(n.latency ==
+        LatencyModel{LatencyModel::Shape::uniform, 1_ms, 10_ms, Ratio{3, 2}, Ratio::zero()});
   CHECK(n.drop == Ratio{1, 100});
   CHECK(n.duplicate == Ratio{1, 200});
   CHECK(n.reorder == Ratio{1, 100});
@@ -73,7 +74,7 @@ TEST_CASE("scenario: full example: network and link overrides", "[scenario]") {
   CHECK(n.links[0].to[1].line == 14);
   CHECK(n.links[0].symmetric);
   CHECK(n.links[0].settings.latency ==
-        LatencyModel{LatencyModel::Shape::fixed, 80_ms, 80_ms, Ratio{3, 2}});
+        LatencyModel{LatencyModel::Shape::fixed, 80_ms, 80_ms, Ratio{3, 2}, Ratio::zero()});
   CHECK(n.links[0].settings.drop == Ratio{1, 10});
   CHECK_FALSE(n.links[0].settings.duplicate);
   CHECK_FALSE(n.links[0].settings.queue_capacity);
@@ -82,13 +83,13 @@ TEST_CASE("scenario: full example: network and link overrides", "[scenario]") {
   CHECK(texts(n.links[1].to) == std::vector<std::string>{"all"});
   CHECK_FALSE(n.links[1].symmetric);
   CHECK(n.links[1].settings.latency ==
-        LatencyModel{LatencyModel::Shape::pareto, 2_ms, 1_s, Ratio{5, 4}});
+        LatencyModel{LatencyModel::Shape::pareto, 2_ms, 1_s, Ratio{5, 4}, Ratio::zero()});
   CHECK(n.links[1].settings.duplicate == Ratio::one());
   CHECK(n.links[1].settings.reorder == Ratio::zero());
   CHECK(n.links[1].settings.queue_capacity == 8u);
 
   CHECK(n.links[2].settings.latency ==
-        LatencyModel{LatencyModel::Shape::exponential, 3_ms, 3_ms, Ratio{3, 2}});
+        LatencyModel{LatencyModel::Shape::exponential, 3_ms, 3_ms, Ratio{3, 2}, Ratio::zero()});
 }
 
 TEST_CASE("scenario: full example: faults are sorted stably by time", "[scenario]") {
@@ -140,7 +141,7 @@ TEST_CASE("scenario: full example: every fault action", "[scenario]") {
   const auto& change = action_at<NetworkChange>(s, 1);
   CHECK(change.settings.drop == Ratio{1, 10});
   CHECK(change.settings.latency ==
-        LatencyModel{LatencyModel::Shape::fixed, 50_ms, 50_ms, Ratio{3, 2}});
+        LatencyModel{LatencyModel::Shape::fixed, 50_ms, 50_ms, Ratio{3, 2}, Ratio::zero()});
   CHECK_FALSE(change.settings.reorder);
 
   const auto& clog = action_at<Clog>(s, 2);
