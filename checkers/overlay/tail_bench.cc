@@ -18,6 +18,7 @@
 #include "sim/engine/load_scenario.h"
 #include "sim/engine/simulation.h"
 #include "sim/scenario/parse.h"
+#include "tools/faultline/bench_options.h"
 
 namespace faultline::overlay {
 
@@ -47,17 +48,12 @@ struct TailFigures {
 };
 
 Result<TailOptions> parse_tail_options(const std::vector<std::string>& assignments) {
-  ConfigTree tree;
-  tree.kind = ConfigTree::Kind::map;
-  tree.path = "overlay-tail";
-  for (const std::string& assignment : assignments)
-    if (auto ok = scenario::apply_override(tree, assignment); !ok)
-      return fail("--set " + assignment, 0, ok.error().to_string());
-  TailOptions options;
-  if (auto ok = decode_config(tree, options); !ok) return std::unexpected(ok.error());
+  auto parsed = parse_bench_options<TailOptions>("overlay-tail", assignments);
+  if (!parsed) return parsed;
+  TailOptions& options = *parsed;
   if (options.duration < Duration::from_seconds(20))
     return fail("--set duration", 0, "at least 20s");
-  return options;
+  return parsed;
 }
 
 Result<TailFigures> run_file(const std::string& path, Duration duration, std::uint64_t seed) {

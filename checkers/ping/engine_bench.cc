@@ -14,6 +14,7 @@
 #include "sim/engine/simulation.h"
 #include "sim/scenario/limits.h"
 #include "sim/scenario/parse.h"
+#include "tools/faultline/bench_options.h"
 #include "tools/faultline/process_memory.h"
 
 namespace faultline::ping {
@@ -93,14 +94,9 @@ struct ScaleOptions {
 };
 
 Result<ScaleOptions> parse_scale_options(const std::vector<std::string>& assignments) {
-  ConfigTree tree;
-  tree.kind = ConfigTree::Kind::map;
-  tree.path = "ping-scale";
-  for (const std::string& assignment : assignments)
-    if (auto ok = scenario::apply_override(tree, assignment); !ok)
-      return fail("--set " + assignment, 0, ok.error().to_string());
-  ScaleOptions options;
-  if (auto ok = decode_config(tree, options); !ok) return std::unexpected(ok.error());
+  auto parsed = parse_bench_options<ScaleOptions>("ping-scale", assignments);
+  if (!parsed) return parsed;
+  ScaleOptions& options = *parsed;
   for (std::uint32_t n : options.nodes)
     if (n < 2 || n > scenario::limits::kMaxNodes)
       return fail("--set nodes", 0,
@@ -108,7 +104,7 @@ Result<ScaleOptions> parse_scale_options(const std::vector<std::string>& assignm
                       std::to_string(scenario::limits::kMaxNodes));
   if (options.events == 0) return fail("--set events", 0, "at least one event");
   std::sort(options.nodes.begin(), options.nodes.end());
-  return options;
+  return parsed;
 }
 
 // One size: `events` events of N ping nodes holding one token each (N messages in flight),

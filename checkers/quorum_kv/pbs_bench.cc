@@ -24,6 +24,7 @@
 #include "checkers/quorum_kv/binding.h"
 #include "sim/engine/load_scenario.h"
 #include "sim/scenario/parse.h"
+#include "tools/faultline/bench_options.h"
 
 namespace faultline::quorum_kv {
 
@@ -52,18 +53,13 @@ struct PbsOptions {
 };
 
 Result<PbsOptions> parse_options(const std::vector<std::string>& assignments) {
-  ConfigTree tree;
-  tree.kind = ConfigTree::Kind::map;
-  tree.path = "quorum_kv-pbs";
-  for (const std::string& assignment : assignments)
-    if (auto ok = scenario::apply_override(tree, assignment); !ok)
-      return fail("--set " + assignment, 0, ok.error().to_string());
-  PbsOptions options;
-  if (auto ok = decode_config(tree, options); !ok) return std::unexpected(ok.error());
+  auto parsed = parse_bench_options<PbsOptions>("quorum_kv-pbs", assignments);
+  if (!parsed) return parsed;
+  PbsOptions& options = *parsed;
   if (options.reads < 1 || options.reads > 100'000'000)
     return fail("--set reads", 0, "must be 1 to 100,000,000");
   if (options.mean <= Duration{}) return fail("--set mean", 0, "must be above 0");
-  return options;
+  return parsed;
 }
 
 // "n3, n4, n5": the replicas of an N-replica leaderless cluster.

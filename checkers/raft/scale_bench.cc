@@ -26,6 +26,7 @@
 #include "checkers/raft/binding.h"
 #include "sim/engine/load_scenario.h"
 #include "sim/scenario/parse.h"
+#include "tools/faultline/bench_options.h"
 #include "tools/faultline/process_memory.h"
 
 namespace faultline::raft {
@@ -51,18 +52,13 @@ struct ScaleOptions {
 };
 
 Result<ScaleOptions> parse_options(const std::vector<std::string>& assignments) {
-  ConfigTree tree;
-  tree.kind = ConfigTree::Kind::map;
-  tree.path = "raft-scale";
-  for (const std::string& assignment : assignments)
-    if (auto ok = scenario::apply_override(tree, assignment); !ok)
-      return fail("--set " + assignment, 0, ok.error().to_string());
-  ScaleOptions options;
-  if (auto ok = decode_config(tree, options); !ok) return std::unexpected(ok.error());
+  auto parsed = parse_bench_options<ScaleOptions>("raft-scale", assignments);
+  if (!parsed) return parsed;
+  ScaleOptions& options = *parsed;
   for (std::uint32_t n : options.nodes)
     if (n == 0) return fail("--set nodes", 0, "a cluster needs at least one node");
   std::sort(options.nodes.begin(), options.nodes.end());
-  return options;
+  return parsed;
 }
 
 Result<LoadedScenario<Raft>> scale_scenario(std::uint32_t nodes) {
