@@ -62,6 +62,8 @@ CheckSuite<Overlay> check_suite(const Config& config);
 
 // `faultline bench overlay-tail` (tail_bench.cc).
 int run_tail_benchmark(const Benchmark::Context& context);
+// `faultline bench overlay-scale` (scale_bench.cc).
+int run_scale_benchmark(const Benchmark::Context& context);
 
 // `faultline check --set model.queries=N`: N client queries of team 0 (limit model.limit), each
 // delivered to the leader once at any point (default 1, limit 4).

@@ -48,7 +48,9 @@ void Workload::start(WorkloadSink<Overlay>& sink) {
 void Workload::next_query(std::uint32_t index, Time from, WorkloadSink<Overlay>& sink) {
   Client& client = clients_[index];
   const Time at = from + rng_.duration_in(config_.think_time);
-  if (at >= Time{} + config_.duration) {
+  const bool enough =
+      config_.queries_per_client > 0 && client.queries >= config_.queries_per_client;
+  if (at >= Time{} + config_.duration || enough) {
     client.done = true;
     client.busy = false;
     return;

@@ -5,7 +5,8 @@
 // after another, thinks, and sends the next query until `duration` has passed. With key_span
 // set, each query covers a window of that many keys drawn uniformly from the data. A query or a
 // fetch not answered within request_timeout (the leader crashed, say) is given up and the client
-// moves on. The clients of team t are clients[t] in number; their ids count up across teams.
+// moves on; with queries_per_client set, a client stops after that many. The clients of team t
+// are clients[t] in number; their ids count up across teams.
 //
 // Invariants: one request per client outstanding; the same seed and config give the same
 // inputs at the same times; idle() once every client has finished its last request.
@@ -37,6 +38,7 @@ struct WorkloadConfig {
   std::uint32_t value_min = 10;
   std::uint32_t key_span = 0;  // 0: the whole data; else a window of this many keys
   bool fetch_chunks = true;
+  std::uint32_t queries_per_client = 0;  // 0: until duration
   template <class Self, class Visit>
   static void fields(Self& self, Visit&& visit) {
     visit("clients", self.clients);
@@ -47,6 +49,7 @@ struct WorkloadConfig {
     visit("value_min", self.value_min);
     visit("key_span", self.key_span);
     visit("fetch_chunks", self.fetch_chunks);
+    visit("queries_per_client", self.queries_per_client);
   }
   friend bool operator==(const WorkloadConfig&, const WorkloadConfig&) = default;
   Result<void> validate(std::uint32_t node_count) const;
