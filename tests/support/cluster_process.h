@@ -82,6 +82,18 @@ inline int run_faultline(const std::vector<std::string>& args, const std::string
   return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
+// Starts `faultline client` on the story's cluster, recording its history (it waits up to 1 s
+// for the cluster and runs at most 100 s); returns the client's pid.
+template <class P>
+pid_t start_client(const ClusterStory<P>& story) {
+  auto client = spawn_detached(faultline_binary(),
+                               {"client", story.cluster_path, "--history", story.history_path,
+                                "--wait", "1", "--max-time", "100"},
+                               story.client_log);
+  REQUIRE(client.has_value());
+  return *client;
+}
+
 // Whether `condition` held within `deadline` (checked every 20 ms, and once more at the end).
 template <class Condition>
 bool poll_until(Condition condition, std::chrono::seconds deadline) {

@@ -104,19 +104,15 @@ TEST_CASE(
   Story story;
   write_cluster(story);
   cluster_up(story);
-  auto client = spawn_detached(faultline_binary(),
-                               {"client", story.cluster_path, "--history", story.history_path,
-                                "--wait", "1", "--max-time", "100"},
-                               story.client_log);
-  REQUIRE(client.has_value());
-  ClusterCleanup cleanup(story.cluster_path, story.dir.path + "/down.log", *client);
+  const pid_t client = start_client(story);
+  ClusterCleanup cleanup(story.cluster_path, story.dir.path + "/down.log", client);
 
   wait_for_answers(story, [](const Answers& a) { return a.complete >= 30; });
   kill_and_reap(node_pid(story.cluster, worker_d));
   wait_for_answers(story, [](const Answers& a) { return a.partial >= 10; });
   cluster_up(story);
   std::cout << "overlay e2e: SIGKILL D (n3), restarted\n";
-  wait_for_client_exit(cleanup, *client);
+  wait_for_client_exit(cleanup, client);
   judge(story);
   check_nodes_authenticated(story.cluster);
 }

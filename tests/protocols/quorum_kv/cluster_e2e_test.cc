@@ -338,17 +338,13 @@ TEST_CASE(
   Story story;
   write_cluster(story);
   cluster_up(story);
-  auto client = spawn_detached(faultline_binary(),
-                               {"client", story.cluster_path, "--history", story.history_path,
-                                "--wait", "1", "--max-time", "100"},
-                               story.client_log);
-  REQUIRE(client.has_value());
-  ClusterCleanup cleanup(story.cluster_path, story.dir.path + "/down.log", *client);
+  const pid_t client = start_client(story);
+  ClusterCleanup cleanup(story.cluster_path, story.dir.path + "/down.log", client);
 
   wait_for_replies(story, 200, /*writes=*/true);
   kill_and_restart_a_follower(story);
   kill_and_restart_the_leader(story);
-  wait_for_client_exit(cleanup, *client);
+  wait_for_client_exit(cleanup, client);
   wait_until_settled(story);
   judge(story);
   check_nodes_authenticated(story.cluster);

@@ -293,17 +293,13 @@ TEST_CASE(
   Story story;
   write_cluster(story);
   REQUIRE(run_faultline({"cluster", "up", story.cluster_path}, story.dir.path + "/up.log") == 0);
-  auto client = spawn_detached(faultline_binary(),
-                               {"client", story.cluster_path, "--history", story.history_path,
-                                "--wait", "1", "--max-time", "100"},
-                               story.client_log);
-  REQUIRE(client.has_value());
-  ClusterCleanup cleanup(story.cluster_path, story.dir.path + "/down.log", *client);
+  const pid_t client = start_client(story);
+  ClusterCleanup cleanup(story.cluster_path, story.dir.path + "/down.log", client);
 
   wait_for_a_leader_the_client_saw(story);
   INFO("leader n" << story.victim << " of term " << story.victim_term.value);
   fail_over_and_restart(story);
-  wait_for_client_exit(cleanup, *client);
+  wait_for_client_exit(cleanup, client);
   wait_until_settled(story);
   judge(story);
   check_nodes_authenticated(story.cluster);
