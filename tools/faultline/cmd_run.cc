@@ -16,6 +16,7 @@
 #include "tools/faultline/entry.h"
 #include "tools/faultline/fuzz.h"
 #include "tools/faultline/number_options.h"
+#include "tools/faultline/progress.h"
 #include "tools/faultline/report.h"
 #include "tools/faultline/seed_runner.h"
 
@@ -166,12 +167,15 @@ void run_many(const RunArgs& args, const BoundScenario& bound) {
   summary.outcomes.resize(args.seeds);
   // --check-determinism: each seed's difference, if any, in its own slot (no locking).
   std::vector<std::optional<std::string>> differences(args.check_determinism ? args.seeds : 0);
+  ProgressLine progress(args.seeds);  // on a terminal only
   run_indices(args.seeds, args.jobs, [&](std::uint64_t i) {
     summary.outcomes[i] = run_within_budgets(args, bound, args.seed_start + i);
     if (args.check_determinism)
       differences[i] = determinism_difference(summary.outcomes[i],
                                               run_within_budgets(args, bound, args.seed_start + i));
+    progress.done_one(summary.outcomes[i].status != RunStatus::passed);
   });
+  progress.finish();
   summary.determinism_checked = args.check_determinism;
   for (auto& d : differences)
     if (d) summary.nondeterminism.push_back(std::move(*d));
