@@ -42,13 +42,17 @@ struct Story : ClusterStory<WriteConcern> {
 
 void write_cluster(Story& story) {
   // Heartbeats every 100 ms: a dead primary is replaced after about half a second; clients
-  // retry after 500 ms of silence, moving round the cluster.
+  // retry after 500 ms of silence, moving round the cluster. The workload runs 30 s so the
+  // phases' waits for acknowledgements end inside it on a loaded machine (at 12 s they once
+  // outlasted it beside the other end-to-end tests); frames up to 16 MiB let the status replies
+  // carry the stores that long a workload grows (beyond 1 MiB they leave the state out).
   write_authenticated_cluster(
       story, 5,
       "config: { failover: true, heartbeat_interval: 100ms, replication_timeout: 200ms }\n"
-      "workload: { clients: 6, duration: 12s, think_time: [0ms, 5ms], w: [2], read_percent: 20, "
+      "workload: { clients: 6, duration: 30s, think_time: [0ms, 5ms], w: [2], read_percent: 20, "
       "request_timeout: 500ms }\n"
-      "runtime: { reconnect_backoff_min: 20ms, reconnect_backoff_max: 200ms }\n");
+      "runtime: { reconnect_backoff_min: 20ms, reconnect_backoff_max: 200ms, "
+      "frame_bytes_max: 16777216 }\n");
 }
 
 std::optional<LiveNode<WriteConcern>> status_of(const Story& story, std::uint32_t index) {
