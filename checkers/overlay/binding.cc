@@ -37,6 +37,10 @@ struct Queries {
       if (const auto* done = std::get_if<QueryDone>(&emission.output))
         answers[done->id].push_back(&emission);
   }
+  std::optional<Time> asked_at(QueryId id) const {
+    const auto it = asked.find(id);
+    return it == asked.end() ? std::nullopt : std::optional<Time>(it->second->time);
+  }
   const Query* query(QueryId id) const {
     const auto it = asked.find(id);
     return it == asked.end() ? nullptr : &std::get<Query>(it->second->input);
@@ -213,12 +217,9 @@ std::optional<CheckFailure> check_fair_admission(const Record& record, const Con
 
 std::optional<CheckFailure> check_no_team_starved(const Record& record) {
   Running running;
-  std::map<QueryId, Time> asked_at;
+  const Queries queries(record);
   std::map<std::uint32_t, Time> team_busy_until;  // the last moment a team ran a query
   std::optional<CheckFailure> failure;
-  for (const auto& call : record.history.invocations)
-    if (const auto* query = std::get_if<Query>(&call.input))
-      asked_at.try_emplace(query->id, call.time);
   leader_timeline(
       record,
       [&](const Emission<Overlay>& emission) {
@@ -232,9 +233,9 @@ std::optional<CheckFailure> check_no_team_starved(const Record& record) {
           team_busy_until[done->team] = emission.time;
           return;
         }
-        const auto since = asked_at.find(done->id);
-        const bool starved = done->outcome == Outcome::failed && since != asked_at.end() &&
-                             team_busy_until[done->team] < since->second;
+        const auto since = queries.asked_at(done->id);
+        const bool starved =
+            done->outcome == Outcome::failed && since && team_busy_until[done->team] < *since;
         if (starved)
           failure = CheckFailure(text(done->id) + " failed at " + at(emission.time) +
                                  " waiting for a slot while its team ran no query");
@@ -289,10 +290,7 @@ std::optional<CheckFailure> check_hedge_budget(const Record& record, const Confi
 
 // The leader's view of its children from its own hooks, in history order.
 std::optional<CheckFailure> check_known_failures_routed_around(const Record& record) {
-  std::map<QueryId, Time> asked_at;
-  for (const auto& call : record.history.invocations)
-    if (const auto* query = std::get_if<Query>(&call.input))
-      asked_at.try_emplace(query->id, call.time);
+  const Queries queries(record);
   std::map<NodeId, Time> failed_since;  // children the leader holds failed, since when
   for (const auto& e : record.history.emissions) {
     if (e.node != leader) continue;
@@ -301,10 +299,11 @@ std::optional<CheckFailure> check_known_failures_routed_around(const Record& rec
     if (const auto* recovered = std::get_if<NeighborRecovered>(&e.output))
       failed_since.erase(recovered->neighbor);
     const auto* done = std::get_if<QueryDone>(&e.output);
-    if (done == nullptr || !asked_at.contains(done->id)) continue;
+    const auto asked = done == nullptr ? std::nullopt : queries.asked_at(done->id);
+    if (!asked) continue;
     for (const Missing& m : done->missing) {
       const auto since = failed_since.find(m.node);
-      if (!m.subtree || since == failed_since.end() || since->second > asked_at[done->id]) continue;
+      if (!m.subtree || since == failed_since.end() || since->second > *asked) continue;
       return CheckFailure(text(done->id) + " (answered at " + at(e.time) + ") declares the " +
                           "subtree of " + name_of(record, m.node) + " missing, though the leader " +
                           "had declared it failed at " + at(since->second) +

@@ -59,10 +59,9 @@ Result<TailOptions> parse_tail_options(const std::vector<std::string>& assignmen
 Result<TailFigures> run_file(const std::string& path, Duration duration, std::uint64_t seed) {
   auto parsed = scenario::load_scenario(path, Overlay::role_names());
   if (!parsed) return std::unexpected(parsed.error());
-  const std::string until = format_duration(duration);
-  for (const std::string& key : {"duration=" + until})
-    if (auto ok = scenario::apply_override(parsed->workload, key); !ok)
-      return std::unexpected(ok.error());
+  const std::string duration_key = "duration=" + format_duration(duration);
+  if (auto ok = scenario::apply_override(parsed->workload, duration_key); !ok)
+    return std::unexpected(ok.error());
   parsed->run.until = duration;
   auto loaded = bind_scenario<Overlay>(std::move(*parsed), check_suite(Config{}));
   if (!loaded) return std::unexpected(loaded.error());

@@ -9,9 +9,9 @@
 // a large one's table stays within about four times the links in use.
 //
 // Invariants: the table is a power of two in size and at most half full; a slot is empty when
-// its key is kEmpty (a key the caller never uses); erase shifts the following run back, so a
-// lookup stops at the first empty slot. Lookup and erase are the only queries: the order of the
-// slots is never observed (DESIGN.md 4.3), so a run cannot depend on it, and dropping an idle
+// its key is kEmpty (a key the caller never uses); entries are never removed one at a time, so a
+// lookup stops at the first empty slot. Lookup is the only query: the order of the slots is
+// never observed (DESIGN.md 4.3), so a run cannot depend on it, and dropping an idle
 // entry is invisible (its lookup returns a value-initialised entry, which an idle one equals in
 // every way the caller reads).
 #pragma once
@@ -25,7 +25,7 @@
 
 namespace faultline {
 
-// Never idle: entries stay until erased.
+// Never idle: entries stay until the table is cleared.
 struct NeverIdle {
   template <class Value>
   bool operator()(const Value&) const {
@@ -67,26 +67,6 @@ class FlatTable {
       ++size_;
     }
     return slots_[i].value;
-  }
-
-  // Removes `key` if present; entries after it in its probe run move back to stay findable.
-  void erase(std::uint64_t key) {
-    const std::size_t mask = slots_.size() - 1;
-    std::size_t hole = home(key, mask);
-    while (slots_[hole].key != key) {
-      if (slots_[hole].key == kEmpty) return;
-      hole = (hole + 1) & mask;
-    }
-    for (std::size_t i = (hole + 1) & mask; slots_[i].key != kEmpty; i = (i + 1) & mask) {
-      // An entry may fill the hole unless its home lies cyclically in (hole, i].
-      const std::size_t wanted = home(slots_[i].key, mask);
-      const bool home_after_hole = ((i - wanted) & mask) < ((i - hole) & mask);
-      if (home_after_hole) continue;
-      slots_[hole] = std::move(slots_[i]);
-      hole = i;
-    }
-    slots_[hole].key = kEmpty;
-    --size_;
   }
 
   void clear() {

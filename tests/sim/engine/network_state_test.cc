@@ -1,5 +1,5 @@
 // The network's sparse state against plain references: FlatTable against std::map under random
-// inserts and erases, and CutRules against a per-link cut matrix under random partitions,
+// updates, and CutRules against a per-link cut matrix under random partitions,
 // isolations and one-way cuts (what the network kept before it stopped storing N x N links),
 // with the partition components computed from CutRules' classes against those of the matrix.
 #include <rapidcheck/catch.h>
@@ -48,21 +48,17 @@ topology::Reachability from_classes(const CutRules& rules) {
 
 }  // namespace
 
-TEST_CASE("FlatTable agrees with std::map under random inserts and erases") {
-  rc::prop("same contents after every operation", [] {
+TEST_CASE("FlatTable agrees with std::map under random updates") {
+  rc::prop("every key reads what was last stored under it", [] {
     FlatTable<std::uint32_t> table;
     std::map<std::uint64_t, std::uint32_t> reference;
     const auto steps = *rc::gen::inRange(0, 400);
     for (int step = 0; step < steps; ++step) {
       const auto key = static_cast<std::uint64_t>(*rc::gen::inRange(0, 64)) << 32 |
                        static_cast<std::uint64_t>(*rc::gen::inRange(0, 8));
-      if (*rc::gen::inRange(0, 3) == 0) {
-        table.erase(key);
-        reference.erase(key);
-      } else {
-        ++table.at(key);
-        ++reference[key];
-      }
+      const auto value = static_cast<std::uint32_t>(*rc::gen::inRange(0, 4));
+      table.at(key) = value;
+      reference[key] = value;
       RC_ASSERT(table.size() == reference.size());
     }
     for (std::uint64_t from = 0; from < 64; ++from)
