@@ -32,12 +32,18 @@ struct LoadedScenario {
   std::map<std::size_t, typename P::Input> operator_inputs;  // by index into scenario.faults
 };
 
+// One event of a run as traces show it. A handler call is traced as its trigger (start, deliver,
+// timer, input, restart) followed by what it did (send, output, role), all at the same time and
+// node; a message sent has an id that its deliver, or the drop that ends it, carries too.
 struct TraceEvent {
   Time time;
-  std::string_view kind;  // deliver, drop, timer, input, output, crash, restart, ...
+  std::string_view kind;  // start, send, deliver, drop, timer, input, output, role, crash, ...
   std::string_view node;  // the node it happened at ("" for network-wide events)
-  std::string_view peer;  // the sender of a delivered or dropped message, else ""
+  std::string_view peer;  // send: the receiver; deliver, drop: the sender; else ""
   std::string text;       // describe() of the message, timer, input or output; or fault text
+  // send, deliver and a drop of a message once in flight: the message's id (from 1, one per
+  // copy the network delivers, so a duplicate has its own); 0 for every other event.
+  std::uint64_t message = 0;
 };
 
 class TraceSink {

@@ -171,10 +171,10 @@ class Simulation final : public WorkloadSink<P> {
     const Network::Fate fate = network_.send(now_, from, to);
     switch (fate.result) {
       case SendResult::delivered_twice:
-        queue_.push(fate.deliver_at[1], Deliver{from, to, message});
+        queue_.push(fate.deliver_at[1], Deliver{from, to, message, trace_send(from, to, message)});
         [[fallthrough]];
       case SendResult::delivered_once:
-        queue_.push(fate.deliver_at[0], Deliver{from, to, message});
+        queue_.push(fate.deliver_at[0], Deliver{from, to, message, trace_send(from, to, message)});
         return;
       case SendResult::dropped_partition: return trace_drop(from, to, message, "partition");
       case SendResult::dropped_loss: return trace_drop(from, to, message, "loss");
@@ -194,6 +194,7 @@ class Simulation final : public WorkloadSink<P> {
   struct Deliver {
     NodeId from, to;
     Message message;
+    std::uint64_t trace_id = 0;  // the id its send was traced with (0: not traced)
   };
   struct TimerFire {
     NodeId node;
@@ -246,18 +247,41 @@ class Simulation final : public WorkloadSink<P> {
 
   template <class Text>
   void trace(std::string_view kind, std::optional<NodeId> node, std::optional<NodeId> peer,
-             Text&& text) {
+             Text&& text, std::uint64_t message = 0) {
     if (options_.trace == nullptr) return;
     options_.trace->record(TraceEvent{now_, kind, node ? node_name(*node) : std::string_view{},
-                                      peer ? node_name(*peer) : std::string_view{}, text()});
+                                      peer ? node_name(*peer) : std::string_view{}, text(),
+                                      message});
   }
   template <class Text>
   void trace(std::string_view kind, NodeId node, std::nullopt_t, Text&& text) {
     trace(kind, std::optional<NodeId>(node), std::optional<NodeId>(), std::forward<Text>(text));
   }
 
-  void trace_drop(NodeId from, NodeId to, const Message& message, std::string_view reason) {
-    trace("drop", to, from, [&] { return describe(message) + " (" + std::string(reason) + ")"; });
+  void trace_drop(NodeId from, NodeId to, const Message& message, std::string_view reason,
+                  std::uint64_t trace_id = 0) {
+    trace(
+        "drop", to, from, [&] { return describe(message) + " (" + std::string(reason) + ")"; },
+        trace_id);
+  }
+
+  // A copy of a message put in flight: its id for the trace (0 when not tracing).
+  std::uint64_t trace_send(NodeId from, NodeId to, const Message& message) {
+    if (options_.trace == nullptr) return 0;
+    const std::uint64_t id = ++traced_messages_;
+    trace(
+        "send", from, to, [&] { return describe(message); }, id);
+    return id;
+  }
+
+  // After a handler call: the node's role, traced when it changed (tracing only).
+  void trace_role(NodeId id) {
+    if (options_.trace == nullptr || !nodes_[id.value]) return;
+    const std::string_view role = nodes_[id.value]->role();
+    if (traced_roles_.empty()) traced_roles_.resize(node_count_);
+    if (traced_roles_[id.value] == role) return;
+    traced_roles_[id.value] = std::string(role);
+    trace("role", id, std::nullopt, [&] { return std::string(role); });
   }
 
   // Folds one event into the run fingerprint: a fixed 16-byte header, then the encoded value.
@@ -289,6 +313,7 @@ class Simulation final : public WorkloadSink<P> {
     outbox_.set_clock(local_clock(id));
     handler(*nodes_[id.value], outbox_);
     apply(id, outbox_, *this);
+    trace_role(id);
     end_step();
   }
 
@@ -300,8 +325,10 @@ class Simulation final : public WorkloadSink<P> {
     status_[id.value] = Status::up;
     outbox_.clear();
     outbox_.set_clock(local_clock(id));
+    if (!step) trace("start", id, std::nullopt, [] { return std::string(); });
     nodes_[id.value]->on_start(outbox_);
     apply(id, outbox_, *this);
+    trace_role(id);
     if (step) end_step();
   }
 
@@ -339,6 +366,7 @@ class Simulation final : public WorkloadSink<P> {
     last_role_[id.value] = std::string(nodes_[id.value]->role());
     if (observer_ != nullptr) observer_->crashed(id);
     nodes_[id.value].reset();
+    if (!traced_roles_.empty()) traced_roles_[id.value].clear();  // a restart traces its role
     timers_.clear(id);
     drop_backlog(id);
     status_[id.value] = Status::down;
@@ -355,7 +383,7 @@ class Simulation final : public WorkloadSink<P> {
       if (const auto* deliver = std::get_if<Deliver>(&event)) {
         network_.forget_held(deliver->from, deliver->to);
         ++network_.stats().dropped_node_down;
-        trace_drop(deliver->from, deliver->to, deliver->message, "node down");
+        trace_drop(deliver->from, deliver->to, deliver->message, "node down", deliver->trace_id);
       }
     backlog_[id.value].clear();
   }
@@ -397,7 +425,7 @@ class Simulation final : public WorkloadSink<P> {
 
   void handle(Deliver& event) {
     if (!network_.arrive(event.from, event.to)) {
-      trace_drop(event.from, event.to, event.message, "partition");
+      trace_drop(event.from, event.to, event.message, "partition", event.trace_id);
       return;
     }
     if (status_[event.to.value] == Status::paused) {
@@ -408,12 +436,13 @@ class Simulation final : public WorkloadSink<P> {
     }
     if (status_[event.to.value] == Status::down) {
       ++network_.stats().dropped_node_down;
-      trace_drop(event.from, event.to, event.message, "node down");
+      trace_drop(event.from, event.to, event.message, "node down", event.trace_id);
       return;
     }
     ++network_.stats().delivered;
     fold(1, event.to, event.message);
-    trace("deliver", event.to, event.from, [&] { return describe(event.message); });
+    trace(
+        "deliver", event.to, event.from, [&] { return describe(event.message); }, event.trace_id);
     if (observer_ != nullptr) observer_->delivered(event.from, event.to, event.message);
     run_handler(event.to, [&](Node& node, Outbox<P>& out) {
       node.on_message(event.from, event.message, out);
@@ -621,6 +650,8 @@ class Simulation final : public WorkloadSink<P> {
   std::vector<std::optional<Durable>> disks_;
   std::vector<Status> status_;
   std::vector<std::string> last_role_;
+  std::vector<std::string> traced_roles_;  // each node's role as last traced (tracing only)
+  std::uint64_t traced_messages_ = 0;      // the last message id traced
   std::vector<std::vector<Payload>> backlog_;
   Outbox<P> outbox_;
   History<P> history_;

@@ -255,7 +255,11 @@ void Simulation<P>::record_fault(FaultRecord::Kind kind, std::vector<NodeId> nod
     text += " -> components";
     for (const auto& component : components) text += " " + names(component);
   }
-  trace(to_string(kind), std::nullopt, std::nullopt, [&] { return text; });
+  // A fault of one node is traced at that node (its track in a trace viewer).
+  const bool at_node = kind == FaultRecord::Kind::crash || kind == FaultRecord::Kind::restart ||
+                       kind == FaultRecord::Kind::pause || kind == FaultRecord::Kind::resume;
+  trace(to_string(kind), at_node ? std::optional(nodes[0]) : std::nullopt, std::nullopt,
+        [&] { return text; });
   fold(0xf0, NodeId{}, text);
   fault_log_.push_back(
       FaultRecord{now_, kind, std::move(nodes), std::move(text), std::move(components)});

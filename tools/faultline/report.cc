@@ -395,12 +395,13 @@ nlohmann::json seeds_json(const BoundScenario& bound, const SeedsSummary& summar
 }
 
 void JsonlTraceWriter::record(const TraceEvent& e) {
-  const nlohmann::json line = {{"time_ns", e.time.nanoseconds},
-                               {"time", format_time(e.time)},
-                               {"kind", e.kind},
-                               {"node", e.node},
-                               {"peer", e.peer},
-                               {"text", e.text}};
+  nlohmann::json line = {{"time_ns", e.time.nanoseconds},
+                         {"time", format_time(e.time)},
+                         {"kind", e.kind},
+                         {"node", e.node},
+                         {"peer", e.peer},
+                         {"text", e.text}};
+  if (e.message != 0) line["message"] = e.message;
   const std::string text =
       line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
   std::fwrite(text.data(), 1, text.size(), file_);
