@@ -476,4 +476,36 @@ std::vector<Benchmark> Binding::benchmarks() {
                     "", &run_scale_benchmark}};
 }
 
+namespace {
+
+std::uint64_t query_request_id(const QueryId& id) {
+  return (std::uint64_t{id.client} << 32) | id.number;
+}
+
+struct QueryMapping {
+  std::optional<cli::ReportCall> call(const Input& input) const {
+    const auto* query = std::get_if<Query>(&input);
+    if (query == nullptr) return std::nullopt;
+    return cli::ReportCall{query_request_id(query->id), "query"};
+  }
+  std::optional<cli::ReportReply> reply(const Output& output) const {
+    const auto* done = std::get_if<QueryDone>(&output);
+    if (done == nullptr) return std::nullopt;
+    const bool answered = done->outcome == Outcome::complete || done->outcome == Outcome::partial;
+    return cli::ReportReply{
+        query_request_id(done->id),
+        answered ? cli::ReportOperation::Outcome::ok : cli::ReportOperation::Outcome::failed};
+  }
+};
+
+}  // namespace
+
+std::vector<cli::ReportOperation> Binding::report_operations(const History<Overlay>& history) {
+  return cli::pair_report_operations(history, QueryMapping{});
+}
+
+void Binding::report_gauges(const Node& node, cli::ReportGaugeSink& sink) {
+  sink.gauge("queued work", static_cast<std::int64_t>(node.queued()));
+}
+
 }  // namespace faultline::overlay

@@ -90,6 +90,11 @@ struct Binding : BindingDefaults<Overlay> {
   // of failed and recovered children, judged by the history checks that read nothing else.
   static void finish_model(explore::Model<Overlay>& model);
   static std::vector<Benchmark> benchmarks();
+  // A run report's operations: each query, ok when answered complete or partial (its coverage
+  // is in the query's metrics), failed when failed or rejected; and its panel: each node's
+  // queued work (scans and admissions waiting).
+  static std::vector<cli::ReportOperation> report_operations(const History<Overlay>& history);
+  static void report_gauges(const Node& node, cli::ReportGaugeSink& sink);
 };
 
 }  // namespace faultline::overlay

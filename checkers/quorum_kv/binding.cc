@@ -378,4 +378,8 @@ std::vector<Benchmark> Binding::benchmarks() {
   };
 }
 
+std::vector<cli::ReportOperation> Binding::report_operations(const History<QuorumKv>& history) {
+  return cli::pair_report_operations(history, cli::ReportFromLinMapping<LinearizabilityMapping>{});
+}
+
 }  // namespace faultline::quorum_kv

@@ -122,6 +122,8 @@ struct Binding : BindingDefaults<QuorumKv> {
   static std::vector<Benchmark> benchmarks();
   static std::optional<lin::ClientOperations> client_operations(
       const History<QuorumKv>& history, std::span<const int> invocation_lines);
+  // A run report's operations: LinearizabilityMapping's.
+  static std::vector<cli::ReportOperation> report_operations(const History<QuorumKv>& history);
 };
 
 }  // namespace faultline::quorum_kv

@@ -158,4 +158,13 @@ std::optional<std::string> Binding::why_no_samples(std::string_view metric,
   return std::nullopt;
 }
 
+std::vector<cli::ReportOperation> Binding::report_operations(const History<Raft>& history) {
+  return cli::pair_report_operations(history, cli::ReportFromLinMapping<LinearizabilityMapping>{});
+}
+
+void Binding::report_gauges(const Node& node, cli::ReportGaugeSink& sink) {
+  sink.gauge("term", static_cast<std::int64_t>(node.current_term().value));
+  sink.gauge("commit index", static_cast<std::int64_t>(node.commit_index().value));
+}
+
 }  // namespace faultline::raft

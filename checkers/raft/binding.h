@@ -72,6 +72,10 @@ struct Binding : BindingDefaults<Raft> {
   // them (LinearizabilityMapping, the kv model).
   static std::optional<lin::ClientOperations> client_operations(
       const History<Raft>& history, std::span<const int> invocation_lines);
+  // A run report's operations (LinearizabilityMapping's: a not_leader reply is no answer, the
+  // retry goes on) and its panels: each node's term and commit index.
+  static std::vector<cli::ReportOperation> report_operations(const History<Raft>& history);
+  static void report_gauges(const Node& node, cli::ReportGaugeSink& sink);
 };
 
 // The highest client session id a node knows: applied, or still in its log.

@@ -107,4 +107,32 @@ std::optional<std::string> Binding::why_no_samples(std::string_view metric,
   return std::nullopt;
 }
 
+namespace {
+
+struct PredictMapping {
+  std::optional<cli::ReportCall> call(const Input& input) const {
+    const auto* predict = std::get_if<Predict>(&input);
+    if (predict == nullptr) return std::nullopt;
+    return cli::ReportCall{predict->request_id, "predict"};
+  }
+  std::optional<cli::ReportReply> reply(const Output& output) const {
+    const auto* served = std::get_if<PredictServed>(&output);
+    if (served == nullptr) return std::nullopt;
+    return cli::ReportReply{served->request_id, cli::ReportOperation::Outcome::ok};
+  }
+};
+
+}  // namespace
+
+std::vector<cli::ReportOperation> Binding::report_operations(
+    const History<TwoPhaseCommit>& history) {
+  return cli::pair_report_operations(history, PredictMapping{});
+}
+
+void Binding::report_gauges(const Node& node, cli::ReportGaugeSink& sink) {
+  sink.gauge("canary weight (basis points)", node.committed_state().canary_weight_bps);
+  sink.gauge("committed routing version",
+             static_cast<std::int64_t>(node.committed_state().version));
+}
+
 }  // namespace faultline::two_phase_commit

@@ -68,6 +68,11 @@ struct Binding : BindingDefaults<TwoPhaseCommit> {
                                                    const scenario::Scenario& scenario,
                                                    const Config& config,
                                                    const WorkloadConfig& workload);
+  // A run report's operations: each predict request and the node's answer; and its panels, the
+  // rollout's stages as each node committed them: the canary's weight and the routing version.
+  static std::vector<cli::ReportOperation> report_operations(
+      const History<TwoPhaseCommit>& history);
+  static void report_gauges(const Node& node, cli::ReportGaugeSink& sink);
 };
 
 // `faultline bench check`: unique states per second of the explorer on 2PC beside SPIN on the

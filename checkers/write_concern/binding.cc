@@ -472,4 +472,37 @@ Result<explore::Model<WriteConcern>> Binding::model(const Config& config, std::u
   return model;
 }
 
+namespace {
+
+std::uint64_t post_request_id(const MessageId& id) {
+  return (std::uint64_t{id.client} << 40) ^ id.number;
+}
+
+struct PostMapping {
+  std::optional<cli::ReportCall> call(const Input& input) const {
+    const auto* post = std::get_if<PostMessage>(&input);
+    if (post == nullptr) return std::nullopt;
+    return cli::ReportCall{post_request_id(post->id), "post"};
+  }
+  std::optional<cli::ReportReply> reply(const Output& output) const {
+    const auto* reply = std::get_if<PostReply>(&output);
+    if (reply == nullptr) return std::nullopt;
+    using Outcome = cli::ReportOperation::Outcome;
+    const Outcome outcome = reply->status == PostStatus::ok          ? Outcome::ok
+                            : reply->status == PostStatus::read_only ? Outcome::unknown
+                                                                     : Outcome::failed;
+    return cli::ReportReply{post_request_id(reply->id), outcome};
+  }
+};
+
+}  // namespace
+
+std::vector<cli::ReportOperation> Binding::report_operations(const History<WriteConcern>& history) {
+  return cli::pair_report_operations(history, PostMapping{});
+}
+
+void Binding::report_gauges(const Node& node, cli::ReportGaugeSink& sink) {
+  sink.gauge("delivered sequence", static_cast<std::int64_t>(node.delivered().value));
+}
+
 }  // namespace faultline::write_concern

@@ -81,6 +81,11 @@ struct Binding : BindingDefaults<WriteConcern> {
   static Result<explore::Model<WriteConcern>> model(const Config& config, std::uint32_t node_count,
                                                     const ModelOptions& options);
   static std::vector<Benchmark> benchmarks();
+  // A run report's operations: each post, ok, failed (unavailable, not primary, bad request) or
+  // unknown (read_only: stored on some nodes, maybe); and its panel: each node's delivered
+  // sequence, whose gap to the primary's is the replication lag.
+  static std::vector<cli::ReportOperation> report_operations(const History<WriteConcern>& history);
+  static void report_gauges(const Node& node, cli::ReportGaugeSink& sink);
 };
 
 }  // namespace faultline::write_concern

@@ -94,6 +94,9 @@ class Simulation final : public WorkloadSink<P> {
   // Sees every step of the run (step_observer.h); null: none. Set before run().
   void observe_steps(StepObserver<P>* observer) { observer_ = observer; }
 
+  // The virtual time of the event being handled (observers read it).
+  Time now() const { return now_; }
+
   // What clients saw, after run(): every invocation and emission (`run --history`).
   const History<P>& history() const { return history_; }
 
@@ -314,6 +317,7 @@ class Simulation final : public WorkloadSink<P> {
     handler(*nodes_[id.value], outbox_);
     apply(id, outbox_, *this);
     trace_role(id);
+    if (observer_ != nullptr) observer_->stepped(id, *nodes_[id.value]);
     end_step();
   }
 
@@ -329,6 +333,7 @@ class Simulation final : public WorkloadSink<P> {
     nodes_[id.value]->on_start(outbox_);
     apply(id, outbox_, *this);
     trace_role(id);
+    if (observer_ != nullptr) observer_->stepped(id, *nodes_[id.value]);
     if (step) end_step();
   }
 

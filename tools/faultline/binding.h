@@ -29,6 +29,10 @@
 //   client_operations(history, lines)  a client history as register operations and their model,
 //                              for `faultline lin` on a recorded history and for
 //                              `check-history`'s `linearizable` (none: not a register protocol)
+//   report_operations(history) the client operations a run report plots, with their outcomes
+//                              (report_model.h; none)
+//   report_gauges(node, sink)  numbers a run report plots per node over time, read after each
+//                              step: Raft's term, a replica's delivered sequence (none)
 // Invariant: bindings are stateless; every member is static.
 #pragma once
 
@@ -48,6 +52,7 @@
 #include "sim/core/result.h"
 #include "sim/explore/world.h"
 #include "sim/scenario/scenario.h"
+#include "tools/faultline/report_model.h"
 
 namespace faultline {
 
@@ -122,6 +127,9 @@ struct BindingDefaults {
     return std::nullopt;
   }
 
+  static std::vector<cli::ReportOperation> report_operations(const History<P>&) { return {}; }
+  static void report_gauges(const typename P::Node&, cli::ReportGaugeSink&) {}
+
  protected:
   ~BindingDefaults() = default;
 };
@@ -153,6 +161,9 @@ concept ProtocolBinding = Protocol<typename B::ProtocolTag> &&
   {
     B::client_operations(History<typename B::ProtocolTag>{}, std::span<const int>{})
     } -> std::same_as<std::optional<lin::ClientOperations>>;
+  {
+    B::report_operations(History<typename B::ProtocolTag>{})
+    } -> std::same_as<std::vector<cli::ReportOperation>>;
 };
 
 }  // namespace faultline

@@ -15,6 +15,7 @@
 #include "tools/faultline/commands.h"
 #include "tools/faultline/entry.h"
 #include "tools/faultline/fuzz.h"
+#include "tools/faultline/html_report.h"
 #include "tools/faultline/number_options.h"
 #include "tools/faultline/progress.h"
 #include "tools/faultline/report.h"
@@ -40,6 +41,7 @@ struct RunArgs {
   BudgetArgs budget;
   bool check_determinism = false;  // run only: every seed twice, fingerprints compared
   std::string junit_path;          // run only: a JUnit XML report
+  std::string report_path;         // run only: the HTML report (html_report.h)
 };
 
 // The budgets, checked once before any run (a bad value is a usage error naming the option).
@@ -109,6 +111,54 @@ bool open_trace(const std::string& path, TraceFile& trace) {
 
 ReproArgs repro_of(const RunArgs& args) { return ReproArgs{args.path, args.overrides, args.wire}; }
 
+ReportHeader report_header(const BoundScenario& bound, const RunArgs& args) {
+  return ReportHeader{
+      bound.scenario.name, args.path, bound.protocol, command_line(),
+      "faultline " + std::string(version()) + " (build " + std::string(build_id()) + ")"};
+}
+
+void write_report(const std::string& path, const std::string& html) {
+  if (auto written = write_text_file(path, html); !written) {
+    std::fprintf(stderr, "error: --report: %s\n", written.error().to_string().c_str());
+    exit_code() = exit_usage;
+  }
+}
+
+// --report on a single run: the seed again with the report's timeline collected (a run is
+// deterministic, so it is the run the summary showed; only --history forces this second run).
+RunOutcome run_with_report(const RunArgs& args, const BoundScenario& bound, std::uint64_t seed,
+                           TraceSink* trace, std::FILE* history) {
+  if (args.report_path.empty() || history != nullptr) {
+    RunOutcome outcome = run_within_budgets(args, bound, seed, trace, history);
+    if (!args.report_path.empty()) run_with_report(args, bound, seed, nullptr, nullptr);
+    return outcome;
+  }
+  const WallAndMemoryLimits limits = WallAndMemoryLimits::from(args.budget).value();
+  RunTimeline timeline;
+  RunOutcome outcome =
+      bound.run_report(run_options(seed, args.budget, args.wire, trace, limits), timeline);
+  const std::string repro = outcome.status == RunStatus::passed
+                                ? std::string()
+                                : repro_command(repro_of(args), seed, outcome.fingerprint);
+  write_report(args.report_path,
+               run_report_html(report_header(bound, args), outcome, timeline, repro));
+  return outcome;
+}
+
+// --report on a sweep: every seed's outcome, in seed order.
+void write_sweep_report(const RunArgs& args, const BoundScenario& bound,
+                        const SeedsSummary& summary) {
+  if (args.report_path.empty()) return;
+  SweepAccumulator sweep(summary.seed_start, summary.seed_count,
+                         [&](std::uint64_t seed, std::uint64_t fingerprint) {
+                           return repro_command(repro_of(args), seed, fingerprint);
+                         });
+  for (const RunOutcome& outcome : summary.outcomes) sweep.add(outcome);
+  write_report(args.report_path,
+               sweep_report_html(report_header(bound, args),
+                                 std::move(sweep).finish(summary.nondeterminism)));
+}
+
 // --junit FILE: one test case for the scenario; a failure to write it is exit 1.
 void write_junit_report(const RunArgs& args, const BoundScenario& bound,
                         const SeedsSummary& summary) {
@@ -137,8 +187,7 @@ void run_one(const RunArgs& args, const BoundScenario& bound, std::uint64_t seed
   if (!open_trace(args.trace_path, trace)) return;
   OutputFile history;
   if (!open_output("--history", args.history_path, history)) return;
-  const RunOutcome outcome =
-      run_within_budgets(args, bound, seed, trace.writer.get(), history.file);
+  const RunOutcome outcome = run_with_report(args, bound, seed, trace.writer.get(), history.file);
   const SeedsSummary summary = summary_of_one(args, bound, outcome);
   if (args.json) {
     auto json = run_json(bound, outcome);
@@ -156,7 +205,7 @@ void run_one(const RunArgs& args, const BoundScenario& bound, std::uint64_t seed
     if (outcome.status != RunStatus::passed)
       std::printf("repro: %s\n", repro_command(repro_of(args), seed, outcome.fingerprint).c_str());
   }
-  exit_code() = seeds_exit_code(summary);
+  if (exit_code() == exit_ok) exit_code() = seeds_exit_code(summary);  // not over a --report error
   write_junit_report(args, bound, summary);
 }
 
@@ -184,8 +233,10 @@ void run_many(const RunArgs& args, const BoundScenario& bound) {
     std::printf("%s\n", seeds_json(bound, summary, repro_of(args)).dump(2).c_str());
   else
     print_seeds(stdout, bound, summary, repro_of(args));
-  exit_code() = seeds_exit_code(summary);
+  const int code = seeds_exit_code(summary);
   write_junit_report(args, bound, summary);
+  write_sweep_report(args, bound, summary);
+  if (exit_code() == exit_ok) exit_code() = code;
 }
 
 void add_common(CLI::App* command, RunArgs& args) {
@@ -250,10 +301,8 @@ void replay_scenario(const RunArgs& args) {
   exit_code() = exit_code_for(second.status);
 }
 
-// faultline run: one seed or many.
-void add_run_command(CLI::App& app, const std::shared_ptr<RunArgs>& args) {
-  CLI::App* run =
-      app.add_subcommand("run", "Run a scenario for one seed or many, check it, and report");
+// The options `run` and `report` share.
+void add_run_options(CLI::App* run, const std::shared_ptr<RunArgs>& args) {
   add_common(run, *args);
   run->add_option("--seed", args->seed, "Run exactly this seed (default: the scenario's run.seed)")
       ->check(unsigned_decimal())
@@ -274,29 +323,49 @@ void add_run_command(CLI::App& app, const std::shared_ptr<RunArgs>& args) {
                 "Run every seed twice and fail (exit 2) if a fingerprint differs");
   run->add_option("--junit", args->junit_path,
                   "Also write a JUnit XML report (one test case for the scenario)");
-  run->callback([args] {
-    if (!budgets_valid(*args)) return;
-    auto bound = load_or_report(*args);
-    if (!bound) return;
-    if (args->seeds > 0) {
-      if (seed_range_wraps(args->seed_start, args->seeds)) {
-        std::fprintf(stderr,
-                     "error: --seed-start %llu with --seeds %llu passes the last seed, 2^64-1\n",
-                     static_cast<unsigned long long>(args->seed_start),
-                     static_cast<unsigned long long>(args->seeds));
-        exit_code() = exit_usage;
-        return;
-      }
-      if (!args->trace_path.empty() || !args->history_path.empty()) {
-        std::fprintf(stderr, "error: %s needs a single seed; use --seed N, not --seeds\n",
-                     args->trace_path.empty() ? "--history" : "--trace");
-        exit_code() = exit_usage;
-        return;
-      }
-      run_many(*args, *bound);
-      return;
-    }
+}
+
+void run_command(const std::shared_ptr<RunArgs>& args) {
+  if (!budgets_valid(*args)) return;
+  auto bound = load_or_report(*args);
+  if (!bound) return;
+  if (args->seeds == 0) {
     run_one(*args, *bound, args->seed_given ? args->seed : bound->scenario.run.seed);
+    return;
+  }
+  if (seed_range_wraps(args->seed_start, args->seeds)) {
+    std::fprintf(stderr,
+                 "error: --seed-start %llu with --seeds %llu passes the last seed, 2^64-1\n",
+                 static_cast<unsigned long long>(args->seed_start),
+                 static_cast<unsigned long long>(args->seeds));
+    exit_code() = exit_usage;
+    return;
+  }
+  if (!args->trace_path.empty() || !args->history_path.empty()) {
+    std::fprintf(stderr, "error: %s needs a single seed; use --seed N, not --seeds\n",
+                 args->trace_path.empty() ? "--history" : "--trace");
+    exit_code() = exit_usage;
+    return;
+  }
+  run_many(*args, *bound);
+}
+
+// faultline run: one seed or many; faultline report: the same, writing its HTML report.
+void add_run_command(CLI::App& app, const std::shared_ptr<RunArgs>& args) {
+  CLI::App* run =
+      app.add_subcommand("run", "Run a scenario for one seed or many, check it, and report");
+  add_run_options(run, args);
+  run->add_option("--report", args->report_path,
+                  "Also write an HTML report (a timeline for one seed; distributions over "
+                  "seeds for --seeds)");
+  run->callback([args] { run_command(args); });
+  CLI::App* report = app.add_subcommand(
+      "report", "Run a scenario like `run` and write its HTML report (default report.html)");
+  add_run_options(report, args);
+  report->add_option("--out,-o", args->report_path, "The report's file (default report.html)");
+  report->callback([args] {
+    if (args->report_path.empty()) args->report_path = "report.html";
+    run_command(args);
   });
 }
 

@@ -25,6 +25,7 @@
 #include "sim/real/history_io.h"
 #include "tools/faultline/binding.h"
 #include "tools/faultline/command_args.h"
+#include "tools/faultline/report_model.h"
 
 namespace faultline::cli {
 
@@ -53,6 +54,9 @@ struct BoundScenario {
   // failed only a check the model checker does not make.
   std::function<Result<ScheduleShrinkReport>(const RunOptions&, std::uint64_t runs_max)>
       shrink_schedule;
+  // The same run with what its report draws collected (report_model.h); options.trace, when
+  // set, still receives every event.
+  std::function<RunOutcome(const RunOptions&, RunTimeline& timeline)> run_report;
 };
 
 // What `faultline check` asks of a protocol: its config and model options as trees (from a

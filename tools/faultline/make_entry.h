@@ -33,6 +33,44 @@ Result<void> lint_bound(LoadedScenario<typename B::ProtocolTag>& loaded) {
   });
 }
 
+// Reads the binding's gauges off each node after its step, for a run report.
+template <ProtocolBinding B>
+class GaugeObserver final : public StepObserver<typename B::ProtocolTag> {
+ public:
+  using P = typename B::ProtocolTag;
+  GaugeObserver(RunTimelineCollector& collector, const Simulation<P>& simulation)
+      : collector_(collector), simulation_(simulation) {}
+  void delivered(NodeId, NodeId, const typename P::Message&) override {}
+  void timer_fired(NodeId, const typename P::Timer&) override {}
+  void input_handled(NodeId, const typename P::Input&) override {}
+  void crashed(NodeId) override {}
+  void restarted(NodeId) override {}
+  void stepped(NodeId node, const typename P::Node& state) override {
+    B::report_gauges(state, collector_.gauges_of(node.value, simulation_.now().nanoseconds));
+  }
+
+ private:
+  RunTimelineCollector& collector_;
+  const Simulation<P>& simulation_;
+};
+
+// One run with its report's timeline collected: the trace's parts, the gauges, the operations.
+template <ProtocolBinding B>
+RunOutcome run_for_report(const LoadedScenario<typename B::ProtocolTag>& loaded,
+                          const CheckSuite<typename B::ProtocolTag>& suite, RunOptions options,
+                          RunTimeline& timeline) {
+  using P = typename B::ProtocolTag;
+  RunTimelineCollector collector(loaded.scenario.node_names, options.trace);
+  options.trace = &collector;
+  Simulation<P> simulation(loaded, suite, options);
+  GaugeObserver<B> observer(collector, simulation);
+  simulation.observe_steps(&observer);
+  RunOutcome outcome = simulation.run();
+  timeline = std::move(collector).finish(outcome.end.nanoseconds);
+  timeline.operations = B::report_operations(simulation.history());
+  return outcome;
+}
+
 // Decodes a parsed scenario's protocol parts and binds the simulator to them.
 template <ProtocolBinding B>
 Result<BoundScenario> bind_scenario_file(scenario::Scenario parsed) {
@@ -66,6 +104,9 @@ Result<BoundScenario> bind_scenario_file(scenario::Scenario parsed) {
   };
   bound.shrink_schedule = [shared, suite](const RunOptions& options, std::uint64_t runs_max) {
     return shrink_run_schedule<B>(*shared, *suite, options, runs_max);
+  };
+  bound.run_report = [shared, suite](const RunOptions& options, RunTimeline& timeline) {
+    return run_for_report<B>(*shared, *suite, options, timeline);
   };
   return bound;
 }

@@ -1,0 +1,153 @@
+#include "tools/faultline/report_model.h"
+
+#include <algorithm>
+
+#include "sim/core/assert.h"
+
+namespace faultline::cli {
+
+std::string_view to_string(ReportOperation::Outcome outcome) {
+  switch (outcome) {
+    case ReportOperation::Outcome::ok: return "ok";
+    case ReportOperation::Outcome::failed: return "failed";
+    case ReportOperation::Outcome::unknown: return "unknown";
+  }
+  return "";
+}
+
+RunTimelineCollector::RunTimelineCollector(std::vector<std::string> node_names, TraceSink* next)
+    : next_(next) {
+  for (std::uint32_t i = 0; i < node_names.size(); ++i) index_by_name_.emplace(node_names[i], i);
+  role_open_.resize(node_names.size());
+  outage_open_.resize(node_names.size());
+  timeline_.node_names = std::move(node_names);
+}
+
+std::uint32_t RunTimelineCollector::node_index(std::string_view name) const {
+  const auto it = index_by_name_.find(name);
+  FL_ASSERT(it != index_by_name_.end(), "a traced node is one of the scenario's");
+  return it->second;
+}
+
+void RunTimelineCollector::open(std::vector<std::optional<Span>>& open_spans,
+                                std::vector<Span>& done, std::uint32_t node, std::int64_t at,
+                                std::string label) {
+  close(open_spans, done, node, at);
+  open_spans[node] = Span{node, at, at, std::move(label)};
+}
+
+void RunTimelineCollector::close(std::vector<std::optional<Span>>& open_spans,
+                                 std::vector<Span>& done, std::uint32_t node, std::int64_t at) {
+  if (!open_spans[node]) return;
+  Span span = std::move(*open_spans[node]);
+  open_spans[node].reset();
+  span.end_ns = at;
+  FL_ASSERT(span.end_ns >= span.begin_ns, "a span ends after it begins");
+  if (span.end_ns > span.begin_ns) done.push_back(std::move(span));
+}
+
+// "... -> components {n0} {n1,n2}": the network is whole again when one component is left.
+void RunTimelineCollector::network_fault(const TraceEvent& event) {
+  const std::int64_t at = event.time.nanoseconds;
+  if (event.kind == "clog") {
+    // "clog {n0} -> {n1} for 2s": a window of its own, as long as it says.
+    const auto for_at = event.text.rfind(" for ");
+    const auto length = for_at == std::string::npos
+                            ? Result<Duration>(Duration{})
+                            : parse_duration(std::string_view(event.text).substr(for_at + 5));
+    timeline_.faults.push_back(Window{at, at + (length ? length->nanoseconds : 0), event.text});
+    return;
+  }
+  const auto components = event.text.find("-> components");
+  const bool whole = components != std::string::npos &&
+                     std::count(event.text.begin() + static_cast<std::ptrdiff_t>(components),
+                                event.text.end(), '{') <= 1;
+  if (whole) {
+    if (partition_open_) {
+      partition_open_->end_ns = at;
+      if (partition_open_->end_ns > partition_open_->begin_ns)
+        timeline_.faults.push_back(std::move(*partition_open_));
+      partition_open_.reset();
+    }
+    return;
+  }
+  if (!partition_open_)
+    partition_open_ = Window{at, at, event.text};
+  else
+    partition_open_->label += "; " + event.text;
+}
+
+void RunTimelineCollector::count_in_flight(const TraceEvent& event) {
+  if (event.message == 0) return;
+  in_flight_ += event.kind == "send" ? 1 : -1;
+  FL_ASSERT(in_flight_ >= 0, "a message ends after it was sent");
+  auto& samples = timeline_.in_flight;
+  if (!samples.empty() && samples.back().time_ns == event.time.nanoseconds)
+    samples.back().value = in_flight_;
+  else
+    samples.push_back(GaugeSample{event.time.nanoseconds, 0, in_flight_});
+}
+
+void RunTimelineCollector::record(const TraceEvent& event) {
+  if (next_ != nullptr) next_->record(event);
+  const std::int64_t at = event.time.nanoseconds;
+  const std::string_view kind = event.kind;
+  if (kind == "send" || kind == "deliver" || kind == "drop") return count_in_flight(event);
+  if (kind == "role") {
+    open(role_open_, timeline_.roles, node_index(event.node), at, event.text);
+  } else if (kind == "crash") {
+    const std::uint32_t node = node_index(event.node);
+    close(role_open_, timeline_.roles, node, at);
+    open(outage_open_, timeline_.outages, node, at, "down");
+  } else if (kind == "pause") {
+    open(outage_open_, timeline_.outages, node_index(event.node), at, "paused");
+  } else if (kind == "restart" || kind == "resume") {
+    close(outage_open_, timeline_.outages, node_index(event.node), at);
+  } else if (kind == "partition" || kind == "heal" || kind == "clog") {
+    network_fault(event);
+  } else if (kind == "liveness" || kind == "violation" || kind == "network") {
+    timeline_.markers.push_back(Marker{at, std::string(kind), event.text});
+  }
+}
+
+void RunTimelineCollector::GaugeRecorder::gauge(std::string_view name, std::int64_t value) {
+  RunTimeline& timeline = owner_.timeline_;
+  auto it = owner_.gauge_index_.find(name);
+  if (it == owner_.gauge_index_.end()) {
+    it = owner_.gauge_index_.emplace(std::string(name), timeline.gauges.size()).first;
+    timeline.gauges.push_back(Gauge{std::string(name), {}});
+    owner_.gauge_last_.emplace_back(timeline.node_names.size());
+  }
+  std::optional<std::int64_t>& last = owner_.gauge_last_[it->second][node];
+  if (last == value) return;
+  last = value;
+  timeline.gauges[it->second].samples.push_back(GaugeSample{time_ns, node, value});
+}
+
+ReportGaugeSink& RunTimelineCollector::gauges_of(std::uint32_t node, std::int64_t time_ns) {
+  FL_ASSERT(node < timeline_.node_names.size(), "gauges of a node of the scenario");
+  recorder_.node = node;
+  recorder_.time_ns = time_ns;
+  return recorder_;
+}
+
+RunTimeline RunTimelineCollector::finish(std::int64_t end_ns) && {
+  for (std::uint32_t node = 0; node < timeline_.node_names.size(); ++node) {
+    close(role_open_, timeline_.roles, node, end_ns);
+    close(outage_open_, timeline_.outages, node, end_ns);
+  }
+  if (partition_open_) {
+    partition_open_->end_ns = end_ns;
+    timeline_.faults.push_back(std::move(*partition_open_));
+  }
+  timeline_.end_ns = end_ns;
+  // Spans were closed node by node: sort them by node, then time, for drawing.
+  const auto by_node_time = [](const Span& a, const Span& b) {
+    return a.node != b.node ? a.node < b.node : a.begin_ns < b.begin_ns;
+  };
+  std::stable_sort(timeline_.roles.begin(), timeline_.roles.end(), by_node_time);
+  std::stable_sort(timeline_.outages.begin(), timeline_.outages.end(), by_node_time);
+  return std::move(timeline_);
+}
+
+}  // namespace faultline::cli
