@@ -20,6 +20,7 @@
 #include "tools/faultline/progress.h"
 #include "tools/faultline/report.h"
 #include "tools/faultline/seed_runner.h"
+#include "tools/faultline/trace_formats.h"
 
 namespace faultline::cli {
 
@@ -33,6 +34,7 @@ struct RunArgs {
   std::uint64_t seed_start = 1;
   unsigned jobs = 0;
   std::string trace_path;
+  std::string trace_format = "jsonl";
   std::string history_path;  // run only
   bool json = false;
   bool wire = false;
@@ -98,14 +100,23 @@ bool open_output(const std::string& option, const std::string& path, OutputFile&
   return false;
 }
 
+// The --trace file in its --trace-format; finished (Perfetto's closing bracket) before closing.
 struct TraceFile {
   OutputFile out;
-  std::unique_ptr<JsonlTraceWriter> writer;
+  std::unique_ptr<TraceWriter> writer;
+  TraceFile() = default;
+  TraceFile(const TraceFile&) = delete;
+  TraceFile& operator=(const TraceFile&) = delete;
+  ~TraceFile() {
+    if (writer) writer->finish();
+  }
 };
 
-bool open_trace(const std::string& path, TraceFile& trace) {
-  if (!open_output("--trace", path, trace.out)) return false;
-  if (trace.out.file != nullptr) trace.writer = std::make_unique<JsonlTraceWriter>(trace.out.file);
+bool open_trace(const RunArgs& args, const BoundScenario& bound, TraceFile& trace) {
+  if (!open_output("--trace", args.trace_path, trace.out)) return false;
+  if (trace.out.file != nullptr)
+    trace.writer = make_trace_writer(parse_trace_format(args.trace_format).value(), trace.out.file,
+                                     bound.scenario.node_names, "faultline " + bound.scenario.name);
   return true;
 }
 
@@ -184,7 +195,7 @@ SeedsSummary summary_of_one(const RunArgs& args, const BoundScenario& bound,
 
 void run_one(const RunArgs& args, const BoundScenario& bound, std::uint64_t seed) {
   TraceFile trace;
-  if (!open_trace(args.trace_path, trace)) return;
+  if (!open_trace(args, bound, trace)) return;
   OutputFile history;
   if (!open_output("--history", args.history_path, history)) return;
   const RunOutcome outcome = run_with_report(args, bound, seed, trace.writer.get(), history.file);
@@ -273,7 +284,7 @@ void replay_scenario(const RunArgs& args) {
     }
   }
   TraceFile trace;
-  if (!open_trace(args.trace_path, trace)) return;
+  if (!open_trace(args, *bound, trace)) return;
   const RunOutcome second = run_within_budgets(args, *bound, args.seed, trace.writer.get());
   if (args.json) {
     auto json = run_json(*bound, second);
@@ -314,7 +325,10 @@ void add_run_options(CLI::App* run, const std::shared_ptr<RunArgs>& args) {
       ->check(unsigned_decimal());
   run->add_option("--jobs", args->jobs, "Worker threads for --seeds (default: all cores)");
   run->add_option("--trace", args->trace_path,
-                  "Write the full event trace as JSON lines (single seed only)");
+                  "Write the full event trace, as JSON lines by default (single seed only)");
+  run->add_option("--trace-format", args->trace_format,
+                  "The --trace file's format: jsonl (default), perfetto or shiviz")
+      ->check(trace_format_error);
   run->add_option("--history", args->history_path,
                   "Write the run's client history in the format `client --history` records "
                   "(single seed only), for `check-history` and `lin`");
@@ -381,7 +395,12 @@ void add_replay_command(CLI::App& app, const std::shared_ptr<RunArgs>& args) {
       ->each([args](const std::string&) { args->seed_given = true; });
   replay->add_option("--fingerprint", args->fingerprint,
                      "The fingerprint the original run printed (hex)");
-  replay->add_option("--trace", args->trace_path, "Write the replayed run's trace as JSON lines");
+  replay->add_option("--trace", args->trace_path,
+                     "Write the replayed run's trace, as JSON lines by default");
+  replay
+      ->add_option("--trace-format", args->trace_format,
+                   "The --trace file's format: jsonl (default), perfetto or shiviz")
+      ->check(trace_format_error);
   replay->add_flag("--json", args->json, "Print the summary as JSON");
   replay->callback([args] {
     // A counterexample written by `faultline check` replays step by step instead of by seed.
