@@ -58,6 +58,19 @@ else
 fi
 grep -q '<table id="failing">' "$work/failing.html" || fail "no failing-seeds table"
 
+# fuzz --report: seeds finish in any order across workers; the report must not care.
+profile=scenarios/raft/swarm.yaml
+"$faultline" fuzz "$profile" --bug vote_without_log_check --seeds 60 --no-shrink --jobs 2 \
+  --report "$work/fuzz2.html" >/dev/null 2>&1
+"$faultline" fuzz "$profile" --bug vote_without_log_check --seeds 60 --no-shrink --jobs 1 \
+  --report "$work/fuzz1.html" >/dev/null 2>&1
+[ -s "$work/fuzz1.html" ] && [ -s "$work/fuzz2.html" ] &&
+  cmp -s <(without_command "$work/fuzz1.html") <(without_command "$work/fuzz2.html") &&
+  ok "fuzz --report does not depend on --jobs" || fail "fuzz --jobs 1 and 2 wrote different reports"
+grep -q '<table id="failing">' "$work/fuzz2.html" && grep -q 'fuzz .*--emit' "$work/fuzz2.html" &&
+  ok "fuzz --report lists failing seeds with their repro" ||
+  fail "fuzz --report has no failing seed with a fuzz repro command"
+
 # `faultline report`: report.html by default, -o elsewhere.
 (cd "$work" && "$faultline" report "$OLDPWD/$raft" >/dev/null) || fail "faultline report failed"
 [ -s "$work/report.html" ] || fail "faultline report wrote no report.html"

@@ -40,8 +40,6 @@ Result<void> write_text_file(const std::string& path, std::string_view text) {
   return {};
 }
 
-namespace {
-
 // "faultline 0.1.0 (build 6fb68c7246e9, GCC 12.2.0)": what a bug report needs to name the
 // binary.
 std::string version_text() {
@@ -62,8 +60,6 @@ std::string version_text() {
   text += ")";
   return text;
 }
-
-}  // namespace
 
 int run_main(int argc, char** argv) {
   if (argc > 0 && argv[0] != nullptr && argv[0][0] != '\0')

@@ -25,6 +25,7 @@
 #include "tools/faultline/commands.h"
 #include "tools/faultline/fuzz.h"
 #include "tools/faultline/fuzz_results.h"
+#include "tools/faultline/html_report.h"
 #include "tools/faultline/number_options.h"
 #include "tools/faultline/report.h"
 #include "tools/faultline/seed_runner.h"
@@ -52,6 +53,7 @@ struct FuzzArgs {
   bool stop_on_failure = false;
   std::string capsule_dir = "fuzz-capsules";
   std::string junit;        // --junit FILE, "" when not given
+  std::string report;       // --report FILE.html, "" when not given
   std::string shard;        // --shard K/M, "" when not given (the environment may say)
   std::string results_dir;  // --results DIR, "" when not given
   BudgetArgs budget;
@@ -181,8 +183,14 @@ bool budgets_valid(const BudgetArgs& budget) {
 Result<std::vector<FuzzOutcome>> run_seeds(const LoadedProfile& loaded, const FuzzArgs& args,
                                            const ShardSeeds& seeds,
                                            std::optional<Clock::time_point> deadline,
-                                           ResultsWriter* results) {
-  const FuzzRunOptions options{args.budget, args.wire, args.check_determinism};
+                                           ResultsWriter* results, SweepAccumulator* sweep) {
+  std::mutex sweep_mutex;
+  FuzzRunOptions options{args.budget, args.wire, args.check_determinism};
+  if (sweep != nullptr)
+    options.observe = [&](const RunOutcome& outcome) {
+      const std::lock_guard lock(sweep_mutex);
+      sweep->add(outcome);
+    };
   const unsigned jobs = worker_count(args.jobs, seeds.size());
   Progress progress(seeds.size(), deadline);
   std::thread shower([&] { progress.show(); });
@@ -327,6 +335,17 @@ std::string_view end_reason(const FuzzArgs& args, const ShardSeeds& seeds,
   return "time";
 }
 
+// --report: the seeds' runs as a sweep's report (html_report.h); the repro commands draw each
+// seed's scenario again.
+void write_fuzz_report(const LoadedProfile& loaded, const FuzzArgs& args,
+                       SweepAccumulator&& sweep) {
+  const ReportHeader header{loaded.profile.name + " (swarm profile)", args.path,
+                            loaded.profile.protocol, command_line(), version_text()};
+  const std::string html = sweep_report_html(header, std::move(sweep).finish({}));
+  if (auto written = write_text_file(args.report, html); !written)
+    usage_error("--report: " + written.error().to_string());
+}
+
 void fuzz(const FuzzArgs& args) {
   if (!budgets_valid(args.budget)) return;
   auto loaded = load_profile_file(args.path, ProfileOverrides{args.bug, args.no_swarm});
@@ -344,7 +363,11 @@ void fuzz(const FuzzArgs& args) {
   std::unique_ptr<ResultsWriter> results;
   if (!args.results_dir.empty() && !(results = open_results(*loaded, args, info))) return;
   const ShardSeeds seeds(args.seed_start, count, *shard);
-  auto records = run_seeds(*loaded, args, seeds, deadline, results.get());
+  SweepAccumulator sweep(args.seed_start, count, [&](std::uint64_t seed, std::uint64_t print) {
+    return fuzz_repro_command(*loaded, seed, print, args.wire);
+  });
+  auto records = run_seeds(*loaded, args, seeds, deadline, results.get(),
+                           args.report.empty() ? nullptr : &sweep);
   if (!records) {
     usage_error(records.error().to_string());
     return;
@@ -359,6 +382,7 @@ void fuzz(const FuzzArgs& args) {
   if (!args.junit.empty() &&
       !write_junit(args.junit, "faultline fuzz " + args.path, fuzz_junit_cases(info, *records)))
     exit_code() = exit_usage;
+  if (!args.report.empty()) write_fuzz_report(*loaded, args, std::move(sweep));
 }
 
 }  // namespace
@@ -401,6 +425,9 @@ void add_fuzz_command(CLI::App& app) {
                     "Do not shrink failures (the summary then gives no capsules)");
   command->add_option("--junit", args->junit,
                       "Also write JUnit XML here: a test case per failure signature");
+  command->add_option("--report", args->report,
+                      "Also write an HTML report of the seeds' runs (distributions, checks, "
+                      "failing and slowest seeds)");
   command->add_option("--shard", args->shard,
                       "Run only the seeds s with s mod M = K (K/M, K from 0); else from "
                       "FAULTLINE_SHARD, GTEST_SHARD_INDEX/GTEST_TOTAL_SHARDS or "

@@ -123,9 +123,8 @@ bool open_trace(const RunArgs& args, const BoundScenario& bound, TraceFile& trac
 ReproArgs repro_of(const RunArgs& args) { return ReproArgs{args.path, args.overrides, args.wire}; }
 
 ReportHeader report_header(const BoundScenario& bound, const RunArgs& args) {
-  return ReportHeader{
-      bound.scenario.name, args.path, bound.protocol, command_line(),
-      "faultline " + std::string(version()) + " (build " + std::string(build_id()) + ")"};
+  return ReportHeader{bound.scenario.name, args.path, bound.protocol, command_line(),
+                      version_text()};
 }
 
 void write_report(const std::string& path, const std::string& html) {

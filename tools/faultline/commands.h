@@ -39,6 +39,8 @@ void add_grade_command(CLI::App& app);          // grade (cmd_grade.cc)
 // (generated at build time by build_id.cmake).
 std::string_view version();
 std::string_view build_id();
+// "faultline 0.1.0 (build 6fb68c7246e9, GCC 12.2.0)": what --version prints and reports name.
+std::string version_text();
 
 // Set by a subcommand's callback; main returns it.
 int& exit_code();

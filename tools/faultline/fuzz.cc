@@ -174,6 +174,7 @@ Result<FuzzOutcome> run_fuzz_seed(const LoadedProfile& loaded, std::uint64_t see
   auto bound = bind_scenario_text(loaded, seed, *text);
   if (!bound) return std::unexpected(bound.error());
   const RunOutcome outcome = run_seed(*bound, seed, options.budget, options.wire);
+  if (options.observe) options.observe(outcome);
   FuzzOutcome record = fuzz_outcome(outcome);
   if (options.check_determinism)
     if (auto difference =

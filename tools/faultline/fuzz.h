@@ -19,6 +19,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <span>
 #include <string>
@@ -99,6 +100,9 @@ struct FuzzRunOptions {
   BudgetArgs budget;  // validated by the caller
   bool wire = false;
   bool check_determinism = false;  // run twice; a difference is a failure of check "determinism"
+  // Sees each seed's run (its first, with check_determinism), for fuzz --report; called from
+  // the worker threads.
+  std::function<void(const RunOutcome&)> observe = {};
 };
 
 // Draws seed `seed`, runs it (twice with check_determinism) and returns its record.

@@ -101,8 +101,8 @@ std::string metric_section(const std::string& name, const MetricDistribution& m)
 
 std::string sweep_summary(const SweepReport& s) {
   std::string out = "<section id=\"summary\">\n<p>";
-  out += fmt::format("seeds {}..{} ({})", s.seed_start, s.seed_start + s.seed_count - 1,
-                     html::count(s.seed_count));
+  out += fmt::format("{} seeds run of {}..{}", html::count(s.seeds_run), s.seed_start,
+                     s.seed_start + s.seed_count - 1);
   for (const auto& [status, n] : s.seeds_by_status)
     out += fmt::format(" &middot; <b class=\"{}\">{} {}</b>",
                        status == RunStatus::passed ? "pass" : "fail", html::count(n),

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <bit>
+#include <tuple>
 
 #include "sim/core/assert.h"
 
@@ -77,17 +78,21 @@ void SweepAccumulator::add_metric(const std::string& name, const std::vector<Dur
   }
   ++metric.seeds_with_samples;
   auto& slowest = metric.slowest;
-  // Seeds come in order, so a tie keeps the smaller seed ahead.
-  const auto later = std::find_if(slowest.begin(), slowest.end(),
-                                  [&](const SlowSeed& s) { return s.value_ns < largest; });
+  // Largest first, a tie by the smaller seed: the same list whatever order seeds come in.
+  const auto later = std::find_if(slowest.begin(), slowest.end(), [&](const SlowSeed& s) {
+    return s.value_ns < largest || (s.value_ns == largest && s.seed > outcome.seed);
+  });
   if (later == slowest.end() && slowest.size() >= slowest_max) return;
   slowest.insert(later, SlowSeed{outcome.seed, largest, repro_(outcome.seed, outcome.fingerprint)});
   if (slowest.size() > slowest_max) slowest.pop_back();
 }
 
 void SweepAccumulator::add_verdicts(const RunOutcome& outcome) {
-  for (const CheckVerdict& verdict : outcome.verdicts) {
+  for (std::size_t position = 0; position < outcome.verdicts.size(); ++position) {
+    const CheckVerdict& verdict = outcome.verdicts[position];
     auto [it, added] = check_index_.emplace(verdict.name, report_.checks.size());
+    if (added) check_position_.push_back(position);
+    check_position_[it->second] = std::min(check_position_[it->second], position);
     if (added) {
       CheckCounts counts;
       counts.name = verdict.name;
@@ -99,11 +104,9 @@ void SweepAccumulator::add_verdicts(const RunOutcome& outcome) {
       ++counts.not_evaluated;
     } else if (verdict.passed) {
       ++counts.passed;
-    } else {
-      if (counts.failed++ == 0) {
-        counts.first_failing_seed = outcome.seed;
-        counts.first_failure = verdict.detail;
-      }
+    } else if (counts.failed++ == 0 || outcome.seed < counts.first_failing_seed) {
+      counts.first_failing_seed = outcome.seed;
+      counts.first_failure = verdict.detail;
     }
   }
 }
@@ -117,14 +120,31 @@ void SweepAccumulator::add(const RunOutcome& outcome) {
   if (outcome.convergence && !outcome.metrics.contains("convergence"))
     add_metric("convergence", {*outcome.convergence}, outcome);
   add_verdicts(outcome);
+  ++report_.seeds_run;
   if (outcome.status == RunStatus::passed) return;
-  if (report_.failing_total++ < failing_max)
-    report_.failing.push_back(FailingSeed{outcome.seed, outcome.status, outcome.failure,
-                                          repro_(outcome.seed, outcome.fingerprint)});
+  ++report_.failing_total;
+  // The failing_max smallest failing seeds, in seed order, whatever order seeds come in.
+  auto& failing = report_.failing;
+  const auto later = std::find_if(failing.begin(), failing.end(),
+                                  [&](const FailingSeed& f) { return f.seed > outcome.seed; });
+  if (later == failing.end() && failing.size() >= failing_max) return;
+  failing.insert(later, FailingSeed{outcome.seed, outcome.status, outcome.failure,
+                                    repro_(outcome.seed, outcome.fingerprint)});
+  if (failing.size() > failing_max) failing.pop_back();
 }
 
 SweepReport SweepAccumulator::finish(std::vector<std::string> nondeterminism) && {
   report_.nondeterminism = std::move(nondeterminism);
+  // Checks in the order runs list them (their smallest position, then name).
+  std::vector<std::size_t> order(report_.checks.size());
+  for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
+    return std::tie(check_position_[a], report_.checks[a].name) <
+           std::tie(check_position_[b], report_.checks[b].name);
+  });
+  std::vector<CheckCounts> sorted;
+  for (const std::size_t i : order) sorted.push_back(std::move(report_.checks[i]));
+  report_.checks = std::move(sorted);
   return std::move(report_);
 }
 

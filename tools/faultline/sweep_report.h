@@ -8,9 +8,10 @@
 // sweep of any size costs at most 30 KiB per metric and merges by adding counts; its minimum
 // and maximum are exact.
 //
-// Invariants: seeds are added in seed order, so the report is a pure function of the outcomes;
-// slowest holds at most slowest_max seeds per metric, largest first (ties: smaller seed first);
-// failing holds the first failing_max failing seeds, failing_total counts them all.
+// Invariants: the report is a pure function of the set of outcomes added, whatever their order
+// (fuzz adds them as worker threads finish): slowest holds at most slowest_max seeds per metric,
+// largest first (ties: smaller seed first); failing holds the failing_max smallest failing
+// seeds in seed order, failing_total counts them all; checks are in the order runs list them.
 #pragma once
 
 #include <cstdint>
@@ -80,7 +81,8 @@ struct FailingSeed {
 
 struct SweepReport {
   std::uint64_t seed_start = 0;
-  std::uint64_t seed_count = 0;
+  std::uint64_t seed_count = 0;  // the range asked for (a shard or --time may run fewer)
+  std::uint64_t seeds_run = 0;
   std::map<RunStatus, std::uint64_t> seeds_by_status;
   std::uint64_t events = 0;
   std::int64_t virtual_ns = 0;
@@ -110,6 +112,7 @@ class SweepAccumulator {
   SweepReport report_;
   Repro repro_;
   std::map<std::string, std::size_t> check_index_;
+  std::vector<std::size_t> check_position_;  // per check: its smallest place in a verdict list
 };
 
 }  // namespace faultline::cli
