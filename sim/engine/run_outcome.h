@@ -49,6 +49,9 @@ struct TraceEvent {
 class TraceSink {
  public:
   virtual void record(const TraceEvent& event) = 0;
+  // Whether events of `kind` need their text: describing every message costs more than the
+  // rest of a traced run, and a sink that reads only some kinds gets "" for the others.
+  virtual bool wants_text(std::string_view /*kind*/) const { return true; }
 
  protected:
   ~TraceSink() = default;

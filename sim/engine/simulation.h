@@ -253,7 +253,8 @@ class Simulation final : public WorkloadSink<P> {
              Text&& text, std::uint64_t message = 0) {
     if (options_.trace == nullptr) return;
     options_.trace->record(TraceEvent{now_, kind, node ? node_name(*node) : std::string_view{},
-                                      peer ? node_name(*peer) : std::string_view{}, text(),
+                                      peer ? node_name(*peer) : std::string_view{},
+                                      options_.trace->wants_text(kind) ? text() : std::string(),
                                       message});
   }
   template <class Text>

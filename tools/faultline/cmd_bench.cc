@@ -6,6 +6,7 @@
 //   lin     every history in ../shared/histories through the linearizability checker.
 //   check   every binding's model-checker rows.
 //   all     engine, lin and check.
+//   report  the HTML reports' cost (report_bench.cc), with --set options.
 //   NAME    a benchmark a binding offers on its own, with --set options.
 //
 // Wall-clock time is read here, in the tool, never inside the simulator.
@@ -92,6 +93,7 @@ const Benchmark* find_alone(const std::string& name) {
 
 int run_bench(const BenchArgs& args) {
   if (const Benchmark* row = find_alone(args.what)) return run_row(*row, args);
+  if (args.what == "report") return run_report_benchmark(args.source_dir, args.settings, std::cout);
   if (!args.settings.empty()) {
     std::fprintf(stderr, "error: --set applies to a benchmark run alone, not to '%s'\n",
                  args.what.c_str());
@@ -113,8 +115,10 @@ int run_bench(const BenchArgs& args) {
 
 void add_bench_command(CLI::App& app) {
   auto args = std::make_shared<BenchArgs>();
-  std::vector<std::string> names = {"engine", "lin", "check", "all"};
-  std::string alone;
+  std::vector<std::string> names = {"engine", "lin", "check", "all", "report"};
+  std::string alone =
+      "; report: the HTML report's cost beside the runs it reports on (--set seeds=N, "
+      "scenario=PATH, long_scenario=PATH)";
   for (const ProtocolEntry& entry : protocols())
     for (const Benchmark& row : entry.benchmarks)
       if (row.group == Benchmark::Group::alone) {

@@ -6,8 +6,10 @@
 // judged. With many runs the most severe outcome decides: 2, then 3, then 4.
 #pragma once
 
+#include <iosfwd>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include <CLI/CLI.hpp>
 
@@ -33,6 +35,9 @@ void add_check_history_command(CLI::App& app);  // check-history (cmd_check_hist
 void add_fuzz_command(CLI::App& app);           // fuzz (cmd_fuzz.cc)
 void add_fuzz_merge_command(CLI::App* fuzz);    // fuzz merge (cmd_fuzz_merge.cc)
 void add_grade_command(CLI::App& app);          // grade (cmd_grade.cc)
+// `faultline bench report` (report_bench.cc).
+int run_report_benchmark(const std::string& source_dir, const std::vector<std::string>& settings,
+                         std::ostream& out);
 
 // The project's version ("0.1.0") and the commit it was built from ("6fb68c7246e9", with
 // "-dirty" for uncommitted changes; "unknown" outside git), for `faultline --version`

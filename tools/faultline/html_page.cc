@@ -27,7 +27,8 @@ svg .label{font:11px system-ui,sans-serif;fill:#333}
 .r0{fill:#4e79a7}.r1{fill:#f28e2b}.r2{fill:#59a14f}.r3{fill:#b07aa1}.r4{fill:#76b7b2}
 .r5{fill:#edc948}.r6{fill:#9c755f}.r7{fill:#bab0ac}.mixed{fill:#999}
 .down{fill:#333}.paused{fill:#e15759;fill-opacity:.55}
-.fault{fill:#e15759;fill-opacity:.14}.unavailable{fill:#f28e2b;fill-opacity:.2}
+.fault{fill:#e15759;fill-opacity:.3;stroke:#c62828;stroke-opacity:.5}
+.unavailable{fill:#f28e2b;fill-opacity:.2}
 .marker-liveness{fill:#59a14f}.marker-violation{fill:#c62828}.marker-network{fill:#888}
 .op-ok{fill:#1f77b4;fill-opacity:.6}.op-failed{fill:#d62728}.op-unknown{fill:#ff7f0e}
 .bar-ok{fill:#1f77b4}.bar-failed{fill:#d62728}

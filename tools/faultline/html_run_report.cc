@@ -105,12 +105,13 @@ std::string timeline_figure(const RunTimeline& t) {
   const double rows_h = 22 * static_cast<double>(tracks);
   Canvas canvas(html::kPlotWidth, static_cast<int>(kTop + rows_h + kBottom));
   const Scale x = time_scale(t);
+  draw_tracks(canvas, t, x, tracks);
+  // Over the tracks, translucent: a partition is read against the roles it changed.
   for (const Window& w : t.faults)
     canvas.rect(
         x(static_cast<double>(w.begin_ns)), kTop,
         std::max(x(static_cast<double>(w.end_ns)) - x(static_cast<double>(w.begin_ns)), 1.0),
         rows_h, "fault", w.label);
-  draw_tracks(canvas, t, x, tracks);
   for (const Marker& m : t.markers)
     canvas.rect(x(static_cast<double>(m.time_ns)) - 1, kTop, 2, rows_h, "marker-" + m.kind,
                 m.kind + " at " + format_time(Time{m.time_ns}) + ": " + m.label);

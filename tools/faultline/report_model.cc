@@ -88,6 +88,12 @@ void RunTimelineCollector::count_in_flight(const TraceEvent& event) {
     samples.push_back(GaugeSample{event.time.nanoseconds, 0, in_flight_});
 }
 
+bool RunTimelineCollector::wants_text(std::string_view kind) const {
+  if (next_ != nullptr && next_->wants_text(kind)) return true;
+  return kind != "send" && kind != "deliver" && kind != "drop" && kind != "timer" &&
+         kind != "input" && kind != "output";
+}
+
 void RunTimelineCollector::record(const TraceEvent& event) {
   if (next_ != nullptr) next_->record(event);
   const std::int64_t at = event.time.nanoseconds;

@@ -94,6 +94,8 @@ class RunTimelineCollector final : public TraceSink {
  public:
   RunTimelineCollector(std::vector<std::string> node_names, TraceSink* next);
   void record(const TraceEvent& event) override;
+  // Messages, timers, inputs and outputs are counted, never read: no text unless `next` reads it.
+  bool wants_text(std::string_view kind) const override;
   // The timeline of a run that ended at `end`.
   RunTimeline finish(std::int64_t end_ns) &&;
   // After a step of `node`: the binding's gauges of it, kept when they changed.
