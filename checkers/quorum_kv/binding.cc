@@ -382,4 +382,10 @@ std::vector<cli::ReportOperation> Binding::report_operations(const History<Quoru
   return cli::pair_report_operations(history, cli::ReportFromLinMapping<LinearizabilityMapping>{});
 }
 
+void Binding::report_gauges(const Node& node, cli::ReportGaugeSink& sink) {
+  sink.gauge("keys unconfirmed by followers", static_cast<std::int64_t>(node.unacked().size()));
+  sink.gauge("hints held", static_cast<std::int64_t>(node.store().hints.size()));
+  sink.gauge("sibling versions", static_cast<std::int64_t>(node.store().siblings.size()));
+}
+
 }  // namespace faultline::quorum_kv

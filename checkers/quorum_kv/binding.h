@@ -122,8 +122,11 @@ struct Binding : BindingDefaults<QuorumKv> {
   static std::vector<Benchmark> benchmarks();
   static std::optional<lin::ClientOperations> client_operations(
       const History<QuorumKv>& history, std::span<const int> invocation_lines);
-  // A run report's operations: LinearizabilityMapping's.
+  // A run report's operations (LinearizabilityMapping's) and its panels: how far followers lag
+  // (the keys a leader holds unconfirmed at its version) and what sloppy quorums leave behind
+  // (hints held for dead replicas, sibling versions of a key).
   static std::vector<cli::ReportOperation> report_operations(const History<QuorumKv>& history);
+  static void report_gauges(const Node& node, cli::ReportGaugeSink& sink);
 };
 
 }  // namespace faultline::quorum_kv
