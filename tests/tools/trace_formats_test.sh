@@ -250,5 +250,10 @@ grep -q -- "--trace-format" "$work/out" && grep -q "jsonl|perfetto|shiviz" "$wor
   >/dev/null 2>&1
 [ $? -eq 1 ] || fail "replay --trace-format '' is not a usage error"
 
+"$faultline" run scenarios/raft/three_node_leader_crash.yaml --trace-format perfetto \
+  >/dev/null 2>"$work/err"
+[ $? -eq 1 ] && grep -q "needs --trace FILE" "$work/err" ||
+  fail "--trace-format without --trace is not a usage error saying it needs --trace"
+
 [ $failures -eq 0 ] && echo "trace formats: all checks passed"
 exit $((failures > 0))

@@ -46,8 +46,16 @@ struct RunArgs {
   std::string report_path;         // run only: the HTML report (html_report.h)
 };
 
-// The budgets, checked once before any run (a bad value is a usage error naming the option).
-bool budgets_valid(const RunArgs& args) {
+// The budgets and --trace-format, checked once before any run (a bad value is a usage error
+// naming the option).
+bool run_options_valid(const RunArgs& args) {
+  if (args.trace_path.empty() && args.trace_format != "jsonl") {
+    // A format without a file would write nothing, silently.
+    std::fprintf(stderr, "error: --trace-format %s needs --trace FILE\n",
+                 args.trace_format.c_str());
+    exit_code() = exit_usage;
+    return false;
+  }
   auto budget = run_budget(args.budget);
   auto limits = WallAndMemoryLimits::from(args.budget);
   const Error* error = !budget ? &budget.error() : !limits ? &limits.error() : nullptr;
@@ -267,7 +275,7 @@ void replay_scenario(const RunArgs& args) {
     exit_code() = exit_usage;
     return;
   }
-  if (!budgets_valid(args)) return;
+  if (!run_options_valid(args)) return;
   auto bound = load_or_report(args);
   if (!bound) return;
   const RunOutcome first = run_within_budgets(args, *bound, args.seed);
@@ -339,7 +347,7 @@ void add_run_options(CLI::App* run, const std::shared_ptr<RunArgs>& args) {
 }
 
 void run_command(const std::shared_ptr<RunArgs>& args) {
-  if (!budgets_valid(*args)) return;
+  if (!run_options_valid(*args)) return;
   auto bound = load_or_report(*args);
   if (!bound) return;
   if (args->seeds == 0) {
