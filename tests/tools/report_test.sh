@@ -47,7 +47,7 @@ buggy=(--set bug=commit_on_majority)
 "$faultline" run scenarios/two_phase_commit/participant_votes_no.yaml "${buggy[@]}" --seeds 20 \
   --report "$work/failing.html" >/dev/null
 repro=$(grep -o '<code class="repro">[^<]*</code>' "$work/failing.html" | head -1 |
-  sed -e 's/<[^>]*>//g' -e 's/&#39;/'"'"'/g' -e 's/&quot;/"/g')
+  sed -e 's/<[^>]*>//g' -e 's/&apos;/'"'"'/g' -e 's/&quot;/"/g')
 if [ -z "$repro" ]; then
   fail "the failing sweep lists no repro command"
 else

@@ -7,30 +7,13 @@
 
 #include <fmt/format.h>
 
+#include "tools/faultline/markup.h"
+
 namespace faultline::cli {
 
 namespace {
 
-// XML 1.0 allows tab, newline and carriage return below 0x20 and nothing else there.
-std::string escaped(const std::string& text) {
-  std::string out;
-  out.reserve(text.size());
-  for (const char c : text) {
-    switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&apos;"; break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20 && c != '\t' && c != '\n' && c != '\r')
-          out += '?';
-        else
-          out += c;
-    }
-  }
-  return out;
-}
+std::string escaped(const std::string& text) { return escape_markup(text); }
 
 std::size_t count_of(const std::vector<JunitCase>& cases, JunitCase::Result result) {
   std::size_t n = 0;

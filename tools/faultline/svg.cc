@@ -6,24 +6,11 @@
 #include <fmt/core.h>
 
 #include "sim/core/time.h"
+#include "tools/faultline/markup.h"
 
 namespace faultline::cli::svg {
 
-std::string escape(std::string_view text) {
-  std::string out;
-  out.reserve(text.size());
-  for (const char c : text) {
-    switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&#39;"; break;
-      default: out += c;
-    }
-  }
-  return out;
-}
+std::string escape(std::string_view text) { return escape_markup(text); }
 
 double Scale::operator()(double value) const {
   double a = lo, b = hi, v = std::clamp(value, std::min(lo, hi), std::max(lo, hi));

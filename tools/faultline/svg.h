@@ -18,7 +18,7 @@
 
 namespace faultline::cli::svg {
 
-// Text made safe for HTML and SVG (& < > " ').
+// Text made safe for HTML and SVG (markup.h).
 std::string escape(std::string_view text);
 
 struct Scale {
