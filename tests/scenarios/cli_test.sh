@@ -80,5 +80,12 @@ contains "the sweep lists every seed's fingerprint" "$work/budget.json" '"finger
 "$faultline" run "$demo" --max-pending 0 2>/dev/null; check "a zero budget is a usage error" 1 $?
 "$faultline" run "$demo" --max-memory 4XB 2>/dev/null; check "a bad size is a usage error" 1 $?
 
+# The model checker states the chance its fingerprints hid a state (n(n-1)/2 over 2^64).
+"$faultline" check --protocol two_phase_commit --nodes 3 --set 'stages=[1/2]' --set on_abort=halt \
+  >"$work/check.txt"
+check "the 2PC model check passes" 0 $?
+contains "check prints its collision risk" "$work/check.txt" \
+  '^  collision risk +[0-9]\.[0-9]e-[0-9]+ \(any two of the unique states'
+
 echo "$failures failed"
 [ "$failures" -eq 0 ]

@@ -1,8 +1,11 @@
 // The report of `faultline check`: what was explored, how fast, in how much memory, and what
 // held; or the counterexample, written to a file that `faultline replay` runs.
+#include <algorithm>
 #include <fstream>
 #include <iomanip>
 #include <sstream>
+
+#include <fmt/core.h>
 
 #include "tools/faultline/check_entry.h"
 #include "tools/faultline/commands.h"
@@ -39,12 +42,22 @@ void print_header(const ModelSummary& model, const explore::SearchOptions& optio
       << bound_text(options.states_max) << "\n";
 }
 
+// The chance that two of `n` distinct states got the same fingerprint, so one was skipped as
+// seen: n(n-1)/2 pairs over 2^64 values (TLC's "calculated" estimate), as "2.2e-17".
+std::string collision_risk(std::uint64_t n) {
+  const double pairs = static_cast<double>(n) * (static_cast<double>(n) - 1) / 2;
+  if (pairs <= 0) return "0";
+  return fmt::format("{:.1e}", std::min(1.0, pairs / 18446744073709551616.0));
+}
+
 void print_figures(const ModelSummary& model, const explore::SearchResult& r, double seconds,
                    std::ostream& out) {
   const double rate = seconds > 0 ? static_cast<double>(r.states_unique) / seconds : 0;
   out << "  states explored  " << r.states_explored << "\n";
   out << "  unique states    " << r.states_unique
       << (model.symmetry ? " (orbits under the symmetry)" : "") << "\n";
+  out << "  collision risk   " << collision_risk(r.states_unique)
+      << " (any two of the unique states sharing a 64-bit fingerprint)\n";
   out << "  maximum depth    " << r.depth_reached << "\n";
   out << "  states/s         " << static_cast<std::uint64_t>(rate) << " unique (" << std::fixed
       << std::setprecision(2) << seconds << " s)\n";
