@@ -55,7 +55,13 @@ class FaultTimeline {
     std::ranges::sort(stops_, {}, &Stop::from);
   }
 
+  struct Interval {
+    Time from;
+    Time to;
+  };
+
   const std::vector<Stop>& stops() const { return stops_; }
+  const std::vector<Interval>& cuts() const { return cuts_; }
 
   // The node was neither crashed nor paused at any moment of [from, to].
   bool up_throughout(NodeId node, Time from, Time to) const {
@@ -70,11 +76,6 @@ class FaultTimeline {
   }
 
  private:
-  struct Interval {
-    Time from;
-    Time to;
-  };
-
   void close(std::vector<Stop>& open, NodeId node, Time at, bool restart) {
     const auto it = std::ranges::find_if(
         open, [&](const Stop& s) { return s.node == node && s.crash == restart; });

@@ -97,6 +97,9 @@ class Simulation final : public WorkloadSink<P> {
   // The virtual time of the event being handled (observers read it).
   Time now() const { return now_; }
 
+  // What the fault injector did, after run() (run reports draw it).
+  const std::vector<FaultRecord>& fault_log() const { return fault_log_; }
+
   // What clients saw, after run(): every invocation and emission (`run --history`).
   const History<P>& history() const { return history_; }
 

@@ -8,6 +8,7 @@
 #include <rapidcheck/catch.h>
 #include <catch2/catch.hpp>
 
+#include "sim/engine/stats.h"
 #include "tools/faultline/report_model.h"
 #include "tools/faultline/sweep_report.h"
 
@@ -36,6 +37,15 @@ TEST_CASE("the log histogram's ranks are within 1.6% above the exact ones, min a
       RC_ASSERT(got >= sorted[rank]);
       RC_ASSERT(got - sorted[rank] <= sorted[rank] / 64);
     }
+    // Percentiles follow the text summary's nearest-rank rule (stats.h), to the bucket.
+    std::vector<Duration> durations;
+    for (const std::int64_t v : sorted) durations.push_back(Duration{v});
+    for (const std::uint32_t permille : {0u, 500u, 900u, 990u, 1000u}) {
+      const std::int64_t exact = percentile_sorted(durations, permille).nanoseconds;
+      const std::int64_t got = histogram.percentile(std::uint64_t{permille} * 1000);
+      RC_ASSERT(got >= exact);
+      RC_ASSERT(got - exact <= exact / 64);
+    }
   });
 }
 
@@ -44,7 +54,13 @@ TraceEvent event(std::int64_t ns, std::string_view kind, std::string_view node,
   return TraceEvent{Time{ns}, kind, node, "", std::move(text), message};
 }
 
-TEST_CASE("the timeline follows roles, crashes, pauses and partitions from the trace", "[report]") {
+FaultRecord fault(std::int64_t ns, FaultRecord::Kind kind, std::vector<NodeId> nodes = {},
+                  std::string text = "") {
+  return FaultRecord{Time{ns}, kind, std::move(nodes), std::move(text), {}};
+}
+
+TEST_CASE("the timeline: roles from the trace, outages and cuts from the fault log", "[report]") {
+  using Kind = FaultRecord::Kind;
   RunTimelineCollector collector({"n0", "n1"}, nullptr);
   collector.record(event(0, "role", "n0", "follower"));
   collector.record(event(0, "role", "n1", "follower"));
@@ -52,15 +68,18 @@ TEST_CASE("the timeline follows roles, crashes, pauses and partitions from the t
   collector.record(event(150, "send", "n0", "", 1));
   collector.record(event(150, "send", "n0", "", 2));
   collector.record(event(160, "deliver", "n1", "", 1));
-  collector.record(event(200, "partition", "", "isolate {n0} -> components {n0} {n1}"));
   collector.record(event(300, "crash", "n0", "crash n0 (leader)"));
-  collector.record(event(350, "pause", "n1", "pause n1"));
-  collector.record(event(400, "heal", "", "heal all -> components {n0,n1}"));
-  collector.record(event(450, "resume", "n1", "resume n1"));
-  collector.record(event(500, "restart", "n0", "restart n0"));
   collector.record(event(500, "role", "n0", "follower"));
   collector.record(event(550, "clog", "", "clog {n0} -> {n1} for 20ns"));
-  const RunTimeline t = std::move(collector).finish(600);
+  const std::vector<FaultRecord> faults = {fault(200, Kind::partition, {}, "isolate {n0}"),
+                                           fault(300, Kind::crash, {NodeId{0}}),
+                                           fault(350, Kind::pause, {NodeId{1}}),
+                                           fault(400, Kind::heal),
+                                           fault(450, Kind::resume, {NodeId{1}}),
+                                           fault(500, Kind::restart, {NodeId{0}}),
+                                           fault(560, Kind::partition, {}, "partition"),
+                                           fault(580, Kind::liveness_start)};
+  const RunTimeline t = std::move(collector).finish(Time{600}, faults);
 
   REQUIRE(t.roles.size() == 4);
   CHECK((t.roles[0].label == "follower" && t.roles[0].end_ns == 100));
@@ -71,9 +90,11 @@ TEST_CASE("the timeline follows roles, crashes, pauses and partitions from the t
   CHECK(
       (t.outages[0].label == "down" && t.outages[0].begin_ns == 300 && t.outages[0].end_ns == 500));
   CHECK((t.outages[1].label == "paused" && t.outages[1].end_ns == 450));
-  REQUIRE(t.faults.size() == 2);
-  CHECK((t.faults[0].begin_ns == 200 && t.faults[0].end_ns == 400));
-  CHECK((t.faults[1].begin_ns == 550 && t.faults[1].end_ns == 570));
+  REQUIRE(t.faults.size() == 3);
+  CHECK((t.faults[0].begin_ns == 550 && t.faults[0].end_ns == 570));  // the clog
+  CHECK((t.faults[1].begin_ns == 200 && t.faults[1].end_ns == 400 &&
+         t.faults[1].label == "isolate {n0}"));
+  CHECK((t.faults[2].begin_ns == 560 && t.faults[2].end_ns == 580));  // the liveness phase heals
   REQUIRE(t.in_flight.size() == 2);
   CHECK((t.in_flight[0].time_ns == 150 && t.in_flight[0].value == 2));
   CHECK((t.in_flight[1].time_ns == 160 && t.in_flight[1].value == 1));
@@ -85,7 +106,7 @@ TEST_CASE("gauges keep change points only, per node", "[report]") {
   collector.gauges_of(1, 10).gauge("term", 1);
   collector.gauges_of(0, 20).gauge("term", 1);  // unchanged: no sample
   collector.gauges_of(0, 30).gauge("term", 2);
-  const RunTimeline t = std::move(collector).finish(40);
+  const RunTimeline t = std::move(collector).finish(Time{40}, {});
   REQUIRE(t.gauges.size() == 1);
   REQUIRE(t.gauges[0].samples.size() == 3);
   CHECK((t.gauges[0].samples[2].time_ns == 30 && t.gauges[0].samples[2].value == 2));

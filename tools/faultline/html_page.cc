@@ -2,6 +2,7 @@
 
 #include <fmt/core.h>
 
+#include "sim/core/text.h"
 #include "sim/core/time.h"
 
 namespace faultline::cli::html {
@@ -88,13 +89,6 @@ std::string code(std::string_view text, std::string_view css_class) {
 }
 
 std::string duration(std::int64_t ns) { return escape(format_duration(Duration{ns})); }
-
-std::string count(std::uint64_t n) {
-  std::string digits = std::to_string(n);
-  for (int i = static_cast<int>(digits.size()) - 3; i > 0; i -= 3)
-    digits.insert(static_cast<std::size_t>(i), ",");
-  return digits;
-}
 
 std::string checks_table(const std::vector<CheckVerdict>& verdicts) {
   std::vector<std::vector<std::string>> rows;

@@ -24,7 +24,6 @@ std::string table(std::string_view id, const std::vector<std::string>& header,
                   const std::vector<std::vector<std::string>>& rows);
 std::string code(std::string_view text, std::string_view css_class = "repro");
 std::string duration(std::int64_t ns);
-std::string count(std::uint64_t n);  // 12,345
 // The checks of one run: ok/FAIL/--, name, kind, detail.
 std::string checks_table(const std::vector<CheckVerdict>& verdicts);
 // A coloured square for a legend, and its label.

@@ -7,6 +7,7 @@
 
 #include <fmt/core.h>
 
+#include "sim/core/text.h"
 #include "sim/core/time.h"
 #include "tools/faultline/html_page.h"
 
@@ -57,9 +58,8 @@ std::string percentile_svg(const LogHistogram& h) {
   for (double px = x.from_px; px <= x.to_px; px += 1) {
     const double d = (px - x.from_px) / (x.to_px - x.from_px) * decades;
     const double p = 1 - std::pow(10.0, -d);
-    const auto rank = std::min<std::uint64_t>(
-        static_cast<std::uint64_t>(p * static_cast<double>(h.count())), h.count() - 1);
-    points.push_back({px, y(static_cast<double>(h.at_rank(rank)))});
+    const auto per_million = static_cast<std::uint64_t>(std::llround(p * 1e6));
+    points.push_back({px, y(static_cast<double>(h.percentile(per_million)))});
   }
   canvas.polyline(points, "cdf");
   std::vector<svg::Tick> x_ticks;
@@ -75,8 +75,7 @@ std::string percentile_svg(const LogHistogram& h) {
 }
 
 std::string at_quantile(const LogHistogram& h, std::uint64_t per_million) {
-  const std::uint64_t rank = (h.count() - 1) * per_million / 1'000'000;
-  return html::duration(h.at_rank(rank));
+  return html::duration(h.percentile(per_million));
 }
 
 // A metric with one or two samples per seed (failover, election, convergence) is read as a CDF
@@ -87,7 +86,7 @@ std::string metric_section(const std::string& name, const MetricDistribution& m)
   const std::string plot = (per_event ? "metric-cdf-" : "metric-percentiles-") + name;
   const std::string caption = fmt::format(
       "<b>{}</b>: {} samples from {} seeds; p50 {}, p90 {}, p99 {}, p99.9 {}, max {}. {}",
-      svg::escape(name), html::count(h.count()), html::count(m.seeds_with_samples),
+      svg::escape(name), format_count(h.count()), format_count(m.seeds_with_samples),
       at_quantile(h, 500'000), at_quantile(h, 900'000), at_quantile(h, 990'000),
       at_quantile(h, 999'000), html::duration(h.max()),
       per_event ? "The fraction of samples at or below each duration (CDF)."
@@ -101,14 +100,14 @@ std::string metric_section(const std::string& name, const MetricDistribution& m)
 
 std::string sweep_summary(const SweepReport& s) {
   std::string out = "<section id=\"summary\">\n<p>";
-  out += fmt::format("{} seeds run of {}..{}", html::count(s.seeds_run), s.seed_start,
+  out += fmt::format("{} seeds run of {}..{}", format_count(s.seeds_run), s.seed_start,
                      s.seed_start + s.seed_count - 1);
   for (const auto& [status, n] : s.seeds_by_status)
     out += fmt::format(" &middot; <b class=\"{}\">{} {}</b>",
-                       status == RunStatus::passed ? "pass" : "fail", html::count(n),
+                       status == RunStatus::passed ? "pass" : "fail", format_count(n),
                        svg::escape(to_string(status)));
-  out += fmt::format(" &middot; {} events &middot; {} of virtual time</p>\n", html::count(s.events),
-                     html::duration(s.virtual_ns));
+  out += fmt::format(" &middot; {} events &middot; {} of virtual time</p>\n",
+                     format_count(s.events), html::duration(s.virtual_ns));
   if (!s.nondeterminism.empty())
     out += fmt::format("<p class=\"fail\">NOT DETERMINISTIC in {} seeds: {}</p>\n",
                        s.nondeterminism.size(), svg::escape(s.nondeterminism.front()));
@@ -119,9 +118,9 @@ std::string checks_counts_table(const SweepReport& s) {
   std::vector<std::vector<std::string>> rows;
   for (const CheckCounts& c : s.checks) {
     rows.push_back(
-        {svg::escape(c.name), svg::escape(c.kind), html::count(c.passed),
-         c.failed > 0 ? "<span class=\"fail\">" + html::count(c.failed) + "</span>" : "0",
-         html::count(c.not_evaluated),
+        {svg::escape(c.name), svg::escape(c.kind), format_count(c.passed),
+         c.failed > 0 ? "<span class=\"fail\">" + format_count(c.failed) + "</span>" : "0",
+         format_count(c.not_evaluated),
          c.failed > 0
              ? fmt::format("seed {}: {}", c.first_failing_seed, svg::escape(c.first_failure))
              : ""});
@@ -139,7 +138,7 @@ std::string failing_table(const SweepReport& s) {
   std::string out = html::table("failing", {"seed", "result", "failure", "repro"}, rows);
   if (s.failing_total > s.failing.size())
     out += fmt::format("<p>The first {} of {} failing seeds are listed.</p>\n", s.failing.size(),
-                       html::count(s.failing_total));
+                       format_count(s.failing_total));
   return out;
 }
 

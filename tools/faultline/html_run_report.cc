@@ -8,7 +8,9 @@
 
 #include <fmt/core.h>
 
+#include "sim/core/text.h"
 #include "sim/core/time.h"
+#include "sim/engine/stats.h"
 #include "tools/faultline/html_page.h"
 #include "tools/faultline/html_report.h"
 
@@ -159,7 +161,7 @@ std::string latency_caption(const std::vector<ReportOperation>& ops) {
   for (const auto outcome : {ReportOperation::Outcome::ok, ReportOperation::Outcome::failed,
                              ReportOperation::Outcome::unknown})
     legend += html::swatch(op_class(outcome),
-                           fmt::format("{} {}", to_string(outcome), html::count(counts[outcome])));
+                           fmt::format("{} {}", to_string(outcome), format_count(counts[outcome])));
   return "Every client operation: latency (log scale) against the virtual time it was invoked, "
          "coloured by outcome; operations never answered sit in the \"no answer\" band at the "
          "top. Points closer than 3 px of the same outcome are drawn once. " +
@@ -360,20 +362,17 @@ std::string gauge_figures(const RunTimeline& t) {
 // ---- tables
 // ---------------------------------------------------------------------------------------
 
+// The text summary's timing table (summarize(): nearest-rank percentiles), as HTML.
 std::string metrics_table(const Metrics& metrics) {
   std::vector<std::vector<std::string>> rows;
   for (const auto& [name, samples] : metrics) {
     if (samples.empty()) continue;
-    std::vector<std::int64_t> sorted;
-    for (const Duration d : samples) sorted.push_back(d.nanoseconds);
-    std::sort(sorted.begin(), sorted.end());
-    const auto at = [&](std::size_t permille) {
-      return html::duration(sorted[(sorted.size() - 1) * permille / 1000]);
-    };
-    rows.push_back(
-        {svg::escape(name), html::count(sorted.size()), at(500), at(900), at(990), at(1000)});
+    const Summary s = summarize(samples);
+    rows.push_back({svg::escape(name), format_count(s.count), html::duration(s.min.nanoseconds),
+                    html::duration(s.p50.nanoseconds), html::duration(s.p90.nanoseconds),
+                    html::duration(s.p99.nanoseconds), html::duration(s.max.nanoseconds)});
   }
-  return html::table("metrics", {"metric", "samples", "p50", "p90", "p99", "max"}, rows);
+  return html::table("metrics", {"metric", "count", "min", "p50", "p90", "p99", "max"}, rows);
 }
 
 std::string summary_section(const RunOutcome& o, const std::string& repro) {
@@ -382,7 +381,7 @@ std::string summary_section(const RunOutcome& o, const std::string& repro) {
       "<p>seed <b>{}</b> &middot; <b class=\"{}\">{}</b> &middot; {} events &middot; "
       "{} of virtual time &middot; {} crashes &middot; fingerprint {}</p>\n",
       o.seed, o.status == RunStatus::passed ? "pass" : "fail", svg::escape(to_string(o.status)),
-      html::count(o.events), html::duration(o.end.nanoseconds), o.crashes,
+      format_count(o.events), html::duration(o.end.nanoseconds), o.crashes,
       fmt::format("{:016x}", o.fingerprint));
   if (!o.failure.empty()) out += "<p class=\"fail\">" + svg::escape(o.failure) + "</p>\n";
   if (!repro.empty()) out += "<p>repro: " + html::code(repro) + "</p>\n";

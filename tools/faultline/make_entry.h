@@ -66,7 +66,7 @@ RunOutcome run_for_report(const LoadedScenario<typename B::ProtocolTag>& loaded,
   GaugeObserver<B> observer(collector, simulation);
   simulation.observe_steps(&observer);
   RunOutcome outcome = simulation.run();
-  timeline = std::move(collector).finish(outcome.end.nanoseconds);
+  timeline = std::move(collector).finish(outcome.end, simulation.fault_log());
   timeline.operations = B::report_operations(simulation.history());
   return outcome;
 }

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "sim/core/assert.h"
+#include "sim/core/fault_timeline.h"
 
 namespace faultline::cli {
 
@@ -19,7 +20,6 @@ RunTimelineCollector::RunTimelineCollector(std::vector<std::string> node_names, 
     : next_(next) {
   for (std::uint32_t i = 0; i < node_names.size(); ++i) index_by_name_.emplace(node_names[i], i);
   role_open_.resize(node_names.size());
-  outage_open_.resize(node_names.size());
   timeline_.node_names = std::move(node_names);
 }
 
@@ -46,35 +46,14 @@ void RunTimelineCollector::close(std::vector<std::optional<Span>>& open_spans,
   if (span.end_ns > span.begin_ns) done.push_back(std::move(span));
 }
 
-// "... -> components {n0} {n1,n2}": the network is whole again when one component is left.
-void RunTimelineCollector::network_fault(const TraceEvent& event) {
+// "clog {n0} -> {n1} for 2s": a window as long as it says (a clog ends by itself, unrecorded).
+void RunTimelineCollector::clog(const TraceEvent& event) {
   const std::int64_t at = event.time.nanoseconds;
-  if (event.kind == "clog") {
-    // "clog {n0} -> {n1} for 2s": a window of its own, as long as it says.
-    const auto for_at = event.text.rfind(" for ");
-    const auto length = for_at == std::string::npos
-                            ? Result<Duration>(Duration{})
-                            : parse_duration(std::string_view(event.text).substr(for_at + 5));
-    timeline_.faults.push_back(Window{at, at + (length ? length->nanoseconds : 0), event.text});
-    return;
-  }
-  const auto components = event.text.find("-> components");
-  const bool whole = components != std::string::npos &&
-                     std::count(event.text.begin() + static_cast<std::ptrdiff_t>(components),
-                                event.text.end(), '{') <= 1;
-  if (whole) {
-    if (partition_open_) {
-      partition_open_->end_ns = at;
-      if (partition_open_->end_ns > partition_open_->begin_ns)
-        timeline_.faults.push_back(std::move(*partition_open_));
-      partition_open_.reset();
-    }
-    return;
-  }
-  if (!partition_open_)
-    partition_open_ = Window{at, at, event.text};
-  else
-    partition_open_->label += "; " + event.text;
+  const auto for_at = event.text.rfind(" for ");
+  const auto length = for_at == std::string::npos
+                          ? Result<Duration>(Duration{})
+                          : parse_duration(std::string_view(event.text).substr(for_at + 5));
+  timeline_.faults.push_back(Window{at, at + (length ? length->nanoseconds : 0), event.text});
 }
 
 void RunTimelineCollector::count_in_flight(const TraceEvent& event) {
@@ -102,15 +81,9 @@ void RunTimelineCollector::record(const TraceEvent& event) {
   if (kind == "role") {
     open(role_open_, timeline_.roles, node_index(event.node), at, event.text);
   } else if (kind == "crash") {
-    const std::uint32_t node = node_index(event.node);
-    close(role_open_, timeline_.roles, node, at);
-    open(outage_open_, timeline_.outages, node, at, "down");
-  } else if (kind == "pause") {
-    open(outage_open_, timeline_.outages, node_index(event.node), at, "paused");
-  } else if (kind == "restart" || kind == "resume") {
-    close(outage_open_, timeline_.outages, node_index(event.node), at);
-  } else if (kind == "partition" || kind == "heal" || kind == "clog") {
-    network_fault(event);
+    close(role_open_, timeline_.roles, node_index(event.node), at);
+  } else if (kind == "clog") {
+    clog(event);
   } else if (kind == "liveness" || kind == "violation" || kind == "network") {
     timeline_.markers.push_back(Marker{at, std::string(kind), event.text});
   }
@@ -137,15 +110,28 @@ ReportGaugeSink& RunTimelineCollector::gauges_of(std::uint32_t node, std::int64_
   return recorder_;
 }
 
-RunTimeline RunTimelineCollector::finish(std::int64_t end_ns) && {
-  for (std::uint32_t node = 0; node < timeline_.node_names.size(); ++node) {
+// Down and paused spans and network cuts, as the history checks read them (fault_timeline.h);
+// a cut is labelled with the partitions that made it.
+void RunTimelineCollector::add_fault_log(const std::vector<FaultRecord>& faults, Time end) {
+  const FaultTimeline timeline(faults, end);
+  for (const FaultTimeline::Stop& stop : timeline.stops())
+    if (stop.to > stop.from)
+      timeline_.outages.push_back(Span{stop.node.value, stop.from.nanoseconds, stop.to.nanoseconds,
+                                       stop.crash ? "down" : "paused"});
+  for (const FaultTimeline::Interval& cut : timeline.cuts()) {
+    Window window{cut.from.nanoseconds, cut.to.nanoseconds, ""};
+    for (const FaultRecord& f : faults)
+      if (f.kind == FaultRecord::Kind::partition && f.time >= cut.from && f.time < cut.to)
+        window.label += (window.label.empty() ? "" : "; ") + f.text;
+    if (window.end_ns > window.begin_ns) timeline_.faults.push_back(std::move(window));
+  }
+}
+
+RunTimeline RunTimelineCollector::finish(Time end, const std::vector<FaultRecord>& faults) && {
+  const std::int64_t end_ns = end.nanoseconds;
+  for (std::uint32_t node = 0; node < timeline_.node_names.size(); ++node)
     close(role_open_, timeline_.roles, node, end_ns);
-    close(outage_open_, timeline_.outages, node, end_ns);
-  }
-  if (partition_open_) {
-    partition_open_->end_ns = end_ns;
-    timeline_.faults.push_back(std::move(*partition_open_));
-  }
+  add_fault_log(faults, end);
   timeline_.end_ns = end_ns;
   // Spans were closed node by node: sort them by node, then time, for drawing.
   const auto by_node_time = [](const Span& a, const Span& b) {

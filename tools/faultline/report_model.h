@@ -5,7 +5,9 @@
 // A protocol contributes through its binding (binding.h): report_operations() pairs its client
 // history into operations (pair_report_operations() does it for a call/reply mapping) and
 // report_gauges() reads numbers off a node after each step (Raft's term, a replica's delivered
-// sequence). RunTimelineCollector builds the rest from the run's trace (run_outcome.h).
+// sequence). RunTimelineCollector builds the rest: roles, clogs, markers and messages in flight
+// from the run's trace (run_outcome.h), down and paused spans and network cuts from its fault log
+// (FaultTimeline, as the history checks read it).
 //
 // Invariants: spans never overlap on one node and lie within [0, end]; gauge samples are change
 // points in time order (a node's value holds until its next sample); operations are in
@@ -20,6 +22,7 @@
 #include <vector>
 
 #include "checkers/linearizability/simulation_bridge.h"
+#include "sim/core/check_suite.h"
 #include "sim/core/history.h"
 #include "sim/engine/run_outcome.h"
 
@@ -81,23 +84,23 @@ struct RunTimeline {
   std::int64_t end_ns = 0;
   std::vector<Span> roles;      // each node's role, from its start or restart to the next change
   std::vector<Span> outages;    // "down" (crash to restart) and "paused" (pause to resume)
-  std::vector<Window> faults;   // partitioned (until healed whole) and clogged links
+  std::vector<Window> faults;   // network cuts (partition to heal) and clogs
   std::vector<Marker> markers;  // instants: liveness phase, violations, network changes
   std::vector<GaugeSample> in_flight;  // node 0; messages sent and not yet delivered or dropped
   std::vector<Gauge> gauges;           // the binding's, in the order first reported
   std::vector<ReportOperation> operations;
 };
 
-// Builds a RunTimeline's trace-derived parts from the trace, passing every event on to `next`
-// (the run's --trace writer) when there is one. finish() closes the spans still open.
+// Builds a RunTimeline from the trace, passing every event on to `next` (the run's --trace
+// writer) when there is one, and from the fault log at finish(), which closes what is open.
 class RunTimelineCollector final : public TraceSink {
  public:
   RunTimelineCollector(std::vector<std::string> node_names, TraceSink* next);
   void record(const TraceEvent& event) override;
   // Messages, timers, inputs and outputs are counted, never read: no text unless `next` reads it.
   bool wants_text(std::string_view kind) const override;
-  // The timeline of a run that ended at `end`.
-  RunTimeline finish(std::int64_t end_ns) &&;
+  // The timeline of a run that ended at `end` with these faults.
+  RunTimeline finish(Time end, const std::vector<FaultRecord>& faults) &&;
   // After a step of `node`: the binding's gauges of it, kept when they changed.
   ReportGaugeSink& gauges_of(std::uint32_t node, std::int64_t time_ns);
 
@@ -118,15 +121,14 @@ class RunTimelineCollector final : public TraceSink {
             std::uint32_t node, std::int64_t at, std::string label);
   void close(std::vector<std::optional<Span>>& open_spans, std::vector<Span>& done,
              std::uint32_t node, std::int64_t at);
-  void network_fault(const TraceEvent& event);
+  void clog(const TraceEvent& event);
+  void add_fault_log(const std::vector<FaultRecord>& faults, Time end);
   void count_in_flight(const TraceEvent& event);
 
   RunTimeline timeline_;
   TraceSink* next_;
   std::map<std::string, std::uint32_t, std::less<>> index_by_name_;
   std::vector<std::optional<Span>> role_open_;
-  std::vector<std::optional<Span>> outage_open_;
-  std::optional<Window> partition_open_;
   std::int64_t in_flight_ = 0;
   std::map<std::string, std::size_t, std::less<>> gauge_index_;
   std::vector<std::vector<std::optional<std::int64_t>>> gauge_last_;  // [gauge][node]

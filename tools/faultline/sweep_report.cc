@@ -5,6 +5,7 @@
 #include <tuple>
 
 #include "sim/core/assert.h"
+#include "sim/core/int128.h"
 
 namespace faultline::cli {
 
@@ -59,6 +60,13 @@ std::int64_t LogHistogram::at_rank(std::uint64_t rank) const {
     if (seen > rank) return upper_bound(i);
   }
   return max_;
+}
+
+std::int64_t LogHistogram::percentile(std::uint64_t p_per_million) const {
+  FL_ASSERT(p_per_million <= 1'000'000, "a percentile is at most 100%");
+  const auto ceil_rank = static_cast<std::uint64_t>(
+      (static_cast<uint128>(p_per_million) * count_ + 999'999) / 1'000'000);
+  return at_rank(ceil_rank == 0 ? 0 : ceil_rank - 1);
 }
 
 SweepAccumulator::SweepAccumulator(std::uint64_t seed_start, std::uint64_t seed_count, Repro repro)

@@ -33,6 +33,9 @@ class LogHistogram {
   // The value at 0-based `rank` in sorted order, to the bucket's precision (the bucket's upper
   // bound, within [min, max]).
   std::int64_t at_rank(std::uint64_t rank) const;
+  // The nearest-rank percentile (stats.h's rule, to the bucket's precision): the value at rank
+  // ceil(p * count) - 1, p = p_per_million / 10^6; 0 gives the minimum.
+  std::int64_t percentile(std::uint64_t p_per_million) const;
   // Calls visit(upper bound, count) for every non-empty bucket in value order.
   template <class Visit>
   void for_each_bucket(Visit&& visit) const {
