@@ -47,6 +47,10 @@ std::vector<Benchmark> Binding::benchmarks() {
                 "scenarios/two_phase_commit/canary_rollout.yaml"},
       Benchmark{"two_phase_commit-check", Benchmark::Group::check,
                 "model checker on 2PC beside SPIN (bench/spin)", "", &run_check_benchmark},
+      Benchmark{"two_phase_commit-check-large", Benchmark::Group::alone,
+                "model checker on 2PC from 382 to 16 M states, then SPIN on the 16 M-state "
+                "space (minutes; about 4 GiB)",
+                "", &run_large_check_benchmark},
   };
 }
 

@@ -1,7 +1,10 @@
 // `faultline bench check`: the model checker's unique states per second on 2PC (three
-// configurations, best of three), beside SPIN on the Promela model of the first one
-// (bench/spin/two_phase_commit.pml, run by bench/spin/run.sh when spin and gcc are present).
-// Wall-clock time is read here, in the tool, never inside sim/explore.
+// configurations, best of three; the first again with --exact and with --symmetry), beside SPIN
+// on the Promela model of the first one (bench/spin/two_phase_commit.pml, run by
+// bench/spin/run.sh when spin and gcc are present), without and with each side's reductions.
+// `faultline bench two_phase_commit-check-large`: the rate against the size of the space, up to
+// the 16 M-state 3-participant space, beside SPIN on it. Wall-clock time is read here, in the
+// tool, never inside sim/explore.
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -24,48 +27,75 @@ struct Case {
   std::uint32_t nodes;
   bool sent_set;
   std::uint32_t crashes_max;
+  bool symmetry = false;
+  bool exact = false;
+  int rounds = 3;
 };
 
 struct Measured {
-  double rate = 0;  // unique states per second, best of three
+  double rate = 0;     // unique states per second, best of the rounds
+  double seconds = 0;  // the best round's time
   std::uint64_t states = 0;
+  double bytes_per_state = 0;  // the visited sets and trail, over the unique states
 };
 
-Measured measure_faultline(const Case& c, std::ostream& out) {
+explore::Model<TwoPhaseCommit> bench_model(const Case& c) {
   Config config;
   config.stages = {Ratio{1, 2}};
   config.on_abort = OnAbort::halt;
   auto model = *Binding::model(config, c.nodes, ModelOptions{});
   model.sent_set = c.sent_set;
   model.crashes_max = c.crashes_max;
-  const auto properties = check_suite(config).properties;
+  if (c.symmetry) model.symmetry = Binding::symmetry(model);
+  return model;
+}
+
+Measured measure_faultline(const Case& c, std::ostream& out) {
+  const auto model = bench_model(c);
+  const auto properties = check_suite(model.config).properties;
+  explore::SearchOptions options;
+  options.exact = c.exact;
   Measured best;
   explore::SearchResult result;
-  for (int round = 0; round < 3; ++round) {  // best of three, as the engine bench does
+  for (int round = 0; round < c.rounds; ++round) {  // best of three, as the engine bench does
     const auto start = std::chrono::steady_clock::now();
-    result = explore::explore(model, properties, explore::SearchOptions{});
+    result = explore::explore(model, properties, options);
     const double seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    best.rate = std::max(best.rate, static_cast<double>(result.states_unique) / seconds);
+    if (best.seconds == 0 || seconds < best.seconds) best.seconds = seconds;
   }
   best.states = result.states_unique;
-  out << "  faultline  " << std::left << std::setw(44) << c.label << std::right << std::setw(10)
+  best.rate = static_cast<double>(best.states) / best.seconds;
+  best.bytes_per_state = static_cast<double>(result.visited_bytes) /
+                         static_cast<double>(std::max<std::uint64_t>(1, best.states));
+  out << "  faultline  " << std::left << std::setw(50) << c.label << std::right << std::setw(10)
       << result.states_unique << " states  " << std::setw(10)
-      << static_cast<std::uint64_t>(best.rate) << " states/s"
-      << (result.exhausted ? "  (exhausted)" : "") << "\n";
+      << static_cast<std::uint64_t>(best.rate) << " states/s  " << std::fixed
+      << std::setprecision(3) << best.seconds << " s  " << std::setprecision(1)
+      << best.bytes_per_state << " B/state" << (result.exhausted ? "  (exhausted)" : "") << "\n"
+      << std::defaultfloat;
   return best;
 }
 
-// SPIN's figures from bench/spin/run.sh (echoed): states per second and seconds per run, or
-// none when the script or spin is missing.
+// SPIN's figures from bench/spin/run.sh (echoed), or none when the script or spin is missing.
 struct SpinFigures {
   double rate = 0;
   double seconds_per_run = 0;
+  double bytes_per_state = 0;
 };
 
-std::optional<SpinFigures> measure_spin(const std::string& source_dir, std::ostream& out) {
+// One `name=value` line of run.sh's machine-readable tail, into `value`.
+void read_figure(const std::string& line, const std::string& name, double& value) {
+  const auto at = line.find(name + "=");
+  if (at != std::string::npos) value = std::stod(line.substr(at + name.size() + 1));
+}
+
+std::optional<SpinFigures> measure_spin(const std::string& source_dir, int participants, int rounds,
+                                        const std::string& reduction, std::ostream& out) {
   const std::string script = source_dir + "/bench/spin/run.sh";
-  std::FILE* pipe = popen(("bash '" + script + "' 2>&1").c_str(), "r");
+  const std::string command = "bash '" + script + "' " + std::to_string(participants) + " " +
+                              std::to_string(rounds) + " " + reduction + " 2>&1";
+  std::FILE* pipe = popen(command.c_str(), "r");
   if (pipe == nullptr) {
     out << "  spin       could not start " << script << "\n";
     return std::nullopt;
@@ -78,11 +108,10 @@ std::optional<SpinFigures> measure_spin(const std::string& source_dir, std::ostr
   std::istringstream lines(output);
   std::string line;
   while (std::getline(lines, line)) {
-    out << "  " << line << "\n";
-    const auto at = line.find("spin_states_per_second=");
-    if (at != std::string::npos) spin.rate = std::stod(line.substr(at + 23));
-    const auto per_run = line.find("spin_seconds_per_run=");
-    if (per_run != std::string::npos) spin.seconds_per_run = std::stod(line.substr(per_run + 21));
+    if (line.find('=') == std::string::npos) out << "  " << line << "\n";
+    read_figure(line, "spin_states_per_second", spin.rate);
+    read_figure(line, "spin_seconds_per_run", spin.seconds_per_run);
+    read_figure(line, "spin_bytes_per_state", spin.bytes_per_state);
   }
   if (status == 0 && spin.rate > 0) return spin;
   out << "  spin       not measured (is the Debian package `spin` installed? "
@@ -101,6 +130,36 @@ std::string faster(double spin, double faultline) {
   return text.str();
 }
 
+// The unreduced comparison: rates by SPIN's stored count and over the same state set.
+void print_unreduced_ratios(const Measured& faultline, const SpinFigures& spin, std::ostream& out) {
+  out << "  ratio      faultline / SPIN = " << std::fixed << std::setprecision(3)
+      << faultline.rate / spin.rate << "  (" << faster(spin.rate, faultline.rate)
+      << " by SPIN's own stored-state count)\n";
+  // SPIN stores fewer states than it visits (its 'stored' count is below the reachable set,
+  // which equals faultline's: sim/explore/README.md); the same space over SPIN's time is fairer.
+  const double same_space = static_cast<double>(faultline.states) / spin.seconds_per_run;
+  out << "  ratio      same space (" << faultline.states << " states / SPIN's time): SPIN "
+      << std::setprecision(0) << same_space << " states/s, " << faster(same_space, faultline.rate)
+      << "\n"
+      << std::defaultfloat;
+}
+
+// Time to verify, each side with its reductions: faultline's symmetry against SPIN's
+// partial-order reduction (a time ratio: the two reduce to different state counts).
+void print_reduced_ratio(const Measured& faultline, const SpinFigures& spin, std::ostream& out) {
+  out << "  ratio      time to verify, each side's reductions on: faultline " << std::fixed
+      << std::setprecision(3) << faultline.seconds << " s, SPIN " << spin.seconds_per_run
+      << " s: " << faster(1 / spin.seconds_per_run, 1 / faultline.seconds) << "\n"
+      << std::defaultfloat;
+}
+
+void print_bytes_ratio(const Measured& exact, const SpinFigures& spin, std::ostream& out) {
+  out << "  memory     whole states: faultline --exact " << std::fixed << std::setprecision(1)
+      << exact.bytes_per_state << " bytes a state, SPIN " << spin.bytes_per_state
+      << " (states + hash table over states stored)\n"
+      << std::defaultfloat;
+}
+
 }  // namespace
 
 int run_check_benchmark(const Benchmark::Context& context) {
@@ -108,27 +167,55 @@ int run_check_benchmark(const Benchmark::Context& context) {
   out << "model checker benchmark (one core): unique states per second\n";
   // The SPIN model (bench/spin/two_phase_commit.pml) is the multiset configuration of the first
   // row.
-  const std::vector<Case> cases = {{"2PC 2 participants, multiset, 1 stage", 3, false, 0},
-                                   {"2PC 3 participants, set network, 1 stage", 4, true, 0},
-                                   {"2PC 2 participants, multiset, 1 crash", 3, false, 1}};
-  Measured first;
-  for (const Case& c : cases) {
-    const Measured measured = measure_faultline(c, out);
-    if (first.rate == 0) first = measured;
-  }
-  const auto spin = measure_spin(context.source_dir, out);
+  const Case two{"2PC 2 participants, multiset, 1 stage", 3, false, 0};
+  const Measured first = measure_faultline(two, out);
+  measure_faultline({"2PC 3 participants, set network, 1 stage", 4, true, 0}, out);
+  measure_faultline({"2PC 2 participants, multiset, 1 crash", 3, false, 1}, out);
+  Case exact = two;
+  exact.label += ", --exact";
+  exact.exact = true;
+  const Measured whole = measure_faultline(exact, out);
+  Case symmetric = two;
+  symmetric.label += ", --symmetry";
+  symmetric.symmetry = true;
+  const Measured reduced = measure_faultline(symmetric, out);
+  const auto spin = measure_spin(context.source_dir, 2, 20, "none", out);
   if (!spin) return 0;
-  out << "  ratio      faultline / SPIN = " << std::fixed << std::setprecision(3)
-      << first.rate / spin->rate << "  (" << faster(spin->rate, first.rate)
-      << " by SPIN's own stored-state count; target: SPIN within 3x)\n";
-  if (spin->seconds_per_run > 0) {
-    // SPIN stores fewer states than it visits (its 'stored' count is below the reachable set,
-    // which equals faultline's: sim/explore/README.md); the same space over SPIN's time is fairer.
-    const double same_space = static_cast<double>(first.states) / spin->seconds_per_run;
-    out << "  ratio      same space (" << first.states << " states / SPIN's time): SPIN "
-        << std::setprecision(0) << same_space << " states/s, " << faster(same_space, first.rate)
-        << "\n";
+  print_unreduced_ratios(first, *spin, out);
+  print_bytes_ratio(whole, *spin, out);
+  if (const auto por = measure_spin(context.source_dir, 2, 20, "por", out))
+    print_reduced_ratio(reduced, *por, out);
+  return 0;
+}
+
+// The large space and the curve of rate against size: 2PC from 382 to 16 M states (one run
+// each), then SPIN once on the 3-participant space.
+int run_large_check_benchmark(const Benchmark::Context& context) {
+  std::ostream& out = context.out;
+  if (!context.settings.empty()) {
+    out << "error: two_phase_commit-check-large takes no --set options\n";
+    return 2;
   }
+  out << "model checker, 2PC from 382 to 16 M states (one core, one run each): states/s "
+         "against states explored\n";
+  const std::vector<Case> ladder = {
+      {"1 participant, multiset", 2, false, 0, false, false, 1},
+      {"1 participant, multiset, 1 crash", 2, false, 1, false, false, 1},
+      {"2 participants, multiset", 3, false, 0, false, false, 1},
+      {"2 participants, multiset, 1 crash", 3, false, 1, false, false, 1},
+      {"3 participants, multiset, --symmetry", 4, false, 0, true, false, 1},
+      {"3 participants, multiset", 4, false, 0, false, false, 1},
+      {"3 participants, multiset, --exact", 4, false, 0, false, true, 1}};
+  Measured full;
+  Measured whole;
+  for (const Case& c : ladder) {
+    const Measured measured = measure_faultline(c, out);
+    if (c.nodes == 4 && !c.symmetry) (c.exact ? whole : full) = measured;
+  }
+  const auto spin = measure_spin(context.source_dir, 3, 1, "none", out);
+  if (!spin) return 0;
+  print_unreduced_ratios(full, *spin, out);
+  print_bytes_ratio(whole, *spin, out);
   return 0;
 }
 

@@ -34,7 +34,7 @@
 #include "sim/core/budget.h"
 #include "sim/core/property.h"
 #include "sim/core/rng.h"
-#include "sim/explore/visited_set.h"
+#include "sim/explore/exact_set.h"
 #include "sim/explore/world.h"
 
 namespace faultline::explore {
@@ -59,6 +59,10 @@ struct SearchOptions {
   // Wall time and memory, measured by the caller (sim/core/budget.h): asked every
   // DriverLimits::poll_events new states. None: no such limit.
   const DriverLimits* limits = nullptr;
+  // Store every state (and every view, step and history the checks ran on) whole, not as a
+  // 64-bit fingerprint: no collision can skip a state (exact_set.h). Needs exact_capable<P> and
+  // no symmetry (a renamed state is found by fingerprint only).
+  bool exact = false;
 };
 
 struct Step {
@@ -138,15 +142,20 @@ class Explorer {
         properties_(properties),
         options_(options),
         stepper_(model),
+        visited_(options.exact),
+        views_checked_(options.exact),
+        histories_checked_(options.exact),
+        steps_checked_(options.exact),
         reached_(properties.size(), false) {
+    FL_ASSERT(!options.exact || exact_capable<P>, "--exact: the protocol's values lack ==");
+    FL_ASSERT(!options.exact || !model.symmetry, "--exact with symmetry");
     for (const Property<P>& property : properties_)
       has_transitions_ |= property.kind == PropertyKind::transition;
   }
 
   SearchResult run() {
     World<P> initial = stepper_.initial();
-    const std::uint64_t initial_fp = stepper_.fingerprint(initial);
-    visited_.insert(initial_fp);
+    discover(initial, stepper_.fingerprint(initial));
     trail_.push_back(TrailEntry{kNoParent, Action{}});
     if (check(initial, 0)) return finish();
     switch (options_.strategy) {
@@ -193,8 +202,14 @@ class Explorer {
     // counted for every `sometimes`, so it is evaluated once. (A 64-bit fingerprint, as for the
     // visited set: a collision would skip one evaluation.)
     const bool history_new =
-        world.history != nullptr && histories_checked_.insert(world.history->key);
-    last_view_new_ = views_checked_.insert(slots_fingerprint(world));
+        world.history != nullptr &&
+        histories_checked_.insert(world.history->key, [&](std::vector<std::uint64_t>& key) {
+          key.push_back(address_word(world.history));
+        });
+    last_view_new_ =
+        views_checked_.insert(slots_fingerprint(world), [&](std::vector<std::uint64_t>& key) {
+          for (const auto* slot : world.slots) key.push_back(address_word(slot));
+        });
     if (history_new) {
       // A history seen before (on another path) already passed; a new one is checked once.
       if (auto failed = failed_history_check(model_, world.history, view_.fill(world))) {
@@ -231,7 +246,12 @@ class Explorer {
   bool check_transition(const Action& action, const NodeSlot<P>* before, const NodeSlot<P>* after,
                         std::uint32_t parent) {
     if (!has_transitions_ || before == after || before->key == after->key) return false;
-    if (!steps_checked_.insert(step_fingerprint(action.node, before->key, after->key)))
+    const auto exact_step = [&](std::vector<std::uint64_t>& key) {
+      key.push_back(action.node);
+      key.push_back(address_word(before));
+      key.push_back(address_word(stepper_.intern_slot(*after)));  // `after` may be scratch
+    };
+    if (!steps_checked_.insert(step_fingerprint(action.node, before->key, after->key), exact_step))
       return false;
     const NodeStep<P> step = node_step<P>(NodeId{action.node}, *before, *after);
     for (const Property<P>& property : properties_) {
@@ -250,13 +270,28 @@ class Explorer {
   }
 
   // Records a successor: returns its trail index if it is new, or none if seen before.
-  std::optional<std::uint32_t> discover(const World<P>& world, std::uint32_t parent,
+  std::optional<std::uint32_t> discover(World<P>& world, std::uint32_t parent,
                                         const Action& action) {
+    return discover(world, stepper_.fingerprint(world), parent, action);
+  }
+
+  // As above, for a successor whose fingerprint is `fingerprint`.
+  std::optional<std::uint32_t> discover(World<P>& world, std::uint64_t fingerprint,
+                                        std::uint32_t parent, const Action& action) {
     ++result_.states_explored;
-    if (!visited_.insert(stepper_.fingerprint(world))) return std::nullopt;
+    if (!discover(world, fingerprint)) return std::nullopt;
     FL_ASSERT(trail_.size() < kNoParent, "more states than a 32-bit trail index holds");
     trail_.push_back(TrailEntry{parent, action});
     return static_cast<std::uint32_t>(trail_.size() - 1);
+  }
+
+  // Whether `world` (whose fingerprint is `fingerprint`) is new: inserts it into the visited set.
+  // With --exact its key names interned slots, so the world is kept first.
+  bool discover(World<P>& world, std::uint64_t fingerprint) {
+    return visited_.insert(fingerprint, [&](std::vector<std::uint64_t>& key) {
+      stepper_.keep(world);
+      world_exact_key(world, key);
+    });
   }
 
   // Breadth-first search. Guided (Strategy::guided) keeps two queues: a state whose combination
@@ -279,28 +314,60 @@ class Explorer {
         if (!actions_.empty()) result_.bound = Bound::depth;
         continue;
       }
-      for (const Action& action : actions_) {  // check() and discover() leave actions_ alone
-        // Most successors were seen before: build each in the reused `next_` (assignment keeps
-        // its buffers) with the changed slot in the stepper's scratch, and copy only new ones.
-        next_ = current.world;
-        stepper_.step_scratch(next_, action);
-        if (check_transition(action, current.world.slots[action.node], next_.slots[action.node],
-                             current.trail)) {
-          note_depth(current.depth + 1);
-          return;
-        }
-        const auto id = discover(next_, current.trail, action);
-        if (!id) continue;
-        stepper_.keep(next_);
-        note_depth(current.depth + 1);
-        if (check(next_, *id)) return;
-        if (budget_reached()) return;
-        (guided && !last_view_new_ ? stale : fresh)
-            .push_back(Queued{next_, *id, current.depth + 1});
-        result_.frontier_peak =
-            std::max<std::uint64_t>(result_.frontier_peak, fresh.size() + stale.size());
-      }
+      if (expand(current, guided ? &stale : nullptr, fresh)) return;
     }
+  }
+
+  // Builds every successor of `current` (actions_, in order) and settles each: its transition
+  // checks, its visited-set insert, and for a new state its checks and its place in a queue
+  // (`stale`, when guided and its view is not new; else `fresh`). Successor i is built (in the
+  // stepper's scratch bank i % 2, reused `next_` worlds: most successors were seen before, and
+  // only new ones are copied) and its visited-set entry prefetched before successor i - 1 is
+  // settled, so the probe's cache miss overlaps a step's work. Settling stays in action order,
+  // so counts, queues and counterexamples are those of settling each right after building it.
+  // Returns true when the search ends (a violation or a budget).
+  bool expand(const Queued& current, std::deque<Queued>* stale, std::deque<Queued>& fresh) {
+    std::uint64_t fingerprints[2] = {0, 0};
+    for (std::size_t i = 0; i <= actions_.size(); ++i) {
+      if (i < actions_.size()) {
+        const auto bank = static_cast<std::uint32_t>(i % 2);
+        next_[bank] = current.world;
+        stepper_.use_scratch_bank(bank);
+        stepper_.step_scratch(next_[bank], actions_[i]);
+        fingerprints[bank] = stepper_.fingerprint(next_[bank]);
+        visited_.prefetch(fingerprints[bank]);
+      }
+      if (i == 0) continue;
+      const auto bank = static_cast<std::uint32_t>((i - 1) % 2);
+      if (settle(current, actions_[i - 1], next_[bank], fingerprints[bank], stale, fresh))
+        return true;
+    }
+    return false;
+  }
+
+  // One successor `next` of `current` by `action`, as expand() describes.
+  bool settle(const Queued& current, const Action& action, World<P>& next,
+              std::uint64_t fingerprint, std::deque<Queued>* stale, std::deque<Queued>& fresh) {
+    if (check_transition(action, current.world.slots[action.node], next.slots[action.node],
+                         current.trail)) {
+      note_depth(current.depth + 1);
+      return true;
+    }
+    const auto id = discover(next, fingerprint, current.trail, action);
+    if (!id) return false;
+    stepper_.keep(next);
+    note_depth(current.depth + 1);
+    if (check(next, *id)) return true;
+    if (budget_reached()) return true;
+    (stale != nullptr && !last_view_new_ ? *stale : fresh)
+        .push_back(Queued{next, *id, current.depth + 1});
+    result_.frontier_peak =
+        std::max<std::uint64_t>(result_.frontier_peak, fresh.size() + stale_size(stale));
+    return false;
+  }
+
+  static std::size_t stale_size(const std::deque<Queued>* stale) {
+    return stale == nullptr ? 0 : stale->size();
   }
 
   void dfs(World<P> initial) {
@@ -320,21 +387,22 @@ class Explorer {
         continue;
       }
       const Action action = top.actions[top.next++];
-      next_ = top.world;  // as in bfs: scratch first, a copy only for a new state
-      stepper_.step_scratch(next_, action);
+      World<P>& next = next_[0];  // as in bfs: scratch first, a copy only for a new state
+      next = top.world;
+      stepper_.step_scratch(next, action);
       const auto depth = static_cast<std::uint32_t>(stack.size());
-      if (check_transition(action, top.world.slots[action.node], next_.slots[action.node],
+      if (check_transition(action, top.world.slots[action.node], next.slots[action.node],
                            top.trail)) {
         note_depth(depth);
         return;
       }
-      const auto id = discover(next_, top.trail, action);
+      const auto id = discover(next, top.trail, action);
       if (!id) continue;
-      stepper_.keep(next_);
+      stepper_.keep(next);
       note_depth(depth);
-      if (check(next_, *id)) return;
+      if (check(next, *id)) return;
       if (budget_reached()) return;
-      Frame frame{next_, *id, {}, 0};
+      Frame frame{next, *id, {}, 0};
       stepper_.actions(frame.world, frame.actions);
       if (options_.depth_max != 0 && depth >= options_.depth_max) {
         if (!frame.actions.empty()) result_.bound = Bound::depth;
@@ -366,8 +434,7 @@ class Explorer {
           return;
         }
         ++result_.states_explored;
-        const std::uint64_t fp = stepper_.fingerprint(world);
-        if (!visited_.insert(fp)) {
+        if (!discover(world, stepper_.fingerprint(world))) {
           // Seen: keep walking, but the trail of this walk is not recorded past here, so a
           // violation further on is reported from a fresh trail entry chain below.
           trail_.push_back(TrailEntry{trail, action});
@@ -421,16 +488,17 @@ class Explorer {
   const std::vector<Property<P>>& properties_;
   SearchOptions options_;
   Stepper<P> stepper_;
-  VisitedSet visited_;
-  VisitedSet views_checked_;  // slots_fingerprint of every state whose properties were evaluated
-  VisitedSet histories_checked_;  // key of every client history the history checks passed
-  VisitedSet
-      steps_checked_;  // step_fingerprint of every step whose transition properties were evaluated
+  SeenSet visited_;
+  SeenSet views_checked_;      // slots_fingerprint of every state whose properties were evaluated
+  SeenSet histories_checked_;  // key of every client history the history checks passed
+  SeenSet steps_checked_;  // step_fingerprint of every step whose transition properties were run
   bool has_transitions_ = false;
   ViewBuffer<P> view_;
   std::vector<TrailEntry> trail_;
   std::vector<Action> actions_;
-  World<P> next_;  // the successor being built (bfs, dfs); reused so its buffers are kept
+  // The successors being built (bfs: one per scratch bank; dfs: the first), reused so their
+  // buffers are kept.
+  World<P> next_[2];
   std::vector<bool> reached_;
   std::optional<Violation> violation_;
   std::uint32_t violation_trail_ = 0;

@@ -6,6 +6,7 @@
 // never move or die before their table.
 #pragma once
 
+#include <concepts>
 #include <cstddef>
 #include <cstdint>
 #include <deque>
@@ -14,11 +15,21 @@
 
 namespace faultline::explore {
 
+// Equality where the type has it; otherwise values whose keys (fingerprints) the caller already
+// found equal count as equal (then interning is only as exact as the key: see exact_capable).
+template <class T>
+bool same_value(const T& a, const T& b) {
+  if constexpr (std::equality_comparable<T>)
+    return a == b;
+  else
+    return true;
+}
+
 // Interning: one stored copy of each distinct value, found by its 64-bit key, so a value built
 // again (a resent heartbeat, the same vote on another path, a node slot another state already
 // has) costs no allocation and worlds can hold plain pointers. A key match is confirmed with
-// `same`: slots compare by value, so two slots never merge on a key collision; messages by
-// (from, to), their key being already their identity in the multiset. Lookup only (open
+// `same`: slots, messages and history events compare by value (where their types have ==), so
+// two values never merge on a key collision. Lookup only (open
 // addressing): the table's order is never observed. Values never move or die before the table.
 template <class T>
 class InternTable {

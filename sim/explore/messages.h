@@ -76,10 +76,12 @@ class SentMessages {
     }
   }
 
-  // The interned InFlight for (from, to, key), stored on first sight. (from, to, key) is the
-  // message's identity in the multiset (equal keys are copies), so it is its identity here too.
+  // The interned InFlight for (from, to, message), stored on first sight; `key` finds it and the
+  // value confirms it, so two messages never share an entry on a key collision.
   const InFlight<P>* intern(NodeId from, NodeId to, std::uint64_t key, const Message& message) {
-    const auto same = [&](const InFlight<P>& m) { return m.from == from && m.to == to; };
+    const auto same = [&](const InFlight<P>& m) {
+      return m.from == from && m.to == to && same_value(m.message, message);
+    };
     const InFlight<P>* item = table.find(key, same);
     if (item == nullptr) item = table.add(key, InFlight<P>::make(from, to, key, message));
     return item;

@@ -1,11 +1,14 @@
 // SlotStore<P>: the node slots of a Stepper's worlds. Interns every slot a stored world points
-// at (one copy per distinct slot, found by key and confirmed by value) and keeps one scratch
-// slot per node, into which a step copies the slot it changes (copy-on-write).
+// at (one copy per distinct slot, found by key and confirmed by value) and keeps scratch slots,
+// one per node in each of two banks, into which a step copies the slot it changes
+// (copy-on-write).
 //
 // Invariants: a world points either at interned slots, which never change or move while the
-// store lives, or, between a step and keep(), at this store's scratch slot of the changed node;
-// the next step overwrites the scratch slots, so a world must be kept or dropped before it.
-// Equal interned pointers mean equal slots.
+// store lives, or, between a step and keep(), at a scratch slot of the changed node in the bank
+// the step used; the next step in that bank overwrites it, so a world must be kept or dropped
+// before then. Two banks let the explorer hold one successor while it builds the next (it
+// settles a successor only once its visited-set probe has been fetched: explorer.h). Equal
+// interned pointers mean equal slots.
 #pragma once
 
 #include <algorithm>
@@ -14,35 +17,38 @@
 #include <cstdint>
 #include <vector>
 
+#include "sim/core/assert.h"
 #include "sim/explore/key_tables.h"
 #include "sim/explore/world_fingerprint.h"
 #include "sim/explore/world_state.h"
 
 namespace faultline::explore {
 
-// Equality where the type has it; otherwise values whose keys (fingerprints) the caller already
-// found equal count as equal.
-template <class T>
-bool same_value(const T& a, const T& b) {
-  if constexpr (std::equality_comparable<T>)
-    return a == b;
-  else
-    return true;
-}
-
 template <class P>
 class SlotStore {
  public:
-  explicit SlotStore(std::uint32_t node_count) : scratch_(node_count) {}
+  static constexpr std::uint32_t kBanks = 2;
 
-  // Copy-on-write: gives `world` a copy of one slot to change, in that node's scratch slot
-  // (assignment reuses its buffers: no allocation).
+  explicit SlotStore(std::uint32_t node_count)
+      : scratch_{std::vector<NodeSlot<P>>(node_count), std::vector<NodeSlot<P>>(node_count)} {}
+
+  // The bank own() copies into from now on.
+  void use_bank(std::uint32_t bank) {
+    FL_ASSERT(bank < kBanks, "slot store: no such scratch bank");
+    bank_ = bank;
+  }
+
+  // Copy-on-write: gives `world` a copy of one slot to change, in that node's scratch slot of
+  // the current bank (assignment reuses its buffers: no allocation).
   NodeSlot<P>& own(World<P>& world, std::uint32_t node) {
-    if (world.slots[node] != &scratch_[node]) {
-      scratch_[node] = *world.slots[node];
-      world.slots[node] = &scratch_[node];
+    NodeSlot<P>& scratch = scratch_[bank_][node];
+    if (world.slots[node] != &scratch) {
+      FL_ASSERT(world.slots[node] != &scratch_[1 - bank_][node],
+                "slot store: a world steps in the bank it was not built in");
+      scratch = *world.slots[node];
+      world.slots[node] = &scratch;
     }
-    return scratch_[node];
+    return scratch;
   }
 
   // After a handler ran on a copy of a slot: when the slot is equal to what it was (a stale or
@@ -63,7 +69,8 @@ class SlotStore {
   // Replaces any slot of `world` that points at a scratch slot by its interned copy.
   void keep(World<P>& world) {
     for (std::uint32_t i = 0; i < world.slots.size(); ++i)
-      if (world.slots[i] == &scratch_[i]) world.slots[i] = intern(scratch_[i]);
+      for (std::vector<NodeSlot<P>>& bank : scratch_)
+        if (world.slots[i] == &bank[i]) world.slots[i] = intern(bank[i]);
   }
 
   // The stored copy of a sealed slot, adding it if new.
@@ -83,14 +90,16 @@ class SlotStore {
   }
   static bool same_timers(const std::vector<ArmedTimer<P>>& a,
                           const std::vector<ArmedTimer<P>>& b) {
-    return std::equal(
-        a.begin(), a.end(), b.begin(), b.end(),
-        [](const ArmedTimer<P>& x, const ArmedTimer<P>& y) { return x.key == y.key; });
+    return std::equal(a.begin(), a.end(), b.begin(), b.end(),
+                      [](const ArmedTimer<P>& x, const ArmedTimer<P>& y) {
+                        return x.key == y.key && same_value(x.timer, y.timer);
+                      });
   }
 
   InternTable<NodeSlot<P>> slots_;
-  std::vector<NodeSlot<P>> scratch_;  // one per node (a node's slot keeps its shape: cheap to
-                                      // assign)
+  // Per bank, one per node (a node's slot keeps its shape: cheap to assign).
+  std::vector<NodeSlot<P>> scratch_[kBanks];
+  std::uint32_t bank_ = 0;
 };
 
 }  // namespace faultline::explore

@@ -112,6 +112,13 @@ class Stepper {
   // Replaces any slot of `world` that points at a scratch slot by its interned copy.
   void keep(World<P>& world) { slots_.keep(world); }
 
+  // The interned copy of a sealed slot (a scratch slot's, for --exact's step keys).
+  const NodeSlot<P>* intern_slot(const NodeSlot<P>& slot) { return slots_.intern(slot); }
+
+  // Which of the two scratch banks (slot_store.h) the next step_scratch() builds in: a
+  // successor built in one bank survives steps in the other until it is kept or dropped.
+  void use_scratch_bank(std::uint32_t bank) { slots_.use_bank(bank); }
+
   std::size_t interned_slots() const { return slots_.size(); }
   std::size_t interned_messages() const { return sent_.table.size(); }
 

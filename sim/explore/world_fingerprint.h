@@ -9,7 +9,10 @@
 // the explorer's own hashes, pinned by the fingerprint and explore tests.
 #pragma once
 
+#include <concepts>
+#include <cstddef>
 #include <cstdint>
+#include <vector>
 
 #include "sim/core/codec.h"
 #include "sim/core/fields.h"
@@ -78,6 +81,40 @@ std::uint64_t slots_fingerprint(const World<P>& world) {
   std::uint64_t sum = 0;
   for (std::uint32_t i = 0; i < world.slots.size(); ++i) sum += slot_term(world.slots[i]->key, i);
   return mix64(sum);
+}
+
+// Whether the interning of P's values is exact (key_tables.h): every value a world is made of
+// compares by ==, so equal interned pointers mean equal values, never merely equal keys. What
+// `--exact` needs: then a world's exact key (below) identifies it with no collision possible.
+template <class P>
+constexpr bool exact_capable = std::equality_comparable<typename P::Node>&&
+    std::equality_comparable<typename P::Durable>&& std::equality_comparable<typename P::Message>&&
+        std::equality_comparable<typename P::Timer>&& std::equality_comparable<typename P::Output>;
+
+template <class T>
+std::uint64_t address_word(const T* pointer) {
+  return static_cast<std::uint64_t>(reinterpret_cast<std::uintptr_t>(pointer));
+}
+
+// A world's exact key: the addresses of its interned slots (in node order) and messages (in
+// their sorted order, copies repeated), its budget counters, its delivered inputs (a bit each)
+// and its interned history. The world must be kept (no scratch slots). With exact interning,
+// two kept worlds of one Stepper have equal keys exactly when they are equal states; addresses
+// are compared for equality only, never ordered, so they cannot change a result.
+template <class P>
+void world_exact_key(const World<P>& world, std::vector<std::uint64_t>& key) {
+  key.clear();
+  for (const auto* slot : world.slots) key.push_back(address_word(slot));
+  for (const auto* message : world.messages) key.push_back(address_word(message));
+  key.push_back((std::uint64_t{world.crashes} << 32) | world.timers);
+  key.push_back((std::uint64_t{world.drops} << 32) | world.duplicates);
+  for (std::size_t j = 0; j < world.inputs_done.size(); j += 64) {
+    std::uint64_t bits = 0;
+    for (std::size_t b = 0; b < 64 && j + b < world.inputs_done.size(); ++b)
+      bits |= std::uint64_t{world.inputs_done[j + b] != 0} << b;
+    key.push_back(bits);
+  }
+  key.push_back(address_word(world.history));
 }
 
 // The fingerprint of node `node` stepping from a slot whose key is `before` to one whose key is

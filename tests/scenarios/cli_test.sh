@@ -87,5 +87,16 @@ check "the 2PC model check passes" 0 $?
 contains "check prints its collision risk" "$work/check.txt" \
   '^  collision risk +[0-9]\.[0-9]e-[0-9]+ \(any two of the unique states'
 
+# --exact stores whole states: no collision risk to state, the same count; not with --symmetry.
+"$faultline" check --protocol two_phase_commit --nodes 3 --set 'stages=[1/2]' --set on_abort=halt \
+  --exact >"$work/exact.txt"
+check "the 2PC model check passes with --exact" 0 $?
+contains "--exact finds the pinned count" "$work/exact.txt" '^  unique states +74404$'
+contains "--exact has no collision risk" "$work/exact.txt" \
+  '^  collision risk +none \(--exact: states stored whole, [0-9.]+ bytes a state'
+"$faultline" check --protocol two_phase_commit --nodes 3 --exact --symmetry >"$work/exact_sym.txt"
+check "--exact with --symmetry is a usage error" 1 $?
+contains "the usage error says why" "$work/exact_sym.txt" '^error: --exact: not with --symmetry'
+
 echo "$failures failed"
 [ "$failures" -eq 0 ]

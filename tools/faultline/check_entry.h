@@ -96,6 +96,10 @@ Result<explore::Model<typename B::ProtocolTag>> check_model(const CheckRequest& 
   if (!model) return std::unexpected(model.error());
   B::finish_model(*model);
   apply_fault_options(*model, request.args);
+  if (request.args.exact && request.args.symmetry)
+    return fail("--exact", 0, "not with --symmetry (a renamed state is matched by fingerprint)");
+  if (request.args.exact && !explore::exact_capable<P>)
+    return fail("--exact", 0, std::string(P::name) + "'s states do not all compare by ==");
   if (request.args.symmetry) {
     model->symmetry = B::symmetry(*model);
     if (!model->symmetry)
@@ -120,6 +124,7 @@ int run_check(const CheckRequest& request, std::ostream& out) {
   options.depth_max = request.args.depth_max;
   options.states_max = request.args.states_max;
   options.seed = request.args.seed;
+  options.exact = request.args.exact;
   auto limits = WallAndMemoryLimits::from(request.args.budgets);
   if (!limits) {
     out << "error: " << limits.error().to_string() << "\n";

@@ -35,7 +35,7 @@ void print_header(const ModelSummary& model, const explore::SearchOptions& optio
   out << "check " << model.protocol << ": " << model.node_count << " nodes, strategy "
       << explore::to_string(options.strategy) << ", network "
       << (model.sent_set ? "set" : "multiset") << (model.symmetry ? ", symmetry" : "")
-      << ", crashes-max " << model.crashes_max << ", drops-max "
+      << (options.exact ? ", exact" : "") << ", crashes-max " << model.crashes_max << ", drops-max "
       << (model.drops_max == 0xffffffffu ? std::string("unbounded")
                                          : std::to_string(model.drops_max))
       << ", depth-max " << bound_text(options.depth_max) << ", states-max "
@@ -50,14 +50,21 @@ std::string collision_risk(std::uint64_t n) {
   return fmt::format("{:.1e}", std::min(1.0, pairs / 18446744073709551616.0));
 }
 
-void print_figures(const ModelSummary& model, const explore::SearchResult& r, double seconds,
-                   std::ostream& out) {
+void print_figures(const ModelSummary& model, const explore::SearchResult& r, bool exact,
+                   double seconds, std::ostream& out) {
   const double rate = seconds > 0 ? static_cast<double>(r.states_unique) / seconds : 0;
   out << "  states explored  " << r.states_explored << "\n";
   out << "  unique states    " << r.states_unique
       << (model.symmetry ? " (orbits under the symmetry)" : "") << "\n";
-  out << "  collision risk   " << collision_risk(r.states_unique)
-      << " (any two of the unique states sharing a 64-bit fingerprint)\n";
+  if (exact)
+    out << "  collision risk   none (--exact: states stored whole, "
+        << fmt::format("{:.1f}",
+                       static_cast<double>(r.visited_bytes) /
+                           static_cast<double>(std::max<std::uint64_t>(1, r.states_unique)))
+        << " bytes a state in the visited sets and trail)\n";
+  else
+    out << "  collision risk   " << collision_risk(r.states_unique)
+        << " (any two of the unique states sharing a 64-bit fingerprint)\n";
   out << "  maximum depth    " << r.depth_reached << "\n";
   out << "  states/s         " << static_cast<std::uint64_t>(rate) << " unique (" << std::fixed
       << std::setprecision(2) << seconds << " s)\n";
@@ -136,7 +143,7 @@ int print_check_report(const ModelSummary& model, const PropertyNames& propertie
                        const std::optional<explore::Counterexample>& counterexample,
                        std::ostream& out) {
   print_header(model, options, out);
-  print_figures(model, result, seconds, out);
+  print_figures(model, result, options.exact, seconds, out);
   if (counterexample) return print_violation(result, *counterexample, args, out);
   print_result(result, options, out);
   const int held = print_held(model, properties, result, out);

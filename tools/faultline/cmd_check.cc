@@ -171,6 +171,9 @@ void add_check_command(CLI::App& app) {
   check->add_flag("--symmetry", args->symmetry,
                   "Explore one state per renaming of interchangeable nodes (when the protocol's "
                   "binding names them); unique states are then orbits");
+  check->add_flag("--exact", args->exact,
+                  "Store every state whole, not as a 64-bit fingerprint: no collision can skip "
+                  "a state (more memory; not with --symmetry)");
   check->add_option("--out", args->out_path,
                     "Where to write a counterexample (default counterexample.json)");
   add_budget_options(check, args->budgets, false);

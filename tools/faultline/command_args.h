@@ -31,6 +31,7 @@ struct CheckArgs {
   std::string network = "multiset";
   std::uint64_t seed = 1;
   bool symmetry = false;  // explore one state per renaming of interchangeable nodes
+  bool exact = false;     // store whole states, not fingerprints (no collision possible)
   std::string out_path = "counterexample.json";
   std::string replay_path;
   BudgetArgs budgets;  // --max-wall-time and --max-memory (states and depth have their own)

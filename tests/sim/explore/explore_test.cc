@@ -11,12 +11,41 @@
 
 #include "protocols/ping/ping.h"
 #include "sim/explore/counterexample.h"
+#include "sim/explore/exact_set.h"
 #include "sim/explore/explorer.h"
 #include "sim/explore/replay.h"
 #include "sim/explore/schedule_shrink.h"
 
 namespace faultline::explore {
 namespace {
+
+// The exact set keeps two states whose fingerprints collide apart, where the fingerprint set
+// (VisitedSet) cannot: what --exact is for.
+TEST_CASE("explore: the exact set tells apart states with one fingerprint", "[explore]") {
+  ExactSet exact;
+  VisitedSet fingerprints;
+  const std::vector<std::uint64_t> a = {1, 2, 3};
+  const std::vector<std::uint64_t> b = {1, 2, 4};
+  const std::vector<std::uint64_t> longer = {1, 2, 3, 0};
+  CHECK(exact.insert(42, a));
+  CHECK_FALSE(exact.insert(42, a));
+  CHECK(exact.insert(42, b));       // same fingerprint, another state
+  CHECK(exact.insert(42, longer));  // a prefix is not the same key
+  CHECK(exact.size() == 3);
+  CHECK(fingerprints.insert(42));
+  CHECK_FALSE(fingerprints.insert(42));  // the collision a fingerprint set cannot see
+  // Many keys across arena blocks and index growth all stay found.
+  std::vector<std::uint64_t> key(7);
+  for (std::uint64_t i = 0; i < 50'000; ++i) {
+    key.assign(7, i);
+    REQUIRE(exact.insert(i % 97, key));
+  }
+  for (std::uint64_t i = 0; i < 50'000; i += 7) {
+    key.assign(7, i);
+    REQUIRE_FALSE(exact.insert(i % 97, key));
+  }
+  CHECK(exact.size() == 50'003);
+}
 
 TEST_CASE("explore: ping state counts are pinned", "[explore]") {
   ping::Config config;
