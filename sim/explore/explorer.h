@@ -26,6 +26,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -63,6 +64,14 @@ struct SearchOptions {
   // 64-bit fingerprint: no collision can skip a state (exact_set.h). Needs exact_capable<P> and
   // no symmetry (a renamed state is found by fingerprint only).
   bool exact = false;
+  // Parallel breadth-first search (bfs and guided only; not with exact): `workers` steppers
+  // build the successors of a batch of queued states at once, and the explorer then settles
+  // them one by one in the order a single worker would (so every count, queue order and
+  // counterexample is the same for any number of workers). sim/explore has no threads: the
+  // caller's `run_tasks(n, task)` runs task(0) .. task(n - 1), at once or not, and returns when
+  // all are done.
+  std::uint32_t workers = 1;
+  std::function<void(std::uint32_t, const std::function<void(std::uint32_t)>&)> run_tasks;
 };
 
 struct Step {
@@ -149,6 +158,11 @@ class Explorer {
         reached_(properties.size(), false) {
     FL_ASSERT(!options.exact || exact_capable<P>, "--exact: the protocol's values lack ==");
     FL_ASSERT(!options.exact || !model.symmetry, "--exact with symmetry");
+    FL_ASSERT(options.workers >= 1, "a search needs a worker");
+    FL_ASSERT(options.workers == 1 || (options.run_tasks && !options.exact),
+              "parallel search: needs run_tasks, and is not exact");
+    if (options.strategy == Strategy::bfs || options.strategy == Strategy::guided)
+      for (std::uint32_t w = 1; w < options.workers; ++w) workers_.emplace_back(model);
     for (const Property<P>& property : properties_)
       has_transitions_ |= property.kind == PropertyKind::transition;
   }
@@ -253,6 +267,12 @@ class Explorer {
     };
     if (!steps_checked_.insert(step_fingerprint(action.node, before->key, after->key), exact_step))
       return false;
+    return transition_fails(action, before, after, parent);
+  }
+
+  // The transition properties on a step check_transition() found new.
+  bool transition_fails(const Action& action, const NodeSlot<P>* before, const NodeSlot<P>* after,
+                        std::uint32_t parent) {
     const NodeStep<P> step = node_step<P>(NodeId{action.node}, *before, *after);
     for (const Property<P>& property : properties_) {
       if (property.kind != PropertyKind::transition || !constrains_step_from(property, step.before))
@@ -306,6 +326,10 @@ class Explorer {
     std::deque<Queued> stale;
     fresh.push_back(Queued{std::move(initial), 0, 0});
     while (!fresh.empty() || !stale.empty()) {
+      if (!workers_.empty()) {
+        if (expand_batch(guided ? &stale : nullptr, fresh, stale)) return;
+        continue;
+      }
       std::deque<Queued>& from = fresh.empty() ? stale : fresh;
       Queued current = std::move(from.front());
       from.pop_front();
@@ -355,15 +379,139 @@ class Explorer {
     }
     const auto id = discover(next, fingerprint, current.trail, action);
     if (!id) return false;
+    return admit(current, next, *id, stale, fresh, 0);
+  }
+
+  // A new successor `next` of `current`, trail entry `id`: kept, checked and queued. `pending`
+  // counts states taken off the queues but not yet expanded (a parallel batch), so the frontier
+  // peak is the one a single worker has.
+  bool admit(const Queued& current, World<P>& next, std::uint32_t id, std::deque<Queued>* stale,
+             std::deque<Queued>& fresh, std::size_t pending) {
     stepper_.keep(next);
     note_depth(current.depth + 1);
-    if (check(next, *id)) return true;
+    if (check(next, id)) return true;
     if (budget_reached()) return true;
     (stale != nullptr && !last_view_new_ ? *stale : fresh)
-        .push_back(Queued{next, *id, current.depth + 1});
+        .push_back(Queued{next, id, current.depth + 1});
     result_.frontier_peak =
-        std::max<std::uint64_t>(result_.frontier_peak, fresh.size() + stale_size(stale));
+        std::max<std::uint64_t>(result_.frontier_peak, fresh.size() + stale_size(stale) + pending);
     return false;
+  }
+
+  // ---- parallel breadth-first search (SearchOptions::workers) ----------------------------
+
+  // What a worker learned of one successor: enough to settle it without building it again,
+  // unless it is new (or its step is new to the transition properties).
+  struct Built {
+    std::uint64_t fingerprint;
+    std::uint64_t after_key;  // the acting node's slot key after the step
+    bool unchanged;           // the step left that slot as it was (the same interned slot)
+  };
+  struct Expansion {
+    std::vector<Action> actions;
+    std::vector<Built> successors;  // one per action, unless the state is at depth_max
+  };
+  struct Worker {
+    explicit Worker(const Model<P>& model) : stepper(model) {}
+    Stepper<P> stepper;
+    World<P> next;
+  };
+  static constexpr std::size_t kBatchStates = 512;
+
+  // Takes up to kBatchStates states off the queue bfs would take from next, has the workers
+  // (this explorer's stepper as worker 0) build their successors at once, then settles them in
+  // queue order. From `stale` (guided, `fresh` empty), a single worker would turn back to
+  // `fresh` as soon as a state lands there: the rest of the batch goes back, unsettled.
+  bool expand_batch(std::deque<Queued>* guided_stale, std::deque<Queued>& fresh,
+                    std::deque<Queued>& stale) {
+    const bool from_stale = fresh.empty();
+    std::deque<Queued>& from = from_stale ? stale : fresh;
+    batch_.clear();
+    while (!from.empty() && batch_.size() < kBatchStates) {
+      batch_.push_back(std::move(from.front()));
+      from.pop_front();
+    }
+    build_batch();
+    for (std::size_t i = 0; i < batch_.size(); ++i) {
+      if (from_stale && !fresh.empty()) {
+        for (std::size_t j = batch_.size(); j-- > i;) stale.push_front(std::move(batch_[j]));
+        return false;
+      }
+      if (settle_built(i, guided_stale, fresh)) return true;
+    }
+    return false;
+  }
+
+  void build_batch() {
+    expansions_.resize(std::max(expansions_.size(), batch_.size()));
+    const auto count = static_cast<std::uint32_t>(workers_.size() + 1);
+    options_.run_tasks(count, [&](std::uint32_t w) {
+      FL_ASSERT(w < count, "run_tasks: no such worker");
+      for (std::size_t i = w; i < batch_.size(); i += count)
+        build_one(w == 0 ? stepper_ : workers_[w - 1].stepper,
+                  w == 0 ? next_[0] : workers_[w - 1].next, batch_[i], expansions_[i]);
+    });
+  }
+
+  // Successors of one queued state, built in `stepper`'s scratch (its slots stay there: only
+  // their fingerprints and keys leave).
+  void build_one(Stepper<P>& stepper, World<P>& next, const Queued& current, Expansion& out) {
+    stepper.use_scratch_bank(0);
+    stepper.actions(current.world, out.actions);
+    out.successors.clear();
+    if (options_.depth_max != 0 && current.depth >= options_.depth_max) return;
+    for (const Action& action : out.actions) {
+      next = current.world;
+      stepper.step_scratch(next, action);
+      const NodeSlot<P>* before = current.world.slots[action.node];
+      const NodeSlot<P>* after = next.slots[action.node];
+      out.successors.push_back(Built{stepper.fingerprint(next), after->key, before == after});
+    }
+  }
+
+  // Settles the successors of batch_[i] in action order, as settle() does, building a successor
+  // again (in this explorer's stepper) only when it is new or its step is new.
+  bool settle_built(std::size_t i, std::deque<Queued>* stale, std::deque<Queued>& fresh) {
+    const Queued& current = batch_[i];
+    const Expansion& expansion = expansions_[i];
+    if (expansion.successors.size() != expansion.actions.size()) {  // at depth_max
+      if (!expansion.actions.empty()) result_.bound = Bound::depth;
+      return false;
+    }
+    const std::size_t pending = batch_.size() - i - 1;
+    for (std::size_t k = 0; k < expansion.actions.size(); ++k) {
+      const Action& action = expansion.actions[k];
+      const Built& built = expansion.successors[k];
+      const NodeSlot<P>* before = current.world.slots[action.node];
+      std::optional<std::reference_wrapper<World<P>>> next;
+      if (has_transitions_ && !built.unchanged && before->key != built.after_key &&
+          steps_checked_.insert(step_fingerprint(action.node, before->key, built.after_key),
+                                [](std::vector<std::uint64_t>&) {})) {
+        next = rebuild(current, action, built);
+        if (transition_fails(action, before, next->get().slots[action.node], current.trail)) {
+          note_depth(current.depth + 1);
+          return true;
+        }
+      }
+      ++result_.states_explored;
+      if (!visited_.insert(built.fingerprint, [](std::vector<std::uint64_t>&) {})) continue;
+      if (!next) next = rebuild(current, action, built);
+      FL_ASSERT(trail_.size() < kNoParent, "more states than a 32-bit trail index holds");
+      trail_.push_back(TrailEntry{current.trail, action});
+      const auto id = static_cast<std::uint32_t>(trail_.size() - 1);
+      if (admit(current, next->get(), id, stale, fresh, pending)) return true;
+    }
+    return false;
+  }
+
+  // A successor a worker built, built again here: the same pure step, so the same fingerprint.
+  World<P>& rebuild(const Queued& current, const Action& action, const Built& built) {
+    stepper_.use_scratch_bank(0);
+    next_[0] = current.world;
+    stepper_.step_scratch(next_[0], action);
+    FL_ASSERT(stepper_.fingerprint(next_[0]) == built.fingerprint,
+              "parallel search: a step gave another state when built again");
+    return next_[0];
   }
 
   static std::size_t stale_size(const std::deque<Queued>* stale) {
@@ -499,6 +647,9 @@ class Explorer {
   // The successors being built (bfs: one per scratch bank; dfs: the first), reused so their
   // buffers are kept.
   World<P> next_[2];
+  std::deque<Worker> workers_;  // parallel search: workers 1 .. n - 1 (stepper_ is worker 0)
+  std::vector<Queued> batch_;
+  std::vector<Expansion> expansions_;  // per batch_ entry
   std::vector<bool> reached_;
   std::optional<Violation> violation_;
   std::uint32_t violation_trail_ = 0;

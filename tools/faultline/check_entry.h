@@ -40,6 +40,8 @@ struct PropertyNames {
 };
 
 explore::Strategy parse_strategy(const std::string& name);
+// The search options of a check request, or a usage error.
+Result<explore::SearchOptions> search_options(const CheckArgs& args);
 // Prints the report of one search and returns the exit code. `counterexample` is set when the
 // search found a violation; it is written to args.out_path.
 int print_check_report(const ModelSummary& model, const PropertyNames& properties,
@@ -119,12 +121,12 @@ int run_check(const CheckRequest& request, std::ostream& out) {
     return exit_usage;
   }
   const auto properties = B::check_suite(model->config).properties;
-  explore::SearchOptions options;
-  options.strategy = parse_strategy(request.args.strategy);
-  options.depth_max = request.args.depth_max;
-  options.states_max = request.args.states_max;
-  options.seed = request.args.seed;
-  options.exact = request.args.exact;
+  auto searched = search_options(request.args);
+  if (!searched) {
+    out << "error: " << searched.error().to_string() << "\n";
+    return exit_usage;
+  }
+  explore::SearchOptions options = *searched;
   auto limits = WallAndMemoryLimits::from(request.args.budgets);
   if (!limits) {
     out << "error: " << limits.error().to_string() << "\n";

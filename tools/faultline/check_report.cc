@@ -10,6 +10,7 @@
 #include "tools/faultline/check_entry.h"
 #include "tools/faultline/commands.h"
 #include "tools/faultline/process_memory.h"
+#include "tools/faultline/run_tasks.h"
 
 namespace faultline::cli {
 
@@ -35,7 +36,9 @@ void print_header(const ModelSummary& model, const explore::SearchOptions& optio
   out << "check " << model.protocol << ": " << model.node_count << " nodes, strategy "
       << explore::to_string(options.strategy) << ", network "
       << (model.sent_set ? "set" : "multiset") << (model.symmetry ? ", symmetry" : "")
-      << (options.exact ? ", exact" : "") << ", crashes-max " << model.crashes_max << ", drops-max "
+      << (options.exact ? ", exact" : "")
+      << (options.workers > 1 ? ", " + std::to_string(options.workers) + " workers" : "")
+      << ", crashes-max " << model.crashes_max << ", drops-max "
       << (model.drops_max == 0xffffffffu ? std::string("unbounded")
                                          : std::to_string(model.drops_max))
       << ", depth-max " << bound_text(options.depth_max) << ", states-max "
@@ -129,6 +132,24 @@ int print_held(const ModelSummary& model, const PropertyNames& properties,
 }
 
 }  // namespace
+
+Result<explore::SearchOptions> search_options(const CheckArgs& args) {
+  explore::SearchOptions options;
+  options.strategy = parse_strategy(args.strategy);
+  options.depth_max = args.depth_max;
+  options.states_max = args.states_max;
+  options.seed = args.seed;
+  options.exact = args.exact;
+  if (args.workers == 0) return fail("--workers", 0, "at least one worker");
+  if (args.workers > 64) return fail("--workers", 0, "at most 64 workers");
+  if (args.workers > 1 && args.exact) return fail("--workers", 0, "not with --exact");
+  if (args.workers > 1 && options.strategy != explore::Strategy::bfs &&
+      options.strategy != explore::Strategy::guided)
+    return fail("--workers", 0, "applies to --strategy bfs and guided");
+  options.workers = args.workers;
+  if (args.workers > 1) options.run_tasks = &run_tasks_on_threads;
+  return options;
+}
 
 explore::Strategy parse_strategy(const std::string& name) {
   if (name == "dfs") return explore::Strategy::dfs;

@@ -174,6 +174,9 @@ void add_check_command(CLI::App& app) {
   check->add_flag("--exact", args->exact,
                   "Store every state whole, not as a 64-bit fingerprint: no collision can skip "
                   "a state (more memory; not with --symmetry)");
+  check->add_option("--workers", args->workers,
+                    "Threads building successors at once (bfs and guided; default 1); counts and "
+                    "counterexamples are the same for any number");
   check->add_option("--out", args->out_path,
                     "Where to write a counterexample (default counterexample.json)");
   add_budget_options(check, args->budgets, false);

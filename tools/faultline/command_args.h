@@ -30,8 +30,9 @@ struct CheckArgs {
   std::uint32_t copies_max = 1;
   std::string network = "multiset";
   std::uint64_t seed = 1;
-  bool symmetry = false;  // explore one state per renaming of interchangeable nodes
-  bool exact = false;     // store whole states, not fingerprints (no collision possible)
+  bool symmetry = false;      // explore one state per renaming of interchangeable nodes
+  bool exact = false;         // store whole states, not fingerprints (no collision possible)
+  std::uint32_t workers = 1;  // threads building successors (bfs and guided)
   std::string out_path = "counterexample.json";
   std::string replay_path;
   BudgetArgs budgets;  // --max-wall-time and --max-memory (states and depth have their own)

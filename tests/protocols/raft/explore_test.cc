@@ -12,6 +12,8 @@
 //     client history.
 #include <catch2/catch.hpp>
 
+#include <functional>
+
 #include "checkers/raft/binding.h"
 #include "sim/explore/counterexample.h"
 #include "sim/explore/explorer.h"
@@ -180,6 +182,33 @@ TEST_CASE("raft explore: --exact finds the same states, histories and counterexa
   CHECK(by_key.histories_checked == by_fingerprint.histories_checked);
   CHECK(by_key.steps_checked == by_fingerprint.steps_checked);
   CHECK(by_key.visited_bytes > by_fingerprint.visited_bytes / 4);  // it stored something
+}
+
+// Two workers (SearchOptions::workers) on Raft, whose transition property (leader_append_only)
+// makes the explorer build a step again to judge it: the same states and counterexamples.
+TEST_CASE("raft explore: two workers find the same states and counterexamples", "[explore][raft]") {
+  SearchOptions two;
+  two.workers = 2;
+  two.run_tasks = [](std::uint32_t count, const std::function<void(std::uint32_t)>& task) {
+    for (std::uint32_t w = count; w-- > 0;) task(w);
+  };
+  const RaftCase stale = raft_case(raft::Bug::accept_stale_append_entries, 1);
+  const SearchResult a = explore(stale.model, stale.properties, two);
+  REQUIRE(a.violation);
+  CHECK(a.violation->property == "leader_append_only");
+  CHECK(a.states_unique == 13688);
+  CHECK(a.violation->steps.size() == 7);
+
+  RaftCase reads = raft_case(raft::Bug::read_without_quorum, 1, 1);
+  reads.model.timers_max = 2;
+  two.strategy = Strategy::guided;
+  const SearchResult by_two = explore(reads.model, reads.properties, two);
+  const SearchResult by_one = search(reads, Strategy::guided);
+  REQUIRE(by_two.violation);
+  CHECK(by_two.violation->steps.size() == 12);
+  CHECK(by_two.states_unique == by_one.states_unique);
+  CHECK(by_two.histories_checked == by_one.histories_checked);
+  CHECK(by_two.steps_checked == by_one.steps_checked);
 }
 
 TEST_CASE("raft explore: the client history records a call once, at its first arrival",

@@ -11,6 +11,8 @@
 #include <catch2/catch.hpp>
 
 #include <deque>
+#include <functional>
+#include <thread>
 
 #include "checkers/two_phase_commit/binding.h"
 #include "sim/explore/counterexample.h"
@@ -324,6 +326,76 @@ TEST_CASE("explore: --exact finds the pinned counts and counterexamples", "[expl
   const SearchResult restart = explore(forget.model, forget.properties, exact);
   REQUIRE(restart.violation);
   CHECK(restart.violation->steps.size() == 5);
+}
+
+// Parallel search (SearchOptions::workers): the workers only build successors; settling stays in
+// one worker's order, so every figure and counterexample equals the single worker's, whatever
+// order the tasks run in (reversed and on threads here).
+void run_reversed(std::uint32_t count, const std::function<void(std::uint32_t)>& task) {
+  for (std::uint32_t w = count; w-- > 0;) task(w);
+}
+
+void run_threads(std::uint32_t count, const std::function<void(std::uint32_t)>& task) {
+  std::vector<std::thread> threads;
+  for (std::uint32_t w = 1; w < count; ++w) threads.emplace_back(task, w);
+  task(0);
+  for (std::thread& thread : threads) thread.join();
+}
+
+SearchResult parallel(const TwoPhase& t, std::uint32_t workers, Strategy strategy = Strategy::bfs,
+                      bool threads = true) {
+  SearchOptions options;
+  options.strategy = strategy;
+  options.workers = workers;
+  options.run_tasks = threads ? &run_threads : &run_reversed;
+  return explore(t.model, t.properties, options);
+}
+
+void require_same_search(const SearchResult& a, const SearchResult& b) {
+  CHECK(a.states_unique == b.states_unique);
+  CHECK(a.states_explored == b.states_explored);
+  CHECK(a.depth_reached == b.depth_reached);
+  CHECK(a.frontier_peak == b.frontier_peak);
+  CHECK(a.steps_checked == b.steps_checked);
+  CHECK(a.exhausted == b.exhausted);
+  REQUIRE(a.violation.has_value() == b.violation.has_value());
+  if (!a.violation) return;
+  CHECK(a.violation->property == b.violation->property);
+  REQUIRE(a.violation->steps.size() == b.violation->steps.size());
+  for (std::size_t i = 0; i < a.violation->steps.size(); ++i)
+    CHECK(a.violation->steps[i].text == b.violation->steps[i].text);
+}
+
+TEST_CASE("explore: a parallel search finds what one worker finds, in the same order",
+          "[explore]") {
+  const TwoPhase two = two_phase(3);
+  const SearchResult one = bfs(two);
+  CHECK(one.states_unique == 74404);
+  require_same_search(parallel(two, 2), one);
+  require_same_search(parallel(two, 3, Strategy::bfs, false), one);
+  SearchOptions guided;
+  guided.strategy = Strategy::guided;
+  require_same_search(parallel(two, 2, Strategy::guided),
+                      explore(two.model, two.properties, guided));
+
+  TwoPhase crash = two_phase(3);
+  crash.model.crashes_max = 1;
+  CHECK(parallel(crash, 2).states_unique == 427936);
+
+  const TwoPhase majority = two_phase(3, two_phase_commit::Bug::commit_on_majority);
+  require_same_search(parallel(majority, 2), bfs(majority));
+  TwoPhase forget = two_phase(2, two_phase_commit::Bug::forget_vote_on_restart);
+  forget.model.crashes_max = 1;
+  require_same_search(parallel(forget, 2, Strategy::bfs, false), bfs(forget));
+  SearchOptions bounded;  // the depth bound is met inside a batch
+  bounded.depth_max = 10;
+  bounded.workers = 2;
+  bounded.run_tasks = &run_threads;
+  const TwoPhase three = two_phase(4);
+  const SearchResult deep = explore(three.model, three.properties, bounded);
+  CHECK(deep.states_unique == 49467);
+  CHECK(deep.bound == Bound::depth);
+  require_same_search(deep, bfs(three, 10));
 }
 
 TEST_CASE("explore: bug commit_on_majority is found with a shortest counterexample", "[explore]") {
