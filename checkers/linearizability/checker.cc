@@ -5,6 +5,7 @@
 #include <map>
 #include <memory>
 #include <tuple>
+#include <unordered_map>
 
 #include <fmt/format.h>
 
@@ -211,9 +212,9 @@ class Search final : public PartitionSearch {
         model_(*values_),
         ops_(std::move(ops)),
         list_(ops_, invoke_ns, return_ns),
-        bits_(std::max<std::size_t>(1, (ops_.size() + 63) / 64), 0),
+        bit_of_(ranks_by_invocation(invoke_ns)),
+        linearized_(completed_by_rank(ops_, bit_of_)),
         zobrist_(ops_.size()),
-        memo_(bits_.size()),
         state_(model_.initial()),
         invoke_ns_(invoke_ns) {
     for (std::size_t i = 0; i < ops_.size(); ++i) zobrist_[i] = splitmix64(i * 2 + 1);
@@ -224,8 +225,8 @@ class Search final : public PartitionSearch {
   }
 
   std::uint64_t states() const override { return states_; }
-  std::uint64_t memo_bytes() const override { return memo_.bytes(); }
-  void release_memory() override { memo_ = MemoTable(1); }
+  std::uint64_t memo_bytes() const override { return memo_.bytes() + linearized_.bytes(); }
+  void release_memory() override { memo_ = MemoTable(); }
   void record_stop() override { record_if_deeper(); }
 
   SearchStatus advance(
@@ -252,11 +253,10 @@ class Search final : public PartitionSearch {
           record_if_deeper();
           return SearchStatus::budget;
         }
-        const std::uint64_t mask = std::uint64_t{1} << (op & 63);
-        bits_[op >> 6] |= mask;
+        linearized_.set(bit_of_[op]);
         const std::uint64_t next_bits_hash = bits_hash_ ^ zobrist_[op];
         const std::uint64_t word = M::encode(next_state);
-        if (memo_.insert(next_bits_hash ^ splitmix64(word), word, bits_.data())) {
+        if (memo_.insert(next_bits_hash ^ splitmix64(word), word, linearized_)) {
           states_ = memo_.size();
           stack_.push_back({entry_, state_, read_only});
           state_ = next_state;
@@ -267,7 +267,7 @@ class Search final : public PartitionSearch {
           guard_valid_ = false;
           continue;
         }
-        bits_[op >> 6] &= ~mask;
+        linearized_.reset(bit_of_[op]);
         // A legal read-only candidate can always go first (see backtrack()): if placing it
         // leads to a configuration already known dead, so is this one.
         if (!read_only) {
@@ -302,7 +302,7 @@ class Search final : public PartitionSearch {
       prefix_low_water_ = std::min(prefix_low_water_, stack_.size());
       const std::uint32_t op = list_.op(frame.entry);
       state_ = frame.state;
-      bits_[op >> 6] &= ~(std::uint64_t{1} << (op & 63));
+      linearized_.reset(bit_of_[op]);
       bits_hash_ ^= zobrist_[op];
       list_.unlift(frame.entry);
       if (ops_[op].completed) ++completed_left_;
@@ -379,7 +379,26 @@ class Search final : public PartitionSearch {
     return guard_read_;
   }
 
-  bool is_linearized(std::uint32_t op) const { return (bits_[op >> 6] >> (op & 63)) & 1; }
+  bool is_linearized(std::uint32_t op) const { return linearized_.test(bit_of_[op]); }
+
+  // Each operation's bit: its rank in invocation order (ties by index), so that the linearized
+  // set is nearly a prefix and the memo table stores it compactly (memo_table.h). Only the
+  // memo's layout depends on it, never the order in which the search tries candidates.
+  static std::vector<std::uint32_t> ranks_by_invocation(const std::vector<std::int64_t>& invoke) {
+    std::vector<std::uint32_t> order(invoke.size());
+    for (std::uint32_t i = 0; i < order.size(); ++i) order[i] = i;
+    std::stable_sort(order.begin(), order.end(),
+                     [&](std::uint32_t a, std::uint32_t b) { return invoke[a] < invoke[b]; });
+    std::vector<std::uint32_t> rank(invoke.size());
+    for (std::uint32_t r = 0; r < order.size(); ++r) rank[order[r]] = r;
+    return rank;
+  }
+  static std::vector<bool> completed_by_rank(const std::vector<CompiledOp>& ops,
+                                             const std::vector<std::uint32_t>& rank) {
+    std::vector<bool> completed(ops.size());
+    for (std::size_t i = 0; i < ops.size(); ++i) completed[rank[i]] = ops[i].completed;
+    return completed;
+  }
 
   // twin_before_[c]: the latest earlier-invoked outcome-unknown op identical to c, or no_twin.
   void find_twins() {
@@ -388,6 +407,7 @@ class Search final : public PartitionSearch {
     std::vector<std::uint32_t> order;
     for (std::uint32_t i = 0; i < ops_.size(); ++i)
       if (!ops_[i].completed) order.push_back(i);
+    if (order.size() < 2) return;
     std::stable_sort(order.begin(), order.end(), [&](std::uint32_t a, std::uint32_t b) {
       return invoke_ns_[a] < invoke_ns_[b];
     });
@@ -423,7 +443,8 @@ class Search final : public PartitionSearch {
   M model_;
   std::vector<CompiledOp> ops_;
   EntryList list_;
-  std::vector<std::uint64_t> bits_;
+  std::vector<std::uint32_t> bit_of_;  // op -> its rank by invocation time
+  LinearizedSet linearized_;           // bit bit_of_[op] set: op is placed
   std::vector<std::uint64_t> zobrist_;
   MemoTable memo_;
   std::vector<Frame> stack_;
@@ -489,19 +510,26 @@ using Searches = std::vector<std::unique_ptr<PartitionSearch>>;
 // left out.
 Result<Searches> partition_by_key(const History& history, ModelKind model,
                                   const CheckOptions& options, Report& report) {
-  std::map<std::string, std::vector<std::size_t>> keys;
+  // Operations by key, in first-seen order; then the keys in sorted order (hashing, then one
+  // sort of the distinct keys, costs less than a tree keyed by strings).
+  std::unordered_map<std::string_view, std::size_t> key_index;
+  std::vector<std::pair<std::string_view, std::vector<std::size_t>>> keys;
   for (std::size_t i = 0; i < history.operations.size(); ++i) {
     const Operation& op = history.operations[i];
     if (op.kind == OpKind::read && !op.completed()) continue;
-    keys[op.key].push_back(i);
+    const auto [it, inserted] = key_index.try_emplace(op.key, keys.size());
+    if (inserted) keys.emplace_back(op.key, std::vector<std::size_t>());
+    keys[it->second].second.push_back(i);
   }
+  std::sort(keys.begin(), keys.end(),
+            [](const auto& a, const auto& b) { return a.first < b.first; });
   Searches searches;
   for (auto& [key, indices] : keys) {
     auto search = make_search(model, history, indices, options.reads_from_check);
     if (!search) return std::unexpected(search.error());
     searches.push_back(std::move(*search));
     PartitionReport part;
-    part.key = key;
+    part.key = std::string(key);
     part.operations = std::move(indices);
     report.partitions.push_back(std::move(part));
   }

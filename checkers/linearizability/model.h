@@ -46,11 +46,21 @@ class ValueTable {
   ValueTable& operator=(const ValueTable&) = delete;
 
   std::uint32_t intern(std::string_view text) {
+    if (auto it = ids_.find(text); it != ids_.end()) return it->second;  // no string built
     auto [it, inserted] =
         ids_.try_emplace(std::string(text), static_cast<std::uint32_t>(texts_.size()));
-    if (inserted) texts_.push_back(&it->first);  // node-based map: the key's address is stable
+    texts_.push_back(&it->first);  // node-based map: the key's address is stable
     return it->second;
   }
+  // intern("i" + decimal n), remembered per integer: a history repeats a few small integers, and
+  // this skips building and hashing their text each time.
+  std::uint32_t intern_tagged_integer(std::int64_t n) {
+    if (auto it = integer_ids_.find(n); it != integer_ids_.end()) return it->second;
+    const std::uint32_t id = intern("i" + std::to_string(n));
+    integer_ids_.emplace(n, id);
+    return id;
+  }
+
   const std::string& text(std::uint32_t id) const {
     FL_ASSERT(id < texts_.size(), "value id out of range");
     return *texts_[id];
@@ -58,8 +68,16 @@ class ValueTable {
   std::size_t size() const { return texts_.size(); }
 
  private:
-  std::unordered_map<std::string, std::uint32_t> ids_;
+  // Looked up by string_view without building a std::string (heterogeneous lookup).
+  struct Hash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view text) const {
+      return std::hash<std::string_view>()(text);
+    }
+  };
+  std::unordered_map<std::string, std::uint32_t, Hash, std::equal_to<>> ids_;
   std::vector<const std::string*> texts_;
+  std::unordered_map<std::int64_t, std::uint32_t> integer_ids_;
 };
 
 // One operation as the search sees it: value ids instead of values.

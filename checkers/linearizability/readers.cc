@@ -7,7 +7,10 @@
 #include <algorithm>
 #include <cerrno>
 #include <charconv>
+#include <cstring>
+#include <limits>
 #include <unordered_map>
+#include <utility>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -95,7 +98,11 @@ std::optional<EventType> parse_event_type(std::string_view name) {
 // parsed before pairing.
 class Assembler {
  public:
-  explicit Assembler(std::string_view source) : source_(source) {}
+  // `bytes`: the log's size, for a first guess at the number of operations (two lines each).
+  Assembler(std::string_view source, std::size_t bytes) : source_(source) {
+    ops_.reserve(bytes / 80 + 16);
+    failed_.reserve(bytes / 80 + 16);
+  }
 
   void add(LogEvent& e) {
     if (error_) return;
@@ -103,14 +110,12 @@ class Assembler {
       invoke(e);
       return;
     }
-    auto it = pending_.find(e.process);
-    if (it == pending_.end()) {
+    const std::uint32_t index = take_pending(e.process);
+    if (index == none) {
       error_ = Error{std::string(source_), e.line,
                      fmt::format("process {} completes an operation it never invoked", e.process)};
       return;
     }
-    const std::uint32_t index = it->second;
-    pending_.erase(it);
     Operation& op = ops_[index];
     if (op.kind != e.kind || op.key != e.key) {
       error_ = Error{std::string(source_), e.line,
@@ -141,10 +146,36 @@ class Assembler {
   }
 
  private:
+  static constexpr std::uint32_t none = std::numeric_limits<std::uint32_t>::max();
+  static constexpr std::int64_t dense_processes = 4096;
+
+  // The pending operation of `process` (none if it has none), which is no longer pending.
+  std::uint32_t take_pending(std::int64_t process) {
+    if (process >= 0 && process < dense_processes) {
+      const auto p = static_cast<std::size_t>(process);
+      if (p >= dense_.size()) return none;
+      return std::exchange(dense_[p], none);
+    }
+    auto it = sparse_.find(process);
+    if (it == sparse_.end()) return none;
+    const std::uint32_t index = it->second;
+    sparse_.erase(it);
+    return index;
+  }
+  // Makes `index` the pending operation of `process`; false if it already has one.
+  bool set_pending(std::int64_t process, std::uint32_t index) {
+    if (process >= 0 && process < dense_processes) {
+      const auto p = static_cast<std::size_t>(process);
+      if (p >= dense_.size()) dense_.resize(p + 1, none);
+      if (dense_[p] != none) return false;
+      dense_[p] = index;
+      return true;
+    }
+    return sparse_.try_emplace(process, index).second;
+  }
+
   void invoke(LogEvent& e) {
-    const auto [it, inserted] =
-        pending_.try_emplace(e.process, static_cast<std::uint32_t>(ops_.size()));
-    if (!inserted) {
+    if (!set_pending(e.process, static_cast<std::uint32_t>(ops_.size()))) {
       error_ = Error{std::string(source_), e.line,
                      fmt::format("process {} invokes while its previous operation is still pending",
                                  e.process)};
@@ -167,7 +198,9 @@ class Assembler {
   std::vector<Operation> ops_;
   std::vector<std::uint8_t> failed_;
   bool any_failed_ = false;
-  std::unordered_map<std::int64_t, std::uint32_t> pending_;
+  // Pending operations by process: a vector for the usual small process numbers, else a map.
+  std::vector<std::uint32_t> dense_;
+  std::unordered_map<std::int64_t, std::uint32_t> sparse_;
   std::optional<Error> error_;
 };
 
@@ -286,13 +319,15 @@ struct EdnFields {
   EdnValue ignored;
 
   EdnValue& slot(std::string_view name) {
-    static constexpr std::string_view names[count] = {"process", "type", "f", "key", "value"};
-    for (int i = 0; i < count; ++i)
-      if (name == names[i]) {
-        present[i] = true;
-        return values[i];
-      }
-    return ignored;
+    // The names differ in length, so the length picks the one candidate to compare.
+    static constexpr std::string_view by_length[] = {"",     "f",     "", "key",
+                                                     "type", "value", "", "process"};
+    static constexpr Slot slots[] = {count, f, count, key, type, value, count, process};
+    if (name.size() >= std::size(by_length) || slots[name.size()] == count ||
+        std::memcmp(name.data(), by_length[name.size()].data(), name.size()) != 0)
+      return ignored;
+    present[slots[name.size()]] = true;
+    return values[slots[name.size()]];
   }
   const EdnValue* find(Slot s) const { return present[s] ? &values[s] : nullptr; }
 };
@@ -634,7 +669,7 @@ Result<History> read_jsonl(std::string_view text, std::string_view source) {
 template <class ParseLine>
 Result<History> read_line_log(std::string_view text, std::string_view source,
                               ParseLine parse_line) {
-  Assembler assembler(source);
+  Assembler assembler(source, text.size());
   LogEvent e;
   auto r =
       for_each_line(skip_utf8_bom(text), [&](int number, std::string_view line) -> Result<void> {
