@@ -100,57 +100,59 @@ class EntryList {
       return a.op < b.op;
     });
     const std::size_t count = events.size();
-    next_.assign(count + 1, no_entry);
-    prev_.assign(count + 1, no_entry);
-    op_.assign(count + 1, 0);
-    is_call_.assign(count + 1, 0);
-    match_.assign(count + 1, 0);
+    nodes_.assign(count + 1, Node{});
     std::vector<std::int32_t> call_of_op(ops.size(), 0);
     for (std::size_t k = 0; k < count; ++k) {
       const auto e = static_cast<std::int32_t>(k + 1);
-      op_[e] = events[k].op;
-      is_call_[e] = !events[k].is_return;
-      if (is_call_[e]) {
+      Node& node = nodes_[e];
+      node.op = events[k].op;
+      node.is_call = !events[k].is_return;
+      if (node.is_call) {
         call_of_op[events[k].op] = e;
       } else {
         FL_ASSERT(call_of_op[events[k].op] != 0, "return entry sorted before its call");
-        match_[call_of_op[events[k].op]] = e;
+        nodes_[call_of_op[events[k].op]].match = e;
       }
-      prev_[e] = e - 1;
-      next_[e] = k + 1 < count ? e + 1 : no_entry;
+      node.prev = e - 1;
+      node.next = k + 1 < count ? e + 1 : no_entry;
     }
-    next_[0] = count > 0 ? 1 : no_entry;
+    nodes_[0].next = count > 0 ? 1 : no_entry;
   }
 
-  std::int32_t first() const { return next_[0]; }
-  std::int32_t next(std::int32_t e) const { return next_[e]; }
-  bool is_call(std::int32_t e) const { return is_call_[e] != 0; }
-  std::uint32_t op(std::int32_t e) const { return op_[e]; }
-  std::int32_t return_entry(std::int32_t call) const { return match_[call]; }  // 0: none
+  std::int32_t first() const { return nodes_[0].next; }
+  std::int32_t next(std::int32_t e) const { return nodes_[e].next; }
+  bool is_call(std::int32_t e) const { return nodes_[e].is_call; }
+  std::uint32_t op(std::int32_t e) const { return nodes_[e].op; }
+  std::int32_t return_entry(std::int32_t call) const { return nodes_[call].match; }  // 0: none
 
   void lift(std::int32_t call) {
     unlink(call);
-    if (match_[call] != 0) unlink(match_[call]);
+    if (nodes_[call].match != 0) unlink(nodes_[call].match);
   }
   void unlift(std::int32_t call) {
-    if (match_[call] != 0) relink(match_[call]);
+    if (nodes_[call].match != 0) relink(nodes_[call].match);
     relink(call);
   }
 
  private:
   void unlink(std::int32_t e) {
-    next_[prev_[e]] = next_[e];
-    if (next_[e] != no_entry) prev_[next_[e]] = prev_[e];
+    nodes_[nodes_[e].prev].next = nodes_[e].next;
+    if (nodes_[e].next != no_entry) nodes_[nodes_[e].next].prev = nodes_[e].prev;
   }
   void relink(std::int32_t e) {
-    next_[prev_[e]] = e;
-    if (next_[e] != no_entry) prev_[next_[e]] = e;
+    nodes_[nodes_[e].prev].next = e;
+    if (nodes_[e].next != no_entry) nodes_[nodes_[e].next].prev = e;
   }
 
-  std::vector<std::int32_t> next_, prev_;
-  std::vector<std::uint32_t> op_;
-  std::vector<std::uint8_t> is_call_;
-  std::vector<std::int32_t> match_;
+  // One entry's links and contents together: one allocation, one cache line per visit.
+  struct Node {
+    std::int32_t next = no_entry;
+    std::int32_t prev = no_entry;
+    std::uint32_t op = 0;
+    std::int32_t match = 0;  // a call's return entry; 0: none
+    bool is_call = false;
+  };
+  std::vector<Node> nodes_;
 };
 
 enum class SearchStatus { running, found, exhausted, budget };
@@ -214,12 +216,9 @@ class Search final : public PartitionSearch {
         list_(ops_, invoke_ns, return_ns),
         bit_of_(ranks_by_invocation(invoke_ns)),
         linearized_(completed_by_rank(ops_, bit_of_)),
-        zobrist_(ops_.size()),
-        state_(model_.initial()),
-        invoke_ns_(invoke_ns) {
-    for (std::size_t i = 0; i < ops_.size(); ++i) zobrist_[i] = splitmix64(i * 2 + 1);
+        state_(model_.initial()) {
     for (const CompiledOp& op : ops_) completed_left_ += op.completed ? 1 : 0;
-    find_twins();
+    find_twins(invoke_ns);
     stack_.reserve(ops_.size());
     entry_ = list_.first();
   }
@@ -254,7 +253,7 @@ class Search final : public PartitionSearch {
           return SearchStatus::budget;
         }
         linearized_.set(bit_of_[op]);
-        const std::uint64_t next_bits_hash = bits_hash_ ^ zobrist_[op];
+        const std::uint64_t next_bits_hash = bits_hash_ ^ zobrist(op);
         const std::uint64_t word = M::encode(next_state);
         if (memo_.insert(next_bits_hash ^ splitmix64(word), word, linearized_)) {
           states_ = memo_.size();
@@ -303,7 +302,7 @@ class Search final : public PartitionSearch {
       const std::uint32_t op = list_.op(frame.entry);
       state_ = frame.state;
       linearized_.reset(bit_of_[op]);
-      bits_hash_ ^= zobrist_[op];
+      bits_hash_ ^= zobrist(op);
       list_.unlift(frame.entry);
       if (ops_[op].completed) ++completed_left_;
       guard_valid_ = false;
@@ -323,7 +322,8 @@ class Search final : public PartitionSearch {
       // options.
       if (M::encode(next_state) == M::encode(state_)) return true;
       // Interchangeable twins (same op, both invoked, no return): place them in invoke order only.
-      if (twin_before_[op] != no_twin && !is_linearized(twin_before_[op])) return true;
+      if (!twin_before_.empty() && twin_before_[op] != no_twin && !is_linearized(twin_before_[op]))
+        return true;
     }
     // After an outcome-unknown op, a blind op (whose result ignores the state) makes it invisible:
     // the configuration with the unknown op still unplaced is reached from the frame below and
@@ -380,6 +380,8 @@ class Search final : public PartitionSearch {
   }
 
   bool is_linearized(std::uint32_t op) const { return linearized_.test(bit_of_[op]); }
+  // The set's hash is the xor of its operations' random words (Zobrist), computed when needed.
+  static std::uint64_t zobrist(std::uint32_t op) { return splitmix64(std::uint64_t{op} * 2 + 1); }
 
   // Each operation's bit: its rank in invocation order (ties by index), so that the linearized
   // set is nearly a prefix and the memo table stores it compactly (memo_table.h). Only the
@@ -387,30 +389,32 @@ class Search final : public PartitionSearch {
   static std::vector<std::uint32_t> ranks_by_invocation(const std::vector<std::int64_t>& invoke) {
     std::vector<std::uint32_t> order(invoke.size());
     for (std::uint32_t i = 0; i < order.size(); ++i) order[i] = i;
+    if (std::is_sorted(invoke.begin(), invoke.end())) return order;  // logs: already in order
     std::stable_sort(order.begin(), order.end(),
                      [&](std::uint32_t a, std::uint32_t b) { return invoke[a] < invoke[b]; });
     std::vector<std::uint32_t> rank(invoke.size());
     for (std::uint32_t r = 0; r < order.size(); ++r) rank[order[r]] = r;
     return rank;
   }
-  static std::vector<bool> completed_by_rank(const std::vector<CompiledOp>& ops,
-                                             const std::vector<std::uint32_t>& rank) {
-    std::vector<bool> completed(ops.size());
-    for (std::size_t i = 0; i < ops.size(); ++i) completed[rank[i]] = ops[i].completed;
+  static std::vector<std::uint64_t> completed_by_rank(const std::vector<CompiledOp>& ops,
+                                                      const std::vector<std::uint32_t>& rank) {
+    std::vector<std::uint64_t> completed(LinearizedSet::words_for(ops.size()), 0);
+    for (std::size_t i = 0; i < ops.size(); ++i)
+      if (ops[i].completed) completed[rank[i] >> 6] |= std::uint64_t{1} << (rank[i] & 63);
     return completed;
   }
 
-  // twin_before_[c]: the latest earlier-invoked outcome-unknown op identical to c, or no_twin.
-  void find_twins() {
-    twin_before_.assign(ops_.size(), no_twin);
+  // twin_before_[c]: the latest earlier-invoked outcome-unknown op identical to c, or no_twin;
+  // empty when no two operations have unknown outcomes.
+  void find_twins(const std::vector<std::int64_t>& invoke_ns) {
     std::map<std::tuple<OpKind, std::uint32_t, std::uint32_t>, std::uint32_t> last;
     std::vector<std::uint32_t> order;
     for (std::uint32_t i = 0; i < ops_.size(); ++i)
       if (!ops_[i].completed) order.push_back(i);
     if (order.size() < 2) return;
-    std::stable_sort(order.begin(), order.end(), [&](std::uint32_t a, std::uint32_t b) {
-      return invoke_ns_[a] < invoke_ns_[b];
-    });
+    twin_before_.assign(ops_.size(), no_twin);
+    std::stable_sort(order.begin(), order.end(),
+                     [&](std::uint32_t a, std::uint32_t b) { return invoke_ns[a] < invoke_ns[b]; });
     for (std::uint32_t i : order) {
       const auto key = std::make_tuple(ops_[i].kind, ops_[i].argument, ops_[i].argument2);
       auto it = last.find(key);
@@ -445,7 +449,6 @@ class Search final : public PartitionSearch {
   EntryList list_;
   std::vector<std::uint32_t> bit_of_;  // op -> its rank by invocation time
   LinearizedSet linearized_;           // bit bit_of_[op] set: op is placed
-  std::vector<std::uint64_t> zobrist_;
   MemoTable memo_;
   std::vector<Frame> stack_;
   State state_;
@@ -454,7 +457,6 @@ class Search final : public PartitionSearch {
   std::size_t completed_left_ = 0;
   std::uint64_t states_ = 0;
   std::int64_t best_depth_ = -1;
-  std::vector<std::int64_t> invoke_ns_;
   std::vector<std::uint32_t> twin_before_;
   bool guard_valid_ = false;
   std::uint32_t guard_read_ = no_twin;

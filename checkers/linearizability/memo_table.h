@@ -82,39 +82,42 @@ class PairTable {
 // in the search. Every id stays valid as long as the set lives, so entries can be compared.
 class LinearizedSet {
  public:
-  // completed[i]: operation of rank i completed (must be placed before the search ends).
-  explicit LinearizedSet(const std::vector<bool>& completed)
-      : words_(std::max<std::size_t>(1, (completed.size() + 63) / 64), 0),
-        completed_(words_.size(), 0),
-        leaves_(std::bit_ceil(words_.size())),
-        tree_(2 * leaves_, 0) {
-    for (std::size_t i = 0; i < completed.size(); ++i)
-      if (completed[i]) completed_[i >> 6] |= std::uint64_t{1} << (i & 63);
+  static std::size_t words_for(std::size_t bits) {
+    return std::max<std::size_t>(1, (bits + 63) / 64);
+  }
+
+  // completed: words_for(operations) words, bit i set when operation i completed (it must be
+  // placed before the search ends). One allocation holds the set, the masks and the tree.
+  explicit LinearizedSet(std::vector<std::uint64_t> completed)
+      : words_(completed.size()), leaves_(std::bit_ceil(words_)), data_(std::move(completed)) {
+    data_.resize(2 * words_ + 2 * leaves_, 0);  // masks, then words, then the tree
+    tree_ = data_.data() + 2 * words_;
     std::uint64_t below = 0;  // every leaf is 0, so every node of a level has the same id
     for (std::size_t width = leaves_ / 2; width >= 1; width /= 2) {
       below = pairs_.intern(below, below);
-      std::fill(tree_.begin() + static_cast<std::ptrdiff_t>(width),
-                tree_.begin() + static_cast<std::ptrdiff_t>(2 * width), below);
+      std::fill(tree_ + width, tree_ + 2 * width, below);
     }
     advance_lo();
   }
+  LinearizedSet(const LinearizedSet&) = delete;
+  LinearizedSet& operator=(const LinearizedSet&) = delete;
 
-  bool test(std::uint32_t pos) const { return (words_[pos >> 6] >> (pos & 63)) & 1; }
+  bool test(std::uint32_t pos) const { return (word(pos >> 6) >> (pos & 63)) & 1; }
   void set(std::uint32_t pos) {
     const std::uint32_t w = pos >> 6;
-    words_[w] |= std::uint64_t{1} << (pos & 63);
+    word(w) |= std::uint64_t{1} << (pos & 63);
     if (w >= hi_) hi_ = w + 1;
-    if (w < lo_) set_leaf(w, words_[w]);  // an unknown-outcome operation in the settled region
+    if (w < lo_) set_leaf(w, word(w));  // an unknown-outcome operation in the settled region
     if (w == lo_) advance_lo();
   }
   void reset(std::uint32_t pos) {
     const std::uint32_t w = pos >> 6;
     const std::uint64_t bit = std::uint64_t{1} << (pos & 63);
-    words_[w] &= ~bit;
-    while (hi_ > 0 && words_[hi_ - 1] == 0) --hi_;
+    word(w) &= ~bit;
+    while (hi_ > 0 && word(hi_ - 1) == 0) --hi_;
     if (w >= lo_) return;
-    if ((completed_[w] & bit) == 0) {
-      set_leaf(w, words_[w]);
+    if ((data_[w] & bit) == 0) {  // not a completed operation: lo stays
+      set_leaf(w, word(w));
       return;
     }
     for (std::uint32_t k = w; k < lo_; ++k) set_leaf(k, 0);  // no longer settled
@@ -124,16 +127,15 @@ class LinearizedSet {
   std::uint32_t lo() const { return lo_; }
   std::uint32_t hi() const { return std::max(lo_, hi_); }  // the mixed words are [lo, hi)
   std::uint64_t settled_id() const { return tree_[1]; }
-  const std::uint64_t* words() const { return words_.data(); }
-  std::size_t bytes() const {
-    return (words_.capacity() + completed_.capacity() + tree_.capacity()) * sizeof(std::uint64_t) +
-           pairs_.bytes();
-  }
+  const std::uint64_t* words() const { return data_.data() + words_; }
+  std::size_t bytes() const { return data_.capacity() * sizeof(std::uint64_t) + pairs_.bytes(); }
 
  private:
+  std::uint64_t& word(std::size_t w) { return data_[words_ + w]; }
+  std::uint64_t word(std::size_t w) const { return data_[words_ + w]; }
   void advance_lo() {
-    while (lo_ < words_.size() && (words_[lo_] & completed_[lo_]) == completed_[lo_]) {
-      set_leaf(lo_, words_[lo_]);
+    while (lo_ < words_ && (word(lo_) & data_[lo_]) == data_[lo_]) {
+      set_leaf(lo_, word(lo_));
       ++lo_;
     }
   }
@@ -144,10 +146,12 @@ class LinearizedSet {
     for (i /= 2; i >= 1; i /= 2) tree_[i] = pairs_.intern(tree_[2 * i], tree_[2 * i + 1]);
   }
 
-  std::vector<std::uint64_t> words_;
-  std::vector<std::uint64_t> completed_;  // per word, the bits of completed operations
+  std::size_t words_;
   std::size_t leaves_;
-  std::vector<std::uint64_t> tree_;  // [1, leaves): PairTable ids; [leaves, 2 leaves): words
+  // [0, words): per word, the bits of completed operations; [words, 2 words): the set;
+  // then the tree: [1, leaves) PairTable ids, [leaves, 2 leaves) the settled words.
+  std::vector<std::uint64_t> data_;
+  std::uint64_t* tree_ = nullptr;
   PairTable pairs_;
   std::uint32_t lo_ = 0;
   std::uint32_t hi_ = 0;

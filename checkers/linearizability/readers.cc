@@ -332,6 +332,8 @@ struct EdnFields {
   const EdnValue* find(Slot s) const { return present[s] ? &values[s] : nullptr; }
 };
 
+bool is_edn_space(char c) { return c == ' ' || c == ',' || c == '\t' || c == '\r'; }
+
 // A scanner over one line: no allocation except for strings with escapes.
 class EdnLineParser {
  public:
@@ -357,9 +359,8 @@ class EdnLineParser {
   }
 
  private:
-  static bool is_space(char c) { return c == ' ' || c == ',' || c == '\t' || c == '\r'; }
   void skip() {
-    while (pos_ < s_.size() && is_space(s_[pos_])) ++pos_;
+    while (pos_ < s_.size() && is_edn_space(s_[pos_])) ++pos_;
   }
   bool consume(char c) {
     if (pos_ < s_.size() && s_[pos_] == c) {
@@ -373,7 +374,8 @@ class EdnLineParser {
   }
   std::string_view symbol() {
     const std::size_t start = pos_;
-    while (pos_ < s_.size() && !is_space(s_[pos_]) && s_[pos_] != '}' && s_[pos_] != ']') ++pos_;
+    while (pos_ < s_.size() && !is_edn_space(s_[pos_]) && s_[pos_] != '}' && s_[pos_] != ']')
+      ++pos_;
     return s_.substr(start, pos_ - start);
   }
   Result<void> parse_string(EdnAtom& v);
@@ -494,13 +496,89 @@ Result<void> edn_value(const EdnValue& value, LogEvent& e, std::string_view sour
   return {};
 }
 
+// The usual line, `{:process N, :type :T, :f :F, :key K, :value V}` with V nil, an integer, a
+// keyword or a string without escapes, scanned without the general parser; fills `fields` as
+// EdnLineParser::parse_map would, or returns false (nothing decided) for the general parser.
+class UsualEdnLine {
+ public:
+  explicit UsualEdnLine(std::string_view line) : s_(line) {}
+
+  bool scan(EdnFields& fields) {
+    EdnAtom* atoms[EdnFields::count];
+    for (int i = 0; i < EdnFields::count; ++i) {
+      atoms[i] = &fields.values[i].atom;
+      fields.values[i].vector = false;
+    }
+    if (!(literal("{:process ") && integer(*atoms[EdnFields::process]) && literal(", :type :") &&
+          keyword(*atoms[EdnFields::type]) && literal(", :f :") && keyword(*atoms[EdnFields::f]) &&
+          literal(", :key ") && scalar(*atoms[EdnFields::key]) && literal(", :value ") &&
+          scalar(*atoms[EdnFields::value]) && literal("}")))
+      return false;
+    while (pos_ < s_.size() && is_edn_space(s_[pos_])) ++pos_;
+    if (pos_ != s_.size()) return false;
+    std::fill(std::begin(fields.present), std::end(fields.present), true);
+    return true;
+  }
+
+ private:
+  static bool is_word(char c) { return (c >= 'a' && c <= 'z') || c == '-'; }
+  bool literal(std::string_view text) {
+    if (s_.substr(pos_, text.size()) != text) return false;
+    pos_ += text.size();
+    return true;
+  }
+  bool integer(EdnAtom& atom) {
+    const std::size_t start = pos_;
+    while (pos_ < s_.size() && s_[pos_] >= '0' && s_[pos_] <= '9') ++pos_;
+    auto n = parse_int(s_.substr(start, pos_ - start));
+    if (!n) return false;
+    atom.type = EdnAtom::Type::integer;
+    atom.integer = *n;
+    return true;
+  }
+  bool keyword(EdnAtom& atom) {
+    const std::size_t start = pos_;
+    while (pos_ < s_.size() && is_word(s_[pos_])) ++pos_;
+    atom.type = EdnAtom::Type::keyword;
+    atom.text = s_.substr(start, pos_ - start);
+    return !atom.text.empty();
+  }
+  // A string without escapes, nil, an integer or a keyword; each must end at ',' or '}'.
+  bool scalar(EdnAtom& atom) {
+    if (pos_ >= s_.size()) return false;
+    if (s_[pos_] == '"') {
+      const std::size_t start = ++pos_;
+      while (pos_ < s_.size() && s_[pos_] != '"' && s_[pos_] != '\\') ++pos_;
+      if (pos_ >= s_.size() || s_[pos_] != '"') return false;
+      atom.type = EdnAtom::Type::string;
+      atom.escaped = false;
+      atom.text = s_.substr(start, pos_++ - start);
+      return true;
+    }
+    if (s_[pos_] == ':') {
+      ++pos_;
+      if (!keyword(atom)) return false;
+    } else if (literal("nil")) {
+      atom.type = EdnAtom::Type::nil;
+    } else if (!integer(atom)) {
+      return false;
+    }
+    return pos_ < s_.size() && (s_[pos_] == ',' || s_[pos_] == '}');
+  }
+
+  std::string_view s_;
+  std::size_t pos_ = 0;
+};
+
 // Parses `line` into `e` (whose line number is set); `fields` is scratch space kept across
 // lines so that its strings' storage is reused.
 Result<void> parse_edn_line(std::string_view line, std::string_view source, LogEvent& e,
                             EdnFields& fields) {
   const int number = e.line;
-  std::fill(std::begin(fields.present), std::end(fields.present), false);
-  if (auto map = EdnLineParser(line, source, number).parse_map(fields); !map) return map;
+  if (!UsualEdnLine(line).scan(fields)) {
+    std::fill(std::begin(fields.present), std::end(fields.present), false);
+    if (auto map = EdnLineParser(line, source, number).parse_map(fields); !map) return map;
+  }
   auto is = [](const EdnValue* v, EdnAtom::Type type) {
     return v && !v->vector && v->atom.type == type;
   };

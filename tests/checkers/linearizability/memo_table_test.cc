@@ -18,6 +18,14 @@ using namespace faultline::lin::testing;
 
 namespace {
 
+// LinearizedSet's constructor argument: bit i set when operation i completed.
+std::vector<std::uint64_t> completed_words(const std::vector<bool>& completed) {
+  std::vector<std::uint64_t> words(LinearizedSet::words_for(completed.size()), 0);
+  for (std::size_t i = 0; i < completed.size(); ++i)
+    if (completed[i]) words[i >> 6] |= std::uint64_t{1} << (i & 63);
+  return words;
+}
+
 // Random set/reset steps shaped like the search's, compared with a reference set of (bits,
 // state) pairs: mostly near the frontier (the first unplaced completed operation), filling it
 // more than emptying it; then unknown-outcome operations anywhere (the settled region's holes);
@@ -26,7 +34,7 @@ void check_exactness(std::size_t bits, std::uint64_t seed) {
   faultline::Rng rng(seed);
   std::vector<bool> completed(bits);
   for (std::size_t i = 0; i < bits; ++i) completed[i] = rng.below(5) != 0;
-  LinearizedSet set(completed);
+  LinearizedSet set(completed_words(completed));
   MemoTable memo;
   std::vector<bool> mirror(bits, false);
   std::set<std::pair<std::vector<bool>, std::uint64_t>> seen;
@@ -72,7 +80,7 @@ TEST_CASE("the memo table is exact: an insert is new iff its set and state are n
 
 TEST_CASE("an entry depends on the set only, not on the path that reached it", "[lin][memo]") {
   const std::vector<bool> completed(192, true);  // three words
-  LinearizedSet set(completed);
+  LinearizedSet set(completed_words(completed));
   MemoTable memo;
   auto set_range = [&](std::uint32_t from, std::uint32_t to) {
     for (std::uint32_t i = from; i < to; ++i) set.set(i);
