@@ -177,6 +177,46 @@ class PartitionSearch {
   SearchOutcome outcome;
 };
 
+// A key whose operations do not overlap (each returned before the next was invoked, all of them
+// completed) has one order that respects real time; if the model accepts every operation in
+// that order the key is linearizable, with no search. The search would place each operation
+// once, so the state count is the number of operations, as the search reports it.
+class SequentialDecision final : public PartitionSearch {
+ public:
+  explicit SequentialDecision(std::uint64_t operations) : operations_(operations) {}
+  SearchStatus advance(std::uint64_t, std::uint64_t,
+                       const std::optional<std::chrono::steady_clock::time_point>&) override {
+    return SearchStatus::found;
+  }
+  std::uint64_t states() const override { return operations_; }
+  std::uint64_t memo_bytes() const override { return 0; }
+  void release_memory() override {}
+  void record_stop() override {}
+
+ private:
+  std::uint64_t operations_;
+};
+
+// True when the operations, in index order, are sequential in real time and the model accepts
+// them in that order. False decides nothing (overlap, unknown outcome, or a rejected step: the
+// search then runs and explains).
+template <Model M>
+bool replays_sequentially(const std::vector<CompiledOp>& ops,
+                          const std::vector<std::int64_t>& invoke_ns,
+                          const std::vector<std::int64_t>& return_ns, ValueTable& values) {
+  for (std::size_t i = 0; i < ops.size(); ++i)
+    if (!ops[i].completed || (i + 1 < ops.size() && return_ns[i] >= invoke_ns[i + 1]))
+      return false;  // equal times count as concurrent
+  M model(values);
+  typename M::State state = model.initial();
+  for (const CompiledOp& op : ops) {
+    typename M::State next{};
+    if (!model.step(state, op, next)) return false;
+    state = next;
+  }
+  return true;
+}
+
 // A key decided by the reads-from check: settled on the first advance, no memo, no states. On a
 // violation the operations that prove it are the candidates (shown in red in the HTML).
 class ReadsFromDecision final : public PartitionSearch {
@@ -399,6 +439,7 @@ class Search final : public PartitionSearch {
   static std::vector<std::uint64_t> completed_by_rank(const std::vector<CompiledOp>& ops,
                                                       const std::vector<std::uint32_t>& rank) {
     std::vector<std::uint64_t> completed(LinearizedSet::words_for(ops.size()), 0);
+    completed.reserve(LinearizedSet::storage_words(completed.size()));  // no second allocation
     for (std::size_t i = 0; i < ops.size(); ++i)
       if (ops[i].completed) completed[rank[i] >> 6] |= std::uint64_t{1} << (rank[i] & 63);
     return completed;
@@ -473,6 +514,8 @@ Result<std::unique_ptr<PartitionSearch>> make_search(const History& history,
   std::vector<CompiledOp> ops;
   std::vector<std::int64_t> invoke_ns, return_ns;
   ops.reserve(indices.size());
+  invoke_ns.reserve(indices.size());
+  return_ns.reserve(indices.size());
   for (std::size_t index : indices) {
     const Operation& op = history.operations[index];
     auto compiled = M::compile(op, *values);
@@ -488,6 +531,8 @@ Result<std::unique_ptr<PartitionSearch>> make_search(const History& history,
         return std::make_unique<ReadsFromDecision>(verdict);
     }
   }
+  if (replays_sequentially<M>(ops, invoke_ns, return_ns, *values))
+    return std::make_unique<SequentialDecision>(ops.size());
   return std::make_unique<Search<M>>(std::move(ops), invoke_ns, return_ns, std::move(values));
 }
 

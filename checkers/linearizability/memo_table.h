@@ -86,11 +86,16 @@ class LinearizedSet {
     return std::max<std::size_t>(1, (bits + 63) / 64);
   }
 
+  // The buffer's size in words for a set of `words` words.
+  static std::size_t storage_words(std::size_t words) {
+    return 2 * words + 2 * std::bit_ceil(words);
+  }
+
   // completed: words_for(operations) words, bit i set when operation i completed (it must be
   // placed before the search ends). One allocation holds the set, the masks and the tree.
   explicit LinearizedSet(std::vector<std::uint64_t> completed)
       : words_(completed.size()), leaves_(std::bit_ceil(words_)), data_(std::move(completed)) {
-    data_.resize(2 * words_ + 2 * leaves_, 0);  // masks, then words, then the tree
+    data_.resize(storage_words(words_), 0);  // masks, then words, then the tree
     tree_ = data_.data() + 2 * words_;
     std::uint64_t below = 0;  // every leaf is 0, so every node of a level has the same id
     for (std::size_t width = leaves_ / 2; width >= 1; width /= 2) {
@@ -162,6 +167,7 @@ class MemoTable {
   // Inserts the pair; returns false if it was already present.
   bool insert(std::uint64_t hash, std::uint64_t state, const LinearizedSet& set) {
     if ((count_ + 1) * 2 > slots_.size()) grow();
+    if (arena_.empty()) arena_.reserve(initial_slots * 4);
     const std::size_t mask = slots_.size() - 1;
     const std::uint64_t bounds = (std::uint64_t{set.lo()} << 32) | set.hi();
     for (std::size_t slot = hash & mask;; slot = (slot + 1) & mask) {

@@ -522,9 +522,12 @@ class UsualEdnLine {
 
  private:
   static bool is_word(char c) { return (c >= 'a' && c <= 'z') || c == '-'; }
-  bool literal(std::string_view text) {
-    if (s_.substr(pos_, text.size()) != text) return false;
-    pos_ += text.size();
+  // A string literal's length is a constant here, so the comparison compiles to a few loads.
+  template <std::size_t N>
+  bool literal(const char (&text)[N]) {
+    constexpr std::size_t size = N - 1;
+    if (s_.size() - pos_ < size || std::memcmp(s_.data() + pos_, text, size) != 0) return false;
+    pos_ += size;
     return true;
   }
   bool integer(EdnAtom& atom) {
@@ -814,6 +817,8 @@ Result<std::string> read_file_text(const std::string& path) {
     }
     if (got == 0) break;
     size += static_cast<std::size_t>(got);
+    // A regular file's read returns less than asked only at its end: no read to see 0.
+    if (S_ISREG(info.st_mode) && size < text.size()) break;
   }
   ::close(fd);
   text.resize(size);
