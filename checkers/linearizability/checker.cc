@@ -100,59 +100,62 @@ class EntryList {
       return a.op < b.op;
     });
     const std::size_t count = events.size();
-    nodes_.assign(count + 1, Node{});
+    data_.assign(4 * (count + 1), 0);
+    next_ = data_.data();
+    prev_ = next_ + count + 1;
+    op_ = prev_ + count + 1;
+    match_ = op_ + count + 1;
     std::vector<std::int32_t> call_of_op(ops.size(), 0);
     for (std::size_t k = 0; k < count; ++k) {
       const auto e = static_cast<std::int32_t>(k + 1);
-      Node& node = nodes_[e];
-      node.op = events[k].op;
-      node.is_call = !events[k].is_return;
-      if (node.is_call) {
+      op_[e] = static_cast<std::int32_t>(events[k].op);
+      if (!events[k].is_return) {
         call_of_op[events[k].op] = e;
       } else {
         FL_ASSERT(call_of_op[events[k].op] != 0, "return entry sorted before its call");
-        nodes_[call_of_op[events[k].op]].match = e;
+        match_[call_of_op[events[k].op]] = e;
+        match_[e] = -1;  // a return entry
       }
-      node.prev = e - 1;
-      node.next = k + 1 < count ? e + 1 : no_entry;
+      prev_[e] = e - 1;
+      next_[e] = k + 1 < count ? e + 1 : no_entry;
     }
-    nodes_[0].next = count > 0 ? 1 : no_entry;
+    next_[0] = count > 0 ? 1 : no_entry;
+    prev_[0] = no_entry;
   }
+  EntryList(const EntryList&) = delete;
+  EntryList& operator=(const EntryList&) = delete;
 
-  std::int32_t first() const { return nodes_[0].next; }
-  std::int32_t next(std::int32_t e) const { return nodes_[e].next; }
-  bool is_call(std::int32_t e) const { return nodes_[e].is_call; }
-  std::uint32_t op(std::int32_t e) const { return nodes_[e].op; }
-  std::int32_t return_entry(std::int32_t call) const { return nodes_[call].match; }  // 0: none
+  std::int32_t first() const { return next_[0]; }
+  std::int32_t next(std::int32_t e) const { return next_[e]; }
+  bool is_call(std::int32_t e) const { return match_[e] >= 0; }
+  std::uint32_t op(std::int32_t e) const { return static_cast<std::uint32_t>(op_[e]); }
+  std::int32_t return_entry(std::int32_t call) const { return match_[call]; }  // 0: none
 
   void lift(std::int32_t call) {
     unlink(call);
-    if (nodes_[call].match != 0) unlink(nodes_[call].match);
+    if (match_[call] != 0) unlink(match_[call]);
   }
   void unlift(std::int32_t call) {
-    if (nodes_[call].match != 0) relink(nodes_[call].match);
+    if (match_[call] != 0) relink(match_[call]);
     relink(call);
   }
 
  private:
   void unlink(std::int32_t e) {
-    nodes_[nodes_[e].prev].next = nodes_[e].next;
-    if (nodes_[e].next != no_entry) nodes_[nodes_[e].next].prev = nodes_[e].prev;
+    next_[prev_[e]] = next_[e];
+    if (next_[e] != no_entry) prev_[next_[e]] = prev_[e];
   }
   void relink(std::int32_t e) {
-    nodes_[nodes_[e].prev].next = e;
-    if (nodes_[e].next != no_entry) nodes_[nodes_[e].next].prev = e;
+    next_[prev_[e]] = e;
+    if (next_[e] != no_entry) prev_[next_[e]] = e;
   }
 
-  // One entry's links and contents together: one allocation, one cache line per visit.
-  struct Node {
-    std::int32_t next = no_entry;
-    std::int32_t prev = no_entry;
-    std::uint32_t op = 0;
-    std::int32_t match = 0;  // a call's return entry; 0: none
-    bool is_call = false;
-  };
-  std::vector<Node> nodes_;
+  // Four arrays in one allocation: the scans read next, op and match, densely packed.
+  std::vector<std::int32_t> data_;
+  std::int32_t* next_ = nullptr;
+  std::int32_t* prev_ = nullptr;
+  std::int32_t* op_ = nullptr;
+  std::int32_t* match_ = nullptr;  // a call's return entry (0: none); -1: a return entry
 };
 
 enum class SearchStatus { running, found, exhausted, budget };

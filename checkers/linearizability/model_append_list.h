@@ -75,7 +75,7 @@ class AppendListModel {
     const std::uint64_t key = (std::uint64_t{state} << 32) | suffix;
     if ((cached_ + 1) * 2 > cache_.size()) grow_cache();
     const std::size_t mask = cache_.size() - 1;
-    std::size_t slot = (key * 0x9e3779b97f4a7c15ULL) >> 20 & mask;
+    std::size_t slot = cache_slot(key) & mask;
     for (; cache_[slot].key != 0; slot = (slot + 1) & mask)
       if (cache_[slot].key == key) return cache_[slot].id;
     const std::uint32_t id = values_->intern(values_->text(state) + values_->text(suffix));
@@ -85,13 +85,18 @@ class AppendListModel {
   }
 
   ValueTable* values_;
+  // Both halves of the key (state, suffix) reach the low bits the table uses.
+  static std::uint64_t cache_slot(std::uint64_t key) {
+    const std::uint64_t h = key * 0x9e3779b97f4a7c15ULL;
+    return h ^ (h >> 32);
+  }
   void grow_cache() {
     std::vector<CacheSlot> old(cache_.empty() ? 64 : cache_.size() * 2);
     old.swap(cache_);
     const std::size_t mask = cache_.size() - 1;
     for (const CacheSlot& c : old) {
       if (c.key == 0) continue;
-      std::size_t slot = (c.key * 0x9e3779b97f4a7c15ULL) >> 20 & mask;
+      std::size_t slot = cache_slot(c.key) & mask;
       while (cache_[slot].key != 0) slot = (slot + 1) & mask;
       cache_[slot] = c;
     }
