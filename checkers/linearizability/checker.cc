@@ -5,6 +5,7 @@
 #include <map>
 #include <memory>
 #include <tuple>
+#include <unordered_map>
 
 #include <fmt/format.h>
 
@@ -99,32 +100,35 @@ class EntryList {
       return a.op < b.op;
     });
     const std::size_t count = events.size();
-    next_.assign(count + 1, no_entry);
-    prev_.assign(count + 1, no_entry);
-    op_.assign(count + 1, 0);
-    is_call_.assign(count + 1, 0);
-    match_.assign(count + 1, 0);
+    data_.assign(4 * (count + 1), 0);
+    next_ = data_.data();
+    prev_ = next_ + count + 1;
+    op_ = prev_ + count + 1;
+    match_ = op_ + count + 1;
     std::vector<std::int32_t> call_of_op(ops.size(), 0);
     for (std::size_t k = 0; k < count; ++k) {
       const auto e = static_cast<std::int32_t>(k + 1);
-      op_[e] = events[k].op;
-      is_call_[e] = !events[k].is_return;
-      if (is_call_[e]) {
+      op_[e] = static_cast<std::int32_t>(events[k].op);
+      if (!events[k].is_return) {
         call_of_op[events[k].op] = e;
       } else {
         FL_ASSERT(call_of_op[events[k].op] != 0, "return entry sorted before its call");
         match_[call_of_op[events[k].op]] = e;
+        match_[e] = -1;  // a return entry
       }
       prev_[e] = e - 1;
       next_[e] = k + 1 < count ? e + 1 : no_entry;
     }
     next_[0] = count > 0 ? 1 : no_entry;
+    prev_[0] = no_entry;
   }
+  EntryList(const EntryList&) = delete;
+  EntryList& operator=(const EntryList&) = delete;
 
   std::int32_t first() const { return next_[0]; }
   std::int32_t next(std::int32_t e) const { return next_[e]; }
-  bool is_call(std::int32_t e) const { return is_call_[e] != 0; }
-  std::uint32_t op(std::int32_t e) const { return op_[e]; }
+  bool is_call(std::int32_t e) const { return match_[e] >= 0; }
+  std::uint32_t op(std::int32_t e) const { return static_cast<std::uint32_t>(op_[e]); }
   std::int32_t return_entry(std::int32_t call) const { return match_[call]; }  // 0: none
 
   void lift(std::int32_t call) {
@@ -146,10 +150,12 @@ class EntryList {
     if (next_[e] != no_entry) prev_[next_[e]] = e;
   }
 
-  std::vector<std::int32_t> next_, prev_;
-  std::vector<std::uint32_t> op_;
-  std::vector<std::uint8_t> is_call_;
-  std::vector<std::int32_t> match_;
+  // Four arrays in one allocation: the scans read next, op and match, densely packed.
+  std::vector<std::int32_t> data_;
+  std::int32_t* next_ = nullptr;
+  std::int32_t* prev_ = nullptr;
+  std::int32_t* op_ = nullptr;
+  std::int32_t* match_ = nullptr;  // a call's return entry (0: none); -1: a return entry
 };
 
 enum class SearchStatus { running, found, exhausted, budget };
@@ -173,6 +179,46 @@ class PartitionSearch {
   virtual const ReadsFromVerdict* reads_from() const { return nullptr; }
   SearchOutcome outcome;
 };
+
+// A key whose operations do not overlap (each returned before the next was invoked, all of them
+// completed) has one order that respects real time; if the model accepts every operation in
+// that order the key is linearizable, with no search. The search would place each operation
+// once, so the state count is the number of operations, as the search reports it.
+class SequentialDecision final : public PartitionSearch {
+ public:
+  explicit SequentialDecision(std::uint64_t operations) : operations_(operations) {}
+  SearchStatus advance(std::uint64_t, std::uint64_t,
+                       const std::optional<std::chrono::steady_clock::time_point>&) override {
+    return SearchStatus::found;
+  }
+  std::uint64_t states() const override { return operations_; }
+  std::uint64_t memo_bytes() const override { return 0; }
+  void release_memory() override {}
+  void record_stop() override {}
+
+ private:
+  std::uint64_t operations_;
+};
+
+// True when the operations, in index order, are sequential in real time and the model accepts
+// them in that order. False decides nothing (overlap, unknown outcome, or a rejected step: the
+// search then runs and explains).
+template <Model M>
+bool replays_sequentially(const std::vector<CompiledOp>& ops,
+                          const std::vector<std::int64_t>& invoke_ns,
+                          const std::vector<std::int64_t>& return_ns, ValueTable& values) {
+  for (std::size_t i = 0; i < ops.size(); ++i)
+    if (!ops[i].completed || (i + 1 < ops.size() && return_ns[i] >= invoke_ns[i + 1]))
+      return false;  // equal times count as concurrent
+  M model(values);
+  typename M::State state = model.initial();
+  for (const CompiledOp& op : ops) {
+    typename M::State next{};
+    if (!model.step(state, op, next)) return false;
+    state = next;
+  }
+  return true;
+}
 
 // A key decided by the reads-from check: settled on the first advance, no memo, no states. On a
 // violation the operations that prove it are the candidates (shown in red in the HTML).
@@ -211,21 +257,18 @@ class Search final : public PartitionSearch {
         model_(*values_),
         ops_(std::move(ops)),
         list_(ops_, invoke_ns, return_ns),
-        bits_(std::max<std::size_t>(1, (ops_.size() + 63) / 64), 0),
-        zobrist_(ops_.size()),
-        memo_(bits_.size()),
-        state_(model_.initial()),
-        invoke_ns_(invoke_ns) {
-    for (std::size_t i = 0; i < ops_.size(); ++i) zobrist_[i] = splitmix64(i * 2 + 1);
+        bit_of_(ranks_by_invocation(invoke_ns)),
+        linearized_(completed_by_rank(ops_, bit_of_)),
+        state_(model_.initial()) {
     for (const CompiledOp& op : ops_) completed_left_ += op.completed ? 1 : 0;
-    find_twins();
+    find_twins(invoke_ns);
     stack_.reserve(ops_.size());
     entry_ = list_.first();
   }
 
   std::uint64_t states() const override { return states_; }
-  std::uint64_t memo_bytes() const override { return memo_.bytes(); }
-  void release_memory() override { memo_ = MemoTable(1); }
+  std::uint64_t memo_bytes() const override { return memo_.bytes() + linearized_.bytes(); }
+  void release_memory() override { memo_ = MemoTable(); }
   void record_stop() override { record_if_deeper(); }
 
   SearchStatus advance(
@@ -252,11 +295,10 @@ class Search final : public PartitionSearch {
           record_if_deeper();
           return SearchStatus::budget;
         }
-        const std::uint64_t mask = std::uint64_t{1} << (op & 63);
-        bits_[op >> 6] |= mask;
-        const std::uint64_t next_bits_hash = bits_hash_ ^ zobrist_[op];
+        linearized_.set(bit_of_[op]);
+        const std::uint64_t next_bits_hash = bits_hash_ ^ zobrist(op);
         const std::uint64_t word = M::encode(next_state);
-        if (memo_.insert(next_bits_hash ^ splitmix64(word), word, bits_.data())) {
+        if (memo_.insert(next_bits_hash ^ splitmix64(word), word, linearized_)) {
           states_ = memo_.size();
           stack_.push_back({entry_, state_, read_only});
           state_ = next_state;
@@ -267,7 +309,7 @@ class Search final : public PartitionSearch {
           guard_valid_ = false;
           continue;
         }
-        bits_[op >> 6] &= ~mask;
+        linearized_.reset(bit_of_[op]);
         // A legal read-only candidate can always go first (see backtrack()): if placing it
         // leads to a configuration already known dead, so is this one.
         if (!read_only) {
@@ -302,8 +344,8 @@ class Search final : public PartitionSearch {
       prefix_low_water_ = std::min(prefix_low_water_, stack_.size());
       const std::uint32_t op = list_.op(frame.entry);
       state_ = frame.state;
-      bits_[op >> 6] &= ~(std::uint64_t{1} << (op & 63));
-      bits_hash_ ^= zobrist_[op];
+      linearized_.reset(bit_of_[op]);
+      bits_hash_ ^= zobrist(op);
       list_.unlift(frame.entry);
       if (ops_[op].completed) ++completed_left_;
       guard_valid_ = false;
@@ -323,7 +365,8 @@ class Search final : public PartitionSearch {
       // options.
       if (M::encode(next_state) == M::encode(state_)) return true;
       // Interchangeable twins (same op, both invoked, no return): place them in invoke order only.
-      if (twin_before_[op] != no_twin && !is_linearized(twin_before_[op])) return true;
+      if (!twin_before_.empty() && twin_before_[op] != no_twin && !is_linearized(twin_before_[op]))
+        return true;
     }
     // After an outcome-unknown op, a blind op (whose result ignores the state) makes it invisible:
     // the configuration with the unknown op still unplaced is reached from the frame below and
@@ -379,18 +422,43 @@ class Search final : public PartitionSearch {
     return guard_read_;
   }
 
-  bool is_linearized(std::uint32_t op) const { return (bits_[op >> 6] >> (op & 63)) & 1; }
+  bool is_linearized(std::uint32_t op) const { return linearized_.test(bit_of_[op]); }
+  // The set's hash is the xor of its operations' random words (Zobrist), computed when needed.
+  static std::uint64_t zobrist(std::uint32_t op) { return splitmix64(std::uint64_t{op} * 2 + 1); }
 
-  // twin_before_[c]: the latest earlier-invoked outcome-unknown op identical to c, or no_twin.
-  void find_twins() {
-    twin_before_.assign(ops_.size(), no_twin);
+  // Each operation's bit: its rank in invocation order (ties by index), so that the linearized
+  // set is nearly a prefix and the memo table stores it compactly (memo_table.h). Only the
+  // memo's layout depends on it, never the order in which the search tries candidates.
+  static std::vector<std::uint32_t> ranks_by_invocation(const std::vector<std::int64_t>& invoke) {
+    std::vector<std::uint32_t> order(invoke.size());
+    for (std::uint32_t i = 0; i < order.size(); ++i) order[i] = i;
+    if (std::is_sorted(invoke.begin(), invoke.end())) return order;  // logs: already in order
+    std::stable_sort(order.begin(), order.end(),
+                     [&](std::uint32_t a, std::uint32_t b) { return invoke[a] < invoke[b]; });
+    std::vector<std::uint32_t> rank(invoke.size());
+    for (std::uint32_t r = 0; r < order.size(); ++r) rank[order[r]] = r;
+    return rank;
+  }
+  static std::vector<std::uint64_t> completed_by_rank(const std::vector<CompiledOp>& ops,
+                                                      const std::vector<std::uint32_t>& rank) {
+    std::vector<std::uint64_t> completed(LinearizedSet::words_for(ops.size()), 0);
+    completed.reserve(LinearizedSet::storage_words(completed.size()));  // no second allocation
+    for (std::size_t i = 0; i < ops.size(); ++i)
+      if (ops[i].completed) completed[rank[i] >> 6] |= std::uint64_t{1} << (rank[i] & 63);
+    return completed;
+  }
+
+  // twin_before_[c]: the latest earlier-invoked outcome-unknown op identical to c, or no_twin;
+  // empty when no two operations have unknown outcomes.
+  void find_twins(const std::vector<std::int64_t>& invoke_ns) {
     std::map<std::tuple<OpKind, std::uint32_t, std::uint32_t>, std::uint32_t> last;
     std::vector<std::uint32_t> order;
     for (std::uint32_t i = 0; i < ops_.size(); ++i)
       if (!ops_[i].completed) order.push_back(i);
-    std::stable_sort(order.begin(), order.end(), [&](std::uint32_t a, std::uint32_t b) {
-      return invoke_ns_[a] < invoke_ns_[b];
-    });
+    if (order.size() < 2) return;
+    twin_before_.assign(ops_.size(), no_twin);
+    std::stable_sort(order.begin(), order.end(),
+                     [&](std::uint32_t a, std::uint32_t b) { return invoke_ns[a] < invoke_ns[b]; });
     for (std::uint32_t i : order) {
       const auto key = std::make_tuple(ops_[i].kind, ops_[i].argument, ops_[i].argument2);
       auto it = last.find(key);
@@ -423,8 +491,8 @@ class Search final : public PartitionSearch {
   M model_;
   std::vector<CompiledOp> ops_;
   EntryList list_;
-  std::vector<std::uint64_t> bits_;
-  std::vector<std::uint64_t> zobrist_;
+  std::vector<std::uint32_t> bit_of_;  // op -> its rank by invocation time
+  LinearizedSet linearized_;           // bit bit_of_[op] set: op is placed
   MemoTable memo_;
   std::vector<Frame> stack_;
   State state_;
@@ -433,7 +501,6 @@ class Search final : public PartitionSearch {
   std::size_t completed_left_ = 0;
   std::uint64_t states_ = 0;
   std::int64_t best_depth_ = -1;
-  std::vector<std::int64_t> invoke_ns_;
   std::vector<std::uint32_t> twin_before_;
   bool guard_valid_ = false;
   std::uint32_t guard_read_ = no_twin;
@@ -450,6 +517,8 @@ Result<std::unique_ptr<PartitionSearch>> make_search(const History& history,
   std::vector<CompiledOp> ops;
   std::vector<std::int64_t> invoke_ns, return_ns;
   ops.reserve(indices.size());
+  invoke_ns.reserve(indices.size());
+  return_ns.reserve(indices.size());
   for (std::size_t index : indices) {
     const Operation& op = history.operations[index];
     auto compiled = M::compile(op, *values);
@@ -465,6 +534,8 @@ Result<std::unique_ptr<PartitionSearch>> make_search(const History& history,
         return std::make_unique<ReadsFromDecision>(verdict);
     }
   }
+  if (replays_sequentially<M>(ops, invoke_ns, return_ns, *values))
+    return std::make_unique<SequentialDecision>(ops.size());
   return std::make_unique<Search<M>>(std::move(ops), invoke_ns, return_ns, std::move(values));
 }
 
@@ -489,19 +560,26 @@ using Searches = std::vector<std::unique_ptr<PartitionSearch>>;
 // left out.
 Result<Searches> partition_by_key(const History& history, ModelKind model,
                                   const CheckOptions& options, Report& report) {
-  std::map<std::string, std::vector<std::size_t>> keys;
+  // Operations by key, in first-seen order; then the keys in sorted order (hashing, then one
+  // sort of the distinct keys, costs less than a tree keyed by strings).
+  std::unordered_map<std::string_view, std::size_t> key_index;
+  std::vector<std::pair<std::string_view, std::vector<std::size_t>>> keys;
   for (std::size_t i = 0; i < history.operations.size(); ++i) {
     const Operation& op = history.operations[i];
     if (op.kind == OpKind::read && !op.completed()) continue;
-    keys[op.key].push_back(i);
+    const auto [it, inserted] = key_index.try_emplace(op.key, keys.size());
+    if (inserted) keys.emplace_back(op.key, std::vector<std::size_t>());
+    keys[it->second].second.push_back(i);
   }
+  std::sort(keys.begin(), keys.end(),
+            [](const auto& a, const auto& b) { return a.first < b.first; });
   Searches searches;
   for (auto& [key, indices] : keys) {
     auto search = make_search(model, history, indices, options.reads_from_check);
     if (!search) return std::unexpected(search.error());
     searches.push_back(std::move(*search));
     PartitionReport part;
-    part.key = key;
+    part.key = std::string(key);
     part.operations = std::move(indices);
     report.partitions.push_back(std::move(part));
   }

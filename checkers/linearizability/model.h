@@ -24,10 +24,10 @@
 
 #include <concepts>
 #include <cstdint>
+#include <deque>
 #include <memory>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <vector>
 
 #include "checkers/linearizability/history.h"
@@ -37,8 +37,9 @@
 namespace faultline::lin {
 
 // Dense ids for value texts within one partition. Id 0 is always "" (nil / the empty string).
-// Ids are assigned in first-interned order, so they are deterministic for a deterministic search;
-// lookups go through a hash map but nothing iterates it.
+// Ids are assigned in first-interned order, so they are deterministic for a deterministic search.
+// The texts live in a deque (stable addresses, few allocations), found by id through a vector
+// of pointers and by text through an open-addressing index of ids (hash, then exact compare).
 class ValueTable {
  public:
   ValueTable() { intern(""); }
@@ -46,20 +47,52 @@ class ValueTable {
   ValueTable& operator=(const ValueTable&) = delete;
 
   std::uint32_t intern(std::string_view text) {
-    auto [it, inserted] =
-        ids_.try_emplace(std::string(text), static_cast<std::uint32_t>(texts_.size()));
-    if (inserted) texts_.push_back(&it->first);  // node-based map: the key's address is stable
-    return it->second;
+    if ((by_id_.size() + 1) * 2 > slots_.size()) grow();
+    const std::size_t mask = slots_.size() - 1;
+    for (std::size_t slot = hash(text) & mask;; slot = (slot + 1) & mask) {
+      const std::uint32_t id = slots_[slot];
+      if (id == 0) {
+        by_id_.push_back(&texts_.emplace_back(text));
+        slots_[slot] = static_cast<std::uint32_t>(by_id_.size());
+        return static_cast<std::uint32_t>(by_id_.size() - 1);
+      }
+      if (*by_id_[id - 1] == text) return id - 1;
+    }
   }
+
+  // intern("i" + decimal n), remembered per integer: a history repeats a few small integers, and
+  // this skips building and hashing their text each time.
+  std::uint32_t intern_tagged_integer(std::int64_t n) {
+    for (const auto& [value, id] : integer_ids_)
+      if (value == n) return id;
+    const std::uint32_t id = intern("i" + std::to_string(n));
+    if (integer_ids_.size() < 16) integer_ids_.emplace_back(n, id);
+    return id;
+  }
+
   const std::string& text(std::uint32_t id) const {
-    FL_ASSERT(id < texts_.size(), "value id out of range");
-    return *texts_[id];
+    FL_ASSERT(id < by_id_.size(), "value id out of range");
+    return *by_id_[id];
   }
-  std::size_t size() const { return texts_.size(); }
+  std::size_t size() const { return by_id_.size(); }
 
  private:
-  std::unordered_map<std::string, std::uint32_t> ids_;
-  std::vector<const std::string*> texts_;
+  static std::size_t hash(std::string_view text) { return std::hash<std::string_view>()(text); }
+  void grow() {
+    std::vector<std::uint32_t> slots(slots_.empty() ? 16 : slots_.size() * 2, 0);
+    const std::size_t mask = slots.size() - 1;
+    for (std::uint32_t id = 1; id <= by_id_.size(); ++id) {
+      std::size_t slot = hash(*by_id_[id - 1]) & mask;
+      while (slots[slot] != 0) slot = (slot + 1) & mask;
+      slots[slot] = id;
+    }
+    slots_.swap(slots);
+  }
+
+  std::deque<std::string> texts_;          // stable addresses
+  std::vector<const std::string*> by_id_;  // id -> text, without the deque's arithmetic
+  std::vector<std::uint32_t> slots_;       // id + 1; 0: empty
+  std::vector<std::pair<std::int64_t, std::uint32_t>> integer_ids_;  // the first 16 integers seen
 };
 
 // One operation as the search sees it: value ids instead of values.

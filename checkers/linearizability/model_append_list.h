@@ -10,7 +10,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <string>
-#include <unordered_map>
+#include <vector>
 
 #include "checkers/linearizability/model.h"
 
@@ -73,15 +73,43 @@ class AppendListModel {
   std::uint32_t concatenate(std::uint32_t state, std::uint32_t suffix) {
     if (suffix == 0) return state;
     const std::uint64_t key = (std::uint64_t{state} << 32) | suffix;
-    auto it = concat_cache_.find(key);
-    if (it != concat_cache_.end()) return it->second;
+    if ((cached_ + 1) * 2 > cache_.size()) grow_cache();
+    const std::size_t mask = cache_.size() - 1;
+    std::size_t slot = cache_slot(key) & mask;
+    for (; cache_[slot].key != 0; slot = (slot + 1) & mask)
+      if (cache_[slot].key == key) return cache_[slot].id;
     const std::uint32_t id = values_->intern(values_->text(state) + values_->text(suffix));
-    concat_cache_.emplace(key, id);
+    cache_[slot] = {key, id};
+    ++cached_;
     return id;
   }
 
   ValueTable* values_;
-  std::unordered_map<std::uint64_t, std::uint32_t> concat_cache_;
+  // Both halves of the key (state, suffix) reach the low bits the table uses.
+  static std::uint64_t cache_slot(std::uint64_t key) {
+    const std::uint64_t h = key * 0x9e3779b97f4a7c15ULL;
+    return h ^ (h >> 32);
+  }
+  void grow_cache() {
+    std::vector<CacheSlot> old(cache_.empty() ? 64 : cache_.size() * 2);
+    old.swap(cache_);
+    const std::size_t mask = cache_.size() - 1;
+    for (const CacheSlot& c : old) {
+      if (c.key == 0) continue;
+      std::size_t slot = cache_slot(c.key) & mask;
+      while (cache_[slot].key != 0) slot = (slot + 1) & mask;
+      cache_[slot] = c;
+    }
+  }
+
+  // (state << 32 | suffix) -> the concatenation's id, open addressing; key 0 (suffix 0, never
+  // looked up) marks an empty slot.
+  struct CacheSlot {
+    std::uint64_t key = 0;
+    std::uint32_t id = 0;
+  };
+  std::vector<CacheSlot> cache_;
+  std::size_t cached_ = 0;
 };
 
 }  // namespace faultline::lin

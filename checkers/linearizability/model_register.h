@@ -14,8 +14,7 @@ namespace faultline::lin {
 
 inline std::uint32_t intern_tagged(const Value& value, ValueTable& values) {
   if (std::holds_alternative<std::monostate>(value)) return 0;
-  if (const auto* n = std::get_if<std::int64_t>(&value))
-    return values.intern("i" + std::to_string(*n));
+  if (const auto* n = std::get_if<std::int64_t>(&value)) return values.intern_tagged_integer(*n);
   return values.intern("s" + std::get<std::string>(value));
 }
 

@@ -1,10 +1,16 @@
 #include "checkers/linearizability/readers.h"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
 #include <charconv>
-#include <filesystem>
-#include <fstream>
-#include <map>
-#include <sstream>
+#include <cstring>
+#include <limits>
+#include <unordered_map>
+#include <utility>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -65,10 +71,12 @@ std::optional<std::int64_t> parse_int(std::string_view s) {
 }
 
 // One line of a line-ordered log (Jepsen or EDN), before invocations and completions are paired.
+enum class EventType : std::uint8_t { invoke, ok, fail, info };
+
 struct LogEvent {
   int line = 0;
   std::int64_t process = 0;
-  std::string type;  // invoke, ok, fail, info
+  EventType type = EventType::invoke;
   OpKind kind = OpKind::read;
   std::string key;
   Value value;
@@ -76,57 +84,125 @@ struct LogEvent {
   bool timed_out = false;  // the value was :timed-out (no result)
 };
 
-// Pairs each completion with its process's pending invocation. Time is the line index.
-Result<History> assemble(const std::vector<LogEvent>& events, std::string_view source) {
-  struct Pending {
-    Operation op;
-    bool failed = false;
-  };
-  std::vector<Pending> ops;
-  std::map<std::int64_t, std::size_t> pending_by_process;
-  for (const LogEvent& e : events) {
-    const std::int64_t time = e.line;
-    if (e.type == "invoke") {
-      if (pending_by_process.contains(e.process))
-        return fail(std::string(source), e.line,
-                    fmt::format("process {} invokes while its previous operation is still pending",
-                                e.process));
-      Operation op;
-      op.client = e.process;
-      op.invoke_ns = time;
-      op.key = e.key;
-      op.kind = e.kind;
-      op.source_line = e.line;
-      if (e.kind != OpKind::read) {
-        op.argument = e.value;
-        op.argument2 = e.value2;
-      }
-      pending_by_process[e.process] = ops.size();
-      ops.push_back({std::move(op)});
-      continue;
+std::optional<EventType> parse_event_type(std::string_view name) {
+  if (name == "invoke") return EventType::invoke;
+  if (name == "ok") return EventType::ok;
+  if (name == "fail") return EventType::fail;
+  if (name == "info") return EventType::info;
+  return std::nullopt;
+}
+
+// Pairs each completion with its process's pending invocation as the lines are read (time is
+// the line index), building the operations in place. The first pairing error is kept, not
+// returned at once: a later line that does not parse is reported first, as when every line was
+// parsed before pairing.
+class Assembler {
+ public:
+  // `bytes`: the log's size, for a first guess at the number of operations (two lines each).
+  Assembler(std::string_view source, std::size_t bytes) : source_(source) {
+    ops_.reserve(bytes / 80 + 16);
+    failed_.reserve(bytes / 80 + 16);
+  }
+
+  void add(LogEvent& e) {
+    if (error_) return;
+    if (e.type == EventType::invoke) {
+      invoke(e);
+      return;
     }
-    auto it = pending_by_process.find(e.process);
-    if (it == pending_by_process.end())
-      return fail(std::string(source), e.line,
-                  fmt::format("process {} completes an operation it never invoked", e.process));
-    Pending& p = ops[it->second];
-    pending_by_process.erase(it);
-    if (p.op.kind != e.kind || p.op.key != e.key)
-      return fail(std::string(source), e.line,
-                  fmt::format("process {} completes a {} but invoked a {} (line {})", e.process,
-                              to_string(e.kind), to_string(p.op.kind), p.op.source_line));
-    if (e.type == "fail") {
-      p.failed = true;  // definitely did not happen
-    } else if (e.type == "ok") {
-      p.op.return_ns = time;
-      if (e.kind == OpKind::read) p.op.result = e.value;
+    const std::uint32_t index = take_pending(e.process);
+    if (index == none) {
+      error_ = Error{std::string(source_), e.line,
+                     fmt::format("process {} completes an operation it never invoked", e.process)};
+      return;
+    }
+    Operation& op = ops_[index];
+    if (op.kind != e.kind || op.key != e.key) {
+      error_ = Error{std::string(source_), e.line,
+                     fmt::format("process {} completes a {} but invoked a {} (line {})", e.process,
+                                 to_string(e.kind), to_string(op.kind), op.source_line)};
+      return;
+    }
+    if (e.type == EventType::fail) {
+      failed_[index] = 1;  // definitely did not happen
+      any_failed_ = true;
+    } else if (e.type == EventType::ok) {
+      op.return_ns = e.line;
+      if (e.kind == OpKind::read) op.result = std::move(e.value);
     }  // info: outcome unknown, no return time
   }
-  History history;
-  for (Pending& p : ops)
-    if (!p.failed) history.operations.push_back(std::move(p.op));
-  return history;
-}
+
+  Result<History> finish() {
+    if (error_) return std::unexpected(std::move(*error_));
+    History history;
+    if (any_failed_) {
+      std::size_t kept = 0;
+      for (std::size_t i = 0; i < ops_.size(); ++i)
+        if (!failed_[i]) ops_[kept++] = std::move(ops_[i]);
+      ops_.resize(kept);
+    }
+    history.operations = std::move(ops_);
+    return history;
+  }
+
+ private:
+  static constexpr std::uint32_t none = std::numeric_limits<std::uint32_t>::max();
+  static constexpr std::int64_t dense_processes = 4096;
+
+  // The pending operation of `process` (none if it has none), which is no longer pending.
+  std::uint32_t take_pending(std::int64_t process) {
+    if (process >= 0 && process < dense_processes) {
+      const auto p = static_cast<std::size_t>(process);
+      if (p >= dense_.size()) return none;
+      return std::exchange(dense_[p], none);
+    }
+    auto it = sparse_.find(process);
+    if (it == sparse_.end()) return none;
+    const std::uint32_t index = it->second;
+    sparse_.erase(it);
+    return index;
+  }
+  // Makes `index` the pending operation of `process`; false if it already has one.
+  bool set_pending(std::int64_t process, std::uint32_t index) {
+    if (process >= 0 && process < dense_processes) {
+      const auto p = static_cast<std::size_t>(process);
+      if (p >= dense_.size()) dense_.resize(p + 1, none);
+      if (dense_[p] != none) return false;
+      dense_[p] = index;
+      return true;
+    }
+    return sparse_.try_emplace(process, index).second;
+  }
+
+  void invoke(LogEvent& e) {
+    if (!set_pending(e.process, static_cast<std::uint32_t>(ops_.size()))) {
+      error_ = Error{std::string(source_), e.line,
+                     fmt::format("process {} invokes while its previous operation is still pending",
+                                 e.process)};
+      return;
+    }
+    Operation& op = ops_.emplace_back();
+    failed_.push_back(0);
+    op.client = e.process;
+    op.invoke_ns = e.line;
+    op.key = std::move(e.key);
+    op.kind = e.kind;
+    op.source_line = e.line;
+    if (e.kind != OpKind::read) {
+      op.argument = std::move(e.value);
+      op.argument2 = std::move(e.value2);
+    }
+  }
+
+  std::string_view source_;
+  std::vector<Operation> ops_;
+  std::vector<std::uint8_t> failed_;
+  bool any_failed_ = false;
+  // Pending operations by process: a vector for the usual small process numbers, else a map.
+  std::vector<std::uint32_t> dense_;
+  std::unordered_map<std::int64_t, std::uint32_t> sparse_;
+  std::optional<Error> error_;
+};
 
 // ---- Jepsen etcd logs: "INFO  jepsen.util - 3\t:ok\t:read\t4"
 
@@ -137,35 +213,58 @@ Result<Value> parse_jepsen_scalar(std::string_view token, std::string_view sourc
               fmt::format("expected nil or an integer, found '{}'", excerpt(token)));
 }
 
-Result<LogEvent> parse_jepsen_line(std::string_view line, std::string_view source, int number) {
+// The value of a cas line: "[from to]".
+Result<void> parse_jepsen_cas(std::string_view value, LogEvent& e, std::string_view source) {
+  auto error = [&] {
+    return fail(std::string(source), e.line,
+                fmt::format("expected [from to] for a cas, found '{}'", excerpt(value)));
+  };
+  if (value.size() < 2 || value.front() != '[' || value.back() != ']') return error();
+  const std::string_view inner = trim(value.substr(1, value.size() - 2));
+  const std::size_t space = inner.find_first_of(" \t");
+  if (space == std::string_view::npos) return error();
+  auto from = parse_jepsen_scalar(trim(inner.substr(0, space)), source, e.line);
+  if (!from) return std::unexpected(from.error());
+  auto to = parse_jepsen_scalar(trim(inner.substr(space)), source, e.line);
+  if (!to) return std::unexpected(to.error());
+  e.value = *from;
+  e.value2 = *to;
+  return {};
+}
+
+// Parses `line` into `e` (whose line number is set), reusing its storage.
+Result<void> parse_jepsen_line(std::string_view line, std::string_view source, LogEvent& e) {
+  const int number = e.line;
   constexpr std::string_view marker = "jepsen.util - ";
-  const std::size_t at = line.find(marker);
+  constexpr std::string_view usual_start = "INFO  jepsen.util - ";
+  const std::size_t at =
+      line.starts_with(usual_start) ? usual_start.size() - marker.size() : line.find(marker);
   if (at == std::string_view::npos)
     return fail(std::string(source), number,
                 "not a Jepsen log line (expected 'INFO  jepsen.util - PROCESS :TYPE :F VALUE')");
-  std::string_view rest = line.substr(at + marker.size());
-  auto next_token = [&rest]() {
-    rest = trim(rest);
-    const std::size_t end = rest.find_first_of(" \t");
-    const std::string_view token = rest.substr(0, end);
-    rest = end == std::string_view::npos ? std::string_view() : rest.substr(end);
-    return token;
+  // Tokens are separated by spaces and tabs; '\r' is also skipped before a token and at the end.
+  const std::string_view rest = trim(line.substr(at + marker.size()));
+  std::size_t pos = 0;
+  auto next_token = [&rest, &pos]() {
+    while (pos < rest.size() && (rest[pos] == ' ' || rest[pos] == '\t' || rest[pos] == '\r')) ++pos;
+    const std::size_t start = pos;
+    while (pos < rest.size() && rest[pos] != ' ' && rest[pos] != '\t') ++pos;
+    return rest.substr(start, pos - start);
   };
-  LogEvent e;
-  e.line = number;
   const std::string_view process = next_token();
   const std::string_view type = next_token();
   const std::string_view f = next_token();
-  const std::string_view value = trim(rest);
+  const std::string_view value = trim(rest.substr(pos));
   auto p = parse_int(process);
   if (!p)
     return fail(std::string(source), number,
                 fmt::format("expected a process number, found '{}'", excerpt(process)));
   e.process = *p;
-  if (type != ":invoke" && type != ":ok" && type != ":fail" && type != ":info")
+  auto event_type = type.starts_with(':') ? parse_event_type(type.substr(1)) : std::nullopt;
+  if (!event_type)
     return fail(std::string(source), number,
                 fmt::format("expected :invoke, :ok, :fail or :info, found '{}'", excerpt(type)));
-  e.type = std::string(type.substr(1));
+  e.type = *event_type;
   if (f == ":read")
     e.kind = OpKind::read;
   else if (f == ":write")
@@ -178,73 +277,90 @@ Result<LogEvent> parse_jepsen_line(std::string_view line, std::string_view sourc
   if (value.empty()) return fail(std::string(source), number, "missing value (truncated line?)");
   if (value == ":timed-out") {
     e.timed_out = true;
-    if (e.type == "ok")
+    if (e.type == EventType::ok)
       return fail(std::string(source), number, "an :ok completion cannot be :timed-out");
-    return e;
+    return {};
   }
-  if (e.kind == OpKind::cas) {
-    if (value.size() < 2 || value.front() != '[' || value.back() != ']')
-      return fail(std::string(source), number,
-                  fmt::format("expected [from to] for a cas, found '{}'", excerpt(value)));
-    const std::string_view inner = trim(value.substr(1, value.size() - 2));
-    const std::size_t space = inner.find_first_of(" \t");
-    if (space == std::string_view::npos)
-      return fail(std::string(source), number,
-                  fmt::format("expected [from to] for a cas, found '{}'", excerpt(value)));
-    auto from = parse_jepsen_scalar(trim(inner.substr(0, space)), source, number);
-    if (!from) return std::unexpected(from.error());
-    auto to = parse_jepsen_scalar(trim(inner.substr(space)), source, number);
-    if (!to) return std::unexpected(to.error());
-    e.value = *from;
-    e.value2 = *to;
-    return e;
-  }
+  if (e.kind == OpKind::cas) return parse_jepsen_cas(value, e, source);
   auto v = parse_jepsen_scalar(value, source, number);
   if (!v) return std::unexpected(v.error());
-  e.value = *v;
-  return e;
+  e.value = std::move(*v);
+  return {};
 }
 
 // ---- EDN maps: {:process 9, :type :ok, :f :append, :key "0", :value "x 9 0 y"}
 
-struct EdnScalar {
-  enum class Type { nil, integer, string, keyword, vector } type = Type::nil;
+// An EDN scalar as scanned: `text` views the line (a string's contents, a keyword's name
+// without ':'), except for a string with escapes, whose unescaped contents are in `unescaped`.
+struct EdnAtom {
+  enum class Type : std::uint8_t { nil, integer, string, keyword } type = Type::nil;
   std::int64_t integer = 0;
-  std::string text;              // string contents or keyword name (without ':')
-  std::vector<EdnScalar> items;  // vector elements (scalars only)
+  std::string_view text;
+  bool escaped = false;
+  std::string unescaped;
+
+  std::string_view contents() const { return escaped ? std::string_view(unescaped) : text; }
 };
 
+// A map value: a scalar, or a vector of scalars (its first two kept: only [from to] is used).
+struct EdnValue {
+  EdnAtom atom;
+  bool vector = false;
+  std::size_t items = 0;
+  EdnAtom item[2];
+};
+
+// The map's fields this reader uses; others are scanned (so errors in them are found) and
+// dropped. A repeated key keeps its last value.
+struct EdnFields {
+  enum Slot { process, type, f, key, value, count };
+  EdnValue values[count];
+  bool present[count] = {};
+  EdnValue ignored;
+
+  EdnValue& slot(std::string_view name) {
+    // The names differ in length, so the length picks the one candidate to compare.
+    static constexpr std::string_view by_length[] = {"",     "f",     "", "key",
+                                                     "type", "value", "", "process"};
+    static constexpr Slot slots[] = {count, f, count, key, type, value, count, process};
+    if (name.size() >= std::size(by_length) || slots[name.size()] == count ||
+        std::memcmp(name.data(), by_length[name.size()].data(), name.size()) != 0)
+      return ignored;
+    present[slots[name.size()]] = true;
+    return values[slots[name.size()]];
+  }
+  const EdnValue* find(Slot s) const { return present[s] ? &values[s] : nullptr; }
+};
+
+bool is_edn_space(char c) { return c == ' ' || c == ',' || c == '\t' || c == '\r'; }
+
+// A scanner over one line: no allocation except for strings with escapes.
 class EdnLineParser {
  public:
   EdnLineParser(std::string_view line, std::string_view source, int number)
       : s_(line), source_(source), number_(number) {}
 
-  Result<std::map<std::string, EdnScalar>> parse_map() {
-    std::map<std::string, EdnScalar> map;
+  Result<void> parse_map(EdnFields& fields) {
     skip();
     if (!consume('{')) return error("expected '{' at the start of an EDN map");
+    EdnAtom key;
     for (;;) {
       skip();
       if (consume('}')) break;
       if (pos_ >= s_.size()) return error("unterminated map (truncated line?)");
-      auto key = parse_value(false);
-      if (!key) return std::unexpected(key.error());
-      if (key->type != EdnScalar::Type::keyword) return error("expected a :keyword as map key");
+      if (auto k = parse_atom(key); !k) return k;
+      if (key.type != EdnAtom::Type::keyword) return error("expected a :keyword as map key");
       skip();
-      auto value = parse_value(true);
-      if (!value) return std::unexpected(value.error());
-      map[key->text] = std::move(*value);
+      if (auto v = parse_value(fields.slot(key.text)); !v) return v;
     }
     skip();
     if (pos_ != s_.size()) return error("unexpected text after the map");
-    return map;
+    return {};
   }
 
  private:
   void skip() {
-    while (pos_ < s_.size() &&
-           (s_[pos_] == ' ' || s_[pos_] == ',' || s_[pos_] == '\t' || s_[pos_] == '\r'))
-      ++pos_;
+    while (pos_ < s_.size() && is_edn_space(s_[pos_])) ++pos_;
   }
   bool consume(char c) {
     if (pos_ < s_.size() && s_[pos_] == c) {
@@ -253,66 +369,18 @@ class EdnLineParser {
     }
     return false;
   }
-  std::unexpected<Error> error(std::string what) const {
+  std::unexpected<Error> error(std::string_view what) const {
     return fail(std::string(source_), number_, fmt::format("{} (column {})", what, pos_ + 1));
   }
   std::string_view symbol() {
     const std::size_t start = pos_;
-    while (pos_ < s_.size() && s_[pos_] != ' ' && s_[pos_] != ',' && s_[pos_] != '}' &&
-           s_[pos_] != ']' && s_[pos_] != '\t' && s_[pos_] != '\r')
+    while (pos_ < s_.size() && !is_edn_space(s_[pos_]) && s_[pos_] != '}' && s_[pos_] != ']')
       ++pos_;
     return s_.substr(start, pos_ - start);
   }
-  Result<EdnScalar> parse_value(bool allow_vector) {
-    EdnScalar v;
-    if (pos_ >= s_.size()) return error("missing value (truncated line?)");
-    const char c = s_[pos_];
-    if (c == '"') {
-      ++pos_;
-      v.type = EdnScalar::Type::string;
-      for (;;) {
-        if (pos_ >= s_.size()) return error("unterminated string (truncated line?)");
-        const char d = s_[pos_++];
-        if (d == '"') break;
-        if (d == '\\') {
-          if (pos_ >= s_.size()) return error("unterminated string (truncated line?)");
-          const char esc = s_[pos_++];
-          v.text += esc == 'n' ? '\n' : esc == 't' ? '\t' : esc;
-        } else {
-          v.text += d;
-        }
-      }
-      return v;
-    }
-    if (c == '[') {
-      if (!allow_vector) return error("unexpected vector");
-      ++pos_;
-      v.type = EdnScalar::Type::vector;
-      for (;;) {
-        skip();
-        if (consume(']')) return v;
-        if (pos_ >= s_.size()) return error("unterminated vector (truncated line?)");
-        auto item = parse_value(false);
-        if (!item) return std::unexpected(item.error());
-        v.items.push_back(std::move(*item));
-      }
-    }
-    if (c == ':') {
-      ++pos_;
-      v.type = EdnScalar::Type::keyword;
-      v.text = std::string(symbol());
-      if (v.text.empty()) return error("empty keyword");
-      return v;
-    }
-    const std::string_view word = symbol();
-    if (word == "nil") return v;
-    if (auto n = parse_int(word)) {
-      v.type = EdnScalar::Type::integer;
-      v.integer = *n;
-      return v;
-    }
-    return error(fmt::format("unexpected '{}'", excerpt(word)));
-  }
+  Result<void> parse_string(EdnAtom& v);
+  Result<void> parse_atom(EdnAtom& v);
+  Result<void> parse_value(EdnValue& v);
 
   std::string_view s_;
   std::size_t pos_ = 0;
@@ -320,72 +388,230 @@ class EdnLineParser {
   int number_;
 };
 
-Result<Value> edn_to_value(const EdnScalar& v, std::string_view source, int line) {
-  switch (v.type) {
-    case EdnScalar::Type::nil: return Value{};
-    case EdnScalar::Type::integer: return Value{v.integer};
-    case EdnScalar::Type::string: return Value{v.text};
-    default:
-      return fail(std::string(source), line, "expected nil, an integer or a string as :value");
+// After the opening quote. The common string has no escapes and stays a view of the line.
+Result<void> EdnLineParser::parse_string(EdnAtom& v) {
+  v.type = EdnAtom::Type::string;
+  v.escaped = false;
+  const std::size_t start = pos_;
+  while (pos_ < s_.size() && s_[pos_] != '"' && s_[pos_] != '\\') ++pos_;
+  if (pos_ >= s_.size()) return error("unterminated string (truncated line?)");
+  if (s_[pos_] == '"') {
+    v.text = s_.substr(start, pos_ - start);
+    ++pos_;
+    return {};
+  }
+  v.escaped = true;
+  v.unescaped.assign(s_.substr(start, pos_ - start));
+  for (;;) {
+    if (pos_ >= s_.size()) return error("unterminated string (truncated line?)");
+    const char d = s_[pos_++];
+    if (d == '"') return {};
+    if (d != '\\') {
+      v.unescaped += d;
+      continue;
+    }
+    if (pos_ >= s_.size()) return error("unterminated string (truncated line?)");
+    const char esc = s_[pos_++];
+    v.unescaped += esc == 'n' ? '\n' : esc == 't' ? '\t' : esc;
   }
 }
 
-Result<LogEvent> parse_edn_line(std::string_view line, std::string_view source, int number) {
-  EdnLineParser parser(line, source, number);
-  auto map = parser.parse_map();
-  if (!map) return std::unexpected(map.error());
-  auto field = [&](const char* name) -> const EdnScalar* {
-    auto it = map->find(name);
-    return it == map->end() ? nullptr : &it->second;
+// A scalar; a '[' here is an error (vectors hold scalars only, keys are keywords).
+Result<void> EdnLineParser::parse_atom(EdnAtom& v) {
+  if (pos_ >= s_.size()) return error("missing value (truncated line?)");
+  const char c = s_[pos_];
+  if (c == '"') {
+    ++pos_;
+    return parse_string(v);
+  }
+  if (c == '[') return error("unexpected vector");
+  if (c == ':') {
+    ++pos_;
+    v.type = EdnAtom::Type::keyword;
+    v.text = symbol();
+    if (v.text.empty()) return error("empty keyword");
+    return {};
+  }
+  const std::string_view word = symbol();
+  if (word == "nil") {
+    v.type = EdnAtom::Type::nil;
+    return {};
+  }
+  if (auto n = parse_int(word)) {
+    v.type = EdnAtom::Type::integer;
+    v.integer = *n;
+    return {};
+  }
+  return error(fmt::format("unexpected '{}'", excerpt(word)));
+}
+
+Result<void> EdnLineParser::parse_value(EdnValue& v) {
+  v.vector = false;
+  if (pos_ >= s_.size() || s_[pos_] != '[') return parse_atom(v.atom);
+  ++pos_;
+  v.vector = true;
+  v.items = 0;
+  EdnAtom extra;
+  for (;;) {
+    skip();
+    if (consume(']')) return {};
+    if (pos_ >= s_.size()) return error("unterminated vector (truncated line?)");
+    if (auto item = parse_atom(v.items < 2 ? v.item[v.items] : extra); !item) return item;
+    ++v.items;
+  }
+}
+
+Result<Value> edn_to_value(const EdnAtom& v, std::string_view source, int line) {
+  switch (v.type) {
+    case EdnAtom::Type::nil: return Value{};
+    case EdnAtom::Type::integer: return Value{v.integer};
+    case EdnAtom::Type::string: return Value{std::string(v.contents())};
+    case EdnAtom::Type::keyword: break;
+  }
+  return fail(std::string(source), line, "expected nil, an integer or a string as :value");
+}
+
+// The :value field into `e`: a scalar, :timed-out, or a cas's [from to].
+Result<void> edn_value(const EdnValue& value, LogEvent& e, std::string_view source) {
+  if (!value.vector && value.atom.type == EdnAtom::Type::keyword &&
+      value.atom.text == "timed-out") {
+    e.timed_out = true;
+    return {};
+  }
+  if (!value.vector) {
+    auto v = edn_to_value(value.atom, source, e.line);
+    if (!v) return std::unexpected(v.error());
+    e.value = std::move(*v);
+    return {};
+  }
+  if (e.kind != OpKind::cas || value.items != 2)
+    return fail(std::string(source), e.line,
+                "a vector :value is only valid as [from to] of a :cas");
+  auto from = edn_to_value(value.item[0], source, e.line);
+  if (!from) return std::unexpected(from.error());
+  auto to = edn_to_value(value.item[1], source, e.line);
+  if (!to) return std::unexpected(to.error());
+  e.value = std::move(*from);
+  e.value2 = std::move(*to);
+  return {};
+}
+
+// The usual line, `{:process N, :type :T, :f :F, :key K, :value V}` with V nil, an integer, a
+// keyword or a string without escapes, scanned without the general parser; fills `fields` as
+// EdnLineParser::parse_map would, or returns false (nothing decided) for the general parser.
+class UsualEdnLine {
+ public:
+  explicit UsualEdnLine(std::string_view line) : s_(line) {}
+
+  bool scan(EdnFields& fields) {
+    EdnAtom* atoms[EdnFields::count];
+    for (int i = 0; i < EdnFields::count; ++i) {
+      atoms[i] = &fields.values[i].atom;
+      fields.values[i].vector = false;
+    }
+    if (!(literal("{:process ") && integer(*atoms[EdnFields::process]) && literal(", :type :") &&
+          keyword(*atoms[EdnFields::type]) && literal(", :f :") && keyword(*atoms[EdnFields::f]) &&
+          literal(", :key ") && scalar(*atoms[EdnFields::key]) && literal(", :value ") &&
+          scalar(*atoms[EdnFields::value]) && literal("}")))
+      return false;
+    while (pos_ < s_.size() && is_edn_space(s_[pos_])) ++pos_;
+    if (pos_ != s_.size()) return false;
+    std::fill(std::begin(fields.present), std::end(fields.present), true);
+    return true;
+  }
+
+ private:
+  static bool is_word(char c) { return (c >= 'a' && c <= 'z') || c == '-'; }
+  // A string literal's length is a constant here, so the comparison compiles to a few loads.
+  template <std::size_t N>
+  bool literal(const char (&text)[N]) {
+    constexpr std::size_t size = N - 1;
+    if (s_.size() - pos_ < size || std::memcmp(s_.data() + pos_, text, size) != 0) return false;
+    pos_ += size;
+    return true;
+  }
+  bool integer(EdnAtom& atom) {
+    const std::size_t start = pos_;
+    while (pos_ < s_.size() && s_[pos_] >= '0' && s_[pos_] <= '9') ++pos_;
+    auto n = parse_int(s_.substr(start, pos_ - start));
+    if (!n) return false;
+    atom.type = EdnAtom::Type::integer;
+    atom.integer = *n;
+    return true;
+  }
+  bool keyword(EdnAtom& atom) {
+    const std::size_t start = pos_;
+    while (pos_ < s_.size() && is_word(s_[pos_])) ++pos_;
+    atom.type = EdnAtom::Type::keyword;
+    atom.text = s_.substr(start, pos_ - start);
+    return !atom.text.empty();
+  }
+  // A string without escapes, nil, an integer or a keyword; each must end at ',' or '}'.
+  bool scalar(EdnAtom& atom) {
+    if (pos_ >= s_.size()) return false;
+    if (s_[pos_] == '"') {
+      const std::size_t start = ++pos_;
+      while (pos_ < s_.size() && s_[pos_] != '"' && s_[pos_] != '\\') ++pos_;
+      if (pos_ >= s_.size() || s_[pos_] != '"') return false;
+      atom.type = EdnAtom::Type::string;
+      atom.escaped = false;
+      atom.text = s_.substr(start, pos_++ - start);
+      return true;
+    }
+    if (s_[pos_] == ':') {
+      ++pos_;
+      if (!keyword(atom)) return false;
+    } else if (literal("nil")) {
+      atom.type = EdnAtom::Type::nil;
+    } else if (!integer(atom)) {
+      return false;
+    }
+    return pos_ < s_.size() && (s_[pos_] == ',' || s_[pos_] == '}');
+  }
+
+  std::string_view s_;
+  std::size_t pos_ = 0;
+};
+
+// Parses `line` into `e` (whose line number is set); `fields` is scratch space kept across
+// lines so that its strings' storage is reused.
+Result<void> parse_edn_line(std::string_view line, std::string_view source, LogEvent& e,
+                            EdnFields& fields) {
+  const int number = e.line;
+  if (!UsualEdnLine(line).scan(fields)) {
+    std::fill(std::begin(fields.present), std::end(fields.present), false);
+    if (auto map = EdnLineParser(line, source, number).parse_map(fields); !map) return map;
+  }
+  auto is = [](const EdnValue* v, EdnAtom::Type type) {
+    return v && !v->vector && v->atom.type == type;
   };
-  LogEvent e;
-  e.line = number;
-  const EdnScalar* process = field("process");
-  const EdnScalar* type = field("type");
-  const EdnScalar* f = field("f");
-  if (!process || process->type != EdnScalar::Type::integer)
+  const EdnValue* process = fields.find(EdnFields::process);
+  const EdnValue* type = fields.find(EdnFields::type);
+  const EdnValue* f = fields.find(EdnFields::f);
+  if (!is(process, EdnAtom::Type::integer))
     return fail(std::string(source), number, "missing or non-integer :process");
-  e.process = process->integer;
-  if (!type || type->type != EdnScalar::Type::keyword ||
-      (type->text != "invoke" && type->text != "ok" && type->text != "fail" &&
-       type->text != "info"))
+  e.process = process->atom.integer;
+  auto event_type =
+      is(type, EdnAtom::Type::keyword) ? parse_event_type(type->atom.text) : std::nullopt;
+  if (!event_type)
     return fail(std::string(source), number,
                 "missing :type (expected :invoke, :ok, :fail or :info)");
-  e.type = type->text;
-  std::optional<OpKind> kind =
-      f && f->type == EdnScalar::Type::keyword ? parse_op_kind(f->text) : std::nullopt;
+  e.type = *event_type;
+  auto kind = is(f, EdnAtom::Type::keyword) ? parse_op_kind(f->atom.text) : std::nullopt;
   if (!kind)
     return fail(std::string(source), number,
                 "missing or unknown :f (expected :get, :put, :append, :read, :write or :cas)");
   e.kind = *kind;
-  if (const EdnScalar* key = field("key")) {
-    if (key->type == EdnScalar::Type::string)
-      e.key = key->text;
-    else if (key->type == EdnScalar::Type::integer)
-      e.key = std::to_string(key->integer);
-    else if (key->type != EdnScalar::Type::nil)
+  if (const EdnValue* key = fields.find(EdnFields::key)) {
+    if (is(key, EdnAtom::Type::string))
+      e.key.assign(key->atom.contents());
+    else if (is(key, EdnAtom::Type::integer))
+      e.key = std::to_string(key->atom.integer);
+    else if (!is(key, EdnAtom::Type::nil))
       return fail(std::string(source), number, ":key must be a string or an integer");
   }
-  if (const EdnScalar* value = field("value")) {
-    if (value->type == EdnScalar::Type::keyword && value->text == "timed-out") {
-      e.timed_out = true;
-    } else if (value->type == EdnScalar::Type::vector) {
-      if (e.kind != OpKind::cas || value->items.size() != 2)
-        return fail(std::string(source), number,
-                    "a vector :value is only valid as [from to] of a :cas");
-      auto from = edn_to_value(value->items[0], source, number);
-      if (!from) return std::unexpected(from.error());
-      auto to = edn_to_value(value->items[1], source, number);
-      if (!to) return std::unexpected(to.error());
-      e.value = *from;
-      e.value2 = *to;
-    } else {
-      auto v = edn_to_value(*value, source, number);
-      if (!v) return std::unexpected(v.error());
-      e.value = *v;
-    }
-  }
-  return e;
+  if (const EdnValue* value = fields.find(EdnFields::value)) return edn_value(*value, e, source);
+  return {};
 }
 
 // ---- faultline JSON lines
@@ -519,20 +745,27 @@ Result<History> read_jsonl(std::string_view text, std::string_view source) {
   return history;
 }
 
+// Reads a line-ordered log, pairing events as they come: one LogEvent is reused for every line,
+// so a line allocates only for strings too long to fit a std::string's own buffer.
 template <class ParseLine>
 Result<History> read_line_log(std::string_view text, std::string_view source,
                               ParseLine parse_line) {
-  std::vector<LogEvent> events;
+  Assembler assembler(source, text.size());
+  LogEvent e;
   auto r =
       for_each_line(skip_utf8_bom(text), [&](int number, std::string_view line) -> Result<void> {
         if (trim(line).empty()) return {};
-        auto e = parse_line(line, source, number);
-        if (!e) return std::unexpected(e.error());
-        events.push_back(std::move(*e));
+        e.line = number;
+        e.key.clear();
+        e.value = Value{};
+        e.value2 = Value{};
+        e.timed_out = false;
+        if (auto parsed = parse_line(line, source, e); !parsed) return parsed;
+        assembler.add(e);
         return {};
       });
   if (!r) return std::unexpected(r.error());
-  return assemble(events, source);
+  return assembler.finish();
 }
 
 Result<History> read_jepsen_log(std::string_view text, std::string_view source) {
@@ -540,7 +773,11 @@ Result<History> read_jepsen_log(std::string_view text, std::string_view source) 
 }
 
 Result<History> read_edn_log(std::string_view text, std::string_view source) {
-  return read_line_log(text, source, parse_edn_line);
+  EdnFields fields;
+  return read_line_log(text, source,
+                       [&fields](std::string_view line, std::string_view from, LogEvent& e) {
+                         return parse_edn_line(line, from, e, fields);
+                       });
 }
 
 Result<History> read_history(std::string_view text, HistoryFormat format, std::string_view source) {
@@ -554,20 +791,48 @@ Result<History> read_history(std::string_view text, HistoryFormat format, std::s
   FL_UNREACHABLE("format resolved above");
 }
 
-Result<History> read_history_file(const std::string& path, HistoryFormat format) {
-  std::error_code ec;
-  if (std::filesystem::is_directory(path, ec))
+// The whole file in one read into a buffer of its size (fstat), not through a stream.
+Result<std::string> read_file_text(const std::string& path) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return fail(path, 0, "cannot open the file");
+  struct stat info {};
+  if (::fstat(fd, &info) != 0) {
+    ::close(fd);
+    return fail(path, 0, "cannot read the file");
+  }
+  if (S_ISDIR(info.st_mode)) {
+    ::close(fd);
     return fail(path, 0, "is a directory; expected a history file");
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return fail(path, 0, "cannot open the file");
-  std::ostringstream buffer;
-  buffer << in.rdbuf();
-  if (in.bad()) return fail(path, 0, "cannot read the file");
-  const std::string text = buffer.str();
-  if (text.starts_with("\xFF\xFE") || text.starts_with("\xFE\xFF"))
+  }
+  std::string text;
+  std::size_t size = 0;
+  text.resize(S_ISREG(info.st_mode) ? static_cast<std::size_t>(info.st_size) + 1 : 65536);
+  for (;;) {  // until end of file: the size may change, and pipes have none
+    if (size == text.size()) text.resize(text.size() * 2);
+    const ssize_t got = ::read(fd, text.data() + size, text.size() - size);
+    if (got < 0 && errno == EINTR) continue;
+    if (got < 0) {
+      ::close(fd);
+      return fail(path, 0, "cannot read the file");
+    }
+    if (got == 0) break;
+    size += static_cast<std::size_t>(got);
+    // A regular file's read returns less than asked only at its end: no read to see 0.
+    if (S_ISREG(info.st_mode) && size < text.size()) break;
+  }
+  ::close(fd);
+  text.resize(size);
+  return text;
+}
+
+Result<History> read_history_file(const std::string& path, HistoryFormat format) {
+  auto text = read_file_text(path);
+  if (!text) return std::unexpected(text.error());
+  if (text->starts_with("\xFF\xFE") || text->starts_with("\xFE\xFF"))
     return fail(path, 0, "UTF-16 text (byte-order mark); save the history as UTF-8");
-  if (text.find('\0') != std::string::npos) return fail(path, 0, "binary data, not a history file");
-  return read_history(text, format, path);
+  if (text->find('\0') != std::string::npos)
+    return fail(path, 0, "binary data, not a history file");
+  return read_history(*text, format, path);
 }
 
 void write_jsonl(const History& history, std::ostream& out) {

@@ -3,7 +3,8 @@
 //   engine  every protocol binding's engine rows: a bundled scenario run seed after seed for 3 s
 //           of wall time (simulated events per second, virtual over wall time), or a benchmark
 //           of its own. Rows come in the order of the protocol list.
-//   lin     every history in ../shared/histories through the linearizability checker.
+//   lin     every history in ../shared/histories through the linearizability checker, beside
+//           Porcupine when Go and a Porcupine checkout are present (bench/porcupine).
 //   check   every binding's model-checker rows.
 //   all     engine, lin and check.
 //   report  the HTML reports' cost (report_bench.cc), with --set options.
@@ -105,7 +106,7 @@ int run_bench(const BenchArgs& args) {
     code = run_group(Benchmark::Group::engine, args);
   }
   if (code == exit_ok && (args.what == "lin" || args.what == "all"))
-    code = lin::run_benchmark(args.histories_dir, std::cout);
+    code = lin::run_benchmark(args.histories_dir, args.source_dir, std::cout);
   if (code == exit_ok && (args.what == "check" || args.what == "all"))
     code = run_group(Benchmark::Group::check, args);
   return code;

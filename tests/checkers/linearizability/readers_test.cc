@@ -1,5 +1,6 @@
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <sstream>
 
 #include "checkers/linearizability/readers.h"
@@ -153,4 +154,75 @@ TEST_CASE("errors quote at most 80 bytes of a value", "[lin][readers]") {
   auto dir = read_history_file(FAULTLINE_SOURCE_DIR "/tests", HistoryFormat::automatic);
   REQUIRE_FALSE(dir);
   CHECK(dir.error().what == "is a directory; expected a history file");
+}
+
+TEST_CASE("the usual EDN layout and any other spacing or order of the same map read the same",
+          "[lin][readers]") {
+  const std::string usual =
+      "{:process 4, :type :invoke, :f :append, :key \"7\", :value \"x 4 0 y\"}\n"
+      "{:process 4, :type :ok, :f :append, :key \"7\", :value \"x 4 0 y\"}\n"
+      "{:process 2, :type :invoke, :f :get, :key \"7\", :value nil}\n"
+      "{:process 2, :type :ok, :f :get, :key \"7\", :value \"x 4 0 y\"}\n"
+      "{:process 3, :type :invoke, :f :put, :key 12, :value 5}\n"
+      "{:process 3, :type :info, :f :put, :key 12, :value :timed-out}\n";
+  const std::string other =
+      "{:value \"x 4 0 y\" :key \"7\" :f :append :type :invoke :process 4}\n"
+      "{ :process 4 ,:type :ok,:f :append, :key \"7\", :value \"x 4 0 y\" }\r\n"
+      "{:process 2, :type :invoke, :f :get, :key \"7\", :value nil, :time 17}\n"
+      "{:process 2, :type :ok, :f :get, :key \"\\x7\", :value \"x 4 0 y\", :key \"7\"}\n"
+      "{:process 3,  :type :invoke, :f :put, :key 12, :value 5}\n"
+      "{:process 3, :type :info, :f :put, :key 12, :value :timed-out}\t\n";
+  auto a = read_edn_log(usual, "usual.txt");
+  auto b = read_edn_log(other, "other.txt");
+  REQUIRE(a);
+  REQUIRE(b);
+  CHECK(*a == *b);
+  REQUIRE(a->operations.size() == 3);
+  CHECK(a->operations[1].result == Value{std::string("x 4 0 y")});
+  CHECK(a->operations[2].key == "12");
+  CHECK_FALSE(a->operations[2].completed());
+  // An escape leaves the usual layout's scanner to the general parser, which unescapes.
+  auto escaped = read_edn_log(
+      "{:process 1, :type :invoke, :f :put, :key \"k\", :value \"a\\\"b\\\\c\\nd\"}\n", "e.txt");
+  REQUIRE(escaped);
+  CHECK(escaped->operations[0].argument == Value{std::string("a\"b\\c\nd")});
+}
+
+TEST_CASE("every cut and every changed byte of a log is a history or an error naming the line",
+          "[lin][readers]") {
+  const std::vector<std::pair<std::string, HistoryFormat>> logs = {
+      {"{:process 1, :type :invoke, :f :cas, :key \"0\", :value [1 2]}\n"
+       "{:process 1, :type :ok, :f :cas, :key \"0\", :value [1 2]}\n"
+       "{:process 2, :type :invoke, :f :get, :key \"0\", :value nil}\n"
+       "{:process 2, :type :ok, :f :get, :key \"0\", :value \"2\"}\n",
+       HistoryFormat::edn},
+      {"INFO  jepsen.util - 3\t:invoke\t:cas\t[4 0]\n"
+       "INFO  jepsen.util - 3\t:ok\t:cas\t[4 0]\n"
+       "INFO  jepsen.util - 0\t:invoke\t:read\tnil\n"
+       "INFO  jepsen.util - 0\t:ok\t:read\t0\n",
+       HistoryFormat::jepsen},
+  };
+  const std::string bytes = std::string(" ,\t\r\n{}[]\":-09nilx\\") + '\x01' + '\xff';
+  int errors = 0;
+  for (const auto& [log, format] : logs) {
+    auto expect_sane = [&, format = format](const std::string& text) {
+      auto h = read_history(text, format, "input.txt");
+      if (h) return;
+      ++errors;
+      const int lines = static_cast<int>(std::count(text.begin(), text.end(), '\n')) + 1;
+      INFO(text);
+      CHECK(h.error().where == "input.txt");
+      CHECK(h.error().line >= 1);
+      CHECK(h.error().line <= lines);
+      CHECK_FALSE(h.error().what.empty());
+    };
+    for (std::size_t cut = 0; cut <= log.size(); ++cut) expect_sane(log.substr(0, cut));
+    for (std::size_t i = 0; i < log.size(); ++i)
+      for (char c : bytes) {
+        std::string changed = log;
+        changed[i] = c;
+        expect_sane(changed);
+      }
+  }
+  CHECK(errors > 1000);  // the changes above do reach the error paths
 }
