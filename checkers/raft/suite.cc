@@ -130,15 +130,16 @@ std::optional<std::string> quorum_log_node(const View& view, std::size_t i) {
   if (c == Index{}) return std::nullopt;
   const auto mine = view.nodes[i]->checksum_at(c);
   if (!mine) return std::nullopt;  // compacted on i too: its snapshot stands for it
+  // Counting stops at a majority: the count is written only when it falls short.
+  const std::size_t majority = view.nodes.size() / 2 + 1;
   std::size_t holders = 0;
   for (std::size_t j = 0; j < view.disks.size(); ++j) {
     if (!view.disks[j]) continue;
     const Disk& disk = *view.disks[j];
     const auto theirs = disk.checksum_at(c);
     if (disk.snapshot.last_index >= c || (theirs && *theirs == *mine)) ++holders;
+    if (holders >= majority) return std::nullopt;
   }
-  const std::size_t majority = view.nodes.size() / 2 + 1;
-  if (holders >= majority) return std::nullopt;
   return node_name(i) + " knows index " + describe(c) + " is committed, but only " +
          std::to_string(holders) + " of " + std::to_string(view.nodes.size()) +
          " disks hold it (a majority is " + std::to_string(majority) +
