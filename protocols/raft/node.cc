@@ -404,6 +404,7 @@ void Node::send_append(NodeId peer, bool heartbeat, Effects& out) {
   request.leader_commit = commit_index_;
   request.read_round = read_round_;
   const Index last = std::min(last_index(), request.prev_index + config_.batch_entries_max);
+  if (p.next_index <= last) request.entries.reserve(last - p.next_index + 1);
   for (Index i = p.next_index; i <= last; ++i) request.entries.push_back(entry_at(i));
   if (p.replicating && !request.entries.empty()) {
     p.next_index = last + 1;

@@ -4,7 +4,11 @@
 //
 // Two levels: elements live in chunks of kChunk, chunks are held by blocks of kBlock, and both
 // by shared pointers. A copy copies the block pointers (size / 4096 of them), and a writer copies
-// a block or chunk only while another copy still shares it (copy on write). Appending and
+// a block or chunk only while another copy still shares it (copy on write), except that an
+// append writes past the end of a shared last block or chunk in place when no other holder has
+// grown it yet: every holder reads only its own positions, so none sees the new element, and a
+// log persisted (copied) after every append does not copy its last chunk on the next one (that
+// copy was a tenth of a Raft simulation: checkers/raft/README.md). Appending and
 // truncating the tail touch the last block and chunk; dropping a prefix (log compaction) drops
 // whole blocks and frees the first block's dead chunks. With one level a copy cost size / 64
 // reference counts, which for a store of 10^5 entries was most of a primary's CPU
@@ -15,9 +19,13 @@
 // elements dropped from the first block); block b holds the chunks of positions
 // [b * kSpan, (b + 1) * kSpan), every block but the last all kBlock of them; every chunk but the
 // last holds kChunk elements; the first block's chunks wholly before offset_ are null; an empty
-// vector has no blocks and offset_ 0. A block or chunk shared with another ChunkedVector (or
-// pinned elsewhere) is never modified. Not thread-safe across copies (nothing shares a node's
-// state across threads: each simulation runs on one thread).
+// vector has no blocks and offset_ 0. A block or chunk may hold more items than this vector
+// uses (another holder appended in place); positions below each holder's end never change while
+// the piece is shared: a holder writes a shared piece only by appending at its very end, so a
+// holder whose end is below the piece's size copies it first. Chunks have capacity kChunk and
+// blocks kBlock, so an append in place never reallocates what another holder reads. Not
+// thread-safe across copies (nothing shares a node's state across threads: each simulation runs
+// on one thread; the socket runtime's disk thread gets encoded bytes).
 #pragma once
 
 #include <algorithm>
@@ -85,18 +93,31 @@ class ChunkedVector {
   const_iterator end() const { return const_iterator(this, size_); }
 
   void push_back(T item) { emplace_back() = std::move(item); }
-  // Appends a default element and returns it for filling (what decoders need).
+  // Appends a default element and returns it for filling (what decoders need). The last block
+  // and chunk are written in place even while shared, when this vector's elements end where
+  // theirs do: the new element lies past the end of every other holder, which never reads it
+  // (banner). Only a shared piece that another holder has grown already is copied (up to this
+  // vector's end), so a log persisted after every append costs O(1) per append, not a chunk.
   T& emplace_back() {
     const std::size_t end = offset_ + size_;
-    if (end % kSpan == 0) blocks_.push_back(std::make_shared<Block>());  // none, or all full
-    Block& block = own_last_block();
-    if (end % kChunk == 0) {
+    if (end % kSpan == 0) {  // none, or all full
+      blocks_.push_back(std::make_shared<Block>());
+      blocks_.back()->reserve(kBlock);
+    }
+    const std::size_t in_block = end - (blocks_.size() - 1) * kSpan;  // our positions in it
+    const std::size_t chunks = (in_block + kChunk - 1) / kChunk;      // our chunks in it
+    Chunk* tail = nullptr;
+    if (in_block % kChunk == 0) {
+      Block& block = appendable_last_block(chunks);
       block.push_back(std::make_shared<Chunk>());
       block.back()->reserve(kChunk);
+      tail = block.back().get();
+    } else {
+      tail = &appendable_last_chunk(chunks, in_block - (chunks - 1) * kChunk);
     }
-    Chunk& tail = own_last_chunk(block);
+    FL_ASSERT(tail->capacity() >= kChunk, "a chunk never reallocates under another holder");
     ++size_;
-    return tail.emplace_back();
+    return tail->emplace_back();
   }
   void reserve(std::size_t) {}  // chunks are reserved as they are opened
 
@@ -125,7 +146,7 @@ class ChunkedVector {
     const std::size_t dead = offset_ / kChunk;  // chunks wholly dropped from the first block
     if (dead == 0 || (*blocks_.front())[dead - 1] == nullptr) return;  // freed already
     std::shared_ptr<Block>& first = blocks_.front();
-    if (first.use_count() > 1) first = std::make_shared<Block>(*first);
+    if (!exclusive(first)) first = copy_of(*first, first->size(), kBlock);
     for (std::size_t c = 0; c < dead; ++c) (*first)[c].reset();
   }
 
@@ -198,26 +219,71 @@ class ChunkedVector {
   }
 
  private:
+  // Whether this vector alone holds `piece`: no other ChunkedVector or pin can read it.
+  template <class Piece>
+  static bool exclusive(const std::shared_ptr<Piece>& piece) {
+    return piece.use_count() == 1;
+  }
+
+  // Keeps the first `count` items of a piece this vector alone holds: items past them were
+  // appended by a holder that is gone (no one reads them).
+  template <class Piece>
+  static void trim(Piece& piece, std::size_t count) {
+    FL_ASSERT(count <= piece.size(), "a piece holds at least this vector's items");
+    piece.erase(piece.begin() + static_cast<std::ptrdiff_t>(count), piece.end());
+  }
+
+  // A copy of the first `count` items of `piece`, with room for a whole piece: an append to a
+  // plain copy (capacity == size) would reallocate at once.
+  template <class Piece>
+  static std::shared_ptr<Piece> copy_of(const Piece& piece, std::size_t count, std::size_t room) {
+    auto copy = std::make_shared<Piece>();
+    copy->reserve(room);
+    copy->assign(piece.begin(), piece.begin() + static_cast<std::ptrdiff_t>(count));
+    return copy;
+  }
+
+  // The last block, ready for a chunk pointer to be appended after this vector's `chunks`: this
+  // vector's own (trimmed), a shared one that no other holder grew (appended in place), or a copy.
+  Block& appendable_last_block(std::size_t chunks) {
+    std::shared_ptr<Block>& last = blocks_.back();
+    if (exclusive(last))
+      trim(*last, chunks);
+    else if (last->size() != chunks)
+      last = copy_of(*last, chunks, kBlock);
+    FL_ASSERT(last->size() == chunks, "the block ends where this vector's chunks do");
+    return *last;
+  }
+
+  // The last chunk, ready for an element to be appended after this vector's `count` in it, as
+  // above. A chunk reached through a shared block is shared too, whatever its own count says.
+  Chunk& appendable_last_chunk(std::size_t chunks, std::size_t count) {
+    std::shared_ptr<Block>& block = blocks_.back();
+    const bool block_exclusive = exclusive(block);
+    std::shared_ptr<Chunk>& last = (*block)[chunks - 1];
+    if (block_exclusive && exclusive(last)) {
+      trim(*last, count);
+    } else if (last->size() != count) {
+      // Another holder grew it: copy our part, into a block of our own (replacing the pointer
+      // in a shared block would change what the other holders read).
+      if (!block_exclusive) block = copy_of(*block, chunks, kBlock);
+      std::shared_ptr<Chunk>& mine = (*block)[chunks - 1];
+      mine = copy_of(*mine, count, kChunk);
+      return *mine;
+    }
+    FL_ASSERT(last->size() == count, "the chunk ends where this vector's elements do");
+    return *last;
+  }
+
+  // The last block and chunk, this vector's alone (copied if shared), for a truncation.
   Block& own_last_block() {
     std::shared_ptr<Block>& last = blocks_.back();
-    if (last.use_count() > 1) {
-      auto copy = std::make_shared<Block>();
-      copy->reserve(kBlock);
-      copy->assign(last->begin(), last->end());
-      last = std::move(copy);
-    }
+    if (!exclusive(last)) last = copy_of(*last, last->size(), kBlock);
     return *last;
   }
   static Chunk& own_last_chunk(Block& block) {
     std::shared_ptr<Chunk>& last = block.back();
-    if (last.use_count() > 1) {
-      // Copy into a chunk-sized buffer: a plain copy has capacity size(), and the append that
-      // asked for it would then reallocate again.
-      auto copy = std::make_shared<Chunk>();
-      copy->reserve(kChunk);
-      copy->assign(last->begin(), last->end());
-      last = std::move(copy);
-    }
+    if (!exclusive(last)) last = copy_of(*last, last->size(), kChunk);
     return *last;
   }
 

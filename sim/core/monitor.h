@@ -18,12 +18,12 @@
 // collision, the assumption the log checks themselves make.
 //
 // Invariants: `keys_[n]` is node n's key at the last update (none: it takes no part, e.g. down);
-// node n is in groups_[*keys_[n]] at slot slots_[n], and in no other group; no group is empty.
+// node n is in the one group of key *keys_[n] at slot slots_[n], and in no other group; no group
+// is empty and no two groups have one key.
 #pragma once
 
 #include <cstdint>
 #include <functional>
-#include <map>
 #include <memory>
 #include <optional>
 #include <span>
@@ -57,7 +57,7 @@ class KeyedMonitor final : public Monitor<P> {
   std::vector<std::optional<Key>> keys_;
 };
 
-// KeyOf as above, Key also ordered (<); Fails: bool(const ClusterView<P>&, std::size_t a,
+// KeyOf as above, Key also equality-comparable; Fails: bool(const ClusterView<P>&, std::size_t a,
 // std::size_t b) for two distinct nodes that both have keys, true if the pair breaks the property
 // in either role (so it must be symmetric).
 template <class P, class Key, class KeyOf, class Fails>
@@ -86,31 +86,52 @@ class PairwiseMonitor final : public Monitor<P> {
   }
 
  private:
-  using Group = std::vector<std::uint32_t>;
+  // The nodes of one key. Groups are few (a handful in a healthy cluster, and every update tests
+  // each moved node against all of them anyway), so a flat list searched in order costs less
+  // than a map's allocations and pointer chasing; their order decides only how soon a failing
+  // pair is met, not whether.
+  struct Group {
+    Key key;
+    std::vector<std::uint32_t> members;
+  };
 
   bool fails_with_any_group(const ClusterView<P>& view, std::uint32_t a) const {
-    for (const auto& [key, members] : groups_) {
+    for (const Group& group : groups_) {
+      const auto& members = group.members;
       const std::uint32_t b = members[0] != a ? members[0] : members.size() > 1 ? members[1] : a;
       if (b != a && fails_(view, a, b)) return true;
     }
     return false;
   }
 
+  std::size_t find(const Key& key) const {
+    std::size_t g = 0;
+    while (g < groups_.size() && !(groups_[g].key == key)) ++g;
+    return g;
+  }
+
   void leave(std::uint32_t node) {
     if (!keys_[node]) return;
-    const auto it = groups_.find(*keys_[node]);
-    FL_ASSERT(it != groups_.end() && it->second[slots_[node]] == node, "a node is in its group");
-    Group& members = it->second;
+    const std::size_t g = find(*keys_[node]);
+    FL_ASSERT(g < groups_.size(), "a node with a key is in its group");
+    FL_ASSERT(groups_[g].members[slots_[node]] == node, "a node is at its slot");
+    auto& members = groups_[g].members;
     const std::uint32_t last = members.back();
     members[slots_[node]] = last;
     slots_[last] = slots_[node];
     members.pop_back();
-    if (members.empty()) groups_.erase(it);
+    if (members.empty()) {
+      // The last group takes its place: order does not matter (above).
+      std::swap(groups_[g], groups_.back());
+      groups_.pop_back();
+    }
     keys_[node].reset();
   }
 
   void join(std::uint32_t node, Key key) {
-    Group& members = groups_[key];
+    std::size_t g = find(key);
+    if (g == groups_.size()) groups_.push_back(Group{.key = key, .members = {}});
+    auto& members = groups_[g].members;
     slots_[node] = static_cast<std::uint32_t>(members.size());
     members.push_back(node);
     keys_[node] = std::move(key);
@@ -120,7 +141,7 @@ class PairwiseMonitor final : public Monitor<P> {
   Fails fails_;
   std::vector<std::optional<Key>> keys_;
   std::vector<std::uint32_t> slots_;
-  std::map<Key, Group> groups_;
+  std::vector<Group> groups_;         // no two with one key, none empty
   std::vector<std::uint32_t> moved_;  // reused: the nodes whose key changed in this update
 };
 

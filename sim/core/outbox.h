@@ -55,6 +55,10 @@ class Outbox {
   // calls' Durables, such as the socket runtime's group commit, frees the others at once).
   std::optional<Durable> take_persisted() { return std::exchange(persist_, std::nullopt); }
   const std::vector<Send>& sends() const { return sends_; }
+  // Mutable, for apply() on an Outbox rvalue (apply.h), which moves the Durable and the messages
+  // out to the driver; clear() then resets them.
+  std::optional<Durable>& persisted() { return persist_; }
+  std::vector<Send>& sends() { return sends_; }
   const std::vector<TimerEffect>& timers() const { return timers_; }
   const std::vector<Output>& outputs() const { return outputs_; }
   bool empty() const { return !persist_ && sends_.empty() && timers_.empty() && outputs_.empty(); }

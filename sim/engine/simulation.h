@@ -139,15 +139,15 @@ class Simulation final : public WorkloadSink<P> {
   }
 
   // apply() driver hooks.
-  void persist(NodeId node, const Durable& durable) {
-    // A step being watched keeps the disk it replaces as its "before": swapped, not copied, and
-    // the new disk is copied into the storage of an earlier one (assignment reuses buffers).
+  // By value: apply() hands over the outbox's Durable as an rvalue, moved, not copied.
+  void persist(NodeId node, Durable durable) {
+    // A step being watched keeps the disk it replaces as its "before": swapped, not copied.
     if (step_.watching && !step_.disk_replaced) {
       FL_ASSERT(node == step_.node, "a node persists only its own state");
       std::swap(step_.disk_before, disks_[node.value]);
       step_.disk_replaced = true;
     }
-    disks_[node.value] = durable;
+    disks_[node.value] = std::move(durable);
   }
   void set_timer(NodeId node, const Timer& timer, DurationRange after) {
     const auto armed = timers_.arm(node, timer);
@@ -171,7 +171,8 @@ class Simulation final : public WorkloadSink<P> {
     const auto scaled = static_cast<uint128>(now_.nanoseconds) * rate.numerator / rate.denominator;
     return Time{static_cast<std::int64_t>(scaled)} + scenario_.clock_offsets[node.value];
   }
-  void send(NodeId from, NodeId to, const Message& message) {
+  // By value, like persist: the message moves from the outbox into the event queue.
+  void send(NodeId from, NodeId to, Message message) {
     FL_ASSERT(to.value < node_count_, "message addressed to a node that does not exist");
     if (options_.wire_check) check_wire(message);
     const Network::Fate fate = network_.send(now_, from, to);
@@ -179,9 +180,11 @@ class Simulation final : public WorkloadSink<P> {
       case SendResult::delivered_twice:
         queue_.push(fate.deliver_at[1], Deliver{from, to, message, trace_send(from, to, message)});
         [[fallthrough]];
-      case SendResult::delivered_once:
-        queue_.push(fate.deliver_at[0], Deliver{from, to, message, trace_send(from, to, message)});
+      case SendResult::delivered_once: {
+        const std::uint64_t id = trace_send(from, to, message);
+        queue_.push(fate.deliver_at[0], Deliver{from, to, std::move(message), id});
         return;
+      }
       case SendResult::dropped_partition: return trace_drop(from, to, message, "partition");
       case SendResult::dropped_loss: return trace_drop(from, to, message, "loss");
       case SendResult::dropped_queue_full: return trace_drop(from, to, message, "queue full");
@@ -319,7 +322,7 @@ class Simulation final : public WorkloadSink<P> {
     outbox_.clear();
     outbox_.set_clock(local_clock(id));
     handler(*nodes_[id.value], outbox_);
-    apply(id, outbox_, *this);
+    apply(id, std::move(outbox_), *this);  // moves the disk and messages out; cleared next
     trace_role(id);
     if (observer_ != nullptr) observer_->stepped(id, *nodes_[id.value]);
     end_step();
@@ -335,7 +338,7 @@ class Simulation final : public WorkloadSink<P> {
     outbox_.set_clock(local_clock(id));
     if (!step) trace("start", id, std::nullopt, [] { return std::string(); });
     nodes_[id.value]->on_start(outbox_);
-    apply(id, outbox_, *this);
+    apply(id, std::move(outbox_), *this);
     trace_role(id);
     if (observer_ != nullptr) observer_->stepped(id, *nodes_[id.value]);
     if (step) end_step();

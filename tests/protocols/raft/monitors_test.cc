@@ -168,7 +168,9 @@ TEST_CASE("Raft's monitors agree with whole-view checks on generated fault sched
     loaded.scenario = std::move(s);
     loaded.workload.clients = 3;
     loaded.workload.duration = Duration::from_seconds(3);
-    if (*rc::gen::arbitrary<bool>()) loaded.config.bug = raft::Bug::vote_without_log_check;
+    // Any bug switch (or none): each breaks a different check, which the monitors must not miss.
+    loaded.config.bug = static_cast<raft::Bug>(
+        *rc::gen::inRange<int>(0, static_cast<int>(raft::Bug::accept_stale_append_entries) + 1));
     MonitorStats stats;
     RunOptions options;
     options.seed = *rc::gen::arbitrary<std::uint64_t>();

@@ -61,6 +61,55 @@ TEST_CASE(
            });
 }
 
+// Copies that all keep writing: an append goes in place into a shared last chunk or block while
+// no other holder has grown it, so a pool of copies appending, truncating, dropping and being
+// replaced by copies of each other (or destroyed) must each still read exactly its model.
+TEST_CASE("ChunkedVector copies that all append in place never see each other's elements") {
+  rc::prop("every copy matches its model", [](const std::vector<std::uint16_t>& script) {
+    using Pair = std::pair<ChunkedVector<std::string>, std::vector<std::string>>;
+    std::vector<Pair> pool(4);
+    int counter = 0;
+    for (const std::uint16_t op : script) {
+      auto& [chunked, model] = pool[op % pool.size()];
+      const std::size_t arg = op / 32;
+      switch (op / 4 % 8) {
+        case 0:
+        case 1:
+        case 2:
+          // Mostly short appends, so holders meet at the same end inside one chunk or block.
+          for (std::size_t i = 0; i < 1 + (arg % 7 == 0 ? arg * 3 : arg % 3); ++i) {
+            chunked.push_back("v" + std::to_string(++counter));
+            model.push_back("v" + std::to_string(counter));
+          }
+          break;
+        case 3:
+          if (!model.empty()) {
+            const std::size_t keep = model.size() - arg % (model.size() + 1) / 4;
+            chunked.truncate(keep);
+            model.resize(keep);
+          }
+          break;
+        case 4:
+          if (!model.empty()) {
+            const std::size_t drop = arg % (model.size() + 1);
+            chunked.drop_front(drop);
+            model.erase(model.begin(), model.begin() + static_cast<std::ptrdiff_t>(drop));
+          }
+          break;
+        case 5:
+        case 6: pool[(op / 64 + 1) % pool.size()] = pool[op % pool.size()]; break;
+        case 7: pool[op % pool.size()] = Pair{}; break;
+      }
+      for (const auto& [copy, expected] : pool) {
+        RC_ASSERT(copy.size() == expected.size());
+        for (std::size_t i = 0; i < expected.size(); ++i) RC_ASSERT(copy[i] == expected[i]);
+      }
+    }
+    for (const auto& [copy, expected] : pool)
+      RC_ASSERT(encode_to_bytes(copy) == encode_to_bytes(expected));
+  });
+}
+
 // common_prefix skips the chunks a copy shares; its answer is the model's longest common prefix
 // whatever the two sequences went through.
 TEST_CASE("ChunkedVector::common_prefix equals the longest common prefix of the elements") {
