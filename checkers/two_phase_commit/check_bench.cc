@@ -17,6 +17,7 @@
 
 #include "checkers/two_phase_commit/binding.h"
 #include "sim/explore/explorer.h"
+#include "tools/faultline/check_entry.h"
 #include "tools/faultline/run_tasks.h"
 
 namespace faultline::two_phase_commit {
@@ -70,8 +71,7 @@ Measured measure_faultline(const Case& c, std::ostream& out) {
   }
   best.states = result.states_unique;
   best.rate = static_cast<double>(best.states) / best.seconds;
-  best.bytes_per_state = static_cast<double>(result.visited_bytes) /
-                         static_cast<double>(std::max<std::uint64_t>(1, best.states));
+  best.bytes_per_state = cli::visited_bytes_per_state(result);
   out << "  faultline  " << std::left << std::setw(50) << c.label << std::right << std::setw(10)
       << result.states_unique << " states  " << std::setw(10)
       << static_cast<std::uint64_t>(best.rate) << " states/s  " << std::fixed

@@ -123,6 +123,12 @@ class SeenSet {
     return whole_->insert(fingerprint, key_);
   }
 
+  // insert() where no key can be built (the parallel search's settling): fingerprints only.
+  bool insert_fingerprint(std::uint64_t fingerprint) {
+    FL_ASSERT(fingerprints_.has_value(), "an exact set needs a key");
+    return fingerprints_->insert(fingerprint);
+  }
+
   void prefetch(std::uint64_t fingerprint) const {
     if (fingerprints_) fingerprints_->prefetch(fingerprint);
   }

@@ -259,15 +259,23 @@ class Explorer {
   // state it leads to was seen before.
   bool check_transition(const Action& action, const NodeSlot<P>* before, const NodeSlot<P>* after,
                         std::uint32_t parent) {
-    if (!has_transitions_ || before == after || before->key == after->key) return false;
+    if (!step_is_new(action, before, before == after, after->key, after)) return false;
+    return transition_fails(action, before, after, parent);
+  }
+
+  // Whether the transition properties have yet to judge this step: node `action.node` from slot
+  // `before` to a slot whose key is `after_key` (`unchanged`: the same slot). `after` is the slot
+  // itself, which only --exact needs (the parallel search, never exact, passes none).
+  bool step_is_new(const Action& action, const NodeSlot<P>* before, bool unchanged,
+                   std::uint64_t after_key, const NodeSlot<P>* after) {
+    if (!has_transitions_ || unchanged || before->key == after_key) return false;
     const auto exact_step = [&](std::vector<std::uint64_t>& key) {
+      FL_ASSERT(after != nullptr, "an exact step key needs the slot after the step");
       key.push_back(action.node);
       key.push_back(address_word(before));
       key.push_back(address_word(stepper_.intern_slot(*after)));  // `after` may be scratch
     };
-    if (!steps_checked_.insert(step_fingerprint(action.node, before->key, after->key), exact_step))
-      return false;
-    return transition_fails(action, before, after, parent);
+    return steps_checked_.insert(step_fingerprint(action.node, before->key, after_key), exact_step);
   }
 
   // The transition properties on a step check_transition() found new.
@@ -279,9 +287,7 @@ class Explorer {
         continue;
       if (auto reason = property.check_step(step)) {
         violation_ = Violation{property.name, *reason, 0, {}};
-        FL_ASSERT(trail_.size() < kNoParent, "more states than a 32-bit trail index holds");
-        trail_.push_back(TrailEntry{parent, action});
-        violation_trail_ = static_cast<std::uint32_t>(trail_.size() - 1);
+        violation_trail_ = record_trail(parent, action);
         ++result_.states_explored;
         return true;
       }
@@ -300,6 +306,11 @@ class Explorer {
                                         std::uint32_t parent, const Action& action) {
     ++result_.states_explored;
     if (!discover(world, fingerprint)) return std::nullopt;
+    return record_trail(parent, action);
+  }
+
+  // Appends the step `action` from trail entry `parent`; returns the new entry's index.
+  std::uint32_t record_trail(std::uint32_t parent, const Action& action) {
     FL_ASSERT(trail_.size() < kNoParent, "more states than a 32-bit trail index holds");
     trail_.push_back(TrailEntry{parent, action});
     return static_cast<std::uint32_t>(trail_.size() - 1);
@@ -484,9 +495,7 @@ class Explorer {
       const Built& built = expansion.successors[k];
       const NodeSlot<P>* before = current.world.slots[action.node];
       std::optional<std::reference_wrapper<World<P>>> next;
-      if (has_transitions_ && !built.unchanged && before->key != built.after_key &&
-          steps_checked_.insert(step_fingerprint(action.node, before->key, built.after_key),
-                                [](std::vector<std::uint64_t>&) {})) {
+      if (step_is_new(action, before, built.unchanged, built.after_key, nullptr)) {
         next = rebuild(current, action, built);
         if (transition_fails(action, before, next->get().slots[action.node], current.trail)) {
           note_depth(current.depth + 1);
@@ -494,11 +503,9 @@ class Explorer {
         }
       }
       ++result_.states_explored;
-      if (!visited_.insert(built.fingerprint, [](std::vector<std::uint64_t>&) {})) continue;
+      if (!visited_.insert_fingerprint(built.fingerprint)) continue;
       if (!next) next = rebuild(current, action, built);
-      FL_ASSERT(trail_.size() < kNoParent, "more states than a 32-bit trail index holds");
-      trail_.push_back(TrailEntry{current.trail, action});
-      const auto id = static_cast<std::uint32_t>(trail_.size() - 1);
+      const std::uint32_t id = record_trail(current.trail, action);
       if (admit(current, next->get(), id, stale, fresh, pending)) return true;
     }
     return false;
@@ -585,13 +592,11 @@ class Explorer {
         if (!discover(world, stepper_.fingerprint(world))) {
           // Seen: keep walking, but the trail of this walk is not recorded past here, so a
           // violation further on is reported from a fresh trail entry chain below.
-          trail_.push_back(TrailEntry{trail, action});
-          trail = static_cast<std::uint32_t>(trail_.size() - 1);
+          trail = record_trail(trail, action);
           continue;
         }
         found_new = true;
-        trail_.push_back(TrailEntry{trail, action});
-        trail = static_cast<std::uint32_t>(trail_.size() - 1);
+        trail = record_trail(trail, action);
         note_depth(depth);
         if (check(world, trail)) return;
         if (options_.limits != nullptr && budget_reached()) return;

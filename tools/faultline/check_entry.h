@@ -5,6 +5,7 @@
 // Wall-clock time and peak memory are read here, in the tool, never inside sim/explore.
 #pragma once
 
+#include <algorithm>
 #include <chrono>
 #include <optional>
 #include <ostream>
@@ -42,6 +43,13 @@ struct PropertyNames {
 explore::Strategy parse_strategy(const std::string& name);
 // The search options of a check request, or a usage error.
 Result<explore::SearchOptions> search_options(const CheckArgs& args);
+// The visited sets and trail over the unique states: the memory a state costs the search (a
+// figure for reports; sim/explore keeps no floats).
+inline double visited_bytes_per_state(const explore::SearchResult& r) {
+  return static_cast<double>(r.visited_bytes) /
+         static_cast<double>(std::max<std::uint64_t>(1, r.states_unique));
+}
+
 // Prints the report of one search and returns the exit code. `counterexample` is set when the
 // search found a violation; it is written to args.out_path.
 int print_check_report(const ModelSummary& model, const PropertyNames& properties,

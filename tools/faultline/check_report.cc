@@ -61,9 +61,7 @@ void print_figures(const ModelSummary& model, const explore::SearchResult& r, bo
       << (model.symmetry ? " (orbits under the symmetry)" : "") << "\n";
   if (exact)
     out << "  collision risk   none (--exact: states stored whole, "
-        << fmt::format("{:.1f}",
-                       static_cast<double>(r.visited_bytes) /
-                           static_cast<double>(std::max<std::uint64_t>(1, r.states_unique)))
+        << fmt::format("{:.1f}", visited_bytes_per_state(r))
         << " bytes a state in the visited sets and trail)\n";
   else
     out << "  collision risk   " << collision_risk(r.states_unique)

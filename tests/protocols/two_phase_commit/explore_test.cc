@@ -12,12 +12,12 @@
 
 #include <deque>
 #include <functional>
-#include <thread>
 
 #include "checkers/two_phase_commit/binding.h"
 #include "sim/explore/counterexample.h"
 #include "sim/explore/explorer.h"
 #include "sim/explore/replay.h"
+#include "tools/faultline/run_tasks.h"
 
 namespace faultline::explore {
 namespace {
@@ -330,16 +330,9 @@ TEST_CASE("explore: --exact finds the pinned counts and counterexamples", "[expl
 
 // Parallel search (SearchOptions::workers): the workers only build successors; settling stays in
 // one worker's order, so every figure and counterexample equals the single worker's, whatever
-// order the tasks run in (reversed and on threads here).
+// order the tasks run in (reversed here, and on the tool's threads).
 void run_reversed(std::uint32_t count, const std::function<void(std::uint32_t)>& task) {
   for (std::uint32_t w = count; w-- > 0;) task(w);
-}
-
-void run_threads(std::uint32_t count, const std::function<void(std::uint32_t)>& task) {
-  std::vector<std::thread> threads;
-  for (std::uint32_t w = 1; w < count; ++w) threads.emplace_back(task, w);
-  task(0);
-  for (std::thread& thread : threads) thread.join();
 }
 
 SearchResult parallel(const TwoPhase& t, std::uint32_t workers, Strategy strategy = Strategy::bfs,
@@ -347,7 +340,7 @@ SearchResult parallel(const TwoPhase& t, std::uint32_t workers, Strategy strateg
   SearchOptions options;
   options.strategy = strategy;
   options.workers = workers;
-  options.run_tasks = threads ? &run_threads : &run_reversed;
+  options.run_tasks = threads ? &cli::run_tasks_on_threads : &run_reversed;
   return explore(t.model, t.properties, options);
 }
 
@@ -390,7 +383,7 @@ TEST_CASE("explore: a parallel search finds what one worker finds, in the same o
   SearchOptions bounded;  // the depth bound is met inside a batch
   bounded.depth_max = 10;
   bounded.workers = 2;
-  bounded.run_tasks = &run_threads;
+  bounded.run_tasks = &cli::run_tasks_on_threads;
   const TwoPhase three = two_phase(4);
   const SearchResult deep = explore(three.model, three.properties, bounded);
   CHECK(deep.states_unique == 49467);
