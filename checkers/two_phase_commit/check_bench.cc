@@ -1,7 +1,8 @@
 // `faultline bench check`: the model checker's unique states per second on 2PC (three
-// configurations, best of three; the first again with --exact and with --symmetry), beside SPIN
-// on the Promela model of the first one (bench/spin/two_phase_commit.pml, run by
-// bench/spin/run.sh when spin and gcc are present), without and with each side's reductions.
+// configurations, best of three; the first again with --exact, --symmetry, 2 workers and without
+// the step memo), beside SPIN on the Promela model of the first one
+// (bench/spin/two_phase_commit.pml, run by bench/spin/run.sh when spin and gcc are present),
+// without and with each side's reductions.
 // `faultline bench two_phase_commit-check-large`: the rate against the size of the space, up to
 // the 16 M-state 3-participant space, beside SPIN on it. Wall-clock time is read here, in the
 // tool, never inside sim/explore.
@@ -33,6 +34,7 @@ struct Case {
   bool exact = false;
   int rounds = 3;
   std::uint32_t workers = 1;
+  bool step_memo = true;
 };
 
 struct Measured {
@@ -59,6 +61,7 @@ Measured measure_faultline(const Case& c, std::ostream& out) {
   explore::SearchOptions options;
   options.exact = c.exact;
   options.workers = c.workers;
+  options.step_memo = c.step_memo;
   if (c.workers > 1) options.run_tasks = &cli::run_tasks_on_threads;
   Measured best;
   explore::SearchResult result;
@@ -188,6 +191,10 @@ int run_check_benchmark(const Benchmark::Context& context) {
   parallel.label += ", 2 workers";
   parallel.workers = 2;
   const Measured two_workers = measure_faultline(parallel, out);
+  Case every_handler = two;  // what the step memo (sim/explore/step_memo.h) saves
+  every_handler.label += ", no step memo";
+  every_handler.step_memo = false;
+  measure_faultline(every_handler, out);
   const auto spin = measure_spin(context.source_dir, 2, 20, "none", out);
   if (!spin) return 0;
   print_unreduced_ratios(first, *spin, "faultline", out);

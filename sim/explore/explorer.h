@@ -72,6 +72,9 @@ struct SearchOptions {
   // all are done.
   std::uint32_t workers = 1;
   std::function<void(std::uint32_t, const std::function<void(std::uint32_t)>&)> run_tasks;
+  // Replay a handler's remembered outcome when a node meets an event it met before in the same
+  // slot (step_memo.h). Off only to measure it and to test that it changes nothing.
+  bool step_memo = true;
 };
 
 struct Step {
@@ -150,7 +153,7 @@ class Explorer {
       : model_(model),
         properties_(properties),
         options_(options),
-        stepper_(model),
+        stepper_(model, options.step_memo),
         visited_(options.exact),
         views_checked_(options.exact),
         histories_checked_(options.exact),
@@ -162,7 +165,8 @@ class Explorer {
     FL_ASSERT(options.workers == 1 || (options.run_tasks && !options.exact),
               "parallel search: needs run_tasks, and is not exact");
     if (options.strategy == Strategy::bfs || options.strategy == Strategy::guided)
-      for (std::uint32_t w = 1; w < options.workers; ++w) workers_.emplace_back(model);
+      for (std::uint32_t w = 1; w < options.workers; ++w)
+        workers_.emplace_back(model, options.step_memo);
     for (const Property<P>& property : properties_)
       has_transitions_ |= property.kind == PropertyKind::transition;
   }
@@ -355,26 +359,31 @@ class Explorer {
 
   // Builds every successor of `current` (actions_, in order) and settles each: its transition
   // checks, its visited-set insert, and for a new state its checks and its place in a queue
-  // (`stale`, when guided and its view is not new; else `fresh`). Successor i is built (in the
-  // stepper's scratch bank i % 2, reused `next_` worlds: most successors were seen before, and
-  // only new ones are copied) and its visited-set entry prefetched before successor i - 1 is
-  // settled, so the probe's cache miss overlaps a step's work. Settling stays in action order,
-  // so counts, queues and counterexamples are those of settling each right after building it.
-  // Returns true when the search ends (a violation or a budget).
+  // (`stale`, when guided and its view is not new; else `fresh`). Successors are built (in
+  // reused `ahead_` worlds: most successors were seen before, and only new ones are copied) and
+  // their visited-set entries prefetched `lag` successors before they are settled, so the probes'
+  // cache misses overlap steps. When steps keep their slots interned (the step memo:
+  // stepper.h) every successor is built first; otherwise a successor lives in the stepper's
+  // scratch bank i % 2 until the step after next, so the lag is one. Settling stays in action
+  // order, so counts, queues and counterexamples are those of settling each right after
+  // building it. Returns true when the search ends (a violation or a budget).
   bool expand(const Queued& current, std::deque<Queued>* stale, std::deque<Queued>& fresh) {
-    std::uint64_t fingerprints[2] = {0, 0};
-    for (std::size_t i = 0; i <= actions_.size(); ++i) {
-      if (i < actions_.size()) {
-        const auto bank = static_cast<std::uint32_t>(i % 2);
-        next_[bank] = current.world;
-        stepper_.use_scratch_bank(bank);
-        stepper_.step_scratch(next_[bank], actions_[i]);
-        fingerprints[bank] = stepper_.fingerprint(next_[bank]);
-        visited_.prefetch(fingerprints[bank]);
+    const std::size_t count = actions_.size();
+    const std::size_t lag = stepper_.steps_keep_slots() ? count : 1;
+    const std::size_t ring = std::min(count, lag + 1);
+    if (ahead_.size() < ring) ahead_.resize(ring);
+    for (std::size_t i = 0; i < count + lag; ++i) {
+      if (i < count) {
+        Ahead& built = ahead_[i % ring];
+        built.world = current.world;
+        stepper_.use_scratch_bank(static_cast<std::uint32_t>(i % 2));
+        stepper_.step_scratch(built.world, actions_[i]);
+        built.fingerprint = stepper_.fingerprint(built.world);
+        visited_.prefetch(built.fingerprint);
       }
-      if (i == 0) continue;
-      const auto bank = static_cast<std::uint32_t>((i - 1) % 2);
-      if (settle(current, actions_[i - 1], next_[bank], fingerprints[bank], stale, fresh))
+      if (i < lag || i - lag >= count) continue;
+      Ahead& next = ahead_[(i - lag) % ring];
+      if (settle(current, actions_[i - lag], next.world, next.fingerprint, stale, fresh))
         return true;
     }
     return false;
@@ -423,7 +432,7 @@ class Explorer {
     std::vector<Built> successors;  // one per action, unless the state is at depth_max
   };
   struct Worker {
-    explicit Worker(const Model<P>& model) : stepper(model) {}
+    Worker(const Model<P>& model, bool step_memo) : stepper(model, step_memo) {}
     Stepper<P> stepper;
     World<P> next;
   };
@@ -460,7 +469,7 @@ class Explorer {
       FL_ASSERT(w < count, "run_tasks: no such worker");
       for (std::size_t i = w; i < batch_.size(); i += count)
         build_one(w == 0 ? stepper_ : workers_[w - 1].stepper,
-                  w == 0 ? next_[0] : workers_[w - 1].next, batch_[i], expansions_[i]);
+                  w == 0 ? next_ : workers_[w - 1].next, batch_[i], expansions_[i]);
     });
   }
 
@@ -514,11 +523,11 @@ class Explorer {
   // A successor a worker built, built again here: the same pure step, so the same fingerprint.
   World<P>& rebuild(const Queued& current, const Action& action, const Built& built) {
     stepper_.use_scratch_bank(0);
-    next_[0] = current.world;
-    stepper_.step_scratch(next_[0], action);
-    FL_ASSERT(stepper_.fingerprint(next_[0]) == built.fingerprint,
+    next_ = current.world;
+    stepper_.step_scratch(next_, action);
+    FL_ASSERT(stepper_.fingerprint(next_) == built.fingerprint,
               "parallel search: a step gave another state when built again");
-    return next_[0];
+    return next_;
   }
 
   static std::size_t stale_size(const std::deque<Queued>* stale) {
@@ -542,7 +551,7 @@ class Explorer {
         continue;
       }
       const Action action = top.actions[top.next++];
-      World<P>& next = next_[0];  // as in bfs: scratch first, a copy only for a new state
+      World<P>& next = next_;  // as in bfs: scratch first, a copy only for a new state
       next = top.world;
       stepper_.step_scratch(next, action);
       const auto depth = static_cast<std::uint32_t>(stack.size());
@@ -651,7 +660,12 @@ class Explorer {
   std::vector<Action> actions_;
   // The successors being built (bfs: one per scratch bank; dfs: the first), reused so their
   // buffers are kept.
-  World<P> next_[2];
+  World<P> next_;  // the parallel search's scratch successor (worker 0)
+  struct Ahead {   // a successor built ahead of its settling (expand())
+    World<P> world;
+    std::uint64_t fingerprint = 0;
+  };
+  std::vector<Ahead> ahead_;
   std::deque<Worker> workers_;  // parallel search: workers 1 .. n - 1 (stepper_ is worker 0)
   std::vector<Queued> batch_;
   std::vector<Expansion> expansions_;  // per batch_ entry

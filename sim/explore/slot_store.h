@@ -66,6 +66,13 @@ class SlotStore {
     seal(slot);
   }
 
+  // Whether `slot` is one of `node`'s scratch slots (not yet interned: its address is reused).
+  bool is_scratch(std::uint32_t node, const NodeSlot<P>* slot) const {
+    for (const std::vector<NodeSlot<P>>& bank : scratch_)
+      if (slot == &bank[node]) return true;
+    return false;
+  }
+
   // Replaces any slot of `world` that points at a scratch slot by its interned copy.
   void keep(World<P>& world) {
     for (std::uint32_t i = 0; i < world.slots.size(); ++i)

@@ -10,7 +10,10 @@
 // Invariants: the Stepper owns everything its worlds point at (interned slots, messages and
 // history events), so a World must not outlive it; a successor builds only the slot its action
 // changed, in a reused scratch slot (slot_store.h) that keep() interns once the state is known
-// to be new, so a step that leads to a state seen before allocates nothing.
+// to be new, so a step that leads to a state seen before allocates nothing; a handler's outcome
+// is remembered by what it was given (step_memo.h) and replayed when the same node meets the
+// same event in the same slot again, unless the model records a client history (a step then
+// also changes the world's history, which the memo does not hold).
 #pragma once
 
 #include <cstddef>
@@ -30,6 +33,7 @@
 #include "sim/explore/messages.h"
 #include "sim/explore/model.h"
 #include "sim/explore/slot_store.h"
+#include "sim/explore/step_memo.h"
 #include "sim/explore/symmetry.h"
 #include "sim/explore/world_fingerprint.h"
 #include "sim/explore/world_state.h"
@@ -39,8 +43,12 @@ namespace faultline::explore {
 template <class P>
 class Stepper {
  public:
-  explicit Stepper(const Model<P>& model)
-      : model_(model), slots_(model.node_count), history_(model) {
+  // `step_memo`: replay remembered handler outcomes (step_memo.h); off only to measure it.
+  explicit Stepper(const Model<P>& model, bool step_memo = true)
+      : model_(model),
+        slots_(model.node_count),
+        history_(model),
+        memo_on_(step_memo && !model.client_history.has_value()) {
     FL_ASSERT(model.node_count > 0, "a model needs nodes");
     FL_ASSERT(model.copies_max >= 1, "copies_max must be at least 1");
     FL_ASSERT(model.boot_inputs.empty() || model.boot_inputs.size() == model.node_count,
@@ -112,6 +120,12 @@ class Stepper {
   // Replaces any slot of `world` that points at a scratch slot by its interned copy.
   void keep(World<P>& world) { slots_.keep(world); }
 
+  // Whether step_scratch() leaves every slot interned (none in a scratch bank): with the step
+  // memo on, a step's new slot is interned when its outcome is remembered (crashes and
+  // restarts, not remembered, intern theirs too), so a successor stays valid however many
+  // steps follow it, and the explorer may build all of a state's successors before settling any.
+  bool steps_keep_slots() const { return memo_on_; }
+
   // The interned copy of a sealed slot (a scratch slot's, for --exact's step keys).
   const NodeSlot<P>* intern_slot(const NodeSlot<P>& slot) { return slots_.intern(slot); }
 
@@ -129,25 +143,29 @@ class Stepper {
     const InFlight<P>* m = world.messages[index];
     if (!model_.sent_set) world.messages.erase(world.messages.begin() + index);
     if (!world.up(m->to.value)) return;  // the node is down: the message is lost
-    const NodeSlot<P>* before = world.slots[m->to.value];
+    const Given given{m->to.value, StepEvent::message, world.slots[m->to.value], address_word(m)};
+    if (replay(world, given)) return;
     NodeSlot<P>& slot = slots_.own(world, m->to.value);
     run(world, slot, m->to,
         [&](typename P::Node& node, Outbox<P>& out) { node.on_message(m->from, m->message, out); });
-    slots_.seal_unless_unchanged(world, m->to.value, slot, before);
+    slots_.seal_unless_unchanged(world, m->to.value, slot, given.before);
+    remember(world, given);
   }
 
   // The armed timer is disarmed, then fires (its handler may re-arm it).
   void fire_timer(World<P>& world, std::uint32_t node, std::uint32_t index) {
-    FL_ASSERT(index < world.slots[node]->timers.size() && world.up(node),
-              "timer: not armed or node down");
-    const NodeSlot<P>* before = world.slots[node];
+    FL_ASSERT(index < world.slots[node]->timers.size(), "timer: not armed");
+    FL_ASSERT(world.up(node), "timer: node down");
+    if (model_.timers_max != 0) ++world.timers;
+    const Given given{node, StepEvent::timer, world.slots[node], index};
+    if (replay(world, given)) return;
     NodeSlot<P>& slot = slots_.own(world, node);
     const typename P::Timer timer = std::move(slot.timers[index].timer);
     slot.timers.erase(slot.timers.begin() + index);
-    if (model_.timers_max != 0) ++world.timers;
     run(world, slot, NodeId{node},
         [&](typename P::Node& n, Outbox<P>& out) { n.on_timer(timer, out); });
-    slots_.seal_unless_unchanged(world, node, slot, before);
+    slots_.seal_unless_unchanged(world, node, slot, given.before);
+    remember(world, given);
   }
 
   // Model input `index` arrives at its node, once per path.
@@ -157,11 +175,13 @@ class Stepper {
     world.inputs_done[index] = 1;
     const auto& [target, input] = model_.model_inputs[index];
     history_.record_input(world, target, index);
-    const NodeSlot<P>* before = world.slots[target.value];
+    const Given given{target.value, StepEvent::input, world.slots[target.value], index};
+    if (replay(world, given)) return;
     NodeSlot<P>& slot = slots_.own(world, target.value);
     run(world, slot, target,
         [&](typename P::Node& node, Outbox<P>& out) { node.on_input(input, out); });
-    slots_.seal_unless_unchanged(world, target.value, slot, before);
+    slots_.seal_unless_unchanged(world, target.value, slot, given.before);
+    remember(world, given);
   }
 
   // Fault actions: the network loses or copies a message, a node crashes or restarts.
@@ -187,6 +207,7 @@ class Stepper {
     slot.timers.clear();
     seal(slot);
     ++world.crashes;
+    if (memo_on_) world.slots[node] = slots_.intern(slot);  // see steps_keep_slots()
   }
 
   void restart(World<P>& world, std::uint32_t node) {
@@ -194,6 +215,37 @@ class Stepper {
     NodeSlot<P>& slot = slots_.own(world, node);
     start(world, slot, NodeId{node});
     seal(slot);
+    if (memo_on_) world.slots[node] = slots_.intern(slot);  // see steps_keep_slots()
+  }
+
+  using Given = typename StepMemo<P>::Given;
+
+  // Applies the remembered outcome of `given` to `world` (the acting node's slot, then its sends
+  // in order, each inserted as Driver::send inserts it); false when there is none.
+  bool replay(World<P>& world, const Given& given) {
+    if (!memo_on_ || slots_.is_scratch(given.node, given.before)) return false;
+    const auto* outcome = memo_.find(given);
+    if (outcome == nullptr) return false;
+    world.slots[given.node] = outcome->after;
+    for (const InFlight<P>* item : outcome->sends) insert_message(world, model_.copies_max, item);
+    return true;
+  }
+
+  // Remembers what the handler that just ran from `given` did: the acting node's slot (interned
+  // now, so the world points at the stored copy) and every message it sent, absorbed or not, as
+  // the outbox still holds them.
+  void remember(World<P>& world, const Given& given) {
+    if (!memo_on_ || slots_.is_scratch(given.node, given.before)) return;
+    const NodeSlot<P>*& after = world.slots[given.node];
+    if (after != given.before) after = slots_.intern(*after);
+    typename StepMemo<P>::Outcome outcome{after, {}};
+    outcome.sends.reserve(outbox_.sends().size());
+    const NodeId from{given.node};
+    for (const auto& send : outbox_.sends()) {
+      const std::uint64_t key = sent_.key(send.message);
+      outcome.sends.push_back(sent_.intern(from, send.target, key, send.message));
+    }
+    memo_.add(given, std::move(outcome));
   }
 
   template <class Handler>
@@ -222,6 +274,8 @@ class Stepper {
   SentMessages<P> sent_;
   HistoryLog<P> history_;
   std::optional<SymmetryReduction<P>> symmetry_;  // engaged when the model has a symmetry
+  StepMemo<P> memo_;
+  bool memo_on_;  // off when the model records a client history (see header)
 };
 
 }  // namespace faultline::explore

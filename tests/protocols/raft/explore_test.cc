@@ -156,10 +156,10 @@ TEST_CASE("raft explore: the correct protocol passes the budgets that find every
   CHECK(d.histories_checked > 10);  // linearizable ran on many client histories, not none
 }
 
-// A search with `options` (--exact, or two workers) must find what the plain fingerprint search
-// finds on Raft: a counterexample by the transition property leader_append_only (which makes a
-// parallel search build a step again to judge it), and with the client history in the state,
-// the same states, histories (linearizability once per distinct one) and steps.
+// A search with `options` (--exact, two workers, no step memo) must find what the plain
+// fingerprint search finds on Raft: a counterexample by the transition property leader_append_only
+// (which makes a parallel search build a step again to judge it), and with the client history in
+// the state, the same states, histories (linearizability once per distinct one) and steps.
 void require_same_as_plain_search(SearchOptions options) {
   const RaftCase stale = raft_case(raft::Bug::accept_stale_append_entries, 1);
   const SearchResult a = explore(stale.model, stale.properties, options);
@@ -187,6 +187,15 @@ TEST_CASE("raft explore: --exact finds the same states, histories and counterexa
   SearchOptions exact;
   exact.exact = true;
   require_same_as_plain_search(exact);
+}
+
+// The step memo (sim/explore/step_memo.h) replays remembered handler outcomes; a search that
+// runs every handler must find the same (the client-history search runs without it either way).
+TEST_CASE("raft explore: without the step memo, the same states and counterexamples",
+          "[explore][raft]") {
+  SearchOptions every_handler;
+  every_handler.step_memo = false;
+  require_same_as_plain_search(every_handler);
 }
 
 TEST_CASE("raft explore: two workers find the same states and counterexamples", "[explore][raft]") {

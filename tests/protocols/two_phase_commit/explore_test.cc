@@ -391,6 +391,41 @@ TEST_CASE("explore: a parallel search finds what one worker finds, in the same o
   require_same_search(deep, bfs(three, 10));
 }
 
+// The step memo (step_memo.h) replays a handler's remembered outcome instead of running it: the
+// worlds it builds must be the very worlds the handlers build, so every figure and counterexample
+// equals a search that runs every handler.
+SearchResult without_step_memo(const TwoPhase& t, SearchOptions options = {}) {
+  options.step_memo = false;
+  return explore(t.model, t.properties, options);
+}
+
+TEST_CASE("explore: the step memo changes no count, queue or counterexample", "[explore]") {
+  const TwoPhase two = two_phase(3);
+  require_same_search(bfs(two), without_step_memo(two));
+  TwoPhase faults = two_phase(2);  // every fault action, so every step kind is replayed
+  faults.model.crashes_max = 1;
+  faults.model.drops_max = 1;
+  faults.model.duplicates_max = 1;
+  faults.model.copies_max = 2;
+  SearchOptions guided;
+  guided.strategy = Strategy::guided;
+  require_same_search(explore(faults.model, faults.properties, guided),
+                      without_step_memo(faults, guided));
+  require_same_search(bfs(faults), without_step_memo(faults));
+  const TwoPhase majority = two_phase(3, two_phase_commit::Bug::commit_on_majority);
+  require_same_search(bfs(majority), without_step_memo(majority));
+  TwoPhase forget = two_phase(2, two_phase_commit::Bug::forget_vote_on_restart);
+  forget.model.crashes_max = 1;
+  require_same_search(bfs(forget), without_step_memo(forget));
+  TwoPhase symmetric = two_phase(3);
+  symmetric.model.symmetry = two_phase_commit::Binding::symmetry(symmetric.model);
+  SearchOptions exact;
+  exact.exact = true;
+  require_same_search(explore(two.model, two.properties, exact), without_step_memo(two, exact));
+  require_same_search(explore(symmetric.model, symmetric.properties, {}),
+                      without_step_memo(symmetric));
+}
+
 TEST_CASE("explore: bug commit_on_majority is found with a shortest counterexample", "[explore]") {
   const SearchResult r = bfs(two_phase(3, two_phase_commit::Bug::commit_on_majority));
   REQUIRE(r.violation);
