@@ -64,6 +64,10 @@ struct RunOptions {
   RunBudget budget;         // a run that needs more ends with RunStatus::budget_exceeded
   const DriverLimits* limits = nullptr;  // wall time and memory, measured by the driver
   bool want_script = false;              // fill RunOutcome::workload_script (shrinking asks for it)
+  // Fold every processed event into RunOutcome::fingerprint (on by default everywhere; off, the
+  // run is the same event for event and its fingerprint is 0). `bench engine` turns it off to
+  // report what it costs.
+  bool fingerprint = true;
 };
 
 struct CheckVerdict {

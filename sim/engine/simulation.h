@@ -297,6 +297,7 @@ class Simulation final : public WorkloadSink<P> {
   // Folds one event into the run fingerprint: a fixed 16-byte header, then the encoded value.
   template <class T>
   void fold(std::uint8_t kind, NodeId node, const T& value) {
+    if (!options_.fingerprint) return;
     static_assert(std::endian::native == std::endian::little,
                   "fingerprints assume a little-endian host");
     std::uint8_t header[16] = {};
@@ -623,7 +624,7 @@ class Simulation final : public WorkloadSink<P> {
         std::count_if(history_.invocations.begin(), history_.invocations.end(),
                       [](const Invocation<P>& call) { return call.client != kOperator; }));
     outcome_.network = network_.stats();
-    outcome_.fingerprint = run_hash_.digest();
+    outcome_.fingerprint = options_.fingerprint ? run_hash_.digest() : 0;
     if (options_.want_script) outcome_.workload_script = workload_.script(now_);
     for (const FaultRecord& fault : fault_log_)
       if (fault.kind != FaultRecord::Kind::liveness_start)
