@@ -439,7 +439,17 @@ Metrics collect_metrics(const Record& record) {
 
 namespace {
 
-using Key = std::array<std::uint64_t, 6>;
+// Six words, compared inline: std::array's == calls memcmp, and the monitors compare keys on
+// every event (memcmp was 3% of a simulation).
+struct Key {
+  std::array<std::uint64_t, 6> words{};
+  std::uint64_t& operator[](std::size_t i) { return words[i]; }
+  friend bool operator==(const Key& a, const Key& b) {
+    std::uint64_t differ = 0;
+    for (std::size_t i = 0; i < a.words.size(); ++i) differ |= a.words[i] ^ b.words[i];
+    return differ == 0;
+  }
+};
 
 std::uint64_t raw(Index i) { return i.value; }
 std::uint64_t raw(Term t) { return t.value; }
@@ -481,7 +491,7 @@ bool fails_symmetric(const View& view, std::size_t a, std::size_t b) {
 auto election_monitor() {
   const auto key = [](const View& view, std::size_t n) -> std::optional<Key> {
     if (!view.nodes[n] || !view.nodes[n]->is_leader()) return std::nullopt;
-    return Key{raw(view.nodes[n]->current_term()), 0, 0, 0, 0, 0};
+    return Key{{raw(view.nodes[n]->current_term()), 0, 0, 0, 0, 0}};
   };
   return pairwise_monitor<Raft, Key>(key, fails_symmetric<election_pair>);
 }
@@ -546,7 +556,7 @@ class QuorumLogMonitor final : public Monitor<Raft> {
 auto state_checksum_monitor() {
   return pairwise_monitor<Raft, Key>(
       up_node_key([](const Node& node) {
-        return Key{raw(node.last_applied()), node.state().state_checksum, 0, 0, 0, 0};
+        return Key{{raw(node.last_applied()), node.state().state_checksum, 0, 0, 0, 0}};
       }),
       fails_symmetric<state_checksum_pair>);
 }

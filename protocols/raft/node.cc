@@ -675,16 +675,17 @@ CommandResult Node::execute(const Operation& operation) {
   FL_ASSERT(last_applied_ <= commit_index_, "only committed commands execute");
   CommandResult result;
   auto write = [&](const std::string& key, const std::string& value) {
-    auto [it, inserted] = state_.data.try_emplace(key, value);
+    StateMachine& state = state_.mutable_value();
+    auto [it, inserted] = state.data.try_emplace(key, value);
     if (!inserted) {
-      state_.state_checksum -= pair_checksum(key, it->second);
+      state.state_checksum -= pair_checksum(key, it->second);
       it->second = value;
     }
-    state_.state_checksum += pair_checksum(key, value);
+    state.state_checksum += pair_checksum(key, value);
   };
   auto read = [&](const std::string& key) -> std::optional<std::string> {
-    const auto it = state_.data.find(key);
-    if (it == state_.data.end()) return std::nullopt;
+    const auto it = state_->data.find(key);
+    if (it == state_->data.end()) return std::nullopt;
     return it->second;
   };
   if (const auto* put = std::get_if<Put>(&operation)) {
@@ -709,7 +710,7 @@ void Node::apply_committed(Effects& out) {
     const Entry& entry = entry_at(last_applied_);
     const auto* command = std::get_if<ClientCommand>(&entry.command);
     if (command == nullptr) continue;
-    Session& session = state_.sessions[command->client];
+    Session& session = state_.mutable_value().sessions[command->client];
     if (command->seq > session.last_seq) {
       session.last_result = execute(command->operation);
       session.last_seq = command->seq;
@@ -743,7 +744,7 @@ void Node::maybe_snapshot(Effects& out) {
     snapshot.last_term = *term_at(last_applied_);
     snapshot.last_checksum = *checksum_at(last_applied_);
     snapshot.members = members_at(last_applied_);
-    snapshot.state = state_;
+    snapshot.state = state_.get();
     pending_snapshot_ = std::move(snapshot);
   }
   if (!pending_snapshot_) return;
@@ -795,7 +796,7 @@ void Node::serve_reads(Effects& out) {
     if (!ready(read)) continue;
     FL_ASSERT(read.read_index <= commit_index_, "a read waits for a committed index");
     CommandResult result;
-    if (const auto it = state_.data.find(read.key); it != state_.data.end())
+    if (const auto it = state_->data.find(read.key); it != state_->data.end())
       result.value = it->second;
     out.emit(ClientReply{read.client, read.seq, ReplyStatus::ok, result, id_, Index{}});
   }
@@ -827,8 +828,8 @@ void Node::reply_not_leader(const ClientRequest& request, Effects& out) const {
 void Node::on_client_request(const ClientRequest& request, Effects& out) {
   if (role_ != Role::leader) return reply_not_leader(request, out);
   // A retry of a command that already applied gets its recorded answer.
-  if (const auto it = state_.sessions.find(request.client);
-      it != state_.sessions.end() && request.seq <= it->second.last_seq) {
+  if (const auto it = state_->sessions.find(request.client);
+      it != state_->sessions.end() && request.seq <= it->second.last_seq) {
     FL_ASSERT(it->second.index != Index{}, "a session records where its command applied");
     if (request.seq == it->second.last_seq)
       out.emit(ClientReply{request.client, request.seq, ReplyStatus::ok, it->second.last_result,
@@ -853,7 +854,7 @@ void Node::start_read(const ClientRequest& request, const Get& get, Effects& out
   FL_ASSERT(config_.read_mode == ReadMode::read_index, "reads go through the log otherwise");
   if (bug(Bug::read_without_quorum)) {
     CommandResult result;
-    if (const auto it = state_.data.find(get.key); it != state_.data.end())
+    if (const auto it = state_->data.find(get.key); it != state_->data.end())
       result.value = it->second;
     out.emit(ClientReply{request.client, request.seq, ReplyStatus::ok, result, id_, Index{}});
     return;

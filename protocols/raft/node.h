@@ -108,10 +108,15 @@ class Node {
   Index last_applied() const { return last_applied_; }
   Index last_index() const { return disk_.last_index(); }
   Index first_index() const { return disk_.first_index(); }
-  std::optional<Term> term_at(Index index) const { return disk_.term_at(index); }
-  std::optional<std::uint64_t> checksum_at(Index index) const { return disk_.checksum_at(index); }
+  // Inlined, as Disk's (types.h): out of line the std::optional goes through memory.
+  [[gnu::always_inline]] std::optional<Term> term_at(Index index) const {
+    return disk_.term_at(index);
+  }
+  [[gnu::always_inline]] std::optional<std::uint64_t> checksum_at(Index index) const {
+    return disk_.checksum_at(index);
+  }
   const Entry& entry_at(Index index) const;  // first_index() <= index <= last_index()
-  const StateMachine& state() const { return state_; }
+  const StateMachine& state() const { return state_.get(); }
   const std::vector<NodeId>& members() const { return members_; }
   std::optional<NodeId> leader_hint() const { return leader_hint_; }
   bool committed_in_term() const { return committed_in_term_; }
@@ -225,7 +230,9 @@ class Node {
   Disk disk_;  // this node's copy of its durable state; persisted whole
   Index commit_index_;
   Index last_applied_;
-  StateMachine state_;
+  // Copy on write: the simulator copies a leader before each of its steps, and most steps
+  // apply nothing, so the copy shares the maps (written through state_.mutable_value()).
+  CopyOnWrite<StateMachine> state_;
   std::vector<NodeId> members_;  // the latest configuration in the log (or snapshot), ascending
   std::optional<NodeId> leader_hint_;
   bool leader_alive_ = false;       // heard from the current leader since the last election timeout

@@ -314,7 +314,9 @@ struct Disk {
   Index first_index() const { return snapshot.last_index + 1; }  // the first entry still in the log
   Index last_index() const { return snapshot.last_index + entries.size(); }
   // Term and checksum of entry `index`, if it is in the log or is the snapshot's last entry.
-  std::optional<Term> term_at(Index index) const {
+  // Always inlined: the checkers and the node ask these on nearly every event, and out of line
+  // the std::optional went through memory (a store-forwarding stall: 7% of a simulation).
+  [[gnu::always_inline]] std::optional<Term> term_at(Index index) const {
     if (index == snapshot.last_index) {
       FL_ASSERT(index != Index{} || snapshot.last_term == Term{}, "the empty log is of term 0");
       return snapshot.last_term;
@@ -324,7 +326,7 @@ struct Disk {
     FL_ASSERT(e->term >= snapshot.last_term, "log terms never decrease past the snapshot");
     return e->term;
   }
-  std::optional<std::uint64_t> checksum_at(Index index) const {
+  [[gnu::always_inline]] std::optional<std::uint64_t> checksum_at(Index index) const {
     if (index == snapshot.last_index) {
       FL_ASSERT(index != Index{} || snapshot.last_checksum == 0, "the empty log's checksum is 0");
       return snapshot.last_checksum;
@@ -333,7 +335,7 @@ struct Disk {
     return std::nullopt;
   }
   // The entry at `index`, or null when it is compacted or past the end.
-  const Entry* find(Index index) const {
+  [[gnu::always_inline]] const Entry* find(Index index) const {
     if (index < first_index() || index > last_index()) return nullptr;
     return &entries[index - first_index()];
   }

@@ -1,5 +1,6 @@
 // SharedValue: copies share one immutable value; to the codec, describe() and fingerprints it is
 // exactly the value it holds (the same bytes, text and hash), and it decodes from those bytes.
+// CopyOnWrite: copies share one value until one of them writes, and encode as the value too.
 #include <rapidcheck/catch.h>
 #include <catch2/catch.hpp>
 
@@ -75,4 +76,42 @@ TEST_CASE("SharedValue copies share one value, and equality compares values") {
   CHECK(c == a);
   CHECK_FALSE(SharedValue<Inner>(Inner{{{"k", "w"}}, 7}) == a);
   CHECK(SharedValue<Inner>().get() == Inner{});
+}
+
+struct CowOuter {
+  static constexpr std::string_view type_name = "Outer";
+  std::uint64_t id = 0;
+  CopyOnWrite<Inner> shared;
+  template <class Self, class Visit>
+  static void fields(Self& self, Visit&& visit) {
+    visit("id", self.id);
+    visit("shared", self.shared);
+  }
+  friend bool operator==(const CowOuter&, const CowOuter&) = default;
+};
+
+TEST_CASE("CopyOnWrite copies share until one writes, and it encodes as the value it holds") {
+  CopyOnWrite<Inner> a(Inner{{{"k", "v"}}, 7});
+  CopyOnWrite<Inner> b = a;
+  CHECK(b.shares_with(a));
+  b.mutable_value().data["k"] = "w";  // b gets its own copy; a is unchanged
+  CHECK_FALSE(b.shares_with(a));
+  CHECK(a.get().data.at("k") == "v");
+  CHECK(b.get().data.at("k") == "w");
+  Inner* own = &b.mutable_value();  // b alone holds its value now: written in place
+  CHECK(own == &b.mutable_value());
+  CHECK_FALSE(a == b);
+  b.mutable_value().data["k"] = "v";
+  CHECK(a == b);
+  rc::prop("same bytes, text and fingerprint as the plain struct",
+           [](const std::map<std::string, std::string>& data, std::uint64_t sum, std::uint64_t id) {
+             const CowOuter cow{id, Inner{data, sum}};
+             const Plain plain{id, Inner{data, sum}};
+             RC_ASSERT(encode_to_bytes(cow) == encode_to_bytes(plain));
+             RC_ASSERT(describe(cow) == describe(plain));
+             RC_ASSERT(fingerprint(cow) == fingerprint(plain));
+             const auto decoded = decode_from_bytes<CowOuter>(encode_to_bytes(plain));
+             RC_ASSERT(decoded.has_value());
+             RC_ASSERT(*decoded == cow);
+           });
 }
