@@ -207,7 +207,7 @@ class Stepper {
     slot.timers.clear();
     seal(slot);
     ++world.crashes;
-    if (memo_on_) world.slots[node] = slots_.intern(slot);  // see steps_keep_slots()
+    intern_for_memo(world, node);
   }
 
   void restart(World<P>& world, std::uint32_t node) {
@@ -215,10 +215,17 @@ class Stepper {
     NodeSlot<P>& slot = slots_.own(world, node);
     start(world, slot, NodeId{node});
     seal(slot);
-    if (memo_on_) world.slots[node] = slots_.intern(slot);  // see steps_keep_slots()
+    intern_for_memo(world, node);
   }
 
   using Given = typename StepMemo<P>::Given;
+
+  // With the memo on, a step leaves no slot in a scratch bank (steps_keep_slots()): the slot it
+  // changed is interned at once (a remembered outcome must name a stable slot anyway).
+  void intern_for_memo(World<P>& world, std::uint32_t node) {
+    if (memo_on_ && slots_.is_scratch(node, world.slots[node]))
+      world.slots[node] = slots_.intern(*world.slots[node]);
+  }
 
   // Applies the remembered outcome of `given` to `world` (the acting node's slot, then its sends
   // in order, each inserted as Driver::send inserts it); false when there is none.
@@ -235,10 +242,9 @@ class Stepper {
   // now, so the world points at the stored copy) and every message it sent, absorbed or not, as
   // the outbox still holds them.
   void remember(World<P>& world, const Given& given) {
+    intern_for_memo(world, given.node);
     if (!memo_on_ || slots_.is_scratch(given.node, given.before)) return;
-    const NodeSlot<P>*& after = world.slots[given.node];
-    if (after != given.before) after = slots_.intern(*after);
-    typename StepMemo<P>::Outcome outcome{after, {}};
+    typename StepMemo<P>::Outcome outcome{world.slots[given.node], {}};
     outcome.sends.reserve(outbox_.sends().size());
     const NodeId from{given.node};
     for (const auto& send : outbox_.sends()) {

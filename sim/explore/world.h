@@ -14,6 +14,7 @@
 //   client_history.h     HistoryLog, history_of(), failed_history_check(): the client history
 //   driver.h             Driver: the apply() hooks through which effects change a world
 //   slot_store.h         SlotStore: interned node slots and the copy-on-write scratch slots
+//   step_memo.h          StepMemo: a handler's outcome remembered by (node, slot, event)
 //   symmetry.h           SymmetryReduction: the least fingerprint over renamings of nodes
 //   property_view.h      ViewBuffer, node_step(): what properties see of a world
 //   stepper.h            Stepper: the initial state and the step function
@@ -31,6 +32,7 @@
 #include "sim/explore/model.h"
 #include "sim/explore/property_view.h"
 #include "sim/explore/slot_store.h"
+#include "sim/explore/step_memo.h"
 #include "sim/explore/stepper.h"
 #include "sim/explore/symmetry.h"
 #include "sim/explore/world_fingerprint.h"
